@@ -1,0 +1,336 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { REPOSITORY_COMPONENT_PATTERN } from "../reference";
+import { Secret } from "./secret";
+import { MAX_REVIEWERS, PATH_PLACEHOLDER, type Role } from "./schema";
+
+/** An issue found by a cross-field check, before the path is formatted. */
+export interface RawIssue {
+  readonly key: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+type Map = Record<string, unknown>;
+
+function asMap(value: unknown): Map | undefined {
+  return typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Secret)
+    ? (value as Map)
+    : undefined;
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function has(map: Map | undefined, field: string): boolean {
+  return map !== undefined && map[field] !== undefined && map[field] !== null;
+}
+
+/** Build-arg names that look like credentials, after Docker's SecretsUsedInArgOrEnv check. */
+const SECRET_LIKE_NAME =
+  /(?:^|_)(?:PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH)(?:_|$)/i;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Checks that span fields or keys. They read the raw config defensively so they run even
+ * when the schema has found other problems: every problem is reported at once.
+ */
+export function crossChecks(raw: Map, role: Role): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const add = (key: string, where: readonly PropertyKey[], message: string) =>
+    issues.push({ key, path: where, message });
+
+  const registry = asMap(raw.registry);
+  if (registry !== undefined && has(registry, "username") !== has(registry, "password")) {
+    const missing = has(registry, "username") ? "password" : "username";
+    add(
+      "registry",
+      [missing],
+      `is required when ${missing === "password" ? "username" : "password"} is set (set both for a private registry, or neither)`,
+    );
+  }
+
+  const images = asMap(raw.images);
+  const imageNames = images === undefined ? [] : Object.keys(images);
+  if (images !== undefined && imageNames.length === 0) {
+    add("images", [], "declares no image; add one under slipway:images.<name>");
+  }
+  for (const name of imageNames) {
+    if (!REPOSITORY_COMPONENT_PATTERN.test(name)) {
+      add(
+        "images",
+        [name],
+        `${JSON.stringify(name)} is not a valid image name: use lowercase letters and digits, with . _ or - between them`,
+      );
+    }
+    const image = asMap(images?.[name]);
+    if (image === undefined) {
+      continue;
+    }
+    const build = asMap(image.build);
+    if (role === "promote" && has(image, "build")) {
+      add(
+        "images",
+        [name, "build"],
+        "a promote stack never builds; pin the digest a build stack produced: slipway promote --from <build stack> --to " +
+          "<this stack>",
+      );
+    }
+    if (!has(image, "build") && !has(image, "pin")) {
+      add(
+        "images",
+        [name],
+        role === "promote"
+          ? "needs pin.digest: a promote stack runs only digests a build stack produced"
+          : "needs either build (to build it here) or pin.digest (to run a digest built elsewhere)",
+      );
+    }
+    if (has(image, "build") && has(image, "pin")) {
+      add("images", [name], "has both build and pin; keep one");
+    }
+    const pin = asMap(image.pin);
+    if (pin !== undefined && !has(pin, "digest")) {
+      add(
+        "images",
+        [name, "pin", "digest"],
+        has(pin, "tag")
+          ? "is required: a tag can move, pin the digest it points to (slipway promote resolves it)"
+          : "is required: sha256:<64 hex>",
+      );
+    }
+    if (build !== undefined) {
+      buildChecks(name, build, add);
+    }
+  }
+
+  const hostNames = new Set<string>();
+  asList(raw.hosts).forEach((value, index) => {
+    const host = asMap(value);
+    if (host === undefined) {
+      return;
+    }
+    if (typeof host.name === "string") {
+      if (hostNames.has(host.name)) {
+        add(
+          "hosts",
+          [index, "name"],
+          `${JSON.stringify(host.name)} is used by another host; names must be unique`,
+        );
+      }
+      hostNames.add(host.name);
+    }
+    if ((host.transport ?? "ssh") === "ssh") {
+      keyChecks(host, [index], add);
+    }
+    const proxy = asMap(host.proxy);
+    if (proxy !== undefined) {
+      keyChecks(proxy, [index, "proxy"], add);
+    }
+  });
+
+  const service = asMap(raw.service);
+  if (service === undefined && hostNames.size > 0 && raw.service === undefined) {
+    add("service", [], "is required when hosts are declared: what should run on them?");
+  }
+  if (service !== undefined) {
+    if (
+      typeof service.image === "string" &&
+      images !== undefined &&
+      !imageNames.includes(service.image)
+    ) {
+      add(
+        "service",
+        ["image"],
+        `${JSON.stringify(service.image)} is not in slipway:images (${imageNames.join(", ") || "none declared"})`,
+      );
+    }
+    if (service.image === undefined && imageNames.length > 1) {
+      add(
+        "service",
+        ["image"],
+        `is required when there are several images: one of ${imageNames.join(", ")}`,
+      );
+    }
+    const env = asMap(service.env) ?? {};
+    const secretEnv = asMap(service.secretEnv) ?? {};
+    for (const [field, map] of [
+      ["env", env],
+      ["secretEnv", secretEnv],
+    ] as const) {
+      for (const name of Object.keys(map)) {
+        if (!ENV_NAME.test(name)) {
+          add(
+            "service",
+            [field, name],
+            "is not an environment variable name: letters, digits and _, not starting with a digit",
+          );
+        }
+      }
+    }
+    for (const name of Object.keys(env)) {
+      if (name in secretEnv) {
+        add("service", ["env", name], "is also in secretEnv; keep it in one place");
+      }
+    }
+  }
+
+  const github = asMap(raw.github);
+  if (github !== undefined) {
+    githubChecks(github, role, add);
+  }
+
+  const attestations = asMap(raw.attestations);
+  if (attestations?.sign === true && !has(attestations, "cosignKey")) {
+    add(
+      "attestations",
+      ["cosignKey"],
+      `is required when sign is on: pulumi config set --secret --path '${PATH_PLACEHOLDER}' < cosign.key`,
+    );
+  }
+  return issues;
+}
+
+type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
+
+function buildChecks(name: string, build: Map, add: Add): void {
+  const platforms = asList(build.platforms);
+  platforms.forEach((value, index) => {
+    if (platforms.indexOf(value) !== index) {
+      add(
+        "images",
+        [name, "build", "platforms", index],
+        `${JSON.stringify(value)} is listed twice`,
+      );
+    }
+  });
+  const secrets = asMap(build.secrets) ?? {};
+  for (const arg of Object.keys(asMap(build.args) ?? {})) {
+    if (arg in secrets) {
+      add(
+        "images",
+        [name, "build", "args", arg],
+        "is also a build secret; a secret must never be a build arg, remove it here",
+      );
+    } else if (SECRET_LIKE_NAME.test(arg)) {
+      add(
+        "images",
+        [name, "build", "args", arg],
+        "looks like a secret, and build args are kept in the image history; pass it in build.secrets and read it with " +
+          "RUN --mount=type=secret",
+      );
+    }
+  }
+}
+
+function keyChecks(host: Map, where: readonly PropertyKey[], add: Add): void {
+  if (!has(host, "privateKey") && !has(host, "privateKeyFile")) {
+    add(
+      "hosts",
+      where,
+      `has no SSH key: set privateKey (pulumi config set --secret --path '${PATH_PLACEHOLDER}.privateKey' < key) or ` +
+        "privateKeyFile",
+    );
+  }
+  if (has(host, "privateKey") && has(host, "privateKeyFile")) {
+    add("hosts", [...where, "privateKeyFile"], "is set together with privateKey; keep one");
+  }
+}
+
+function githubChecks(github: Map, role: Role, add: Add): void {
+  const reviewers = asMap(github.reviewers);
+  const count = asList(reviewers?.users).length + asList(reviewers?.teams).length;
+  if (count > MAX_REVIEWERS) {
+    add(
+      "github",
+      ["reviewers"],
+      `lists ${count} reviewers; GitHub allows at most ${MAX_REVIEWERS} (users and teams together) per environment`,
+    );
+  }
+  if (role === "promote" && github.canAdminsBypass === true) {
+    add(
+      "github",
+      ["canAdminsBypass"],
+      "must be false in a promote stack: approvals bind admins too",
+    );
+  }
+  const branches = asMap(github.deploymentBranches);
+  if (
+    branches?.protectedBranches === true &&
+    (asList(branches.branches).length > 0 || asList(branches.tags).length > 0)
+  ) {
+    add(
+      "github",
+      ["deploymentBranches"],
+      "sets protectedBranches together with branch or tag patterns; GitHub takes one or the other",
+    );
+  }
+  for (const field of ["secrets", "variables"] as const) {
+    for (const name of Object.keys(asMap(github[field]) ?? {})) {
+      if (!ENV_NAME.test(name) || /^GITHUB_/i.test(name)) {
+        add(
+          "github",
+          [field, name],
+          "is not a name GitHub accepts: letters, digits and _, not starting with a digit or GITHUB_",
+        );
+      }
+    }
+  }
+}
+
+/** Checks paths against the project root: contexts and Dockerfiles must exist inside it. */
+export function fileChecks(raw: Map, root: string): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const realRoot = fs.realpathSync(root);
+  const inside = (target: string) => {
+    const relative = path.relative(realRoot, target);
+    return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+  };
+  const images = asMap(raw.images) ?? {};
+  for (const [name, value] of Object.entries(images)) {
+    const build = asMap(asMap(value)?.build);
+    if (build === undefined || typeof build.context !== "string" || build.context === "") {
+      continue;
+    }
+    const context = path.resolve(realRoot, build.context);
+    if (!inside(context) || (fs.existsSync(context) && !inside(fs.realpathSync(context)))) {
+      issues.push({
+        key: "images",
+        path: [name, "build", "context"],
+        message: `${JSON.stringify(build.context)} is outside the project; a build context must be a folder inside it`,
+      });
+      continue;
+    }
+    if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
+      issues.push({
+        key: "images",
+        path: [name, "build", "context"],
+        message: `${JSON.stringify(build.context)} is not a folder in the project`,
+      });
+      continue;
+    }
+    const dockerfile =
+      typeof build.dockerfile === "string"
+        ? path.resolve(realRoot, build.dockerfile)
+        : path.join(context, "Dockerfile");
+    const shown = path.relative(realRoot, dockerfile);
+    if (!inside(dockerfile)) {
+      issues.push({
+        key: "images",
+        path: [name, "build", "dockerfile"],
+        message: `${JSON.stringify(build.dockerfile)} is outside the project`,
+      });
+    } else if (!fs.existsSync(dockerfile) || !fs.statSync(dockerfile).isFile()) {
+      issues.push({
+        key: "images",
+        path: [name, "build", typeof build.dockerfile === "string" ? "dockerfile" : "context"],
+        message: `Dockerfile ${JSON.stringify(shown)} does not exist`,
+      });
+    }
+  }
+  return issues;
+}

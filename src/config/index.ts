@@ -1,0 +1,6 @@
+export * from "./errors";
+export * from "./load";
+export * from "./schema";
+export * from "./secret";
+export * from "./source";
+export * from "./validate";

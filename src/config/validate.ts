@@ -1,0 +1,142 @@
+import { z } from "zod";
+import { crossChecks, fileChecks, type RawIssue } from "./checks";
+import { ConfigError, formatPath, type ConfigIssue } from "./errors";
+import {
+  describe,
+  expected,
+  KEY_SCHEMAS,
+  PATH_PLACEHOLDER,
+  type ConfigKey,
+  type ImageConfig,
+  type Role,
+  type SlipwayConfig,
+} from "./schema";
+
+/** The config namespace of every Slipway key. */
+export const NAMESPACE = "slipway";
+
+const KEYS = Object.keys(KEY_SCHEMAS) as ConfigKey[];
+
+export interface ValidateOptions {
+  /** Project root; when given, build contexts and Dockerfiles are checked against it. */
+  readonly root?: string;
+}
+
+/** Generic messages for issues that no field words itself. */
+function message(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case "invalid_type":
+      return expected(
+        issue.expected === "object" || issue.expected === "record" ? "a map" : issue.expected,
+      )(issue);
+    case "unrecognized_keys":
+      return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => JSON.stringify(key)).join(", ")}; check the spelling against the configuration reference in the README`;
+    case "too_big":
+      return `must be at most ${String(issue.maximum)}`;
+    case "too_small":
+      return issue.origin === "array"
+        ? `needs at least ${String(issue.minimum)} item${issue.minimum === 1 ? "" : "s"}`
+        : `must be at least ${String(issue.minimum)}`;
+    case "invalid_value":
+      return `${describe(issue.input)} is not one of ${issue.values.map((v) => String(v)).join(", ")}`;
+    default:
+      return undefined;
+  }
+}
+
+function toIssue(key: string, where: readonly PropertyKey[], text: string): ConfigIssue {
+  const shown = formatPath(`${NAMESPACE}:${key}`, where);
+  return { path: shown, message: text.split(PATH_PLACEHOLDER).join(shown) };
+}
+
+/**
+ * Validates the raw `slipway:*` values of one stack (keys without the namespace) and returns
+ * the typed config, or throws a ConfigError listing every problem with its path.
+ */
+export function validateConfig(
+  stack: string,
+  raw: Record<string, unknown>,
+  options: ValidateOptions = {},
+): SlipwayConfig {
+  const issues: ConfigIssue[] = [];
+  for (const key of Object.keys(raw)) {
+    if (!(KEYS as string[]).includes(key)) {
+      issues.push(
+        toIssue(
+          key,
+          [],
+          `is not a Slipway setting; known keys: ${KEYS.map((k) => `${NAMESPACE}:${k}`).join(", ")}`,
+        ),
+      );
+    }
+  }
+
+  const parsed: Partial<Record<ConfigKey, unknown>> = {};
+  for (const key of KEYS) {
+    const value = raw[key];
+    if (value === undefined && (key === "registry" || key === "images")) {
+      issues.push(toIssue(key, [], `is required; see the configuration reference in the README`));
+      continue;
+    }
+    const result = KEY_SCHEMAS[key].safeParse(value, { reportInput: true, error: message });
+    if (result.success) {
+      parsed[key] = result.data;
+    } else {
+      for (const issue of result.error.issues) {
+        const where =
+          issue.code === "unrecognized_keys" && issue.keys.length === 1
+            ? [...issue.path, issue.keys[0]!]
+            : issue.path;
+        issues.push(toIssue(key, where, issue.message));
+      }
+    }
+  }
+
+  const role: Role = parsed.role === "promote" ? "promote" : "build";
+  const extra: RawIssue[] = [
+    ...crossChecks(raw, role),
+    ...(options.root ? fileChecks(raw, options.root) : []),
+  ];
+  for (const issue of extra) {
+    issues.push(toIssue(issue.key, issue.path, issue.message));
+  }
+
+  const unique = issues.filter(
+    (issue, index) =>
+      issues.findIndex((other) => other.path === issue.path && other.message === issue.message) ===
+      index,
+  );
+  if (unique.length > 0) {
+    throw new ConfigError(unique, stack);
+  }
+  return assemble(stack, role, parsed as { [K in ConfigKey]: z.output<(typeof KEY_SCHEMAS)[K]> });
+}
+
+function assemble(
+  stack: string,
+  role: Role,
+  parsed: { [K in ConfigKey]: z.output<(typeof KEY_SCHEMAS)[K]> },
+): SlipwayConfig {
+  const images: ImageConfig[] = Object.entries(parsed.images).map(([name, image]) =>
+    image.build !== undefined
+      ? { kind: "build", name, build: image.build }
+      : { kind: "pin", name, pin: { ...image.pin!, digest: image.pin!.digest! } },
+  );
+  const service =
+    parsed.service === undefined
+      ? undefined
+      : (() => {
+          const image = parsed.service.image ?? images[0]!.name;
+          return { ...parsed.service, image, name: parsed.service.name ?? image };
+        })();
+  return {
+    stack,
+    role,
+    registry: parsed.registry,
+    images,
+    hosts: parsed.hosts,
+    ...(service === undefined ? {} : { service }),
+    ...(parsed.github === undefined ? {} : { github: parsed.github }),
+    attestations: parsed.attestations,
+  };
+}

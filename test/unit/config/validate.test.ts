@@ -1,0 +1,474 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { inspect } from "node:util";
+import {
+  ConfigError,
+  markSecrets,
+  Secret,
+  validateConfig,
+  type ConfigIssue,
+} from "../../../src/config";
+import { ROOT, sourceFromStackFile } from "../../helpers/stack-files";
+
+const DIGEST = `sha256:${"ab".repeat(32)}`;
+
+/** A valid build-stack config; each test breaks one thing. */
+function base(): Record<string, any> {
+  return {
+    role: "build",
+    registry: {
+      server: "ghcr.io",
+      namespace: "acme",
+      username: "bot",
+      password: new Secret("hunter2"),
+    },
+    images: {
+      web: {
+        build: {
+          context: "app",
+          target: "prod",
+          platforms: ["linux/amd64", "linux/arm64"],
+          args: { APP_MODE: "production" },
+          secrets: { NPM_TOKEN: new Secret("npm-token") },
+        },
+      },
+    },
+    hosts: [
+      { name: "web-1", address: "203.0.113.10", user: "deploy", privateKey: new Secret("KEY") },
+    ],
+    service: { publishedPort: 80 },
+    github: {
+      owner: "acme",
+      repository: "web",
+      environment: "production",
+      reviewers: { users: ["alice"], teams: ["platform"] },
+      waitTimer: 10,
+    },
+  };
+}
+
+function promote(): Record<string, any> {
+  const raw = base();
+  raw.role = "promote";
+  raw.images = { web: { pin: { digest: DIGEST } } };
+  return raw;
+}
+
+function issuesOf(raw: Record<string, unknown>, root?: string): ConfigIssue[] {
+  try {
+    validateConfig("prod", raw, root === undefined ? {} : { root });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return [...error.issues];
+  }
+  return assert.fail("expected the config to be rejected");
+}
+
+describe("config validation", () => {
+  it("rejects a malformed digest", () => {
+    const raw = promote();
+    raw.images.web.pin.digest = "sha256:abc123";
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images.web.pin.digest",
+        message: "a sha256 digest has 64 hex digits after 'sha256:'; this has 6",
+      },
+    ]);
+  });
+
+  it("rejects a digest with another algorithm", () => {
+    const raw = promote();
+    raw.images.web.pin.digest = `md5:${"a".repeat(32)}`;
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images.web.pin.digest",
+        message: `digest algorithm "md5" is not supported; use sha256`,
+      },
+    ]);
+  });
+
+  it("rejects an unknown platform", () => {
+    const raw = base();
+    raw.images.web.build.platforms = ["linux/amd64", "linux/s390x"];
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images.web.build.platforms[1]",
+        message: `"linux/s390x" is not one of linux/amd64, linux/arm64`,
+      },
+    ]);
+  });
+
+  it("rejects a build in a promote stack", () => {
+    const raw = promote();
+    raw.images.web = { build: { context: "app" } };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images.web.build",
+        message:
+          "a promote stack never builds; pin the digest a build stack produced: slipway promote --from <build stack> --to <this stack>",
+      },
+    ]);
+  });
+
+  it("rejects a tag without a digest in a promote stack", () => {
+    const raw = promote();
+    raw.images.web = { pin: { tag: "v1.2.3" } };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images.web.pin.digest",
+        message:
+          "is required: a tag can move, pin the digest it points to (slipway promote resolves it)",
+      },
+    ]);
+  });
+
+  it("rejects a reviewer list over GitHub's limit of 6", () => {
+    const raw = base();
+    raw.github.reviewers = { users: ["a", "b", "c", "d", "e"], teams: ["t1", "t2"] };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:github.reviewers",
+        message:
+          "lists 7 reviewers; GitHub allows at most 6 (users and teams together) per environment",
+      },
+    ]);
+  });
+
+  for (const minutes of [43201, -1]) {
+    it(`rejects a wait timer of ${minutes} minutes`, () => {
+      const raw = base();
+      raw.github.waitTimer = minutes;
+      assert.deepEqual(issuesOf(raw), [
+        {
+          path: "slipway:github.waitTimer",
+          message: "must be between 0 and 43200 minutes (30 days)",
+        },
+      ]);
+    });
+  }
+
+  it("rejects a host with no key", () => {
+    const raw = base();
+    delete raw.hosts[0].privateKey;
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:hosts[0]",
+        message:
+          "has no SSH key: set privateKey (pulumi config set --secret --path 'slipway:hosts[0].privateKey' < key) or privateKeyFile",
+      },
+    ]);
+  });
+
+  it("accepts a local-transport host without a key", () => {
+    const raw = base();
+    raw.hosts = [{ name: "here", transport: "local" }];
+    const config = validateConfig("local", raw);
+    assert.deepEqual(config.hosts, [
+      { name: "here", transport: "local", address: "127.0.0.1", port: 22, user: "root" },
+    ]);
+  });
+
+  it("rejects an image name that is not a repository component", () => {
+    const raw = base();
+    raw.images = { "Web App": raw.images.web };
+    raw.service.image = "Web App";
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: `slipway:images["Web App"]`,
+        message: `"Web App" is not a valid image name: use lowercase letters and digits, with . _ or - between them`,
+      },
+    ]);
+  });
+
+  it("rejects a secret given in plain text where a secret is required", () => {
+    const raw = base();
+    raw.registry.password = "hunter2";
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:registry.password",
+        message:
+          "must be a secret, not plain text; set it with: pulumi config set --secret --path 'slipway:registry.password' <value>",
+      },
+    ]);
+  });
+
+  it("rejects a secret passed as a build arg", () => {
+    const raw = base();
+    raw.images.web.build.args = {
+      NPM_TOKEN: "x",
+      GITHUB_API_KEY: "y",
+      CACHE_BUST: new Secret("z"),
+    };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images.web.build.args.CACHE_BUST",
+        message:
+          "is stored as a secret, but a build arg would show it in plain text; build args are kept in the image history; pass it in build.secrets and read it with RUN --mount=type=secret",
+      },
+      {
+        path: "slipway:images.web.build.args.NPM_TOKEN",
+        message: "is also a build secret; a secret must never be a build arg, remove it here",
+      },
+      {
+        path: "slipway:images.web.build.args.GITHUB_API_KEY",
+        message:
+          "looks like a secret, and build args are kept in the image history; pass it in build.secrets and read it with RUN --mount=type=secret",
+      },
+    ]);
+  });
+
+  it("rejects a cache mode that does not exist", () => {
+    const raw = base();
+    raw.images.web.build.cache = { mode: "s3" };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images.web.build.cache.mode",
+        message: `"s3" is not a cache mode; use one of registry, gha, none`,
+      },
+    ]);
+  });
+
+  describe("paths against the project", () => {
+    let root: string;
+    before(() => {
+      root = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-config-"));
+      fs.mkdirSync(path.join(root, "app"));
+      fs.writeFileSync(path.join(root, "app", "Dockerfile"), "FROM scratch\n");
+      fs.mkdirSync(path.join(root, "empty"));
+    });
+    after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    it("accepts a context with its Dockerfile", () => {
+      assert.equal(validateConfig("dev", base(), { root }).images[0]!.name, "web");
+    });
+
+    it("rejects a context path outside the repository", () => {
+      const raw = base();
+      raw.images.web.build.context = "../elsewhere";
+      assert.deepEqual(issuesOf(raw, root), [
+        {
+          path: "slipway:images.web.build.context",
+          message: `"../elsewhere" is outside the project; a build context must be a folder inside it`,
+        },
+      ]);
+    });
+
+    it("rejects a Dockerfile that does not exist", () => {
+      const raw = base();
+      raw.images.web.build.context = "empty";
+      assert.deepEqual(issuesOf(raw, root), [
+        {
+          path: "slipway:images.web.build.context",
+          message: `Dockerfile "empty/Dockerfile" does not exist`,
+        },
+      ]);
+      raw.images.web.build.context = "app";
+      raw.images.web.build.dockerfile = "app/Dockerfile.prod";
+      assert.deepEqual(issuesOf(raw, root), [
+        {
+          path: "slipway:images.web.build.dockerfile",
+          message: `Dockerfile "app/Dockerfile.prod" does not exist`,
+        },
+      ]);
+    });
+  });
+
+  it("reports every problem at once, and the error message lists them", () => {
+    const raw = base();
+    raw.registry.password = "plain";
+    raw.images.web.build.platforms = ["linux/s390x"];
+    raw.github.waitTimer = 99999;
+    raw.hosts[0].port = 70000;
+    raw.sevice = {};
+    let error: unknown;
+    try {
+      validateConfig("dev", raw);
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(
+      error.issues.map((issue) => issue.path),
+      [
+        "slipway:sevice",
+        "slipway:registry.password",
+        "slipway:images.web.build.platforms[0]",
+        "slipway:hosts[0].port",
+        "slipway:github.waitTimer",
+      ],
+    );
+    assert.equal(
+      error.message.split("\n")[0],
+      `config of stack "dev" has 5 problems; nothing was changed:`,
+    );
+    assert.equal(
+      error.message.split("\n")[4],
+      "  slipway:hosts[0].port: must be a port between 1 and 65535",
+    );
+  });
+
+  it("names an unknown field and a missing required one", () => {
+    const raw = base();
+    raw.service = { containerPort: 8080, healthpath: "/up" };
+    assert.deepEqual(issuesOf(raw), [
+      { path: "slipway:service.publishedPort", message: "is required" },
+      {
+        path: "slipway:service.healthpath",
+        message: `unknown field "healthpath"; check the spelling against the configuration reference in the README`,
+      },
+    ]);
+  });
+
+  it("turns a valid config into the typed object with defaults filled in", () => {
+    const config = validateConfig("dev", base());
+    const registryPassword = config.registry.password;
+    const buildSecret =
+      config.images[0]!.kind === "build" ? config.images[0]!.build.secrets.NPM_TOKEN : undefined;
+    assert.equal(registryPassword?.reveal(), "hunter2");
+    assert.equal(buildSecret?.reveal(), "npm-token");
+    assert.deepEqual(JSON.parse(JSON.stringify(config)), {
+      stack: "dev",
+      role: "build",
+      registry: {
+        server: "ghcr.io",
+        namespace: "acme",
+        username: "bot",
+        password: "[secret]",
+        insecure: false,
+      },
+      images: [
+        {
+          kind: "build",
+          name: "web",
+          build: {
+            context: "app",
+            target: "prod",
+            platforms: ["linux/amd64", "linux/arm64"],
+            args: { APP_MODE: "production" },
+            secrets: { NPM_TOKEN: "[secret]" },
+            cache: { mode: "registry" },
+            buildOnPreview: false,
+            tags: [],
+          },
+        },
+      ],
+      hosts: [
+        {
+          name: "web-1",
+          transport: "ssh",
+          address: "203.0.113.10",
+          port: 22,
+          user: "deploy",
+          privateKey: "[secret]",
+        },
+      ],
+      service: {
+        name: "web",
+        image: "web",
+        containerPort: 8080,
+        publishedPort: 80,
+        healthPath: "/healthz",
+        healthTimeoutSeconds: 60,
+        env: {},
+        secretEnv: {},
+        batchSize: 1,
+        keepReleases: 3,
+      },
+      github: {
+        owner: "acme",
+        repository: "web",
+        environment: "production",
+        reviewers: { users: ["alice"], teams: ["platform"] },
+        waitTimer: 10,
+        preventSelfReview: false,
+        secrets: {},
+        variables: {},
+      },
+      attestations: { provenance: "max", sbom: false, sign: false },
+    });
+  });
+
+  it("rejects admin bypass in a promote stack", () => {
+    const raw = promote();
+    raw.github.canAdminsBypass = true;
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:github.canAdminsBypass",
+        message: "must be false in a promote stack: approvals bind admins too",
+      },
+    ]);
+  });
+
+  it("rejects a branch pattern GitHub refuses", () => {
+    const raw = base();
+    raw.github.deploymentBranches = { branches: ["main", "release/ x"] };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:github.deploymentBranches.branches[1]",
+        message: `"release/ x" is not a valid ref pattern (no spaces, ~ ^ : \\, '..', '@{' or '//')`,
+      },
+    ]);
+  });
+});
+
+describe("secrets in config", () => {
+  it("never print their value", () => {
+    const secret = new Secret("s3cr3t-value");
+    const shown = [
+      String(secret),
+      // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- what a template shows
+      `${secret}`,
+      JSON.stringify({ secret }),
+      inspect({ secret }),
+    ].join(" ");
+    assert.ok(!shown.includes("s3cr3t-value"), shown);
+    assert.equal(secret.reveal(), "s3cr3t-value");
+  });
+
+  it("are the `secure:` leaves of the stack file", () => {
+    const raw = markSecrets({
+      values: { registry: { server: "ghcr.io", username: "bot", password: "pw" }, role: "build" },
+      secretKeys: new Set(["registry"]),
+      stackFile: [
+        "config:",
+        "  slipway:role: build",
+        "  slipway:registry:",
+        "    server: ghcr.io",
+        "    username: bot",
+        "    password:",
+        "      secure: v1:abc",
+      ].join("\n"),
+    });
+    const registry = raw.registry as Record<string, unknown>;
+    assert.equal(registry.server, "ghcr.io");
+    assert.equal(registry.username, "bot");
+    assert.ok(registry.password instanceof Secret);
+    assert.equal(registry.password.reveal(), "pw");
+  });
+
+  it("cover a whole key the engine marks secret when the stack file does not hold it", () => {
+    const raw = markSecrets({
+      values: { service: { publishedPort: 80, secretEnv: { TOKEN: "t" } } },
+      secretKeys: new Set(["service"]),
+    });
+    const service = raw.service as { publishedPort: number; secretEnv: { TOKEN: unknown } };
+    assert.equal(service.publishedPort, 80);
+    assert.ok(service.secretEnv.TOKEN instanceof Secret);
+  });
+});
+
+describe("the checked-in stack files", () => {
+  for (const [stack, role] of [
+    ["local", "build"],
+    ["dev", "build"],
+    ["prod", "promote"],
+  ] as const) {
+    it(`Pulumi.${stack}.yaml validates`, () => {
+      const config = validateConfig(stack, markSecrets(sourceFromStackFile(stack)), { root: ROOT });
+      assert.equal(config.role, role);
+      assert.equal(config.github === undefined, stack === "local");
+    });
+  }
+});
