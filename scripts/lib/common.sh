@@ -1,0 +1,119 @@
+# shellcheck shell=bash
+# Shared helpers for Slipway's shell scripts. Source it; do not execute it.
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+#
+# Conventions (fixed for the whole project):
+#   SLIPWAY_HOME   defaults to $HOME/.cache/slipway
+#   SLIPWAY_STATE  $SLIPWAY_HOME/state: runtime state (registry data, ssh keys,
+#                  logs, pid files). Not meant to be overridden separately.
+
+if [[ -n "${SLIPWAY_COMMON_SH_LOADED:-}" ]]; then
+  return 0
+fi
+SLIPWAY_COMMON_SH_LOADED=1
+
+SLIPWAY_HOME="${SLIPWAY_HOME:-$HOME/.cache/slipway}"
+SLIPWAY_STATE="$SLIPWAY_HOME/state"
+SLIPWAY_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export SLIPWAY_HOME
+
+# Prefix for log lines: the calling script's name.
+SLIPWAY_LOG_TAG="${SLIPWAY_LOG_TAG:-$(basename "${0:-slipway}" .sh)}"
+
+# log MSG...   informational line on stderr (stdout stays free for results).
+log() {
+  printf '[%s] %s\n' "$SLIPWAY_LOG_TAG" "$*" >&2
+}
+
+# warn MSG...  warning line on stderr.
+warn() {
+  printf '[%s] WARNING: %s\n' "$SLIPWAY_LOG_TAG" "$*" >&2
+}
+
+# fail MSG...  error line on stderr, then exit 1.
+fail() {
+  printf '[%s] ERROR: %s\n' "$SLIPWAY_LOG_TAG" "$*" >&2
+  exit 1
+}
+
+# require_root: fail unless running as root.
+require_root() {
+  [[ "$(id -u)" -eq 0 ]] || fail "must run as root (this script changes system state)"
+}
+
+# have CMD: true if CMD is on PATH.
+have() {
+  command -v "$1" >/dev/null 2>&1
+}
+
+# now_ms: milliseconds since the epoch (for timings).
+now_ms() {
+  date +%s%3N
+}
+
+# elapsed_s START_MS: seconds since START_MS, one decimal.
+elapsed_s() {
+  local start="$1" end
+  end="$(now_ms)"
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", (b - a) / 1000 }'
+}
+
+# wait_until TIMEOUT_S CMD...: run CMD every 0.2 s until it succeeds or
+# TIMEOUT_S seconds have passed. Returns CMD's success.
+wait_until() {
+  local timeout="$1" deadline
+  shift
+  deadline=$(($(date +%s) + timeout))
+  while true; do
+    if "$@" >/dev/null 2>&1; then
+      return 0
+    fi
+    if (($(date +%s) >= deadline)); then
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# pid_alive PIDFILE: true if PIDFILE names a live process.
+pid_alive() {
+  local pidfile="$1" pid
+  [[ -s "$pidfile" ]] || return 1
+  pid="$(tr -dc '0-9' <"$pidfile")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# pid_of PIDFILE: print the pid stored in PIDFILE.
+pid_of() {
+  tr -dc '0-9' <"$1"
+}
+
+# stop_pidfile PIDFILE [TIMEOUT_S]: SIGTERM the process named in PIDFILE, wait
+# up to TIMEOUT_S (default 15) for it to exit, then SIGKILL. Removes PIDFILE.
+stop_pidfile() {
+  local pidfile="$1" timeout="${2:-15}" pid
+  if ! pid_alive "$pidfile"; then
+    rm -f "$pidfile"
+    return 0
+  fi
+  pid="$(pid_of "$pidfile")"
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_until "$timeout" bash -c "! kill -0 $pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_until 5 bash -c "! kill -0 $pid" || return 1
+  fi
+  rm -f "$pidfile"
+}
+
+# spawn_detached LOGFILE PIDFILE CMD...: start CMD in its own session, fully
+# detached from our stdio (so callers such as test runners do not wait on it),
+# appending its output to LOGFILE and writing its pid to PIDFILE.
+spawn_detached() {
+  local logfile="$1" pidfile="$2"
+  shift 2
+  mkdir -p "$(dirname "$logfile")" "$(dirname "$pidfile")"
+  printf '\n=== %s: %s\n' "$(date -Is)" "$*" >>"$logfile"
+  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  echo "$!" >"$pidfile"
+}
