@@ -1,0 +1,546 @@
+#!/usr/bin/env bash
+# Start, stop and inspect the local services Slipway's tests and local stacks
+# use. No systemd: every daemon runs in the background, detached, with its log
+# and pid file under $SLIPWAY_HOME/state.
+#
+# Usage: scripts/services.sh up|down|status [service...]
+#   services (default: all, in this order):
+#     binfmt     binfmt_misc mounted, qemu-aarch64 enabled (run arm64 images)
+#     docker     dockerd; log state/logs/docker.log; waits for `docker info`
+#     registry   docker-registry on 127.0.0.1:5000, data in state/registry/data,
+#                delete enabled; waits for /v2/ to answer {}
+#     sshd       sshd on 127.0.0.1:2222 (own config state/ssh/sshd_config),
+#                root login with key state/ssh/id_ed25519 only;
+#                known_hosts for it in state/ssh/known_hosts
+#     buildkitd  $SLIPWAY_HOME/bin/buildkitd (from scripts/bootstrap-engine.sh)
+#                on unix://$SLIPWAY_HOME/state/buildkit/buildkitd.sock, plus the
+#                buildx builder "slipway" (driver remote) pointing at it;
+#                skipped when the binary is missing
+#
+# Each requested service prints one line on stdout:
+#   <service>: started (N s) | already running | stopped | not running |
+#              skipped: <why> | FAILED: <reason> | ...
+# `up` never restarts a running service. `down` stops only what `up` started
+# (it has a pid file); services that were running already are left alone.
+# Exit status: 0, or 1 if any requested service FAILED, 2 on usage errors.
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+ALL_SERVICES=(binfmt docker registry sshd buildkitd)
+
+REGISTRY_ADDR=127.0.0.1:5000
+SSH_ADDR=127.0.0.1
+SSH_PORT=2222
+
+RUN_DIR="$SLIPWAY_STATE/run"
+LOG_DIR="$SLIPWAY_STATE/logs"
+SSH_DIR="$SLIPWAY_STATE/ssh"
+REGISTRY_DIR="$SLIPWAY_STATE/registry"
+BUILDKIT_DIR="$SLIPWAY_STATE/buildkit"
+BUILDKIT_SOCK="$BUILDKIT_DIR/buildkitd.sock"
+BUILDKITD_BIN="$SLIPWAY_HOME/bin/buildkitd"
+BUILDX_BUILDER=slipway
+BINFMT_DIR=/proc/sys/fs/binfmt_misc
+
+# Daemons (dockerd, buildkitd) look up runc, containerd, iptables on PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+usage() {
+  echo "usage: $0 up|down|status [${ALL_SERVICES[*]}]" >&2
+  exit 2
+}
+
+# tail_log FILE: last meaningful line of a log, for FAILED messages.
+tail_log() {
+  [[ -f "$1" ]] || return 0
+  grep -v '^\s*$' "$1" | tail -n 1 | cut -c1-300
+}
+
+port_listening() { # port_listening PORT
+  ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# ---------------------------------------------------------------- binfmt ----
+
+binfmt_enabled() {
+  [[ -f "$BINFMT_DIR/qemu-aarch64" ]] && head -n 1 "$BINFMT_DIR/qemu-aarch64" | grep -qx enabled
+}
+
+up_binfmt() {
+  if binfmt_enabled; then
+    echo "already running"
+    return 0
+  fi
+  if [[ ! -f "$BINFMT_DIR/register" ]]; then
+    mount -t binfmt_misc binfmt_misc "$BINFMT_DIR" 2>&1 ||
+      { echo "FAILED: cannot mount binfmt_misc on $BINFMT_DIR"; return 1; }
+  fi
+  have update-binfmts || { echo "FAILED: update-binfmts missing (run scripts/install-system.sh)"; return 1; }
+  [[ -f /usr/share/binfmts/qemu-aarch64 || -f /var/lib/binfmts/qemu-aarch64 ]] ||
+    { echo "FAILED: qemu-user-static not installed (run scripts/install-system.sh)"; return 1; }
+  local out
+  out="$(update-binfmts --enable qemu-aarch64 2>&1)" ||
+    { echo "FAILED: update-binfmts --enable qemu-aarch64: $out"; return 1; }
+  binfmt_enabled || { echo "FAILED: qemu-aarch64 still not enabled"; return 1; }
+  mkdir -p "$RUN_DIR"
+  touch "$RUN_DIR/binfmt.enabled-by-slipway"
+  echo "started (qemu-aarch64, flags: $(sed -n 's/^flags: //p' "$BINFMT_DIR/qemu-aarch64"))"
+}
+
+down_binfmt() {
+  if [[ ! -f "$RUN_DIR/binfmt.enabled-by-slipway" ]]; then
+    if binfmt_enabled; then echo "left running (not enabled by slipway)"; else echo "not running"; fi
+    return 0
+  fi
+  update-binfmts --disable qemu-aarch64 >/dev/null 2>&1 || true
+  rm -f "$RUN_DIR/binfmt.enabled-by-slipway"
+  echo "stopped (qemu-aarch64 disabled)"
+}
+
+status_binfmt() {
+  if binfmt_enabled; then
+    echo "running (qemu-aarch64 enabled, flags: $(sed -n 's/^flags: //p' "$BINFMT_DIR/qemu-aarch64"))"
+  else
+    echo "stopped"
+  fi
+}
+
+# ---------------------------------------------------------------- docker ----
+
+docker_ok() { docker info >/dev/null 2>&1; }
+
+up_docker() {
+  if docker_ok; then
+    echo "already running"
+    return 0
+  fi
+  have dockerd || { echo "FAILED: dockerd missing (run scripts/install-system.sh)"; return 1; }
+  [[ -f /etc/docker/daemon.json ]] || warn "/etc/docker/daemon.json missing (run scripts/install-system.sh)"
+  local pidfile="$RUN_DIR/docker.pid" log="$LOG_DIR/docker.log" t
+  t="$(now_ms)"
+  spawn_detached "$log" "$pidfile" dockerd 9>&-
+  local deadline=$(($(date +%s) + 90))
+  until docker_ok; do
+    if ! pid_alive "$pidfile"; then
+      rm -f "$pidfile"
+      echo "FAILED: dockerd exited: $(tail_log "$log") (log: $log)"
+      return 1
+    fi
+    if (($(date +%s) >= deadline)); then
+      echo "FAILED: docker info did not answer within 90 s (log: $log)"
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "started ($(elapsed_s "$t") s, pid $(pid_of "$pidfile"), log $log)"
+}
+
+down_docker() {
+  local pidfile="$RUN_DIR/docker.pid"
+  if pid_alive "$pidfile"; then
+    stop_pidfile "$pidfile" 60 || { echo "FAILED: dockerd did not stop"; return 1; }
+    echo "stopped"
+  elif docker_ok; then
+    echo "left running (not started by slipway)"
+  else
+    rm -f "$pidfile"
+    echo "not running"
+  fi
+}
+
+status_docker() {
+  local pidfile="$RUN_DIR/docker.pid" v
+  if docker_ok; then
+    v="$(docker version --format '{{.Server.Version}}' 2>/dev/null)"
+    if pid_alive "$pidfile"; then
+      echo "running (dockerd $v, pid $(pid_of "$pidfile"), started by slipway)"
+    else
+      echo "running (dockerd $v, not started by slipway)"
+    fi
+  else
+    echo "stopped"
+  fi
+}
+
+# -------------------------------------------------------------- registry ----
+
+registry_ok() {
+  [[ "$(curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/" 2>/dev/null | tr -d '[:space:]')" == "{}" ]]
+}
+
+write_registry_config() {
+  mkdir -p "$REGISTRY_DIR/data"
+  cat >"$REGISTRY_DIR/config.yml" <<YAML
+# Generated by scripts/services.sh; rewritten on every start.
+version: 0.1
+log:
+  level: info
+  formatter: text
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $REGISTRY_DIR/data
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: $REGISTRY_ADDR
+  headers:
+    X-Content-Type-Options: [nosniff]
+YAML
+}
+
+up_registry() {
+  if registry_ok; then
+    echo "already running"
+    return 0
+  fi
+  if port_listening "${REGISTRY_ADDR##*:}"; then
+    echo "FAILED: port ${REGISTRY_ADDR##*:} is in use by something that does not answer /v2/ with {}"
+    return 1
+  fi
+  have docker-registry || { echo "FAILED: docker-registry missing (run scripts/install-system.sh)"; return 1; }
+  local pidfile="$RUN_DIR/registry.pid" log="$LOG_DIR/registry.log" t
+  t="$(now_ms)"
+  write_registry_config
+  spawn_detached "$log" "$pidfile" docker-registry serve "$REGISTRY_DIR/config.yml" 9>&-
+  local deadline=$(($(date +%s) + 30))
+  until registry_ok; do
+    if ! pid_alive "$pidfile"; then
+      rm -f "$pidfile"
+      echo "FAILED: docker-registry exited: $(tail_log "$log") (log: $log)"
+      return 1
+    fi
+    if (($(date +%s) >= deadline)); then
+      echo "FAILED: /v2/ did not answer {} within 30 s (log: $log)"
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "started ($(elapsed_s "$t") s, http://$REGISTRY_ADDR, data $REGISTRY_DIR/data)"
+}
+
+down_registry() {
+  local pidfile="$RUN_DIR/registry.pid"
+  if pid_alive "$pidfile"; then
+    stop_pidfile "$pidfile" 15 || { echo "FAILED: docker-registry did not stop"; return 1; }
+    echo "stopped"
+  elif registry_ok; then
+    echo "left running (not started by slipway)"
+  else
+    rm -f "$pidfile"
+    echo "not running"
+  fi
+}
+
+status_registry() {
+  local pidfile="$RUN_DIR/registry.pid"
+  if registry_ok; then
+    if pid_alive "$pidfile"; then
+      echo "running (http://$REGISTRY_ADDR, pid $(pid_of "$pidfile"), started by slipway)"
+    else
+      echo "running (http://$REGISTRY_ADDR, not started by slipway)"
+    fi
+  else
+    echo "stopped"
+  fi
+}
+
+# ------------------------------------------------------------------- sshd ----
+
+ssh_probe() { # ssh_probe: run `true` on the local sshd with our key
+  ssh -i "$SSH_DIR/id_ed25519" -p "$SSH_PORT" \
+    -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=3 \
+    -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$SSH_DIR/known_hosts" \
+    -o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \
+    "root@$SSH_ADDR" true
+}
+
+prepare_ssh() {
+  mkdir -p "$SSH_DIR" /run/sshd
+  chmod 700 "$SSH_DIR"
+  chmod 755 /run/sshd
+  ssh-keygen -A >/dev/null 2>&1 || return 1
+  if [[ ! -s "$SSH_DIR/id_ed25519" ]]; then
+    rm -f "$SSH_DIR/id_ed25519" "$SSH_DIR/id_ed25519.pub"
+    ssh-keygen -q -t ed25519 -N '' -C "slipway@$(hostname)" -f "$SSH_DIR/id_ed25519" || return 1
+  fi
+  install -m 600 "$SSH_DIR/id_ed25519.pub" "$SSH_DIR/authorized_keys"
+  # Host key: the system ed25519 key (ssh-keygen -A); only that one is served,
+  # so clients negotiate ed25519 and the known_hosts line below always matches.
+  printf '[%s]:%s %s\n' "$SSH_ADDR" "$SSH_PORT" \
+    "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" >"$SSH_DIR/known_hosts"
+  cat >"$SSH_DIR/sshd_config" <<CONF
+# Generated by scripts/services.sh; rewritten on every start.
+# A separate sshd for Slipway's local deploy target: loopback only, key only.
+Port $SSH_PORT
+ListenAddress $SSH_ADDR
+HostKey /etc/ssh/ssh_host_ed25519_key
+PidFile none
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+AuthorizedKeysFile $SSH_DIR/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitEmptyPasswords no
+UsePAM no
+# The state dir may live under a world-writable parent (e.g. a test's /tmp
+# SLIPWAY_HOME); we create authorized_keys 0600 in a 0700 dir ourselves.
+StrictModes no
+# Deploy tools open many sessions/connections at once.
+MaxSessions 64
+MaxStartups 64:30:256
+X11Forwarding no
+PrintMotd no
+SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+Subsystem sftp internal-sftp
+LogLevel INFO
+CONF
+}
+
+up_sshd() {
+  local pidfile="$RUN_DIR/sshd.pid" log="$LOG_DIR/sshd.log" t out
+  if pid_alive "$pidfile" && ssh_probe >/dev/null 2>&1; then
+    echo "already running"
+    return 0
+  fi
+  [[ -x /usr/sbin/sshd ]] || { echo "FAILED: /usr/sbin/sshd missing (run scripts/install-system.sh)"; return 1; }
+  t="$(now_ms)"
+  prepare_ssh || { echo "FAILED: could not generate keys/config in $SSH_DIR"; return 1; }
+  if port_listening "$SSH_PORT"; then
+    if ssh_probe >/dev/null 2>&1; then
+      echo "already running (not started by slipway)"
+      return 0
+    fi
+    echo "FAILED: port $SSH_PORT is in use by something that does not accept $SSH_DIR/id_ed25519"
+    return 1
+  fi
+  out="$(/usr/sbin/sshd -t -f "$SSH_DIR/sshd_config" 2>&1)" ||
+    { echo "FAILED: sshd config invalid: $out"; return 1; }
+  # sshd must be started by absolute path (it re-executes itself).
+  spawn_detached "$log" "$pidfile" /usr/sbin/sshd -D -e -f "$SSH_DIR/sshd_config" 9>&-
+  local deadline=$(($(date +%s) + 20))
+  until ssh_probe >/dev/null 2>&1; do
+    if ! pid_alive "$pidfile"; then
+      rm -f "$pidfile"
+      echo "FAILED: sshd exited: $(tail_log "$log") (log: $log)"
+      return 1
+    fi
+    if (($(date +%s) >= deadline)); then
+      echo "FAILED: ssh with $SSH_DIR/id_ed25519 did not work within 20 s (log: $log)"
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "started ($(elapsed_s "$t") s, root@$SSH_ADDR:$SSH_PORT, key $SSH_DIR/id_ed25519, known_hosts $SSH_DIR/known_hosts)"
+}
+
+down_sshd() {
+  local pidfile="$RUN_DIR/sshd.pid"
+  if pid_alive "$pidfile"; then
+    stop_pidfile "$pidfile" 10 || { echo "FAILED: sshd did not stop"; return 1; }
+    echo "stopped"
+  elif port_listening "$SSH_PORT"; then
+    echo "left running (not started by slipway)"
+  else
+    rm -f "$pidfile"
+    echo "not running"
+  fi
+}
+
+status_sshd() {
+  local pidfile="$RUN_DIR/sshd.pid"
+  if pid_alive "$pidfile"; then
+    if ssh_probe >/dev/null 2>&1; then
+      echo "running (root@$SSH_ADDR:$SSH_PORT, pid $(pid_of "$pidfile"), started by slipway)"
+    else
+      echo "running (pid $(pid_of "$pidfile")) but ssh with $SSH_DIR/id_ed25519 fails"
+    fi
+  elif port_listening "$SSH_PORT"; then
+    echo "running (port $SSH_PORT in use, not started by slipway)"
+  else
+    echo "stopped"
+  fi
+}
+
+# -------------------------------------------------------------- buildkitd ----
+
+buildctl_bin() {
+  if [[ -x "$SLIPWAY_HOME/bin/buildctl" ]]; then
+    echo "$SLIPWAY_HOME/bin/buildctl"
+  elif have buildctl; then
+    command -v buildctl
+  fi
+}
+
+buildkitd_ok() {
+  [[ -S "$BUILDKIT_SOCK" ]] || return 1
+  local bc
+  bc="$(buildctl_bin)"
+  if [[ -n "$bc" ]]; then
+    "$bc" --addr "unix://$BUILDKIT_SOCK" debug workers >/dev/null 2>&1
+  else
+    curl -s --max-time 2 --unix-socket "$BUILDKIT_SOCK" http://buildkitd/ >/dev/null 2>&1
+  fi
+}
+
+write_buildkitd_config() {
+  mkdir -p "$BUILDKIT_DIR/root"
+  cat >"$BUILDKIT_DIR/buildkitd.toml" <<TOML
+# Generated by scripts/services.sh; rewritten on every start.
+root = "$BUILDKIT_DIR/root"
+
+[grpc]
+  address = ["unix://$BUILDKIT_SOCK"]
+
+[worker.oci]
+  enabled = true
+  gc = true
+
+[worker.containerd]
+  enabled = false
+
+[registry."$REGISTRY_ADDR"]
+  http = true
+  insecure = true
+TOML
+}
+
+# ensure_builder: the buildx builder "slipway" (driver remote) -> our socket.
+ensure_builder() {
+  local endpoint="unix://$BUILDKIT_SOCK" current
+  current="$(docker buildx inspect "$BUILDX_BUILDER" 2>/dev/null | awk '/^Endpoint:/ {print $2; exit}')"
+  if [[ "$current" == "$endpoint" ]]; then
+    return 0
+  fi
+  if [[ -n "$current" ]] || docker buildx inspect "$BUILDX_BUILDER" >/dev/null 2>&1; then
+    docker buildx rm "$BUILDX_BUILDER" >/dev/null 2>&1 || true
+  fi
+  docker buildx create --name "$BUILDX_BUILDER" --driver remote "$endpoint" >/dev/null
+}
+
+builder_platforms() {
+  docker buildx inspect --bootstrap "$BUILDX_BUILDER" 2>/dev/null | awk -F': *' '/^Platforms:/ {print $2; exit}'
+}
+
+up_buildkitd() {
+  local pidfile="$RUN_DIR/buildkitd.pid" log="$LOG_DIR/buildkitd.log" t out
+  if [[ ! -x "$BUILDKITD_BIN" ]]; then
+    echo "skipped: $BUILDKITD_BIN missing, run scripts/bootstrap-engine.sh"
+    return 0
+  fi
+  if buildkitd_ok; then
+    out="$(ensure_builder 2>&1)" || { echo "FAILED: buildkitd runs but docker buildx create failed: $out"; return 1; }
+    echo "already running (builder $BUILDX_BUILDER -> unix://$BUILDKIT_SOCK)"
+    return 0
+  fi
+  have runc || { echo "FAILED: runc missing (run scripts/install-system.sh)"; return 1; }
+  t="$(now_ms)"
+  write_buildkitd_config
+  rm -f "$BUILDKIT_SOCK"
+  spawn_detached "$log" "$pidfile" "$BUILDKITD_BIN" --config "$BUILDKIT_DIR/buildkitd.toml" 9>&-
+  local deadline=$(($(date +%s) + 60))
+  until buildkitd_ok; do
+    if ! pid_alive "$pidfile"; then
+      rm -f "$pidfile"
+      echo "FAILED: buildkitd exited: $(tail_log "$log") (log: $log)"
+      return 1
+    fi
+    if (($(date +%s) >= deadline)); then
+      echo "FAILED: buildkitd socket $BUILDKIT_SOCK not ready within 60 s (log: $log)"
+      return 1
+    fi
+    sleep 0.2
+  done
+  out="$(ensure_builder 2>&1)" || { echo "FAILED: docker buildx create --driver remote failed: $out"; return 1; }
+  echo "started ($(elapsed_s "$t") s, unix://$BUILDKIT_SOCK, builder $BUILDX_BUILDER, platforms $(builder_platforms))"
+}
+
+down_buildkitd() {
+  local pidfile="$RUN_DIR/buildkitd.pid"
+  if pid_alive "$pidfile"; then
+    stop_pidfile "$pidfile" 20 || { echo "FAILED: buildkitd did not stop"; return 1; }
+    rm -f "$BUILDKIT_SOCK"
+    echo "stopped (builder $BUILDX_BUILDER kept; it works again after up)"
+  elif buildkitd_ok; then
+    echo "left running (not started by slipway)"
+  else
+    rm -f "$pidfile"
+    echo "not running"
+  fi
+}
+
+status_buildkitd() {
+  local pidfile="$RUN_DIR/buildkitd.pid"
+  if buildkitd_ok; then
+    if pid_alive "$pidfile"; then
+      echo "running (unix://$BUILDKIT_SOCK, pid $(pid_of "$pidfile"), started by slipway)"
+    else
+      echo "running (unix://$BUILDKIT_SOCK, not started by slipway)"
+    fi
+  elif [[ ! -x "$BUILDKITD_BIN" ]]; then
+    echo "stopped ($BUILDKITD_BIN missing, run scripts/bootstrap-engine.sh)"
+  else
+    echo "stopped"
+  fi
+}
+
+# ------------------------------------------------------------------- main ----
+
+(($# >= 1)) || usage
+action="$1"
+shift
+case "$action" in
+  up | down | status) ;;
+  -h | --help | help) usage ;;
+  *) usage ;;
+esac
+
+requested=("$@")
+if ((${#requested[@]} == 0)); then
+  requested=("${ALL_SERVICES[@]}")
+fi
+for s in "${requested[@]}"; do
+  case " ${ALL_SERVICES[*]} " in
+    *" $s "*) ;;
+    *) echo "unknown service: $s (known: ${ALL_SERVICES[*]})" >&2; exit 2 ;;
+  esac
+done
+
+# Canonical order (binfmt before buildkitd, so buildkitd sees arm64 emulation);
+# reversed for down.
+ordered=()
+for s in "${ALL_SERVICES[@]}"; do
+  case " ${requested[*]} " in *" $s "*) ordered+=("$s") ;; esac
+done
+if [[ "$action" == down ]]; then
+  reversed=()
+  for ((i = ${#ordered[@]} - 1; i >= 0; i--)); do reversed+=("${ordered[i]}"); done
+  ordered=("${reversed[@]}")
+fi
+
+if [[ "$action" != status ]]; then
+  [[ "$(id -u)" -eq 0 ]] || { echo "services.sh $action must run as root" >&2; exit 1; }
+fi
+mkdir -p "$RUN_DIR" "$LOG_DIR"
+
+# One `up`/`down` at a time (parallel test runs share these services).
+if [[ "$action" != status ]]; then
+  exec 9>"$RUN_DIR/services.lock"
+  flock -w 300 9 || { echo "services.sh: could not lock $RUN_DIR/services.lock within 300 s" >&2; exit 1; }
+fi
+
+failed=0
+for s in "${ordered[@]}"; do
+  result="$("${action}_$s" 2>>"$LOG_DIR/services.log")"
+  rc=$?
+  [[ -n "$result" ]] || result="FAILED: no result (see $LOG_DIR/services.log)"
+  if ((rc != 0)) || [[ "$result" == FAILED* ]]; then
+    failed=1
+    [[ "$result" == FAILED* ]] || result="FAILED: $result"
+  fi
+  printf '%s: %s\n' "$s" "$result"
+done
+exit "$failed"
