@@ -149,11 +149,27 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
         `${JSON.stringify(service.image)} is not in slipway:images (${imageNames.join(", ") || "none declared"})`,
       );
     }
-    if (service.image === undefined && imageNames.length > 1) {
+    const proxyImage = typeof service.proxyImage === "string" ? service.proxyImage : "proxy";
+    if (images !== undefined && !imageNames.includes(proxyImage)) {
+      add(
+        "service",
+        ["proxyImage"],
+        `${JSON.stringify(proxyImage)} is not in slipway:images; declare the proxy image there (see proxy/ and the README)`,
+      );
+    }
+    const candidates = imageNames.filter((name) => name !== proxyImage);
+    if (service.image === undefined && images !== undefined && candidates.length === 0) {
       add(
         "service",
         ["image"],
-        `is required when there are several images: one of ${imageNames.join(", ")}`,
+        "has no image to run besides the proxy; declare one under slipway:images",
+      );
+    }
+    if (service.image === undefined && candidates.length > 1) {
+      add(
+        "service",
+        ["image"],
+        `is required when there are several images: one of ${candidates.join(", ")}`,
       );
     }
     const env = asMap(service.env) ?? {};

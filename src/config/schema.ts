@@ -210,8 +210,10 @@ export const serviceSchema = z.strictObject({
   name: plain
     .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a container name: lowercase letters, digits, _ . -")
     .optional(),
-  /** Which of `slipway:images` runs; may be omitted when there is only one. */
+  /** Which of `slipway:images` runs; may be omitted when there is only one besides the proxy. */
   image: plain.optional(),
+  /** The image of `slipway:images` that runs the proxy owning the published port. */
+  proxyImage: plain.default("proxy"),
   /** Port the application listens on inside the container. */
   containerPort: port.default(8080),
   /** Port on the host that clients use; stays up across releases. */
@@ -317,6 +319,10 @@ export const roleSchema = z
 /** One schema per `slipway:<key>`; a key not listed here is an error. */
 export const KEY_SCHEMAS = {
   role: roleSchema,
+  /** Buildx builder to build with (e.g. a `remote` builder); the default builder when absent. */
+  builder: plain.min(1, "must not be empty").optional(),
+  /** Source repository URL for image labels; from CI or the git remote when absent. */
+  source: plain.url("must be a URL, e.g. https://github.com/acme/web").optional(),
   registry: registrySchema,
   images: imagesSchema,
   hosts: hostsSchema.default([]),
@@ -345,6 +351,8 @@ export type ImageConfig =
 export interface SlipwayConfig {
   readonly stack: string;
   readonly role: Role;
+  readonly builder?: string;
+  readonly source?: string;
   readonly registry: RegistryConfig;
   readonly images: readonly ImageConfig[];
   readonly hosts: readonly HostConfig[];

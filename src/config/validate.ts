@@ -126,12 +126,16 @@ function assemble(
     parsed.service === undefined
       ? undefined
       : (() => {
-          const image = parsed.service.image ?? images[0]!.name;
+          const proxy = parsed.service.proxyImage;
+          const image =
+            parsed.service.image ?? images.find((candidate) => candidate.name !== proxy)!.name;
           return { ...parsed.service, image, name: parsed.service.name ?? image };
         })();
   return {
     stack,
     role,
+    ...(parsed.builder === undefined ? {} : { builder: parsed.builder }),
+    ...(parsed.source === undefined ? {} : { source: parsed.source }),
     registry: parsed.registry,
     images,
     hosts: parsed.hosts,

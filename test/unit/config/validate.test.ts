@@ -34,6 +34,7 @@ function base(): Record<string, any> {
           secrets: { NPM_TOKEN: new Secret("npm-token") },
         },
       },
+      proxy: { build: { context: "app" } },
     },
     hosts: [
       { name: "web-1", address: "203.0.113.10", user: "deploy", privateKey: new Secret("KEY") },
@@ -52,7 +53,7 @@ function base(): Record<string, any> {
 function promote(): Record<string, any> {
   const raw = base();
   raw.role = "promote";
-  raw.images = { web: { pin: { digest: DIGEST } } };
+  raw.images = { web: { pin: { digest: DIGEST } }, proxy: { pin: { digest: DIGEST } } };
   return raw;
 }
 
@@ -172,7 +173,7 @@ describe("config validation", () => {
 
   it("rejects an image name that is not a repository component", () => {
     const raw = base();
-    raw.images = { "Web App": raw.images.web };
+    raw.images = { "Web App": raw.images.web, proxy: raw.images.proxy };
     raw.service.image = "Web App";
     assert.deepEqual(issuesOf(raw), [
       {
@@ -353,6 +354,19 @@ describe("config validation", () => {
             tags: [],
           },
         },
+        {
+          kind: "build",
+          name: "proxy",
+          build: {
+            context: "app",
+            platforms: ["linux/amd64", "linux/arm64"],
+            args: {},
+            secrets: {},
+            cache: { mode: "registry" },
+            buildOnPreview: false,
+            tags: [],
+          },
+        },
       ],
       hosts: [
         {
@@ -367,6 +381,7 @@ describe("config validation", () => {
       service: {
         name: "web",
         image: "web",
+        proxyImage: "proxy",
         containerPort: 8080,
         publishedPort: 80,
         healthPath: "/healthz",
