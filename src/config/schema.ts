@@ -158,6 +158,8 @@ export const pinSchema = z.strictObject({
     .optional(),
   /** The tag the digest was published under, kept for people reading the file. */
   tag: plain.regex(TAG_PATTERN, "is not a valid tag").optional(),
+  /** Source commit the digest was built from (written by `slipway promote`). */
+  revision: plain.regex(/^[0-9a-f]{7,40}$/, "is not a git commit sha").optional(),
   /** Repository to pull from, when it is not `<registry>/<namespace>/<name>`. */
   repository: plain.optional(),
 });

@@ -1,0 +1,4 @@
+export * from "./git";
+export * from "./source";
+export * from "./tags";
+export * from "./plan";

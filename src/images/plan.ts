@@ -1,0 +1,97 @@
+import * as path from "node:path";
+import type { BuildConfig, Platform, RegistryConfig } from "../config";
+import type { SourceInfo } from "./git";
+import { imageLabels, imageTags } from "./tags";
+
+/** `<server>/<namespace>/<name>`, the repository an image is pushed to and pulled from. */
+export function repositoryFor(
+  registry: Pick<RegistryConfig, "server" | "namespace">,
+  name: string,
+): string {
+  return [registry.server, registry.namespace, name]
+    .filter((part) => part !== undefined && part !== "")
+    .join("/");
+}
+
+/** Cache import and export settings in the shape of docker-build's `cacheFrom`/`cacheTo`. */
+export interface CachePlan {
+  readonly cacheFrom: Record<string, unknown>[];
+  readonly cacheTo: Record<string, unknown>[];
+}
+
+/** The default registry cache lives beside the image: `<repository>:buildcache`. */
+export const CACHE_TAG = "buildcache";
+
+export function cachePlan(
+  repository: string,
+  name: string,
+  cache: BuildConfig["cache"],
+): CachePlan {
+  switch (cache.mode) {
+    case "registry": {
+      const ref = cache.ref ?? `${repository}:${CACHE_TAG}`;
+      return {
+        cacheFrom: [{ registry: { ref } }],
+        cacheTo: [{ registry: { ref, mode: "max", imageManifest: true, ociMediaTypes: true } }],
+      };
+    }
+    case "gha": {
+      const scope = cache.scope ?? name;
+      return { cacheFrom: [{ gha: { scope } }], cacheTo: [{ gha: { scope, mode: "max" } }] };
+    }
+    case "none":
+      return { cacheFrom: [], cacheTo: [] };
+    default: {
+      const never: never = cache.mode;
+      throw new Error(`unknown cache mode ${String(never)}`);
+    }
+  }
+}
+
+/** Everything an image build needs, computed from config and the commit; no Pulumi in here. */
+export interface BuildPlan {
+  readonly name: string;
+  readonly repository: string;
+  /** Full references pushed: `<repository>:<tag>`. */
+  readonly tags: string[];
+  readonly labels: Record<string, string>;
+  readonly platforms: Platform[];
+  /** Absolute context folder. */
+  readonly context: string;
+  /** Absolute Dockerfile path. */
+  readonly dockerfile: string;
+  readonly target?: string;
+  readonly buildArgs: Record<string, string>;
+  /** Ids of the BuildKit secrets (their values stay in config until the component). */
+  readonly secretIds: string[];
+  readonly cache: CachePlan;
+  readonly buildOnPreview: boolean;
+}
+
+export function planBuild(
+  name: string,
+  build: BuildConfig,
+  registry: Pick<RegistryConfig, "server" | "namespace">,
+  source: SourceInfo,
+  root: string,
+): BuildPlan {
+  const repository = repositoryFor(registry, name);
+  const context = path.resolve(root, build.context);
+  return {
+    name,
+    repository,
+    tags: imageTags(source, build.tags).map((tag) => `${repository}:${tag}`),
+    labels: imageLabels(name, source),
+    platforms: [...build.platforms],
+    context,
+    dockerfile:
+      build.dockerfile === undefined
+        ? path.join(context, "Dockerfile")
+        : path.resolve(root, build.dockerfile),
+    ...(build.target === undefined ? {} : { target: build.target }),
+    buildArgs: { ...build.args },
+    secretIds: Object.keys(build.secrets).sort(),
+    cache: cachePlan(repository, name, build.cache),
+    buildOnPreview: build.buildOnPreview,
+  };
+}

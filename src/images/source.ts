@@ -1,0 +1,90 @@
+import { execFileSync } from "node:child_process";
+import { repositoryUrl, type SourceInfo } from "./git";
+
+function git(root: string, args: readonly string[]): string | undefined {
+  try {
+    return execFileSync("git", args, {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const RELEASE_TAG = /^v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/;
+
+/** Newest `vX.Y.Z` among the tags, by version order. */
+function releaseVersion(tags: readonly string[]): string | undefined {
+  const versions = tags
+    .map((tag) => RELEASE_TAG.exec(tag)?.[1])
+    .filter((v): v is string => v !== undefined);
+  const key = (v: string) =>
+    v.split(/[.-]/).map((part) => (/^\d+$/.test(part) ? part.padStart(10, "0") : part));
+  return versions.sort((a, b) => (key(a).join(".") < key(b).join(".") ? 1 : -1))[0];
+}
+
+export interface ReadSourceOptions {
+  /** Project root, a git checkout. */
+  readonly root: string;
+  /** Paths (relative to root) whose changes make a build dirty: the build contexts. */
+  readonly paths: readonly string[];
+  /** Source URL from config, which wins over CI and the git remote. */
+  readonly url?: string;
+  /** Environment (CI variables); `process.env` by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Reads the commit being built from git and, in GitHub Actions, from its variables. Throws a
+ * clear error outside a git checkout: tags and labels are made from the commit.
+ */
+export function readSource(options: ReadSourceOptions): SourceInfo {
+  const env = options.env ?? process.env;
+  const { root } = options;
+  const sha = git(root, ["rev-parse", "HEAD"]);
+  if (sha === undefined) {
+    throw new Error(
+      `${root} is not a git checkout with a commit; Slipway tags and labels images from the commit (git init && git commit)`,
+    );
+  }
+  const pr = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? "");
+  const branch =
+    env.GITHUB_HEAD_REF ||
+    (env.GITHUB_REF_TYPE === "branch" ? env.GITHUB_REF_NAME : undefined) ||
+    git(root, ["symbolic-ref", "--short", "-q", "HEAD"]) ||
+    undefined;
+  const originHead = git(root, ["symbolic-ref", "--short", "-q", "refs/remotes/origin/HEAD"]);
+  const defaultBranch =
+    env.SLIPWAY_DEFAULT_BRANCH || originHead?.replace(/^origin\//, "") || "main";
+  const tagVersion =
+    env.GITHUB_REF_TYPE === "tag"
+      ? releaseVersion([env.GITHUB_REF_NAME ?? ""])
+      : releaseVersion((git(root, ["tag", "--points-at", "HEAD"]) ?? "").split("\n"));
+  const commitTime = new Date(git(root, ["show", "-s", "--format=%cI", "HEAD"]) ?? 0)
+    .toISOString()
+    .replace(/\.000Z$/, "Z");
+  const status = git(root, [
+    "status",
+    "--porcelain",
+    "--",
+    ...(options.paths.length > 0 ? options.paths : ["."]),
+  ]);
+  const url =
+    options.url ??
+    (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`
+      : repositoryUrl(git(root, ["remote", "get-url", "origin"]) ?? ""));
+  return {
+    sha,
+    ...(branch === undefined ? {} : { branch }),
+    defaultBranch,
+    ...(tagVersion === undefined ? {} : { version: tagVersion }),
+    ...(pr === null ? {} : { pullRequest: Number(pr[1]) }),
+    commitCount: Number(git(root, ["rev-list", "--count", "HEAD"]) ?? "0"),
+    commitTime,
+    dirty: status !== undefined && status !== "",
+    ...(url === undefined ? {} : { url }),
+  };
+}

@@ -1,0 +1,83 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One `newResource` call the program made, as the engine would see it. */
+export interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly options: { readonly parent?: string; readonly dependsOn?: string[] };
+}
+
+export const DIGEST_A = `sha256:${"a1".repeat(32)}`;
+
+/**
+ * Installs Pulumi mocks that record every resource. Outputs the engine would compute are
+ * filled in: docker-build Images get `digest` and `ref`, and `call`s are answered by
+ * `calls` (by token) or echo their inputs.
+ */
+export async function recordResources(
+  stack: string,
+  options: {
+    readonly preview?: boolean;
+    readonly calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
+  } = {},
+): Promise<Recorded[]> {
+  const recorded: Recorded[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        recorded.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, any>,
+          options: {},
+        });
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "docker-build:index:Image") {
+          state.digest = DIGEST_A;
+          const tags = (args.inputs as { tags?: string[] }).tags ?? [];
+          state.ref = `${tags[0] ?? "image"}@${DIGEST_A}`;
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        const answer = options.calls?.[args.token];
+        return answer
+          ? answer(args.inputs as Record<string, any>)
+          : (args.inputs as Record<string, any>);
+      },
+    },
+    "slipway",
+    stack,
+    options.preview ?? false,
+  );
+  return recorded;
+}
+
+/** The value of an Output, once the mocks resolved it. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((value) => resolve(value)));
+}
+
+/** Waits until every resource registration queued so far has reached the mocks. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The signature Pulumi's serializer puts on a secret value. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** `{ secret: value }` when the engine received the input as a secret, else `{ plain: value }`. */
+export function secrecy(input: unknown): { secret: unknown } | { plain: unknown } {
+  if (
+    typeof input === "object" &&
+    input !== null &&
+    (input as Record<string, unknown>)[SPECIAL_SIG_KEY] === SECRET_SIG
+  ) {
+    return { secret: (input as { value: unknown }).value };
+  }
+  return { plain: input };
+}

@@ -1,0 +1,117 @@
+import { strict as assert } from "node:assert";
+import {
+  branchTag,
+  imageLabels,
+  imageTags,
+  repositoryUrl,
+  versionTags,
+  type SourceInfo,
+} from "../../../src/images";
+
+const SHA = "4c2a9e1f0b7d3c5a8e6f4d2b0a9c8e7f6d5c4b3a";
+
+function source(overrides: Partial<SourceInfo> = {}): SourceInfo {
+  return {
+    sha: SHA,
+    branch: "main",
+    defaultBranch: "main",
+    commitCount: 128,
+    commitTime: "2026-11-20T09:30:00Z",
+    dirty: false,
+    url: "https://github.com/acme/web",
+    ...overrides,
+  };
+}
+
+describe("image tags", () => {
+  it("on the default branch: sha, dev and dev-<count>-g<sha>", () => {
+    assert.deepEqual(imageTags(source()), ["sha-4c2a9e1", "dev", "dev-128-g4c2a9e1"]);
+  });
+
+  it("on a release version: v1.2.3, 1.2.3, 1.2, 1 and latest", () => {
+    assert.deepEqual(imageTags(source({ branch: undefined, version: "1.2.3" })), [
+      "sha-4c2a9e1",
+      "v1.2.3",
+      "1.2.3",
+      "1.2",
+      "1",
+      "latest",
+    ]);
+  });
+
+  it("a release tagged on main gets both the dev and the release tags", () => {
+    assert.deepEqual(imageTags(source({ version: "2.0.0" })), [
+      "sha-4c2a9e1",
+      "dev",
+      "dev-128-g4c2a9e1",
+      "v2.0.0",
+      "2.0.0",
+      "2.0",
+      "2",
+      "latest",
+    ]);
+  });
+
+  it("a pre-release gets only its exact version, and 0.x no major tag", () => {
+    assert.deepEqual(versionTags("1.3.0-rc.1"), ["v1.3.0-rc.1", "1.3.0-rc.1"]);
+    assert.deepEqual(versionTags("0.4.2"), ["v0.4.2", "0.4.2", "0.4", "latest"]);
+    assert.throws(() => versionTags("1.2"), {
+      message: `release version "1.2" is not semantic (X.Y.Z); tag releases as vX.Y.Z`,
+    });
+  });
+
+  it("on a pull request: sha and pr-<n>, nothing moving", () => {
+    assert.deepEqual(imageTags(source({ branch: "feature/login", pullRequest: 42 })), [
+      "sha-4c2a9e1",
+      "pr-42",
+    ]);
+  });
+
+  it("on a detached HEAD: only the sha", () => {
+    assert.deepEqual(imageTags(source({ branch: undefined })), ["sha-4c2a9e1"]);
+  });
+
+  it("on another branch: the sha and the branch name as a tag", () => {
+    assert.deepEqual(imageTags(source({ branch: "Feature/Login_v2" })), [
+      "sha-4c2a9e1",
+      "feature-login_v2",
+    ]);
+    assert.equal(branchTag("release/1.x"), "release-1.x");
+  });
+
+  it("a dirty context gets only sha-<short>-dirty, plus static extras", () => {
+    assert.deepEqual(imageTags(source({ dirty: true }), ["edge"]), ["sha-4c2a9e1-dirty", "edge"]);
+  });
+});
+
+describe("image labels", () => {
+  it("are the OCI annotations, created from the commit time", () => {
+    assert.deepEqual(imageLabels("web", source()), {
+      "org.opencontainers.image.created": "2026-11-20T09:30:00Z",
+      "org.opencontainers.image.revision": SHA,
+      "org.opencontainers.image.title": "web",
+      "org.opencontainers.image.version": "dev-128-g4c2a9e1",
+      "org.opencontainers.image.source": "https://github.com/acme/web",
+      "org.opencontainers.image.url": "https://github.com/acme/web",
+    });
+  });
+
+  it("carry the release version, and no source when it is unknown", () => {
+    assert.deepEqual(imageLabels("api", source({ version: "1.2.3", url: undefined })), {
+      "org.opencontainers.image.created": "2026-11-20T09:30:00Z",
+      "org.opencontainers.image.revision": SHA,
+      "org.opencontainers.image.title": "api",
+      "org.opencontainers.image.version": "1.2.3",
+    });
+  });
+
+  it("turn git remotes into web URLs", () => {
+    assert.equal(repositoryUrl("git@github.com:acme/web.git"), "https://github.com/acme/web");
+    assert.equal(repositoryUrl("https://github.com/acme/web.git"), "https://github.com/acme/web");
+    assert.equal(
+      repositoryUrl("ssh://git@gitlab.example.com/group/web"),
+      "https://gitlab.example.com/group/web",
+    );
+    assert.equal(repositoryUrl("/srv/git/web"), undefined);
+  });
+});
