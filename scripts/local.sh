@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The main job on the local stack, from a fresh machine: installs what is missing,
+# starts the local services (Docker engine, registry on 127.0.0.1:5000, sshd on
+# 127.0.0.1:2222, buildkitd), then runs `pulumi up --stack local`: the sample app
+# and the proxy are built for linux/amd64 and linux/arm64, pushed to the local
+# registry, and deployed over SSH behind the proxy on http://127.0.0.1:18080/.
+#
+# Usage: scripts/local.sh [extra `pulumi up` flags]
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$SLIPWAY_REPO_ROOT"
+SLIPWAY_LOG_TAG=local
+
+step() {
+  local name="$1" start
+  shift
+  start="$(now_ms)"
+  log "== $name"
+  "$@"
+  log "== $name: done in $(elapsed_s "$start") s"
+}
+
+step "system packages" scripts/install-system.sh
+step "node modules" scripts/node-deps.sh
+step "busybox for the sample images" scripts/fetch-busybox.sh
+step "Pulumi engine, plugins and buildkitd" scripts/bootstrap-engine.sh
+step "local services" scripts/services.sh up
+
+# shellcheck source=scripts/pulumi-env.sh
+. scripts/pulumi-env.sh
+step "stack local" pulumi stack select --create local --non-interactive
+step "pulumi up --stack local" pulumi up --stack local --yes --non-interactive "$@"
+pulumi stack output --stack local --json

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: set-up, types, lint, unit tests,
+# integration tests (real Docker engine, registry and sshd, started and stopped
+# by the tests) and the end-to-end group (the real Pulumi engine on the local
+# stacks). `.ci/run` runs exactly this.
+#
+# Usage: scripts/test.sh [unit|integration|e2e ...]   (default: all groups)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$SLIPWAY_REPO_ROOT"
+SLIPWAY_LOG_TAG=test
+
+groups=("$@")
+[[ ${#groups[@]} -gt 0 ]] || groups=(unit integration e2e)
+
+step() {
+  local name="$1" start
+  shift
+  start="$(now_ms)"
+  log "== $name"
+  "$@"
+  log "== $name: done in $(elapsed_s "$start") s"
+}
+
+wants() {
+  local group
+  for group in "${groups[@]}"; do [[ "$group" == "$1" ]] && return 0; done
+  return 1
+}
+
+passed=0
+failed=0
+status=0
+# run_mocha NAME CONFIG: runs one mocha group, adds its counts, remembers failure.
+run_mocha() {
+  local name="$1" config="$2" out
+  out="$(mktemp)"
+  log "== $name tests"
+  set +e
+  npx mocha --config "$config" 2>&1 | tee "$out"
+  local code="${PIPESTATUS[0]}"
+  set -e
+  local p f
+  p="$(grep -Eo '^ *[0-9]+ passing' "$out" | grep -Eo '[0-9]+' | tail -1 || true)"
+  f="$(grep -Eo '^ *[0-9]+ failing' "$out" | grep -Eo '[0-9]+' | tail -1 || true)"
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [[ "$code" -ne 0 ]]; then
+    status=1
+    [[ -n "$f" ]] || failed=$((failed + 1))
+    log "== $name tests FAILED (exit $code)"
+  fi
+  rm -f "$out"
+}
+
+step "system packages" scripts/install-system.sh
+step "node modules" scripts/node-deps.sh
+step "busybox for the sample images" scripts/fetch-busybox.sh
+if wants e2e || wants integration; then
+  step "Pulumi engine, plugins and buildkitd" scripts/bootstrap-engine.sh
+fi
+step "type check" npx tsc --noEmit -p .
+step "lint" npx eslint .
+step "format" npx prettier --check .
+
+wants unit && run_mocha unit .mocharc.unit.json
+wants integration && run_mocha integration .mocharc.integration.json
+wants e2e && run_mocha e2e .mocharc.e2e.json
+
+printf '\n%d passed, %d failed\n' "$passed" "$failed"
+exit "$status"
