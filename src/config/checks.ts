@@ -58,7 +58,13 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
   const images = asMap(raw.images);
   const imageNames = images === undefined ? [] : Object.keys(images);
   if (images !== undefined && imageNames.length === 0) {
-    add("images", [], "declares no image; add one under slipway:images.<name>");
+    add(
+      "images",
+      [],
+      role === "promote"
+        ? "pins no image yet: a promote stack runs what a build stack produced; run slipway promote --from <build stack> --to <this stack>"
+        : "declares no image; add one under slipway:images.<name>",
+    );
   }
   for (const name of imageNames) {
     if (!REPOSITORY_COMPONENT_PATTERN.test(name)) {
@@ -137,7 +143,8 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
   if (service === undefined && hostNames.size > 0 && raw.service === undefined) {
     add("service", [], "is required when hosts are declared: what should run on them?");
   }
-  if (service !== undefined) {
+  // With no image at all, that one problem says what to do; service references would only echo it.
+  if (service !== undefined && imageNames.length > 0) {
     if (
       typeof service.image === "string" &&
       images !== undefined &&

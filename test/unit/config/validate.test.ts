@@ -487,3 +487,55 @@ describe("the checked-in stack files", () => {
     });
   }
 });
+
+describe("a promote stack before its first promotion", () => {
+  it("says to promote into it, and nothing else", () => {
+    const raw = promote();
+    raw.images = {};
+    raw.service = { image: "web", publishedPort: 80 };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images",
+        message:
+          "pins no image yet: a promote stack runs what a build stack produced; run slipway promote --from <build stack> --to <this stack>",
+      },
+    ]);
+  });
+
+  it("Pulumi.local-prod.yaml is exactly in that state", () => {
+    assert.throws(
+      () =>
+        validateConfig("local-prod", markSecrets(sourceFromStackFile("local-prod")), {
+          root: ROOT,
+        }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.length === 1 &&
+        error.issues[0]!.path === "slipway:images",
+    );
+  });
+});
+
+describe("the proxy image", () => {
+  it("must be declared among the images", () => {
+    const raw = base();
+    delete raw.images.proxy;
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:service.proxyImage",
+        message: `"proxy" is not in slipway:images; declare the proxy image there (see proxy/ and the README)`,
+      },
+    ]);
+  });
+
+  it("is not a candidate for the service image", () => {
+    const raw = base();
+    raw.images.api = { build: { context: "app" } };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:service.image",
+        message: "is required when there are several images: one of web, api",
+      },
+    ]);
+  });
+});
