@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ImageBuild } from "../infra/images";
+import { Attestation, ImageBuild } from "../infra/images";
 import type { SlipwayConfig } from "../src/config";
-import { planBuild, repositoryFor, type SourceInfo } from "../src/images";
+import { attestScript, planBuild, repositoryFor, type SourceInfo } from "../src/images";
 import { digestRef } from "../src/reference";
 
 /** What every stack exports for people, promotion, rollback and status. */
@@ -73,6 +73,7 @@ export function declareImages(
       buildOnPreview: plan.buildOnPreview,
       ...(config.builder === undefined ? {} : { builder: config.builder }),
     });
+    attest(config, context, plan, built);
     const revision = context.source.sha;
     images[image.name] = pulumi
       .all([built.repository, built.digest, built.ref, built.tags, built.platforms])
@@ -86,4 +87,89 @@ export function declareImages(
       }));
   }
   return images;
+}
+
+/** Hosts as the stack exports them (no keys). */
+export function hostOutputs(config: SlipwayConfig): Record<string, HostOutput> {
+  return Object.fromEntries(
+    config.hosts.map((host) => [
+      host.name,
+      { address: host.address, port: host.port, user: host.user, transport: host.transport },
+    ]),
+  );
+}
+
+export interface HostOutput {
+  address: string;
+  port: number;
+  user: string;
+  transport: "ssh" | "local";
+}
+
+export interface ServiceOutput {
+  name: string;
+  image: string;
+  publishedPort: number;
+  healthPath: string;
+}
+
+export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined {
+  const service = config.service;
+  return service === undefined
+    ? undefined
+    : {
+        name: service.name,
+        image: service.image,
+        publishedPort: service.publishedPort,
+        healthPath: service.healthPath,
+      };
+}
+
+/** Provenance, SBOM and signature for a built image, when the stack turns them on. */
+function attest(
+  config: SlipwayConfig,
+  context: ProgramContext,
+  plan: ReturnType<typeof planBuild>,
+  built: ImageBuild,
+): Attestation | undefined {
+  const { attestations, registry } = config;
+  const provenance =
+    attestations.provenance === "off" || context.source === undefined
+      ? undefined
+      : {
+          plan,
+          source: context.source,
+          mode: attestations.provenance,
+          root: context.root,
+          ...(config.builder === undefined ? {} : { builder: config.builder }),
+        };
+  if (provenance === undefined && !attestations.sbom && !attestations.sign) {
+    return undefined;
+  }
+  const script = built.ref.apply(
+    (ref) =>
+      attestScript({
+        ref,
+        attestations,
+        insecure: registry.insecure,
+        ...(provenance ? { provenance } : {}),
+      }) ?? "",
+  );
+  const auth =
+    registry.username === undefined || registry.password === undefined
+      ? undefined
+      : pulumi.secret(
+          Buffer.from(`${registry.username}:${registry.password.reveal()}`).toString("base64"),
+        );
+  return new Attestation(plan.name, {
+    ref: built.ref,
+    script,
+    ...(auth === undefined ? {} : { registryAuth: auth }),
+    ...(attestations.cosignKey === undefined
+      ? {}
+      : { cosignKey: pulumi.secret(attestations.cosignKey.reveal()) }),
+    ...(attestations.cosignPassword === undefined
+      ? {}
+      : { cosignPassword: pulumi.secret(attestations.cosignPassword.reveal()) }),
+  });
 }

@@ -1,1 +1,2 @@
 export * from "./image-build";
+export * from "./attestation";

@@ -2,3 +2,4 @@ export * from "./git";
 export * from "./source";
 export * from "./tags";
 export * from "./plan";
+export * from "./attest";

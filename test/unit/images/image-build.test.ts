@@ -56,13 +56,32 @@ describe("ImageBuild in a build stack", () => {
     await settle();
   });
 
-  it("declares one component and one docker-build Image under it", () => {
-    assert.deepEqual(
-      recorded.map((r) => [r.type, r.name]),
-      [
-        ["slipway:image:ImageBuild", "web"],
-        ["docker-build:index:Image", "web-image"],
-      ],
+  it("declares the ImageBuild with its Image, and the Attestation with its command", () => {
+    assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
+      "command:local:Command web-attest",
+      "docker-build:index:Image web-image",
+      "slipway:image:Attestation web",
+      "slipway:image:ImageBuild web",
+    ]);
+  });
+
+  it("attests the pushed digest, with the registry login only in its secret environment", () => {
+    const attest = recorded.find((r) => r.name === "web-attest")!;
+    const { create, environment, ...rest } = attest.inputs;
+    assert.deepEqual(rest, {
+      interpreter: ["/bin/sh", "-c"],
+      triggers: [`ghcr.io/acme/web@${DIGEST_A}`],
+      addPreviousOutputInEnv: false,
+      logging: "stdoutAndStderr",
+    });
+    assert.deepEqual(secrecy(environment), {
+      secret: { SLIPWAY_REGISTRY_AUTH: Buffer.from("bot:registry-pw").toString("base64") },
+    });
+    assert.ok(
+      String(create).includes(`oras attach --registry-config "$DOCKER_CONFIG/config.json"`),
+    );
+    assert.ok(
+      !String(create).includes("registry-pw") && !String(create).includes("npm-token-value"),
     );
   });
 

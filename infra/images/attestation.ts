@@ -1,0 +1,57 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ATTEST_SECRET_ENV } from "../../src/images";
+
+/** Inputs of an Attestation: what to run once per pushed digest. */
+export interface AttestationArgs {
+  /** `repository@sha256:…` the attestations are about; a new digest runs the script again. */
+  ref: pulumi.Input<string>;
+  /** The script from `attestScript` (for that ref); it holds no secret. */
+  script: pulumi.Input<string>;
+  /** Registry `user:password` in base64, as docker config's `auth`; a secret. */
+  registryAuth?: pulumi.Input<string>;
+  /** cosign private key (PEM); a secret. */
+  cosignKey?: pulumi.Input<string>;
+  /** cosign key password; a secret. */
+  cosignPassword?: pulumi.Input<string>;
+}
+
+/**
+ * Provenance, SBOM and signature for one pushed digest, made on the machine that runs
+ * `pulumi up`. Secrets reach the script through its environment, never its text.
+ */
+export class Attestation extends pulumi.ComponentResource {
+  /** The digest reference that was attested. */
+  public readonly ref: pulumi.Output<string>;
+  /** What the script printed (no secrets: it prints only refs). */
+  public readonly stdout: pulumi.Output<string>;
+
+  constructor(name: string, args: AttestationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("slipway:image:Attestation", name, {}, opts);
+    const environment: Record<string, pulumi.Input<string>> = {};
+    if (args.registryAuth !== undefined) {
+      environment[ATTEST_SECRET_ENV.registryAuth] = pulumi.secret(args.registryAuth);
+    }
+    if (args.cosignKey !== undefined) {
+      environment[ATTEST_SECRET_ENV.cosignKey] = pulumi.secret(args.cosignKey);
+    }
+    if (args.cosignPassword !== undefined) {
+      environment[ATTEST_SECRET_ENV.cosignPassword] = pulumi.secret(args.cosignPassword);
+    }
+    const run = new command.local.Command(
+      `${name}-attest`,
+      {
+        create: args.script,
+        interpreter: ["/bin/sh", "-c"],
+        environment,
+        triggers: [args.ref],
+        addPreviousOutputInEnv: false,
+        logging: "stdoutAndStderr",
+      },
+      { parent: this },
+    );
+    this.ref = pulumi.output(args.ref);
+    this.stdout = run.stdout;
+    this.registerOutputs({ ref: this.ref, stdout: this.stdout });
+  }
+}

@@ -1,0 +1,174 @@
+import type { AttestationsConfig } from "../config";
+import { parseDigestReference } from "../reference";
+import type { SourceInfo } from "./git";
+import type { BuildPlan } from "./plan";
+
+/**
+ * Attestations for a pushed image. docker-build has no provenance or SBOM input, so Slipway
+ * writes an SLSA provenance statement itself from what it built (no clock: same inputs, same
+ * statement), attaches it to the digest in the registry as an OCI referrer (oras), and, when
+ * signing is on, signs the digest and the provenance with cosign and a key from Pulumi secrets.
+ */
+
+export const IN_TOTO_MEDIA_TYPE = "application/vnd.in-toto+json";
+
+export interface ProvenanceInput {
+  readonly plan: Pick<
+    BuildPlan,
+    "repository" | "dockerfile" | "context" | "target" | "platforms" | "buildArgs" | "secretIds"
+  >;
+  readonly source: Pick<SourceInfo, "sha" | "url">;
+  /** `max` records build args and secret ids (never secret values); `min` only the source. */
+  readonly mode: "min" | "max";
+  /** Project root, to record paths relative to it. */
+  readonly root: string;
+  /** Buildx builder used. */
+  readonly builder?: string;
+}
+
+function relative(root: string, file: string): string {
+  return file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file;
+}
+
+/** The SLSA v1 provenance predicate of one build. */
+export function provenancePredicate(input: ProvenanceInput): Record<string, unknown> {
+  const { plan, source, root } = input;
+  const request: Record<string, unknown> = {
+    frontend: "dockerfile.v0",
+    platforms: [...plan.platforms],
+    ...(plan.target === undefined ? {} : { target: plan.target }),
+  };
+  if (input.mode === "max") {
+    request.args = Object.fromEntries(
+      Object.entries(plan.buildArgs).sort(([a], [b]) => a.localeCompare(b)),
+    );
+    request.secrets = [...plan.secretIds];
+  }
+  const sourceUri = source.url === undefined ? undefined : `git+${source.url}@${source.sha}`;
+  return {
+    buildDefinition: {
+      buildType: "https://mobyproject.org/buildkit@v1",
+      externalParameters: {
+        configSource: {
+          ...(sourceUri === undefined ? {} : { uri: sourceUri }),
+          digest: { sha1: source.sha },
+          path: relative(root, plan.dockerfile),
+        },
+        context: relative(root, plan.context),
+        request,
+      },
+      resolvedDependencies: [
+        {
+          ...(sourceUri === undefined ? {} : { uri: sourceUri }),
+          digest: { gitCommit: source.sha },
+        },
+      ],
+    },
+    runDetails: {
+      builder: {
+        id: `slipway/docker-build${input.builder === undefined ? "" : `/${input.builder}`}`,
+      },
+    },
+  };
+}
+
+/** The in-toto statement binding the predicate to the pushed digest. */
+export function provenanceStatement(ref: string, input: ProvenanceInput): Record<string, unknown> {
+  const parsed = parseDigestReference(ref);
+  return {
+    _type: "https://in-toto.io/Statement/v1",
+    subject: [
+      { name: parsed.repository, digest: { sha256: parsed.digest.slice("sha256:".length) } },
+    ],
+    predicateType: "https://slsa.dev/provenance/v1",
+    predicate: provenancePredicate(input),
+  };
+}
+
+/** Shell-quotes one word; the attestation script's only quoting. */
+function quote(value: string): string {
+  return `'${value.replace(/'/g, `'"'"'`)}'`;
+}
+
+export interface AttestScriptInput {
+  readonly ref: string;
+  readonly provenance?: ProvenanceInput;
+  readonly attestations: Pick<AttestationsConfig, "sbom" | "sign">;
+  /** Plain-HTTP registry. */
+  readonly insecure: boolean;
+}
+
+/**
+ * Environment the script reads its secrets from; the values never appear in its text:
+ * registry `user:password` base64 (docker config `auth`), cosign key and password.
+ */
+export const ATTEST_SECRET_ENV = {
+  registryAuth: "SLIPWAY_REGISTRY_AUTH",
+  cosignKey: "COSIGN_PRIVATE_KEY",
+  cosignPassword: "COSIGN_PASSWORD",
+} as const;
+
+/** The script `command.local.Command` runs after a push; returns undefined when nothing is on. */
+export function attestScript(input: AttestScriptInput): string | undefined {
+  const { ref, provenance, attestations, insecure } = input;
+  if (provenance === undefined && !attestations.sbom && !attestations.sign) {
+    return undefined;
+  }
+  const parsed = parseDigestReference(ref);
+  const q = quote(parsed.ref);
+  const orasFlags = `${insecure ? "--plain-http " : ""}--registry-config "$DOCKER_CONFIG/config.json"`;
+  const cosignFlags = `--yes --key env://${ATTEST_SECRET_ENV.cosignKey} --tlog-upload=false${insecure ? " --allow-http-registry --allow-insecure-registry" : ""}`;
+  const lines = [
+    "set -eu",
+    "umask 077",
+    'work="$(mktemp -d)"',
+    `trap 'rm -rf "$work"' EXIT`,
+    'export DOCKER_CONFIG="$work/docker"',
+    'mkdir -p "$DOCKER_CONFIG"',
+    `if [ -n "\${${ATTEST_SECRET_ENV.registryAuth}:-}" ]; then`,
+    `  printf '{"auths":{"%s":{"auth":"%s"}}}' ${quote(parsed.registry)} "$${ATTEST_SECRET_ENV.registryAuth}" >"$DOCKER_CONFIG/config.json"`,
+    "else",
+    `  printf '{}' >"$DOCKER_CONFIG/config.json"`,
+    "fi",
+    `need() { command -v "$1" >/dev/null 2>&1 || { echo "slipway: $1 is not installed; it is needed for $2 (install it, or turn $2 off in slipway:attestations)" >&2; exit 1; }; }`,
+  ];
+  if (provenance !== undefined) {
+    const statement = JSON.stringify(provenanceStatement(ref, provenance));
+    lines.push(
+      "need oras provenance",
+      `cat >"$work/provenance.json" <<'SLIPWAY_PROVENANCE'`,
+      statement,
+      "SLIPWAY_PROVENANCE",
+      `oras attach ${orasFlags} --artifact-type ${IN_TOTO_MEDIA_TYPE} ${q} "$work/provenance.json:${IN_TOTO_MEDIA_TYPE}"`,
+      `echo "slipway: provenance attached to ${parsed.ref}"`,
+    );
+  }
+  if (attestations.sbom) {
+    lines.push(
+      "need syft sbom",
+      "need oras sbom",
+      `syft scan ${insecure ? "--from registry " : ""}${q} -o spdx-json="$work/sbom.spdx.json" -q`,
+      `oras attach ${orasFlags} --artifact-type application/spdx+json ${q} "$work/sbom.spdx.json:application/spdx+json"`,
+      `echo "slipway: SBOM attached to ${parsed.ref}"`,
+    );
+  }
+  if (attestations.sign) {
+    lines.push("need cosign sign", `cosign sign ${cosignFlags} ${q}`);
+    if (provenance !== undefined) {
+      lines.push(
+        `cosign attest ${cosignFlags} --type slsaprovenance1 --predicate "$work/predicate.json" ${q}`,
+      );
+      const predicate = JSON.stringify(provenancePredicate(provenance));
+      // The predicate file must exist before cosign attest runs: insert it just before.
+      lines.splice(
+        lines.length - 1,
+        0,
+        `cat >"$work/predicate.json" <<'SLIPWAY_PREDICATE'`,
+        predicate,
+        "SLIPWAY_PREDICATE",
+      );
+    }
+    lines.push(`echo "slipway: signed ${parsed.ref}"`);
+  }
+  return `${lines.join("\n")}\n`;
+}
