@@ -76,18 +76,29 @@ wait_until() {
   done
 }
 
+# proc_alive PID: true if PID is a live process. A zombie (exited, not yet
+# reaped: our daemons are reparented to an init that may reap late) counts as
+# dead.
+proc_alive() {
+  local pid="$1" state
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  state="$(sed -E 's/.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
 # pid_alive PIDFILE: true if PIDFILE names a live process.
 pid_alive() {
-  local pidfile="$1" pid
+  local pidfile="$1"
   [[ -s "$pidfile" ]] || return 1
-  pid="$(tr -dc '0-9' <"$pidfile")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+  proc_alive "$(tr -dc '0-9' <"$pidfile")"
 }
 
 # pid_of PIDFILE: print the pid stored in PIDFILE.
 pid_of() {
   tr -dc '0-9' <"$1"
 }
+
+_proc_dead() { ! proc_alive "$1"; }
 
 # stop_pidfile PIDFILE [TIMEOUT_S]: SIGTERM the process named in PIDFILE, wait
 # up to TIMEOUT_S (default 15) for it to exit, then SIGKILL. Removes PIDFILE.
@@ -99,9 +110,9 @@ stop_pidfile() {
   fi
   pid="$(pid_of "$pidfile")"
   kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_until "$timeout" bash -c "! kill -0 $pid"; then
+  if ! wait_until "$timeout" _proc_dead "$pid"; then
     kill -KILL "$pid" 2>/dev/null || true
-    wait_until 5 bash -c "! kill -0 $pid" || return 1
+    wait_until 5 _proc_dead "$pid" || return 1
   fi
   rm -f "$pidfile"
 }
