@@ -125,6 +125,8 @@ export function attestScript(input: AttestScriptInput): string | undefined {
     `trap 'rm -rf "$work"' EXIT`,
     'export DOCKER_CONFIG="$work/docker"',
     'mkdir -p "$DOCKER_CONFIG"',
+    // oras takes the files to attach by relative path.
+    'cd "$work"',
     `if [ -n "\${${ATTEST_SECRET_ENV.registryAuth}:-}" ]; then`,
     `  printf '{"auths":{"%s":{"auth":"%s"}}}' ${quote(parsed.registry)} "$${ATTEST_SECRET_ENV.registryAuth}" >"$DOCKER_CONFIG/config.json"`,
     "else",
@@ -139,7 +141,7 @@ export function attestScript(input: AttestScriptInput): string | undefined {
       `cat >"$work/provenance.json" <<'SLIPWAY_PROVENANCE'`,
       statement,
       "SLIPWAY_PROVENANCE",
-      `oras attach ${orasFlags} --artifact-type ${IN_TOTO_MEDIA_TYPE} ${q} "$work/provenance.json:${IN_TOTO_MEDIA_TYPE}"`,
+      `oras attach ${orasFlags} --artifact-type ${IN_TOTO_MEDIA_TYPE} ${q} "provenance.json:${IN_TOTO_MEDIA_TYPE}"`,
       `echo "slipway: provenance attached to ${parsed.ref}"`,
     );
   }
@@ -148,7 +150,7 @@ export function attestScript(input: AttestScriptInput): string | undefined {
       "need syft sbom",
       "need oras sbom",
       `syft scan ${insecure ? "--from registry " : ""}${q} -o spdx-json="$work/sbom.spdx.json" -q`,
-      `oras attach ${orasFlags} --artifact-type application/spdx+json ${q} "$work/sbom.spdx.json:application/spdx+json"`,
+      `oras attach ${orasFlags} --artifact-type application/spdx+json ${q} "sbom.spdx.json:application/spdx+json"`,
       `echo "slipway: SBOM attached to ${parsed.ref}"`,
     );
   }

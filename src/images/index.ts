@@ -3,3 +3,4 @@ export * from "./source";
 export * from "./tags";
 export * from "./plan";
 export * from "./attest";
+export * from "./buildx";

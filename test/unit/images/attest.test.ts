@@ -73,7 +73,7 @@ describe("attestations", () => {
     const lines = script.split("\n");
     assert.ok(
       lines.includes(
-        `oras attach --plain-http --registry-config "$DOCKER_CONFIG/config.json" --artifact-type application/vnd.in-toto+json '${REF}' "$work/provenance.json:application/vnd.in-toto+json"`,
+        `oras attach --plain-http --registry-config "$DOCKER_CONFIG/config.json" --artifact-type application/vnd.in-toto+json '${REF}' "provenance.json:application/vnd.in-toto+json"`,
       ),
     );
     assert.ok(

@@ -115,3 +115,67 @@ describe("image labels", () => {
     assert.equal(repositoryUrl("/srv/git/web"), undefined);
   });
 });
+
+describe("buildx equivalent of a build plan", () => {
+  it("is the exact argument list, secrets by id only", async () => {
+    const { buildxArgs, planBuild } = await import("../../../src/images");
+    const plan = planBuild(
+      "web",
+      {
+        context: "app",
+        target: "prod",
+        platforms: ["linux/amd64", "linux/arm64"],
+        args: { APP_RELEASE: "r1" },
+        secrets: {},
+        cache: { mode: "registry" },
+        buildOnPreview: false,
+        tags: [],
+      },
+      { server: "127.0.0.1:5000", namespace: "slipway" },
+      source(),
+      "/repo",
+    );
+    assert.deepEqual(buildxArgs({ ...plan, secretIds: ["NPM_TOKEN"] }, { builder: "slipway" }), [
+      "buildx",
+      "build",
+      "--builder",
+      "slipway",
+      "--platform",
+      "linux/amd64,linux/arm64",
+      "--tag",
+      "127.0.0.1:5000/slipway/web:sha-4c2a9e1",
+      "--tag",
+      "127.0.0.1:5000/slipway/web:dev",
+      "--tag",
+      "127.0.0.1:5000/slipway/web:dev-128-g4c2a9e1",
+      "--label",
+      "org.opencontainers.image.created=2026-11-20T09:30:00Z",
+      "--label",
+      `org.opencontainers.image.revision=${SHA}`,
+      "--label",
+      "org.opencontainers.image.title=web",
+      "--label",
+      "org.opencontainers.image.version=dev-128-g4c2a9e1",
+      "--label",
+      "org.opencontainers.image.source=https://github.com/acme/web",
+      "--label",
+      "org.opencontainers.image.url=https://github.com/acme/web",
+      "--target",
+      "prod",
+      "--build-arg",
+      "APP_RELEASE=r1",
+      "--secret",
+      "id=NPM_TOKEN,env=NPM_TOKEN",
+      "--cache-from",
+      "type=registry,ref=127.0.0.1:5000/slipway/web:buildcache",
+      "--cache-to",
+      "type=registry,ref=127.0.0.1:5000/slipway/web:buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+      "--provenance=false",
+      "--sbom=false",
+      "--push",
+      "--file",
+      "/repo/app/Dockerfile",
+      "/repo/app",
+    ]);
+  });
+});
