@@ -12,6 +12,7 @@
 #
 # Usage: scripts/fetch-busybox.sh [--force]
 set -euo pipefail
+# shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 APP_BIN="$SLIPWAY_REPO_ROOT/app/bin"
@@ -63,8 +64,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 versions=()
 for arch in amd64 arm64; do
-  deb="$(ls "$tmp"/${PKG}_*_"$arch".deb 2>/dev/null | head -n 1)"
-  [[ -n "$deb" ]] || fail "no $PKG .deb for $arch was downloaded"
+  debs=("$tmp/${PKG}_"*"_$arch.deb")
+  deb="${debs[0]}"
+  [[ -f "$deb" ]] || fail "no $PKG .deb for $arch was downloaded"
   mkdir -p "$tmp/x-$arch" "$APP_BIN/$arch"
   dpkg-deb -x "$deb" "$tmp/x-$arch"
   src="$tmp/x-$arch/bin/busybox"

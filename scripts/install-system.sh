@@ -42,6 +42,7 @@
 #
 # Usage: scripts/install-system.sh          (as root)
 set -euo pipefail
+# shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 require_root

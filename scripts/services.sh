@@ -3,7 +3,9 @@
 # use. No systemd: every daemon runs in the background, detached, with its log
 # and pid file under $SLIPWAY_HOME/state.
 #
-# Usage: scripts/services.sh up|down|status [service...]
+# Usage: scripts/services.sh up [--hold ID [--pid PID]] [service...]
+#        scripts/services.sh release ID [service...]
+#        scripts/services.sh down|status [service...]
 #   services (default: all, in this order):
 #     binfmt     binfmt_misc mounted, qemu-aarch64 enabled (run arm64 images)
 #     docker     dockerd; log state/logs/docker.log; waits for `docker info`
@@ -22,8 +24,17 @@
 #              skipped: <why> | FAILED: <reason> | ...
 # `up` never restarts a running service. `down` stops only what `up` started
 # (it has a pid file); services that were running already are left alone.
+#
+# Holds (for test runs that share the machine): `up --hold ID --pid PID`
+# records a hold ID owned by process PID (default: the caller) and marks the
+# services it started as "held". `release ID` drops that hold; when no hold of
+# a live process remains, it stops the held services (and only those: what
+# was running before any hold is never stopped). So two test processes can
+# share dockerd without one stopping it under the other.
+#
 # Exit status: 0, or 1 if any requested service FAILED, 2 on usage errors.
 set -uo pipefail
+# shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 ALL_SERVICES=(binfmt docker registry sshd buildkitd)
@@ -46,7 +57,12 @@ BINFMT_DIR=/proc/sys/fs/binfmt_misc
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 usage() {
-  echo "usage: $0 up|down|status [${ALL_SERVICES[*]}]" >&2
+  {
+    echo "usage: $0 up [--hold ID [--pid PID]] [service...]"
+    echo "       $0 release ID [service...]"
+    echo "       $0 down|status [service...]"
+    echo "services: ${ALL_SERVICES[*]}"
+  } >&2
   exit 2
 }
 
@@ -489,14 +505,51 @@ status_buildkitd() {
 
 # ------------------------------------------------------------------- main ----
 
+HOLD_DIR="$RUN_DIR/holds"      # one file per holder: its pid
+HELD_DIR="$RUN_DIR/held"       # one file per service started on behalf of holders
+
+# live_holds: print the names of holds whose holder process is alive; remove
+# the others (a crashed test run must not keep services up forever).
+live_holds() {
+  local f pid
+  [[ -d "$HOLD_DIR" ]] || return 0
+  for f in "$HOLD_DIR"/*; do
+    [[ -f "$f" ]] || continue
+    pid="$(tr -dc '0-9' <"$f")"
+    if proc_alive "$pid"; then
+      basename "$f"
+    else
+      rm -f "$f"
+    fi
+  done
+}
+
+hold_id=""
+holder_pid="$PPID"
 (($# >= 1)) || usage
 action="$1"
 shift
 case "$action" in
-  up | down | status) ;;
-  -h | --help | help) usage ;;
+  up)
+    while (($# > 0)); do
+      case "$1" in
+        --hold) hold_id="${2:-}"; shift 2 || usage ;;
+        --pid) holder_pid="${2:-}"; shift 2 || usage ;;
+        *) break ;;
+      esac
+    done
+    ;;
+  release)
+    hold_id="${1:-}"
+    shift || usage
+    ;;
+  down | status) ;;
   *) usage ;;
 esac
+if [[ -n "$hold_id" || "$action" == release ]]; then
+  [[ "$hold_id" =~ ^[A-Za-z0-9._-]+$ ]] || { echo "invalid hold id: '$hold_id'" >&2; exit 2; }
+  [[ "$holder_pid" =~ ^[0-9]+$ ]] || { echo "invalid --pid: '$holder_pid'" >&2; exit 2; }
+fi
 
 requested=("$@")
 if ((${#requested[@]} == 0)); then
@@ -510,12 +563,12 @@ for s in "${requested[@]}"; do
 done
 
 # Canonical order (binfmt before buildkitd, so buildkitd sees arm64 emulation);
-# reversed for down.
+# reversed for down/release.
 ordered=()
 for s in "${ALL_SERVICES[@]}"; do
   case " ${requested[*]} " in *" $s "*) ordered+=("$s") ;; esac
 done
-if [[ "$action" == down ]]; then
+if [[ "$action" == down || "$action" == release ]]; then
   reversed=()
   for ((i = ${#ordered[@]} - 1; i >= 0; i--)); do reversed+=("${ordered[i]}"); done
   ordered=("${reversed[@]}")
@@ -526,14 +579,34 @@ if [[ "$action" != status ]]; then
 fi
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 
-# One `up`/`down` at a time (parallel test runs share these services).
+# One up/down/release at a time (parallel test runs share these services).
 if [[ "$action" != status ]]; then
   exec 9>"$RUN_DIR/services.lock"
   flock -w 300 9 || { echo "services.sh: could not lock $RUN_DIR/services.lock within 300 s" >&2; exit 1; }
 fi
 
+if [[ "$action" == release ]]; then
+  rm -f "$HOLD_DIR/$hold_id"
+  others="$(live_holds | wc -l)"
+  if ((others > 0)); then
+    for s in "${ordered[@]}"; do
+      if [[ -f "$HELD_DIR/$s" ]]; then
+        printf '%s: kept running (%s other hold(s))\n' "$s" "$others"
+      fi
+    done
+    exit 0
+  fi
+  # Last holder out: stop what was started on behalf of holders.
+  action=down
+  held=()
+  for s in "${ordered[@]}"; do
+    [[ -f "$HELD_DIR/$s" ]] && held+=("$s")
+  done
+  ordered=("${held[@]+"${held[@]}"}")
+fi
+
 failed=0
-for s in "${ordered[@]}"; do
+for s in "${ordered[@]+"${ordered[@]}"}"; do
   result="$("${action}_$s" 2>>"$LOG_DIR/services.log")"
   rc=$?
   [[ -n "$result" ]] || result="FAILED: no result (see $LOG_DIR/services.log)"
@@ -541,6 +614,14 @@ for s in "${ordered[@]}"; do
     failed=1
     [[ "$result" == FAILED* ]] || result="FAILED: $result"
   fi
+  case "$action:$result" in
+    up:started*) [[ -n "$hold_id" ]] && mkdir -p "$HELD_DIR" && touch "$HELD_DIR/$s" ;;
+    down:stopped* | down:"not running"*) rm -f "$HELD_DIR/$s" ;;
+  esac
   printf '%s: %s\n' "$s" "$result"
 done
+if [[ "$action" == up && -n "$hold_id" ]]; then
+  mkdir -p "$HOLD_DIR"
+  echo "$holder_pid" >"$HOLD_DIR/$hold_id"
+fi
 exit "$failed"

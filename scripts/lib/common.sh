@@ -14,7 +14,9 @@ fi
 SLIPWAY_COMMON_SH_LOADED=1
 
 SLIPWAY_HOME="${SLIPWAY_HOME:-$HOME/.cache/slipway}"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 SLIPWAY_STATE="$SLIPWAY_HOME/state"
+# shellcheck disable=SC2034
 SLIPWAY_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SLIPWAY_HOME
 

@@ -7,9 +7,10 @@
  *   const services = useServices(["docker", "registry", "sshd"], { optional: ["buildkitd"] });
  *   it("...", async () => { await sshExec("docker ps"); });
  *
- * `useServices` registers a `before` hook that runs `scripts/services.sh up`
- * and fails with the script's own report when a service cannot start, and an
- * `after` hook that stops only the services this test process started (a
+ * `useServices` registers a `before` hook that runs `scripts/services.sh up
+ * --hold` and fails with the script's own report when a service cannot start,
+ * and an `after` hook that releases the hold: services started by test runs
+ * are stopped when the last test process holding them is done (a
  * developer's already-running services are left alone). Set
  * SLIPWAY_KEEP_SERVICES=1 to leave everything running after the tests.
  */
@@ -25,7 +26,8 @@ export const FETCH_BUSYBOX_SH = path.join(REPO_ROOT, "scripts", "fetch-busybox.s
 export const APP_DIR = path.join(REPO_ROOT, "app");
 
 /** Same default as scripts/lib/common.sh. */
-export const SLIPWAY_HOME = process.env.SLIPWAY_HOME || path.join(os.homedir(), ".cache", "slipway");
+export const SLIPWAY_HOME =
+  process.env.SLIPWAY_HOME || path.join(os.homedir(), ".cache", "slipway");
 export const STATE_DIR = path.join(SLIPWAY_HOME, "state");
 
 /** The local registry (plain http, delete enabled). */
@@ -69,7 +71,11 @@ export interface RunOptions {
 }
 
 /** Run a command without a shell; never rejects on a non-zero exit. */
-export function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+export function run(
+  file: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
@@ -84,7 +90,9 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
       (error, stdout, stderr) => {
         if (error && typeof error.code !== "number") {
           // Spawn failure or timeout (code is a string or null then).
-          const why = error.killed ? `timed out after ${opts.timeoutMs ?? 300_000} ms` : error.message;
+          const why = error.killed
+            ? `timed out after ${opts.timeoutMs ?? 300_000} ms`
+            : error.message;
           reject(new Error(`${file} ${args.join(" ")}: ${why}\n${stderr}`));
           return;
         }
@@ -95,10 +103,16 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
 }
 
 /** Run a command and reject (with its output) unless it exits 0. */
-export async function runOk(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+export async function runOk(
+  file: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const r = await run(file, args, opts);
   if (r.code !== 0) {
-    throw new Error(`${file} ${args.join(" ")} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+    throw new Error(
+      `${file} ${args.join(" ")} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+    );
   }
   return r;
 }
@@ -122,9 +136,7 @@ export function parseServiceReport(stdout: string): Partial<Record<ServiceName, 
   return out;
 }
 
-// Services this process started, with how many active useServices() users
-// still need them: the last one to finish stops them.
-const startedByUs = new Map<ServiceName, number>();
+let holdCounter = 0;
 
 export interface ServicesHandle {
   /** Per-service result of `services.sh up` (filled in by the before hook). */
@@ -136,25 +148,33 @@ export interface ServicesHandle {
 /**
  * Start services (idempotent) and return the parsed report. Throws with the
  * full report when services.sh fails or a required service did not come up.
- * Optional services may be skipped or fail without throwing.
+ * Optional services may be skipped or fail without throwing. With `holdId`,
+ * the services are held for this process (`services.sh up --hold`): see
+ * servicesRelease.
  */
 export async function servicesUp(
   required: readonly ServiceName[],
   optional: readonly ServiceName[] = [],
+  holdId?: string,
 ): Promise<Partial<Record<ServiceName, ServiceResult>>> {
   const results: Partial<Record<ServiceName, ServiceResult>> = {};
   const report: string[] = [];
+  const hold = holdId ? ["--hold", holdId, "--pid", String(process.pid)] : [];
   const invoke = async (names: readonly ServiceName[], mustWork: boolean) => {
     if (names.length === 0) return;
-    const r = await run(SERVICES_SH, ["up", ...names], { timeoutMs: 400_000 });
+    const r = await run(SERVICES_SH, ["up", ...hold, ...names], { timeoutMs: 400_000 });
     Object.assign(results, parseServiceReport(r.stdout));
     report.push(r.stdout.trim(), r.stderr.trim());
-    const bad = names.filter((n) => !results[n] || (mustWork && results[n]?.state !== "started" && results[n]?.state !== "already running"));
+    const bad = names.filter((n) => {
+      const state = results[n]?.state;
+      return state !== "started" && state !== "already running";
+    });
     if (mustWork && (r.code !== 0 || bad.length > 0)) {
       throw new Error(
         `scripts/services.sh up ${names.join(" ")} failed (exit ${r.code}; not up: ${bad.join(", ") || "-"}).\n` +
           `${report.filter(Boolean).join("\n")}\n` +
-          `Logs are in ${path.join(STATE_DIR, "logs")}. Is the system set up (sudo scripts/install-system.sh) and are we root?`,
+          `Logs are in ${path.join(STATE_DIR, "logs")}. ` +
+          `Is the system set up (scripts/install-system.sh) and are we root?`,
       );
     }
   };
@@ -163,16 +183,29 @@ export async function servicesUp(
   return results;
 }
 
+/**
+ * Drop a hold taken by servicesUp. When no other live process holds
+ * services, services.sh stops those it started on behalf of holders (never
+ * services that were already running before).
+ */
+export async function servicesRelease(holdId: string): Promise<RunResult> {
+  return run(SERVICES_SH, ["release", holdId], { timeoutMs: 180_000 });
+}
+
 /** Stop the given services (services.sh down stops only what it started). */
 export async function servicesDown(names: readonly ServiceName[]): Promise<RunResult> {
-  return run(SERVICES_SH, ["down", ...names], { timeoutMs: 120_000 });
+  return run(SERVICES_SH, ["down", ...names], { timeoutMs: 180_000 });
 }
 
 /**
  * Register mocha before/after hooks for a suite: start `required` services
  * (failing the suite clearly if one cannot start) and `optional` ones (e.g.
- * buildkitd, skipped when its binary is missing), and stop in `after` only
- * the ones this process started.
+ * buildkitd, skipped when its binary is missing), holding them for this
+ * process. `after` releases the hold: services that this or another test run
+ * started are stopped once no live test process holds them any more, so
+ * parallel test runs do not stop dockerd under each other, and a developer's
+ * already-running services are never stopped. SLIPWAY_KEEP_SERVICES=1 takes
+ * no hold, so whatever the tests start keeps running.
  */
 export function useServices(
   required: readonly ServiceName[],
@@ -185,38 +218,20 @@ export function useServices(
       return s === "started" || s === "already running";
     },
   };
-  const mine: ServiceName[] = [];
+  const keep = process.env.SLIPWAY_KEEP_SERVICES === "1";
+  const holdId = `mocha-${process.pid}-${++holdCounter}`;
 
   before(async function () {
     this.timeout(600_000);
-    const results = await servicesUp(required, opts.optional ?? []);
-    handle.results = results;
-    for (const [name, res] of Object.entries(results) as [ServiceName, ServiceResult][]) {
-      if (res.state === "started") startedByUs.set(name, 0);
-      if (startedByUs.has(name)) {
-        startedByUs.set(name, (startedByUs.get(name) ?? 0) + 1);
-        mine.push(name);
-      }
-    }
+    handle.results = await servicesUp(required, opts.optional ?? [], keep ? undefined : holdId);
   });
 
   after(async function () {
     this.timeout(180_000);
-    const toStop: ServiceName[] = [];
-    for (const name of mine) {
-      const n = (startedByUs.get(name) ?? 1) - 1;
-      if (n <= 0) {
-        startedByUs.delete(name);
-        toStop.push(name);
-      } else {
-        startedByUs.set(name, n);
-      }
-    }
-    mine.length = 0;
-    if (toStop.length === 0 || process.env.SLIPWAY_KEEP_SERVICES === "1") return;
-    const r = await servicesDown(toStop);
+    if (keep) return;
+    const r = await servicesRelease(holdId);
     if (r.code !== 0) {
-      throw new Error(`scripts/services.sh down ${toStop.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
+      throw new Error(`scripts/services.sh release ${holdId} failed:\n${r.stdout}\n${r.stderr}`);
     }
   });
 
@@ -285,12 +300,17 @@ export interface ManifestResponse {
 }
 
 /** GET a manifest (tag or digest) from the local registry. */
-export async function getManifest(repository: string, reference: string): Promise<ManifestResponse> {
+export async function getManifest(
+  repository: string,
+  reference: string,
+): Promise<ManifestResponse> {
   const res = await fetch(`${REGISTRY_URL}/v2/${repository}/manifests/${reference}`, {
     headers: { Accept: MANIFEST_ACCEPT },
   });
   if (!res.ok) {
-    throw new Error(`GET manifest ${repository}:${reference}: HTTP ${res.status} ${await res.text()}`);
+    throw new Error(
+      `GET manifest ${repository}:${reference}: HTTP ${res.status} ${await res.text()}`,
+    );
   }
   return {
     digest: res.headers.get("docker-content-digest") ?? "",
@@ -301,7 +321,9 @@ export async function getManifest(repository: string, reference: string): Promis
 
 /** DELETE a manifest by digest from the local registry (delete is enabled). */
 export async function deleteManifest(repository: string, digest: string): Promise<number> {
-  const res = await fetch(`${REGISTRY_URL}/v2/${repository}/manifests/${digest}`, { method: "DELETE" });
+  const res = await fetch(`${REGISTRY_URL}/v2/${repository}/manifests/${digest}`, {
+    method: "DELETE",
+  });
   await res.text();
   return res.status;
 }

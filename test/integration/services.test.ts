@@ -29,7 +29,9 @@ const REPO = "slipway-test/app";
 
 describe("local services (scripts/services.sh)", function () {
   this.timeout(600_000);
-  const services = useServices(["docker", "registry", "sshd", "binfmt"], { optional: ["buildkitd"] });
+  const services = useServices(["docker", "registry", "sshd", "binfmt"], {
+    optional: ["buildkitd"],
+  });
 
   it("registry answers GET /v2/ with {}", async function () {
     const res = await fetch(`${REGISTRY_URL}/v2/`);
@@ -89,9 +91,12 @@ describe("local services (scripts/services.sh)", function () {
         ],
         { timeoutMs: 600_000 },
       );
-      console.log(`      multi-platform build + push: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `      multi-platform build + push: ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       const meta = JSON.parse(await readFile(metadata, "utf8")) as Record<string, unknown>;
-      indexDigest = String(meta["containerimage.digest"] ?? "");
+      const digest = meta["containerimage.digest"];
+      indexDigest = typeof digest === "string" ? digest : "";
       assert.match(indexDigest, /^sha256:[0-9a-f]{64}$/, `no digest in ${JSON.stringify(meta)}`);
     });
 
@@ -155,7 +160,8 @@ describe("local services (scripts/services.sh)", function () {
         `${REGISTRY}/${REPO}@${indexDigest}`,
       ]);
       try {
-        const port = (await runOk("docker", ["port", name, "8080/tcp"])).stdout.trim().split("\n")[0] ?? "";
+        const port =
+          (await runOk("docker", ["port", name, "8080/tcp"])).stdout.trim().split("\n")[0] ?? "";
         const base = `http://${port}`;
         let health = 0;
         for (let i = 0; i < 50 && health !== 200; i++) {
@@ -168,7 +174,10 @@ describe("local services (scripts/services.sh)", function () {
         assert.equal(health, 200);
         assert.equal((await (await fetch(`${base}/readyz`)).text()).trim(), "ready");
         assert.equal((await (await fetch(`${base}/cgi-bin/version`)).text()).trim(), tag);
-        const info = (await (await fetch(`${base}/cgi-bin/info`)).json()) as Record<string, unknown>;
+        const info = (await (await fetch(`${base}/cgi-bin/info`)).json()) as Record<
+          string,
+          unknown
+        >;
         assert.deepEqual(info, { release: tag, env: "prod", arch: "x86_64", uid: 65534 });
         const t0 = Date.now();
         await runOk("docker", ["stop", name]);
@@ -189,7 +198,10 @@ describe("local services (scripts/services.sh)", function () {
 
     it(`points at ${BUILDKIT_SOCKET} and builds app/ for both platforms`, async function () {
       const inspect = await runOk("docker", ["buildx", "inspect", "--bootstrap", BUILDX_BUILDER]);
-      assert.match(inspect.stdout, new RegExp(`Endpoint:\\s+${BUILDKIT_SOCKET.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+      assert.match(
+        inspect.stdout,
+        new RegExp(`Endpoint:\\s+${BUILDKIT_SOCKET.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`),
+      );
       const tag = uniqueTag("svc-remote");
       const started = Date.now();
       await runOk(
@@ -212,7 +224,9 @@ describe("local services (scripts/services.sh)", function () {
         ],
         { timeoutMs: 600_000 },
       );
-      console.log(`      remote-builder build + push: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `      remote-builder build + push: ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       const m = await getManifest(REPO, tag);
       const platforms = (m.body.manifests ?? [])
         .map((d) => d.platform)
