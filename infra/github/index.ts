@@ -1,0 +1,2 @@
+export * from "./deployment-environment";
+export * from "./from-config";

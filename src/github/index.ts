@@ -1,0 +1,3 @@
+export * from "./affected";
+export * from "./environment";
+export * from "./reviewers";

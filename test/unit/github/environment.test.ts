@@ -1,0 +1,187 @@
+import { strict as assert } from "node:assert";
+import {
+  adminsBypass,
+  branchRules,
+  childNames,
+  lookupReason,
+  resolveReviewers,
+  settingsProblems,
+  type EnvironmentSettings,
+  type ReviewerLookup,
+} from "../../../src/github";
+
+const SCOPE = { owner: "acme", repository: "web", environment: "production" };
+
+const lookup: ReviewerLookup = {
+  user: (login) =>
+    ({ alice: Promise.resolve("1001"), bob: Promise.resolve("1002") })[login] ??
+    Promise.reject(new Error(`GET https://api.github.com/users/${login}: 404 Not Found []`)),
+  team: (slug) =>
+    slug === "platform"
+      ? Promise.resolve("2001")
+      : Promise.reject(
+          new Error(`GET https://api.github.com/orgs/acme/teams/${slug}: 404 Not Found []`),
+        ),
+};
+
+describe("branch rules", () => {
+  it("custom branch and tag patterns turn on customBranchPolicies, one policy each", () => {
+    assert.deepEqual(branchRules(false, ["main", "release/*"], ["v*"]), {
+      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+      policies: [
+        { kind: "branch", pattern: "main" },
+        { kind: "branch", pattern: "release/*" },
+        { kind: "tag", pattern: "v*" },
+      ],
+    });
+  });
+
+  it("protected branches need no policy resources", () => {
+    assert.deepEqual(branchRules(true, [], []), {
+      deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+      policies: [],
+    });
+  });
+
+  it("no rule at all leaves every ref free to deploy", () => {
+    assert.deepEqual(branchRules(false, [], []), { policies: [] });
+  });
+});
+
+describe("admin bypass", () => {
+  it("is always false for a promote stack", () => {
+    assert.equal(adminsBypass("promote", undefined), false);
+    assert.equal(adminsBypass("promote", false), false);
+  });
+
+  it("is what a build stack configures, or GitHub's default true stated explicitly", () => {
+    assert.equal(adminsBypass("build", undefined), true);
+    assert.equal(adminsBypass("build", false), false);
+  });
+});
+
+describe("child names", () => {
+  it("derive from the component name", () => {
+    assert.deepEqual(
+      [
+        childNames.provider("github"),
+        childNames.environment("github"),
+        childNames.policy("github", { kind: "branch", pattern: "release/*" }),
+        childNames.policy("github", { kind: "tag", pattern: "v*" }),
+        childNames.secret("github", "PULUMI_ACCESS_TOKEN"),
+        childNames.variable("github", "SLIPWAY_HOSTS"),
+      ],
+      [
+        "github-provider",
+        "github-environment",
+        "github-branch-release/*",
+        "github-tag-v*",
+        "github-secret-PULUMI_ACCESS_TOKEN",
+        "github-variable-SLIPWAY_HOSTS",
+      ],
+    );
+  });
+});
+
+describe("settings problems", () => {
+  const fine: EnvironmentSettings = {
+    reviewerUsers: ["alice", "bob"],
+    reviewerTeams: ["platform"],
+    waitTimer: 10,
+    protectedBranches: false,
+    branchPatterns: ["main"],
+    tagPatterns: ["v*"],
+    secrets: { PULUMI_ACCESS_TOKEN: { plainText: false } },
+    variableNames: ["SLIPWAY_HOSTS"],
+  };
+
+  it("finds none in a valid production environment, and allows exactly 6 reviewers", () => {
+    assert.deepEqual(settingsProblems(fine), []);
+    assert.deepEqual(
+      settingsProblems({ ...fine, reviewerUsers: ["a", "b", "c", "d", "e"], reviewerTeams: ["t"] }),
+      [],
+    );
+  });
+
+  it("accepts the wait timer's bounds and refuses past them", () => {
+    assert.deepEqual(settingsProblems({ ...fine, waitTimer: 0 }), []);
+    assert.deepEqual(settingsProblems({ ...fine, waitTimer: 43200 }), []);
+    assert.deepEqual(settingsProblems({ ...fine, waitTimer: -1 }), [
+      "waitTimer: -1 is not a whole number of minutes between 0 and 43200 (30 days)",
+    ]);
+  });
+
+  it("refuses empty reviewer names and patterns GitHub rejects", () => {
+    assert.deepEqual(
+      settingsProblems({
+        ...fine,
+        reviewerTeams: [" "],
+        branchPatterns: ["release/", "feature branch"],
+        tagPatterns: ["v[0-9"],
+      }),
+      [
+        "reviewerTeams[0]: must not be empty",
+        `branchPatterns[0]: "release/" is not a valid ref pattern (must not start or end with / or end with .lock)`,
+        `branchPatterns[1]: "feature branch" is not a valid ref pattern (no spaces, ~ ^ : \\, '..', '@{' or '//')`,
+        'tagPatterns[0]: "v[0-9" has unbalanced [ ]',
+      ],
+    );
+  });
+});
+
+describe("reviewer resolution", () => {
+  it("turns logins and team slugs into numeric ids, in order", async () => {
+    assert.deepEqual(await resolveReviewers(["bob", "alice"], ["platform"], lookup, SCOPE), {
+      users: [1002, 1001],
+      teams: [2001],
+    });
+  });
+
+  it("looks nothing up for an empty list", async () => {
+    const none: ReviewerLookup = {
+      user: () => assert.fail("no user lookup expected"),
+      team: () => assert.fail("no team lookup expected"),
+    };
+    assert.deepEqual(await resolveReviewers([], [], none, SCOPE), { users: [], teams: [] });
+  });
+
+  it("names every unknown user and team in one error", async () => {
+    await assert.rejects(resolveReviewers(["alice", "carol", "eve"], ["ops"], lookup, SCOPE), {
+      name: "ReviewerError",
+      message:
+        'cannot set the required reviewers of environment "production" in acme/web; nothing was changed:\n' +
+        '  user "carol": no such GitHub user, or the token cannot see it (GET https://api.github.com/users/carol: 404 Not Found [])\n' +
+        '  user "eve": no such GitHub user, or the token cannot see it (GET https://api.github.com/users/eve: 404 Not Found [])\n' +
+        '  team "ops": no such team in acme, or the token cannot read it (GET https://api.github.com/orgs/acme/teams/ops: 404 Not Found [])',
+    });
+  });
+
+  it("refuses an id that is not a number, and a lookup that throws at once", async () => {
+    const odd: ReviewerLookup = {
+      user: () => Promise.resolve(""),
+      team: () => {
+        throw new Error("Bad credentials");
+      },
+    };
+    await assert.rejects(resolveReviewers(["alice"], ["platform"], odd, SCOPE), {
+      message:
+        'cannot set the required reviewers of environment "production" in acme/web; nothing was changed:\n' +
+        '  user "alice": GitHub returned no numeric id (got "")\n' +
+        '  team "platform": no such team in acme, or the token cannot read it (Bad credentials)',
+    });
+  });
+
+  it("keeps the provider's own error lines from the engine's wrapping", () => {
+    assert.equal(
+      lookupReason(
+        new Error(
+          "invocation of github:index/getUser:getUser returned an error: invoking github:index/getUser:getUser: 1 error occurred:\n" +
+            "\t* GET https://api.github.com/users/carol: 404 Not Found []",
+        ),
+      ),
+      "GET https://api.github.com/users/carol: 404 Not Found []",
+    );
+    assert.equal(lookupReason(new Error("")), "no reason given");
+    assert.equal(lookupReason("timeout\nmore"), "timeout");
+  });
+});
