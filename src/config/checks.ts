@@ -292,6 +292,18 @@ function githubChecks(github: Map, role: Role, add: Add): void {
       "sets protectedBranches together with branch or tag patterns; GitHub takes one or the other",
     );
   }
+  if (
+    branches !== undefined &&
+    branches.protectedBranches !== true &&
+    asList(branches.branches).length === 0 &&
+    asList(branches.tags).length === 0
+  ) {
+    add(
+      "github",
+      ["deploymentBranches"],
+      "lets no branch or tag deploy; list branches or tags, set protectedBranches, or remove deploymentBranches to let every ref deploy",
+    );
+  }
   for (const field of ["secrets", "variables"] as const) {
     for (const name of Object.keys(asMap(github[field]) ?? {})) {
       if (!ENV_NAME.test(name) || /^GITHUB_/i.test(name)) {

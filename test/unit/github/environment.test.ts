@@ -185,3 +185,25 @@ describe("reviewer resolution", () => {
     assert.equal(lookupReason("timeout\nmore"), "timeout");
   });
 });
+
+describe("deployment branches in the config", () => {
+  it("an empty deploymentBranches section is refused, not read as 'every ref'", async () => {
+    const { ConfigError, markSecrets, validateConfig } = await import("../../../src/config");
+    const { sourceFromStackFile } = await import("../../helpers/stack-files");
+    const raw = markSecrets(sourceFromStackFile("prod")) as Record<string, any>;
+    raw.github = { ...raw.github, deploymentBranches: { protectedBranches: false } };
+    assert.throws(
+      () => validateConfig("prod", raw),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        JSON.stringify(error.issues) ===
+          JSON.stringify([
+            {
+              path: "slipway:github.deploymentBranches",
+              message:
+                "lets no branch or tag deploy; list branches or tags, set protectedBranches, or remove deploymentBranches to let every ref deploy",
+            },
+          ]),
+    );
+  });
+});
