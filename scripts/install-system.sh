@@ -15,7 +15,7 @@
 #   3. Runs `apt-get update` only when a source/pin/architecture changed or a
 #      needed package list is missing.
 #   4. Installs from trixie: docker.io docker-cli docker-buildx docker-compose
-#      (+ cosign if trixie has it); from bookworm: docker-registry
+#      oras (+ cosign if trixie has it); from bookworm: docker-registry
 #      openssh-server qemu-user-static binfmt-support curl jq, all with
 #      --no-install-recommends. Only the named packages come from trixie
 #      (`apt-get install pkg/trixie`): their dependencies are resolved from
@@ -53,7 +53,7 @@ TRIXIE_SOURCES=/etc/apt/sources.list.d/slipway-trixie.sources
 TRIXIE_PIN=/etc/apt/preferences.d/slipway-trixie
 DAEMON_JSON=/etc/docker/daemon.json
 REGISTRY_ADDR=127.0.0.1:5000
-TRIXIE_PKGS=(docker.io docker-cli docker-buildx docker-compose)
+TRIXIE_PKGS=(docker.io docker-cli docker-buildx docker-compose oras)
 OPTIONAL_TRIXIE_PKGS=(cosign)
 BOOKWORM_PKGS=(docker-registry openssh-server qemu-user-static binfmt-support curl jq)
 MIN_DOCKER_IO=26
