@@ -2,9 +2,10 @@
 # Put static busybox binaries into the sample app's build context:
 #   app/bin/amd64/busybox   (from Debian's busybox-static:amd64)
 #   app/bin/arm64/busybox   (from Debian's busybox-static:arm64)
+# and the same two files into the proxy image's context (proxy/bin/<arch>/busybox).
 # The Dockerfile copies bin/${TARGETARCH}/busybox, so both platforms build
-# without a base image and without emulation. Both files are gitignored
-# (app/.gitignore). Needs the arm64 dpkg architecture and package lists:
+# without a base image and without emulation. The files are gitignored
+# (app/.gitignore, proxy/.gitignore). Needs the arm64 dpkg architecture and package lists:
 # run scripts/install-system.sh first.
 #
 # Idempotent: does nothing when both binaries are present and are ELF files
@@ -16,6 +17,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 APP_BIN="$SLIPWAY_REPO_ROOT/app/bin"
+# Other build contexts that need the same binaries (copies of app/bin).
+COPY_BINS=("$SLIPWAY_REPO_ROOT/proxy/bin")
 PKG=busybox-static
 force=0
 case "${1:-}" in
@@ -43,7 +46,23 @@ ok_binary() { # ok_binary ARCH
   [[ -x "$f" ]] && [[ "$(elf_machine "$f")" == "$(expected_machine "$1")" ]]
 }
 
+# place_copies: app/bin/<arch>/busybox into each of COPY_BINS, when missing or different.
+place_copies() {
+  local dir arch
+  for dir in "${COPY_BINS[@]}"; do
+    for arch in amd64 arm64; do
+      if ! cmp -s "$APP_BIN/$arch/busybox" "$dir/$arch/busybox"; then
+        mkdir -p "$dir/$arch"
+        install -m 0755 "$APP_BIN/$arch/busybox" "$dir/$arch/busybox.tmp"
+        mv "$dir/$arch/busybox.tmp" "$dir/$arch/busybox"
+        echo "fetch-busybox: copied $arch busybox to $dir/$arch/busybox"
+      fi
+    done
+  done
+}
+
 if ((force == 0)) && ok_binary amd64 && ok_binary arm64; then
+  place_copies
   echo "fetch-busybox: already present: $APP_BIN/{amd64,arm64}/busybox ($(cat "$APP_BIN/busybox.version" 2>/dev/null || echo 'version unknown'))"
   exit 0
 fi
@@ -77,5 +96,6 @@ for arch in amd64 arm64; do
   versions+=("$arch $(dpkg-deb -f "$deb" Version)")
 done
 printf '%s %s\n' "$PKG" "${versions[*]}" >"$APP_BIN/busybox.version"
+place_copies
 
 echo "fetch-busybox: wrote $APP_BIN/amd64/busybox and $APP_BIN/arm64/busybox ($(cat "$APP_BIN/busybox.version")) in $(elapsed_s "$t") s"
