@@ -1,0 +1,214 @@
+/**
+ * What one host runs for one service, as plain data, and the names derived from it. The
+ * definition holds no secret value: only the names of the secret env vars.
+ */
+import { createHash } from "node:crypto";
+import { parseDigestReference } from "../reference";
+
+/** Where each service keeps its lock, release record and proxy upstream on a host. */
+export const DEFAULT_STATE_ROOT = "/var/lib/slipway";
+
+/** Port the proxy listens on inside its container (the image's `nc -ll -p 8080`). */
+export const PROXY_CONTAINER_PORT = 8080;
+
+/** Seconds the previous release keeps serving in-flight connections after the switch. */
+export const DRAIN_SECONDS = 2;
+
+/** How many earlier releases `release.json` lists under `previous`. */
+export const RECORD_HISTORY = 10;
+
+/** A service on a host: enough to find, lock and stop it. */
+export interface HostService {
+  /** Host name from config; used in messages. */
+  readonly host: string;
+  /** Pulumi stack deploying; recorded as the lock owner. */
+  readonly stack: string;
+  /** Service name: prefix of container names, state directory, proxy and network names. */
+  readonly service: string;
+  /** State root on the host; `/var/lib/slipway` unless the deploy user cannot write there. */
+  readonly stateRoot: string;
+}
+
+/** One release of a service on a host. */
+export interface ServiceDefinition extends HostService {
+  /** Name of the image in `slipway:images`. */
+  readonly image: string;
+  /** `repository@sha256:…` of the release. */
+  readonly ref: string;
+  /** Source revision of the release; recorded on the host. */
+  readonly revision?: string;
+  /** `repository@sha256:…` of the proxy image. */
+  readonly proxyRef: string;
+  /** Port the service listens on inside its container. */
+  readonly containerPort: number;
+  /** Port on the host that clients use; owned by the proxy. */
+  readonly publishedPort: number;
+  /** Path answering 2xx when the release is healthy. */
+  readonly healthPath: string;
+  /** Seconds a new release may take to become healthy. */
+  readonly healthTimeoutSeconds: number;
+  /** How many previous releases stay on the host (stopped) for instant rollback. */
+  readonly keepReleases: number;
+  /** Plain environment variables. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Names of the secret environment variables (values come over stdin). */
+  readonly secretEnvNames: readonly string[];
+  /** Registry to log in to before a pull, when credentials are configured. */
+  readonly registryLogin?: { readonly server: string; readonly username: string };
+}
+
+export class DefinitionError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid service definition:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "DefinitionError";
+  }
+}
+
+const SERVICE_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function isPort(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= 65535;
+}
+
+function hostServiceProblems(def: HostService): string[] {
+  const problems: string[] = [];
+  if (!SERVICE_NAME.test(def.service)) {
+    problems.push(`service ${JSON.stringify(def.service)}: lowercase letters, digits, _ . -`);
+  }
+  if (!def.stateRoot.startsWith("/") || /[\s\0]/.test(def.stateRoot)) {
+    problems.push(`stateRoot ${JSON.stringify(def.stateRoot)}: an absolute path, no spaces`);
+  }
+  return problems;
+}
+
+/** Checks what the stop script relies on; throws DefinitionError listing every problem. */
+export function checkHostService(def: HostService): void {
+  const problems = hostServiceProblems(def);
+  if (problems.length > 0) {
+    throw new DefinitionError(problems);
+  }
+}
+
+/** Checks what the deploy script relies on; throws DefinitionError listing every problem. */
+export function checkDefinition(def: ServiceDefinition): void {
+  const problems = hostServiceProblems(def);
+  for (const [field, ref] of [
+    ["ref", def.ref],
+    ["proxyRef", def.proxyRef],
+  ] as const) {
+    try {
+      parseDigestReference(ref);
+    } catch (error) {
+      problems.push(`${field}: ${(error as Error).message}`);
+    }
+  }
+  for (const [field, port] of [
+    ["containerPort", def.containerPort],
+    ["publishedPort", def.publishedPort],
+  ] as const) {
+    if (!isPort(port)) {
+      problems.push(`${field}: ${port} is not a port between 1 and 65535`);
+    }
+  }
+  if (!def.healthPath.startsWith("/") || /[\s\0]/.test(def.healthPath)) {
+    problems.push(
+      `healthPath ${JSON.stringify(def.healthPath)}: a path starting with /, no spaces`,
+    );
+  }
+  if (!Number.isInteger(def.healthTimeoutSeconds) || def.healthTimeoutSeconds < 1) {
+    problems.push(`healthTimeoutSeconds: ${def.healthTimeoutSeconds} is not a whole number >= 1`);
+  }
+  if (!Number.isInteger(def.keepReleases) || def.keepReleases < 0) {
+    problems.push(`keepReleases: ${def.keepReleases} is not a whole number >= 0`);
+  }
+  for (const name of [...Object.keys(def.env), ...def.secretEnvNames]) {
+    if (!ENV_NAME.test(name)) {
+      problems.push(`env ${JSON.stringify(name)}: not an environment variable name`);
+    }
+  }
+  for (const [name, value] of Object.entries(def.env)) {
+    if (value.includes("\0")) {
+      problems.push(`env ${name}: contains a NUL character`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new DefinitionError(problems);
+  }
+}
+
+/** The names a service uses on a host. */
+export interface ServiceNames {
+  /** `<stateRoot>/<service>`: lock, release record, upstream. */
+  readonly stateDir: string;
+  /** `slipway-<service>`: the network the proxy and the releases share. */
+  readonly network: string;
+  /** `<service>-proxy`: the container owning the published port. */
+  readonly proxy: string;
+}
+
+export function serviceNames(def: HostService): ServiceNames {
+  return {
+    stateDir: `${def.stateRoot}/${def.service}`,
+    network: `slipway-${def.service}`,
+    proxy: `${def.service}-proxy`,
+  };
+}
+
+/** `<service>-<first 12 hex of the digest>-`: a release container's name up to its hash. */
+export function releasePrefix(def: ServiceDefinition): string {
+  const hex = parseDigestReference(def.ref).digest.slice("sha256:".length);
+  return `${def.service}-${hex.slice(0, 12)}-`;
+}
+
+function sortedRecord(record: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * What makes a release container what it is: image, env, secret names, port. Its hash, mixed
+ * on the host with a host-local salt and the secret values, names the container, so a changed
+ * secret gives a new container while the name reveals nothing about the secret.
+ */
+export function containerSpecHash(def: ServiceDefinition): string {
+  return sha256(
+    JSON.stringify({
+      service: def.service,
+      ref: def.ref,
+      containerPort: def.containerPort,
+      env: sortedRecord(def.env),
+      secretEnvNames: [...def.secretEnvNames].sort(),
+    }),
+  );
+}
+
+/** The whole definition as canonical JSON: what `triggers` hashes. */
+export function renderDefinition(def: ServiceDefinition): string {
+  return JSON.stringify({
+    host: def.host,
+    stack: def.stack,
+    service: def.service,
+    image: def.image,
+    ref: def.ref,
+    revision: def.revision ?? null,
+    proxyRef: def.proxyRef,
+    containerPort: def.containerPort,
+    publishedPort: def.publishedPort,
+    healthPath: def.healthPath,
+    healthTimeoutSeconds: def.healthTimeoutSeconds,
+    keepReleases: def.keepReleases,
+    env: sortedRecord(def.env),
+    secretEnvNames: [...def.secretEnvNames].sort(),
+    registryLogin: def.registryLogin ?? null,
+    stateRoot: def.stateRoot,
+  });
+}
+
+/** sha256 of the rendered definition, hex. */
+export function definitionHash(def: ServiceDefinition): string {
+  return sha256(renderDefinition(def));
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
