@@ -1,0 +1,155 @@
+import { isMap, isScalar, parseDocument, Scalar, YAMLMap, type Document } from "yaml";
+import { NAMESPACE } from "../config/validate";
+import { assertNoConflictMarkers, LedgerError } from "./errors";
+import { YAML_OUTPUT } from "./ledger";
+
+/** What `slipway:images.<name>.pin` holds in a stack file. */
+export interface StackPin {
+  readonly digest?: string;
+  readonly tag?: string;
+  readonly revision?: string;
+  readonly repository?: string;
+}
+
+/** A pin to write: the digest, and the tag and repository to record (null removes them). */
+export interface PinUpdate {
+  readonly digest: string;
+  /** The tag to record beside the digest; null removes a recorded tag; undefined keeps it. */
+  readonly tag?: string | null;
+  /** The git commit the digest was built from; null removes it; undefined keeps it. */
+  readonly revision?: string | null;
+  /** A repository other than the stack's default one; null removes it; undefined keeps it. */
+  readonly repository?: string | null;
+}
+
+const IMAGES_KEY = `${NAMESPACE}:images`;
+
+function imagesOf(document: Document, display: string): YAMLMap | undefined {
+  if (document.errors.length > 0) {
+    throw new LedgerError(`${display} is not valid YAML: ${document.errors[0]!.message}`);
+  }
+  const config = document.get("config", true);
+  if (config === undefined || config === null) {
+    return undefined;
+  }
+  if (!isMap(config)) {
+    throw new LedgerError(`${display}: config is not a map`);
+  }
+  const images = config.get(IMAGES_KEY, true);
+  if (images === undefined || images === null) {
+    return undefined;
+  }
+  if (!isMap(images)) {
+    throw new LedgerError(`${display}: ${IMAGES_KEY} is not a map of image names`);
+  }
+  return images;
+}
+
+function scalarText(node: unknown): string | undefined {
+  return isScalar(node) && node.value !== null && node.value !== undefined
+    ? String(node.value)
+    : undefined;
+}
+
+/** The pins of every image in a stack file's text, by image name (images that build: none). */
+export function readPins(text: string, display = "stack file"): Record<string, StackPin> {
+  assertNoConflictMarkers(display, text);
+  const images = imagesOf(parseDocument(text), display);
+  const pins: Record<string, StackPin> = {};
+  for (const pair of images?.items ?? []) {
+    const name = scalarText(pair.key);
+    const image = pair.value;
+    if (name === undefined || !isMap(image)) {
+      continue;
+    }
+    const pin = image.get("pin", true);
+    if (!isMap(pin)) {
+      continue;
+    }
+    const digest = scalarText(pin.get("digest", true));
+    const tag = scalarText(pin.get("tag", true));
+    const revision = scalarText(pin.get("revision", true));
+    const repository = scalarText(pin.get("repository", true));
+    pins[name] = {
+      ...(digest === undefined ? {} : { digest }),
+      ...(tag === undefined ? {} : { tag }),
+      ...(revision === undefined ? {} : { revision }),
+      ...(repository === undefined ? {} : { repository }),
+    };
+  }
+  return pins;
+}
+
+/** Adds an empty `slipway:images` map to a stack file that has none. */
+function addImagesMap(document: Document, display: string): YAMLMap {
+  let config: unknown = document.get("config", true);
+  if (config === undefined || config === null) {
+    config = new YAMLMap();
+    document.set("config", config);
+  }
+  if (!isMap(config)) {
+    throw new LedgerError(`${display}: config is not a map`);
+  }
+  const images = new YAMLMap();
+  config.set(IMAGES_KEY, images);
+  return images;
+}
+
+/** Sets a scalar in place, so the comments and style around it stay as they were. */
+function setScalar(map: YAMLMap, key: string, value: string | null | undefined): void {
+  if (value === undefined) {
+    return;
+  }
+  if (value === null) {
+    map.delete(key);
+    return;
+  }
+  const node = map.get(key, true);
+  if (isScalar(node)) {
+    node.value = value;
+  } else {
+    map.set(key, new Scalar(value));
+  }
+}
+
+/**
+ * The stack file's text with `slipway:images.<name>.pin` set for each image in `pins`.
+ * Everything else (comments, order, quoting, secrets) stays byte for byte. An image the file
+ * does not declare yet is added; an image that the stack builds is refused.
+ */
+export function setPins(
+  text: string,
+  pins: Readonly<Record<string, PinUpdate>>,
+  display = "stack file",
+): string {
+  assertNoConflictMarkers(display, text);
+  const document = parseDocument(text);
+  const entries = Object.entries(pins);
+  if (entries.length === 0) {
+    return document.toString(YAML_OUTPUT);
+  }
+  const images = imagesOf(document, display) ?? addImagesMap(document, display);
+  images.flow = false;
+  for (const [name, update] of entries) {
+    const found: unknown = images.get(name, true);
+    const image = isMap(found) ? found : new YAMLMap();
+    if (image !== found) {
+      images.set(name, image);
+    }
+    if (image.has("build")) {
+      throw new LedgerError(
+        `${display} builds image ${JSON.stringify(name)} itself; only a stack that pins its images can be promoted to or rolled back`,
+      );
+    }
+    const existing: unknown = image.get("pin", true);
+    const map = isMap(existing) ? existing : new YAMLMap();
+    if (map !== existing) {
+      image.set("pin", map);
+    }
+    setScalar(map, "digest", update.digest);
+    setScalar(map, "tag", update.tag);
+    setScalar(map, "revision", update.revision);
+    setScalar(map, "repository", update.repository);
+  }
+  return document.toString(YAML_OUTPUT);
+}

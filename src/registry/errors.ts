@@ -1,0 +1,20 @@
+/** Why a registry call failed; each kind has its own remedy. */
+export type RegistryErrorKind =
+  /** No answer: DNS, connection refused, TLS, timeout. */
+  | "unreachable"
+  /** 401/403 after authenticating, or the token service refused the credentials. */
+  | "unauthorized"
+  /** The registry does not allow the operation (e.g. deletes are disabled). */
+  | "unsupported"
+  /** An answer that breaks the distribution API (bad JSON, wrong digest, unexpected status). */
+  | "protocol";
+
+export class RegistryError extends Error {
+  constructor(
+    readonly kind: RegistryErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RegistryError";
+  }
+}

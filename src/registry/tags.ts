@@ -1,0 +1,84 @@
+/**
+ * The tags Slipway's builds publish, by kind (see the image tag rules): releases
+ * (`v1.2.3`, `1.2.3`, `1.2`, `1`), `latest`, the moving `dev`, the build cache, and the
+ * per-build tags `dev-<count>-g<sha>`, `sha-<sha>` and `pr-<n>`.
+ */
+export type TagKind =
+  | "release"
+  | "latest"
+  | "dev"
+  | "buildcache"
+  | "dev-build"
+  | "sha"
+  | "pr"
+  /** A tag Slipway does not publish; retention leaves it alone. */
+  | "other";
+
+/** Kinds of which retention keeps only the newest N per repository. */
+export const ROTATED_KINDS = ["dev-build", "sha", "pr"] as const satisfies readonly TagKind[];
+export type RotatedKind = (typeof ROTATED_KINDS)[number];
+
+const RELEASE = /^v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?)?$/;
+const DEV_BUILD = /^dev-([0-9]+)-g([0-9a-f]{4,40})$/;
+const SHA = /^sha-[0-9a-f]{4,40}(?:-dirty)?$/;
+const PR = /^pr-([0-9]+)$/;
+
+export function tagKind(tag: string): TagKind {
+  if (RELEASE.test(tag)) {
+    return "release";
+  }
+  switch (tag) {
+    case "latest":
+      return "latest";
+    case "dev":
+      return "dev";
+    case "buildcache":
+      return "buildcache";
+  }
+  if (DEV_BUILD.test(tag)) {
+    return "dev-build";
+  }
+  if (SHA.test(tag)) {
+    return "sha";
+  }
+  if (PR.test(tag)) {
+    return "pr";
+  }
+  return "other";
+}
+
+/** The number a per-build tag carries: the commit count of `dev-<count>-g<sha>`, the PR number. */
+export function tagNumber(tag: string): number | undefined {
+  const match = DEV_BUILD.exec(tag) ?? PR.exec(tag);
+  return match === null ? undefined : Number(match[1]);
+}
+
+export function isRotated(kind: TagKind): kind is RotatedKind {
+  return (ROTATED_KINDS as readonly TagKind[]).includes(kind);
+}
+
+/** The tag part of `repository:tag` (or a bare tag). */
+export function bareTag(tagOrRef: string): string {
+  const colon = tagOrRef.lastIndexOf(":");
+  return colon > tagOrRef.lastIndexOf("/") ? tagOrRef.slice(colon + 1) : tagOrRef;
+}
+
+const RECORD_PREFERENCE: readonly TagKind[] = ["release", "sha", "dev-build", "pr", "other"];
+
+/**
+ * The one tag worth recording beside a digest (in a pin or the ledger): the most specific
+ * release version, else `sha-*`, else `dev-<count>-g<sha>`, else `pr-*`; never a moving
+ * `latest`/`dev` or the build cache. Accepts bare tags or `repository:tag`.
+ */
+export function recordedTag(tags: readonly string[]): string | undefined {
+  const bare = tags.map(bareTag);
+  for (const kind of RECORD_PREFERENCE) {
+    const candidates = bare.filter((tag) => tagKind(tag) === kind);
+    if (candidates.length > 0) {
+      return [...candidates].sort(
+        (a, b) => b.split(".").length - a.split(".").length || a.localeCompare(b),
+      )[0];
+    }
+  }
+  return undefined;
+}
