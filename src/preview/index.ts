@@ -1,0 +1,4 @@
+export * from "./cli";
+export * from "./model";
+export * from "./render";
+export * from "./summary";
