@@ -46,8 +46,12 @@ function imagesOf(document: Document, display: string): YAMLMap | undefined {
 }
 
 function scalarText(node: unknown): string | undefined {
-  return isScalar(node) && node.value !== null && node.value !== undefined
-    ? String(node.value)
+  if (!isScalar(node)) {
+    return undefined;
+  }
+  const value = node.value;
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? String(value)
     : undefined;
 }
 
