@@ -1,0 +1,204 @@
+import { markSecrets, PLATFORMS, validateConfig, type RegistryConfig } from "../../config";
+import type { PinUpdate } from "../../ledger";
+import { recordedTag } from "../../registry";
+import type { Run } from "../context";
+import { CliError } from "../errors";
+import { EXIT } from "../exit-codes";
+import { imagesOutput, type ImageOutput } from "../outputs";
+import {
+  defaultRepository,
+  driverCall,
+  pinAndUp,
+  readStackFiles,
+  refusal,
+  stackSettings,
+} from "../pinning";
+import { checkDigests } from "../registries";
+
+export interface PromoteOptions {
+  readonly from: string;
+  readonly to: string;
+  /** Only these images; every image the source exports by default. */
+  readonly images?: readonly string[];
+  readonly noUp: boolean;
+}
+
+/** One promoted image, as printed and returned in --json. */
+export interface PromotedImage {
+  readonly ref: string;
+  readonly digest: string;
+  readonly tag?: string;
+  readonly revision?: string;
+  /** The digest the target pinned before; undefined for a new image. */
+  readonly previous?: string;
+  readonly platforms: readonly string[];
+}
+
+function hasBuild(raw: Readonly<Record<string, unknown>>, name: string): boolean {
+  const images = raw.images as Record<string, { build?: unknown } | undefined> | undefined;
+  return images?.[name]?.build !== undefined && images[name]?.build !== null;
+}
+
+/** The platforms each image must have: the source's build platforms, else what it exported. */
+async function requiredPlatforms(
+  run: Run,
+  from: string,
+  names: readonly string[],
+  exported: Readonly<Record<string, ImageOutput>>,
+): Promise<{ platforms: Record<string, readonly string[]>; registry?: RegistryConfig }> {
+  const source = await driverCall(run, from, () => run.deps.driver.config(from));
+  let config;
+  try {
+    config = validateConfig(from, markSecrets(source), { root: run.deps.root });
+  } catch (error) {
+    return refusal(error);
+  }
+  const platforms: Record<string, readonly string[]> = {};
+  for (const name of names) {
+    const image = config.images.find((candidate) => candidate.name === name);
+    platforms[name] =
+      image?.kind === "build"
+        ? image.build.platforms
+        : exported[name]!.platforms.length > 0
+          ? exported[name]!.platforms
+          : PLATFORMS;
+  }
+  return { platforms, registry: config.registry };
+}
+
+/**
+ * `slipway promote --from <stack> --to <stack>`: pins the digests a healthy source stack
+ * exported, after checking each one in the registry, and runs the update.
+ */
+export async function promote(run: Run, options: PromoteOptions): Promise<void> {
+  const { from, to } = options;
+  const again = run.by;
+  if (from === to) {
+    throw new CliError(
+      EXIT.usage,
+      `--from and --to are both ${from}; promote from one stack to another`,
+    );
+  }
+  const files = readStackFiles(run, to);
+
+  const last = await driverCall(run, from, () => run.deps.driver.lastUpdate(from));
+  if (last === undefined) {
+    throw new CliError(
+      EXIT.refused,
+      `${from} has never been updated; there is nothing to promote`,
+      [`pulumi up --stack ${from}`, again],
+    );
+  }
+  if (last.result !== "succeeded") {
+    const when = last.endTime ?? last.startTime;
+    const which = `the last update of ${from}${last.version === undefined ? "" : ` (version ${last.version}${when === undefined ? "" : `, ${when}`})`}`;
+    throw new CliError(
+      EXIT.refused,
+      last.result === "in-progress"
+        ? `${which} is still running; promote once it has succeeded`
+        : `${which} ${last.result === "failed" ? "failed" : "did not run"}; its outputs are not a healthy release`,
+      [`pulumi up --stack ${from}  # fix and deploy ${from} first`, again],
+    );
+  }
+
+  const exported = imagesOutput(
+    await driverCall(run, from, () => run.deps.driver.outputs(from)),
+    from,
+  );
+  const names = options.images ?? Object.keys(exported);
+  const unknown = names.filter((name) => !(name in exported));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new CliError(
+      EXIT.refused,
+      names.length === 0
+        ? `${from} exports no image`
+        : `${from} exports no image ${unknown.map((name) => JSON.stringify(name)).join(", ")} (it exports ${Object.keys(exported).join(", ") || "none"})`,
+      [
+        `slipway promote --from ${from} --to ${to}${Object.keys(exported).length > 0 ? ` --image ${Object.keys(exported)[0]}` : ""}`,
+      ],
+    );
+  }
+
+  const settings = await stackSettings(run, to);
+  const building = names.filter((name) => hasBuild(settings.raw, name));
+  if (building.length > 0) {
+    throw new CliError(
+      EXIT.refused,
+      `${to} builds ${building.join(", ")} itself; promotion pins digests only in a stack that does not build them`,
+      [`slipway promote --from ${from} --to <a stack with role promote>`],
+    );
+  }
+
+  const required = await requiredPlatforms(run, from, names, exported);
+  const checked = await checkDigests(
+    run,
+    names.map((name) => ({
+      name,
+      ref: exported[name]!.ref,
+      platforms: required.platforms[name]!,
+    })),
+    [settings.registry, ...(required.registry === undefined ? [] : [required.registry])],
+    [`pulumi up --stack ${from}  # rebuild and push every configured platform`, again],
+  );
+
+  const updates: Record<string, PinUpdate> = {};
+  const promoted: Record<string, PromotedImage> = {};
+  for (const name of names) {
+    const image = exported[name]!;
+    const previous = files.pins[name]?.digest;
+    const tag = recordedTag(image.tags);
+    promoted[name] = {
+      ref: image.ref,
+      digest: image.digest,
+      ...(tag === undefined ? {} : { tag }),
+      ...(image.revision === undefined ? {} : { revision: image.revision }),
+      ...(previous === undefined ? {} : { previous }),
+      platforms: checked[name]?.platforms ?? [],
+    };
+    if (previous === image.digest) {
+      continue;
+    }
+    updates[name] = {
+      digest: image.digest,
+      tag: tag ?? null,
+      revision: image.revision ?? null,
+      repository:
+        image.repository === defaultRepository(settings.registry, name) ? null : image.repository,
+    };
+  }
+
+  const changed = Object.keys(updates);
+  if (changed.length === 0) {
+    run.result(
+      `${to} already pins what ${from} runs (${names.map((name) => `${name} ${exported[name]!.digest}`).join(", ")}); nothing to promote.\n` +
+        `To re-run the update anyway: slipway up --stack ${to}`,
+      { stack: to, source: from, images: promoted, changed: [], updated: false },
+    );
+    return;
+  }
+
+  const { release } = await pinAndUp(run, files, settings, updates, {
+    kind: "promote",
+    noUp: options.noUp,
+    source: from,
+  });
+  const lines = names.map((name) => {
+    const image = promoted[name]!;
+    const what = changed.includes(name)
+      ? `${image.previous ?? "(new)"} -> ${image.digest}`
+      : `${image.digest} (unchanged)`;
+    return `  ${name}: ${what}${image.tag === undefined ? "" : ` ${image.tag}`}${image.revision === undefined ? "" : ` rev ${image.revision.slice(0, 12)}`}`;
+  });
+  const summary =
+    release === undefined
+      ? `pinned in ${files.display} (not deployed: --no-up):\n${lines.join("\n")}\nnext: slipway up --stack ${to}`
+      : `promoted ${from} -> ${to}, release #${release.id}:\n${lines.join("\n")}`;
+  run.result(summary, {
+    stack: to,
+    source: from,
+    images: promoted,
+    changed,
+    updated: release !== undefined,
+    ...(release === undefined ? {} : { release }),
+  });
+}

@@ -1,0 +1,89 @@
+import { selectRollback, type PinUpdate, type RollbackTarget } from "../../ledger";
+import type { Run } from "../context";
+import { defaultRepository, pinAndUp, readStackFiles, refusal, stackSettings } from "../pinning";
+import { checkDigests } from "../registries";
+import { parseDigestReference } from "../../reference";
+
+export interface RollbackOptions {
+  readonly stack: string;
+  readonly to?: string;
+  readonly steps?: number;
+  readonly images?: readonly string[];
+  readonly noUp: boolean;
+}
+
+/**
+ * `slipway rollback --stack <stack> [--to <digest> | --steps N]`: pins digests of an earlier
+ * release from the ledger, after checking they are still in the registry, and runs the update.
+ */
+export async function rollback(run: Run, options: RollbackOptions): Promise<void> {
+  const { stack } = options;
+  const files = readStackFiles(run, stack);
+  let target: RollbackTarget;
+  try {
+    target = selectRollback(files.ledger, files.pins, {
+      ...(options.to === undefined ? {} : { to: options.to }),
+      ...(options.steps === undefined ? {} : { steps: options.steps }),
+      ...(options.images === undefined ? {} : { images: options.images }),
+    });
+  } catch (error) {
+    return refusal(error);
+  }
+  const { release } = target;
+  // Images that already run the release's digest need neither a check nor a pin.
+  const images = Object.fromEntries(
+    Object.entries(target.images).filter(
+      ([name, image]) => files.pins[name]?.digest !== image.digest,
+    ),
+  );
+  run.progress(
+    `rolling ${stack} back to release #${release.id} (${release.kind}${release.source === undefined ? "" : ` from ${release.source}`}, ${release.at})`,
+  );
+
+  const settings = await stackSettings(run, stack);
+  const earlier = files.ledger.releases
+    .filter((entry) => entry.id < release.id)
+    .map((entry) => entry.id);
+  await checkDigests(
+    run,
+    Object.entries(images).map(([name, image]) => ({ name, ref: image.ref })),
+    [settings.registry],
+    [
+      `slipway history --stack ${stack}  # pick a release whose digests still exist`,
+      earlier.length > 0
+        ? `slipway rollback --stack ${stack} --to <digest of release #${earlier[earlier.length - 1]!} or earlier>`
+        : `slipway promote --from <build stack> --to ${stack}  # rebuild and promote instead`,
+    ],
+  );
+
+  const updates: Record<string, PinUpdate> = {};
+  for (const [name, image] of Object.entries(images)) {
+    const repository = parseDigestReference(image.ref).repository;
+    updates[name] = {
+      digest: image.digest,
+      tag: image.tag ?? null,
+      revision: image.revision ?? null,
+      repository: repository === defaultRepository(settings.registry, name) ? null : repository,
+    };
+  }
+  const result = await pinAndUp(run, files, settings, updates, {
+    kind: "rollback",
+    noUp: options.noUp,
+    restores: release.id,
+  });
+  const lines = Object.entries(images).map(
+    ([name, image]) =>
+      `  ${name}: ${files.pins[name]?.digest ?? "(none)"} -> ${image.digest}${image.tag === undefined ? "" : ` ${image.tag}`}`,
+  );
+  const text =
+    result.release === undefined
+      ? `pinned release #${release.id} in ${files.display} (not deployed: --no-up):\n${lines.join("\n")}\nnext: slipway up --stack ${stack}`
+      : `rolled ${stack} back to release #${release.id}; recorded as release #${result.release.id}:\n${lines.join("\n")}`;
+  run.result(text, {
+    stack,
+    restores: release.id,
+    images,
+    updated: result.release !== undefined,
+    ...(result.release === undefined ? {} : { release: result.release }),
+  });
+}

@@ -1,0 +1,64 @@
+import type { ConfigSource } from "../config";
+
+/** Results a stack operation can have, as `pulumi stack history` reports them. */
+export type UpdateResult = "succeeded" | "failed" | "in-progress" | "not-started";
+
+/** The last update of a stack. */
+export interface UpdateInfo {
+  readonly result: UpdateResult;
+  /** The stack version it created. */
+  readonly version?: number;
+  /** When it started and ended, ISO 8601. */
+  readonly startTime?: string;
+  readonly endTime?: string;
+}
+
+export interface UpOptions {
+  /** Receives the engine's progress output as it comes. */
+  readonly onOutput: (text: string) => void;
+  /** Aborts the update (Ctrl-C). */
+  readonly signal?: AbortSignal;
+}
+
+export interface UpOutcome {
+  readonly version?: number;
+  readonly seconds: number;
+  /** The stack's outputs after the update, as plain values. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+/** Why a driver call failed. */
+export type DriverErrorKind =
+  /** The stack does not exist on the backend. */
+  | "not-found"
+  /** Another update holds the stack's lock. */
+  | "locked"
+  /** The update ran and failed (or was cancelled). */
+  | "failed"
+  /** The Pulumi CLI or the backend could not be used at all. */
+  | "unavailable";
+
+export class DriverError extends Error {
+  constructor(
+    readonly kind: DriverErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DriverError";
+  }
+}
+
+/**
+ * Everything the CLI asks of Pulumi, behind one small interface: the real one drives
+ * `LocalWorkspace` (Automation API) on the user's backend; command tests use a fake.
+ */
+export interface StackDriver {
+  /** The stack's `slipway:*` config, decrypted, with the stack file's text. */
+  config(stack: string): Promise<ConfigSource>;
+  /** The stack's outputs, as plain values. */
+  outputs(stack: string): Promise<Record<string, unknown>>;
+  /** The newest update (kind `update`) of the stack; undefined when it never had one. */
+  lastUpdate(stack: string): Promise<UpdateInfo | undefined>;
+  /** Runs `pulumi up` on the stack as its files are now. */
+  up(stack: string, options: UpOptions): Promise<UpOutcome>;
+}

@@ -1,0 +1,30 @@
+/** The exit codes of `slipway`, for scripts; `--help` lists them. */
+export const EXIT = {
+  /** Done (status: every host runs what the stack pins). */
+  ok: 0,
+  /** Unexpected error: a bug. */
+  internal: 1,
+  /** Unknown command or option, missing or invalid argument. */
+  usage: 2,
+  /** Refused before changing anything: a check failed. */
+  refused: 3,
+  /** The stack file was pinned but the update failed, was interrupted, or was not recorded. */
+  updateFailed: 4,
+  /** status: a host runs something other than what the stack pins, or has no release. */
+  drift: 5,
+  /** A registry, a host or the Pulumi backend could not be reached or refused the credentials. */
+  unreachable: 6,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done (status: every host runs what the stack pins)
+  1  unexpected error (a bug in slipway)
+  2  usage error: unknown command or option, missing or invalid argument
+  3  refused: a check failed and nothing was changed; see the next command
+  4  the stack file was pinned, but the update failed or was interrupted, or
+     its release could not be recorded; see the next command
+  5  status: drift, a host runs something other than the stack pins
+  6  a registry, a host or the Pulumi backend could not be reached or
+     refused the credentials`;

@@ -1,0 +1,152 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CommanderError } from "commander";
+import { ConfigError } from "../config";
+import { LedgerError } from "../ledger";
+import { RegistryError } from "../registry";
+import { defaultRegistry, updating, type CliDeps } from "./context";
+import { DriverError } from "./driver";
+import { CliError } from "./errors";
+import { EXIT } from "./exit-codes";
+import { RELEASE_ROOT, SystemHostReader } from "./host-release";
+import { LocalStackDriver } from "./local-driver";
+import { buildProgram } from "./program";
+import { commandLine } from "./quote";
+
+/** The nearest folder from `start` upwards that holds `Pulumi.yaml`; `start` when none does. */
+export function findRoot(start: string): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+      return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      return path.resolve(start);
+    }
+    dir = parent;
+  }
+}
+
+function optionValue(argv: readonly string[], name: string): string | undefined {
+  const index = argv.indexOf(name);
+  if (index >= 0) {
+    return argv[index + 1];
+  }
+  return argv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+/** The real dependencies: Automation API, fetch, ssh, the clock. */
+export function defaultDeps(root: string): CliDeps {
+  return {
+    root,
+    driver: new LocalStackDriver(root),
+    registry: defaultRegistry,
+    hosts: new SystemHostReader(),
+    releaseRoot: RELEASE_ROOT,
+    now: () => new Date(),
+    user: process.env.SLIPWAY_USER ?? process.env.GITHUB_ACTOR ?? os.userInfo().username,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  };
+}
+
+/** An error as the CLI reports it: exit code, message and next commands. */
+export function describeError(error: unknown): CliError {
+  if (error instanceof CliError) {
+    return error;
+  }
+  if (error instanceof LedgerError) {
+    return new CliError(EXIT.refused, error.message, error.next);
+  }
+  if (error instanceof ConfigError) {
+    return new CliError(EXIT.refused, error.message);
+  }
+  if (error instanceof RegistryError) {
+    return new CliError(
+      error.kind === "unreachable" || error.kind === "unauthorized"
+        ? EXIT.unreachable
+        : EXIT.refused,
+      error.message,
+    );
+  }
+  if (error instanceof DriverError) {
+    return new CliError(EXIT.unreachable, error.message);
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return new CliError(
+    EXIT.internal,
+    `unexpected error (a bug in slipway; please report it):\n${detail}`,
+  );
+}
+
+/**
+ * Runs `slipway` with `argv` (without the program name) and returns the exit code. Output
+ * goes to `deps.stdout`/`deps.stderr`; nothing here calls process.exit.
+ */
+export async function main(
+  argv: readonly string[],
+  overrides: Partial<CliDeps> = {},
+): Promise<number> {
+  const root = overrides.root ?? findRoot(optionValue(argv, "--root") ?? process.cwd());
+  const base = { ...defaultDeps(root), ...overrides, root };
+  let printed = false;
+  const deps: CliDeps = {
+    ...base,
+    stdout: (text) => {
+      printed = true;
+      base.stdout(text);
+    },
+  };
+  const json = argv.includes("--json");
+  const outcome = { code: EXIT.ok as number };
+  const program = buildProgram(deps, commandLine(["slipway", ...argv]), outcome);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return outcome.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const failure = describeError(error);
+    const next =
+      failure.next.length === 0
+        ? ""
+        : `\nnext:\n${failure.next.map((line) => `  ${line}`).join("\n")}`;
+    deps.stderr(`slipway: ${failure.message}${next}\n`);
+    if (json && !printed) {
+      deps.stdout(
+        `${JSON.stringify({ error: { code: failure.code, message: failure.message, next: failure.next } }, null, 2)}\n`,
+      );
+    }
+    return failure.code;
+  }
+}
+
+/** The `slipway` executable: real dependencies, Ctrl-C cancels a running update. */
+export function run(): void {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted || !updating()) {
+      process.exit(130);
+    }
+    controller.abort();
+    process.stderr.write("\nslipway: interrupted; stopping (Ctrl-C again to quit at once)\n");
+  };
+  process.on("SIGINT", onInterrupt);
+  main(process.argv.slice(2), { signal: controller.signal }).then(
+    (code) => {
+      process.off("SIGINT", onInterrupt);
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`slipway: ${String(error)}\n`);
+      process.exitCode = EXIT.internal;
+    },
+  );
+}
+
+if (require.main === module) {
+  run();
+}

@@ -1,0 +1,237 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { history } from "./commands/history";
+import { promote } from "./commands/promote";
+import { retention } from "./commands/retention";
+import { rollback } from "./commands/rollback";
+import { status } from "./commands/status";
+import { up } from "./commands/up";
+import type { CliDeps } from "./context";
+import { Run } from "./context";
+import { EXIT_CODES_HELP } from "./exit-codes";
+
+/** Collects a repeatable option into a list. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+
+function stackName(value: string): string {
+  if (!STACK_NAME.test(value)) {
+    throw new InvalidArgumentError("expected a stack name (letters, digits, _ . -)");
+  }
+  return value;
+}
+
+function wholeNumber(minimum: number) {
+  return (value: string): number => {
+    if (!/^[0-9]+$/.test(value) || Number(value) < minimum) {
+      throw new InvalidArgumentError(`expected a whole number of at least ${minimum}`);
+    }
+    return Number(value);
+  };
+}
+
+function jsonOption(): Option {
+  return new Option("--json", "print one JSON document on stdout (for scripts)");
+}
+
+/** Where the result of running a command ends up: its exit code. */
+export interface Outcome {
+  code: number;
+}
+
+const DESCRIPTION = `Promotion, rollback and history of Slipway stacks.
+
+Promotion and rollback are stack updates pinned to digests: slipway writes the
+digest into Pulumi.<stack>.yaml (comments kept, written atomically), runs the
+update through Pulumi's Automation API on your configured backend, and records
+each successful update in the release ledger stacks/releases/<stack>.yaml,
+which git review sees.`;
+
+/**
+ * The `slipway` command tree. `outcome.code` is set by the command that ran; `by` is the
+ * command line recorded in the ledger.
+ */
+export function buildProgram(deps: CliDeps, by: string, outcome: Outcome): Command {
+  const program = new Command("slipway")
+    .description(DESCRIPTION)
+    .configureOutput({
+      writeOut: (text) => deps.stdout(text),
+      writeErr: (text) => deps.stderr(text),
+    })
+    .exitOverride()
+    .configureHelp({ helpWidth: 80 })
+    .showHelpAfterError("(run slipway <command> --help for usage)")
+    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
+    .helpCommand(true)
+    .option("--root <dir>", "project root (default: the nearest folder with Pulumi.yaml)");
+
+  const run = (options: { json?: boolean }) => new Run(deps, options.json === true, by);
+
+  program
+    .command("promote")
+    .summary("pin the digests a source stack runs into a target stack and update it")
+    .description(
+      `Pins the digests the source stack exported after its last successful update
+into Pulumi.<to>.yaml (slipway:images.<name>.pin: digest, tag, revision), runs
+the update of the target, and records the release in its ledger.
+
+Refuses (exit 3, nothing changed) when the source's last update did not
+succeed, when a digest is not in the registry, or when it lacks a platform the
+source builds for (a single-platform image is refused when more than one
+platform is configured).`,
+    )
+    .requiredOption("--from <stack>", "source stack (a build stack, e.g. dev)", stackName)
+    .requiredOption("--to <stack>", "target stack (a promote stack, e.g. prod)", stackName)
+    .option("--image <name>", "promote only this image (repeatable); default: all", collect)
+    .option("--no-up", "pin only; run the update later with slipway up")
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      `\nExample:\n  slipway promote --from dev --to prod\n\n${EXIT_CODES_HELP}`,
+    )
+    .action(
+      async (options: {
+        from: string;
+        to: string;
+        image?: string[];
+        up: boolean;
+        json?: boolean;
+      }) => {
+        await promote(run(options), {
+          from: options.from,
+          to: options.to,
+          ...(options.image === undefined ? {} : { images: options.image }),
+          noUp: !options.up,
+        });
+      },
+    );
+
+  program
+    .command("rollback")
+    .summary("pin an earlier release from the ledger and update the stack")
+    .description(
+      `Pins the digests of an earlier release from the stack's ledger and runs the
+update.
+
+  --steps N  the Nth release before what the stack pins now (default 1); a
+             rollback is a release too, so two rollbacks return to the start
+  --to D     the newest release that ran digest D; only the image that had
+             it changes
+
+Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
+    )
+    .requiredOption("--stack <stack>", "the stack to roll back, e.g. prod", stackName)
+    .addOption(
+      new Option("--to <digest>", "roll back to this digest (sha256:…)").conflicts("steps"),
+    )
+    .addOption(
+      new Option("--steps <n>", "go back N releases (default 1)").argParser(wholeNumber(1)),
+    )
+    .option("--image <name>", "roll back only this image (repeatable); default: all", collect)
+    .option("--no-up", "pin only; run the update later with slipway up")
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      `\nExamples:\n  slipway rollback --stack prod\n  slipway rollback --stack prod --to sha256:3f1b…\n\n${EXIT_CODES_HELP}`,
+    )
+    .action(
+      async (options: {
+        stack: string;
+        to?: string;
+        steps?: number;
+        image?: string[];
+        up: boolean;
+        json?: boolean;
+      }) => {
+        await rollback(run(options), {
+          stack: options.stack,
+          ...(options.to === undefined ? {} : { to: options.to }),
+          ...(options.steps === undefined ? {} : { steps: options.steps }),
+          ...(options.image === undefined ? {} : { images: options.image }),
+          noUp: !options.up,
+        });
+      },
+    );
+
+  program
+    .command("up")
+    .summary("run the update of a stack as pinned and record the release")
+    .description(
+      "Runs the update of the stack as its files are now (after --no-up, or to\nretry a failed update) and records the release in the ledger.",
+    )
+    .requiredOption("--stack <stack>", "the stack to update", stackName)
+    .addOption(jsonOption())
+    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
+    .action(async (options: { stack: string; json?: boolean }) => {
+      await up(run(options), options.stack);
+    });
+
+  program
+    .command("history")
+    .summary("the release ledger of a stack as a table")
+    .requiredOption("--stack <stack>", "the stack, e.g. prod", stackName)
+    .addOption(jsonOption())
+    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
+    .action((options: { stack: string; json?: boolean }) => {
+      history(run(options), options.stack);
+    });
+
+  program
+    .command("status")
+    .summary("what each host runs versus what the stack pins (drift)")
+    .description(
+      `Reads each host's release record, /var/lib/slipway/<service>/release.json
+(over ssh, or directly for transport local), and compares it with what the
+stack pins (a build stack: what its last update deployed). Exit 5 on drift, 6
+when a host cannot be reached.`,
+    )
+    .requiredOption("--stack <stack>", "the stack, e.g. prod", stackName)
+    .addOption(jsonOption())
+    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
+    .action(async (options: { stack: string; json?: boolean }) => {
+      outcome.code = await status(run(options), options.stack);
+    });
+
+  program
+    .command("retention")
+    .summary("delete old per-build tags from a stack's repositories")
+    .description(
+      `Keeps release tags (v1.2.3, 1.2.3, 1.2, 1), latest, dev, buildcache, tags
+Slipway does not publish, and the newest N of each per-build kind
+(dev-<count>-g<sha>, sha-*, pr-*) per repository. Never deletes a digest
+pinned in any Pulumi.*.yaml or recorded in any ledger under stacks/releases/.
+
+Deleting a manifest removes every tag on it, so a digest is deleted only when
+none of its tags is kept. The registry must allow deletes; run its garbage
+collector afterwards to free the space.`,
+    )
+    .requiredOption("--stack <stack>", "the stack whose repositories to clean", stackName)
+    .requiredOption("--keep <n>", "how many of each per-build tag kind to keep", wholeNumber(0))
+    .option("--dry-run", "print what would be deleted; delete nothing")
+    .option("--image <name>", "only this image's repository (repeatable)", collect)
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      `\nExample:\n  slipway retention --stack dev --keep 10 --dry-run\n\n${EXIT_CODES_HELP}`,
+    )
+    .action(
+      async (options: {
+        stack: string;
+        keep: number;
+        dryRun?: boolean;
+        image?: string[];
+        json?: boolean;
+      }) => {
+        await retention(run(options), {
+          stack: options.stack,
+          keep: options.keep,
+          dryRun: options.dryRun === true,
+          ...(options.image === undefined ? {} : { images: options.image }),
+        });
+      },
+    );
+
+  return program;
+}

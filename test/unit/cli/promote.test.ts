@@ -1,0 +1,280 @@
+import { strict as assert } from "node:assert";
+import { DriverError } from "../../../src/cli";
+import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
+
+const REVISION = "1111111aaaaabbbbbcccccdddddeeeeefffff000";
+
+describe("slipway promote", () => {
+  let p: Project;
+  let web: string;
+  let proxy: string;
+
+  function exported(name: string, image: string, tags: readonly string[]) {
+    const repository = `${p.registry.server}/acme/${name}`;
+    return {
+      repository,
+      digest: image,
+      ref: `${repository}@${image}`,
+      tags: tags.map((tag) => `${repository}:${tag}`),
+      platforms: ["linux/amd64", "linux/arm64"],
+      revision: REVISION,
+    };
+  }
+
+  beforeEach(async () => {
+    p = await project({ "Pulumi.dev.yaml": DEV, "Pulumi.prod.yaml": PROD });
+    const tags = ["dev", "dev-7-g1111111", "sha-1111111"];
+    web = p.registry.pushIndex("acme/web", ["linux/amd64", "linux/arm64"], {
+      tags,
+      content: "web 7",
+    });
+    proxy = p.registry.pushIndex("acme/proxy", ["linux/amd64", "linux/arm64"], {
+      tags,
+      content: "proxy 7",
+    });
+    p.driver.lastUpdates.dev = {
+      result: "succeeded",
+      version: 7,
+      endTime: "2025-03-01T09:00:00.000Z",
+    };
+    p.driver.stackOutputs.dev = {
+      images: { web: exported("web", web, tags), proxy: exported("proxy", proxy, tags) },
+    };
+  });
+  afterEach(async () => p.close());
+
+  it("pins dev's digests in Pulumi.prod.yaml, keeping comments, runs the update and records the release", async () => {
+    const result = await slipway(p, ["promote", "--from", "dev", "--to", "prod"]);
+    const server = p.registry.server;
+    assert.deepEqual(result, {
+      code: 0,
+      stdout:
+        "promoted dev -> prod, release #1:\n" +
+        `  web: ${digest(1)} -> ${web} sha-1111111 rev 1111111aaaaa\n` +
+        `  proxy: ${digest(2)} -> ${proxy} sha-1111111 rev 1111111aaaaa\n`,
+      stderr:
+        `checked web: ${web} is in ${server}/acme/web (linux/amd64, linux/arm64)\n` +
+        `checked proxy: ${proxy} is in ${server}/acme/proxy (linux/amd64, linux/arm64)\n` +
+        `pinned web ${web} (sha-1111111) in Pulumi.prod.yaml\n` +
+        `pinned proxy ${proxy} (sha-1111111) in Pulumi.prod.yaml\n` +
+        "running pulumi up on prod…\n" +
+        "Updating (prod)\nResources: 4 unchanged\n" +
+        "recorded release #1 in stacks/releases/prod.yaml\n",
+    });
+    const expectedFile = PROD.split("REGISTRY")
+      .join(server)
+      .replace(
+        `digest: ${digest(1)}\n        tag: sha-0000001\n`,
+        `digest: ${web}\n        tag: sha-1111111\n        revision: ${REVISION}\n`,
+      )
+      .replace(
+        `digest: ${digest(2)}\n`,
+        `digest: ${proxy}\n        tag: sha-1111111\n        revision: ${REVISION}\n`,
+      );
+    assert.equal(p.read("Pulumi.prod.yaml"), expectedFile);
+    assert.deepEqual(
+      p.driver.ups.map((up) => up.stack),
+      ["prod"],
+    );
+    assert.equal(p.driver.ups[0]!.stackFile, expectedFile);
+    assert.equal(
+      p.read("stacks/releases/prod.yaml"),
+      `# Release ledger of stack prod: one entry per successful update made by slipway
+# (promote, rollback, up). Written by the CLI and reviewed in git; do not edit by hand.
+#   slipway history --stack prod    shows it as a table
+#   slipway rollback --stack prod   pins an earlier entry and runs the update
+stack: prod
+releases:
+  - id: 1
+    at: 2025-03-01T10:00:00Z
+    kind: promote
+    by: slipway promote --from dev --to prod
+    user: alice
+    source: dev
+    images:
+      web:
+        ref: ${server}/acme/web@${web}
+        digest: ${web}
+        tag: sha-1111111
+        revision: ${REVISION}
+      proxy:
+        ref: ${server}/acme/proxy@${proxy}
+        digest: ${proxy}
+        tag: sha-1111111
+        revision: ${REVISION}
+    update:
+      result: succeeded
+      version: 41
+      seconds: 12.5
+`,
+    );
+  });
+
+  it("prints one JSON document with --json, and says when there is nothing to promote", async () => {
+    const first = await slipway(p, [
+      "promote",
+      "--from",
+      "dev",
+      "--to",
+      "prod",
+      "--image",
+      "web",
+      "--json",
+    ]);
+    assert.equal(first.code, 0);
+    const json = JSON.parse(first.stdout) as Record<string, any>;
+    assert.deepEqual(
+      {
+        changed: json.changed,
+        updated: json.updated,
+        id: json.release.id,
+        images: Object.keys(json.images),
+      },
+      { changed: ["web"], updated: true, id: 1, images: ["web"] },
+    );
+    assert.equal(json.images.web.previous, digest(1));
+    const again = await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--image", "web"]);
+    assert.deepEqual(again, {
+      code: 0,
+      stdout: `prod already pins what dev runs (web ${web}); nothing to promote.\nTo re-run the update anyway: slipway up --stack prod\n`,
+      stderr: `checked web: ${web} is in ${p.registry.server}/acme/web (linux/amd64, linux/arm64)\n`,
+    });
+    assert.equal(p.driver.ups.length, 1);
+  });
+
+  it("pins without updating with --no-up, and slipway up records the release later", async () => {
+    const pinned = await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--no-up"]);
+    assert.equal(pinned.code, 0);
+    assert.equal(
+      pinned.stdout,
+      "pinned in Pulumi.prod.yaml (not deployed: --no-up):\n" +
+        `  web: ${digest(1)} -> ${web} sha-1111111 rev 1111111aaaaa\n` +
+        `  proxy: ${digest(2)} -> ${proxy} sha-1111111 rev 1111111aaaaa\n` +
+        "next: slipway up --stack prod\n",
+    );
+    assert.equal(p.driver.ups.length, 0);
+    assert.equal(p.exists("stacks/releases/prod.yaml"), false);
+    const up = await slipway(p, ["up", "--stack", "prod"]);
+    assert.deepEqual(up, {
+      code: 0,
+      stdout: `updated prod; recorded release #1:\n  web: ${web} sha-1111111\n  proxy: ${proxy} sha-1111111\n`,
+      stderr:
+        "running pulumi up on prod…\nUpdating (prod)\nResources: 4 unchanged\n" +
+        "recorded release #1 in stacks/releases/prod.yaml\n",
+    });
+    assert.match(
+      p.read("stacks/releases/prod.yaml"),
+      /kind: up\n {4}by: slipway up --stack prod\n/,
+    );
+  });
+
+  it("refuses to promote from a stack whose last update failed", async () => {
+    p.driver.lastUpdates.dev = {
+      result: "failed",
+      version: 8,
+      endTime: "2025-03-01T09:30:00.000Z",
+    };
+    const before = p.read("Pulumi.prod.yaml");
+    assert.deepEqual(await slipway(p, ["promote", "--from", "dev", "--to", "prod"]), {
+      code: 3,
+      stdout: "",
+      stderr:
+        "slipway: the last update of dev (version 8, 2025-03-01T09:30:00.000Z) failed; its outputs are not a healthy release\n" +
+        "next:\n" +
+        "  pulumi up --stack dev  # fix and deploy dev first\n" +
+        "  slipway promote --from dev --to prod\n",
+    });
+    assert.equal(p.read("Pulumi.prod.yaml"), before);
+  });
+
+  it("refuses a single-platform digest and a digest missing from the registry, naming each, in JSON too", async () => {
+    const single = p.registry.pushSingle("acme/web", "linux/amd64", { tags: ["sha-2222222"] });
+    const outputs = p.driver.stackOutputs.dev!.images as Record<string, Record<string, unknown>>;
+    outputs.web = {
+      ...outputs.web,
+      digest: single,
+      ref: `${p.registry.server}/acme/web@${single}`,
+    };
+    outputs.proxy = {
+      ...outputs.proxy,
+      digest: digest(99),
+      ref: `${p.registry.server}/acme/proxy@${digest(99)}`,
+    };
+    const before = p.read("Pulumi.prod.yaml");
+    const result = await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--json"]);
+    const message =
+      "refused; nothing was changed:\n" +
+      `  web: ${p.registry.server}/acme/web@${single} is a single-platform image (linux/amd64); it lacks linux/arm64 (required: linux/amd64, linux/arm64)\n` +
+      `  proxy: ${p.registry.server}/acme/proxy@${digest(99)} is not in the registry (never pushed, or deleted)`;
+    const next = [
+      "pulumi up --stack dev  # rebuild and push every configured platform",
+      "slipway promote --from dev --to prod --json",
+    ];
+    assert.deepEqual(result, {
+      code: 3,
+      stdout: `${JSON.stringify({ error: { code: 3, message, next } }, null, 2)}\n`,
+      stderr: `checked web: ${single} is in ${p.registry.server}/acme/web (linux/amd64)\nslipway: ${message}\nnext:\n  ${next.join("\n  ")}\n`,
+    });
+    assert.equal(p.read("Pulumi.prod.yaml"), before);
+    assert.equal(p.driver.ups.length, 0);
+  });
+
+  it("exits 4 with the next commands when the update fails, keeping the pins and the ledger as they were", async () => {
+    p.driver.upError = new DriverError(
+      "failed",
+      "pulumi could not update prod:\nerror: health check failed on web-1",
+    );
+    const result = await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--image", "web"]);
+    assert.equal(result.code, 4);
+    assert.equal(result.stdout, "");
+    assert.ok(
+      result.stderr.endsWith(
+        "slipway: the update of prod failed: pulumi could not update prod:\nerror: health check failed on web-1\n" +
+          "Pulumi.prod.yaml keeps the new pins; the ledger is unchanged\n" +
+          "next:\n  slipway up --stack prod  # retry once the cause is fixed\n",
+      ),
+      result.stderr,
+    );
+    assert.match(p.read("Pulumi.prod.yaml"), new RegExp(`digest: ${web}`));
+    assert.equal(p.exists("stacks/releases/prod.yaml"), false);
+  });
+
+  it("refuses an image the source does not export, a stack file with a merge conflict, and bad usage", async () => {
+    assert.deepEqual(
+      await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--image", "api"]),
+      {
+        code: 3,
+        stdout: "",
+        stderr:
+          'slipway: dev exports no image "api" (it exports web, proxy)\nnext:\n  slipway promote --from dev --to prod --image web\n',
+      },
+    );
+    p.write(
+      "Pulumi.prod.yaml",
+      p
+        .read("Pulumi.prod.yaml")
+        .replace(
+          "        tag: sha-0000001\n",
+          "<<<<<<< HEAD\n        tag: sha-0000001\n=======\n        tag: sha-0000002\n>>>>>>> main\n",
+        ),
+    );
+    assert.deepEqual(await slipway(p, ["promote", "--from", "dev", "--to", "prod"]), {
+      code: 3,
+      stdout: "",
+      stderr:
+        'slipway: Pulumi.prod.yaml has an unresolved merge conflict (line 16: "<<<<<<< HEAD"); nothing was changed\n' +
+        "next:\n  git status  # resolve the conflict in Pulumi.prod.yaml, commit, then re-run\n",
+    });
+    assert.deepEqual(await slipway(p, ["promote", "--from", "dev"]), {
+      code: 2,
+      stdout: "",
+      stderr:
+        "error: required option '--to <stack>' not specified\n(run slipway <command> --help for usage)\n",
+    });
+    assert.deepEqual(await slipway(p, ["promote", "--from", "dev", "--to", "dev"]), {
+      code: 2,
+      stdout: "",
+      stderr: "slipway: --from and --to are both dev; promote from one stack to another\n",
+    });
+  });
+});

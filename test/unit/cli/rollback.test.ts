@@ -1,0 +1,189 @@
+import { strict as assert } from "node:assert";
+import { appendRelease, type NewRelease } from "../../../src/ledger";
+import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
+
+describe("slipway rollback and history", () => {
+  let p: Project;
+  const d: string[] = [];
+
+  /** A promote of web at d[n] (proxy stays at digest(2)). */
+  function promoted(n: number, at: string): NewRelease {
+    const server = p.registry.server;
+    return {
+      at,
+      kind: "promote",
+      by: "slipway promote --from dev --to prod",
+      user: "bob",
+      source: "dev",
+      images: {
+        web: {
+          ref: `${server}/acme/web@${d[n]!}`,
+          digest: d[n]!,
+          tag: `sha-${n}${n}${n}${n}${n}${n}${n}`,
+          revision: `${n}`.repeat(40),
+        },
+        proxy: { ref: `${server}/acme/proxy@${digest(2)}`, digest: digest(2) },
+      },
+      update: { result: "succeeded", version: 10 + n, seconds: 30 },
+    };
+  }
+
+  beforeEach(async () => {
+    p = await project({ "Pulumi.dev.yaml": DEV, "Pulumi.prod.yaml": PROD });
+    d.length = 0;
+    for (let n = 0; n <= 3; n += 1) {
+      d.push(
+        p.registry.pushIndex("acme/web", ["linux/amd64", "linux/arm64"], { content: `web ${n}` }),
+      );
+    }
+    p.registry.pushIndex("acme/proxy", ["linux/amd64"], { content: "proxy" });
+    let text: string | undefined;
+    for (const [n, at] of [
+      [1, "2025-02-01T10:00:00Z"],
+      [2, "2025-02-08T10:00:00Z"],
+      [3, "2025-02-15T10:00:00Z"],
+    ] as const) {
+      text = appendRelease(text, "prod", promoted(n, at)).text;
+    }
+    p.write("stacks/releases/prod.yaml", text!);
+    p.write(
+      "Pulumi.prod.yaml",
+      p
+        .read("Pulumi.prod.yaml")
+        .replace(
+          `digest: ${digest(1)}\n        tag: sha-0000001\n`,
+          `digest: ${d[3]!}\n        tag: sha-3333333\n        revision: "${"3".repeat(40)}"\n`,
+        ),
+    );
+  });
+  afterEach(async () => p.close());
+
+  it("history prints the ledger as a table and marks what the stack pins", async () => {
+    const short = (value: string) => value.slice(0, 19);
+    const result = await slipway(p, ["history", "--stack", "prod"]);
+    assert.deepEqual(result, {
+      code: 0,
+      stderr: "",
+      stdout:
+        "#   AT                    KIND              IMAGE  DIGEST               TAG          REVISION  UPDATE  USER\n" +
+        `1   2025-02-01T10:00:00Z  promote from dev  web    ${short(d[1]!)}  sha-1111111  1111111   v11     bob\n` +
+        `                                            proxy  ${short(digest(2))}\n` +
+        `2   2025-02-08T10:00:00Z  promote from dev  web    ${short(d[2]!)}  sha-2222222  2222222   v12     bob\n` +
+        `                                            proxy  ${short(digest(2))}\n` +
+        `3*  2025-02-15T10:00:00Z  promote from dev  web    ${short(d[3]!)}  sha-3333333  3333333   v13     bob\n` +
+        `                                            proxy  ${short(digest(2))}\n` +
+        "* what Pulumi.prod.yaml pins now\n",
+    });
+    const json = JSON.parse(
+      (await slipway(p, ["history", "--stack", "prod", "--json"])).stdout,
+    ) as Record<string, any>;
+    assert.equal(json.current, 3);
+    assert.deepEqual(
+      (json.releases as { id: number }[]).map((release) => release.id),
+      [1, 2, 3],
+    );
+  });
+
+  it("rolls back one release: checks the registry, pins, updates and records a rollback", async () => {
+    const result = await slipway(p, ["rollback", "--stack", "prod"]);
+    assert.deepEqual(result, {
+      code: 0,
+      stdout:
+        "rolled prod back to release #2; recorded as release #4:\n" +
+        `  web: ${d[3]!} -> ${d[2]!} sha-2222222\n`,
+      stderr:
+        "rolling prod back to release #2 (promote from dev, 2025-02-08T10:00:00Z)\n" +
+        `checked web: ${d[2]!} is in ${p.registry.server}/acme/web (linux/amd64, linux/arm64)\n` +
+        `pinned web ${d[2]!} (sha-2222222) in Pulumi.prod.yaml\n` +
+        "running pulumi up on prod…\nUpdating (prod)\nResources: 4 unchanged\n" +
+        "recorded release #4 in stacks/releases/prod.yaml\n",
+    });
+    assert.match(
+      p.read("Pulumi.prod.yaml"),
+      new RegExp(
+        `# Pinned by \`slipway promote\`; do not edit by hand.\n {8}digest: ${d[2]!}\n {8}tag: sha-2222222\n {8}revision: "${"2".repeat(40)}"\n`,
+      ),
+    );
+    assert.match(
+      p.read("stacks/releases/prod.yaml"),
+      /- id: 4\n {4}at: 2025-03-01T10:00:00Z\n {4}kind: rollback\n {4}by: slipway rollback --stack prod\n {4}user: alice\n {4}restores: 2\n/,
+    );
+    const twice = await slipway(p, ["rollback", "--stack", "prod", "--no-up"]);
+    assert.equal(twice.code, 0);
+    assert.match(
+      twice.stdout,
+      new RegExp(
+        `^pinned release #3 in Pulumi.prod.yaml \\(not deployed: --no-up\\):\n  web: ${d[2]!} -> ${d[3]!} sha-3333333\n`,
+      ),
+    );
+  });
+
+  it("rolls back to a digest, and refuses one the registry no longer has", async () => {
+    const to = await slipway(p, ["rollback", "--stack", "prod", "--to", d[1]!, "--json"]);
+    assert.equal(to.code, 0);
+    const json = JSON.parse(to.stdout) as Record<string, any>;
+    assert.deepEqual(
+      { restores: json.restores, images: Object.keys(json.images), id: json.release.id },
+      {
+        restores: 1,
+        images: ["web"],
+        id: 4,
+      },
+    );
+
+    const gone = d[2]!;
+    await fetch(`http://${p.registry.server}/v2/acme/web/manifests/${gone}`, {
+      method: "DELETE",
+      headers: { Authorization: "Bearer token-for:repository:acme/web:delete" },
+    });
+    const before = p.read("Pulumi.prod.yaml");
+    assert.deepEqual(await slipway(p, ["rollback", "--stack", "prod", "--to", gone]), {
+      code: 3,
+      stdout: "",
+      stderr:
+        "rolling prod back to release #2 (promote from dev, 2025-02-08T10:00:00Z)\n" +
+        `slipway: refused; nothing was changed:\n  web: ${p.registry.server}/acme/web@${gone} is not in the registry (never pushed, or deleted)\n` +
+        "next:\n" +
+        "  slipway history --stack prod  # pick a release whose digests still exist\n" +
+        "  slipway rollback --stack prod --to <digest of release #1 or earlier>\n",
+    });
+    assert.equal(p.read("Pulumi.prod.yaml"), before);
+  });
+
+  it("refuses a rollback with nothing to go back to, and bad arguments", async () => {
+    assert.deepEqual(await slipway(p, ["rollback", "--stack", "prod", "--steps", "9"]), {
+      code: 3,
+      stdout: "",
+      stderr:
+        "slipway: the ledger of prod has 2 earlier releases, fewer than --steps 9\nnext:\n  slipway history --stack prod\n",
+    });
+    assert.deepEqual(
+      await slipway(p, ["rollback", "--stack", "prod", "--steps", "1", "--to", d[1]!]),
+      {
+        code: 2,
+        stdout: "",
+        stderr:
+          "error: option '--to <digest>' cannot be used with option '--steps <n>'\n(run slipway <command> --help for usage)\n",
+      },
+    );
+    assert.deepEqual(await slipway(p, ["rollback", "--stack", "Prod!"]), {
+      code: 2,
+      stdout: "",
+      stderr:
+        "error: option '--stack <stack>' argument 'Prod!' is invalid. expected a stack name (letters, digits, _ . -)\n" +
+        "(run slipway <command> --help for usage)\n",
+    });
+  });
+
+  it("refuses a ledger that two branches appended to", async () => {
+    const text = p.read("stacks/releases/prod.yaml");
+    p.write("stacks/releases/prod.yaml", text + text.slice(text.indexOf("  - id: 3")));
+    assert.deepEqual(await slipway(p, ["history", "--stack", "prod"]), {
+      code: 3,
+      stdout: "",
+      stderr:
+        "slipway: stacks/releases/prod.yaml: releases[3] has id 3, expected 4; two edits of the ledger were merged (ids must count up from 1 in order)\n" +
+        "next:\n  git log -p -- stacks/releases/prod.yaml  # renumber the merged entries in time order, commit, then re-run\n",
+    });
+  });
+});
