@@ -1,0 +1,262 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { Transport } from "../../src/config";
+import {
+  DEFAULT_STATE_ROOT,
+  definitionHash,
+  deployScript,
+  renderPayload,
+  stopScript,
+  type HostService,
+  type ServiceDefinition,
+} from "../../src/deploy";
+
+/** Failed SSH dials before a command gives up (the provider's default, 10, takes minutes). */
+export const DIAL_ERROR_LIMIT = 4;
+/** Seconds per SSH dial attempt. */
+export const PER_DIAL_TIMEOUT_SECONDS = 15;
+
+/**
+ * What Pulumi shows while a script runs: its stdout, which carries only Slipway's own progress
+ * lines (digests, container names, timings). Docker's and the service's output goes to stderr
+ * (redacted of secret values by the script) and reaches Pulumi only inside a failure message.
+ */
+export const SCRIPT_LOGGING = "stdout" as const;
+
+/** Inputs of a HostDeployment: one service on one host. */
+export interface HostDeploymentArgs {
+  /** `ssh` (over SSH) or `local` (this machine, the same script without SSH). Not an Output: it decides the child resources' types. */
+  transport: Transport;
+  /** Host name from config: in messages, the lock owner line and the outputs. */
+  host: string;
+  /** Address to SSH to (ssh transport). */
+  address?: pulumi.Input<string>;
+  /** SSH port; 22 when absent. */
+  port?: pulumi.Input<number>;
+  /** SSH user; needs Docker access and write access to the state root. */
+  user?: pulumi.Input<string>;
+  /** SSH private key (PEM or OpenSSH text); always handled as a secret. */
+  privateKey?: pulumi.Input<string>;
+  /** The host's public key (`ssh-ed25519 AAAA…`): pins its identity. */
+  hostKey?: pulumi.Input<string>;
+  /** Bastion to jump through: its address. */
+  bastionAddress?: pulumi.Input<string>;
+  /** Bastion SSH port; 22 when absent. */
+  bastionPort?: pulumi.Input<number>;
+  /** Bastion SSH user. */
+  bastionUser?: pulumi.Input<string>;
+  /** Bastion private key; always handled as a secret. */
+  bastionPrivateKey?: pulumi.Input<string>;
+  /** Bastion public key: pins its identity. */
+  bastionHostKey?: pulumi.Input<string>;
+  /** Service name: container, proxy, network and state directory names on the host. */
+  service: pulumi.Input<string>;
+  /** Name of the image in `slipway:images`, recorded in release.json. */
+  image: pulumi.Input<string>;
+  /** `repository@sha256:…` of the release to run. */
+  ref: pulumi.Input<string>;
+  /** Source revision of the release (the commit it was built from), recorded on the host. */
+  revision?: pulumi.Input<string | undefined>;
+  /** `repository@sha256:…` of the proxy image that owns the published port. */
+  proxyRef: pulumi.Input<string>;
+  /** Port the service listens on inside its container. */
+  containerPort: pulumi.Input<number>;
+  /** Port on the host that clients use. */
+  publishedPort: pulumi.Input<number>;
+  /** Path answering 2xx when a release is healthy. */
+  healthPath: pulumi.Input<string>;
+  /** Seconds a new release may take to become healthy before it is removed again. */
+  healthTimeoutSeconds: pulumi.Input<number>;
+  /** Previous releases kept (stopped) on the host for a rollback without pull. */
+  keepReleases: pulumi.Input<number>;
+  /** Plain environment variables of the service. */
+  env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Secret environment variables; delivered over stdin into a 0600 env file, never in the script. */
+  secretEnv?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Registry to log in to before pulling from it; no login when absent. */
+  registryServer?: pulumi.Input<string>;
+  /** Registry user; login only when user and password are both set. */
+  registryUsername?: pulumi.Input<string>;
+  /** Registry password or token; delivered over stdin, piped to `docker login --password-stdin`. */
+  registryPassword?: pulumi.Input<string>;
+  /** State root on the host (lock, release.json, proxy upstream); `/var/lib/slipway` when absent. */
+  stateRoot?: pulumi.Input<string>;
+}
+
+/**
+ * A service on one host, deployed by digest with a health-gated, zero-downtime cutover.
+ *
+ * Two commands, over SSH (`remote.Command`) or on this machine (`local.Command`):
+ * - `<name>-release` runs the deploy script on create and update; `triggers` are the image
+ *   ref and the hash of the rendered service definition, so an unchanged release runs
+ *   nothing. A trigger change *replaces* this command (the SDK sets `replaceOnChanges` on
+ *   triggers), which is why it has no `delete`: the replaced release has been retired by
+ *   the new one's script already.
+ * - `<name>-service` has only a `delete`, the stop script: destroying the stack (or the host)
+ *   stops the service cleanly, and only then. Renaming the service replaces it, deleting first.
+ */
+export class HostDeployment extends pulumi.ComponentResource {
+  /** Host name from config. */
+  public readonly host: pulumi.Output<string>;
+  /** The ref running on the host, known once the deploy script succeeded there. */
+  public readonly ref: pulumi.Output<string>;
+
+  constructor(name: string, args: HostDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("slipway:deploy:HostDeployment", name, {}, opts);
+
+    const stack = pulumi.getStack();
+    const stateRoot = pulumi.output(args.stateRoot ?? DEFAULT_STATE_ROOT);
+    const hostService = pulumi
+      .all([args.service, stateRoot])
+      .apply(([service, root]): HostService => ({
+        host: args.host,
+        stack,
+        service,
+        stateRoot: root,
+      }));
+
+    // Which secrets exist is not secret; their values never reach the definition or the script.
+    const secretEnv = pulumi.output(args.secretEnv ?? {});
+    const secretEnvNames = pulumi.unsecret(secretEnv.apply((env) => Object.keys(env).sort()));
+    const hasPassword = pulumi.unsecret(
+      pulumi.output(args.registryPassword).apply((password) => password !== undefined),
+    );
+    const registryLogin = pulumi
+      .all([args.registryServer, args.registryUsername, hasPassword])
+      .apply(([server, username, password]) =>
+        server !== undefined && username !== undefined && password
+          ? { server, username }
+          : undefined,
+      );
+
+    const definition: pulumi.Output<ServiceDefinition> = pulumi
+      .output({
+        service: hostService,
+        image: args.image,
+        ref: args.ref,
+        revision: args.revision,
+        proxyRef: args.proxyRef,
+        containerPort: args.containerPort,
+        publishedPort: args.publishedPort,
+        healthPath: args.healthPath,
+        healthTimeoutSeconds: args.healthTimeoutSeconds,
+        keepReleases: args.keepReleases,
+        env: args.env ?? {},
+        secretEnvNames,
+        registryLogin,
+      })
+      .apply((values): ServiceDefinition => ({
+        ...values.service,
+        image: values.image,
+        ref: values.ref,
+        ...(values.revision === undefined ? {} : { revision: values.revision }),
+        proxyRef: values.proxyRef,
+        containerPort: values.containerPort,
+        publishedPort: values.publishedPort,
+        healthPath: values.healthPath,
+        healthTimeoutSeconds: values.healthTimeoutSeconds,
+        keepReleases: values.keepReleases,
+        env: values.env,
+        secretEnvNames: values.secretEnvNames,
+        ...(values.registryLogin === undefined ? {} : { registryLogin: values.registryLogin }),
+      }));
+
+    const script = definition.apply(deployScript);
+    const triggers = pulumi.all([args.ref, definition.apply(definitionHash)]);
+    const payload = pulumi.secret(
+      pulumi
+        .all([secretEnv, args.registryPassword, registryLogin])
+        .apply(([env, password, login]) =>
+          renderPayload({
+            ...(login === undefined || password === undefined
+              ? {}
+              : { registryPassword: password }),
+            secretEnv: env,
+          }),
+        ),
+    );
+    const stop = hostService.apply(stopScript);
+
+    const common = {
+      logging: SCRIPT_LOGGING,
+      addPreviousOutputInEnv: false,
+    };
+    const childOpts: pulumi.CustomResourceOptions = {
+      parent: this,
+      additionalSecretOutputs: ["stderr"],
+    };
+
+    let release: command.remote.Command | command.local.Command;
+    switch (args.transport) {
+      case "ssh": {
+        const connection = sshConnection(args);
+        const service = new command.remote.Command(
+          `${name}-service`,
+          { connection, delete: stop, triggers: [args.service, stateRoot], ...common },
+          { ...childOpts, deleteBeforeReplace: true },
+        );
+        release = new command.remote.Command(
+          `${name}-release`,
+          { connection, create: script, update: script, stdin: payload, triggers, ...common },
+          { ...childOpts, dependsOn: [service] },
+        );
+        break;
+      }
+      case "local": {
+        const interpreter = ["/bin/sh", "-c"];
+        const service = new command.local.Command(
+          `${name}-service`,
+          { interpreter, delete: stop, triggers: [args.service, stateRoot], ...common },
+          { ...childOpts, deleteBeforeReplace: true },
+        );
+        release = new command.local.Command(
+          `${name}-release`,
+          { interpreter, create: script, update: script, stdin: payload, triggers, ...common },
+          { ...childOpts, dependsOn: [service] },
+        );
+        break;
+      }
+      default: {
+        const never: never = args.transport;
+        throw new Error(`unknown transport ${JSON.stringify(never)}`);
+      }
+    }
+
+    this.host = pulumi.output(args.host);
+    this.ref = pulumi.all([release.id, args.ref]).apply(([, ref]) => ref);
+    this.registerOutputs({ host: this.host, ref: this.ref });
+  }
+}
+
+/** The SSH connection of a host; keys are secrets, dials are bounded. */
+export function sshConnection(
+  args: HostDeploymentArgs,
+): pulumi.Input<command.types.input.remote.ConnectionArgs> {
+  if (args.address === undefined) {
+    throw new Error(`host ${args.host}: the ssh transport needs an address`);
+  }
+  return {
+    host: args.address,
+    port: args.port ?? 22,
+    user: args.user ?? "root",
+    ...(args.privateKey === undefined ? {} : { privateKey: pulumi.secret(args.privateKey) }),
+    ...(args.hostKey === undefined ? {} : { hostKey: args.hostKey }),
+    dialErrorLimit: DIAL_ERROR_LIMIT,
+    perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,
+    ...(args.bastionAddress === undefined
+      ? {}
+      : {
+          proxy: {
+            host: args.bastionAddress,
+            port: args.bastionPort ?? 22,
+            user: args.bastionUser ?? "root",
+            ...(args.bastionPrivateKey === undefined
+              ? {}
+              : { privateKey: pulumi.secret(args.bastionPrivateKey) }),
+            ...(args.bastionHostKey === undefined ? {} : { hostKey: args.bastionHostKey }),
+            dialErrorLimit: DIAL_ERROR_LIMIT,
+            perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,
+          },
+        }),
+  };
+}

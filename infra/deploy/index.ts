@@ -1,0 +1,3 @@
+export * from "./host-deployment";
+export * from "./keys";
+export * from "./service";

@@ -1,0 +1,42 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { Secret } from "../../src/config";
+
+/** `~/x` → `<home>/x`; other paths unchanged. */
+export function expandHome(file: string, home: string = os.homedir()): string {
+  if (file === "~") {
+    return home;
+  }
+  return file.startsWith("~/") ? path.join(home, file.slice(2)) : file;
+}
+
+/** Where a key comes from in config: the secret itself, or a file on the deploying machine. */
+export interface KeySource {
+  readonly privateKey?: Secret;
+  readonly privateKeyFile?: string;
+}
+
+/**
+ * The private key of a host or bastion as a secret Output, or undefined when config names
+ * none (the SSH agent is used then). A key file is read when the program runs; `where` is the
+ * config path used in the error, e.g. `slipway:hosts[0]`.
+ */
+export function privateKeyOf(source: KeySource, where: string): pulumi.Output<string> | undefined {
+  if (source.privateKey !== undefined) {
+    return pulumi.secret(source.privateKey.reveal());
+  }
+  if (source.privateKeyFile === undefined) {
+    return undefined;
+  }
+  const file = expandHome(source.privateKeyFile);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`${where}.privateKeyFile: cannot read ${file} (${code})`);
+  }
+  return pulumi.secret(text);
+}
