@@ -1,0 +1,132 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { ServiceDefinition } from "../../../src/deploy";
+
+export const DIGEST_WEB = `sha256:${"ab".repeat(32)}`;
+export const DIGEST_PROXY = `sha256:${"cd".repeat(32)}`;
+export const REF_WEB = `ghcr.io/acme/web@${DIGEST_WEB}`;
+export const REF_PROXY = `ghcr.io/acme/proxy@${DIGEST_PROXY}`;
+
+/** Values a shell would misread if they were not quoted. */
+export const HOSTILE = {
+  SPACES: "two  spaces and\ttab",
+  QUOTES: `it's "quoted"`,
+  SUBST: "$(touch /tmp/slipway-pwned) `touch /tmp/slipway-pwned` ${HOME}",
+  GLOB: "* ? [a-z] ~ & ; | < > #",
+  NEWLINE: "line one\nline two",
+  BACKSLASH: "a\\b\\\\c\\n",
+} as const;
+
+/** A typical service on a typical host: dev stack, ghcr.io with a login, two secrets. */
+export function typicalDefinition(overrides: Partial<ServiceDefinition> = {}): ServiceDefinition {
+  return {
+    host: "web-1",
+    stack: "dev",
+    service: "web",
+    image: "web",
+    ref: REF_WEB,
+    revision: "4c2a9e1f0b7d3c5a8e6f4d2b0a9c8e7f6d5c4b3a",
+    proxyRef: REF_PROXY,
+    containerPort: 8080,
+    publishedPort: 80,
+    healthPath: "/healthz",
+    healthTimeoutSeconds: 60,
+    keepReleases: 3,
+    env: { LOG_LEVEL: "debug", GREETING: "hello world" },
+    secretEnvNames: ["API_KEY", "DB_PASSWORD"],
+    registryLogin: { server: "ghcr.io", username: "acme-bot" },
+    stateRoot: "/var/lib/slipway",
+    ...overrides,
+  };
+}
+
+/** The lines of a script, without leading indentation. */
+export function lines(script: string): string[] {
+  return script.split("\n").map((line) => line.trim());
+}
+
+export interface ShResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs shell text with `/bin/sh -c` (dash here), stdin given; never rejects on exit codes. */
+export function sh(
+  text: string,
+  options: { stdin?: string; env?: NodeJS.ProcessEnv; shell?: string } = {},
+): Promise<ShResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      options.shell ?? "/bin/sh",
+      ["-c", text],
+      { env: options.env ?? process.env, encoding: "utf8", timeout: 20_000 },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== "number") {
+          reject(new Error(`sh -c failed to run: ${error.message}`));
+          return;
+        }
+        resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
+      },
+    );
+    // A script may exit without reading its stdin; that is not an error of the test.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(options.stdin ?? "");
+  });
+}
+
+/** A temp directory removed by the returned function. */
+export function tempDir(): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-deploy-test-"));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fake `docker` on PATH that appends its arguments, NUL-separated and preceded by a `CALL`
+ * marker, to `$FAKE_DOCKER_LOG`, and exits 0; with `--password-stdin` it also keeps what came
+ * on stdin in `<log>.stdin`. Proves which argv a generated command line really produces once
+ * the shell has parsed it.
+ */
+export function fakeDocker(dir: string): {
+  env: NodeJS.ProcessEnv;
+  calls: () => string[][];
+  stdin: () => string;
+} {
+  const bin = path.join(dir, "bin");
+  fs.mkdirSync(bin, { recursive: true });
+  const log = path.join(dir, "docker.log");
+  fs.writeFileSync(
+    path.join(bin, "docker"),
+    [
+      "#!/bin/sh",
+      `{ printf 'CALL\\0'; for arg in "$@"; do printf '%s\\0' "$arg"; done; } >> "$FAKE_DOCKER_LOG"`,
+      'for arg in "$@"; do',
+      '  if [ "$arg" = --password-stdin ]; then cat > "$FAKE_DOCKER_LOG".stdin; fi',
+      "done",
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return {
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_DOCKER_LOG: log },
+    stdin: () => fs.readFileSync(`${log}.stdin`, "utf8"),
+    calls: () => {
+      if (!fs.existsSync(log)) {
+        return [];
+      }
+      const calls: string[][] = [];
+      const fields = fs.readFileSync(log, "utf8").split("\0");
+      fields.pop();
+      for (const field of fields) {
+        if (field === "CALL") {
+          calls.push([]);
+        } else {
+          calls[calls.length - 1]!.push(field);
+        }
+      }
+      return calls;
+    },
+  };
+}
