@@ -3,12 +3,13 @@
  * is declared; a ConfigError lists every problem and nothing is touched.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "../src/config";
+import { deploymentEnvironment } from "../infra/github";
+import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { declareImages, hostOutputs, serviceOutput } from "./program";
 
-const root = pulumi.getRootDirectory();
-const config = loadConfig();
+const root = projectRoot(__dirname);
+const config = loadConfig(root);
 const contexts = config.images.flatMap((image) =>
   image.kind === "build" ? [image.build.context] : [],
 );
@@ -22,8 +23,18 @@ const source =
       });
 
 const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) });
+// The GitHub deployment environment, when the stack has a slipway:github section.
+const github = deploymentEnvironment("github", config);
 
 export const role = config.role;
 export const images = pulumi.output(declared);
 export const hosts = hostOutputs(config);
 export const service = serviceOutput(config);
+export const githubEnvironment =
+  github === undefined
+    ? undefined
+    : {
+        environment: github.environment,
+        repository: github.repository,
+        secretNames: github.secretNames,
+      };

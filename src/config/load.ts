@@ -22,8 +22,27 @@ function parseValue(text: string): unknown {
   return text;
 }
 
+/**
+ * The project root: the nearest folder holding Pulumi.yaml, from the program's own location.
+ * (The engine runs the program with `main`'s folder as working directory, and older SDKs
+ * disagree with newer language hosts about `getRootDirectory`, so neither is relied on.)
+ */
+export function projectRoot(start: string = __dirname): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+      return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      throw new Error(`no Pulumi.yaml above ${start}; run Slipway from its project folder`);
+    }
+    dir = parent;
+  }
+}
+
 /** Reads the running stack's `slipway:*` config from the engine and its stack file. */
-export function readConfigSource(): ConfigSource {
+export function readConfigSource(root: string = projectRoot()): ConfigSource {
   const values: Record<string, unknown> = {};
   const secretKeys = new Set<string>();
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
@@ -36,7 +55,7 @@ export function readConfigSource(): ConfigSource {
       secretKeys.add(key);
     }
   }
-  const stackFile = path.join(pulumi.getRootDirectory(), `Pulumi.${pulumi.getStack()}.yaml`);
+  const stackFile = path.join(root, `Pulumi.${pulumi.getStack()}.yaml`);
   return {
     values,
     secretKeys,
@@ -48,8 +67,9 @@ export function readConfigSource(): ConfigSource {
  * The one place the program reads Pulumi config: returns the validated Slipway config of the
  * running stack, or throws a ConfigError listing every problem before any resource exists.
  */
-export function loadConfig(source: ConfigSource = readConfigSource()): SlipwayConfig {
-  return validateConfig(pulumi.getStack(), markSecrets(source), {
-    root: pulumi.getRootDirectory(),
-  });
+export function loadConfig(
+  root: string = projectRoot(),
+  source: ConfigSource = readConfigSource(root),
+): SlipwayConfig {
+  return validateConfig(pulumi.getStack(), markSecrets(source), { root });
 }
