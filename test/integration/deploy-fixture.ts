@@ -29,7 +29,8 @@ export interface ReleaseSet {
   readonly namespace: string;
 }
 
-async function buildAndPush(
+/** Builds `context` (app/ or proxy/) for this machine's platform, pushes it, drops it locally. */
+export async function buildAndPush(
   repository: string,
   tag: string,
   context: string,
