@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CommanderError } from "commander";
-import { ConfigError } from "../config";
+import { ConfigError } from "../config/errors";
 import { LedgerError } from "../ledger";
 import { RegistryError } from "../registry";
 import { defaultRegistry, updating, type CliDeps } from "./context";

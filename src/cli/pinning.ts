@@ -1,15 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import {
-  ConfigError,
-  markSecrets,
-  registrySchema,
-  validateConfig,
-  type ConfigSource,
-  type RegistryConfig,
-  type SlipwayConfig,
-} from "../config";
+// The config modules themselves: the folder's index also loads @pulumi/pulumi (slow).
+import { ConfigError } from "../config/errors";
+import { registrySchema, type RegistryConfig, type SlipwayConfig } from "../config/schema";
+import { markSecrets, type ConfigSource } from "../config/source";
+import { validateConfig } from "../config/validate";
 import { repositoryFor } from "../images/plan";
 import {
   appendRelease,

@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { NAMESPACE, type ConfigSource } from "../config";
+import type { ConfigSource } from "../config/source";
+import { NAMESPACE } from "../config/validate";
 
 /** `Pulumi.<stack>.yaml` under the project root. */
 export function stackFilePath(root: string, stack: string): string {

@@ -40,7 +40,7 @@ export interface RetentionPlan {
   readonly repository: string;
   /** Tags that remain, sorted by tag. */
   readonly kept: readonly KeptTag[];
-  /** Manifests to delete, oldest tag first. */
+  /** Manifests to delete, oldest image first (then by tag). */
   readonly deleted: readonly DeletedDigest[];
 }
 
@@ -69,15 +69,29 @@ function ownReason(kind: Exclude<TagKind, RotatedKind>): string {
   }
 }
 
+/** -1, 0 or 1, for numbers (infinities included) and strings. */
+function compare<T extends number | string>(a: T, b: T): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * An image's creation time in milliseconds; registries write RFC 3339 with 0 to 9 fractional
+ * digits, so the text does not sort. Unknown times sort as the oldest.
+ */
+function createdTime(facts: ReadonlyMap<string, DigestFacts>, digest: string): number {
+  const time = Date.parse(facts.get(digest)?.created ?? "");
+  return Number.isNaN(time) ? -Infinity : time;
+}
+
 /**
  * Newest first: `dev-<count>-g<sha>` by commit count, then by image creation time; other
  * per-build tags by creation time, then by their number (PRs), then by name.
  */
 function newestFirst(facts: ReadonlyMap<string, DigestFacts>) {
-  const created = (item: TaggedDigest) => facts.get(item.digest)?.created ?? "";
+  const created = (item: TaggedDigest) => createdTime(facts, item.digest);
   return (a: TaggedDigest, b: TaggedDigest): number => {
     const byNumber = (tagNumber(b.tag) ?? -1) - (tagNumber(a.tag) ?? -1);
-    const byCreated = created(b).localeCompare(created(a));
+    const byCreated = compare(created(b), created(a));
     if (tagKind(a.tag) === "dev-build" && byNumber !== 0) {
       return byNumber;
     }
@@ -87,7 +101,7 @@ function newestFirst(facts: ReadonlyMap<string, DigestFacts>) {
     if (byNumber !== 0) {
       return byNumber;
     }
-    return a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0;
+    return compare(a.tag, b.tag);
   };
 }
 
@@ -152,14 +166,14 @@ export function planRetention(input: RetentionInput): RetentionPlan {
       deleted.set(item.digest, [...(deleted.get(item.digest) ?? []), item.tag]);
     }
   }
-  const oldestFirst = (a: TaggedDigest, b: TaggedDigest) => -order(a, b);
+  const created = (digest: string) => createdTime(input.facts, digest);
   return {
     repository: input.repository,
-    kept: kept.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)),
+    kept: kept.sort((a, b) => compare(a.tag, b.tag)),
     deleted: [...deleted.entries()]
       .map(([digest, tags]) => ({ digest, tags: [...tags].sort() }))
-      .sort((a, b) =>
-        oldestFirst({ tag: a.tags[0]!, digest: a.digest }, { tag: b.tags[0]!, digest: b.digest }),
+      .sort(
+        (a, b) => compare(created(a.digest), created(b.digest)) || compare(a.tags[0]!, b.tags[0]!),
       ),
   };
 }

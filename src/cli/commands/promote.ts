@@ -1,4 +1,6 @@
-import { markSecrets, PLATFORMS, validateConfig, type RegistryConfig } from "../../config";
+import { PLATFORMS, type RegistryConfig } from "../../config/schema";
+import { markSecrets } from "../../config/source";
+import { validateConfig } from "../../config/validate";
 import type { PinUpdate } from "../../ledger";
 import { recordedTag } from "../../registry";
 import type { Run } from "../context";

@@ -21,6 +21,28 @@ export interface RetentionOptions {
   readonly images?: readonly string[];
 }
 
+/** Registry requests in flight at once per repository. */
+const CONCURRENCY = 8;
+
+/** `work` over every item, at most `limit` at a time; results in the order of `items`. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
@@ -69,21 +91,25 @@ export async function retention(run: Run, options: RetentionOptions): Promise<vo
     const repoPath = repository.slice(slash + 1);
     const client = clientFor(run, server, [config.registry]);
     try {
-      const tags: TaggedDigest[] = [];
-      for (const tag of await client.tags(repoPath)) {
-        const digest = await client.resolve(repoPath, tag);
-        if (digest !== undefined) {
-          tags.push({ tag, digest });
-        }
-      }
+      const resolved = await mapLimit(await client.tags(repoPath), CONCURRENCY, async (tag) => ({
+        tag,
+        digest: await client.resolve(repoPath, tag),
+      }));
+      const tags: TaggedDigest[] = resolved.flatMap((item) =>
+        item.digest === undefined ? [] : [{ tag: item.tag, digest: item.digest }],
+      );
       const facts = new Map<string, DigestFacts>();
-      for (const digest of new Set(tags.map((item) => item.digest))) {
-        const description = await client.describe(repoPath, digest, { created: true });
+      const unique = [...new Set(tags.map((item) => item.digest))];
+      const descriptions = await mapLimit(unique, CONCURRENCY, (digest) =>
+        client.describe(repoPath, digest, { created: true }),
+      );
+      unique.forEach((digest, index) => {
+        const description = descriptions[index];
         facts.set(digest, {
           ...(description?.created === undefined ? {} : { created: description.created }),
           children: description?.children ?? [],
         });
-      }
+      });
       const plan = planRetention({
         repository,
         tags,
