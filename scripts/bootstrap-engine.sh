@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# Build (or find) the Pulumi engine pieces Slipway needs, into a cache outside
+# the repo:
+#
+#   $SLIPWAY_HOME/bin/pulumi                         Pulumi CLI + engine
+#   $SLIPWAY_HOME/bin/pulumi-language-nodejs         Node.js language host
+#   $SLIPWAY_HOME/bin/pulumi-resource-pulumi-nodejs  dynamic-provider shim
+#   $SLIPWAY_HOME/bin/pulumi-resource-command        command provider (Slipway's
+#                                                    stand-in, see engine/README.md)
+#   $SLIPWAY_HOME/bin/pulumi-resource-docker-build   docker-build provider
+#   $SLIPWAY_HOME/bin/buildkitd, buildctl            standalone BuildKit
+#
+# Everything is built from Go modules through wrapper modules committed under
+# scripts/engine/<piece>/ (go.mod + go.sum), so builds are reproducible. The
+# Go build cache stays the default one, so rebuilds are warm. Versions and why
+# they differ from the npm SDK pins: scripts/engine/README.md.
+#
+# Idempotent: a piece is skipped when its binary exists, reports (or is stamped
+# with) the expected version and was built from the current wrapper module.
+#
+# On a machine that already has a `pulumi` on PATH (a normal install) and no
+# built cache, that CLI and its bundled language hosts are used instead of
+# building; provider plugins are taken from PATH or its plugin directory, then
+# `pulumi plugin install`, and only built as a last resort. A CLI built into
+# $SLIPWAY_HOME/bin always takes priority.
+#
+# Usage: scripts/bootstrap-engine.sh [--force] [--only PIECE[,PIECE...]]
+#                                    [--from-source] [--check]
+#   --force        rebuild the selected pieces even if they are up to date
+#   --only         pieces: pulumi, language-nodejs, command, docker-build, buildkit
+#   --from-source  ignore a pulumi already on PATH and build everything
+#   --check        only report what is present/missing; build nothing
+#
+# Then: source scripts/pulumi-env.sh
+set -euo pipefail
+
+SLIPWAY_HOME="${SLIPWAY_HOME:-$HOME/.cache/slipway}"
+BIN="$SLIPWAY_HOME/bin"
+STAMPS="$SLIPWAY_HOME/stamps"
+LOGS="$SLIPWAY_HOME/logs"
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ENGINE_DIR="$SCRIPT_DIR/engine"
+
+# ---- pinned versions ---------------------------------------------------------
+# The npm SDK is @pulumi/pulumi@3.270.0, but github.com/pulumi/pulumi/pkg/v3 is
+# served by the module proxy here only up to v3.259.0 (v3.260.0 and later are
+# refused), so the CLI is v3.259.0. See scripts/engine/README.md.
+PULUMI_VERSION="v3.259.0"
+# The Node.js language host has its own module with no tags; no pseudo-version
+# of it is served here, so the last release that still shipped it inside
+# github.com/pulumi/pulumi/sdk/v3 is used.
+NODEJS_HOST_VERSION="v3.60.0"
+COMMAND_VERSION="v1.2.1"
+DOCKER_BUILD_VERSION="v0.0.22"
+BUILDKIT_VERSION="v0.31.0"
+
+ALL_PIECES="pulumi language-nodejs command docker-build buildkit"
+
+FORCE=0
+CHECK_ONLY=0
+FROM_SOURCE=0
+ONLY=""
+
+log() { printf '[engine] %s\n' "$*"; }
+warn() { printf '[engine] WARNING: %s\n' "$*" >&2; }
+err() { printf '[engine] ERROR: %s\n' "$*" >&2; }
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --force) FORCE=1 ;;
+    --check) CHECK_ONLY=1 ;;
+    --from-source) FROM_SOURCE=1 ;;
+    --only) shift; ONLY="${1:-}" ;;
+    --only=*) ONLY="${1#--only=}" ;;
+    -h|--help) usage; exit 0 ;;
+    *) err "unknown argument: $1"; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+PIECES="$ALL_PIECES"
+if [[ -n "$ONLY" ]]; then
+  PIECES="${ONLY//,/ }"
+  for p in $PIECES; do
+    [[ " $ALL_PIECES " == *" $p "* ]] || { err "unknown piece '$p' (known: $ALL_PIECES)"; exit 2; }
+  done
+fi
+selected() { [[ " $PIECES " == *" $1 "* ]]; }
+
+mkdir -p "$BIN" "$STAMPS" "$LOGS" "$SLIPWAY_HOME/pulumi-home" "$SLIPWAY_HOME/backend"
+
+# One bootstrap at a time per cache.
+exec 9>"$SLIPWAY_HOME/.bootstrap.lock"
+if command -v flock >/dev/null 2>&1; then
+  flock -w 7200 9 || { err "another bootstrap holds $SLIPWAY_HOME/.bootstrap.lock"; exit 1; }
+fi
+
+FAILED=()
+TOTAL_START=$SECONDS
+
+# ---- helpers -------------------------------------------------------------------
+
+# Hash of everything that defines a wrapper module (go.mod, go.sum, stubs,
+# sources) so a changed wrapper triggers a rebuild.
+wrapper_hash() {
+  (cd "$ENGINE_DIR/$1" && find . -type f ! -name '*.md' -print0 | LC_ALL=C sort -z \
+    | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+
+# Version a binary reports by itself, or "" when it cannot tell.
+reported_version() {
+  local bin="$1" out
+  case "$(basename "$bin")" in
+    pulumi) out="$("$bin" version 2>/dev/null | tail -n1)" || out="" ;;
+    buildkitd|buildctl) out="$("$bin" --version 2>/dev/null | awk '{print $3}')" || out="" ;;
+    *) out="" ;;
+  esac
+  printf '%s' "$out"
+}
+
+# up_to_date NAME VERSION STAMP: binary exists, reports VERSION (when it can),
+# and was stamped with STAMP by this script.
+up_to_date() {
+  local name="$1" version="$2" stamp="$3" bin="$BIN/$1" rv
+  [[ -x "$bin" ]] || return 1
+  [[ "$(cat "$STAMPS/$name" 2>/dev/null)" == "$stamp" ]] || return 1
+  rv="$(reported_version "$bin")"
+  [[ -z "$rv" || "$rv" == "$version" ]]
+}
+
+GO_CHECKED=0
+need_go() {
+  [[ $GO_CHECKED == 1 ]] && return 0
+  if ! command -v go >/dev/null 2>&1; then
+    err "Go is not installed; it is needed to build the Pulumi engine from Go modules (Go >= 1.26)."
+    exit 1
+  fi
+  log "using $(go version)"
+  GO_CHECKED=1
+}
+
+# go_build PIECE-LABEL WRAPPER-DIR PACKAGE OUT-NAME VERSION LDFLAGS
+go_build() {
+  local label="$1" dir="$2" pkg="$3" out="$4" version="$5" ldflags="$6"
+  local stamp tmp start logf module
+  stamp="$version $(wrapper_hash "$dir")"
+  if [[ $FORCE == 0 ]] && up_to_date "$out" "$version" "$stamp"; then
+    log "$out $version is up to date ($BIN/$out)"
+    return 0
+  fi
+  if [[ $CHECK_ONLY == 1 ]]; then
+    log "$out $version: MISSING or stale (would build $pkg)"
+    FAILED+=("$out (missing)")
+    return 0
+  fi
+  need_go
+  logf="$LOGS/$out.log"
+  tmp="$BIN/.$out.tmp.$$"
+  start=$SECONDS
+  log "building $label $version ($pkg) ... log: $logf"
+  if ! (cd "$ENGINE_DIR/$dir" && go build -buildvcs=false -trimpath \
+          -ldflags "-s -w $ldflags" -o "$tmp" "$pkg") >"$logf" 2>&1; then
+    rm -f "$tmp"
+    # The required module that provides the package (longest path prefix),
+    # or, for a local package, the modules the wrapper pins directly.
+    module="$(awk -v pkg="$pkg" '
+      /^require \(/ {b=1; next}
+      b && /^\)/ {b=0}
+      b || /^require [^(]/ {
+        sub(/^require /, ""); gsub(/^[ \t]+/, "")
+        if (pkg == $1 || index(pkg, $1 "/") == 1) { if (length($1) > bl) { bl = length($1); best = $1 "@" $2 } }
+        if ($0 !~ /indirect/) direct = direct (direct ? "," : "") $1 "@" $2
+      }
+      END { print (best ? best : direct) }' "$ENGINE_DIR/$dir/go.mod")"
+    [[ -n "$module" ]] || module="$pkg"
+    err "building $label $version FAILED after $((SECONDS - start))s (module $module, wrapper scripts/engine/$dir). Last lines of $logf:"
+    tail -n 25 "$logf" | sed 's/^/    /' >&2
+    FAILED+=("$out ($module)")
+    return 1
+  fi
+  mv -f "$tmp" "$BIN/$out"
+  printf '%s' "$stamp" >"$STAMPS/$out"
+  log "building $label $version ... done in $((SECONDS - start))s"
+}
+
+# Make a built provider visible in the Pulumi plugin cache as
+# resource-NAME-vVERSION (the version the npm SDK asks for), so the engine
+# finds it like a downloaded plugin: listed by `pulumi plugin ls`, matched by
+# version, and without the "using ... from $PATH" warning (pulumi-env.sh sets
+# PULUMI_IGNORE_AMBIENT_PLUGINS=true by default).
+register_plugin() {
+  local name="$1" ver="$2" home="${PULUMI_HOME:-$SLIPWAY_HOME/pulumi-home}" dir
+  [[ $CHECK_ONLY == 1 ]] && return 0
+  [[ -x "$BIN/pulumi-resource-$name" ]] || return 0
+  dir="$home/plugins/resource-$name-v$ver"
+  mkdir -p "$dir"
+  ln -sfn "$BIN/pulumi-resource-$name" "$dir/pulumi-resource-$name"
+  rm -f "$dir.partial"
+  log "registered pulumi-resource-$name as plugin resource-$name v$ver in $home/plugins"
+}
+
+# Directory of a module in the module cache, downloading it if needed.
+module_dir() {
+  (cd "$ENGINE_DIR/$1" && go mod download "$2" && go list -m -f '{{.Dir}}' "$2")
+}
+
+# A pulumi on PATH that is not ours.
+system_pulumi() {
+  local p d
+  p="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd: -)" command -v pulumi 2>/dev/null)" || return 1
+  d="$(cd "$(dirname "$p")" && pwd)"
+  [[ "$d" != "$BIN" ]] || return 1
+  printf '%s' "$p"
+}
+
+USE_SYSTEM=""
+if [[ ! -x "$BIN/pulumi" && $FROM_SOURCE == 0 ]] && sp="$(system_pulumi)"; then
+  USE_SYSTEM="$sp"
+fi
+
+# For a system install: make provider plugin NAME@VERSION (no leading v)
+# visible to the engine without building it. Returns 1 if it cannot.
+system_plugin() {
+  local name="$1" ver="$2" found="" ph bin home="${PULUMI_HOME:-$SLIPWAY_HOME/pulumi-home}"
+  local dir="$home/plugins/resource-$name-v$ver"
+  if [[ -x "$dir/pulumi-resource-$name" ]]; then
+    log "found plugin resource-$name v$ver in $home/plugins"
+    return 0
+  fi
+  if found="$(command -v "pulumi-resource-$name" 2>/dev/null)" && [[ "$found" != "$BIN/"* ]]; then
+    bin="$found"
+  else
+    for ph in "$HOME/.pulumi" "$SLIPWAY_HOME/pulumi-home"; do
+      if [[ -x "$ph/plugins/resource-$name-v$ver/pulumi-resource-$name" ]]; then
+        bin="$ph/plugins/resource-$name-v$ver/pulumi-resource-$name"
+        break
+      fi
+    done
+  fi
+  if [[ -n "${bin:-}" ]]; then
+    if [[ $CHECK_ONLY == 0 ]]; then
+      mkdir -p "$dir" && ln -sfn "$bin" "$dir/pulumi-resource-$name"
+    fi
+    log "found pulumi-resource-$name at $bin; linked as plugin resource-$name v$ver in $home/plugins"
+    return 0
+  fi
+  [[ $CHECK_ONLY == 1 ]] && return 1
+  log "installing plugin resource-$name v$ver with $USE_SYSTEM plugin install ..."
+  if PULUMI_HOME="$home" "$USE_SYSTEM" plugin install resource "$name" "$ver" \
+       >"$LOGS/plugin-install-$name.log" 2>&1; then
+    log "installed resource-$name v$ver into $home/plugins"
+    return 0
+  fi
+  warn "pulumi plugin install resource $name $ver failed (see $LOGS/plugin-install-$name.log); building it instead"
+  return 1
+}
+
+# ---- pieces ----------------------------------------------------------------------
+
+piece_pulumi() {
+  if [[ -n "$USE_SYSTEM" ]]; then
+    log "found pulumi $("$USE_SYSTEM" version 2>/dev/null || echo '?') at $USE_SYSTEM; using it instead of building v${PULUMI_VERSION#v} (use --from-source to build)"
+    return 0
+  fi
+  go_build "pulumi" pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi "$PULUMI_VERSION" \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+}
+
+piece_language_nodejs() {
+  local host sdkdir
+  if [[ -n "$USE_SYSTEM" ]]; then
+    # The engine looks beside the (symlink-resolved) pulumi executable.
+    host="$(dirname "$(readlink -f "$USE_SYSTEM")")/pulumi-language-nodejs"
+    if [[ -x "$host" ]]; then
+      log "found pulumi-language-nodejs at $host (ships with the installed pulumi)"
+      return 0
+    fi
+    warn "no pulumi-language-nodejs beside $(readlink -f "$USE_SYSTEM"); building one into $BIN" \
+      "(the engine finds it there only via PATH: set PULUMI_IGNORE_AMBIENT_PLUGINS=false)"
+  fi
+  go_build "pulumi-language-nodejs" language-nodejs \
+    github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs pulumi-language-nodejs \
+    "$NODEJS_HOST_VERSION" \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$NODEJS_HOST_VERSION" || return 1
+
+  # Shim the engine runs for dynamic providers (pulumi.dynamic.Resource); the
+  # official installer ships it beside the CLI. Taken from the SDK module that
+  # matches the CLI.
+  local shim=pulumi-resource-pulumi-nodejs shimstamp="sdk $PULUMI_VERSION"
+  if [[ $FORCE == 0 && -x "$BIN/$shim" && "$(cat "$STAMPS/$shim" 2>/dev/null)" == "$shimstamp" ]]; then
+    log "$shim (sdk $PULUMI_VERSION) is up to date"
+  elif [[ $CHECK_ONLY == 1 ]]; then
+    log "$shim: MISSING"; FAILED+=("$shim (missing)")
+  else
+    need_go
+    if sdkdir="$(module_dir pulumi "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" 2>"$LOGS/$shim.log")" \
+        && install -m 0755 "$sdkdir/nodejs/dist/$shim" "$BIN/$shim"; then
+      printf '%s' "$shimstamp" >"$STAMPS/$shim"
+      log "installed $shim from github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION"
+    else
+      err "could not copy $shim from github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION (see $LOGS/$shim.log)"
+      FAILED+=("$shim (github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION)")
+      return 1
+    fi
+  fi
+}
+
+piece_command() {
+  if [[ -n "$USE_SYSTEM" ]] && system_plugin command "${COMMAND_VERSION#v}"; then return 0; fi
+  if [[ ! -f "$ENGINE_DIR/command/go.mod" ]]; then
+    err "pulumi-resource-command $COMMAND_VERSION cannot be built here: module github.com/pulumi/pulumi-command/provider has no release tags and its pseudo-version for tag $COMMAND_VERSION (commit 7f3eb6f3b77c) is refused by the module proxy (403 'This module version is not available')."
+    FAILED+=("pulumi-resource-command (github.com/pulumi/pulumi-command/provider@$COMMAND_VERSION: not served)")
+    return 1
+  fi
+  # shellcheck disable=SC1091
+  source "$ENGINE_DIR/command/build.env"   # sets CMD_PKG, CMD_VERSION, CMD_LDFLAGS
+  go_build "pulumi-resource-command" command "$CMD_PKG" pulumi-resource-command "$CMD_VERSION" "$CMD_LDFLAGS" \
+    && register_plugin command "${COMMAND_VERSION#v}"
+}
+
+piece_docker_build() {
+  if [[ -n "$USE_SYSTEM" ]] && system_plugin docker-build "${DOCKER_BUILD_VERSION#v}"; then return 0; fi
+  go_build "pulumi-resource-docker-build" docker-build \
+    github.com/pulumi/pulumi-docker-build/provider/cmd/pulumi-resource-docker-build \
+    pulumi-resource-docker-build "$DOCKER_BUILD_VERSION" \
+    "-X github.com/pulumi/pulumi-docker-build/provider.Version=$DOCKER_BUILD_VERSION" \
+    && register_plugin docker-build "${DOCKER_BUILD_VERSION#v}"
+}
+
+piece_buildkit() {
+  local b found
+  for b in buildkitd buildctl; do
+    if [[ ! -x "$BIN/$b" && $FROM_SOURCE == 0 ]] && found="$(command -v "$b" 2>/dev/null)"; then
+      log "found $b on PATH: $found ($("$found" --version 2>/dev/null | awk '{print $3}')); not building"
+      continue
+    fi
+    go_build "$b" buildkit "github.com/moby/buildkit/cmd/$b" "$b" "$BUILDKIT_VERSION" \
+      "-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION -X github.com/moby/buildkit/version.Package=github.com/moby/buildkit" \
+      || return 1
+  done
+}
+
+# ---- main ------------------------------------------------------------------------
+
+log "cache: $SLIPWAY_HOME"
+for p in $ALL_PIECES; do
+  selected "$p" || continue
+  case "$p" in
+    pulumi) piece_pulumi || true ;;
+    language-nodejs) piece_language_nodejs || true ;;
+    command) piece_command || true ;;
+    docker-build) piece_docker_build || true ;;
+    buildkit) piece_buildkit || true ;;
+  esac
+done
+
+if [[ ${#FAILED[@]} -gt 0 ]]; then
+  err "finished in $((SECONDS - TOTAL_START))s with ${#FAILED[@]} problem(s):"
+  for f in "${FAILED[@]}"; do err "  - $f"; done
+  exit 1
+fi
+log "all pieces ready in $BIN ($((SECONDS - TOTAL_START))s). Use: source scripts/pulumi-env.sh"

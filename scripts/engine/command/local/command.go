@@ -1,0 +1,282 @@
+// Package local implements command:local:Command and command:local:run.
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi-go-provider/infer/types"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/archive"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/asset"
+
+	"slipway.local/engine/command/internal/run"
+)
+
+// Logging selects the streams echoed to the engine while a command runs.
+type Logging string
+
+// Values lists the allowed Logging values.
+func (Logging) Values() []infer.EnumValue[Logging] {
+	return []infer.EnumValue[Logging]{
+		{Name: "Stdout", Value: "stdout", Description: "Capture stdout in logs but not stderr"},
+		{Name: "Stderr", Value: "stderr", Description: "Capture stderr in logs but not stdout"},
+		{Name: "StdoutAndStderr", Value: "stdoutAndStderr", Description: "Capture stdout and stderr in logs"},
+		{Name: "None", Value: "none", Description: "Capture no logs"},
+	}
+}
+
+// BaseInputs are the inputs shared by Command and run.
+type BaseInputs struct {
+	Interpreter            *[]string          `pulumi:"interpreter,optional"`
+	Dir                    *string            `pulumi:"dir,optional"`
+	Environment            *map[string]string `pulumi:"environment,optional"`
+	Stdin                  *string            `pulumi:"stdin,optional"`
+	AssetPaths             *[]string          `pulumi:"assetPaths,optional"`
+	ArchivePaths           *[]string          `pulumi:"archivePaths,optional"`
+	Logging                *Logging           `pulumi:"logging,optional"`
+	AddPreviousOutputInEnv *bool              `pulumi:"addPreviousOutputInEnv,optional"`
+}
+
+// BaseOutputs are the results of running a command.
+type BaseOutputs struct {
+	Stdout  string                           `pulumi:"stdout"`
+	Stderr  string                           `pulumi:"stderr"`
+	Assets  *map[string]types.AssetOrArchive `pulumi:"assets,optional"`
+	Archive *resource.Archive                `pulumi:"archive,optional"`
+}
+
+// CommandInputs are the inputs of command:local:Command.
+type CommandInputs struct {
+	BaseInputs
+	Triggers *[]any  `pulumi:"triggers,optional" provider:"replaceOnChanges"`
+	Create   *string `pulumi:"create,optional"`
+	Delete   *string `pulumi:"delete,optional"`
+	Update   *string `pulumi:"update,optional"`
+}
+
+// CommandOutputs is the state of command:local:Command.
+type CommandOutputs struct {
+	CommandInputs
+	BaseOutputs
+}
+
+// Command runs a shell command on the machine running Pulumi.
+type Command struct{}
+
+// Annotate documents the resource.
+func (c *Command) Annotate(a infer.Annotator) {
+	a.Describe(&c, "A local command to be executed.\n"+
+		"Slipway stand-in for the upstream command provider: create runs on create, update (or create "+
+		"again when update is unset) on any input change, delete on delete; a change to triggers replaces.")
+}
+
+// Create runs the create command.
+func (*Command) Create(ctx context.Context, req infer.CreateRequest[CommandInputs]) (infer.CreateResponse[CommandOutputs], error) {
+	state := CommandOutputs{CommandInputs: req.Inputs}
+	id := req.Name + randomSuffix()
+	if req.DryRun {
+		return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
+	}
+	if cmd := deref(req.Inputs.Create); cmd != "" {
+		out, err := execute(ctx, cmd, req.Inputs.BaseInputs, nil)
+		if err != nil {
+			return infer.CreateResponse[CommandOutputs]{}, err
+		}
+		state.BaseOutputs = out
+	}
+	return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
+}
+
+// Update runs update, or create again when update is unset.
+func (*Command) Update(ctx context.Context, req infer.UpdateRequest[CommandInputs, CommandOutputs]) (infer.UpdateResponse[CommandOutputs], error) {
+	state := CommandOutputs{CommandInputs: req.Inputs, BaseOutputs: req.State.BaseOutputs}
+	if req.DryRun {
+		return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
+	}
+	cmd := deref(req.Inputs.Update)
+	if cmd == "" {
+		cmd = deref(req.Inputs.Create)
+	}
+	if cmd != "" {
+		prev := req.State.BaseOutputs
+		out, err := execute(ctx, cmd, req.Inputs.BaseInputs, &prev)
+		if err != nil {
+			return infer.UpdateResponse[CommandOutputs]{Output: state}, err
+		}
+		state.BaseOutputs = out
+	}
+	return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
+}
+
+// Delete runs the delete command.
+func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[CommandOutputs]) (infer.DeleteResponse, error) {
+	if cmd := deref(req.State.Delete); cmd != "" {
+		prev := req.State.BaseOutputs
+		if _, err := execute(ctx, cmd, req.State.BaseInputs, &prev); err != nil {
+			return infer.DeleteResponse{}, err
+		}
+	}
+	return infer.DeleteResponse{}, nil
+}
+
+// RunInputs are the arguments of command:local:run.
+type RunInputs struct {
+	BaseInputs
+	Command string `pulumi:"command"`
+}
+
+// RunOutputs are the results of command:local:run.
+type RunOutputs struct {
+	RunInputs
+	BaseOutputs
+}
+
+// Run runs a command when invoked, every time the program runs.
+type Run struct{}
+
+// Annotate documents the function.
+func (r *Run) Annotate(a infer.Annotator) {
+	a.Describe(&r, "A local command to be executed, returning its output (Slipway stand-in).")
+}
+
+// Invoke runs the command.
+func (*Run) Invoke(ctx context.Context, req infer.FunctionRequest[RunInputs]) (infer.FunctionResponse[RunOutputs], error) {
+	out, err := execute(ctx, req.Input.Command, req.Input.BaseInputs, nil)
+	if err != nil {
+		return infer.FunctionResponse[RunOutputs]{}, err
+	}
+	return infer.FunctionResponse[RunOutputs]{Output: RunOutputs{RunInputs: req.Input, BaseOutputs: out}}, nil
+}
+
+func execute(ctx context.Context, command string, in BaseInputs, prev *BaseOutputs) (BaseOutputs, error) {
+	interp := []string{"/bin/sh", "-c"}
+	if in.Interpreter != nil && len(*in.Interpreter) > 0 {
+		interp = *in.Interpreter
+	}
+	args := append(append([]string{}, interp[1:]...), command)
+	cmd := exec.CommandContext(ctx, interp[0], args...)
+	dir := deref(in.Dir)
+	if dir != "" {
+		cmd.Dir = dir
+	}
+	env := os.Environ()
+	if in.Environment != nil {
+		keys := make([]string, 0, len(*in.Environment))
+		for k := range *in.Environment {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			env = append(env, k+"="+(*in.Environment)[k])
+		}
+	}
+	if prev != nil && (in.AddPreviousOutputInEnv == nil || *in.AddPreviousOutputInEnv) {
+		env = append(env, run.EnvStdout+"="+prev.Stdout, run.EnvStderr+"="+prev.Stderr)
+	}
+	cmd.Env = env
+	if in.Stdin != nil {
+		cmd.Stdin = strings.NewReader(*in.Stdin)
+	}
+	capture := run.NewCapture(ctx, run.Mode(derefLogging(in.Logging)))
+	cmd.Stdout, cmd.Stderr = capture.Stdout(), capture.Stderr()
+	err := cmd.Run()
+	stdout, stderr := capture.Result()
+	if err != nil {
+		return BaseOutputs{}, run.Failure(err, command, stdout, stderr)
+	}
+	out := BaseOutputs{Stdout: stdout, Stderr: stderr}
+	if err := collect(dir, in, &out); err != nil {
+		return BaseOutputs{}, err
+	}
+	return out, nil
+}
+
+// collect fills assets/archive from the assetPaths/archivePaths globs
+// (filepath.Match syntax, relative to dir; "**" is not supported).
+func collect(dir string, in BaseInputs, out *BaseOutputs) error {
+	base := dir
+	if base == "" {
+		base, _ = os.Getwd()
+	}
+	glob := func(patterns []string) ([]string, error) {
+		var files []string
+		for _, pat := range patterns {
+			matches, err := filepath.Glob(filepath.Join(base, pat))
+			if err != nil {
+				return nil, fmt.Errorf("bad glob %q: %w", pat, err)
+			}
+			for _, m := range matches {
+				if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() {
+					rel, _ := filepath.Rel(base, m)
+					files = append(files, rel)
+				}
+			}
+		}
+		sort.Strings(files)
+		return files, nil
+	}
+	if in.AssetPaths != nil {
+		files, err := glob(*in.AssetPaths)
+		if err != nil {
+			return err
+		}
+		assets := map[string]types.AssetOrArchive{}
+		for _, f := range files {
+			a, err := asset.FromPath(filepath.Join(base, f))
+			if err != nil {
+				return err
+			}
+			assets[f] = types.AssetOrArchive{Asset: a}
+		}
+		out.Assets = &assets
+	}
+	if in.ArchivePaths != nil {
+		files, err := glob(*in.ArchivePaths)
+		if err != nil {
+			return err
+		}
+		members := map[string]any{}
+		for _, f := range files {
+			a, err := asset.FromPath(filepath.Join(base, f))
+			if err != nil {
+				return err
+			}
+			members[f] = a
+		}
+		arch, err := archive.FromAssets(members)
+		if err != nil {
+			return err
+		}
+		out.Archive = arch
+	}
+	return nil
+}
+
+func randomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefLogging(l *Logging) string {
+	if l == nil {
+		return ""
+	}
+	return string(*l)
+}

@@ -1,0 +1,161 @@
+package remote
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"sort"
+	"strings"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+
+	"slipway.local/engine/command/internal/run"
+)
+
+// Logging selects the streams echoed to the engine while a command runs.
+type Logging string
+
+// Values lists the allowed Logging values.
+func (Logging) Values() []infer.EnumValue[Logging] {
+	return []infer.EnumValue[Logging]{
+		{Name: "Stdout", Value: "stdout", Description: "Capture stdout in logs but not stderr"},
+		{Name: "Stderr", Value: "stderr", Description: "Capture stderr in logs but not stdout"},
+		{Name: "StdoutAndStderr", Value: "stdoutAndStderr", Description: "Capture stdout and stderr in logs"},
+		{Name: "None", Value: "none", Description: "Capture no logs"},
+	}
+}
+
+// CommandInputs are the inputs of command:remote:Command.
+type CommandInputs struct {
+	Connection             Connection         `pulumi:"connection" provider:"secret"`
+	Environment            *map[string]string `pulumi:"environment,optional"`
+	Triggers               *[]any             `pulumi:"triggers,optional" provider:"replaceOnChanges"`
+	Create                 *string            `pulumi:"create,optional"`
+	Delete                 *string            `pulumi:"delete,optional"`
+	Update                 *string            `pulumi:"update,optional"`
+	Stdin                  *string            `pulumi:"stdin,optional"`
+	Logging                *Logging           `pulumi:"logging,optional"`
+	AddPreviousOutputInEnv *bool              `pulumi:"addPreviousOutputInEnv,optional"`
+}
+
+// CommandOutputs is the state of command:remote:Command.
+type CommandOutputs struct {
+	CommandInputs
+	Stdout string `pulumi:"stdout"`
+	Stderr string `pulumi:"stderr"`
+}
+
+// Command runs a shell command on a remote host over SSH.
+type Command struct{}
+
+// Annotate documents the resource.
+func (c *Command) Annotate(a infer.Annotator) {
+	a.Describe(&c, "A command to run on a remote host over SSH (Slipway stand-in for the upstream "+
+		"command provider). Environment variables are sent with SSH setenv, which the server "+
+		"only honours for names its AcceptEnv allows.")
+}
+
+// Create runs the create command.
+func (*Command) Create(ctx context.Context, req infer.CreateRequest[CommandInputs]) (infer.CreateResponse[CommandOutputs], error) {
+	state := CommandOutputs{CommandInputs: req.Inputs}
+	id := req.Name + randomSuffix()
+	if req.DryRun {
+		return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
+	}
+	if cmd := str(req.Inputs.Create, ""); cmd != "" {
+		stdout, stderr, err := execute(ctx, cmd, req.Inputs, nil)
+		if err != nil {
+			return infer.CreateResponse[CommandOutputs]{}, err
+		}
+		state.Stdout, state.Stderr = stdout, stderr
+	}
+	return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
+}
+
+// Update runs update, or create again when update is unset.
+func (*Command) Update(ctx context.Context, req infer.UpdateRequest[CommandInputs, CommandOutputs]) (infer.UpdateResponse[CommandOutputs], error) {
+	state := CommandOutputs{CommandInputs: req.Inputs, Stdout: req.State.Stdout, Stderr: req.State.Stderr}
+	if req.DryRun {
+		return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
+	}
+	cmd := str(req.Inputs.Update, str(req.Inputs.Create, ""))
+	if cmd != "" {
+		prev := req.State
+		stdout, stderr, err := execute(ctx, cmd, req.Inputs, &prev)
+		if err != nil {
+			return infer.UpdateResponse[CommandOutputs]{Output: state}, err
+		}
+		state.Stdout, state.Stderr = stdout, stderr
+	}
+	return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
+}
+
+// Delete runs the delete command.
+func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[CommandOutputs]) (infer.DeleteResponse, error) {
+	if cmd := str(req.State.Delete, ""); cmd != "" {
+		prev := req.State
+		if _, _, err := execute(ctx, cmd, req.State.CommandInputs, &prev); err != nil {
+			return infer.DeleteResponse{}, err
+		}
+	}
+	return infer.DeleteResponse{}, nil
+}
+
+func execute(ctx context.Context, command string, in CommandInputs, prev *CommandOutputs) (string, string, error) {
+	client, err := in.Connection.dial(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	defer client.Close()
+	session, err := client.NewSession()
+	if err != nil {
+		return "", "", err
+	}
+	defer session.Close()
+
+	env := map[string]string{}
+	if in.Environment != nil {
+		for k, v := range *in.Environment {
+			env[k] = v
+		}
+	}
+	if prev != nil && (in.AddPreviousOutputInEnv == nil || *in.AddPreviousOutputInEnv) {
+		env[run.EnvStdout] = prev.Stdout
+		env[run.EnvStderr] = prev.Stderr
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := session.Setenv(k, env[k]); err != nil {
+			p.GetLogger(ctx).Warningf("Unable to set '%s'. This only works if your SSH server is configured "+
+				"to accept these variables via AcceptEnv. Alternatively, if a Bash-like shell runs the command "+
+				"on the remote host, you could prefix the command itself with the variables in the form "+
+				"'VAR=value command'", k)
+		}
+	}
+	if in.Stdin != nil {
+		session.Stdin = strings.NewReader(*in.Stdin)
+	}
+	mode := ""
+	if in.Logging != nil {
+		mode = string(*in.Logging)
+	}
+	capture := run.NewCapture(ctx, run.Mode(mode))
+	session.Stdout, session.Stderr = capture.Stdout(), capture.Stderr()
+	err = session.Run(command)
+	stdout, stderr := capture.Result()
+	if err != nil {
+		return "", "", run.Failure(err, command, stdout, stderr)
+	}
+	return stdout, stderr, nil
+}
+
+func randomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
