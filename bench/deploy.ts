@@ -31,6 +31,7 @@ import {
   loadLoop,
   localDefinition,
   payloadFor,
+  removeImages,
   runScript,
   startScript,
   type LoadResult,
@@ -214,21 +215,26 @@ async function main(): Promise<void> {
   await servicesUp(["docker", "registry", "sshd"], [], hold);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-bench-"));
   const samples: Sample[] = [];
+  const built: Release[] = [];
   const service = uniqueTag("bench").replace(/[^a-z0-9-]/g, "");
   const project = `${service}-compose`;
   try {
     await ensureBusybox();
     const tag = uniqueTag("bench");
     const namespace = `slipway-bench/${tag}`;
-    const build = (name: string, extra: Record<string, string> = {}) =>
-      buildAndPush(
+    const build = async (name: string, extra: Record<string, string> = {}) => {
+      const release = await buildAndPush(
         `${namespace}/web`,
         name,
         "app",
         { APP_RELEASE: `${tag}-${name}`, ...extra },
         "prod",
       );
+      built.push(release);
+      return release;
+    };
     const proxy = await buildAndPush(`${namespace}/proxy`, "1", "proxy", {});
+    built.push(proxy);
     const broken = await build("broken", { HEALTH: "broken" });
     const port = await freePort(18700);
     const composePort = await freePort(port + 1);
@@ -279,6 +285,7 @@ async function main(): Promise<void> {
       await runScript(`cd '${work}' && docker compose down`, "");
     }
     fs.rmSync(work, { recursive: true, force: true });
+    await removeImages(built);
     await servicesRelease(hold);
   }
 

@@ -9,7 +9,15 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
 import { renderPayload, type ServiceDefinition } from "../../src/deploy";
-import { getManifest, REGISTRY, REPO_ROOT, runOk, sshArgs, uniqueTag } from "../helpers/services";
+import {
+  getManifest,
+  REGISTRY,
+  REPO_ROOT,
+  run,
+  runOk,
+  sshArgs,
+  uniqueTag,
+} from "../helpers/services";
 
 export interface Release {
   /** `repository@sha256:…`. */
@@ -78,6 +86,13 @@ export async function buildReleases(prefix: string): Promise<ReleaseSet> {
   );
   const proxy = await buildAndPush(`${namespace}/proxy`, "1", "proxy", {});
   return { a, b, broken, proxy, namespace };
+}
+
+/** Removes the releases' images from the engine (the registry keeps them). */
+export async function removeImages(releases: readonly Release[]): Promise<void> {
+  for (const release of releases) {
+    await run("docker", ["image", "rm", "--force", release.ref]);
+  }
 }
 
 export interface ScriptRun {

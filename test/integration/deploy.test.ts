@@ -19,6 +19,7 @@ import {
   loadLoop,
   localDefinition,
   payloadFor,
+  removeImages,
   runScript,
   startScript,
   type ReleaseSet,
@@ -80,6 +81,9 @@ describe("deploy over SSH (real sshd, Docker engine and registry)", function () 
   after(async function () {
     for (const def of stops) {
       await runScript(stopScript(def), "");
+    }
+    if (releases !== undefined) {
+      await removeImages([releases.a, releases.b, releases.broken, releases.proxy]);
     }
   });
 
