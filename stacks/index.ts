@@ -3,9 +3,11 @@
  * is declared; a ConfigError lists every problem and nothing is touched.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { deployService } from "../infra/deploy";
 import { deploymentEnvironment } from "../infra/github";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
+import { readLedger } from "../src/ledger";
 import { declareImages, hostOutputs, serviceOutput } from "./program";
 
 const root = projectRoot(__dirname);
@@ -23,6 +25,18 @@ const source =
       });
 
 const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) });
+
+// The service, host by host in batches, pinned to the digests above.
+const serviceConfig = config.service;
+const deployments =
+  serviceConfig === undefined
+    ? {}
+    : deployService(config, {
+        ref: declared[serviceConfig.image]!.apply((image) => image.ref),
+        revision: declared[serviceConfig.image]!.apply((image) => image.revision),
+        proxyRef: declared[serviceConfig.proxyImage]!.apply((image) => image.ref),
+      });
+
 // The GitHub deployment environment, when the stack has a slipway:github section.
 const github = deploymentEnvironment("github", config);
 
@@ -30,6 +44,12 @@ export const role = config.role;
 export const images = pulumi.output(declared);
 export const hosts = hostOutputs(config);
 export const service = serviceOutput(config);
+/** What each host was deployed with, by host name. */
+export const deployed = Object.fromEntries(
+  Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
+);
+/** The release ledger of this stack (stacks/releases/<stack>.yaml), the source for rollback. */
+export const ledger = readLedger(config.stack, root);
 export const githubEnvironment =
   github === undefined
     ? undefined
