@@ -288,6 +288,8 @@ export function deployScript(def: ServiceDefinition): string {
     payloadReader(),
     ['docker_config="$tmp"/docker'],
     lock(def),
+    // Private dirs of earlier runs that were killed (SIGKILL skips the cleanup); we hold the lock.
+    [`find "$state" -maxdepth 1 -name 'tmp.*' ! -path "$tmp" -exec rm -rf {} +`],
     loginLines(def),
     imageLines(def, def.ref, "release"),
     imageLines(def, def.proxyRef, "proxy image"),

@@ -76,6 +76,14 @@ describe("deploy/deploy-script: the script for a typical host", () => {
     );
   });
 
+  it("removes private dirs that killed runs left behind, once it holds the lock", () => {
+    const removal = indexOfLine(
+      script,
+      `find "$state" -maxdepth 1 -name 'tmp.*' ! -path "$tmp" -exec rm -rf {} +`,
+    );
+    assert.ok(removal > indexOfLine(script, "if ! flock -n 9; then"));
+  });
+
   it("logs in with the password on stdin, only when a pull needs it", () => {
     indexOfLine(
       script,
