@@ -73,7 +73,10 @@ export class LocalStackDriver implements StackDriver {
     const endTime = iso(update.endTime);
     return {
       result: update.result,
-      ...(typeof update.version === "number" ? { version: update.version } : {}),
+      // DIY (file, S3) backends do not number updates: they report version 0.
+      ...(typeof update.version === "number" && update.version > 0
+        ? { version: update.version }
+        : {}),
       ...(startTime === undefined ? {} : { startTime }),
       ...(endTime === undefined ? {} : { endTime }),
     };
@@ -88,7 +91,9 @@ export class LocalStackDriver implements StackDriver {
       }),
     );
     return {
-      ...(typeof result.summary.version === "number" ? { version: result.summary.version } : {}),
+      ...(typeof result.summary.version === "number" && result.summary.version > 0
+        ? { version: result.summary.version }
+        : {}),
       seconds: Math.round((Date.now() - started) / 100) / 10,
       outputs: plainOutputs(result.outputs),
     };

@@ -93,7 +93,11 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
   }
   if (last.result !== "succeeded") {
     const when = last.endTime ?? last.startTime;
-    const which = `the last update of ${from}${last.version === undefined ? "" : ` (version ${last.version}${when === undefined ? "" : `, ${when}`})`}`;
+    const facts = [
+      ...(last.version === undefined ? [] : [`version ${last.version}`]),
+      ...(when === undefined ? [] : [when]),
+    ];
+    const which = `the last update of ${from}${facts.length === 0 ? "" : ` (${facts.join(", ")})`}`;
     throw new CliError(
       EXIT.refused,
       last.result === "in-progress"
