@@ -314,7 +314,10 @@ export async function upAndRecord(
     images = releaseImagesFromPins(readPins(files.text, files.display), registry);
   }
   try {
-    const appended = appendRelease(files.ledgerText, stack, {
+    // Read the ledger again: another release may have been recorded while this update waited
+    // for the stack's lock. Updates of a stack never overlap, so appending now keeps time order.
+    const ledgerText = readIfExists(files.ledgerPath);
+    const appended = appendRelease(ledgerText, stack, {
       at: run.nowIso(),
       kind: options.kind,
       by: run.by,
@@ -329,7 +332,7 @@ export async function upAndRecord(
       },
     });
     writeFileAtomic(files.ledgerPath, appended.text, {
-      expected: files.ledgerText,
+      expected: ledgerText,
       display: ledgerFile(stack),
     });
     run.progress(`recorded release #${appended.release.id} in ${ledgerFile(stack)}`);

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import {
   DriverError,
   main,
+  type CliDeps,
   type HostRead,
   type HostReader,
   type StackDriver,
@@ -163,7 +164,11 @@ export interface CliRun {
 }
 
 /** Runs `slipway <argv>` in the project and captures its output and exit code. */
-export async function slipway(target: Project, argv: readonly string[]): Promise<CliRun> {
+export async function slipway(
+  target: Project,
+  argv: readonly string[],
+  overrides: Partial<CliDeps> = {},
+): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const code = await main(argv, {
@@ -176,6 +181,7 @@ export async function slipway(target: Project, argv: readonly string[]): Promise
     user: "alice",
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
+    ...overrides,
   });
   return { code, stdout, stderr };
 }

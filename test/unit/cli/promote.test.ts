@@ -239,6 +239,63 @@ releases:
     assert.equal(p.exists("stacks/releases/prod.yaml"), false);
   });
 
+  it("says an interrupted update was interrupted, and how to clear a pending update", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    p.driver.upError = new DriverError(
+      "unavailable",
+      "pulumi could not update prod: the operation was aborted",
+    );
+    p.write(
+      "stacks/releases/prod.yaml",
+      "stack: prod\nreleases:\n" +
+        `  - id: 1\n    at: 2025-02-01T00:00:00Z\n    kind: promote\n    by: slipway promote --from dev --to prod\n` +
+        `    images:\n      web:\n        ref: ${p.registry.server}/acme/web@${digest(1)}\n        digest: ${digest(1)}\n` +
+        "    update:\n      result: succeeded\n",
+    );
+    const result = await slipway(
+      p,
+      ["promote", "--from", "dev", "--to", "prod", "--image", "web"],
+      {
+        signal: controller.signal,
+      },
+    );
+    assert.equal(result.code, 4);
+    assert.ok(
+      result.stderr.endsWith(
+        "slipway: the update of prod was interrupted: pulumi could not update prod: the operation was aborted\n" +
+          "Pulumi.prod.yaml keeps the new pins; the ledger is unchanged\n" +
+          "next:\n" +
+          "  pulumi cancel --stack prod  # if pulumi says an update is still in progress\n" +
+          "  slipway up --stack prod  # retry once the cause is fixed\n" +
+          "  slipway rollback --stack prod  # or go back to release #1\n",
+      ),
+      result.stderr,
+    );
+  });
+
+  it("records after a release another run recorded while this update waited", async () => {
+    const up = p.driver.up.bind(p.driver);
+    p.driver.up = async (stack, options) => {
+      const outcome = await up(stack, options);
+      p.write(
+        "stacks/releases/prod.yaml",
+        "stack: prod\nreleases:\n" +
+          `  - id: 1\n    at: 2025-02-01T00:00:00Z\n    kind: up\n    by: slipway up --stack prod\n` +
+          `    images:\n      web:\n        ref: ${p.registry.server}/acme/web@${digest(1)}\n        digest: ${digest(1)}\n` +
+          "    update:\n      result: succeeded\n",
+      );
+      return outcome;
+    };
+    const result = await slipway(p, ["promote", "--from", "dev", "--to", "prod"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^promoted dev -> prod, release #2:\n/);
+    assert.match(
+      p.read("stacks/releases/prod.yaml"),
+      /\n {2}- id: 2\n {4}at: 2025-03-01T10:00:00Z\n {4}kind: promote\n/,
+    );
+  });
+
   it("refuses an image the source does not export, a stack file with a merge conflict, and bad usage", async () => {
     assert.deepEqual(
       await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--image", "api"]),
