@@ -128,11 +128,11 @@ async function served(port: number, pathname: string): Promise<string> {
 function changes(result: UpResult): Record<string, number> {
   return Object.fromEntries(
     Object.entries(result.summary.resourceChanges ?? {}).filter(([, count]) => (count ?? 0) > 0),
-  ) as Record<string, number>;
+  );
 }
 
 const timings: [string, number][] = [];
-async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+async function timed<T>(label: string, work: () => T | Promise<T>): Promise<T> {
   const start = Date.now();
   try {
     return await work();
@@ -254,7 +254,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
   });
 
   it("slipway promote pins the local digests into local-prod and the host serves them", async () => {
-    const promoted = await timed("slipway promote --from local --to local-prod", async () =>
+    const promoted = await timed("slipway promote --from local --to local-prod", () =>
       slipway("promote", "--from", "local", "--to", "local-prod", "--json"),
     );
     assert.equal(promoted.code, 0, promoted.stderr);
@@ -276,7 +276,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     const images = result.outputs.images!.value as Record<string, { digest: string }>;
     assert.notEqual(images.web!.digest, release1);
     assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
-    const promoted = await timed("slipway promote (release r2)", async () =>
+    const promoted = await timed("slipway promote (release r2)", () =>
       slipway("promote", "--from", "local", "--to", "local-prod"),
     );
     assert.equal(promoted.code, 0, promoted.stderr);
@@ -284,7 +284,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
   });
 
   it("slipway rollback returns local-prod to the first digest", async () => {
-    const rolledBack = await timed("slipway rollback --stack local-prod", async () =>
+    const rolledBack = await timed("slipway rollback --stack local-prod", () =>
       slipway("rollback", "--stack", "local-prod"),
     );
     assert.equal(rolledBack.code, 0, rolledBack.stderr);
