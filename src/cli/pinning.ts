@@ -48,13 +48,25 @@ export interface StackFiles {
   readonly ledger: Ledger;
 }
 
-/** Turns a ledger or config problem into a refusal (exit 3) with its next commands. */
-export function refusal(error: unknown): never {
+/**
+ * Turns a ledger or config problem into a refusal (exit 3) with its next commands; a config
+ * problem's next command is `again` once the stack file is fixed.
+ */
+export function refusal(
+  error: unknown,
+  again?: { readonly run: Run; readonly stack: string },
+): never {
   if (error instanceof LedgerError) {
     throw new CliError(EXIT.refused, error.message, error.next);
   }
   if (error instanceof ConfigError) {
-    throw new CliError(EXIT.refused, error.message);
+    throw new CliError(
+      EXIT.refused,
+      error.message,
+      again === undefined
+        ? []
+        : [`${again.run.by}  # once Pulumi.${again.stack}.yaml is fixed as listed above`],
+    );
   }
   throw error;
 }
@@ -111,7 +123,7 @@ export async function stackSettings(run: Run, stack: string): Promise<StackSetti
     try {
       validateConfig(stack, raw, { root: run.deps.root });
     } catch (error) {
-      return refusal(error);
+      return refusal(error, { run, stack });
     }
     throw new CliError(EXIT.refused, `slipway:registry of ${stack} is not valid`);
   }
@@ -124,7 +136,7 @@ export async function validatedConfig(run: Run, stack: string): Promise<SlipwayC
   try {
     return validateConfig(stack, markSecrets(source), { root: run.deps.root });
   } catch (error) {
-    return refusal(error);
+    return refusal(error, { run, stack });
   }
 }
 
@@ -224,7 +236,7 @@ export async function pinAndUp(
       next: [run.by],
     });
   } catch (error) {
-    return refusal(error);
+    return refusal(error, { run, stack });
   }
   for (const [name, update] of Object.entries(updates)) {
     run.progress(

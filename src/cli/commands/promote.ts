@@ -53,7 +53,7 @@ async function requiredPlatforms(
   try {
     config = validateConfig(from, markSecrets(source), { root: run.deps.root });
   } catch (error) {
-    return refusal(error);
+    return refusal(error, { run, stack: from });
   }
   const platforms: Record<string, readonly string[]> = {};
   for (const name of names) {

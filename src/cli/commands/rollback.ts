@@ -1,5 +1,7 @@
 import { selectRollback, type PinUpdate, type RollbackTarget } from "../../ledger";
 import type { Run } from "../context";
+import { CliError } from "../errors";
+import { EXIT } from "../exit-codes";
 import { defaultRepository, pinAndUp, readStackFiles, refusal, stackSettings } from "../pinning";
 import { checkDigests } from "../registries";
 import { parseDigestReference } from "../../reference";
@@ -36,11 +38,22 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
       ([name, image]) => files.pins[name]?.digest !== image.digest,
     ),
   );
+  const settings = await stackSettings(run, stack);
+  const declared = settings.raw.images as
+    Record<string, { build?: unknown } | undefined> | undefined;
+  const building = Object.keys(images).filter(
+    (name) => declared?.[name]?.build !== undefined && declared[name]?.build !== null,
+  );
+  if (building.length > 0) {
+    throw new CliError(
+      EXIT.refused,
+      `${stack} builds ${building.join(", ")} itself, so there is no pin to roll back; deploy an earlier commit instead`,
+      [`git revert <commit>  # then: pulumi up --stack ${stack}`],
+    );
+  }
   run.progress(
     `rolling ${stack} back to release #${release.id} (${release.kind}${release.source === undefined ? "" : ` from ${release.source}`}, ${release.at})`,
   );
-
-  const settings = await stackSettings(run, stack);
   const earlier = files.ledger.releases
     .filter((entry) => entry.id < release.id)
     .map((entry) => entry.id);

@@ -50,6 +50,7 @@ export async function status(run: Run, stack: string): Promise<number> {
     throw new CliError(
       EXIT.refused,
       `${stack} declares no slipway:service; nothing runs on its hosts`,
+      [`slipway history --stack ${stack}  # what the stack released, from its ledger`],
     );
   }
   const image = config.images.find((candidate) => candidate.name === service.image);

@@ -175,6 +175,42 @@ describe("slipway rollback and history", () => {
     });
   });
 
+  it("refuses to roll back a stack that builds its images, and a stack whose config is invalid", async () => {
+    const server = p.registry.server;
+    p.write(
+      "stacks/releases/dev.yaml",
+      appendRelease(
+        appendRelease(undefined, "dev", { ...promoted(1, "2025-02-01T10:00:00Z"), kind: "up" })
+          .text,
+        "dev",
+        {
+          ...promoted(2, "2025-02-02T10:00:00Z"),
+          kind: "up",
+        },
+      ).text,
+    );
+    assert.ok(p.read("stacks/releases/dev.yaml").includes(`${server}/acme/web@`));
+    assert.deepEqual(await slipway(p, ["rollback", "--stack", "dev"]), {
+      code: 3,
+      stdout: "",
+      stderr:
+        "slipway: dev builds web, proxy itself, so there is no pin to roll back; deploy an earlier commit instead\n" +
+        "next:\n  git revert <commit>  # then: pulumi up --stack dev\n",
+    });
+    p.write(
+      "Pulumi.dev.yaml",
+      p.read("Pulumi.dev.yaml").replace("- linux/arm64\n    proxy", "- linux/s390x\n    proxy"),
+    );
+    assert.deepEqual(await slipway(p, ["retention", "--stack", "dev", "--keep", "3"]), {
+      code: 3,
+      stdout: "",
+      stderr:
+        'slipway: config of stack "dev" has 1 problem; nothing was changed:\n' +
+        '  slipway:images.web.build.platforms[1]: "linux/s390x" is not one of linux/amd64, linux/arm64\n' +
+        "next:\n  slipway retention --stack dev --keep 3  # once Pulumi.dev.yaml is fixed as listed above\n",
+    });
+  });
+
   it("refuses a ledger that two branches appended to", async () => {
     const text = p.read("stacks/releases/prod.yaml");
     p.write("stacks/releases/prod.yaml", text + text.slice(text.indexOf("  - id: 3")));
