@@ -46,6 +46,13 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
     issues.push({ key, path: where, message });
 
   const registry = asMap(raw.registry);
+  if (registry?.password instanceof Secret && /[\n\r\0]/.test(registry.password.reveal())) {
+    add(
+      "registry",
+      ["password"],
+      "contains a line break, CR or NUL; a registry password or token is one line",
+    );
+  }
   if (registry !== undefined && has(registry, "username") !== has(registry, "password")) {
     const missing = has(registry, "username") ? "password" : "username";
     add(
@@ -193,6 +200,15 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
             "is not an environment variable name: letters, digits and _, not starting with a digit",
           );
         }
+      }
+    }
+    for (const [name, value] of Object.entries(secretEnv)) {
+      if (value instanceof Secret && /[\n\r\0]/.test(value.reveal())) {
+        add(
+          "service",
+          ["secretEnv", name],
+          "contains a line break, CR or NUL; an env file holds one line per variable: encode it (e.g. base64) and decode it in the app",
+        );
       }
     }
     for (const name of Object.keys(env)) {

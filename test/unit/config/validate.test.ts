@@ -539,3 +539,24 @@ describe("the proxy image", () => {
     ]);
   });
 });
+
+describe("secrets that cannot travel", () => {
+  it("a multi-line secret env value is refused at validation, without showing it", () => {
+    const raw = base();
+    raw.service.secretEnv = { TLS_KEY: new Secret("-----BEGIN KEY-----\nabc\n-----END KEY-----") };
+    raw.registry.password = new Secret("token\n");
+    const issues = issuesOf(raw);
+    assert.deepEqual(issues, [
+      {
+        path: "slipway:registry.password",
+        message: "contains a line break, CR or NUL; a registry password or token is one line",
+      },
+      {
+        path: "slipway:service.secretEnv.TLS_KEY",
+        message:
+          "contains a line break, CR or NUL; an env file holds one line per variable: encode it (e.g. base64) and decode it in the app",
+      },
+    ]);
+    assert.ok(!JSON.stringify(issues).includes("BEGIN KEY"));
+  });
+});
