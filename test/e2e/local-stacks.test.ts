@@ -187,21 +187,36 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     );
   });
 
+  /** `pulumi destroy` of a stack of the copy, as a person would run it. */
+  function destroy(stack: string) {
+    return run(
+      "bash",
+      ["-c", `. scripts/pulumi-env.sh && pulumi destroy --stack ${stack} --yes --non-interactive`],
+      {
+        cwd: work,
+        env: { ...process.env, ...env },
+        timeoutMs: 600_000,
+      },
+    );
+  }
+
+  async function containers(prefix: string): Promise<string[]> {
+    const listed = await run("docker", [
+      "ps",
+      "-a",
+      "--format",
+      "{{.Names}}",
+      "--filter",
+      `name=^${prefix}`,
+    ]);
+    return listed.stdout.split("\n").filter(Boolean).sort();
+  }
+
   after(async () => {
     if (work !== undefined) {
+      // Best effort when a test failed half-way; the last test checks destroy itself.
       for (const stack of ["local-prod", "local"]) {
-        await run(
-          "bash",
-          [
-            "-c",
-            `. scripts/pulumi-env.sh && pulumi destroy --stack ${stack} --yes --non-interactive`,
-          ],
-          {
-            cwd: work,
-            env: { ...process.env, ...env },
-            timeoutMs: 600_000,
-          },
-        );
+        await destroy(stack);
       }
       fs.rmSync(work, { recursive: true, force: true });
       fs.rmSync(backend, { recursive: true, force: true });
@@ -312,5 +327,13 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(status.code, 0, `${status.stdout}\n${status.stderr}`);
     const registry = await fetch(`${REGISTRY_URL}/v2/${NAMESPACE}/web/tags/list`);
     assert.equal(registry.status, 200);
+  });
+
+  it("pulumi destroy stops each service cleanly and leaves no container behind", async () => {
+    for (const stack of ["local-prod", "local"]) {
+      const destroyed = await timed(`pulumi destroy --stack ${stack}`, () => destroy(stack));
+      assert.equal(destroyed.code, 0, `${destroyed.stdout}\n${destroyed.stderr}`);
+    }
+    assert.deepEqual(await containers("e2e-web"), []);
   });
 });

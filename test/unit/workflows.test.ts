@@ -114,7 +114,7 @@ describe("GitHub Actions workflows", () => {
         for (const job of Object.values(workflow(file).jobs)) {
           for (const s of job.steps ?? []) {
             if (s.uses !== undefined) {
-              assert.match(s.uses, /^[a-z0-9-]+\/[a-z0-9-]+@v[0-9]+$/, `${file}: ${s.uses}`);
+              assert.match(s.uses, /^[a-z0-9-]+\/[a-z0-9-]+(?:\/[a-z0-9-]+)?@v[0-9]+$/, `${file}: ${s.uses}`);
             }
           }
         }
@@ -257,6 +257,8 @@ describe("GitHub Actions workflows", () => {
         "actions/setup-node@v4",
         "docker/setup-qemu-action@v3",
         "docker/setup-buildx-action@v3",
+        "oras-project/setup-oras@v1",
+        "anchore/sbom-action/download-syft@v0",
         "pulumi/actions@v6",
       ]);
       assert.deepEqual(step(up, "pulumi up").with, { command: "up", "stack-name": "dev" });
