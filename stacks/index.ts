@@ -43,7 +43,7 @@ const github = deploymentEnvironment("github", config);
 export const role = config.role;
 export const images = pulumi.output(declared);
 export const hosts = hostOutputs(config);
-export const service = serviceOutput(config);
+export const service = serviceOutput(config) ?? null;
 /** What each host was deployed with, by host name. */
 export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
@@ -52,7 +52,7 @@ export const deployed = Object.fromEntries(
 export const ledger = readLedger(config.stack, root);
 export const githubEnvironment =
   github === undefined
-    ? undefined
+    ? null
     : {
         environment: github.environment,
         repository: github.repository,
