@@ -11,15 +11,6 @@ set -euo pipefail
 cd "$SLIPWAY_REPO_ROOT"
 SLIPWAY_LOG_TAG=local
 
-step() {
-  local name="$1" start
-  shift
-  start="$(now_ms)"
-  log "== $name"
-  "$@"
-  log "== $name: done in $(elapsed_s "$start") s"
-}
-
 step "system packages" scripts/install-system.sh
 step "node modules" scripts/node-deps.sh
 step "busybox for the sample images" scripts/fetch-busybox.sh

@@ -13,15 +13,6 @@ SLIPWAY_LOG_TAG=test
 groups=("$@")
 [[ ${#groups[@]} -gt 0 ]] || groups=(unit integration e2e)
 
-step() {
-  local name="$1" start
-  shift
-  start="$(now_ms)"
-  log "== $name"
-  "$@"
-  log "== $name: done in $(elapsed_s "$start") s"
-}
-
 wants() {
   local group
   for group in "${groups[@]}"; do [[ "$group" == "$1" ]] && return 0; done

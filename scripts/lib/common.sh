@@ -130,3 +130,13 @@ spawn_detached() {
   setsid "$@" </dev/null >>"$logfile" 2>&1 &
   echo "$!" >"$pidfile"
 }
+
+# step NAME CMD...  runs CMD between two log lines, the second with its duration.
+step() {
+  local name="$1" start
+  shift
+  start="$(now_ms)"
+  log "== $name"
+  "$@"
+  log "== $name: done in $(elapsed_s "$start") s"
+}

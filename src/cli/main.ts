@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CommanderError } from "commander";
@@ -7,6 +6,7 @@ import { LedgerError } from "../ledger";
 import { RegistryError } from "../registry";
 import { defaultRegistry, updating, type CliDeps } from "./context";
 import { DriverError } from "./driver";
+import { findProjectRoot } from "../config/project";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
 import { RELEASE_ROOT, SystemHostReader } from "./host-release";
@@ -16,17 +16,7 @@ import { commandLine } from "./quote";
 
 /** The nearest folder from `start` upwards that holds `Pulumi.yaml`; `start` when none does. */
 export function findRoot(start: string): string {
-  let dir = path.resolve(start);
-  for (;;) {
-    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
-      return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      return path.resolve(start);
-    }
-    dir = parent;
-  }
+  return findProjectRoot(start) ?? path.resolve(start);
 }
 
 function optionValue(argv: readonly string[], name: string): string | undefined {

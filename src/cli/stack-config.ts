@@ -81,18 +81,5 @@ export function configFromFile(
   return { values, secretKeys, stackFile };
 }
 
-/**
- * Parses a value of `pulumi config --json` as the program does (src/config/load.ts):
- * structured values come as JSON text, scalars stay text.
- */
-export function parseConfigValue(text: string): unknown {
-  const trimmed = text.trim();
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    try {
-      return JSON.parse(trimmed) as unknown;
-    } catch {
-      return text;
-    }
-  }
-  return text;
-}
+/** Parses a value of `pulumi config --json` as the program does. */
+export { parseConfigValue } from "../config/project";

@@ -1,5 +1,6 @@
 export * from "./errors";
 export * from "./load";
+export * from "./project";
 export * from "./schema";
 export * from "./secret";
 export * from "./source";

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { findProjectRoot, parseConfigValue } from "./project";
 import type { SlipwayConfig } from "./schema";
 import { markSecrets, type ConfigSource } from "./source";
 import { NAMESPACE, validateConfig } from "./validate";
@@ -10,35 +11,17 @@ import { NAMESPACE, validateConfig } from "./validate";
 const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret?: (key: string) => boolean })
   .isConfigSecret;
 
-function parseValue(text: string): unknown {
-  const trimmed = text.trim();
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    try {
-      return JSON.parse(trimmed) as unknown;
-    } catch {
-      return text;
-    }
-  }
-  return text;
-}
-
 /**
  * The project root: the nearest folder holding Pulumi.yaml, from the program's own location.
  * (The engine runs the program with `main`'s folder as working directory, and older SDKs
  * disagree with newer language hosts about `getRootDirectory`, so neither is relied on.)
  */
 export function projectRoot(start: string = __dirname): string {
-  let dir = path.resolve(start);
-  for (;;) {
-    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
-      return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new Error(`no Pulumi.yaml above ${start}; run Slipway from its project folder`);
-    }
-    dir = parent;
+  const root = findProjectRoot(start);
+  if (root === undefined) {
+    throw new Error(`no Pulumi.yaml above ${start}; run Slipway from its project folder`);
   }
+  return root;
 }
 
 /** Reads the running stack's `slipway:*` config from the engine and its stack file. */
@@ -50,7 +33,7 @@ export function readConfigSource(root: string = projectRoot()): ConfigSource {
       continue;
     }
     const key = fullKey.slice(NAMESPACE.length + 1);
-    values[key] = parseValue(text);
+    values[key] = parseConfigValue(text);
     if (isConfigSecret?.(fullKey) === true) {
       secretKeys.add(key);
     }
