@@ -68,6 +68,11 @@ export interface BuildPlan {
   readonly buildOnPreview: boolean;
 }
 
+/** Seconds since the epoch of the commit time, as `SOURCE_DATE_EPOCH` wants them. */
+export function sourceDateEpoch(commitTime: string): string {
+  return String(Math.floor(Date.parse(commitTime) / 1000));
+}
+
 export function planBuild(
   name: string,
   build: BuildConfig,
@@ -89,7 +94,9 @@ export function planBuild(
         ? path.join(context, "Dockerfile")
         : path.resolve(root, build.dockerfile),
     ...(build.target === undefined ? {} : { target: build.target }),
-    buildArgs: { ...build.args },
+    // BuildKit stamps the image config and history with this instead of the clock, so a
+    // rebuild of the same commit from the registry cache gives the same digest.
+    buildArgs: { SOURCE_DATE_EPOCH: sourceDateEpoch(source.commitTime), ...build.args },
     secretIds: Object.keys(build.secrets).sort(),
     cache: cachePlan(repository, name, build.cache),
     buildOnPreview: build.buildOnPreview,

@@ -107,7 +107,7 @@ describe("ImageBuild in a build stack", () => {
       context: { location: path.join(ROOT, "app") },
       dockerfile: { location: path.join(ROOT, "app", "Dockerfile") },
       target: "prod",
-      buildArgs: { APP_MODE: "production" },
+      buildArgs: { SOURCE_DATE_EPOCH: "1795167000", APP_MODE: "production" },
       ignoreSecretsInDiffCalculation: ["NPM_TOKEN"],
       cacheFrom: [{ registry: { ref: "ghcr.io/acme/web:buildcache" } }],
       cacheTo: [

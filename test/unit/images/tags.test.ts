@@ -163,6 +163,8 @@ describe("buildx equivalent of a build plan", () => {
       "--target",
       "prod",
       "--build-arg",
+      "SOURCE_DATE_EPOCH=1795167000",
+      "--build-arg",
       "APP_RELEASE=r1",
       "--secret",
       "id=NPM_TOKEN,env=NPM_TOKEN",
