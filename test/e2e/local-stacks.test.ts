@@ -329,6 +329,44 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(registry.status, 200);
   });
 
+  it("an unreachable host or a wrong key fails the update, naming the host, and the release keeps serving", async () => {
+    const hostPath = ["config", "slipway:hosts", 0];
+    const original = fs.readFileSync(path.join(work, "Pulumi.local.yaml"), "utf8");
+
+    editStack(work, "local", (doc) => doc.setIn([...hostPath, "port"], 2299));
+    const unreachable = await timed("pulumi up, host unreachable (fails)", () =>
+      local.up({ onOutput: () => undefined }).then(
+        () => assert.fail("the update succeeded against a closed port"),
+        (error: Error) => error.message,
+      ),
+    );
+    assert.match(unreachable, /dialing root@127\.0\.0\.1:2299/);
+    assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
+
+    const stranger = path.join(work, "stranger_ed25519");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]);
+    fs.writeFileSync(path.join(work, "Pulumi.local.yaml"), original);
+    editStack(work, "local", (doc) => doc.setIn([...hostPath, "privateKeyFile"], stranger));
+    const refused = await timed("pulumi up, wrong key (fails)", () =>
+      local.up({ onOutput: () => undefined }).then(
+        () => assert.fail("the update succeeded with a key the host does not know"),
+        (error: Error) => error.message,
+      ),
+    );
+    assert.match(
+      refused,
+      /dialing root@127\.0\.0\.1:2222: ssh: handshake failed: ssh: unable to authenticate/,
+    );
+    assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
+
+    fs.writeFileSync(path.join(work, "Pulumi.local.yaml"), original);
+    const recovered = await timed("pulumi up, host fixed", () =>
+      local.up({ onOutput: () => undefined }),
+    );
+    assert.equal(recovered.summary.result, "succeeded");
+    assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
+  });
+
   it("pulumi destroy stops each service cleanly and leaves no container behind", async () => {
     for (const stack of ["local-prod", "local"]) {
       const destroyed = await timed(`pulumi destroy --stack ${stack}`, () => destroy(stack));
