@@ -15,6 +15,7 @@
  * SLIPWAY_KEEP_SERVICES=1 to leave everything running after the tests.
  */
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -326,4 +327,49 @@ export async function deleteManifest(repository: string, digest: string): Promis
   });
   await res.text();
   return res.status;
+}
+
+/**
+ * Builds a tiny release image (`FROM scratch` + a file that differs per release) with the
+ * default builder, pushes it to `repository` with `tags`, and returns its digest. A
+ * single-platform image is pushed without provenance, so it is a plain manifest.
+ */
+export async function pushScratchRelease(options: {
+  readonly work: string;
+  readonly repository: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly platforms: string;
+  readonly content: string;
+}): Promise<string> {
+  const { work, repository, name, tags, platforms } = options;
+  const context = path.join(work, `context-${name}`);
+  fs.mkdirSync(context, { recursive: true });
+  fs.writeFileSync(path.join(context, "Dockerfile"), "FROM scratch\nCOPY release /release\n");
+  fs.writeFileSync(path.join(context, "release"), options.content);
+  const metadata = path.join(work, `metadata-${name}.json`);
+  await runOk(
+    "docker",
+    [
+      "buildx",
+      "build",
+      "--builder",
+      "default",
+      "--platform",
+      platforms,
+      ...(platforms.includes(",") ? [] : ["--provenance=false"]),
+      ...tags.flatMap((tag) => ["--tag", `${repository}:${tag}`]),
+      "--metadata-file",
+      metadata,
+      // Not --push: with the docker driver that also pushes a second time through the
+      // daemon, and two pushes of one tag at once can leave the registry's tag link torn.
+      "--output",
+      "type=image,push=true",
+      context,
+    ],
+    { timeoutMs: 300_000 },
+  );
+  return (JSON.parse(fs.readFileSync(metadata, "utf8")) as Record<string, string>)[
+    "containerimage.digest"
+  ]!;
 }

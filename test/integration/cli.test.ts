@@ -16,6 +16,7 @@ import {
   SLIPWAY_HOME,
   SSH,
   run,
+  pushScratchRelease,
   runOk,
   sshExec,
   uniqueTag,
@@ -66,33 +67,14 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
   let env: NodeJS.ProcessEnv;
 
   async function release(name: string, platforms: string): Promise<string> {
-    const context = path.join(work, `context-${name}`);
-    fs.mkdirSync(context, { recursive: true });
-    fs.writeFileSync(path.join(context, "Dockerfile"), "FROM scratch\nCOPY release /release\n");
-    fs.writeFileSync(path.join(context, "release"), `${namespace} ${name}\n`);
-    const metadata = path.join(work, `metadata-${name}.json`);
-    await runOk(
-      "docker",
-      [
-        "buildx",
-        "build",
-        "--builder",
-        "default",
-        "--platform",
-        platforms,
-        ...(platforms.includes(",") ? [] : ["--provenance=false"]),
-        "--tag",
-        `${repository}:sha-${name}`,
-        "--metadata-file",
-        metadata,
-        "--push",
-        context,
-      ],
-      { timeoutMs: 300_000 },
-    );
-    digests[name] = (JSON.parse(fs.readFileSync(metadata, "utf8")) as Record<string, string>)[
-      "containerimage.digest"
-    ]!;
+    digests[name] = await pushScratchRelease({
+      work,
+      repository,
+      name,
+      tags: [`sha-${name}`],
+      platforms,
+      content: `${namespace} ${name}\n`,
+    });
     return digests[name];
   }
 

@@ -10,7 +10,14 @@ import * as path from "node:path";
 import { main } from "../../src/cli";
 import { appendRelease } from "../../src/ledger";
 import { RegistryClient } from "../../src/registry";
-import { REGISTRY, REPO_ROOT, run, runOk, uniqueTag, useServices } from "../helpers/services";
+import {
+  pushScratchRelease,
+  REGISTRY,
+  REPO_ROOT,
+  run,
+  uniqueTag,
+  useServices,
+} from "../helpers/services";
 import { FakeDriver, FakeHosts } from "../unit/cli/harness";
 
 const BIN = path.join(REPO_ROOT, "bin", "slipway.js");
@@ -31,32 +38,14 @@ describe("registry, retention and promotion against the local registry", functio
 
   /** Builds `FROM scratch` + a file that differs per release, pushes it with these tags. */
   async function release(name: string, tags: readonly string[], platforms = BOTH): Promise<string> {
-    const context = path.join(work, `context-${name}`);
-    fs.mkdirSync(context, { recursive: true });
-    fs.writeFileSync(path.join(context, "Dockerfile"), "FROM scratch\nCOPY release /release\n");
-    fs.writeFileSync(path.join(context, "release"), `${namespace} ${name}\n`);
-    const metadata = path.join(work, `metadata-${name}.json`);
-    await runOk(
-      "docker",
-      [
-        "buildx",
-        "build",
-        "--builder",
-        "default",
-        "--platform",
-        platforms,
-        ...(platforms === BOTH ? [] : ["--provenance=false"]),
-        ...tags.flatMap((tag) => ["--tag", `${repository}:${tag}`]),
-        "--metadata-file",
-        metadata,
-        "--push",
-        context,
-      ],
-      { timeoutMs: 300_000 },
-    );
-    const digest = (JSON.parse(fs.readFileSync(metadata, "utf8")) as Record<string, string>)[
-      "containerimage.digest"
-    ]!;
+    const digest = await pushScratchRelease({
+      work,
+      repository,
+      name,
+      tags,
+      platforms,
+      content: `${namespace} ${name}\n`,
+    });
     digests[name] = digest;
     return digest;
   }

@@ -86,7 +86,9 @@ describe("local services (scripts/services.sh)", function () {
           metadata,
           "--tag",
           ref,
-          "--push",
+          // One push, by BuildKit (--push on the docker driver pushes twice).
+          "--output",
+          "type=image,push=true",
           APP_DIR,
         ],
         { timeoutMs: 600_000 },

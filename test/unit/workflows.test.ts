@@ -114,7 +114,11 @@ describe("GitHub Actions workflows", () => {
         for (const job of Object.values(workflow(file).jobs)) {
           for (const s of job.steps ?? []) {
             if (s.uses !== undefined) {
-              assert.match(s.uses, /^[a-z0-9-]+\/[a-z0-9-]+(?:\/[a-z0-9-]+)?@v[0-9]+$/, `${file}: ${s.uses}`);
+              assert.match(
+                s.uses,
+                /^[a-z0-9-]+\/[a-z0-9-]+(?:\/[a-z0-9-]+)?@v[0-9]+$/,
+                `${file}: ${s.uses}`,
+              );
             }
           }
         }
