@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { previewSummaryCommand } from "../preview/cli";
 import { history } from "./commands/history";
 import { promote } from "./commands/promote";
 import { retention } from "./commands/retention";
@@ -177,6 +178,39 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
     .action((options: { stack: string; json?: boolean }) => {
       history(run(options), options.stack);
     });
+
+  program
+    .command("preview-summary")
+    .summary("a stack preview as the short Markdown a pull request shows")
+    .description(
+      `Turns the output of \`pulumi preview --stack <stack> --json\` (a file, or - for
+standard input) into a digest-focused Markdown summary: per image the old and
+new digest and source revisions, the hosts affected; kept under GitHub's
+comment size limit. Exit 2 on bad input.`,
+    )
+    .argument("<preview>", "pulumi preview --json output, or - for standard input")
+    .option("--stack <stack>", "stack name shown in the title", stackName)
+    .option("--source-url <url>", "repository URL for revision links")
+    .option("--log-url <url>", "link to the full preview log")
+    .option("--max-length <n>", "cut the Markdown under this many characters")
+    .action(
+      (
+        preview: string,
+        options: { stack?: string; sourceUrl?: string; logUrl?: string; maxLength?: string },
+      ) => {
+        const argv = [
+          ...(options.stack === undefined ? [] : ["--stack", options.stack]),
+          ...(options.sourceUrl === undefined ? [] : ["--source-url", options.sourceUrl]),
+          ...(options.logUrl === undefined ? [] : ["--log-url", options.logUrl]),
+          ...(options.maxLength === undefined ? [] : ["--max-length", options.maxLength]),
+          preview,
+        ];
+        const result = previewSummaryCommand(argv);
+        deps.stdout(result.stdout);
+        deps.stderr(result.stderr);
+        outcome.code = result.code;
+      },
+    );
 
   program
     .command("status")

@@ -208,7 +208,10 @@ describe("GitHub Actions workflows", () => {
         summarize,
         /pulumi preview --stack "\$STACK" --json --non-interactive > "\$RUNNER_TEMP\/preview\.json"/,
       );
-      assert.match(summarize, /src\/preview\/cli\.ts --stack "\$STACK"/);
+      assert.match(
+        summarize,
+        /npx slipway preview-summary --stack "\$STACK" \\\n\s+--source-url "\$SOURCE_URL" --log-url "\$LOG_URL" "\$RUNNER_TEMP\/preview\.json"/,
+      );
       const post = step(preview, "Post the summary");
       assert.equal(post.uses, "actions/github-script@v7");
       const script = String(post.with?.script);
