@@ -199,4 +199,70 @@ describe("images built with the component's settings", function () {
     );
     assert.deepEqual(types, ["application/vnd.in-toto+json"]);
   });
+
+  it("signing: cosign signs the digest and attests the provenance with a key from the environment", async () => {
+    const keys = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-cosign-"));
+    const password = `pw-${uniqueTag("k")}`;
+    await runOk("cosign", ["generate-key-pair"], {
+      cwd: keys,
+      env: { ...process.env, COSIGN_PASSWORD: password },
+      timeoutMs: 60_000,
+    });
+    const index = await getManifest(`${namespace}/web`, "sha-4c2a9e1");
+    const ref = `${REGISTRY}/${namespace}/web@${index.digest}`;
+    const script = attestScript({
+      ref,
+      provenance: {
+        plan: {
+          repository: `${REGISTRY}/${namespace}/web`,
+          context: "/repo/app",
+          dockerfile: "/repo/app/Dockerfile",
+          platforms: ["linux/amd64", "linux/arm64"],
+          buildArgs: {},
+          secretIds: [],
+        },
+        source: source(),
+        mode: "max",
+        root: "/repo",
+      },
+      attestations: { sbom: false, sign: true },
+      insecure: true,
+    })!;
+    const privateKey = fs.readFileSync(path.join(keys, "cosign.key"), "utf8");
+    assert.ok(!script.includes(privateKey.split("\n")[1]!) && !script.includes(password));
+    const signed = await runOk("/bin/sh", ["-c", script], {
+      env: { ...process.env, COSIGN_PRIVATE_KEY: privateKey, COSIGN_PASSWORD: password },
+      timeoutMs: 180_000,
+    });
+    assert.match(signed.stdout, new RegExp(`slipway: signed ${ref.replace(/[.]/g, "\\.")}`));
+    const verify = [
+      "--key",
+      path.join(keys, "cosign.pub"),
+      "--insecure-ignore-tlog",
+      "--allow-http-registry",
+      "--allow-insecure-registry",
+    ];
+    const signature = await run("cosign", ["verify", ...verify, ref], { timeoutMs: 60_000 });
+    assert.equal(signature.code, 0, signature.stderr);
+    const attestation = await run(
+      "cosign",
+      ["verify-attestation", "--type", "slsaprovenance1", ...verify, ref],
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    assert.equal(attestation.code, 0, attestation.stderr);
+    const stranger = await run("cosign", ["generate-key-pair", "--output-key-prefix", "stranger"], {
+      cwd: keys,
+      env: { ...process.env, COSIGN_PASSWORD: "x" },
+    });
+    assert.equal(stranger.code, 0);
+    const wrongKey = await run(
+      "cosign",
+      ["verify", "--key", path.join(keys, "stranger.pub"), ...verify.slice(2), ref],
+      { timeoutMs: 60_000 },
+    );
+    assert.notEqual(wrongKey.code, 0, "a signature verifies only with its own key");
+    fs.rmSync(keys, { recursive: true, force: true });
+  });
 });
