@@ -54,6 +54,31 @@ describe("images built with the component's settings", function () {
 
   before(async () => ensureBusybox());
 
+  /** The attestation script for the web image pushed by the first test, as the stack makes it. */
+  async function attestationOf(sign: boolean) {
+    const index = await getManifest(`${namespace}/web`, "sha-4c2a9e1");
+    const ref = `${REGISTRY}/${namespace}/web@${index.digest}`;
+    const script = attestScript({
+      ref,
+      provenance: {
+        plan: {
+          repository: `${REGISTRY}/${namespace}/web`,
+          context: "/repo/app",
+          dockerfile: "/repo/app/Dockerfile",
+          platforms: ["linux/amd64", "linux/arm64"],
+          buildArgs: {},
+          secretIds: [],
+        },
+        source: source(),
+        mode: "max",
+        root: "/repo",
+      },
+      attestations: { sbom: false, sign },
+      insecure: true,
+    })!;
+    return { index, ref, script };
+  }
+
   it("push an index with both platforms and the labels on each image config", async () => {
     const plan = planBuild(
       "web",
@@ -167,26 +192,7 @@ describe("images built with the component's settings", function () {
     if ((await run("oras", ["version"])).code !== 0) {
       assert.fail("oras is not installed: scripts/install-system.sh installs it");
     }
-    const index = await getManifest(`${namespace}/web`, "sha-4c2a9e1");
-    const ref = `${REGISTRY}/${namespace}/web@${index.digest}`;
-    const script = attestScript({
-      ref,
-      provenance: {
-        plan: {
-          repository: `${REGISTRY}/${namespace}/web`,
-          context: "/repo/app",
-          dockerfile: "/repo/app/Dockerfile",
-          platforms: ["linux/amd64", "linux/arm64"],
-          buildArgs: {},
-          secretIds: [],
-        },
-        source: source(),
-        mode: "max",
-        root: "/repo",
-      },
-      attestations: { sbom: false, sign: false },
-      insecure: true,
-    })!;
+    const { index, script } = await attestationOf(false);
     await runOk("/bin/sh", ["-c", script], { timeoutMs: 120_000 });
     const referrers = await fetch(`${REGISTRY_URL}/v2/${namespace}/web/referrers/${index.digest}`);
     const tagFallback = await fetch(
@@ -208,26 +214,7 @@ describe("images built with the component's settings", function () {
       env: { ...process.env, COSIGN_PASSWORD: password },
       timeoutMs: 60_000,
     });
-    const index = await getManifest(`${namespace}/web`, "sha-4c2a9e1");
-    const ref = `${REGISTRY}/${namespace}/web@${index.digest}`;
-    const script = attestScript({
-      ref,
-      provenance: {
-        plan: {
-          repository: `${REGISTRY}/${namespace}/web`,
-          context: "/repo/app",
-          dockerfile: "/repo/app/Dockerfile",
-          platforms: ["linux/amd64", "linux/arm64"],
-          buildArgs: {},
-          secretIds: [],
-        },
-        source: source(),
-        mode: "max",
-        root: "/repo",
-      },
-      attestations: { sbom: false, sign: true },
-      insecure: true,
-    })!;
+    const { ref, script } = await attestationOf(true);
     const privateKey = fs.readFileSync(path.join(keys, "cosign.key"), "utf8");
     assert.ok(!script.includes(privateKey.split("\n")[1]!) && !script.includes(password));
     const signed = await runOk("/bin/sh", ["-c", script], {
