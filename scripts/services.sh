@@ -72,6 +72,27 @@ tail_log() {
   grep -v '^\s*$' "$1" | tail -n 1 | cut -c1-300
 }
 
+# wait_ready WHAT PIDFILE LOG SECONDS INTERVAL NOT_READY PROBE...
+#   Polls PROBE until it succeeds. Prints a FAILED line and returns 1 when the daemon
+#   (WHAT, its pid in PIDFILE) exits first, or NOT_READY when SECONDS pass.
+wait_ready() {
+  local what="$1" pidfile="$2" log="$3" seconds="$4" interval="$5" not_ready="$6"
+  shift 6
+  local deadline=$(($(date +%s) + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ! pid_alive "$pidfile"; then
+      rm -f "$pidfile"
+      echo "FAILED: $what exited: $(tail_log "$log") (log: $log)"
+      return 1
+    fi
+    if (($(date +%s) >= deadline)); then
+      echo "FAILED: $not_ready within $seconds s (log: $log)"
+      return 1
+    fi
+    sleep "$interval"
+  done
+}
+
 port_listening() { # port_listening PORT
   ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
 }
@@ -135,19 +156,7 @@ up_docker() {
   local pidfile="$RUN_DIR/docker.pid" log="$LOG_DIR/docker.log" t
   t="$(now_ms)"
   spawn_detached "$log" "$pidfile" dockerd 9>&-
-  local deadline=$(($(date +%s) + 90))
-  until docker_ok; do
-    if ! pid_alive "$pidfile"; then
-      rm -f "$pidfile"
-      echo "FAILED: dockerd exited: $(tail_log "$log") (log: $log)"
-      return 1
-    fi
-    if (($(date +%s) >= deadline)); then
-      echo "FAILED: docker info did not answer within 90 s (log: $log)"
-      return 1
-    fi
-    sleep 0.2
-  done
+  wait_ready dockerd "$pidfile" "$log" 90 0.2 "docker info did not answer" docker_ok || return 1
   echo "started ($(elapsed_s "$t") s, pid $(pid_of "$pidfile"), log $log)"
 }
 
@@ -222,19 +231,7 @@ up_registry() {
   t="$(now_ms)"
   write_registry_config
   spawn_detached "$log" "$pidfile" docker-registry serve "$REGISTRY_DIR/config.yml" 9>&-
-  local deadline=$(($(date +%s) + 30))
-  until registry_ok; do
-    if ! pid_alive "$pidfile"; then
-      rm -f "$pidfile"
-      echo "FAILED: docker-registry exited: $(tail_log "$log") (log: $log)"
-      return 1
-    fi
-    if (($(date +%s) >= deadline)); then
-      echo "FAILED: /v2/ did not answer {} within 30 s (log: $log)"
-      return 1
-    fi
-    sleep 0.1
-  done
+  wait_ready docker-registry "$pidfile" "$log" 30 0.1 "/v2/ did not answer {}" registry_ok || return 1
   echo "started ($(elapsed_s "$t") s, http://$REGISTRY_ADDR, data $REGISTRY_DIR/data)"
 }
 
@@ -337,19 +334,7 @@ up_sshd() {
     { echo "FAILED: sshd config invalid: $out"; return 1; }
   # sshd must be started by absolute path (it re-executes itself).
   spawn_detached "$log" "$pidfile" /usr/sbin/sshd -D -e -f "$SSH_DIR/sshd_config" 9>&-
-  local deadline=$(($(date +%s) + 20))
-  until ssh_probe >/dev/null 2>&1; do
-    if ! pid_alive "$pidfile"; then
-      rm -f "$pidfile"
-      echo "FAILED: sshd exited: $(tail_log "$log") (log: $log)"
-      return 1
-    fi
-    if (($(date +%s) >= deadline)); then
-      echo "FAILED: ssh with $SSH_DIR/id_ed25519 did not work within 20 s (log: $log)"
-      return 1
-    fi
-    sleep 0.2
-  done
+  wait_ready sshd "$pidfile" "$log" 20 0.2 "ssh with $SSH_DIR/id_ed25519 did not work" ssh_probe || return 1
   echo "started ($(elapsed_s "$t") s, root@$SSH_ADDR:$SSH_PORT, key $SSH_DIR/id_ed25519, known_hosts $SSH_DIR/known_hosts)"
 }
 
@@ -457,19 +442,7 @@ up_buildkitd() {
   write_buildkitd_config
   rm -f "$BUILDKIT_SOCK"
   spawn_detached "$log" "$pidfile" "$BUILDKITD_BIN" --config "$BUILDKIT_DIR/buildkitd.toml" 9>&-
-  local deadline=$(($(date +%s) + 60))
-  until buildkitd_ok; do
-    if ! pid_alive "$pidfile"; then
-      rm -f "$pidfile"
-      echo "FAILED: buildkitd exited: $(tail_log "$log") (log: $log)"
-      return 1
-    fi
-    if (($(date +%s) >= deadline)); then
-      echo "FAILED: buildkitd socket $BUILDKIT_SOCK not ready within 60 s (log: $log)"
-      return 1
-    fi
-    sleep 0.2
-  done
+  wait_ready buildkitd "$pidfile" "$log" 60 0.2 "buildkitd socket $BUILDKIT_SOCK not ready" buildkitd_ok || return 1
   out="$(ensure_builder 2>&1)" || { echo "FAILED: docker buildx create --driver remote failed: $out"; return 1; }
   echo "started ($(elapsed_s "$t") s, unix://$BUILDKIT_SOCK, builder $BUILDX_BUILDER, platforms $(builder_platforms))"
 }
