@@ -37,6 +37,7 @@ import {
   type LoadResult,
   type Release,
 } from "../test/integration/deploy-fixture";
+import { median } from "./stats";
 
 const HEALTH_TIMEOUT_SECONDS = 5;
 
@@ -176,12 +177,6 @@ async function composeRun(
     failures: load.failures,
     errors: load.errors,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function summarize(samples: Sample[]): string {

@@ -38,6 +38,7 @@ import {
   uniqueTag,
 } from "../test/helpers/services";
 import { sourceFromStackFile } from "../test/helpers/stack-files";
+import { median } from "./stats";
 
 const STACK = "local";
 const BUILD_TIMEOUT_MS = 600_000;
@@ -247,12 +248,6 @@ function digestChange(sample: Sample, first: Sample): string {
     return [`${image.platform}: ${layers}, ${config}`];
   });
   return `differs (${changes.join("; ")})`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function summarize(samples: Sample[]): string {
