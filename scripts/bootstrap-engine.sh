@@ -9,6 +9,8 @@
 #                                                    stand-in, see engine/README.md)
 #   $SLIPWAY_HOME/bin/pulumi-resource-docker-build   docker-build provider
 #   $SLIPWAY_HOME/bin/buildkitd, buildctl            standalone BuildKit
+#   $SLIPWAY_HOME/bin/caddy-linux-{amd64,arm64}      Caddy for the edge image
+#                                                    (static, CGO_ENABLED=0)
 #
 # Everything is built from Go modules through wrapper modules committed under
 # scripts/engine/<piece>/ (go.mod + go.sum), so builds are reproducible. The
@@ -27,7 +29,7 @@
 # Usage: scripts/bootstrap-engine.sh [--force] [--only PIECE[,PIECE...]]
 #                                    [--from-source] [--check]
 #   --force        rebuild the selected pieces even if they are up to date
-#   --only         pieces: pulumi, language-nodejs, command, docker-build, buildkit
+#   --only         pieces: pulumi, language-nodejs, command, docker-build, buildkit, caddy
 #   --from-source  ignore a pulumi already on PATH and build everything
 #   --check        only report what is present/missing; build nothing
 #
@@ -53,8 +55,11 @@ NODEJS_HOST_VERSION="v3.60.0"
 COMMAND_VERSION="v1.2.1"
 DOCKER_BUILD_VERSION="v0.0.22"
 BUILDKIT_VERSION="v0.31.0"
+# The edge proxy (edge/Dockerfile). Its version is the edge image's only input
+# besides busybox: see scripts/fetch-edge.sh.
+CADDY_VERSION="v2.11.9"
 
-ALL_PIECES="pulumi language-nodejs command docker-build buildkit"
+ALL_PIECES="pulumi language-nodejs command docker-build buildkit caddy"
 
 FORCE=0
 CHECK_ONLY=0
@@ -342,6 +347,19 @@ piece_buildkit() {
   done
 }
 
+# Caddy for both platforms of the edge image: static (no libc in a FROM scratch
+# image), reproducible (-trimpath, no VCS stamp), the version stamped in.
+piece_caddy() {
+  local arch
+  for arch in amd64 arm64; do
+    (
+      export CGO_ENABLED=0 GOOS=linux GOARCH="$arch"
+      go_build "caddy ($arch)" caddy slipway.local/engine/caddy "caddy-linux-$arch" \
+        "$CADDY_VERSION" "-X github.com/caddyserver/caddy/v2.CustomVersion=$CADDY_VERSION"
+    ) || FAILED+=("caddy-linux-$arch (github.com/caddyserver/caddy/v2@$CADDY_VERSION)")
+  done
+}
+
 # ---- main ------------------------------------------------------------------------
 
 log "cache: $SLIPWAY_HOME"
@@ -353,6 +371,7 @@ for p in $ALL_PIECES; do
     command) piece_command || true ;;
     docker-build) piece_docker_build || true ;;
     buildkit) piece_buildkit || true ;;
+    caddy) piece_caddy || true ;;
   esac
 done
 

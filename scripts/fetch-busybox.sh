@@ -18,7 +18,7 @@ set -euo pipefail
 
 APP_BIN="$SLIPWAY_REPO_ROOT/app/bin"
 # Other build contexts that need the same binaries (copies of app/bin).
-COPY_BINS=("$SLIPWAY_REPO_ROOT/proxy/bin")
+COPY_BINS=("$SLIPWAY_REPO_ROOT/edge/bin")
 PKG=busybox-static
 force=0
 case "${1:-}" in
@@ -54,6 +54,8 @@ place_copies() {
       if ! cmp -s "$APP_BIN/$arch/busybox" "$dir/$arch/busybox"; then
         mkdir -p "$dir/$arch"
         install -m 0755 "$APP_BIN/$arch/busybox" "$dir/$arch/busybox.tmp"
+        # Time 0: the images that copy it (the edge) depend on its content only.
+        touch -d @0 "$dir/$arch/busybox.tmp"
         mv "$dir/$arch/busybox.tmp" "$dir/$arch/busybox"
         echo "fetch-busybox: copied $arch busybox to $dir/$arch/busybox"
       fi

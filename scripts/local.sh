@@ -2,8 +2,9 @@
 # The main job on the local stack, from a fresh machine: installs what is missing,
 # starts the local services (Docker engine, registry on 127.0.0.1:5000, sshd on
 # 127.0.0.1:2222, buildkitd), then runs `pulumi up --stack local`: the sample app
-# and the proxy are built for linux/amd64 and linux/arm64, pushed to the local
-# registry, and deployed over SSH behind the proxy on http://127.0.0.1:18080/.
+# and the edge proxy (Caddy) are built for linux/amd64 and linux/arm64, pushed to
+# the local registry, and deployed over SSH behind the edge on
+# http://127.0.0.1:18080/ and https://web.localhost:18443/.
 #
 # Usage: scripts/local.sh [extra `pulumi up` flags]
 set -euo pipefail
@@ -14,7 +15,8 @@ SLIPWAY_LOG_TAG=local
 step "system packages" scripts/install-system.sh
 step "node modules" scripts/node-deps.sh
 step "busybox for the sample images" scripts/fetch-busybox.sh
-step "Pulumi engine, plugins and buildkitd" scripts/bootstrap-engine.sh
+step "Pulumi engine, plugins, buildkitd and Caddy" scripts/bootstrap-engine.sh
+step "Caddy for the edge image" scripts/fetch-edge.sh
 step "local services" scripts/services.sh up
 
 # shellcheck source=scripts/pulumi-env.sh

@@ -48,7 +48,8 @@ step "system packages" scripts/install-system.sh
 step "node modules" scripts/node-deps.sh
 step "busybox for the sample images" scripts/fetch-busybox.sh
 if wants e2e || wants integration; then
-  step "Pulumi engine, plugins and buildkitd" scripts/bootstrap-engine.sh
+  step "Pulumi engine, plugins, buildkitd and Caddy" scripts/bootstrap-engine.sh
+  step "Caddy for the edge image" scripts/fetch-edge.sh
 fi
 step "type check" npx tsc --noEmit -p .
 step "lint" npx eslint .

@@ -4,11 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { deployService } from "../infra/deploy";
+import { declareEdges } from "../infra/edge";
 import { deploymentEnvironment } from "../infra/github";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { readLedger } from "../src/ledger";
-import { declareImages, hostOutputs, serviceOutput } from "./program";
+import { declareImages, edgeImageRef, edgeOutput, hostOutputs, serviceOutput } from "./program";
 
 const root = projectRoot(__dirname);
 const config = loadConfig(root);
@@ -26,16 +27,24 @@ const source =
 
 const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) });
 
+// Each host's edge proxy, when this stack manages it: its own resource, never replaced by a
+// release. Each host's deployment waits for that host's edge.
+const edges = declareEdges(config, edgeImageRef(config, declared));
+
 // The service, host by host in batches, pinned to the digests above.
 const serviceConfig = config.service;
 const deployments =
   serviceConfig === undefined
     ? {}
-    : deployService(config, {
-        ref: declared[serviceConfig.image]!.apply((image) => image.ref),
-        revision: declared[serviceConfig.image]!.apply((image) => image.revision),
-        proxyRef: declared[serviceConfig.proxyImage]!.apply((image) => image.ref),
-      });
+    : deployService(
+        config,
+        {
+          ref: declared[serviceConfig.image]!.apply((image) => image.ref),
+          revision: declared[serviceConfig.image]!.apply((image) => image.revision),
+        },
+        undefined,
+        Object.fromEntries(Object.entries(edges).map(([host, edge]) => [host, [edge]])),
+      );
 
 // The GitHub deployment environment, when the stack has a slipway:github section.
 const github = deploymentEnvironment("github", config);
@@ -44,6 +53,8 @@ export const role = config.role;
 export const images = pulumi.output(declared);
 export const hosts = hostOutputs(config);
 export const service = serviceOutput(config) ?? null;
+/** The hosts' edge proxy: its name, and its image when this stack manages it. */
+export const edge = edgeOutput(config, edgeImageRef(config, declared));
 /** What each host was deployed with, by host name. */
 export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),

@@ -109,7 +109,8 @@ export interface HostOutput {
 export interface ServiceOutput {
   name: string;
   image: string;
-  publishedPort: number;
+  /** Host names the edge routes to the service (`*` for any host), with a path prefix. */
+  routes: string[];
   healthPath: string;
 }
 
@@ -120,7 +121,9 @@ export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined 
     : {
         name: service.name,
         image: service.image,
-        publishedPort: service.publishedPort,
+        routes: service.routes.map(
+          (route) => `${route.tls ? "https" : "http"}://${route.host ?? "*"}${route.path ?? "/"}`,
+        ),
         healthPath: service.healthPath,
       };
 }
@@ -172,4 +175,41 @@ function attest(
       ? {}
       : { cosignPassword: pulumi.secret(attestations.cosignPassword.reveal()) }),
   });
+}
+
+/** The edge image's `repository@sha256:…`: a pinned reference, or an image of the stack. */
+export function edgeImageRef(
+  config: SlipwayConfig,
+  images: Record<string, pulumi.Output<ImageOutput>>,
+): pulumi.Output<string> | undefined {
+  const image = config.edge.image;
+  if (image === undefined) {
+    return undefined;
+  }
+  return image.includes("@")
+    ? pulumi.output(image)
+    : images[image]!.apply((declared) => declared.ref);
+}
+
+export interface EdgeOutput {
+  name: string;
+  /** Whether this stack manages the edge (starts and upgrades it). */
+  managed: boolean;
+  image: string | null;
+  httpPort: number | null;
+  httpsPort: number | null;
+}
+
+export function edgeOutput(
+  config: SlipwayConfig,
+  image: pulumi.Output<string> | undefined,
+): pulumi.Output<EdgeOutput> {
+  const managed = config.edge.image !== undefined;
+  return pulumi.output(image ?? null).apply((ref) => ({
+    name: config.edge.name,
+    managed,
+    image: ref,
+    httpPort: managed ? config.edge.httpPort : null,
+    httpsPort: managed ? config.edge.httpsPort : null,
+  }));
 }

@@ -1,7 +1,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Transport } from "../../src/config";
+import type { RouteConfig } from "../../src/config";
 import {
+  BOOTSTRAP_COMMAND,
+  bootstrapStdin,
   DEFAULT_STATE_ROOT,
   definitionHash,
   deployScript,
@@ -23,8 +26,8 @@ export const PER_DIAL_TIMEOUT_SECONDS = 15;
  */
 export const SCRIPT_LOGGING = "stdout" as const;
 
-/** Inputs of a HostDeployment: one service on one host. */
-export interface HostDeploymentArgs {
+/** How a host is reached: shared by every resource that runs scripts on hosts. */
+export interface HostConnectionArgs {
   /** `ssh` (over SSH) or `local` (this machine, the same script without SSH). Not an Output: it decides the child resources' types. */
   transport: Transport;
   /** Host name from config: in messages, the lock owner line and the outputs. */
@@ -49,6 +52,10 @@ export interface HostDeploymentArgs {
   bastionPrivateKey?: pulumi.Input<string>;
   /** Bastion public key: pins its identity. */
   bastionHostKey?: pulumi.Input<string>;
+}
+
+/** Inputs of a HostDeployment: one service on one host. */
+export interface HostDeploymentArgs extends HostConnectionArgs {
   /** Service name: container, proxy, network and state directory names on the host. */
   service: pulumi.Input<string>;
   /** Name of the image in `slipway:images`, recorded in release.json. */
@@ -57,12 +64,14 @@ export interface HostDeploymentArgs {
   ref: pulumi.Input<string>;
   /** Source revision of the release (the commit it was built from), recorded on the host. */
   revision?: pulumi.Input<string | undefined>;
-  /** `repository@sha256:…` of the proxy image that owns the published port. */
-  proxyRef: pulumi.Input<string>;
+  /** Name of the host's edge proxy the service is routed through. */
+  edge: pulumi.Input<string>;
   /** Port the service listens on inside its container. */
   containerPort: pulumi.Input<number>;
-  /** Port on the host that clients use. */
-  publishedPort: pulumi.Input<number>;
+  /** How the edge routes requests to the service; empty: a worker. */
+  routes: pulumi.Input<RouteConfig[]>;
+  /** Seconds the previous release keeps serving its requests after the switch. */
+  drainSeconds: pulumi.Input<number>;
   /** Path answering 2xx when a release is healthy. */
   healthPath: pulumi.Input<string>;
   /** Seconds a new release may take to become healthy before it is removed again. */
@@ -79,7 +88,7 @@ export interface HostDeploymentArgs {
   registryUsername?: pulumi.Input<string>;
   /** Registry password or token; delivered over stdin, piped to `docker login --password-stdin`. */
   registryPassword?: pulumi.Input<string>;
-  /** State root on the host (lock, release.json, proxy upstream); `/var/lib/slipway` when absent. */
+  /** State root on the host (lock, release.json, the edge's state); `/var/lib/slipway` when absent. */
   stateRoot?: pulumi.Input<string>;
 }
 
@@ -107,12 +116,13 @@ export class HostDeployment extends pulumi.ComponentResource {
     const stack = pulumi.getStack();
     const stateRoot = pulumi.output(args.stateRoot ?? DEFAULT_STATE_ROOT);
     const hostService = pulumi
-      .all([args.service, stateRoot])
-      .apply(([service, root]): HostService => ({
+      .all([args.service, stateRoot, args.edge])
+      .apply(([service, root, edge]): HostService => ({
         host: args.host,
         stack,
         service,
         stateRoot: root,
+        edge,
       }));
 
     // Which secrets exist is not secret; their values never reach the definition or the script.
@@ -135,9 +145,9 @@ export class HostDeployment extends pulumi.ComponentResource {
         image: args.image,
         ref: args.ref,
         revision: args.revision,
-        proxyRef: args.proxyRef,
         containerPort: args.containerPort,
-        publishedPort: args.publishedPort,
+        routes: args.routes,
+        drainSeconds: args.drainSeconds,
         healthPath: args.healthPath,
         healthTimeoutSeconds: args.healthTimeoutSeconds,
         keepReleases: args.keepReleases,
@@ -150,9 +160,9 @@ export class HostDeployment extends pulumi.ComponentResource {
         image: values.image,
         ref: values.ref,
         ...(values.revision === undefined ? {} : { revision: values.revision }),
-        proxyRef: values.proxyRef,
         containerPort: values.containerPort,
-        publishedPort: values.publishedPort,
+        routes: values.routes,
+        drainSeconds: values.drainSeconds,
         healthPath: values.healthPath,
         healthTimeoutSeconds: values.healthTimeoutSeconds,
         keepReleases: values.keepReleases,
@@ -176,51 +186,39 @@ export class HostDeployment extends pulumi.ComponentResource {
         ),
     );
     const stop = hostService.apply(stopScript);
-
-    const common = {
-      logging: SCRIPT_LOGGING,
-      addPreviousOutputInEnv: false,
-    };
+    // The component's own dependencies (the previous batch, the host's edge) hold its
+    // commands too: a component's dependsOn does not reach its children by itself.
     const childOpts: pulumi.CustomResourceOptions = {
       parent: this,
-      additionalSecretOutputs: ["stderr"],
+      ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }),
     };
 
-    let release: command.remote.Command | command.local.Command;
-    switch (args.transport) {
-      case "ssh": {
-        const connection = sshConnection(args);
-        const service = new command.remote.Command(
-          `${name}-service`,
-          { connection, delete: stop, triggers: [args.service, stateRoot], ...common },
-          { ...childOpts, deleteBeforeReplace: true },
-        );
-        release = new command.remote.Command(
-          `${name}-release`,
-          { connection, create: script, update: script, stdin: payload, triggers, ...common },
-          { ...childOpts, dependsOn: [service] },
-        );
-        break;
-      }
-      case "local": {
-        const interpreter = ["/bin/sh", "-c"];
-        const service = new command.local.Command(
-          `${name}-service`,
-          { interpreter, delete: stop, triggers: [args.service, stateRoot], ...common },
-          { ...childOpts, deleteBeforeReplace: true },
-        );
-        release = new command.local.Command(
-          `${name}-release`,
-          { interpreter, create: script, update: script, stdin: payload, triggers, ...common },
-          { ...childOpts, dependsOn: [service] },
-        );
-        break;
-      }
-      default: {
-        const never: never = args.transport;
-        throw new Error(`unknown transport ${JSON.stringify(never)}`);
-      }
-    }
+    // Only stops the service, on delete (see the class comment). Its triggers are what
+    // identifies the service on the host: renaming it replaces this, deleting first.
+    const service = hostCommand(
+      `${name}-service`,
+      args,
+      { delete: stop, triggers: [args.service, stateRoot, args.edge] },
+      { ...childOpts, deleteBeforeReplace: true },
+    );
+    const release = hostCommand(
+      `${name}-release`,
+      args,
+      {
+        create: BOOTSTRAP_COMMAND,
+        update: BOOTSTRAP_COMMAND,
+        stdin: pulumi.secret(
+          pulumi.all([script, payload]).apply(([text, input]) => bootstrapStdin(text, input)),
+        ),
+        triggers,
+      },
+      {
+        ...childOpts,
+        dependsOn: pulumi
+          .output(childOpts.dependsOn ?? [])
+          .apply((deps) => [...(Array.isArray(deps) ? deps : [deps]), service]),
+      },
+    );
 
     this.host = pulumi.output(args.host);
     this.ref = pulumi.all([release.id, args.ref]).apply(([, ref]) => ref);
@@ -228,9 +226,51 @@ export class HostDeployment extends pulumi.ComponentResource {
   }
 }
 
+/** What a host command runs: scripts and their stdin; `triggers` re-run it (by replacement). */
+export interface HostCommandInputs {
+  create?: pulumi.Input<string>;
+  update?: pulumi.Input<string>;
+  delete?: pulumi.Input<string>;
+  stdin?: pulumi.Input<string>;
+  triggers?: pulumi.Input<unknown[]>;
+}
+
+/**
+ * A command on a host: `remote.Command` over SSH, or `local.Command` for this machine. Its
+ * stderr is secret (a failing service's output may hold what the script redacts only
+ * partly); its stdout carries Slipway's own progress lines.
+ */
+export function hostCommand(
+  name: string,
+  host: HostConnectionArgs,
+  inputs: HostCommandInputs,
+  opts: pulumi.CustomResourceOptions,
+): command.remote.Command | command.local.Command {
+  const common = { logging: SCRIPT_LOGGING, addPreviousOutputInEnv: false, ...inputs };
+  const withSecrets = { ...opts, additionalSecretOutputs: ["stderr"] };
+  switch (host.transport) {
+    case "ssh":
+      return new command.remote.Command(
+        name,
+        { connection: sshConnection(host), ...common },
+        withSecrets,
+      );
+    case "local":
+      return new command.local.Command(
+        name,
+        { interpreter: ["/bin/sh", "-c"], ...common },
+        withSecrets,
+      );
+    default: {
+      const never: never = host.transport;
+      throw new Error(`unknown transport ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /** The SSH connection of a host; keys are secrets, dials are bounded. */
 export function sshConnection(
-  args: HostDeploymentArgs,
+  args: HostConnectionArgs,
 ): pulumi.Input<command.types.input.remote.ConnectionArgs> {
   if (args.address === undefined) {
     throw new Error(`host ${args.host}: the ssh transport needs an address`);

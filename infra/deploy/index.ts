@@ -1,3 +1,4 @@
 export * from "./host-deployment";
 export * from "./keys";
 export * from "./service";
+export * from "./connection";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SlipwayConfig } from "../../src/config";
 import { HostDeployment } from "./host-deployment";
-import { privateKeyOf } from "./keys";
+import { connectionArgs } from "./connection";
 
 /** The images a service release runs, as the stack's image outputs give them. */
 export interface ServiceRelease {
@@ -9,8 +9,6 @@ export interface ServiceRelease {
   readonly ref: pulumi.Input<string>;
   /** Source revision the image was built from; recorded in each host's release.json. */
   readonly revision?: pulumi.Input<string | undefined>;
-  /** `repository@sha256:…` of the proxy image. */
-  readonly proxyRef: pulumi.Input<string>;
 }
 
 /** Hosts in rollout order, `size` at a time. */
@@ -34,6 +32,8 @@ export function deployService(
   config: SlipwayConfig,
   release: ServiceRelease,
   opts?: pulumi.ComponentResourceOptions,
+  /** Per host name: what that host's deployment waits for first (its edge). */
+  hostDependencies: Readonly<Record<string, pulumi.Resource[]>> = {},
 ): Record<string, HostDeployment> {
   const service = config.service;
   if (service === undefined) {
@@ -42,39 +42,21 @@ export function deployService(
   const registry = config.registry;
   const deployments: Record<string, HostDeployment> = {};
   let previous: HostDeployment[] = [];
-  const indexed = config.hosts.map((host, index) => ({ host, where: `slipway:hosts[${index}]` }));
+  const indexed = config.hosts.map((host, index) => ({ host, index }));
   for (const batch of rolloutBatches(indexed, service.batchSize)) {
-    const current = batch.map(({ host, where }) => {
-      const bastion = host.proxy;
-      const bastionKey =
-        bastion === undefined ? undefined : privateKeyOf(bastion, `${where}.proxy`);
-      const privateKey = host.transport === "ssh" ? privateKeyOf(host, where) : undefined;
+    const current = batch.map(({ host, index }) => {
       return new HostDeployment(
         `${service.name}-${host.name}`,
         {
-          transport: host.transport,
-          host: host.name,
-          address: host.address,
-          port: host.port,
-          user: host.user,
-          ...(privateKey === undefined ? {} : { privateKey }),
-          ...(host.hostKey === undefined ? {} : { hostKey: host.hostKey }),
-          ...(bastion === undefined
-            ? {}
-            : {
-                bastionAddress: bastion.address,
-                bastionPort: bastion.port,
-                bastionUser: bastion.user,
-                ...(bastionKey === undefined ? {} : { bastionPrivateKey: bastionKey }),
-                ...(bastion.hostKey === undefined ? {} : { bastionHostKey: bastion.hostKey }),
-              }),
+          ...connectionArgs(host, index),
           service: service.name,
           image: service.image,
           ref: release.ref,
           ...(release.revision === undefined ? {} : { revision: release.revision }),
-          proxyRef: release.proxyRef,
+          edge: config.edge.name,
           containerPort: service.containerPort,
-          publishedPort: service.publishedPort,
+          routes: service.routes.map((route) => ({ ...route })),
+          drainSeconds: service.drainSeconds,
           healthPath: service.healthPath,
           healthTimeoutSeconds: service.healthTimeoutSeconds,
           keepReleases: service.keepReleases,
@@ -90,7 +72,9 @@ export function deployService(
             ? {}
             : { registryPassword: pulumi.secret(registry.password.reveal()) }),
         },
-        previous.length === 0 ? opts : pulumi.mergeOptions(opts, { dependsOn: previous }),
+        pulumi.mergeOptions(opts, {
+          dependsOn: [...previous, ...(hostDependencies[host.name] ?? [])],
+        }),
       );
     });
     batch.forEach(({ host }, index) => {

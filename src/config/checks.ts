@@ -163,20 +163,14 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
         `${JSON.stringify(service.image)} is not in slipway:images (${imageNames.join(", ") || "none declared"})`,
       );
     }
-    const proxyImage = typeof service.proxyImage === "string" ? service.proxyImage : "proxy";
-    if (images !== undefined && !imageNames.includes(proxyImage)) {
-      add(
-        "service",
-        ["proxyImage"],
-        `${JSON.stringify(proxyImage)} is not in slipway:images; declare the proxy image there (see proxy/ and the README)`,
-      );
-    }
-    const candidates = imageNames.filter((name) => name !== proxyImage);
+    const edgeImage =
+      typeof asMap(raw.edge)?.image === "string" ? asMap(raw.edge)!.image : undefined;
+    const candidates = imageNames.filter((name) => name !== edgeImage);
     if (service.image === undefined && images !== undefined && candidates.length === 0) {
       add(
         "service",
         ["image"],
-        "has no image to run besides the proxy; declare one under slipway:images",
+        "has no image to run besides the edge proxy; declare one under slipway:images",
       );
     }
     if (service.image === undefined && candidates.length > 1) {
@@ -217,6 +211,11 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
       }
     }
   }
+
+  if (service !== undefined) {
+    routeChecks(asList(service.routes), add);
+  }
+  edgeChecks(asMap(raw.edge), imageNames, add);
 
   const github = asMap(raw.github);
   if (github !== undefined) {
@@ -384,4 +383,79 @@ export function fileChecks(raw: Map, root: string): RawIssue[] {
     }
   }
   return issues;
+}
+
+/** Routes of one service: TLS needs a host; no two routes match the same requests. */
+function routeChecks(routes: unknown[], add: Add): void {
+  const seen = new Map<string, number>();
+  routes.forEach((value, index) => {
+    const route = asMap(value);
+    if (route === undefined) {
+      return;
+    }
+    const host = typeof route.host === "string" ? route.host : undefined;
+    const path = typeof route.path === "string" ? route.path : undefined;
+    if (route.tls === true && host === undefined) {
+      add(
+        "service",
+        ["routes", index, "tls"],
+        "needs a host: a certificate is issued for a host name (set routes[].host)",
+      );
+    }
+    if (route.redirect === true && route.tls !== true) {
+      add("service", ["routes", index, "redirect"], "redirects to HTTPS, so it needs tls: true");
+    }
+    const key = `${host ?? "*"} ${path ?? "/"}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      add(
+        "service",
+        ["routes", index],
+        `matches the same requests as routes[${first}] (host ${host ?? "any"}, path ${path ?? "any"}); remove one`,
+      );
+    } else {
+      seen.set(key, index);
+    }
+  });
+}
+
+const EDGE_MANAGED_FIELDS = ["httpPort", "httpsPort", "bind", "tls", "email"] as const;
+
+/** The edge: a managing stack names its image; other fields only go with it. */
+function edgeChecks(edge: Map | undefined, imageNames: readonly string[], add: Add): void {
+  if (edge === undefined) {
+    return;
+  }
+  const image = typeof edge.image === "string" ? edge.image : undefined;
+  if (image === undefined) {
+    for (const field of EDGE_MANAGED_FIELDS) {
+      if (has(edge, field)) {
+        add(
+          "edge",
+          [field],
+          "is set, but this stack does not manage the edge (no slipway:edge.image): only the stack that manages a host's edge sets its ports and TLS",
+        );
+      }
+    }
+    return;
+  }
+  if (!image.includes("@") && !imageNames.includes(image)) {
+    add(
+      "edge",
+      ["image"],
+      `${JSON.stringify(image)} is neither in slipway:images (${imageNames.join(", ") || "none declared"}) nor a pinned repository@sha256:<digest>`,
+    );
+  }
+  if (image.includes("@") && !/@sha256:[0-9a-f]{64}$/.test(image)) {
+    add(
+      "edge",
+      ["image"],
+      "give a pinned reference: repository@sha256:<64 hex>, e.g. docker.io/library/caddy@sha256:…",
+    );
+  }
+  const http = typeof edge.httpPort === "number" ? edge.httpPort : 80;
+  const https = typeof edge.httpsPort === "number" ? edge.httpsPort : 443;
+  if (http === https) {
+    add("edge", ["httpsPort"], `is the same port as httpPort (${http}); the edge needs two ports`);
+  }
 }

@@ -20,6 +20,10 @@ export type Role = (typeof ROLES)[number];
 export const CACHE_MODES = ["registry", "gha", "none"] as const;
 export type CacheMode = (typeof CACHE_MODES)[number];
 
+/** What an image build takes from the commit: its labels and time, or nothing. */
+export const STAMPS = ["commit", "none"] as const;
+export type Stamp = (typeof STAMPS)[number];
+
 /** How a host is reached: over SSH, or this machine itself (no SSH). */
 export const TRANSPORTS = ["ssh", "local"] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -147,6 +151,16 @@ export const buildSchema = z.strictObject({
   buildOnPreview: z.boolean().default(false),
   /** Extra static tags, besides the ones computed from git. */
   tags: z.array(plain.regex(TAG_PATTERN, "is not a valid tag")).default([]),
+  /**
+   * `commit`: labels and timestamps from the commit (revision, created). `none`: none of
+   * them (SOURCE_DATE_EPOCH 0), so the digest depends only on the context, e.g. the edge
+   * proxy, which must not change with every application commit.
+   */
+  stamp: z
+    .enum(STAMPS, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not one of ${STAMPS.join(", ")}`,
+    })
+    .default("commit"),
 });
 
 export const pinSchema = z.strictObject({
@@ -207,23 +221,52 @@ export const hostSchema = z.strictObject({
 
 export const hostsSchema = z.array(hostSchema);
 
+/** A key that moved elsewhere: present, it is an error that says where it went. */
+function moved(where: string) {
+  return z.undefined({ error: `moved: ${where}` }).optional();
+}
+
+/** Host names a route may match: DNS names, `*.` wildcards, `localhost`, IPv4 addresses. */
+const ROUTE_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+/** A path prefix: `/api`, `/v1/admin`; no trailing slash, no wildcard, no query. */
+const ROUTE_PATH = /^(\/[A-Za-z0-9._~!$&'()+,;=:@%-]+)+$/;
+
+/** How the edge proxy reaches a service: by host name, path prefix, or both. */
+export const routeSchema = z.strictObject({
+  /** Host name the route answers (`app.example.com`, `*.example.com`); absent: any host. */
+  host: plain
+    .regex(ROUTE_HOST, "is not a host name: lowercase DNS labels (a-z, 0-9, -), optionally *.")
+    .optional(),
+  /** Path prefix (`/api`): requests for it and below; passed on unchanged. */
+  path: plain
+    .regex(ROUTE_PATH, "is not a path prefix: starts with /, no trailing /, no spaces or *")
+    .optional(),
+  /** Serve the route over HTTPS too, with a certificate the edge obtains (needs `host`). */
+  tls: z.boolean().default(false),
+  /** Answer plain-HTTP requests with a redirect to HTTPS (only with `tls`); default: `tls`. */
+  redirect: z.boolean().optional(),
+});
+
 export const serviceSchema = z.strictObject({
   /** Container name prefix on the hosts; defaults to the image name. */
   name: plain
     .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a container name: lowercase letters, digits, _ . -")
     .optional(),
-  /** Which of `slipway:images` runs; may be omitted when there is only one besides the proxy. */
+  /** Which of `slipway:images` runs; may be omitted when there is only one besides the edge. */
   image: plain.optional(),
-  /** The image of `slipway:images` that runs the proxy owning the published port. */
-  proxyImage: plain.default("proxy"),
   /** Port the application listens on inside the container. */
   containerPort: port.default(8080),
-  /** Port on the host that clients use; stays up across releases. */
-  publishedPort: port,
+  /** How the host's edge proxy routes requests to the service; default: every request. */
+  routes: z.array(routeSchema).default([{ tls: false }]),
   /** Path that answers 2xx when the release is healthy. */
-  healthPath: plain.startsWith("/", "must start with /").default("/healthz"),
+  healthPath: plain
+    .startsWith("/", "must start with /")
+    .regex(/^[^\s]*$/, "must not contain spaces; percent-encode them (%20)")
+    .default("/healthz"),
   /** How long a new release may take to become healthy before it is reverted. */
   healthTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+  /** Seconds the previous release keeps serving requests it already had after the switch. */
+  drainSeconds: z.number().int().min(0).max(600).default(1),
   /** Plain environment variables. */
   env: z.record(z.string(), plain).default({}),
   /** Secret environment variables (Pulumi secrets); written to a 0600 file on the host. */
@@ -232,6 +275,47 @@ export const serviceSchema = z.strictObject({
   batchSize: z.number().int().min(1).default(1),
   /** How many previous releases each host keeps for instant rollback. */
   keepReleases: z.number().int().min(1).max(50).default(3),
+  publishedPort: moved(
+    "the host's edge proxy owns the ports; set slipway:edge.httpPort in the stack that manages the edge, and route the service with slipway:service.routes",
+  ),
+  proxyImage: moved("the edge proxy's image is slipway:edge.image"),
+});
+
+/** Who issues the edge's certificates: ACME (public names; Caddy's own CA for local ones), or Caddy's internal CA for every name. */
+export const TLS_ISSUERS = ["acme", "internal"] as const;
+export type TlsIssuer = (typeof TLS_ISSUERS)[number];
+
+/** Default name of a host's edge proxy: its container, network and state directory. */
+export const DEFAULT_EDGE_NAME = "slipway-edge";
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * The edge proxy of every host of the stack. A stack that sets `image` manages it (starts,
+ * upgrades it); a stack without it routes through the edge of that name that another stack
+ * manages on the same hosts.
+ */
+export const edgeSchema = z.strictObject({
+  /** Container, network and state directory name of the edge on each host. */
+  name: plain
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a container name: lowercase letters, digits, _ . -")
+    .default(DEFAULT_EDGE_NAME),
+  /** An image of `slipway:images` (e.g. `edge`), or a pinned `repository@sha256:…` (e.g. the official caddy image). */
+  image: plain.min(1, "must not be empty").optional(),
+  /** Host port for HTTP. */
+  httpPort: port.default(80),
+  /** Host port for HTTPS. */
+  httpsPort: port.default(443),
+  /** Address the ports are published on: `0.0.0.0` (all interfaces) or `127.0.0.1`. */
+  bind: plain.regex(IPV4, "is not an IPv4 address, e.g. 0.0.0.0 or 127.0.0.1").default("0.0.0.0"),
+  /** Certificate issuer for TLS routes. */
+  tls: z
+    .enum(TLS_ISSUERS, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not one of ${TLS_ISSUERS.join(", ")}`,
+    })
+    .default("acme"),
+  /** ACME account e-mail (expiry notices); optional. */
+  email: plain.regex(/^[^\s@]+@[^\s@]+$/, "is not an e-mail address").optional(),
 });
 
 const branchPattern = plain.refine((value) => branchPatternProblem(value) === undefined, {
@@ -329,6 +413,13 @@ export const KEY_SCHEMAS = {
   images: imagesSchema,
   hosts: hostsSchema.default([]),
   service: serviceSchema.optional(),
+  edge: edgeSchema.default({
+    name: DEFAULT_EDGE_NAME,
+    httpPort: 80,
+    httpsPort: 443,
+    bind: "0.0.0.0",
+    tls: "acme",
+  }),
   github: githubSchema.optional(),
   attestations: attestationsSchema,
 } as const;
@@ -340,7 +431,9 @@ export type BuildConfig = z.output<typeof buildSchema>;
 export type PinConfig = z.output<typeof pinSchema> & { readonly digest: string };
 export type HostConfig = z.output<typeof hostSchema>;
 export type ProxyConfig = z.output<typeof proxySchema>;
-export type ServiceConfig = z.output<typeof serviceSchema>;
+export type ServiceConfig = Omit<z.output<typeof serviceSchema>, "publishedPort" | "proxyImage">;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type EdgeConfig = z.output<typeof edgeSchema>;
 export type GithubConfig = z.output<typeof githubSchema>;
 export type AttestationsConfig = z.output<typeof attestationsSchema>;
 
@@ -359,6 +452,8 @@ export interface SlipwayConfig {
   readonly images: readonly ImageConfig[];
   readonly hosts: readonly HostConfig[];
   readonly service?: ServiceConfig & { readonly name: string; readonly image: string };
+  /** The hosts' edge proxy; `image` set when this stack manages it. */
+  readonly edge: EdgeConfig;
   readonly github?: GithubConfig;
   readonly attestations: AttestationsConfig;
 }

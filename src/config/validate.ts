@@ -7,6 +7,7 @@ import {
   KEY_SCHEMAS,
   PATH_PLACEHOLDER,
   type ConfigKey,
+  type ServiceConfig,
   type ImageConfig,
   type Role,
   type SlipwayConfig,
@@ -126,10 +127,12 @@ function assemble(
     parsed.service === undefined
       ? undefined
       : (() => {
-          const proxy = parsed.service.proxyImage;
+          const edgeImage = parsed.edge.image;
+          // publishedPort and proxyImage are refused by the schema: always undefined here.
+          const rest: ServiceConfig = parsed.service;
           const image =
-            parsed.service.image ?? images.find((candidate) => candidate.name !== proxy)!.name;
-          return { ...parsed.service, image, name: parsed.service.name ?? image };
+            rest.image ?? images.find((candidate) => candidate.name !== edgeImage)!.name;
+          return { ...rest, image, name: rest.name ?? image };
         })();
   return {
     stack,
@@ -140,6 +143,7 @@ function assemble(
     images,
     hosts: parsed.hosts,
     ...(service === undefined ? {} : { service }),
+    edge: parsed.edge,
     ...(parsed.github === undefined ? {} : { github: parsed.github }),
     attestations: parsed.attestations,
   };

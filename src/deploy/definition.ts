@@ -3,16 +3,15 @@
  * definition holds no secret value: only the names of the secret env vars.
  */
 import { createHash } from "node:crypto";
+import type { RouteConfig } from "../config";
+import { edgeNames, type EdgeNames } from "../edge";
 import { parseDigestReference } from "../reference";
 
 /** Where each service keeps its lock, release record and proxy upstream on a host. */
 export const DEFAULT_STATE_ROOT = "/var/lib/slipway";
 
-/** Port the proxy listens on inside its container (the image's `nc -ll -p 8080`). */
-export const PROXY_CONTAINER_PORT = 8080;
-
-/** Seconds the previous release keeps serving in-flight connections after the switch. */
-export const DRAIN_SECONDS = 2;
+/** Seconds one health request may take. */
+export const PROBE_TIMEOUT_SECONDS = 3;
 
 /** How many earlier releases `release.json` lists under `previous`. */
 export const RECORD_HISTORY = 10;
@@ -27,6 +26,8 @@ export interface HostService {
   readonly service: string;
   /** State root on the host; `/var/lib/slipway` unless the deploy user cannot write there. */
   readonly stateRoot: string;
+  /** Name of the host's edge proxy the service is routed through. */
+  readonly edge: string;
 }
 
 /** One release of a service on a host. */
@@ -37,12 +38,12 @@ export interface ServiceDefinition extends HostService {
   readonly ref: string;
   /** Source revision of the release; recorded on the host. */
   readonly revision?: string;
-  /** `repository@sha256:…` of the proxy image. */
-  readonly proxyRef: string;
   /** Port the service listens on inside its container. */
   readonly containerPort: number;
-  /** Port on the host that clients use; owned by the proxy. */
-  readonly publishedPort: number;
+  /** How the edge routes to the service; none: a worker, not routed. */
+  readonly routes: readonly RouteConfig[];
+  /** Seconds the previous release keeps serving the requests it has after the switch. */
+  readonly drainSeconds: number;
   /** Path answering 2xx when the release is healthy. */
   readonly healthPath: string;
   /** Seconds a new release may take to become healthy. */
@@ -79,6 +80,9 @@ function hostServiceProblems(def: HostService): string[] {
   if (!def.stateRoot.startsWith("/") || /[\s\0]/.test(def.stateRoot)) {
     problems.push(`stateRoot ${JSON.stringify(def.stateRoot)}: an absolute path, no spaces`);
   }
+  if (!SERVICE_NAME.test(def.edge)) {
+    problems.push(`edge ${JSON.stringify(def.edge)}: lowercase letters, digits, _ . -`);
+  }
   return problems;
 }
 
@@ -93,23 +97,16 @@ export function checkHostService(def: HostService): void {
 /** Checks what the deploy script relies on; throws DefinitionError listing every problem. */
 export function checkDefinition(def: ServiceDefinition): void {
   const problems = hostServiceProblems(def);
-  for (const [field, ref] of [
-    ["ref", def.ref],
-    ["proxyRef", def.proxyRef],
-  ] as const) {
-    try {
-      parseDigestReference(ref);
-    } catch (error) {
-      problems.push(`${field}: ${(error as Error).message}`);
-    }
+  try {
+    parseDigestReference(def.ref);
+  } catch (error) {
+    problems.push(`ref: ${(error as Error).message}`);
   }
-  for (const [field, port] of [
-    ["containerPort", def.containerPort],
-    ["publishedPort", def.publishedPort],
-  ] as const) {
-    if (!isPort(port)) {
-      problems.push(`${field}: ${port} is not a port between 1 and 65535`);
-    }
+  if (!isPort(def.containerPort)) {
+    problems.push(`containerPort: ${def.containerPort} is not a port between 1 and 65535`);
+  }
+  if (!Number.isInteger(def.drainSeconds) || def.drainSeconds < 0) {
+    problems.push(`drainSeconds: ${def.drainSeconds} is not a whole number >= 0`);
   }
   if (!def.healthPath.startsWith("/") || /[\s\0]/.test(def.healthPath)) {
     problems.push(
@@ -139,19 +136,16 @@ export function checkDefinition(def: ServiceDefinition): void {
 
 /** The names a service uses on a host. */
 export interface ServiceNames {
-  /** `<stateRoot>/<service>`: lock, release record, upstream. */
+  /** `<stateRoot>/<service>`: lock, owner, release record. */
   readonly stateDir: string;
-  /** `slipway-<service>`: the network the proxy and the releases share. */
-  readonly network: string;
-  /** `<service>-proxy`: the container owning the published port. */
-  readonly proxy: string;
+  /** The host's edge proxy: its network is the one the releases join. */
+  readonly edge: EdgeNames;
 }
 
 export function serviceNames(def: HostService): ServiceNames {
   return {
     stateDir: `${def.stateRoot}/${def.service}`,
-    network: `slipway-${def.service}`,
-    proxy: `${def.service}-proxy`,
+    edge: edgeNames(def.edge, def.stateRoot),
   };
 }
 
@@ -191,9 +185,10 @@ export function renderDefinition(def: ServiceDefinition): string {
     image: def.image,
     ref: def.ref,
     revision: def.revision ?? null,
-    proxyRef: def.proxyRef,
+    edge: def.edge,
     containerPort: def.containerPort,
-    publishedPort: def.publishedPort,
+    routes: def.routes,
+    drainSeconds: def.drainSeconds,
     healthPath: def.healthPath,
     healthTimeoutSeconds: def.healthTimeoutSeconds,
     keepReleases: def.keepReleases,

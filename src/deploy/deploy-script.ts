@@ -1,26 +1,28 @@
 /**
  * The deploy script for one service on one host: POSIX sh text, built here and run by
- * `remote.Command` (over SSH) or `local.Command`, with the payload (./payload) on stdin.
+ * `remote.Command` (over SSH) or `local.Command`, fed with the script and the payload
+ * (./payload) on stdin (see ./bootstrap), so its text is never in a command line.
  *
- * Flow: lock → images present or pulled (login only when a pull is needed) → network and
- * proxy → the release container (reused when an earlier run started it, restarted when it is
- * a kept release, else created) → health through the proxy's network, until the timeout →
- * switch the proxy's upstream atomically and verify through the proxy → release record →
- * drain and stop the previous release → keep `keepReleases` stopped releases, remove older.
- * Any failure before the switch leaves the previous release serving; a failed check after it
- * puts the previous upstream back.
+ * Flow: lock → owner check (one stack owns a service on a host) → the host's edge proxy is
+ * running → image present or pulled (login only when a pull is needed) → the release
+ * container on the edge network (reused when an earlier run started it, restarted when it
+ * is a kept release, else created) → health by name from inside the edge, until the timeout
+ * → the new route lines, upstream and record prepared in a private directory → routes
+ * loaded into the edge when they changed (admin API; refused: nothing switched) → the
+ * switch: one rename of the service's upstream file, which the edge reads per request (no
+ * reload, no connection closed) → verify through the edge → the record renamed into place →
+ * drain, stop the previous release (kept for rollback) → keep `keepReleases`.
+ * Before the switch a failure leaves the previous release serving and the record as it was;
+ * after it only renames happen, and a failed verification renames the previous upstream
+ * back, so the record always names what serves.
  */
+import type { RouteConfig } from "../config";
+import { routeFileText, routeLines } from "../edge";
+import { parseDigestReference } from "../reference";
 import {
   containerInspect,
   healthUrl,
-  httpGet,
   imageInspect,
-  networkCreate,
-  networkInspect,
-  proxiedHealthUrl,
-  proxyInspect,
-  proxyRun,
-  proxySpec,
   pull,
   releaseList,
   releaseRun,
@@ -30,16 +32,15 @@ import {
 import {
   checkDefinition,
   containerSpecHash,
-  DRAIN_SECONDS,
   releasePrefix,
   serviceNames,
   type ServiceDefinition,
   type ServiceNames,
 } from "./definition";
+import { edgeFunctions, edgeGet, edgeLocalUrl } from "./edge-commands";
 import { payloadReader, redactFunction, registryLoginCommand } from "./payload";
 import { header, lock, stateDir, toolsCheck } from "./prelude";
-import { recordLines } from "./record";
-import { parseDigestReference } from "../reference";
+import { commitRecordLines, prepareRecordLines } from "./record";
 import { assign, command, quote, ShellExpr, v } from "./shell";
 
 const SHORT_SLEEP = "sleep 0.5 2>/dev/null || sleep 1";
@@ -85,32 +86,39 @@ function imageLines(def: ServiceDefinition, ref: string, what: string): string[]
   ];
 }
 
-function proxyLines(def: ServiceDefinition, names: ServiceNames): string[] {
+/** One stack owns a service on a host: another stack's deploy is refused, naming it. */
+function ownerLines(def: ServiceDefinition): string[] {
   return [
-    `if ! ${command(networkInspect(names))} >/dev/null 2>&1; then`,
-    `  ${command(networkCreate(def, names))} >/dev/null`,
+    'owner=$(cat "$state"/owner 2>/dev/null || true)',
+    'if [ -z "$owner" ]; then',
+    `  owner=$(${command([
+      "docker",
+      "ps",
+      "--all",
+      "--filter",
+      `label=slipway.service=${def.service}`,
+      "--format",
+      '{{.Label "slipway.stack"}}',
+    ])} 2>/dev/null | grep -v '^$' | head -n 1 || true)`,
     "fi",
-    'if [ ! -f "$state"/proxy/upstream ]; then (umask 022 && : > "$state"/proxy/upstream); fi',
-    assign("proxy_spec", proxySpec(def)),
-    `proxy_now=$(${command(proxyInspect(names))} 2>/dev/null || true)`,
-    'if [ "$proxy_now" != "true $proxy_spec" ]; then',
-    '  if [ -n "$proxy_now" ]; then',
-    `    say "replacing the proxy ${names.proxy} (running, port and image were: $proxy_now)"`,
-    `    docker rm --force ${quote(names.proxy)} >/dev/null`,
-    "  fi",
-    `  say ${quote(`starting the proxy ${names.proxy} on port ${def.publishedPort}`)}`,
-    `  if ! out=$(${command(proxyRun(def, names))} 2>&1); then`,
-    `    docker rm --force ${quote(names.proxy)} >/dev/null 2>&1 || true`,
-    "    case $out in",
-    '      *"port is already allocated"* | *"address already in use"*)',
-    `        fail ${quote(
-      `port ${def.publishedPort} is already in use on this host by another container or process;` +
-        ` free it or choose another service.publishedPort`,
-    )} ;;`,
-    "    esac",
-    `    fail "cannot start the proxy ${names.proxy}: $(last_line "$out")"`,
-    "  fi",
+    'if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then',
+    `  fail "service $service on this host belongs to stack $owner; deploy it from that stack, destroy it there first, or give this stack's service another name (slipway:service.name)"`,
     "fi",
+  ];
+}
+
+/** The edge must run for a routed service; the stack that manages it starts it. */
+function edgeLines(names: ServiceNames): string[] {
+  const edge = names.edge.container;
+  return [
+    `edge_running=$(${command(containerInspect("{{.State.Running}}", edge))} 2>/dev/null || true)`,
+    'if [ "$edge_running" != true ]; then',
+    `  fail ${quote(
+      `the edge proxy ${edge} is not running on this host; deploy the stack that manages it` +
+        ` (the one with slipway:edge.image) first, or set slipway:edge.image in this stack`,
+    )}`,
+    "fi",
+    "edge_error=",
   ];
 }
 
@@ -133,14 +141,45 @@ function nameLines(def: ServiceDefinition): string[] {
   ];
 }
 
+/** The route the deploy verifies through: the first whose path covers the health path. */
+export function verifyRoute(def: ServiceDefinition): RouteConfig | undefined {
+  return def.routes.find(
+    (route) =>
+      route.path === undefined ||
+      def.healthPath === route.path ||
+      def.healthPath.startsWith(`${route.path}/`),
+  );
+}
+
+/** The Host header of the verification: the route's host (a name under a wildcard). */
+export function verifyHost(def: ServiceDefinition, route: RouteConfig): string {
+  if (route.host === undefined) {
+    return `${def.service}.slipway.invalid`;
+  }
+  return route.host.startsWith("*.") ? `slipway-verify${route.host.slice(1)}` : route.host;
+}
+
 function functionLines(def: ServiceDefinition, names: ServiceNames): string[] {
+  const routed = def.routes.length > 0;
+  const route = verifyRoute(def);
   return [
     // one_line: service output (an answer, an error) as one redacted line for a message.
     "one_line() { redact | tr '\\n\\r\\t' '   ' | sed 's/  *$//' | cut -c1-300; }",
     `status_of() { ${command(containerInspect("{{.State.Status}}", ShellExpr.positional(1)))} 2>/dev/null || echo missing; }`,
-    // health_probe: one request to the release's health path, by container name on the
-    // service network (as the proxy will connect); $answer gets the body or wget's error.
-    `health_probe() { answer=$(${command(httpGet(names, healthUrl(def)))} 2>&1); }`,
+    ...(routed
+      ? [
+          // health_probe: one request to the release's health path, by container name on the
+          // edge network, from inside the edge (as the edge will connect); $answer gets the
+          // body or wget's error.
+          `health_probe() { answer=$(${command(edgeGet(names.edge, healthUrl(def)))} 2>&1); }`,
+        ]
+      : [
+          // A worker has no route: healthy is running, and Docker's HEALTHCHECK if the image has one.
+          "health_probe() {",
+          `  answer=$(${command(containerInspect("{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}", v("name")))} 2>&1 || true)`,
+          '  [ "$answer" = healthy ] || [ "$answer" = running ]',
+          "}",
+        ]),
     "wait_healthy() {",
     `  deadline=$(( $(date +%s) + ${def.healthTimeoutSeconds} ))`,
     '  answer="no answer yet"',
@@ -155,21 +194,19 @@ function functionLines(def: ServiceDefinition, names: ServiceNames): string[] {
     `    ${SHORT_SLEEP}`,
     "  done",
     "}",
-    // verify_proxy: the health path through the proxy, as clients on the published port see it.
-    "verify_proxy() {",
-    "  tries=0",
-    '  while [ "$tries" -lt 5 ]; do',
-    `    if answer=$(${command(httpGet(names, proxiedHealthUrl(def)))} 2>&1); then return 0; fi`,
-    "    tries=$((tries + 1))",
-    `    ${SHORT_SLEEP}`,
-    "  done",
-    "  return 1",
-    "}",
-    // set_upstream UPSTREAM: atomically point the proxy at `<container> <port>` (or nothing).
-    "set_upstream() {",
-    `  printf '%s\\n' "$1" > "$state"/proxy/upstream.tmp`,
-    '  chmod 644 "$state"/proxy/upstream.tmp',
-    '  mv -f "$state"/proxy/upstream.tmp "$state"/proxy/upstream',
+    // verify_edge: the health path through the edge's own listener and route, as clients get it.
+    "verify_edge() {",
+    ...(route === undefined
+      ? ['  answer="no route covers the health path; not verified through the edge"', "  return 0"]
+      : [
+          "  tries=0",
+          '  while [ "$tries" -lt 5 ]; do',
+          `    if answer=$(${command(edgeGet(names.edge, edgeLocalUrl(def.healthPath), verifyHost(def, route)))} 2>&1); then return 0; fi`,
+          "    tries=$((tries + 1))",
+          `    ${SHORT_SLEEP}`,
+          "  done",
+          "  return 1",
+        ]),
     "}",
   ];
 }
@@ -224,32 +261,94 @@ function healthLines(def: ServiceDefinition): string[] {
   ];
 }
 
-function switchLines(def: ServiceDefinition, names: ServiceNames): string[] {
+/** Route lines, upstream and record, written to `"$tmp"` before anything switches. */
+function prepareLines(def: ServiceDefinition): string[] {
+  const routes = routeFileText(routeLines(def.service, def.routes));
   return [
-    `upstream="$name ${def.containerPort}"`,
-    'old_upstream=$(cat "$state"/proxy/upstream)',
-    'if [ "$old_upstream" != "$upstream" ]; then',
-    '  set_upstream "$upstream"',
-    `  say "switched ${names.proxy} to $name ($upstream)"`,
-    "fi",
-    "if ! verify_proxy; then",
-    '  set_upstream "$old_upstream"',
-    "  answer=$(printf '%s\\n' \"$answer\" | one_line)",
+    "if ! {",
+    `  printf '%s' ${quote(routes)} > "$tmp"/routes &&`,
+    `  printf '%s\\n' "$name:${def.containerPort}" > "$tmp"/upstream &&`,
+    '  chmod 644 "$tmp"/routes "$tmp"/upstream',
+    "}; then",
     '  if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
-    `  fail "release $digest is healthy but requests through ${names.proxy} fail; switched back; last response: $answer"`,
+    '  fail "cannot write the new route and record under $state (disk full?); nothing was switched, the previous release keeps serving"',
+    "fi",
+    "if ! (",
+    ...indent(prepareRecordLines(def)),
+    ') 2>"$tmp"/record.err; then',
+    '  if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
+    '  fail "cannot write the new release record under $state (disk full?): $(last_line "$(cat "$tmp"/record.err 2>/dev/null)"); nothing was switched, the previous release keeps serving"',
+    "fi",
+  ];
+}
+
+/**
+ * A route clash: a match key of ours that another service's route file has. Prints
+ * `<key> <service>` of the first one.
+ */
+function clashLines(): string[] {
+  return [
+    "route_clash() {",
+    '  for f in "$edge"/routes/*; do',
+    '    if [ -f "$f" ] && [ "$f" != "$edge/routes/$service" ]; then awk -v who="${f##*/}" \'{ print $2, who }\' "$f"; fi',
+    "  done | awk 'NR == FNR { mine[$2] = 1; next } ($1 in mine) { print; exit }' \"$tmp\"/routes -",
+    "}",
+  ];
+}
+
+/** New routes go in before the switch; the edge refusing them switches nothing. */
+function routeInstallLines(): string[] {
+  return [
+    'if ! cmp -s "$tmp"/routes "$edge"/routes/"$service"; then',
+    "  edge_lock",
+    "  clash=$(route_clash)",
+    '  if [ -n "$clash" ]; then',
+    '    if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
+    '    fail "route ${clash% *} is already served by service ${clash#* } on this host; give this service another host or path in slipway:service.routes"',
+    "  fi",
+    '  if [ -f "$edge"/routes/"$service" ]; then ln -f "$edge"/routes/"$service" "$tmp"/routes.old; fi',
+    '  mv -f "$tmp"/routes "$edge"/routes/"$service"',
+    "  if ! edge_render || ! edge_apply; then",
+    '    if [ -f "$tmp"/routes.old ]; then mv -f "$tmp"/routes.old "$edge"/routes/"$service"; else rm -f "$edge"/routes/"$service"; fi',
+    '    if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
+    '    fail "the edge refused the new routes of $service, nothing was switched: ${edge_error:-cannot render its config (disk full?)}"',
+    "  fi",
+    "  exec 8>&-",
+    "fi",
+  ];
+}
+
+function switchLines(def: ServiceDefinition, names: ServiceNames): string[] {
+  const upstream = '"$edge"/upstreams/"$service"';
+  const routed = def.routes.length > 0;
+  return [
+    ...(routed
+      ? [
+          `old_upstream=$(cat ${upstream} 2>/dev/null || true)`,
+          `if [ -f ${upstream} ]; then ln -f ${upstream} "$tmp"/upstream.old; fi`,
+          // The switch: one rename; the edge reads the file afresh for every request.
+          `mv -f "$tmp"/upstream ${upstream}`,
+          'if [ "$old_upstream" != "$name:' + `${def.containerPort}" ]; then`,
+          `  say "switched ${names.edge.container} to $name for $service"`,
+          "fi",
+          "if ! verify_edge; then",
+          `  if [ -f "$tmp"/upstream.old ]; then mv -f "$tmp"/upstream.old ${upstream}; else rm -f ${upstream}; fi`,
+          "  answer=$(printf '%s\\n' \"$answer\" | one_line)",
+          '  if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
+          `  fail "release $digest is healthy but requests through ${names.edge.container} fail; switched back; last response: $answer"`,
+          "fi",
+        ]
+      : []),
+    ...commitRecordLines(),
+    'if [ "$mode" = new ] && [ -n "$current" ] && [ "$current" != "$name" ]; then',
+    ...(def.drainSeconds > 0 ? [`  sleep ${def.drainSeconds}`] : []),
+    '  docker stop "$current" >/dev/null 2>&1 || true',
+    '  say "stopped the previous release $current (kept for rollback)"',
     "fi",
     'if [ "$mode" = new ]; then',
-    `  printf '%s\\n' "$name" > "$state"/current.tmp`,
-    '  mv -f "$state"/current.tmp "$state"/current',
-    ...indent(recordLines(def)),
-    '  if [ -n "$current" ] && [ "$current" != "$name" ]; then',
-    `    sleep ${DRAIN_SECONDS}`,
-    '    docker stop "$current" >/dev/null 2>&1 || true',
-    '    say "stopped the previous release $current (kept for rollback)"',
-    "  fi",
-    '  say "release $digest is serving on port ' + `${def.publishedPort} as $name"`,
+    '  say "release $digest is serving as $name"',
     "else",
-    '  say "release $digest is serving on port ' + `${def.publishedPort}; nothing to change"`,
+    '  say "release $digest is serving; nothing to change"',
     "fi",
   ];
 }
@@ -275,6 +374,7 @@ function pruneLines(def: ServiceDefinition): string[] {
 export function deployScript(def: ServiceDefinition): string {
   checkDefinition(def);
   const names = serviceNames(def);
+  const routed = def.routes.length > 0;
   const { digest } = parseDigestReference(def.ref);
   const title =
     `Slipway deploy of ${def.service} to host ${def.host} (stack ${def.stack}): ${def.ref}` +
@@ -287,17 +387,30 @@ export function deployScript(def: ServiceDefinition): string {
     stateDir(def),
     payloadReader(),
     ['docker_config="$tmp"/docker'],
-    lock(def),
+    lock(),
     // Private dirs of earlier runs that were killed (SIGKILL skips the cleanup); we hold the lock.
     [`find "$state" -maxdepth 1 -name 'tmp.*' ! -path "$tmp" -exec rm -rf {} +`],
+    ownerLines(def),
+    routed ? edgeLines(names) : [],
+    routed ? edgeFunctions(names.edge) : [],
+    routed ? clashLines() : [],
     loginLines(def),
     imageLines(def, def.ref, "release"),
-    imageLines(def, def.proxyRef, "proxy image"),
-    proxyLines(def, names),
     nameLines(def),
     functionLines(def, names),
+    routed
+      ? [
+          `printf '%s' ${quote(routeFileText(routeLines(def.service, def.routes)))} > "$tmp"/routes`,
+          "clash=$(route_clash)",
+          'if [ -n "$clash" ]; then',
+          '  fail "route ${clash% *} is already served by service ${clash#* } on this host; give this service another host or path in slipway:service.routes"',
+          "fi",
+        ]
+      : [],
     startLines(def, names),
     healthLines(def),
+    prepareLines(def),
+    routed ? routeInstallLines() : [],
     switchLines(def, names),
     pruneLines(def),
   ];

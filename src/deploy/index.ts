@@ -6,3 +6,6 @@ export * from "./prelude";
 export * from "./record";
 export * from "./shell";
 export * from "./stop-script";
+export * from "./bootstrap";
+export * from "./edge-commands";
+export * from "./edge-script";

@@ -3,7 +3,7 @@
  * directory, the tools check and the host lock.
  */
 import { serviceNames, type HostService } from "./definition";
-import { assign, quote } from "./shell";
+import { assign } from "./shell";
 
 /** What the scripts need on a host besides a POSIX sh. */
 export const REQUIRED_TOOLS = ["docker", "flock", "sha256sum", "mktemp", "awk", "od"] as const;
@@ -13,6 +13,21 @@ export const REQUIRED_TOOLS = ["docker", "flock", "sha256sum", "mktemp", "awk", 
  * keeps going to a consistent end instead of dying between two steps; a re-run converges.
  */
 export function header(title: string, def: HostService): string[] {
+  const names = serviceNames(def);
+  return scriptHeader(title, def.host, [
+    ["stack", def.stack],
+    ["service", def.service],
+    ["state", names.stateDir],
+    ["edge", names.edge.stateDir],
+  ]);
+}
+
+/** The header with the script's own variables (`host` first). */
+export function scriptHeader(
+  title: string,
+  host: string,
+  vars: readonly (readonly [string, string])[],
+): string[] {
   return [
     "#!/bin/sh",
     `# ${title.replace(/[\r\n]+/g, " ")}`,
@@ -20,9 +35,8 @@ export function header(title: string, def: HostService): string[] {
     "set -eu",
     "umask 077",
     "trap '' HUP PIPE",
-    assign("host", def.host),
-    assign("service", def.service),
-    assign("state", serviceNames(def).stateDir),
+    assign("host", host),
+    ...vars.map(([name, value]) => assign(name, value)),
     "tmp=",
     // say: progress, on stdout (the only stream Pulumi shows while running).
     `say() { printf 'slipway: host %s: %s\\n' "$host" "$*" 2>/dev/null || true; }`,
@@ -53,7 +67,7 @@ export function toolsCheck(): string[] {
 /** Creates the state directory (readable, for `status`) and the private temp directory. */
 export function stateDir(def: HostService): string[] {
   return [
-    'if ! (umask 022 && mkdir -p "$state"/proxy) 2>/dev/null; then',
+    'if ! (umask 022 && mkdir -p "$state") 2>/dev/null; then',
     `  fail "cannot create $state: the deploy user $(id -un) needs write access to ${def.stateRoot}` +
       ` (e.g. install -d -o $(id -un) ${def.stateRoot})"`,
     "fi",
@@ -66,7 +80,7 @@ export function stateDir(def: HostService): string[] {
  * a refused deploy names them. The lock is released when the holder's process ends, however
  * it ends, so a lock can only be "stale" while its holder still runs (a hung pull, say).
  */
-export function lock(def: HostService): string[] {
+export function lock(): string[] {
   return [
     'exec 9>>"$state"/lock',
     "if ! flock -n 9; then",
@@ -74,6 +88,6 @@ export function lock(def: HostService): string[] {
     "fi",
     "from=${SSH_CLIENT:-}",
     "from=${from%% *}",
-    `printf 'stack %s, %s from %s (pid %s) since %s\\n' ${quote(def.stack)} "$(id -un)" "\${from:-this machine}" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state"/lock.owner`,
+    `printf 'stack %s, %s from %s (pid %s) since %s\\n' "$stack" "$(id -un)" "\${from:-this machine}" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state"/lock.owner`,
   ];
 }

@@ -1,14 +1,15 @@
 /**
  * The release record on each host, `<stateRoot>/<service>/release.json`, written atomically by
- * the deploy script after a switch, read by `slipway status`:
+ * the deploy script (prepared before the switch, renamed into place after it), read by `slipway status`:
  *
- *     {"service":"web",
+ *     {"service":"web","stack":"prod",
  *      "current":{"image":"web","ref":"…@sha256:…","digest":"sha256:…","revision":"…","deployedAt":"…Z"},
  *      "previous":[ …the same shape, newest first, at most RECORD_HISTORY… ]}
  *
  * `revision` is null when the release's source revision is unknown. The script keeps the
  * entries one a line in `<state>/releases` (newest first) and builds release.json from it.
  */
+import { z } from "zod";
 import { parseDigestReference } from "../reference";
 import { RECORD_HISTORY, type ServiceDefinition } from "./definition";
 import { quote } from "./shell";
@@ -24,6 +25,7 @@ export interface ReleaseEntry {
 
 export interface ReleaseRecord {
   readonly service: string;
+  readonly stack?: string | undefined;
   readonly current: ReleaseEntry;
   readonly previous: readonly ReleaseEntry[];
 }
@@ -39,8 +41,12 @@ export function entryPrefix(def: ServiceDefinition): string {
   return json.slice(0, -1);
 }
 
-/** Shell lines that prepend this release to `<state>/releases` and rewrite release.json. */
-export function recordLines(def: ServiceDefinition): string[] {
+/**
+ * Shell lines that prepare the new record in `"$tmp"` (`releases`, `release.json`, `current`,
+ * `owner`) before the switch, so that nothing after the switch needs disk space: committing
+ * is `commitRecordLines`, renames only.
+ */
+export function prepareRecordLines(def: ServiceDefinition): string[] {
   const awk =
     'NR == 1 { printf "%s,\\"previous\\":[", $0; next } ' +
     `NR <= ${RECORD_HISTORY + 1} { printf "%s%s", (NR > 2 ? "," : ""), $0 } ` +
@@ -51,58 +57,58 @@ export function recordLines(def: ServiceDefinition): string[] {
     "{",
     `  printf '%s,"deployedAt":"%s"}\\n' "$entry" "$deployed_at"`,
     `  if [ -f "$state"/releases ]; then head -n ${RECORD_HISTORY} "$state"/releases; fi`,
-    '} > "$state"/releases.tmp',
-    'mv -f "$state"/releases.tmp "$state"/releases',
+    '} > "$tmp"/releases',
     "{",
-    `  printf '{"service":"%s","current":' ${quote(def.service)}`,
-    `  awk ${quote(awk)} "$state"/releases`,
-    '} > "$state"/release.json.tmp',
-    'chmod 644 "$state"/release.json.tmp',
-    'mv -f "$state"/release.json.tmp "$state"/release.json',
+    `  printf '{"service":"%s","stack":"%s","current":' ${quote(def.service)} ${quote(def.stack)}`,
+    `  awk ${quote(awk)} "$tmp"/releases`,
+    '} > "$tmp"/release.json',
+    'printf \'%s\\n\' "$name" > "$tmp"/current',
+    `printf '%s\\n' ${quote(def.stack)} > "$tmp"/owner`,
+    'chmod 644 "$tmp"/releases "$tmp"/release.json "$tmp"/current "$tmp"/owner',
   ];
 }
 
-/** Parses release.json as the deploy script writes it; throws on any other shape. */
-export function parseReleaseRecord(text: string): ReleaseRecord {
-  const value = JSON.parse(text) as unknown;
-  const fail = (why: string): never => {
-    throw new Error(`not a Slipway release record: ${why}`);
-  };
-  if (typeof value !== "object" || value === null) {
-    return fail("not an object");
-  }
-  const record = value as Record<string, unknown>;
-  if (typeof record.service !== "string") {
-    return fail("no service");
-  }
-  if (!Array.isArray(record.previous)) {
-    return fail("no previous list");
-  }
-  return {
-    service: record.service,
-    current: parseEntry(record.current, fail),
-    previous: record.previous.map((entry) => parseEntry(entry, fail)),
-  };
+/** Makes the prepared record the host's record: renames, which need no space. */
+export function commitRecordLines(): string[] {
+  return [
+    'mv -f "$tmp"/releases "$state"/releases',
+    'mv -f "$tmp"/current "$state"/current',
+    'mv -f "$tmp"/owner "$state"/owner',
+    'mv -f "$tmp"/release.json "$state"/release.json',
+  ];
 }
 
-function parseEntry(value: unknown, fail: (why: string) => never): ReleaseEntry {
-  if (typeof value !== "object" || value === null) {
-    return fail("an entry is not an object");
+const entrySchema = z.object({
+  image: z.string(),
+  ref: z.string(),
+  digest: z.string(),
+  revision: z.string().nullable(),
+  deployedAt: z.string(),
+});
+
+/** The one schema of release.json: the deploy script writes it, `slipway status` reads it. */
+export const releaseRecordSchema = z.object({
+  service: z.string(),
+  /** The stack that owns the service on the host; absent in records of Slipway 0.1. */
+  stack: z.string().optional(),
+  current: entrySchema,
+  previous: z.array(entrySchema),
+});
+
+/** Parses release.json as the deploy script writes it; throws naming the first problem. */
+export function parseReleaseRecord(text: string): ReleaseRecord {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error("not a Slipway release record: not JSON");
   }
-  const entry = value as Record<string, unknown>;
-  for (const field of ["image", "ref", "digest", "deployedAt"] as const) {
-    if (typeof entry[field] !== "string") {
-      return fail(`an entry has no ${field}`);
-    }
+  const result = releaseRecordSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(
+      `not a Slipway release record: ${issue.path.join(".") || "(top)"}: ${issue.message}`,
+    );
   }
-  if (entry.revision !== null && typeof entry.revision !== "string") {
-    return fail("an entry's revision is neither a string nor null");
-  }
-  return {
-    image: entry.image as string,
-    ref: entry.ref as string,
-    digest: entry.digest as string,
-    revision: entry.revision,
-    deployedAt: entry.deployedAt as string,
-  };
+  return result.data;
 }

@@ -1,13 +1,15 @@
 /**
- * The stop script: what deleting a service from a host runs. Takes the host lock, stops the
- * proxy first (no new connections), then the releases, removes every container of the service
- * and its network, and the service's state directory. Images stay on the host. Safe to run
- * again: nothing left means nothing to do.
+ * The stop script: what deleting a service from a host runs. Takes the host lock; leaves a
+ * service another stack owns alone; takes the service's routes out of the edge first (no
+ * new requests), then stops and removes its releases and its state directory. Images stay on
+ * the host, and so does the edge (its managing stack removes it). Safe to run again: nothing
+ * left means nothing to do.
  */
 import { serviceContainers } from "./commands";
 import { checkHostService, serviceNames, type HostService } from "./definition";
+import { edgeFunctions } from "./edge-commands";
 import { header, lock, toolsCheck } from "./prelude";
-import { command, quote } from "./shell";
+import { command } from "./shell";
 
 export function stopScript(def: HostService): string {
   checkHostService(def);
@@ -23,9 +25,25 @@ export function stopScript(def: HostService): string {
       "fi",
       'mkdir -p "$state"',
     ],
-    lock(def),
+    lock(),
     [
-      `docker stop ${quote(names.proxy)} >/dev/null 2>&1 || true`,
+      'owner=$(cat "$state"/owner 2>/dev/null || true)',
+      'if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then',
+      '  say "$service on this host belongs to stack $owner; left as it is"',
+      "  exit 0",
+      "fi",
+    ],
+    edgeFunctions(names.edge),
+    [
+      'if [ -f "$edge"/routes/"$service" ] || [ -f "$edge"/upstreams/"$service" ]; then',
+      "  edge_lock",
+      '  rm -f "$edge"/routes/"$service"',
+      '  if [ -f "$edge"/config.head ] && edge_render && ! edge_apply; then',
+      '    say "the edge did not take the config without $service ($edge_error); it drops the route at its next reload"',
+      "  fi",
+      '  rm -f "$edge"/upstreams/"$service"',
+      "  exec 8>&-",
+      "fi",
       `containers=$(${list})`,
       "count=0",
       "for id in $containers; do",
@@ -33,11 +51,8 @@ export function stopScript(def: HostService): string {
       '  docker rm --force "$id" >/dev/null',
       "  count=$((count + 1))",
       "done",
-      `if docker network inspect ${quote(names.network)} >/dev/null 2>&1; then`,
-      `  docker network rm ${quote(names.network)} >/dev/null`,
-      "fi",
-      'rm -rf "$state"',
-      `say "stopped $service: removed $count containers (releases and proxy) and network ${names.network}; images stay on the host"`,
+      'find "$state" -mindepth 1 -maxdepth 1 ! -name lock -exec rm -rf {} +',
+      `say "stopped $service: removed its route and $count release containers; images stay on the host"`,
     ],
   ];
   return `${sections.map((section) => section.join("\n")).join("\n\n")}\n`;

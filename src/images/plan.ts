@@ -86,7 +86,7 @@ export function planBuild(
     name,
     repository,
     tags: imageTags(source, build.tags).map((tag) => `${repository}:${tag}`),
-    labels: imageLabels(name, source),
+    labels: imageLabels(name, source, build.stamp),
     platforms: [...build.platforms],
     context,
     dockerfile:
@@ -96,7 +96,11 @@ export function planBuild(
     ...(build.target === undefined ? {} : { target: build.target }),
     // BuildKit stamps the image config and history with this instead of the clock, so a
     // rebuild of the same commit from the registry cache gives the same digest.
-    buildArgs: { SOURCE_DATE_EPOCH: sourceDateEpoch(source.commitTime), ...build.args },
+    // With `stamp: none`, time 0: the digest then follows the context alone.
+    buildArgs: {
+      SOURCE_DATE_EPOCH: build.stamp === "commit" ? sourceDateEpoch(source.commitTime) : "0",
+      ...build.args,
+    },
     secretIds: Object.keys(build.secrets).sort(),
     cache: cachePlan(repository, name, build.cache),
     buildOnPreview: build.buildOnPreview,

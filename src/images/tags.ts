@@ -1,3 +1,4 @@
+import type { Stamp } from "../config";
 import { shortSha, type SourceInfo } from "./git";
 
 const SEMVER =
@@ -75,12 +76,20 @@ export function imageVersion(source: SourceInfo): string {
 }
 
 /** OCI annotation labels for the image config. */
-export function imageLabels(title: string, source: SourceInfo): Record<string, string> {
+export function imageLabels(
+  title: string,
+  source: SourceInfo,
+  stamp: Stamp = "commit",
+): Record<string, string> {
   return {
-    "org.opencontainers.image.created": source.commitTime,
-    "org.opencontainers.image.revision": source.sha,
+    ...(stamp === "commit"
+      ? {
+          "org.opencontainers.image.created": source.commitTime,
+          "org.opencontainers.image.revision": source.sha,
+        }
+      : {}),
     "org.opencontainers.image.title": title,
-    "org.opencontainers.image.version": imageVersion(source),
+    ...(stamp === "commit" ? { "org.opencontainers.image.version": imageVersion(source) } : {}),
     ...(source.url === undefined
       ? {}
       : {

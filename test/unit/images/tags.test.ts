@@ -130,6 +130,7 @@ describe("buildx equivalent of a build plan", () => {
         cache: { mode: "registry" },
         buildOnPreview: false,
         tags: [],
+        stamp: "commit",
       },
       { server: "127.0.0.1:5000", namespace: "slipway" },
       source(),

@@ -1,0 +1,2 @@
+export * from "./edge-proxy";
+export * from "./from-config";

@@ -1,0 +1,223 @@
+/**
+ * The edge script: what the stack that manages a host's edge proxy runs there (create and
+ * update), and the edge removal script (delete). Pure: the same definition gives the same
+ * text; `EdgeProxy` (infra/edge) runs it over SSH or locally.
+ *
+ * The edge is host infrastructure: an application release never runs this. It changes only
+ * when the edge's own definition does (image, ports, TLS issuer):
+ * - a config-only change (TLS issuer, e-mail) is loaded through the admin API: no restart;
+ * - an image or port change replaces the container. With other ports the new edge starts
+ *   first and the old one stops only once the new one answers; with the same ports the old
+ *   one is stopped gracefully first (Docker cannot publish one port twice), and if the new
+ *   one does not come up the old one is started again.
+ */
+import { configParts, httpsSuffix, type EdgeNames, type EdgeSkeleton, edgeNames } from "../edge";
+import { parseDigestReference } from "../reference";
+import {
+  edgeFunctions,
+  edgeGet,
+  edgeInspect,
+  edgeLocalUrl,
+  edgeRun,
+  edgeSpecLabel,
+  edgeValidate,
+  type EdgeSpec,
+} from "./edge-commands";
+import { imageInspect, networkCreate, networkInspect } from "./commands";
+import { scriptHeader, toolsCheck } from "./prelude";
+import { assign, command, quote } from "./shell";
+
+/** The edge of one host, as the managing stack declares it. */
+export interface EdgeDefinition extends EdgeSpec, EdgeSkeleton {
+  readonly host: string;
+  readonly stack: string;
+  /** Edge name: container, network, state directory. */
+  readonly name: string;
+  readonly stateRoot: string;
+}
+
+/** Seconds a new edge container may take to answer on its HTTP port. */
+export const EDGE_START_SECONDS = 20;
+/** Seconds `docker stop` gives the old edge to finish its requests. */
+export const EDGE_STOP_SECONDS = 30;
+
+function headerLines(def: EdgeDefinition, title: string, names: EdgeNames): string[] {
+  return scriptHeader(title, def.host, [
+    ["stack", def.stack],
+    ["edge", names.stateDir],
+    ["edge_name", names.container],
+  ]);
+}
+
+/** Writes `file` in the edge directory atomically from a fixed text. */
+function writeFile(file: string, text: string): string[] {
+  return [
+    `printf '%s' ${quote(text)} > "$edge"/${file}.tmp`,
+    `chmod 644 "$edge"/${file}.tmp`,
+    `mv -f "$edge"/${file}.tmp "$edge"/${file}`,
+  ];
+}
+
+/** Lines that wait until the edge container answers HTTP on its own port (any status). */
+function waitListening(names: EdgeNames): string[] {
+  return [
+    "edge_listening() {",
+    `  deadline=$(( $(date +%s) + ${EDGE_START_SECONDS} ))`,
+    "  while :; do",
+    `    if out=$(${command(edgeGet(names, edgeLocalUrl("/")))} 2>&1); then return 0; fi`,
+    '    case $out in *"server returned error"*) return 0 ;; esac',
+    '    if [ "$(date +%s)" -ge "$deadline" ]; then edge_error=$(last_line "$out"); return 1; fi',
+    "    sleep 0.2 2>/dev/null || sleep 1",
+    "  done",
+    "}",
+  ];
+}
+
+/** The create/update script of a host's edge. */
+export function edgeScript(def: EdgeDefinition): string {
+  parseDigestReference(def.image);
+  const names = edgeNames(def.name, def.stateRoot);
+  const parts = configParts(def);
+  const label = edgeSpecLabel(def);
+  const sections: string[][] = [
+    headerLines(def, `Slipway edge ${def.name} on host ${def.host} (stack ${def.stack})`, names),
+    toolsCheck(),
+    [
+      'if ! (umask 022 && mkdir -p "$edge"/routes "$edge"/upstreams) 2>/dev/null; then',
+      '  fail "cannot create $edge: the deploy user $(id -un) needs write access to it"',
+      "fi",
+      'tmp=$(mktemp -d "$edge"/tmp.XXXXXX)',
+      "edge_error=",
+    ],
+    edgeFunctions(names),
+    waitListening(names),
+    ["edge_lock", assign("spec", label)],
+    [
+      `running=$(${command(edgeInspect(names.container))} 2>/dev/null || true)`,
+      'owner=$(cat "$edge"/owner 2>/dev/null || true)',
+      'if [ -n "$owner" ] && [ "$owner" != "$stack" ] && [ -n "$running" ] && [ "$running" != "true $spec" ]; then',
+      `  fail "the edge $edge_name on this host is managed by stack $owner (\${running#* }); this stack wants $spec: manage a host's edge from one stack (drop slipway:edge.image from the other) or make both declare the same"`,
+      "fi",
+    ],
+    writeFile("config.head", parts.head),
+    writeFile("config.mid", parts.mid),
+    writeFile("config.tail", parts.tail),
+    writeFile("https_suffix", httpsSuffix(def.httpsPort)),
+    [
+      `if ! ${command(networkInspect(names.network))} >/dev/null 2>&1; then`,
+      `  ${command(networkCreate(names.network))} >/dev/null`,
+      "fi",
+      `if ! ${command(imageInspect(def.image))} >/dev/null 2>&1; then`,
+      `  say ${quote(`pulling the edge image ${def.image}`)}`,
+      `  if ! out=$(docker pull --quiet ${quote(def.image)} 2>&1); then`,
+      `    fail "cannot pull the edge image ${def.image}: $(last_line "$out")"`,
+      "  fi",
+      "fi",
+      "edge_render",
+      `if ! out=$(${command(edgeValidate(names, def.image, "caddy.json.next"))} 2>&1); then`,
+      '  rm -f "$edge"/caddy.json.next',
+      '  fail "the edge config does not validate, nothing was changed: $(last_line "$out")"',
+      "fi",
+    ],
+    [
+      'if [ "$running" = "true $spec" ]; then',
+      "  if ! edge_apply; then",
+      '    fail "the edge $edge_name refused the new config, the old one keeps serving: $edge_error"',
+      "  fi",
+      '  printf \'%s\\n\' "$stack" > "$edge"/owner',
+      `  say ${quote(`the edge ${names.container} runs ${def.image} on ${label.split(" ").slice(1).join(" and ")}`)}`,
+      "  exit 0",
+      "fi",
+      // Replace (or first start): keep the old container and config to put back.
+      'if [ -f "$edge"/caddy.json ]; then cp "$edge"/caddy.json "$tmp"/caddy.json.old; fi',
+      'mv -f "$edge"/caddy.json.next "$edge"/caddy.json',
+      "old=",
+      'if [ -n "$running" ]; then',
+      "  old=$edge_name-replaced",
+      `  docker rm --force "$old" >/dev/null 2>&1 || true`,
+      '  docker rename "$edge_name" "$old"',
+      `  old_ports=$(docker container inspect --format '{{index .Config.Labels "slipway.edge"}}' "$old" 2>/dev/null | cut -d' ' -f2-)`,
+      `  if [ "$old_ports" = ${quote(label.split(" ").slice(1).join(" "))} ]; then`,
+      '    say "stopping the old edge (same ports): new connections wait for the new one"',
+      `    docker stop --time ${EDGE_STOP_SECONDS} "$old" >/dev/null 2>&1 || true`,
+      "  fi",
+      "fi",
+      // Slipway 0.1 ran one TCP proxy per service on its published port: hand the port over.
+      `for id in $(docker ps --quiet --filter label=slipway.role=proxy --filter publish=${def.httpPort}) $(docker ps --quiet --filter label=slipway.role=proxy --filter publish=${def.httpsPort}); do`,
+      '  say "removing the Slipway 0.1 service proxy $id that held the port"',
+      '  docker rm --force "$id" >/dev/null 2>&1 || true',
+      "done",
+      "restore_old() {",
+      '  docker rm --force "$edge_name" >/dev/null 2>&1 || true',
+      '  if [ -f "$tmp"/caddy.json.old ]; then cp "$tmp"/caddy.json.old "$edge"/caddy.json; fi',
+      '  if [ -n "$old" ]; then',
+      '    docker rename "$old" "$edge_name" >/dev/null 2>&1 || true',
+      '    docker start "$edge_name" >/dev/null 2>&1 || true',
+      "  fi",
+      "}",
+      `if ! out=$(${command(edgeRun(names, def, def.stack))} 2>&1); then`,
+      "  restore_old",
+      "  case $out in",
+      '    *"port is already allocated"* | *"address already in use"*)',
+      `      fail ${quote(
+        `port ${def.httpPort} or ${def.httpsPort} on ${def.bind} is already in use on this host` +
+          ` by another container or process; the previous edge keeps serving; free the port or change slipway:edge.httpPort/httpsPort`,
+      )} ;;`,
+      "  esac",
+      '  fail "cannot start the edge $edge_name, the previous one keeps serving: $(last_line "$out")"',
+      "fi",
+      "if ! edge_listening; then",
+      `  logs=$(docker logs --tail 5 "$edge_name" 2>&1 | tr '\\n' ' ' | cut -c1-300)`,
+      "  restore_old",
+      `  fail "the new edge did not answer within ${EDGE_START_SECONDS} s ($edge_error; logs: $logs); the previous one keeps serving"`,
+      "fi",
+      'if [ -n "$old" ]; then',
+      `  docker stop --time ${EDGE_STOP_SECONDS} "$old" >/dev/null 2>&1 || true`,
+      '  docker rm --force "$old" >/dev/null 2>&1 || true',
+      "fi",
+      'printf \'%s\\n\' "$stack" > "$edge"/owner',
+      `say ${quote(`started the edge ${names.container}: ${def.image} on ${label.split(" ").slice(1).join(" and ")}`)}`,
+    ],
+  ];
+  return `${sections.map((section) => section.join("\n")).join("\n\n")}\n`;
+}
+
+/**
+ * The removal script: the edge goes only when no service routes through it any more (the
+ * routes of other stacks keep it); its data volume (certificates, the internal CA) stays.
+ */
+export function edgeRemoveScript(
+  def: Pick<EdgeDefinition, "host" | "stack" | "name" | "stateRoot">,
+): string {
+  const names = edgeNames(def.name, def.stateRoot);
+  const sections: string[][] = [
+    headerLines(
+      def as EdgeDefinition,
+      `Slipway removal of edge ${def.name} on host ${def.host} (stack ${def.stack})`,
+      names,
+    ),
+    toolsCheck(),
+    [
+      'if [ ! -d "$edge" ] && ! docker container inspect "$edge_name" >/dev/null 2>&1; then',
+      '  say "the edge $edge_name is not on this host; nothing to remove"',
+      "  exit 0",
+      "fi",
+      'mkdir -p "$edge"',
+    ],
+    edgeFunctions(names),
+    [
+      "edge_lock",
+      'users=$(ls "$edge"/routes 2>/dev/null | paste -sd" " - || true)',
+      'if [ -n "$users" ]; then',
+      '  say "the edge $edge_name stays: services $users still route through it"',
+      "  exit 0",
+      "fi",
+      'docker stop --time 30 "$edge_name" >/dev/null 2>&1 || true',
+      'docker rm --force "$edge_name" >/dev/null 2>&1 || true',
+      `docker network rm ${quote(names.network)} >/dev/null 2>&1 || true`,
+      'rm -rf "$edge"',
+      `say ${quote(`removed the edge ${names.container}; its certificates stay in volume ${names.dataVolume}`)}`,
+    ],
+  ];
+  return `${sections.map((section) => section.join("\n")).join("\n\n")}\n`;
+}

@@ -1,0 +1,204 @@
+/**
+ * The edge proxy's Caddy JSON config, as data. The config has two parts with two owners:
+ *
+ * - the skeleton (admin socket, storage, servers, TLS issuer), owned by the stack that
+ *   manages the edge and written to the host as `config.head`, `config.mid`, `config.tail`;
+ * - the routes, one file per service (`routes/<service>`), owned by the service's deploy.
+ *
+ * The host renders `head + http routes + mid + https routes + tail` (see ./render) and loads
+ * it through the admin API only when a route or the skeleton changed. A release never
+ * changes either: every route dials `{file.<upstreams>/<service>}`, a placeholder Caddy
+ * reads per request, so switching a release is an atomic rename of that one file — no
+ * config reload, so no client connection (keep-alive included) is ever closed by a release.
+ */
+import type { RouteConfig, TlsIssuer } from "../config";
+import { EDGE_ADMIN_ADDRESS, EDGE_HTTP_PORT, EDGE_HTTPS_PORT, upstreamMountPath } from "./names";
+
+const HTTP_ROUTES = "__SLIPWAY_HTTP_ROUTES__";
+const HTTPS_ROUTES = "__SLIPWAY_HTTPS_ROUTES__";
+/** Replaced on the host by `:<httpsPort>` (empty for 443) in redirect locations. */
+export const HTTPS_SUFFIX_TOKEN = "__SLIPWAY_HTTPS_SUFFIX__";
+
+/** What the managing stack decides about the edge's config (not its ports or image). */
+export interface EdgeSkeleton {
+  readonly tls: TlsIssuer;
+  readonly email?: string;
+}
+
+/** Seconds Caddy lets requests of an old config finish when the config changes. */
+export const GRACE_PERIOD = "30s";
+
+/** The whole config object, with marker strings where the route lists go. */
+function skeletonObject(skeleton: EdgeSkeleton): Record<string, unknown> {
+  const issuer =
+    skeleton.tls === "internal"
+      ? { module: "internal" }
+      : { module: "acme", ...(skeleton.email === undefined ? {} : { email: skeleton.email }) };
+  return {
+    admin: { listen: EDGE_ADMIN_ADDRESS, config: { persist: false } },
+    logging: { logs: { default: { level: "WARN" } } },
+    storage: { module: "file_system", root: "/data/caddy" },
+    apps: {
+      http: {
+        http_port: EDGE_HTTP_PORT,
+        https_port: EDGE_HTTPS_PORT,
+        grace_period: GRACE_PERIOD,
+        servers: {
+          http: { listen: [`:${EDGE_HTTP_PORT}`], routes: [HTTP_ROUTES] },
+          https: {
+            listen: [`:${EDGE_HTTPS_PORT}`],
+            routes: [HTTPS_ROUTES],
+            // Slipway writes the HTTP→HTTPS redirects itself, per route (see routeLines).
+            automatic_https: { disable_redirects: true },
+          },
+        },
+      },
+      tls: { automation: { policies: [{ issuers: [issuer] }] } },
+      pki: { certificate_authorities: { local: { install_trust: false } } },
+    },
+  };
+}
+
+export interface ConfigParts {
+  readonly head: string;
+  readonly mid: string;
+  readonly tail: string;
+}
+
+/** The skeleton as the three texts around the two route lists. */
+export function configParts(skeleton: EdgeSkeleton): ConfigParts {
+  const text = JSON.stringify(skeletonObject(skeleton));
+  const [head, rest] = text.split(JSON.stringify(HTTP_ROUTES)) as [string, string];
+  const [mid, tail] = rest.split(JSON.stringify(HTTPS_ROUTES)) as [string, string];
+  return { head, mid, tail };
+}
+
+/** A complete config from the parts and route JSON texts, as the host renders it. */
+export function renderConfig(
+  parts: ConfigParts,
+  http: readonly string[],
+  https: readonly string[],
+  httpsSuffix: string,
+): string {
+  return `${parts.head}${http.join(",")}${parts.mid}${https.join(",")}${parts.tail}`.replaceAll(
+    HTTPS_SUFFIX_TOKEN,
+    httpsSuffix,
+  );
+}
+
+/** `:<port>` for a non-standard HTTPS port, as redirect locations need it. */
+export function httpsSuffix(httpsPort: number): string {
+  return httpsPort === 443 ? "" : `:${httpsPort}`;
+}
+
+/** The edge server a route line belongs to. */
+export type EdgeServer = "http" | "https";
+
+/**
+ * One line of `routes/<service>`: `<sort key> <match key> <server> <route JSON>`. The host
+ * sorts all services' lines together (most specific first), checks match keys for clashes
+ * with other services, and joins each server's JSON into its route list.
+ */
+export interface RouteLine {
+  readonly sortKey: string;
+  readonly matchKey: string;
+  readonly server: EdgeServer;
+  readonly json: string;
+}
+
+/** Loopback clients: the deploy's own checks, run inside the edge container. */
+const LOOPBACK = ["127.0.0.0/8", "::1/128"];
+
+/** The handler every route of `service` ends in: its upstream, read from a file per request. */
+export function proxyHandler(service: string): Record<string, unknown> {
+  return {
+    handler: "reverse_proxy",
+    upstreams: [{ dial: `{file.${upstreamMountPath(service)}}` }],
+    // A dial that fails (a release just stopped, a restart) is retried, re-reading the file.
+    load_balancing: { try_duration: "5s", try_interval: "100ms" },
+  };
+}
+
+function matcher(route: RouteConfig): Record<string, unknown> {
+  return {
+    ...(route.host === undefined ? {} : { host: [route.host] }),
+    ...(route.path === undefined ? {} : { path: [route.path, `${route.path}/*`] }),
+  };
+}
+
+const SPECIFICITY = {
+  path: { exact: 0, wild: 1, any: 4 },
+  any: { exact: 2, wild: 3, any: 5 },
+} as const;
+
+/**
+ * Specific before general: exact host with path, wildcard host with path, exact host,
+ * wildcard host, path only, any request; longer paths first; `sub` orders lines of a route.
+ */
+function sortKey(route: RouteConfig, sub: number): string {
+  const host = route.host === undefined ? "any" : route.host.startsWith("*.") ? "wild" : "exact";
+  const cls = SPECIFICITY[route.path === undefined ? "any" : "path"][host];
+  const length = route.path?.length ?? 0;
+  return `${cls}${String(9999 - length).padStart(4, "0")}${sub}`;
+}
+
+/** What two routes must not share across services: the host (or `-`: any) and path. */
+export function matchKey(route: Pick<RouteConfig, "host" | "path">): string {
+  return `${route.host ?? "-"}|${route.path ?? ""}`;
+}
+
+function line(route: RouteConfig, sub: number, server: EdgeServer, value: unknown): RouteLine {
+  return {
+    sortKey: sortKey(route, sub),
+    matchKey: matchKey(route),
+    server,
+    json: JSON.stringify(value),
+  };
+}
+
+/** The route lines of a service: HTTP (or a redirect to HTTPS), and HTTPS for TLS routes. */
+export function routeLines(service: string, routes: readonly RouteConfig[]): RouteLine[] {
+  const proxy = proxyHandler(service);
+  const lines: RouteLine[] = [];
+  for (const route of routes) {
+    const match = matcher(route);
+    const matchList = Object.keys(match).length === 0 ? {} : { match: [match] };
+    const redirect = route.tls && (route.redirect ?? true);
+    if (redirect) {
+      // Loopback (the deploy's verification inside the edge) still reaches the service.
+      lines.push(
+        line(route, 0, "http", {
+          match: [{ ...match, remote_ip: { ranges: LOOPBACK } }],
+          handle: [proxy],
+          terminal: true,
+        }),
+      );
+      lines.push(
+        line(route, 1, "http", {
+          ...matchList,
+          handle: [
+            {
+              handler: "static_response",
+              status_code: 308,
+              headers: {
+                Location: [`https://{http.request.host}${HTTPS_SUFFIX_TOKEN}{http.request.uri}`],
+              },
+            },
+          ],
+          terminal: true,
+        }),
+      );
+    } else {
+      lines.push(line(route, 1, "http", { ...matchList, handle: [proxy], terminal: true }));
+    }
+    if (route.tls) {
+      lines.push(line(route, 1, "https", { ...matchList, handle: [proxy], terminal: true }));
+    }
+  }
+  return lines;
+}
+
+/** The text of `routes/<service>`: one line per RouteLine, in order. */
+export function routeFileText(lines: readonly RouteLine[]): string {
+  return lines.map((l) => `${l.sortKey} ${l.matchKey} ${l.server} ${l.json}\n`).join("");
+}

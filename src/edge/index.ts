@@ -1,0 +1,2 @@
+export * from "./caddy";
+export * from "./names";
