@@ -18,6 +18,8 @@ export interface UpOptions {
   readonly onOutput: (text: string) => void;
   /** Aborts the update (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** URNs of resources to replace (re-run) even though their inputs did not change. */
+  readonly replace?: readonly string[];
 }
 
 export interface UpOutcome {

@@ -2,60 +2,12 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { z } from "zod";
 import type { HostConfig, ProxyConfig } from "../config";
+import { DEFAULT_STATE_ROOT } from "../deploy/definition";
 import { shellQuote } from "./quote";
 
-/** Where the deploy script keeps each service's release record on a host. */
-export const RELEASE_ROOT = "/var/lib/slipway";
-
-/** `<root>/<service>/release.json`. */
-export function releaseFile(root: string, service: string): string {
-  return path.posix.join(root, service, "release.json");
-}
-
-const deployedSchema = z.object({
-  image: z.string(),
-  ref: z.string(),
-  digest: z.string(),
-  revision: z.string().optional(),
-  deployedAt: z.string().optional(),
-});
-
-const releaseRecordSchema = z.object({
-  service: z.string(),
-  current: deployedSchema,
-  previous: z.array(deployedSchema).default([]),
-});
-
-/** What a host says it runs: the release record the deploy script writes. */
-export type ReleaseRecord = z.output<typeof releaseRecordSchema>;
-export type DeployedRelease = z.output<typeof deployedSchema>;
-
-/** Parses a release record; the reason it is unusable otherwise. */
-export function parseReleaseRecord(text: string): ReleaseRecord | string {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return "release.json is not JSON";
-  }
-  const result = releaseRecordSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    return `release.json: ${issue.path.join(".") || "(top)"}: ${issue.message}`;
-  }
-  return result.data;
-}
-
-/** The exit status of the read script when the file does not exist. */
-export const NO_RELEASE_STATUS = 44;
-
-/** The script that prints a release record, or exits 44 when the host has none. */
-export function readReleaseScript(file: string): string {
-  const quoted = shellQuote(file);
-  return `test -f ${quoted} || exit ${NO_RELEASE_STATUS}; cat ${quoted}`;
-}
+/** Where the deploy script keeps each service's state on a host (DEFAULT_STATE_ROOT). */
+export const RELEASE_ROOT = DEFAULT_STATE_ROOT;
 
 /** Files the SSH command reads; written by the reader, mode 0600, removed after. */
 export interface SshFiles {
@@ -118,32 +70,31 @@ export function sshArgs(
   ];
 }
 
-/** The outcome of reading a host's release record. */
-export type HostRead =
-  | { readonly kind: "found"; readonly text: string }
-  | { readonly kind: "missing" }
+/** The outcome of running a read-only script on a host. */
+export type HostRun =
+  | { readonly kind: "ran"; readonly stdout: string }
   | { readonly kind: "unreachable"; readonly message: string };
 
-/** Reads a file on a host; the real one uses `ssh` (or the file system for `local` hosts). */
+/** Runs read-only scripts on hosts; the real one uses `ssh` (or `/bin/sh` for `local` hosts). */
 export interface HostReader {
-  read(host: HostConfig, file: string): Promise<HostRead>;
+  run(host: HostConfig, script: string): Promise<HostRun>;
 }
 
 function expandHome(file: string): string {
   return file === "~" || file.startsWith("~/") ? path.join(os.homedir(), file.slice(1)) : file;
 }
 
-/** Reads release records with the system `ssh`, or directly for `local` hosts. */
+/** Runs scripts with the system `ssh`, or `/bin/sh -c` for `local` hosts. */
 export class SystemHostReader implements HostReader {
-  async read(host: HostConfig, file: string): Promise<HostRead> {
+  async run(host: HostConfig, script: string): Promise<HostRun> {
     if (host.transport === "local") {
-      try {
-        return { kind: "found", text: await fs.promises.readFile(file, "utf8") };
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code === "ENOENT"
-          ? { kind: "missing" }
-          : { kind: "unreachable", message: (error as Error).message };
-      }
+      const result = await runProcess("/bin/sh", ["-c", script]);
+      return result.status === 0
+        ? { kind: "ran", stdout: result.stdout }
+        : {
+            kind: "unreachable",
+            message: `sh exited ${result.status}: ${lastLine(result.stderr)}`,
+          };
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-ssh-"));
     try {
@@ -182,14 +133,11 @@ export class SystemHostReader implements HostReader {
                   }),
             }),
       };
-      const result = await runSsh(sshArgs(host, files, readReleaseScript(file)));
+      const result = await runProcess("ssh", sshArgs(host, files, script));
       if (result.status === 0) {
-        return { kind: "found", text: result.stdout };
+        return { kind: "ran", stdout: result.stdout };
       }
-      if (result.status === NO_RELEASE_STATUS) {
-        return { kind: "missing" };
-      }
-      const reason = result.stderr.trim().split("\n").pop() ?? "";
+      const reason = lastLine(result.stderr);
       return {
         kind: "unreachable",
         message: `ssh ${host.user}@${host.address}:${host.port} exited ${result.status}${reason === "" ? "" : `: ${reason}`}`,
@@ -200,11 +148,16 @@ export class SystemHostReader implements HostReader {
   }
 }
 
-function runSsh(
+function lastLine(text: string): string {
+  return text.trim().split("\n").pop() ?? "";
+}
+
+function runProcess(
+  file: string,
   args: readonly string[],
 ): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn("ssh", [...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, [...args], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));

@@ -88,6 +88,7 @@ export class LocalStackDriver implements StackDriver {
       s.up({
         onOutput: options.onOutput,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.replace === undefined ? {} : { replace: [...options.replace] }),
       }),
     );
     return {

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { previewSummaryCommand } from "../preview/cli";
 import { history } from "./commands/history";
 import { promote } from "./commands/promote";
+import { repair } from "./commands/repair";
 import { retention } from "./commands/retention";
 import { rollback } from "./commands/rollback";
 import { status } from "./commands/status";
@@ -216,16 +217,34 @@ comment size limit. Exit 2 on bad input.`,
     .command("status")
     .summary("what each host runs versus what the stack pins (drift)")
     .description(
-      `Reads each host's release record, /var/lib/slipway/<service>/release.json
-(over ssh, or directly for transport local), and compares it with what the
-stack pins (a build stack: what its last update deployed). Exit 5 on drift, 6
-when a host cannot be reached.`,
+      `Looks at what each host really runs (over ssh, or directly for transport
+local): the running release container and its digest, the edge proxy's route
+to it, and a request through the edge; the release record on the host
+(/var/lib/slipway/<service>/release.json) is only a cross-check. Compares that
+with what the stack pins (a build stack: what its last update deployed). A
+stopped, removed or different release is DRIFT. Exit 5 on drift, 6 when a host
+cannot be reached.`,
     )
     .requiredOption("--stack <stack>", "the stack, e.g. prod", stackName)
     .addOption(jsonOption())
     .addHelpText("after", `\n${EXIT_CODES_HELP}`)
     .action(async (options: { stack: string; json?: boolean }) => {
       outcome.code = await status(run(options), options.stack);
+    });
+
+  program
+    .command("repair")
+    .summary("re-run the pinned release on the hosts that drifted from it")
+    .description(
+      `Runs the status check, then one pulumi up that replaces (re-runs) the release
+of every host that does not run what the stack pins — a release that was
+stopped or removed by hand, another digest, the edge routing elsewhere — and
+checks again. Hosts in sync are not touched; the ledger is not changed.`,
+    )
+    .requiredOption("--stack <stack>", "the stack, e.g. prod", stackName)
+    .addOption(jsonOption())
+    .action(async (options: { stack: string; json?: boolean }) => {
+      outcome.code = await repair(run(options), options.stack);
     });
 
   program

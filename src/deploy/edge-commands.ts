@@ -171,7 +171,7 @@ export function edgeFunctions(names: EdgeNames): string[] {
     "}",
     "edge_routes() {",
     '  for f in "$edge"/routes/*; do if [ -f "$f" ]; then cat "$f"; fi; done |',
-    "    awk -v server=\"$1\" '$3 == server' | sort | cut -d' ' -f4- | paste -sd, -",
+    "    awk -v server=\"$1\" '$3 == server' | sort | cut -d' ' -f4- | sed 's/$/,/'",
     "}",
     "edge_render() {",
     '  suffix=$(cat "$edge"/https_suffix 2>/dev/null || true)',

@@ -9,3 +9,4 @@ export * from "./stop-script";
 export * from "./bootstrap";
 export * from "./edge-commands";
 export * from "./edge-script";
+export * from "./probe-script";

@@ -25,6 +25,17 @@ export interface EdgeSkeleton {
   readonly email?: string;
 }
 
+/** The last route of each server: a request no service claims gets a 404, not Caddy's empty 200. */
+export const NO_ROUTE = {
+  handle: [
+    {
+      handler: "static_response",
+      status_code: 404,
+      body: "no service is routed here on this host\n",
+    },
+  ],
+};
+
 /** Seconds Caddy lets requests of an old config finish when the config changes. */
 export const GRACE_PERIOD = "30s";
 
@@ -44,10 +55,10 @@ function skeletonObject(skeleton: EdgeSkeleton): Record<string, unknown> {
         https_port: EDGE_HTTPS_PORT,
         grace_period: GRACE_PERIOD,
         servers: {
-          http: { listen: [`:${EDGE_HTTP_PORT}`], routes: [HTTP_ROUTES] },
+          http: { listen: [`:${EDGE_HTTP_PORT}`], routes: [HTTP_ROUTES, NO_ROUTE] },
           https: {
             listen: [`:${EDGE_HTTPS_PORT}`],
-            routes: [HTTPS_ROUTES],
+            routes: [HTTPS_ROUTES, NO_ROUTE],
             // Slipway writes the HTTP→HTTPS redirects itself, per route (see routeLines).
             automatic_https: { disable_redirects: true },
           },
@@ -67,9 +78,10 @@ export interface ConfigParts {
 
 /** The skeleton as the three texts around the two route lists. */
 export function configParts(skeleton: EdgeSkeleton): ConfigParts {
+  // Each route line goes in followed by a comma, before the closing NO_ROUTE entry.
   const text = JSON.stringify(skeletonObject(skeleton));
-  const [head, rest] = text.split(JSON.stringify(HTTP_ROUTES)) as [string, string];
-  const [mid, tail] = rest.split(JSON.stringify(HTTPS_ROUTES)) as [string, string];
+  const [head, rest] = text.split(`${JSON.stringify(HTTP_ROUTES)},`) as [string, string];
+  const [mid, tail] = rest.split(`${JSON.stringify(HTTPS_ROUTES)},`) as [string, string];
   return { head, mid, tail };
 }
 
@@ -80,7 +92,8 @@ export function renderConfig(
   https: readonly string[],
   httpsSuffix: string,
 ): string {
-  return `${parts.head}${http.join(",")}${parts.mid}${https.join(",")}${parts.tail}`.replaceAll(
+  const list = (routes: readonly string[]) => routes.map((route) => `${route},`).join("");
+  return `${parts.head}${list(http)}${parts.mid}${list(https)}${parts.tail}`.replaceAll(
     HTTPS_SUFFIX_TOKEN,
     httpsSuffix,
   );

@@ -2,7 +2,7 @@ import type { Release } from "../../ledger";
 import type { Run } from "../context";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
-import { parseReleaseRecord, releaseFile, type DeployedRelease } from "../host-release";
+import { parseProbe, probeScript, type ProbeResult, type ReleaseEntry } from "../../deploy";
 import { imagesOutput } from "../outputs";
 import { driverCall, readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
@@ -13,10 +13,68 @@ export type HostState = "in-sync" | "drift" | "no-release" | "unreadable" | "unr
 export interface HostStatus {
   readonly host: string;
   readonly state: HostState;
-  readonly current?: DeployedRelease;
-  readonly previous?: readonly DeployedRelease[];
-  /** Why the record could not be read or used. */
+  /** What the host runs: the running container's release (from the record's entry). */
+  readonly current?: ReleaseEntry;
+  readonly previous?: readonly ReleaseEntry[];
+  /** The digest of the release container that really runs, when one runs. */
+  readonly running?: string;
+  /** Why the host is not in sync, each reason in a few words; or why it could not be read. */
   readonly error?: string;
+}
+
+/**
+ * Judges one host from what the probe saw: the container that runs, the edge's route and a
+ * request through it, with the record only as a cross-check.
+ */
+export function judgeHost(
+  host: string,
+  probe: ProbeResult,
+  expected: string | undefined,
+  stack: string,
+  upstream: string | undefined,
+): HostStatus {
+  const record = probe.record;
+  if (record !== undefined && "error" in record) {
+    return { host, state: "unreadable", error: record.error };
+  }
+  if (record === undefined && probe.container.kind === "missing") {
+    return { host, state: "no-release" };
+  }
+  const reasons: string[] = [];
+  if (probe.owner !== undefined && probe.owner !== stack) {
+    reasons.push(`owned by stack ${probe.owner}`);
+  }
+  let running: string | undefined;
+  if (probe.container.kind === "missing") {
+    reasons.push(`release container ${probe.current ?? "(none)"} is missing`);
+  } else if (probe.container.status !== "running") {
+    reasons.push(`release container ${probe.current ?? ""} is ${probe.container.status}`);
+  } else {
+    running = probe.container.digest;
+    if (expected !== undefined && running !== expected) {
+      reasons.push(`runs ${shortDigest(running)}`);
+    }
+  }
+  if (record !== undefined && running !== undefined && record.current.digest !== running) {
+    reasons.push(`its record says ${shortDigest(record.current.digest)}`);
+  }
+  if (upstream !== undefined) {
+    if (probe.edge !== "running") {
+      reasons.push(`edge is ${probe.edge}`);
+    } else if (probe.upstream !== upstream) {
+      reasons.push(`the edge routes to ${probe.upstream ?? "nothing"}`);
+    }
+  }
+  if (probe.health.kind === "fail") {
+    reasons.push(`health through the edge fails: ${probe.health.answer}`);
+  }
+  return {
+    host,
+    state: reasons.length === 0 ? "in-sync" : "drift",
+    ...(record === undefined ? {} : { current: record.current, previous: record.previous }),
+    ...(running === undefined ? {} : { running }),
+    ...(reasons.length === 0 ? {} : { error: reasons.join("; ") }),
+  };
 }
 
 function stateText(state: HostState, expected: string | undefined): string {
@@ -39,10 +97,22 @@ function stateText(state: HostState, expected: string | undefined): string {
 }
 
 /**
- * `slipway status --stack <stack>`: what each host runs (its release record) against what
- * the stack pins (a promote stack's pin, a build stack's last deployed output).
+ * `slipway status --stack <stack>`: what each host runs — the running release container, the
+ * edge's route to it and a request through the edge — against what the stack pins (a
+ * promote stack's pin, a build stack's last deployed output). The host's release record is
+ * a cross-check: a stopped or removed release is DRIFT whatever the record says.
  */
-export async function status(run: Run, stack: string): Promise<number> {
+/** What the hosts of a stack run, judged against what the stack pins. */
+export interface StackProbe {
+  readonly config: Awaited<ReturnType<typeof validatedConfig>>;
+  readonly service: NonNullable<Awaited<ReturnType<typeof validatedConfig>>["service"]>;
+  readonly expected: string | undefined;
+  readonly expectedFrom: string;
+  readonly hosts: readonly HostStatus[];
+}
+
+/** Probes every host of the stack (see probeScript) and judges each one. */
+export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
   const files = readStackFiles(run, stack);
   const config = await validatedConfig(run, stack);
   const service = config.service;
@@ -64,39 +134,37 @@ export async function status(run: Run, stack: string): Promise<number> {
     expected = imagesOutput(outputs, stack)[service.image]?.digest;
     expectedFrom = `the last update of ${stack} deployed`;
   }
-  const last: Release | undefined = files.ledger.releases[files.ledger.releases.length - 1];
-  const file = releaseFile(run.deps.releaseRoot, service.name);
-
+  const script = probeScript({
+    host: "",
+    stack,
+    service: service.name,
+    stateRoot: run.deps.releaseRoot,
+    edge: config.edge.name,
+    containerPort: service.containerPort,
+    healthPath: service.healthPath,
+    routes: service.routes,
+  });
   const hosts: HostStatus[] = [];
   for (const host of config.hosts) {
-    const read = await run.deps.hosts.read(host, file);
-    switch (read.kind) {
-      case "missing":
-        hosts.push({ host: host.name, state: "no-release" });
-        break;
-      case "unreachable":
-        hosts.push({ host: host.name, state: "unreachable", error: read.message });
-        break;
-      case "found": {
-        const record = parseReleaseRecord(read.text);
-        if (typeof record === "string") {
-          hosts.push({ host: host.name, state: "unreadable", error: record });
-          break;
-        }
-        hosts.push({
-          host: host.name,
-          state: record.current.digest === expected ? "in-sync" : "drift",
-          current: record.current,
-          previous: record.previous,
-        });
-        break;
-      }
-      default: {
-        const unreachable: never = read;
-        return unreachable;
-      }
+    const probed = await run.deps.hosts.run(host, script);
+    if (probed.kind === "unreachable") {
+      hosts.push({ host: host.name, state: "unreachable", error: probed.message });
+      continue;
     }
+    const probe = parseProbe(probed.stdout);
+    const upstream =
+      service.routes.length === 0 || probe.current === undefined
+        ? undefined
+        : `${probe.current}:${service.containerPort}`;
+    hosts.push(judgeHost(host.name, probe, expected, stack, upstream));
   }
+  return { config, service, expected, expectedFrom, hosts };
+}
+
+export async function status(run: Run, stack: string): Promise<number> {
+  const files = readStackFiles(run, stack);
+  const { service, expected, expectedFrom, hosts } = await probeHosts(run, stack);
+  const last: Release | undefined = files.ledger.releases[files.ledger.releases.length - 1];
 
   const headline =
     `${stack}: service ${service.name} runs image ${service.image}; ${expectedFrom} ` +
@@ -111,7 +179,7 @@ export async function status(run: Run, stack: string): Promise<number> {
   const rows = hosts.map((entry) => [
     entry.host,
     stateText(entry.state, expected),
-    entry.current === undefined ? "-" : shortDigest(entry.current.digest),
+    entry.running === undefined ? "-" : shortDigest(entry.running),
     entry.current?.revision?.slice(0, 7) ?? "",
     entry.current?.deployedAt ?? "",
     entry.previous?.[0] === undefined ? "" : shortDigest(entry.previous[0].digest),
@@ -142,7 +210,9 @@ export async function status(run: Run, stack: string): Promise<number> {
             : []),
           ...(drifting.length === 0
             ? []
-            : [`${count(drifting)} differ; next: slipway up --stack ${stack}`]),
+            : [
+                `${count(drifting)} differ from what ${stack} pins; next: slipway repair --stack ${stack}  # re-runs the pinned release on those hosts`,
+              ]),
           ...(unreachableHosts.length === 0
             ? []
             : [

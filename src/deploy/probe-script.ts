@@ -1,0 +1,132 @@
+/**
+ * The probe script `slipway status` runs on each host: what really runs, not only what the
+ * record says. It prints one `key value` line each (values may be empty):
+ *
+ *     record <release.json on one line>     (absent: no record)
+ *     owner <stack>
+ *     current <container name from the record>
+ *     container <status> <slipway.digest label> <slipway.stack label>   (missing: no container)
+ *     upstream <what the edge routes the service to>
+ *     edge <running or missing>
+ *     health ok <answer> | health fail <answer>    (through the edge, as clients get it)
+ *
+ * Reads only; takes no lock. Pure: the same definition gives the same text.
+ */
+import { containerInspect } from "./commands";
+import { checkHostService, serviceNames, type ServiceDefinition } from "./definition";
+import { verifyHost, verifyRoute } from "./deploy-script";
+import { edgeGet, edgeLocalUrl } from "./edge-commands";
+import { parseReleaseRecord, type ReleaseRecord } from "./record";
+import { assign, command, v } from "./shell";
+
+/** What the probe needs to know of the service: where it lives and how it is checked. */
+export type ProbeDefinition = Pick<
+  ServiceDefinition,
+  "host" | "stack" | "service" | "stateRoot" | "edge" | "containerPort" | "healthPath" | "routes"
+>;
+
+export function probeScript(def: ProbeDefinition): string {
+  checkHostService(def);
+  const names = serviceNames(def);
+  const route = verifyRoute(def as ServiceDefinition);
+  const lines = [
+    "#!/bin/sh",
+    `# Slipway status probe of ${def.service} on host ${def.host}`,
+    "set -u",
+    assign("state", names.stateDir),
+    assign("edge", names.edge.stateDir),
+    assign("service", def.service),
+    'if [ -f "$state"/release.json ]; then printf \'record %s\\n\' "$(tr -d \'\\n\' < "$state"/release.json)"; fi',
+    'printf \'owner %s\\n\' "$(cat "$state"/owner 2>/dev/null)"',
+    'current=$(cat "$state"/current 2>/dev/null)',
+    "printf 'current %s\\n' \"$current\"",
+    'if [ -n "$current" ]; then',
+    `  printf 'container %s\\n' "$(${command(
+      containerInspect(
+        '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}}',
+        v("current"),
+      ),
+    )} 2>/dev/null || echo missing)"`,
+    "else",
+    "  printf 'container missing\\n'",
+    "fi",
+    'printf \'upstream %s\\n\' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"',
+    `printf 'edge %s\\n' "$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null || echo missing)"`,
+    ...(route === undefined || def.routes.length === 0
+      ? ["printf 'health skipped no route covers the health path\\n'"]
+      : [
+          `if answer=$(${command(edgeGet(names.edge, edgeLocalUrl(def.healthPath), verifyHost(def as ServiceDefinition, route)))} 2>&1); then`,
+          "  printf 'health ok %s\\n' \"$(printf '%s' \"$answer\" | tr '\\n' ' ' | cut -c1-200)\"",
+          "else",
+          "  printf 'health fail %s\\n' \"$(printf '%s' \"$answer\" | tr '\\n' ' ' | cut -c1-200)\"",
+          "fi",
+        ]),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** What the probe saw on a host. */
+export interface ProbeResult {
+  /** The release record, its parse error, or undefined when there is none. */
+  readonly record?: ReleaseRecord | { readonly error: string };
+  readonly owner?: string;
+  readonly current?: string;
+  /** The current release container: `missing`, or its status and labels. */
+  readonly container:
+    | { readonly kind: "missing" }
+    | {
+        readonly kind: "found";
+        readonly status: string;
+        readonly digest: string;
+        readonly stack: string;
+      };
+  readonly upstream?: string;
+  readonly edge: string;
+  readonly health: { readonly kind: "ok" | "fail" | "skipped"; readonly answer: string };
+}
+
+/** Parses what probeScript printed; the one reader of its format. */
+export function parseProbe(text: string): ProbeResult {
+  const values = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const space = line.indexOf(" ");
+    const key = space < 0 ? line : line.slice(0, space);
+    if (key !== "") {
+      values.set(key, space < 0 ? "" : line.slice(space + 1));
+    }
+  }
+  const optional = (key: string) => {
+    const value = values.get(key);
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const recordText = values.get("record");
+  let record: ProbeResult["record"];
+  if (recordText !== undefined) {
+    try {
+      record = parseReleaseRecord(recordText);
+    } catch (error) {
+      record = { error: (error as Error).message };
+    }
+  }
+  const container = values.get("container") ?? "missing";
+  const [status = "", digest = "", stack = ""] = container.split(" ");
+  const health = values.get("health") ?? "fail no answer";
+  const space = health.indexOf(" ");
+  const kind = (space < 0 ? health : health.slice(0, space)) as "ok" | "fail" | "skipped";
+  const owner = optional("owner");
+  const current = optional("current");
+  const upstream = optional("upstream");
+  return {
+    ...(record === undefined ? {} : { record }),
+    ...(owner === undefined ? {} : { owner }),
+    ...(current === undefined ? {} : { current }),
+    container:
+      container === "missing" ? { kind: "missing" } : { kind: "found", status, digest, stack },
+    ...(upstream === undefined ? {} : { upstream }),
+    edge: values.get("edge") ?? "missing",
+    health: {
+      kind: ["ok", "fail", "skipped"].includes(kind) ? kind : "fail",
+      answer: space < 0 ? "" : health.slice(space + 1),
+    },
+  };
+}
