@@ -33,6 +33,9 @@ interface LoadCount {
   failures: number;
   errors: string[];
   bodies: Record<string, number>;
+  /** Milliseconds (since the load started) of the first and the last failure. */
+  firstFailure?: number;
+  lastFailure?: number;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -49,7 +52,15 @@ function load(
 ): { stop: () => Promise<LoadCount> } {
   const agent = keepAlive ? new http.Agent({ keepAlive: true, maxSockets: workers }) : false;
   let running = true;
+  const started = Date.now();
   const count: LoadCount = { requests: 0, failures: 0, errors: [], bodies: {} };
+  const failed = (why: string) => {
+    count.failures++;
+    if (count.errors.length < 10) count.errors.push(why);
+    const at = Date.now() - started;
+    count.firstFailure ??= at;
+    count.lastFailure = at;
+  };
   const one = () =>
     new Promise<void>((resolve) => {
       const request = http.get(
@@ -69,16 +80,14 @@ function load(
             resolve();
           });
           response.on("error", (error) => {
-            count.failures++;
-            if (count.errors.length < 10) count.errors.push(error.message);
+            failed(error.message);
             resolve();
           });
         },
       );
       request.on("timeout", () => request.destroy(new Error("timed out")));
       request.on("error", (error) => {
-        count.failures++;
-        if (count.errors.length < 10) count.errors.push(error.message);
+        failed(error.message);
         resolve();
       });
     });
@@ -284,9 +293,13 @@ async function main(): Promise<void> {
       }),
     );
 
+    const window = (c: LoadCount) =>
+      c.firstFailure === undefined
+        ? ""
+        : ` over ${((c.lastFailure! - c.firstFailure) / 1000).toFixed(2)} s`;
     const rows = scenarios.map(
       (s) =>
-        `| ${s.name} | ${s.ok ? "ok" : "FAILED"} | ${s.seconds.toFixed(1)} | ${s.keepAlive.failures} of ${s.keepAlive.requests} | ${s.fresh.failures} of ${s.fresh.requests} | ${s.note ?? ""} |`,
+        `| ${s.name} | ${s.ok ? "ok" : "FAILED"} | ${s.seconds.toFixed(1)} | ${s.keepAlive.failures} of ${s.keepAlive.requests}${window(s.keepAlive)} | ${s.fresh.failures} of ${s.fresh.requests}${window(s.fresh)} | ${s.note ?? ""} |`,
     );
     const table = [
       "| step | result | seconds | keep-alive failed | fresh-connection failed | note |",

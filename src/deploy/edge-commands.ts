@@ -40,15 +40,14 @@ export function edgeInspect(container: ShellArg): ShellArg[] {
 }
 
 /**
- * The edge container: Caddy with the config rendered in its state directory (mounted
+ * The edge container (created, then started by the script): Caddy with the config rendered in its state directory (mounted
  * read-only), certificates in a named volume, the admin socket on a tmpfs, root file system
  * read-only, every capability dropped but binding ports 80 and 443 inside its namespace.
  */
-export function edgeRun(names: EdgeNames, spec: EdgeSpec, stack: string): ShellArg[] {
+export function edgeCreate(names: EdgeNames, spec: EdgeSpec, stack: string): ShellArg[] {
   return [
     "docker",
-    "run",
-    "--detach",
+    "create",
     "--name",
     names.container,
     "--restart",

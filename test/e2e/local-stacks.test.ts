@@ -1,26 +1,22 @@
 /**
  * The whole delivery path with the real Pulumi engine, offline, on this machine: the local
- * stack builds the sample app and the proxy for amd64 and arm64 into the local registry and
- * deploys them over SSH; a second `up` changes nothing; `slipway promote` pins the local
- * stack's digests into the promote-role stack local-prod and updates it; a second release
- * goes out; `slipway rollback` returns local-prod to the first digest. The host serves each
- * expected release in turn.
+ * stack builds the sample app and the edge proxy for amd64 and arm64 into the local registry
+ * and deploys them over SSH; a second `up` changes nothing; `slipway promote` pins the local
+ * stack's digests into the promote-role stack local-prod, which routes through the edge the
+ * local stack manages; a second release goes out (the edge is not restarted); `slipway
+ * rollback` returns local-prod to the first digest; a release stopped by hand is DRIFT in
+ * `slipway status` and `slipway repair` brings it back. The host serves each expected
+ * release in turn, through the edge, over HTTP and HTTPS (Caddy's internal CA).
  *
- * Runs in a copy of the project (its own git repository, backend and ports), so a
- * developer's own local stacks and the working tree are never touched.
+ * Runs in a twin of the project (test/helpers/twin.ts: its own git repository, backend,
+ * edge and ports), so a developer's own local stacks and the working tree are never touched.
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
+import * as http from "node:http";
 import * as path from "node:path";
-import {
-  LocalWorkspace,
-  PulumiCommand,
-  type Stack,
-  type UpResult,
-} from "@pulumi/pulumi/automation";
-import { parseDocument } from "yaml";
+import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import {
   REGISTRY_URL,
   SLIPWAY_HOME,
@@ -29,100 +25,46 @@ import {
   run,
   useServices,
 } from "../helpers/services";
+import { makeTwin, type Twin } from "../helpers/twin";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const BUILD_PORT = 28080;
-const PROMOTE_PORT = 28081;
+const HTTP_PORT = 28080;
+const HTTPS_PORT = 28443;
 const NAMESPACE = "slipway-e2e";
+const EDGE = "e2e-edge";
+/** Any host name reaches the local stack's catch-all route. */
+const BUILD_HOST = "e2e.slipway.invalid";
 
-/** The engine environment of scripts/pulumi-env.sh, with this run's own backend. */
-function engineEnv(backend: string): Record<string, string> {
-  const out = execFileSync(
-    "bash",
-    [
-      "-c",
-      `export PULUMI_BACKEND_URL='file://${backend}' PULUMI_CONFIG_PASSPHRASE=''; . scripts/pulumi-env.sh; env -0`,
-    ],
-    { cwd: ROOT, encoding: "utf8" },
-  );
-  const env: Record<string, string> = {};
-  for (const entry of out.split("\0")) {
-    const eq = entry.indexOf("=");
-    if (eq > 0) {
-      env[entry.slice(0, eq)] = entry.slice(eq + 1);
-    }
-  }
-  return env;
-}
-
-/** Edits a stack file of the copy with the yaml Document API (comments stay). */
-function editStack(
-  work: string,
-  stack: string,
-  edit: (doc: ReturnType<typeof parseDocument>) => void,
-): void {
-  const file = path.join(work, `Pulumi.${stack}.yaml`);
-  const doc = parseDocument(fs.readFileSync(file, "utf8"));
-  edit(doc);
-  fs.writeFileSync(file, doc.toString());
-}
-
-function git(work: string, ...args: string[]): string {
-  return execFileSync(
-    "git",
-    ["-c", "user.name=e2e", "-c", "user.email=e2e@slipway.invalid", ...args],
-    {
-      cwd: work,
-      encoding: "utf8",
-    },
-  ).trim();
-}
-
-/** A copy of the tracked project (and the busybox binaries) in its own git repository. */
-function copyProject(): string {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-e2e-"));
-  const files = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
-    .split("\0")
-    .filter(Boolean);
-  for (const file of [
-    ...files,
-    "app/bin/amd64/busybox",
-    "app/bin/arm64/busybox",
-    "proxy/bin/amd64/busybox",
-    "proxy/bin/arm64/busybox",
-  ]) {
-    const from = path.join(ROOT, file);
-    if (!fs.existsSync(from)) {
-      continue;
-    }
-    fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
-    fs.copyFileSync(from, path.join(work, file));
-    fs.chmodSync(path.join(work, file), fs.statSync(from).mode);
-  }
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(work, "node_modules"));
-  editStack(work, "local", (doc) => {
-    doc.setIn(["config", "slipway:registry", "namespace"], NAMESPACE);
-    doc.setIn(["config", "slipway:service", "name"], "e2e-web");
-    doc.setIn(["config", "slipway:service", "publishedPort"], BUILD_PORT);
-    doc.setIn(["config", "slipway:images", "web", "build", "args"], { APP_RELEASE: "r1" });
+/** GET through the twin's edge with a Host header; the body of a 200. */
+function served(host: string, pathname: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      {
+        host: "127.0.0.1",
+        port: HTTP_PORT,
+        path: pathname,
+        headers: { Host: host },
+        timeout: 5000,
+      },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => {
+          if (response.statusCode !== 200) {
+            reject(new Error(`GET ${host}${pathname}: HTTP ${response.statusCode} ${body}`));
+          } else {
+            resolve(body.trim());
+          }
+        });
+      },
+    );
+    request.on("timeout", () => request.destroy(new Error(`GET ${host}${pathname} timed out`)));
+    request.on("error", reject);
   });
-  editStack(work, "local-prod", (doc) => {
-    doc.setIn(["config", "slipway:registry", "namespace"], NAMESPACE);
-    doc.setIn(["config", "slipway:service", "name"], "e2e-web-prod");
-    doc.setIn(["config", "slipway:service", "publishedPort"], PROMOTE_PORT);
-  });
-  git(work, "init", "-q", "-b", "main");
-  git(work, "add", "-A");
-  git(work, "commit", "-q", "-m", "e2e: release r1");
-  return work;
 }
 
-async function served(port: number, pathname: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}${pathname}`, {
-    signal: AbortSignal.timeout(5000),
-  });
-  assert.equal(res.status, 200, `GET :${port}${pathname}`);
-  return (await res.text()).trim();
+function docker(...args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8" }).trim();
 }
 
 function changes(result: UpResult): Record<string, number> {
@@ -145,26 +87,12 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
   this.timeout(1_800_000);
   useServices(["docker", "registry", "sshd", "binfmt", "buildkitd"]);
 
+  let twin: Twin;
   let work: string;
-  let backend: string;
-  let env: Record<string, string>;
   let local: Stack;
   let release1: string;
-
-  function slipway(...args: string[]): { code: number; stdout: string; stderr: string } {
-    try {
-      const stdout = execFileSync("node", [path.join(work, "bin", "slipway.js"), ...args], {
-        cwd: work,
-        env: { ...process.env, ...env },
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      return { code: 0, stdout, stderr: "" };
-    } catch (error) {
-      const failed = error as { status: number; stdout: string; stderr: string };
-      return { code: failed.status, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  let edgeId: string;
+  const slipway = (...args: string[]) => twin.slipway(...args);
 
   before(async () => {
     await ensureBusybox();
@@ -172,19 +100,20 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       fs.existsSync(path.join(SLIPWAY_HOME, "bin", "pulumi")),
       "the engine is missing: run scripts/bootstrap-engine.sh",
     );
-    work = copyProject();
-    backend = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-e2e-backend-"));
-    env = engineEnv(backend);
-    const pulumiCommand = await PulumiCommand.get({ root: SLIPWAY_HOME, skipVersionCheck: true });
-    local = await LocalWorkspace.createOrSelectStack(
-      { stackName: "local", workDir: work },
-      { envVars: env, pulumiCommand },
+    twin = makeTwin(
+      {
+        namespace: NAMESPACE,
+        prefix: "e2e",
+        edge: EDGE,
+        httpPort: HTTP_PORT,
+        httpsPort: HTTPS_PORT,
+      },
+      "e2e: release r1",
     );
+    work = twin.dir;
+    local = await twin.stack("local");
     // The promote-role stack exists before its first promotion, as prod does on a real backend.
-    await LocalWorkspace.createOrSelectStack(
-      { stackName: "local-prod", workDir: work },
-      { envVars: env, pulumiCommand },
-    );
+    await twin.stack("local-prod");
   });
 
   /** `pulumi destroy` of a stack of the copy, as a person would run it. */
@@ -194,7 +123,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       ["-c", `. scripts/pulumi-env.sh && pulumi destroy --stack ${stack} --yes --non-interactive`],
       {
         cwd: work,
-        env: { ...process.env, ...env },
+        env: { ...process.env, ...twin.env },
         timeoutMs: 600_000,
       },
     );
@@ -218,8 +147,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       for (const stack of ["local-prod", "local"]) {
         await destroy(stack);
       }
-      fs.rmSync(work, { recursive: true, force: true });
-      fs.rmSync(backend, { recursive: true, force: true });
+      twin.remove();
     }
     console.log("\n    timings (s):");
     for (const [label, seconds] of timings) {
@@ -252,8 +180,25 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     );
     assert.deepEqual(result.outputs.deployed!.value, { local: images.web!.ref });
     release1 = images.web!.digest;
-    assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r1");
-    assert.equal(await served(BUILD_PORT, "/healthz"), "ok");
+    assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r1");
+    assert.equal(await served(BUILD_HOST, "/healthz"), "ok");
+    edgeId = docker("inspect", "--format", "{{.Id}}", EDGE);
+    // HTTPS with a certificate from the edge's internal CA.
+    const ca = path.join(work, "edge-root.crt");
+    docker("cp", `${EDGE}:/data/caddy/pki/authorities/local/root.crt`, ca);
+    const https = execFileSync(
+      "curl",
+      [
+        "-sS",
+        "--cacert",
+        ca,
+        "--resolve",
+        `web.localhost:${HTTPS_PORT}:127.0.0.1`,
+        `https://web.localhost:${HTTPS_PORT}/cgi-bin/version`,
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(https.trim(), "r1");
   });
 
   it("a second pulumi up reports no changes and runs no build or remote command", async () => {
@@ -276,26 +221,33 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     const file = fs.readFileSync(path.join(work, "Pulumi.local-prod.yaml"), "utf8");
     assert.ok(file.includes(`digest: ${release1}`), file);
     assert.ok(file.startsWith("# local-prod: the promote-role twin"), "comments are kept");
-    assert.equal(await served(PROMOTE_PORT, "/cgi-bin/version"), "r1");
+    assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r1");
+    assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r1", "local keeps serving");
   });
 
   it("a second release goes out through local and is promoted", async () => {
-    editStack(work, "local", (doc) =>
+    twin.edit("local", (doc) =>
       doc.setIn(["config", "slipway:images", "web", "build", "args", "APP_RELEASE"], "r2"),
     );
-    git(work, "commit", "-q", "-am", "e2e: release r2");
+    twin.git("commit", "-q", "-am", "e2e: release r2");
     const result = await timed("pulumi up --stack local (release r2)", () =>
       local.up({ onOutput: () => undefined }),
     );
     assert.equal(result.summary.result, "succeeded");
     const images = result.outputs.images!.value as Record<string, { digest: string }>;
     assert.notEqual(images.web!.digest, release1);
-    assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
+    assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
+    assert.equal(
+      docker("inspect", "--format", "{{.Id}}", EDGE),
+      edgeId,
+      "a release of a new commit never restarts the edge",
+    );
     const promoted = await timed("slipway promote (release r2)", () =>
       slipway("promote", "--from", "local", "--to", "local-prod"),
     );
     assert.equal(promoted.code, 0, promoted.stderr);
-    assert.equal(await served(PROMOTE_PORT, "/cgi-bin/version"), "r2");
+    assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r2");
+    assert.equal(docker("inspect", "--format", "{{.Id}}", EDGE), edgeId);
   });
 
   it("slipway rollback returns local-prod to the first digest", async () => {
@@ -305,16 +257,16 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(rolledBack.code, 0, rolledBack.stderr);
     const file = fs.readFileSync(path.join(work, "Pulumi.local-prod.yaml"), "utf8");
     assert.ok(file.includes(`digest: ${release1}`), file);
-    assert.equal(await served(PROMOTE_PORT, "/cgi-bin/version"), "r1");
+    assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r1");
     assert.equal(
-      await served(BUILD_PORT, "/cgi-bin/version"),
+      await served(BUILD_HOST, "/cgi-bin/version"),
       "r2",
       "the build stack is untouched",
     );
   });
 
   it("history lists the three releases and status shows no drift", async () => {
-    const history = slipway("history", "--stack", "local-prod", "--json");
+    const history = await slipway("history", "--stack", "local-prod", "--json");
     assert.equal(history.code, 0, history.stderr);
     const ledger = JSON.parse(history.stdout) as {
       releases: { images: Record<string, { digest: string }> }[];
@@ -323,8 +275,9 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       ledger.releases.map((release) => release.images.web?.digest === release1),
       [true, false, true],
     );
-    const status = slipway("status", "--stack", "local-prod");
+    const status = await slipway("status", "--stack", "local-prod");
     assert.equal(status.code, 0, `${status.stdout}\n${status.stderr}`);
+    assert.match(status.stdout, /in sync/);
     const registry = await fetch(`${REGISTRY_URL}/v2/${NAMESPACE}/web/tags/list`);
     assert.equal(registry.status, 200);
   });
@@ -333,20 +286,26 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     const hostPath = ["config", "slipway:hosts", 0];
     const original = fs.readFileSync(path.join(work, "Pulumi.local.yaml"), "utf8");
 
-    editStack(work, "local", (doc) => doc.setIn([...hostPath, "port"], 2299));
+    twin.edit("local", (doc) => doc.setIn([...hostPath, "port"], 2299));
     const unreachable = await timed("pulumi up, host unreachable (fails)", () =>
       local.up({ onOutput: () => undefined }).then(
         () => assert.fail("the update succeeded against a closed port"),
         (error: Error) => error.message,
       ),
     );
-    assert.match(unreachable, /dialing root@127\.0\.0\.1:2299/);
-    assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
+    // What the real pulumi-command v1.2.1 and the stand-in both print: the resource on that
+    // host and the dial's cause.
+    assert.match(
+      unreachable,
+      /command:remote:Command \(e2e-(web-local-(service|release)|edge-local-edge)\)/,
+    );
+    assert.match(unreachable, /dial tcp 127\.0\.0\.1:2299: connect: connection refused/);
+    assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
 
     const stranger = path.join(work, "stranger_ed25519");
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]);
     fs.writeFileSync(path.join(work, "Pulumi.local.yaml"), original);
-    editStack(work, "local", (doc) => doc.setIn([...hostPath, "privateKeyFile"], stranger));
+    twin.edit("local", (doc) => doc.setIn([...hostPath, "privateKeyFile"], stranger));
     const refused = await timed("pulumi up, wrong key (fails)", () =>
       local.up({ onOutput: () => undefined }).then(
         () => assert.fail("the update succeeded with a key the host does not know"),
@@ -355,16 +314,33 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     );
     assert.match(
       refused,
-      /dialing root@127\.0\.0\.1:2222: ssh: handshake failed: ssh: unable to authenticate/,
+      /command:remote:Command \(e2e-(web-local-(service|release)|edge-local-edge)\)/,
     );
-    assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
+    assert.match(refused, /ssh: handshake failed: ssh: unable to authenticate/);
+    assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
 
     fs.writeFileSync(path.join(work, "Pulumi.local.yaml"), original);
     const recovered = await timed("pulumi up, host fixed", () =>
       local.up({ onOutput: () => undefined }),
     );
     assert.equal(recovered.summary.result, "succeeded");
-    assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
+    assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
+  });
+
+  it("a release stopped by hand is DRIFT in slipway status, and slipway repair restores it", async () => {
+    const current = fs.readFileSync("/var/lib/slipway/e2e-web-prod/current", "utf8").trim();
+    docker("stop", current);
+    const drift = await slipway("status", "--stack", "local-prod");
+    assert.equal(drift.code, 5, `${drift.stdout}\n${drift.stderr}`);
+    assert.match(drift.stdout, new RegExp(`DRIFT.*release container ${current} is exited`));
+    assert.match(drift.stdout, /next: slipway repair --stack local-prod/);
+    const repaired = await timed("slipway repair --stack local-prod", () =>
+      slipway("repair", "--stack", "local-prod"),
+    );
+    assert.equal(repaired.code, 0, `${repaired.stdout}\n${repaired.stderr}`);
+    assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r1");
+    const after = await slipway("status", "--stack", "local-prod");
+    assert.equal(after.code, 0, after.stdout);
   });
 
   it("pulumi destroy stops each service cleanly and leaves no container behind", async () => {
@@ -373,5 +349,6 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       assert.equal(destroyed.code, 0, `${destroyed.stdout}\n${destroyed.stderr}`);
     }
     assert.deepEqual(await containers("e2e-web"), []);
+    assert.deepEqual(await containers(EDGE), [], "the edge goes with the last route");
   });
 });
