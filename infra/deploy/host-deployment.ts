@@ -172,7 +172,7 @@ export class HostDeployment extends pulumi.ComponentResource {
       }));
 
     const script = definition.apply(deployScript);
-    const triggers = pulumi.all([args.ref, definition.apply(definitionHash)]);
+    const triggersBase = pulumi.all([args.ref, definition.apply(definitionHash)]);
     const payload = pulumi.secret(
       pulumi
         .all([secretEnv, args.registryPassword, registryLogin])
@@ -210,7 +210,9 @@ export class HostDeployment extends pulumi.ComponentResource {
         stdin: pulumi.secret(
           pulumi.all([script, payload]).apply(([text, input]) => bootstrapStdin(text, input)),
         ),
-        triggers,
+        // The service command's id too: replacing it (`pulumi up --replace`) runs the stop
+        // script, so the release must then run again.
+        triggers: pulumi.all([triggersBase, service.id]).apply(([base, id]) => [...base, id]),
       },
       {
         ...childOpts,

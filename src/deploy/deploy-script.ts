@@ -283,14 +283,19 @@ function prepareLines(def: ServiceDefinition): string[] {
 }
 
 /**
- * A route clash: a match key of ours that another service's route file has. Prints
- * `<key> <service>` of the first one.
+ * A route clash: a match key of ours that a service of another stack has in its route file
+ * (a service of this stack may hand its routes over: a renamed service's old and new name
+ * both serve until the old one is deleted). Prints `<key> <service>` of the first one.
  */
 function clashLines(): string[] {
   return [
     "route_clash() {",
     '  for f in "$edge"/routes/*; do',
-    '    if [ -f "$f" ] && [ "$f" != "$edge/routes/$service" ]; then awk -v who="${f##*/}" \'{ print $2, who }\' "$f"; fi',
+    '    other=${f##*/}',
+    // A service of this same stack may hand its routes over (a renamed service).
+    '    if [ -f "$f" ] && [ "$other" != "$service" ] && [ "$(cat "${state%/*}/$other/owner" 2>/dev/null)" != "$stack" ]; then',
+    '      awk -v who="$other" \'{ print $2, who }\' "$f"',
+    "    fi",
     "  done | awk 'NR == FNR { mine[$2] = 1; next } ($1 in mine) { print; exit }' \"$tmp\"/routes -",
     "}",
   ];
