@@ -291,7 +291,7 @@ function clashLines(): string[] {
   return [
     "route_clash() {",
     '  for f in "$edge"/routes/*; do',
-    '    other=${f##*/}',
+    "    other=${f##*/}",
     // A service of this same stack may hand its routes over (a renamed service).
     '    if [ -f "$f" ] && [ "$other" != "$service" ] && [ "$(cat "${state%/*}/$other/owner" 2>/dev/null)" != "$stack" ]; then',
     '      awk -v who="$other" \'{ print $2, who }\' "$f"',

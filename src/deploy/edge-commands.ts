@@ -14,7 +14,7 @@ import {
 import { PROBE_TIMEOUT_SECONDS } from "./definition";
 import { command, quote, ShellExpr, v, type ShellArg } from "./shell";
 
-/** What the edge container is started from; another spec means another container. */
+/** What the edge is made of: the Caddy image, and the ports its network holder publishes. */
 export interface EdgeSpec {
   readonly image: string;
   readonly bind: string;
@@ -22,42 +22,92 @@ export interface EdgeSpec {
   readonly httpsPort: number;
 }
 
-/** The `slipway.edge` label: image and published ports. */
-export function edgeSpecLabel(spec: EdgeSpec): string {
-  return `${spec.image} ${spec.bind}:${spec.httpPort} ${spec.bind}:${spec.httpsPort}`;
+/** The `slipway.edge.ports` label of the holder: `<bind>:<http> <bind>:<https>`. */
+export function edgePortsLabel(spec: EdgeSpec): string {
+  return `${spec.bind}:${spec.httpPort} ${spec.bind}:${spec.httpsPort}`;
 }
 
-/** `<running> <slipway.edge label>` of the edge container. */
-export function edgeInspect(container: ShellArg): ShellArg[] {
+/** `<running> <label>` of a container, for a label of the edge. */
+export function edgeInspect(container: ShellArg, label: string): ShellArg[] {
   return [
     "docker",
     "container",
     "inspect",
     "--format",
-    '{{.State.Running}} {{index .Config.Labels "slipway.edge"}}',
+    `{{.State.Running}} {{index .Config.Labels ${JSON.stringify(label)}}}`,
     container,
   ];
 }
 
 /**
- * The edge container (created, then started by the script): Caddy with the config rendered in its state directory (mounted
- * read-only), certificates in a named volume, the admin socket on a tmpfs, root file system
- * read-only, every capability dropped but binding ports 80 and 443 inside its namespace.
+ * The edge's network holder, named after the edge: it owns the edge's network namespace,
+ * its place on the edge network and the published ports, and does nothing else (busybox
+ * `sleep`), so it never needs an upgrade. Caddy runs in its namespace; a new Caddy binds
+ * the same ports beside the old one (Caddy sets SO_REUSEPORT) before the old one stops.
  */
-export function edgeCreate(names: EdgeNames, spec: EdgeSpec, stack: string): ShellArg[] {
+export function holderCreate(names: EdgeNames, spec: EdgeSpec, name: ShellArg): ShellArg[] {
   return [
     "docker",
     "create",
     "--name",
-    names.container,
+    name,
+    "--init",
     "--restart",
     "unless-stopped",
     "--network",
     names.network,
+    "--network-alias",
+    names.container,
     "--publish",
     `${spec.bind}:${spec.httpPort}:${EDGE_HTTP_PORT}`,
     "--publish",
     `${spec.bind}:${spec.httpsPort}:${EDGE_HTTPS_PORT}`,
+    "--read-only",
+    "--cap-drop",
+    "ALL",
+    "--label",
+    "slipway.role=edge-net",
+    "--label",
+    `slipway.edge.of=${names.container}`,
+    "--label",
+    `slipway.edge.ports=${edgePortsLabel(spec)}`,
+    "--entrypoint",
+    "/bin/busybox",
+    spec.image,
+    "sleep",
+    "2147483647",
+  ];
+}
+
+/** Name prefix of the Caddy containers of `image`: `<edge>-caddy-<first 12 hex of its digest>`. */
+export function caddyName(names: EdgeNames, image: string): string {
+  const digest = image.slice(image.lastIndexOf("@sha256:") + "@sha256:".length);
+  return `${names.container}-caddy-${digest.slice(0, 12)}`;
+}
+
+/**
+ * A Caddy container in the holder's namespace `holder`: the config rendered in the edge's
+ * state directory (mounted read-only), certificates in a named volume shared by old and new
+ * Caddy, the admin socket on its own tmpfs, root file system read-only, every capability
+ * dropped but binding ports 80 and 443.
+ */
+export function caddyRun(
+  names: EdgeNames,
+  image: string,
+  holder: ShellExpr,
+  name: ShellExpr,
+  stack: string,
+): ShellArg[] {
+  return [
+    "docker",
+    "run",
+    "--detach",
+    "--name",
+    name,
+    "--restart",
+    "unless-stopped",
+    "--network",
+    ShellExpr.join(["container:", holder]),
     "--volume",
     `${names.dataVolume}:/data`,
     "--volume",
@@ -78,15 +128,22 @@ export function edgeCreate(names: EdgeNames, spec: EdgeSpec, stack: string): She
     "--label",
     "slipway.role=edge",
     "--label",
-    `slipway.edge=${edgeSpecLabel(spec)}`,
+    `slipway.edge.of=${names.container}`,
+    "--label",
+    `slipway.edge.image=${image}`,
     "--label",
     `slipway.stack=${stack}`,
-    spec.image,
+    image,
     "caddy",
     "run",
     "--config",
     `${EDGE_MOUNT}/caddy.json`,
   ];
+}
+
+/** How many sockets listen on the edge's HTTP port in its namespace (old and new Caddy: 2). */
+export function listenerCount(names: EdgeNames): ShellArg[] {
+  return ["docker", "exec", names.container, "/bin/busybox", "netstat", "-ltn"];
 }
 
 /** Checks a rendered config with the edge image's own Caddy before anything changes. */
@@ -107,12 +164,12 @@ export function edgeValidate(names: EdgeNames, image: string, file: string): She
   ];
 }
 
-/** Loads a rendered config into the running edge through its admin socket (no restart). */
-export function edgeReload(names: EdgeNames, file: string): ShellArg[] {
+/** Loads a rendered config into Caddy container `caddy` through its admin socket (no restart). */
+export function edgeReload(caddy: ShellArg, file: string): ShellArg[] {
   return [
     "docker",
     "exec",
-    names.container,
+    caddy,
     "caddy",
     "reload",
     "--config",
@@ -123,8 +180,8 @@ export function edgeReload(names: EdgeNames, file: string): ShellArg[] {
 }
 
 /**
- * One HTTP GET from inside the edge's network namespace (busybox wget: in Slipway's edge
- * image and in the official Alpine-based one): exits 0 on 2xx, prints the body or wget's
+ * One HTTP GET from inside the edge's network namespace, run in the holder (busybox wget:
+ * in Slipway's edge image and in the official Alpine-based one): exits 0 on 2xx, prints the body or wget's
  * error. Bounded by busybox `timeout`: busybox 1.35's `wget -T` crashes.
  */
 export function edgeGet(names: EdgeNames, url: ShellArg, host?: string): ShellArg[] {
@@ -155,7 +212,8 @@ export function edgeLocalUrl(path: string): string {
  * - `edge_lock`: the edge lock (fd 8), waited for; config changes of several stacks queue.
  * - `edge_routes SERVER`: every service's route lines for SERVER, most specific first.
  * - `edge_render`: `caddy.json.next` from the skeleton parts and all route files.
- * - `edge_apply`: loads `caddy.json.next` through the admin API when it differs from
+ * - `edge_apply`: loads `caddy.json.next` into the current Caddy (its name in `caddy`)
+ *   through the admin API when it differs from
  *   `caddy.json`, then makes it `caddy.json` (what a restarted edge starts with); on a
  *   refusal `caddy.json` and the running config stay as they were.
  */
@@ -187,7 +245,8 @@ export function edgeFunctions(names: EdgeNames): string[] {
     '    rm -f "$edge"/caddy.json.next',
     "    return 0",
     "  fi",
-    `  if ! out=$(${command(edgeReload(names, "caddy.json.next"))} 2>&1); then`,
+    '  caddy=$(cat "$edge"/caddy 2>/dev/null || true)',
+    `  if ! out=$(${command(edgeReload(v("caddy"), "caddy.json.next"))} 2>&1); then`,
     '    rm -f "$edge"/caddy.json.next',
     `    edge_error="$(last_line "$out")"`,
     "    return 1",
@@ -196,9 +255,4 @@ export function edgeFunctions(names: EdgeNames): string[] {
     `  say ${quote(`loaded the new routes into ${names.container}`)}`,
     "}",
   ];
-}
-
-/** `"$edge"/<file>`. */
-export function edgeFile(file: string): ShellExpr {
-  return ShellExpr.join([v("edge"), `/${file}`]);
 }

@@ -13,19 +13,23 @@
  */
 import { configParts, httpsSuffix, type EdgeNames, type EdgeSkeleton, edgeNames } from "../edge";
 import { parseDigestReference } from "../reference";
+import { EDGE_HTTP_PORT } from "../edge";
 import {
+  caddyName,
+  caddyRun,
   edgeFunctions,
   edgeGet,
   edgeInspect,
   edgeLocalUrl,
-  edgeCreate,
-  edgeSpecLabel,
+  edgePortsLabel,
   edgeValidate,
+  holderCreate,
+  listenerCount,
   type EdgeSpec,
 } from "./edge-commands";
 import { imageInspect, networkCreate, networkInspect } from "./commands";
 import { scriptHeader, toolsCheck } from "./prelude";
-import { assign, command, quote } from "./shell";
+import { assign, command, quote, v } from "./shell";
 
 /** The edge of one host, as the managing stack declares it. */
 export interface EdgeDefinition extends EdgeSpec, EdgeSkeleton {
@@ -58,14 +62,22 @@ function writeFile(file: string, text: string): string[] {
   ];
 }
 
-/** Lines that wait until the edge container answers HTTP on its own port (any status). */
+/**
+ * `edge_listeners`: sockets listening on port 80 in the edge's namespace. `edge_listening N`
+ * waits until there are more than N (the new Caddy beside the old one) and the edge answers.
+ */
 function waitListening(names: EdgeNames): string[] {
   return [
+    `edge_listeners() { ${command(listenerCount(names))} 2>/dev/null | grep -c ':${EDGE_HTTP_PORT} ' || true; }`,
     "edge_listening() {",
     `  deadline=$(( $(date +%s) + ${EDGE_START_SECONDS} ))`,
     "  while :; do",
-    `    if out=$(${command(edgeGet(names, edgeLocalUrl("/")))} 2>&1); then return 0; fi`,
-    '    case $out in *"server returned error"*) return 0 ;; esac',
+    '    if [ "$(edge_listeners)" -gt "$1" ]; then',
+    `      if out=$(${command(edgeGet(names, edgeLocalUrl("/")))} 2>&1); then return 0; fi`,
+    '      case $out in *"server returned error"*) return 0 ;; esac',
+    "    else",
+    '      out="no new listener on port 80 yet"',
+    "    fi",
     '    if [ "$(date +%s)" -ge "$deadline" ]; then edge_error=$(last_line "$out"); return 1; fi',
     "    sleep 0.2 2>/dev/null || sleep 1",
     "  done",
@@ -78,7 +90,8 @@ export function edgeScript(def: EdgeDefinition): string {
   parseDigestReference(def.image);
   const names = edgeNames(def.name, def.stateRoot);
   const parts = configParts(def);
-  const label = edgeSpecLabel(def);
+  const ports = edgePortsLabel(def);
+  const caddy = caddyName(names, def.image);
   const sections: string[][] = [
     headerLines(def, `Slipway edge ${def.name} on host ${def.host} (stack ${def.stack})`, names),
     toolsCheck(),
@@ -91,12 +104,19 @@ export function edgeScript(def: EdgeDefinition): string {
     ],
     edgeFunctions(names),
     waitListening(names),
-    ["edge_lock", assign("spec", label)],
     [
-      `running=$(${command(edgeInspect(names.container))} 2>/dev/null || true)`,
+      "edge_lock",
+      assign("ports", ports),
+      assign("image", def.image),
+      // A name of its own (digest and a random suffix): never the old Caddy's.
+      `new_caddy=${quote(`${caddy}-`)}$(head -c 2 /dev/urandom | od -An -tx1 | tr -d ' \\n')`,
+      `holder_now=$(${command(edgeInspect(names.container, "slipway.edge.ports"))} 2>/dev/null || true)`,
+      'caddy_now=$(cat "$edge"/caddy 2>/dev/null || true)',
+      'caddy_state=""',
+      `if [ -n "$caddy_now" ]; then caddy_state=$(${command(edgeInspect(v("caddy_now"), "slipway.edge.image"))} 2>/dev/null || true); fi`,
       'owner=$(cat "$edge"/owner 2>/dev/null || true)',
-      'if [ -n "$owner" ] && [ "$owner" != "$stack" ] && [ -n "$running" ] && [ "$running" != "true $spec" ]; then',
-      `  fail "the edge $edge_name on this host is managed by stack $owner (\${running#* }); this stack wants $spec: manage a host's edge from one stack (drop slipway:edge.image from the other) or make both declare the same"`,
+      'if [ -n "$owner" ] && [ "$owner" != "$stack" ] && { [ "$holder_now" != "true $ports" ] || [ "$caddy_state" != "true $image" ]; }; then',
+      `  fail "the edge $edge_name on this host is managed by stack $owner (\${caddy_state#* } on \${holder_now#* }); this stack wants $image on $ports: manage a host's edge from one stack (drop slipway:edge.image from the other) or make both declare the same"`,
       "fi",
     ],
     writeFile("config.head", parts.head),
@@ -120,70 +140,93 @@ export function edgeScript(def: EdgeDefinition): string {
       "fi",
     ],
     [
-      'if [ "$running" = "true $spec" ]; then',
+      // Nothing but the config changed: load it through the admin API, no restart.
+      'if [ "$holder_now" = "true $ports" ] && [ "$caddy_state" = "true $image" ]; then',
       "  if ! edge_apply; then",
       '    fail "the edge $edge_name refused the new config, the old one keeps serving: $edge_error"',
       "  fi",
       '  printf \'%s\\n\' "$stack" > "$edge"/owner',
-      `  say ${quote(`the edge ${names.container} runs ${def.image} on ${label.split(" ").slice(1).join(" and ")}`)}`,
+      `  say ${quote(`the edge ${names.container} runs ${def.image} on ${ports}`)}`,
       "  exit 0",
       "fi",
-      // Replace (or first start): keep the old container and config to put back.
       'if [ -f "$edge"/caddy.json ]; then cp "$edge"/caddy.json "$tmp"/caddy.json.old; fi',
       'mv -f "$edge"/caddy.json.next "$edge"/caddy.json',
-      "old=",
-      'if [ -n "$running" ]; then',
-      "  old=$edge_name-replaced",
-      `  docker rm --force "$old" >/dev/null 2>&1 || true`,
-      '  docker rename "$edge_name" "$old"',
+      "undo() {",
+      '  if [ -f "$tmp"/caddy.json.old ]; then cp "$tmp"/caddy.json.old "$edge"/caddy.json; fi',
+      "}",
+      // The ports (the holder): kept when they are the same; else a new holder is started
+      // beside the old one (other ports), which goes only once the new edge answers.
+      "old_holder=",
+      'holder="$edge_name"',
+      'if [ "$holder_now" != "true $ports" ]; then',
+      '  if [ -n "$holder_now" ]; then',
+      `    old_ports=$(docker container inspect --format '{{index .Config.Labels "slipway.edge.ports"}}' "$edge_name" 2>/dev/null || true)`,
+      '    if [ "$old_ports" = "$ports" ]; then',
+      // Same ports but not running (or an edge of another shape): start it again, or
+      // replace it (Docker publishes a port once: a short gap).
+      '      if docker start "$edge_name" >/dev/null 2>&1 && [ "$(docker container inspect --format \'{{.State.Running}}\' "$edge_name" 2>/dev/null)" = true ]; then',
+      '        holder_now="true $ports"',
+      "      else",
+      '        docker rm --force "$edge_name" >/dev/null 2>&1 || true',
+      '        holder_now=""',
+      "      fi",
+      "    else",
+      '      old_holder="$edge_name-replaced"',
+      '      docker rm --force "$old_holder" >/dev/null 2>&1 || true',
+      '      docker rename "$edge_name" "$old_holder"',
+      "    fi",
+      "  fi",
       "fi",
       // Slipway 0.1 ran one TCP proxy per service on its published port: hand the port over.
       `for id in $(docker ps --quiet --filter label=slipway.role=proxy --filter publish=${def.httpPort}) $(docker ps --quiet --filter label=slipway.role=proxy --filter publish=${def.httpsPort}); do`,
       '  say "removing the Slipway 0.1 service proxy $id that held the port"',
       '  docker rm --force "$id" >/dev/null 2>&1 || true',
       "done",
-      "restore_old() {",
-      '  docker rm --force "$edge_name" >/dev/null 2>&1 || true',
-      '  if [ -f "$tmp"/caddy.json.old ]; then cp "$tmp"/caddy.json.old "$edge"/caddy.json; fi',
-      '  if [ -n "$old" ]; then',
-      '    docker rename "$old" "$edge_name" >/dev/null 2>&1 || true',
-      '    docker start "$edge_name" >/dev/null 2>&1 || true',
-      "  fi",
-      "}",
-      // Created while the old edge still serves: the gap is only stop + start.
-      `if ! out=$(${command(edgeCreate(names, def, def.stack))} 2>&1); then`,
-      "  restore_old",
-      '  fail "cannot create the edge $edge_name, the previous one keeps serving: $(last_line "$out")"',
-      "fi",
-      'if [ -n "$old" ]; then',
-      `  old_ports=$(docker container inspect --format '{{index .Config.Labels "slipway.edge"}}' "$old" 2>/dev/null | cut -d' ' -f2-)`,
-      `  if [ "$old_ports" = ${quote(label.split(" ").slice(1).join(" "))} ]; then`,
-      '    say "stopping the old edge (same ports, Docker publishes a port once): new connections wait for the new one"',
-      `    docker stop --time ${EDGE_STOP_SECONDS} "$old" >/dev/null 2>&1 || true`,
-      "  fi",
-      "fi",
-      `if ! out=$(docker start "$edge_name" 2>&1); then`,
-      "  restore_old",
-      "  case $out in",
-      '    *"port is already allocated"* | *"address already in use"*)',
-      `      fail ${quote(
+      'if [ "$holder_now" != "true $ports" ]; then',
+      `  if ! out=$(${command(holderCreate(names, def, v("holder")))} 2>&1) || ! out=$(docker start "$holder" 2>&1); then`,
+      '    docker rm --force "$holder" >/dev/null 2>&1 || true',
+      '    if [ -n "$old_holder" ]; then docker rename "$old_holder" "$edge_name" >/dev/null 2>&1 || true; fi',
+      "    undo",
+      "    case $out in",
+      '      *"port is already allocated"* | *"address already in use"*)',
+      `        fail ${quote(
         `port ${def.httpPort} or ${def.httpsPort} on ${def.bind} is already in use on this host` +
           ` by another container or process; the previous edge keeps serving; free the port or change slipway:edge.httpPort/httpsPort`,
       )} ;;`,
-      "  esac",
-      '  fail "cannot start the edge $edge_name, the previous one keeps serving: $(last_line "$out")"',
+      "    esac",
+      '    fail "cannot start the edge $edge_name, the previous one keeps serving: $(last_line "$out")"',
+      "  fi",
       "fi",
-      "if ! edge_listening; then",
-      `  logs=$(docker logs --tail 5 "$edge_name" 2>&1 | tr '\\n' ' ' | cut -c1-300)`,
-      "  restore_old",
-      `  fail "the new edge did not answer within ${EDGE_START_SECONDS} s ($edge_error; logs: $logs); the previous one keeps serving"`,
+      // The new Caddy starts beside the old one (SO_REUSEPORT) and must listen before the
+      // old one stops: no moment without a listener.
+      "before=$(edge_listeners)",
+      `if ! out=$(${command(caddyRun(names, def.image, v("holder"), v("new_caddy"), def.stack))} 2>&1); then`,
+      '  docker rm --force "$new_caddy" >/dev/null 2>&1 || true',
+      '  if [ -n "$old_holder" ]; then docker rm --force "$holder" >/dev/null 2>&1; docker rename "$old_holder" "$edge_name" >/dev/null 2>&1 || true; fi',
+      "  undo",
+      '  fail "cannot start Caddy $new_caddy, the previous edge keeps serving: $(last_line "$out")"',
       "fi",
-      'if [ -n "$old" ]; then',
-      `  docker stop --time ${EDGE_STOP_SECONDS} "$old" >/dev/null 2>&1 || true`,
-      '  docker rm --force "$old" >/dev/null 2>&1 || true',
+      'if ! edge_listening "$before"; then',
+      `  logs=$(docker logs --tail 5 "$new_caddy" 2>&1 | tr '\\n' ' ' | cut -c1-300)`,
+      '  docker rm --force "$new_caddy" >/dev/null 2>&1 || true',
+      '  if [ -n "$old_holder" ]; then docker rm --force "$holder" >/dev/null 2>&1; docker rename "$old_holder" "$edge_name" >/dev/null 2>&1 || true; fi',
+      "  undo",
+      `  fail "the new edge did not come up within ${EDGE_START_SECONDS} s ($edge_error; logs: $logs); the previous one keeps serving"`,
+      "fi",
+      'printf \'%s\\n\' "$new_caddy" > "$edge"/caddy.tmp',
+      'mv -f "$edge"/caddy.tmp "$edge"/caddy',
+      // Then the old Caddy stops gracefully: it closes its listener and finishes its requests.
+      `for old in $(docker ps --all --format '{{.Names}}' --filter label=slipway.role=edge --filter label=slipway.edge.of=${names.container}); do`,
+      '  if [ "$old" != "$new_caddy" ]; then',
+      `    docker stop --time ${EDGE_STOP_SECONDS} "$old" >/dev/null 2>&1 || true`,
+      '    docker rm --force "$old" >/dev/null 2>&1 || true',
+      "  fi",
+      "done",
+      'if [ -n "$old_holder" ]; then',
+      '  docker rm --force "$old_holder" >/dev/null 2>&1 || true',
       "fi",
       'printf \'%s\\n\' "$stack" > "$edge"/owner',
-      `say ${quote(`started the edge ${names.container}: ${def.image} on ${label.split(" ").slice(1).join(" and ")}`)}`,
+      `say ${quote(`started the edge ${names.container}: ${def.image} on ${ports}`)}`,
     ],
   ];
   return `${sections.map((section) => section.join("\n")).join("\n\n")}\n`;
@@ -205,7 +248,7 @@ export function edgeRemoveScript(
     ),
     toolsCheck(),
     [
-      'if [ ! -d "$edge" ] && ! docker container inspect "$edge_name" >/dev/null 2>&1; then',
+      `if [ ! -d "$edge" ] && [ -z "$(docker ps --all --quiet --filter label=slipway.edge.of=${names.container})" ]; then`,
       '  say "the edge $edge_name is not on this host; nothing to remove"',
       "  exit 0",
       "fi",
@@ -219,8 +262,10 @@ export function edgeRemoveScript(
       '  say "the edge $edge_name stays: services $users still route through it"',
       "  exit 0",
       "fi",
-      'docker stop --time 30 "$edge_name" >/dev/null 2>&1 || true',
-      'docker rm --force "$edge_name" >/dev/null 2>&1 || true',
+      `for id in $(docker ps --all --quiet --filter label=slipway.edge.of=${names.container}); do`,
+      `  docker stop --time ${EDGE_STOP_SECONDS} "$id" >/dev/null 2>&1 || true`,
+      '  docker rm --force "$id" >/dev/null 2>&1 || true',
+      "done",
       `docker network rm ${quote(names.network)} >/dev/null 2>&1 || true`,
       'rm -rf "$edge"',
       `say ${quote(`removed the edge ${names.container}; its certificates stay in volume ${names.dataVolume}`)}`,
