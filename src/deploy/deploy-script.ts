@@ -273,10 +273,11 @@ function prepareLines(def: ServiceDefinition): string[] {
     '  if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
     '  fail "cannot write the new route and record under $state (disk full?); nothing was switched, the previous release keeps serving"',
     "fi",
-    "if ! (",
+    // A release already serving is recorded already: the record changes only with a switch.
+    'if [ "$mode" = new ] && ! (',
     ...indent(prepareRecordLines(def)),
     ') 2>"$tmp"/record.err; then',
-    '  if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
+    '  docker rm --force "$name" >/dev/null 2>&1 || true',
     '  fail "cannot write the new release record under $state (disk full?): $(last_line "$(cat "$tmp"/record.err 2>/dev/null)"); nothing was switched, the previous release keeps serving"',
     "fi",
   ];
@@ -298,6 +299,13 @@ function clashLines(): string[] {
     "    fi",
     "  done | awk 'NR == FNR { mine[$2] = 1; next } ($1 in mine) { print; exit }' \"$tmp\"/routes -",
     "}",
+    // clash_text: the refusal for "$clash" (`<host>|<path> <service>`), in words.
+    "clash_text() {",
+    "  key=${clash% *}; who=${clash#* }; on_host=${key%%|*}; on_path=${key#*|}",
+    '  if [ "$on_host" = - ]; then on_host="any host"; else on_host="host $on_host"; fi',
+    '  if [ -z "$on_path" ]; then on_path="any path"; else on_path="path $on_path"; fi',
+    `  printf 'the route for %s, %s is already served by service %s of stack %s on this host; give this service another host or path in slipway:service.routes' "$on_host" "$on_path" "$who" "$(cat "\${state%/*}/$who/owner" 2>/dev/null || echo unknown)"`,
+    "}",
   ];
 }
 
@@ -309,7 +317,7 @@ function routeInstallLines(): string[] {
     "  clash=$(route_clash)",
     '  if [ -n "$clash" ]; then',
     '    if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
-    '    fail "route ${clash% *} is already served by service ${clash#* } on this host; give this service another host or path in slipway:service.routes"',
+    '    fail "$(clash_text)"',
     "  fi",
     '  if [ -f "$edge"/routes/"$service" ]; then ln -f "$edge"/routes/"$service" "$tmp"/routes.old; fi',
     '  mv -f "$tmp"/routes "$edge"/routes/"$service"',
@@ -344,7 +352,9 @@ function switchLines(def: ServiceDefinition, names: ServiceNames): string[] {
           "fi",
         ]
       : []),
-    ...commitRecordLines(),
+    'if [ "$mode" = new ]; then',
+    ...indent(commitRecordLines()),
+    "fi",
     'if [ "$mode" = new ] && [ -n "$current" ] && [ "$current" != "$name" ]; then',
     ...(def.drainSeconds > 0 ? [`  sleep ${def.drainSeconds}`] : []),
     '  docker stop "$current" >/dev/null 2>&1 || true',
@@ -405,10 +415,12 @@ export function deployScript(def: ServiceDefinition): string {
     functionLines(def, names),
     routed
       ? [
-          `printf '%s' ${quote(routeFileText(routeLines(def.service, def.routes)))} > "$tmp"/routes`,
+          `if ! printf '%s' ${quote(routeFileText(routeLines(def.service, def.routes)))} > "$tmp"/routes 2>/dev/null; then`,
+          '  fail "cannot write under $state (disk full?); nothing was changed"',
+          "fi",
           "clash=$(route_clash)",
           'if [ -n "$clash" ]; then',
-          '  fail "route ${clash% *} is already served by service ${clash#* } on this host; give this service another host or path in slipway:service.routes"',
+          '  fail "$(clash_text)"',
           "fi",
         ]
       : [],

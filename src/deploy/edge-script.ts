@@ -119,6 +119,17 @@ export function edgeScript(def: EdgeDefinition): string {
       `  fail "the edge $edge_name on this host is managed by stack $owner (\${caddy_state#* } on \${holder_now#* }); this stack wants $image on $ports: manage a host's edge from one stack (drop slipway:edge.image from the other) or make both declare the same"`,
       "fi",
     ],
+    // The skeleton parts of the previous edge are kept to put back if this one fails.
+    [
+      "for part in config.head config.mid config.tail https_suffix; do",
+      '  if [ -f "$edge"/$part ]; then cp "$edge"/$part "$tmp"/$part.old; fi',
+      "done",
+      "undo() {",
+      "  for part in config.head config.mid config.tail https_suffix caddy.json; do",
+      '    if [ -f "$tmp"/$part.old ]; then cp "$tmp"/$part.old "$edge"/$part; fi',
+      "  done",
+      "}",
+    ],
     writeFile("config.head", parts.head),
     writeFile("config.mid", parts.mid),
     writeFile("config.tail", parts.tail),
@@ -136,6 +147,7 @@ export function edgeScript(def: EdgeDefinition): string {
       "edge_render",
       `if ! out=$(${command(edgeValidate(names, def.image, "caddy.json.next"))} 2>&1); then`,
       '  rm -f "$edge"/caddy.json.next',
+      "  undo",
       '  fail "the edge config does not validate, nothing was changed: $(last_line "$out")"',
       "fi",
     ],
@@ -143,6 +155,7 @@ export function edgeScript(def: EdgeDefinition): string {
       // Nothing but the config changed: load it through the admin API, no restart.
       'if [ "$holder_now" = "true $ports" ] && [ "$caddy_state" = "true $image" ]; then',
       "  if ! edge_apply; then",
+      "    undo",
       '    fail "the edge $edge_name refused the new config, the old one keeps serving: $edge_error"',
       "  fi",
       '  printf \'%s\\n\' "$stack" > "$edge"/owner',
@@ -151,9 +164,6 @@ export function edgeScript(def: EdgeDefinition): string {
       "fi",
       'if [ -f "$edge"/caddy.json ]; then cp "$edge"/caddy.json "$tmp"/caddy.json.old; fi',
       'mv -f "$edge"/caddy.json.next "$edge"/caddy.json',
-      "undo() {",
-      '  if [ -f "$tmp"/caddy.json.old ]; then cp "$tmp"/caddy.json.old "$edge"/caddy.json; fi',
-      "}",
       // The ports (the holder): kept when they are the same; else a new holder is started
       // beside the old one (other ports), which goes only once the new edge answers.
       "old_holder=",

@@ -51,7 +51,7 @@ export function stopScript(def: HostService): string {
       '  docker rm --force "$id" >/dev/null',
       "  count=$((count + 1))",
       "done",
-      'find "$state" -mindepth 1 -maxdepth 1 ! -name lock -exec rm -rf {} +',
+      'rm -rf "$state"',
       `say "stopped $service: removed its route and $count release containers; images stay on the host"`,
     ],
   ];

@@ -1,15 +1,28 @@
 /**
- * What the deploy integration tests and the deploy benchmark share: releases built from app/
- * and proxy/ and pushed to the local registry, the generated script run over SSH exactly as
- * `remote.Command` runs it (the script as the command, the payload on stdin) or locally as
- * `local.Command` does (`/bin/sh -c`), and a request loop against the published port.
+ * What the deploy and edge integration tests and the deploy benchmark share: releases built
+ * from app/ and the edge image from edge/, pushed to the local registry; the generated scripts
+ * run exactly as the resources run them (over SSH: `BOOTSTRAP_COMMAND` as the remote command,
+ * `bootstrapStdin(script, payload)` on stdin, like `remote.Command`; locally the same through
+ * `/bin/sh -c`, like `local.Command`; a delete runs its script text as the command); and
+ * request loads against the edge's published port, by Host header, fresh or keep-alive.
  */
 import { spawn } from "node:child_process";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
-import { renderPayload, type ServiceDefinition } from "../../src/deploy";
+import { performance } from "node:perf_hooks";
+import type { RouteConfig } from "../../src/config";
 import {
+  BOOTSTRAP_COMMAND,
+  bootstrapStdin,
+  edgeRemoveScript,
+  renderPayload,
+  stopScript,
+  type EdgeDefinition,
+  type ServiceDefinition,
+} from "../../src/deploy";
+import {
+  deleteManifest,
   getManifest,
   REGISTRY,
   REPO_ROOT,
@@ -32,12 +45,13 @@ export interface ReleaseSet {
   readonly b: Release;
   /** Starts, but /healthz answers 404. */
   readonly broken: Release;
-  readonly proxy: Release;
+  /** The edge image (Caddy), built from edge/. */
+  readonly edge: Release;
   /** Repository path prefix in the registry, e.g. `slipway-it/deploy-<tag>`. */
   readonly namespace: string;
 }
 
-/** Builds `context` (app/ or proxy/) for this machine's platform, pushes it, drops it locally. */
+/** Builds `context` (app/ or edge/) for this machine's platform, pushes it, drops it locally. */
 export async function buildAndPush(
   repository: string,
   tag: string,
@@ -70,8 +84,10 @@ export async function buildAndPush(
   };
 }
 
-/** Builds releases A and B (distinct content), a broken one and the proxy; pushes all four. */
+/** Builds releases A and B (distinct content), a broken one and the edge; pushes all four. */
 export async function buildReleases(prefix: string): Promise<ReleaseSet> {
+  await runOk(path.join(REPO_ROOT, "scripts", "fetch-busybox.sh"), [], { timeoutMs: 300_000 });
+  await runOk(path.join(REPO_ROOT, "scripts", "fetch-edge.sh"), [], { timeoutMs: 300_000 });
   const tag = uniqueTag(prefix);
   const namespace = `slipway-it/${tag}`;
   const web = `${namespace}/web`;
@@ -84,8 +100,26 @@ export async function buildReleases(prefix: string): Promise<ReleaseSet> {
     { APP_RELEASE: `${tag}-broken`, HEALTH: "broken" },
     "prod",
   );
-  const proxy = await buildAndPush(`${namespace}/proxy`, "1", "proxy", {});
-  return { a, b, broken, proxy, namespace };
+  const edge = await buildAndPush(`${namespace}/edge`, "1", "edge", {});
+  return { a, b, broken, edge, namespace };
+}
+
+let shared: Promise<ReleaseSet> | undefined;
+
+/** One release set for every suite of this test process, built at first use. */
+export function sharedReleases(): Promise<ReleaseSet> {
+  shared ??= buildReleases("it");
+  return shared;
+}
+
+// A root hook (mocha loads this module while it reads the spec files): the shared set goes
+// from the engine and the registry once every suite is done.
+if (typeof after === "function") {
+  after(async function () {
+    this.timeout(120_000);
+    const set = await shared?.catch(() => undefined);
+    if (set !== undefined) await removeReleaseSet(set);
+  });
 }
 
 /** Removes the releases' images from the engine (the registry keeps them). */
@@ -95,33 +129,55 @@ export async function removeImages(releases: readonly Release[]): Promise<void> 
   }
 }
 
+/** Removes the set's images from the engine and its manifests (tags) from the registry. */
+export async function removeReleaseSet(set: ReleaseSet): Promise<void> {
+  const all = [set.a, set.b, set.broken, set.edge];
+  await removeImages(all);
+  for (const release of all) {
+    const [name] = release.ref.split("@") as [string];
+    await deleteManifest(name.slice(`${REGISTRY}/`.length), release.digest).catch(() => 0);
+  }
+}
+
 export interface ScriptRun {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
   readonly seconds: number;
+  /** Each stdout line with when it arrived here (performance.now(), ms). */
+  readonly lines: readonly { readonly at: number; readonly text: string }[];
 }
 
 export type Via = "ssh" | "local";
 
+function spawnOn(command: string, via: Via) {
+  return via === "ssh"
+    ? spawn("ssh", [...sshArgs(), command], { stdio: ["pipe", "pipe", "pipe"] })
+    : spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
+}
+
 /**
- * Starts a generated script as the deploy target runs it: over SSH the script text is the
- * remote command and the payload goes to stdin (remote.Command); locally `/bin/sh -c` with the
- * payload on stdin (local.Command). `kill` ends the client (the SSH connection), not the host side.
+ * Starts a command on the target as the resources do, `stdin` written and closed. `kill`
+ * ends the client (the SSH connection), not the host side.
  */
-export function startScript(
-  script: string,
+function startCommand(
+  command: string,
   stdin: string,
-  via: Via = "ssh",
+  via: Via,
 ): { done: Promise<ScriptRun>; kill: () => void; stdout: () => string } {
   const started = process.hrtime.bigint();
-  const child =
-    via === "ssh"
-      ? spawn("ssh", [...sshArgs(), script], { stdio: ["pipe", "pipe", "pipe"] })
-      : spawn("/bin/sh", ["-c", script], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawnOn(command, via);
   let stdout = "";
   let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  let partial = "";
+  const lines: { at: number; text: string }[] = [];
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    const at = performance.now();
+    stdout += chunk;
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop()!;
+    lines.push(...parts.map((text) => ({ at, text })));
+  });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   child.stdin.on("error", () => undefined);
   child.stdin.end(stdin);
@@ -133,14 +189,37 @@ export function startScript(
         stdout,
         stderr,
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        lines,
       }),
     );
   });
   return { done, kill: () => child.kill("SIGKILL"), stdout: () => stdout };
 }
 
-export function runScript(script: string, stdin: string, via: Via = "ssh"): Promise<ScriptRun> {
-  return startScript(script, stdin, via).done;
+/**
+ * A create/update script as the resources run it: the command is BOOTSTRAP_COMMAND, the
+ * script and then `input` (the payload) come on stdin.
+ */
+export function startScript(
+  script: string,
+  input = "",
+  via: Via = "ssh",
+): { done: Promise<ScriptRun>; kill: () => void; stdout: () => string } {
+  return startCommand(BOOTSTRAP_COMMAND, bootstrapStdin(script, input), via);
+}
+
+export function runScript(script: string, input = "", via: Via = "ssh"): Promise<ScriptRun> {
+  return startScript(script, input, via).done;
+}
+
+/** A delete script (stop, edge removal) as the resources run it: its text is the command. */
+export function runDelete(script: string, via: Via = "ssh"): Promise<ScriptRun> {
+  return startCommand(script, "", via).done;
+}
+
+/** The last line a failed script printed on stderr: its one-line cause. */
+export function cause(run: ScriptRun): string | undefined {
+  return run.stderr.trim().split("\n").pop();
 }
 
 /** The payload HostDeployment would send for these secrets. */
@@ -166,26 +245,69 @@ export async function freePort(from: number): Promise<number> {
   throw new Error(`no free port in ${from}..${from + 199}`);
 }
 
-/** One GET on a fresh connection (no keep-alive), like most health checkers and curl. */
-export function get(
-  port: number,
-  urlPath: string,
-  timeoutMs = 5000,
-): Promise<{ status: number; body: string }> {
+export interface RequestOptions {
+  /** Host header (routes match on it); default `127.0.0.1:<port>`. */
+  readonly host?: string;
+  /** A keep-alive agent; default a fresh connection per request. */
+  readonly agent?: http.Agent;
+  readonly timeoutMs?: number;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: http.IncomingHttpHeaders;
+  /** The socket that carried it. */
+  readonly socket: net.Socket | undefined;
+}
+
+/** One GET to 127.0.0.1:`port`. */
+export function request(port: number, urlPath: string, opts: RequestOptions = {}): Promise<Answer> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
-    const request = http.get(
-      { host: "127.0.0.1", port, path: urlPath, agent: false, timeout: timeoutMs },
+    let socket: net.Socket | undefined;
+    const req = http.get(
+      {
+        host: "127.0.0.1",
+        port,
+        path: urlPath,
+        agent: opts.agent ?? false,
+        timeout: timeoutMs,
+        ...(opts.host === undefined ? {} : { headers: { Host: opts.host } }),
+      },
       (response) => {
         let body = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => (body += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, body, headers: response.headers, socket }),
+        );
         response.on("error", reject);
       },
     );
-    request.on("timeout", () => request.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-    request.on("error", reject);
+    req.on("socket", (s) => (socket = s));
+    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    req.on("error", reject);
   });
+}
+
+/** One GET on a fresh connection (no keep-alive), like most health checkers and curl. */
+export async function get(
+  port: number,
+  urlPath: string,
+  timeoutMs = 5000,
+): Promise<{ status: number; body: string }> {
+  const { status, body } = await request(port, urlPath, { timeoutMs });
+  return { status, body };
+}
+
+/** One answered request of a load: when it started and ended (performance.now(), ms). */
+export interface Sample {
+  readonly start: number;
+  readonly end: number;
+  /** The body (the release version) of a 200; empty for a failure. */
+  readonly version: string;
+  readonly ok: boolean;
 }
 
 export interface LoadResult {
@@ -195,6 +317,16 @@ export interface LoadResult {
   readonly errors: string[];
   /** How many answers each body (the release version) got. */
   readonly versions: Record<string, number>;
+  readonly samples: readonly Sample[];
+  /** Distinct client sockets used (a keep-alive load that was never cut: one per worker). */
+  readonly sockets: number;
+}
+
+export interface LoadOptions {
+  /** Host header of every request. */
+  readonly host?: string;
+  /** Reuse connections: one keep-alive socket per worker. */
+  readonly keepAlive?: boolean;
 }
 
 /**
@@ -205,26 +337,40 @@ export function loadLoop(
   port: number,
   urlPath = "/cgi-bin/version",
   workers = 4,
+  options: LoadOptions = {},
 ): { stop: () => Promise<LoadResult> } {
   let running = true;
   let requests = 0;
   let failures = 0;
   const errors: string[] = [];
   const versions: Record<string, number> = {};
+  const samples: Sample[] = [];
+  const sockets = new Set<net.Socket>();
+  const agent = options.keepAlive
+    ? new http.Agent({ keepAlive: true, maxSockets: workers, maxFreeSockets: workers })
+    : undefined;
   const worker = async () => {
     while (running) {
       requests++;
+      const start = performance.now();
       try {
-        const { status, body } = await get(port, urlPath);
-        if (status === 200) {
-          const version = body.trim();
+        const answer = await request(port, urlPath, {
+          ...(options.host === undefined ? {} : { host: options.host }),
+          ...(agent === undefined ? {} : { agent }),
+        });
+        if (answer.socket !== undefined) sockets.add(answer.socket);
+        const ok = answer.status === 200;
+        const version = ok ? answer.body.trim() : "";
+        samples.push({ start, end: performance.now(), version, ok });
+        if (ok) {
           versions[version] = (versions[version] ?? 0) + 1;
         } else {
           failures++;
-          if (errors.length < 20) errors.push(`HTTP ${status}`);
+          if (errors.length < 20) errors.push(`HTTP ${answer.status}`);
         }
       } catch (error) {
         failures++;
+        samples.push({ start, end: performance.now(), version: "", ok: false });
         if (errors.length < 20) errors.push((error as Error).message);
       }
     }
@@ -234,19 +380,156 @@ export function loadLoop(
     stop: async () => {
       running = false;
       await all;
-      return { requests, failures, errors, versions };
+      agent?.destroy();
+      return { requests, failures, errors, versions, samples, sockets: sockets.size };
     },
   };
 }
 
-/** A definition for the local sshd/engine, service `service` on `port`. */
+/** Runs `action` under a keep-alive load (`sockets` sockets) and a fresh-connection loop at once. */
+export async function underLoad<T>(
+  port: number,
+  host: string,
+  action: () => Promise<T>,
+  sockets = 4,
+): Promise<{
+  result: T;
+  loads: [LoadResult, LoadResult];
+  keepAlive: LoadResult;
+  fresh: LoadResult;
+}> {
+  const keepAlive = loadLoop(port, "/cgi-bin/version", sockets, { host, keepAlive: true });
+  const fresh = loadLoop(port, "/cgi-bin/version", 2, { host });
+  await sleep(500);
+  let result: T;
+  try {
+    result = await action();
+  } finally {
+    await sleep(500);
+  }
+  const loads: [LoadResult, LoadResult] = [await keepAlive.stop(), await fresh.stop()];
+  return { result, loads, keepAlive: loads[0], fresh: loads[1] };
+}
+
+/** The loads in one line, for assertion messages. */
+export function loadReport(loads: readonly LoadResult[]): string {
+  return loads
+    .map((l) => `${l.requests} requests, ${l.failures} failed ${l.errors.slice(0, 5).join("; ")}`)
+    .join(" | ");
+}
+
+/** The first stdout line of `run` that matches `pattern`. */
+export function lineOf(run: ScriptRun, pattern: RegExp): { at: number; text: string } | undefined {
+  return run.lines.find((line) => pattern.test(line.text));
+}
+
+/**
+ * What contradicts "the served version changed once, from `from` to `to`, exactly when the
+ * script said it switched" in `loads` run during `run`. `from` undefined: nothing was routed
+ * before (answers before the switch are not counted). `to` equal to `from`: never switched.
+ * The switch happened after the script's `started` line (a release container starting, well
+ * before the switch) and before its `switched` line arrived here.
+ */
+export function switchProblems(
+  run: ScriptRun,
+  loads: readonly LoadResult[],
+  from: string | undefined,
+  to: string,
+  started: RegExp = /: (starting|reusing) /,
+): string[] {
+  const samples = loads.flatMap((load) => load.samples);
+  const problems: string[] = [];
+  const switched = lineOf(run, /: switched \S+ to \S+ for \S+$/);
+  const versions = new Set(samples.filter((s) => s.ok).map((s) => s.version));
+  for (const version of versions) {
+    if (version !== from && version !== to) problems.push(`answered ${JSON.stringify(version)}`);
+  }
+  if (from === to) {
+    if (switched !== undefined) problems.push(`said ${JSON.stringify(switched.text)}`);
+    const failed = samples.filter((s) => !s.ok).length;
+    if (failed > 0) problems.push(`${failed} failed requests`);
+    return problems;
+  }
+  if (switched === undefined) {
+    return [...problems, "no 'switched' line"];
+  }
+  const newEnds = samples.filter((s) => s.ok && s.version === to).map((s) => s.end);
+  const firstNew = Math.min(...newEnds);
+  const old = samples.filter((s) => s.ok && s.version === from);
+  const lastOldStart = Math.max(...old.map((s) => s.start), -Infinity);
+  const counted = samples.filter((s) => from !== undefined || s.start > switched.at);
+  const failed = counted.filter((s) => !s.ok).length;
+  if (failed > 0) problems.push(`${failed} failed requests`);
+  if (newEnds.length === 0) problems.push(`${to} never answered`);
+  if (from !== undefined && old.length === 0) problems.push(`${from} never answered`);
+  if (lastOldStart >= firstNew) problems.push("old and new answers interleave: not one switch");
+  if (lastOldStart >= switched.at) problems.push("the old release answered after 'switched'");
+  const startedLine = lineOf(run, started);
+  if (startedLine === undefined) problems.push(`no line matching ${started}`);
+  else if (firstNew <= startedLine.at) problems.push("the new release answered before it started");
+  return problems;
+}
+
+/** The test's own edge on the local engine: ports 29080/29443 on loopback, internal CA. */
+export function itEdge(image: string, overrides: Partial<EdgeDefinition> = {}): EdgeDefinition {
+  return {
+    name: "it-edge",
+    bind: "127.0.0.1",
+    httpPort: 29080,
+    httpsPort: 29443,
+    tls: "internal",
+    image,
+    stateRoot: "/var/lib/slipway",
+    host: "local",
+    stack: "it",
+    ...overrides,
+  };
+}
+
+/** Removes an edge of the tests: the removal script, then any container, network, volume left. */
+export async function removeEdge(def: EdgeDefinition): Promise<void> {
+  await runDelete(edgeRemoveScript(def));
+  // The edge's containers: its own name, a replaced one, and Caddy containers beside it.
+  const ids = await run("docker", [
+    "ps",
+    "--all",
+    "--quiet",
+    "--filter",
+    `name=^${def.name}($|-replaced$|-caddy-)`,
+  ]);
+  const list = ids.stdout.split("\n").filter(Boolean);
+  if (list.length > 0) await run("docker", ["rm", "--force", ...list]);
+  await run("docker", ["network", "rm", def.name]);
+  await run("docker", ["volume", "rm", "--force", `${def.name}-data`]);
+  await run("rm", ["-rf", path.posix.join(def.stateRoot, "_edge", def.name)]);
+}
+
+/** Removes a test's service: its stop script, then any container left with its label, its state. */
+export async function removeService(
+  service: string,
+  stateRoot = "/var/lib/slipway",
+  edge = "it-edge",
+): Promise<void> {
+  await runDelete(stopScript({ host: "local", stack: "it", service, stateRoot, edge }));
+  const ids = await run("docker", [
+    "ps",
+    "--all",
+    "--quiet",
+    "--filter",
+    `label=slipway.service=${service}`,
+  ]);
+  const list = ids.stdout.split("\n").filter(Boolean);
+  if (list.length > 0) await run("docker", ["rm", "--force", ...list]);
+  await run("rm", ["-rf", path.posix.join(stateRoot, service)]);
+}
+
+/** A definition for the local engine: `service` behind the edge `it-edge` at `<service>.localhost`. */
 export function localDefinition(
   service: string,
-  port: number,
   release: Release,
-  proxy: Release,
   overrides: Partial<ServiceDefinition> = {},
 ): ServiceDefinition {
+  const routes: RouteConfig[] = [{ host: `${service}.localhost`, tls: false }];
   return {
     host: "local",
     stack: "it",
@@ -254,9 +537,10 @@ export function localDefinition(
     image: "web",
     ref: release.ref,
     revision: release.version,
-    proxyRef: proxy.ref,
+    edge: "it-edge",
     containerPort: 8080,
-    publishedPort: port,
+    routes,
+    drainSeconds: 1,
     healthPath: "/healthz",
     healthTimeoutSeconds: 5,
     keepReleases: 2,
@@ -265,4 +549,25 @@ export function localDefinition(
     stateRoot: "/var/lib/slipway",
     ...overrides,
   };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    await sleep(100);
+  }
+}
+
+export function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

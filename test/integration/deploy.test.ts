@@ -1,28 +1,41 @@
 /**
- * SSH deployment end to end, against the local sshd, Docker engine and registry: the scripts
- * HostDeployment generates are run exactly as remote.Command runs them (script as the SSH
- * command, payload on stdin). Releases A and B differ in content; "broken" fails /healthz.
+ * Releases through the test's own edge (it-edge, 127.0.0.1:29080), against the local sshd,
+ * Docker engine and registry: the scripts run exactly as the resources run them
+ * (BOOTSTRAP_COMMAND over SSH, script and payload on stdin). Releases A and B differ in
+ * content; "broken" fails /healthz. Every release runs under a keep-alive load and a
+ * fresh-connection loop at once, through the edge by Host header.
  */
 import { strict as assert } from "node:assert";
-import * as net from "node:net";
 import {
   deployScript,
+  edgeRemoveScript,
+  edgeScript,
   parseReleaseRecord,
   stopScript,
   type ServiceDefinition,
 } from "../../src/deploy";
-import { ensureBusybox, runOk, sshExec, uniqueTag, useServices } from "../helpers/services";
+import { runOk, sshExec, useServices } from "../helpers/services";
 import {
-  buildReleases,
+  cause,
+  escape,
   freePort,
-  get,
-  loadLoop,
+  itEdge,
+  loadReport,
   localDefinition,
   payloadFor,
+  removeEdge,
   removeImages,
+  removeService,
+  request,
+  runDelete,
   runScript,
+  sharedReleases,
   startScript,
+  switchProblems,
+  underLoad as loadDuring,
+  waitFor,
   type ReleaseSet,
+  type ScriptRun,
 } from "./deploy-fixture";
 
 /** Secret values a shell would misread; they must arrive in the container byte for byte. */
@@ -32,6 +45,10 @@ const SECRET_ENV = {
 };
 const PLAIN_ENV = { GREETING: "hello 'world' $(id)\nsecond line", MODE: "test" };
 const REGISTRY_PASSWORD = "open-registry-accepts-any-password";
+const SERVICE = "it-a";
+const HOST = "it-a.localhost";
+const PORT = 29080;
+const KEEP_ALIVE_SOCKETS = 4;
 
 async function containersOf(service: string): Promise<string[]> {
   const result = await runOk("docker", [
@@ -51,50 +68,81 @@ async function releaseRecord(service: string) {
   return parseReleaseRecord(result.stdout);
 }
 
-describe("deploy over SSH (real sshd, Docker engine and registry)", function () {
+/** What it-a.localhost answers through the edge. */
+async function served(host = HOST): Promise<string> {
+  const answer = await request(PORT, "/cgi-bin/version", { host });
+  return answer.status === 200 ? answer.body.trim() : `HTTP ${answer.status}`;
+}
+
+/** Runs `deploy` under a keep-alive load and a fresh-connection loop on it-a.localhost. */
+async function underLoad(deploy: () => Promise<ScriptRun>) {
+  const { result: run, ...rest } = await loadDuring(PORT, HOST, deploy, KEEP_ALIVE_SOCKETS);
+  return { run, ...rest };
+}
+
+function output(run: ScriptRun): string {
+  return `${run.stdout}\n${run.stderr}`;
+}
+
+describe("deploy through the edge over SSH (real sshd, Docker engine and registry)", function () {
   this.timeout(600_000);
   useServices(["docker", "registry", "sshd"]);
 
   let releases: ReleaseSet;
-  let service: string;
-  let port: number;
-  const stops: ServiceDefinition[] = [];
+  const services = [SERVICE, "it-local"];
 
-  const definition = (release: keyof Omit<ReleaseSet, "namespace" | "proxy">, extra = {}) =>
-    localDefinition(service, port, releases[release], releases.proxy, {
+  const definition = (release: "a" | "b" | "broken", extra: Partial<ServiceDefinition> = {}) =>
+    localDefinition(SERVICE, releases[release], {
       env: PLAIN_ENV,
       secretEnvNames: Object.keys(SECRET_ENV),
       registryLogin: { server: "127.0.0.1:5000", username: "slipway-it" },
       ...extra,
     });
-  const deploy = (release: keyof Omit<ReleaseSet, "namespace" | "proxy">, extra = {}) =>
+  const deploy = (release: "a" | "b" | "broken", extra: Partial<ServiceDefinition> = {}) =>
     runScript(deployScript(definition(release, extra)), payloadFor(SECRET_ENV, REGISTRY_PASSWORD));
 
   before(async function () {
-    await ensureBusybox();
-    releases = await buildReleases("deploy");
-    service = uniqueTag("it").replace(/[^a-z0-9-]/g, "");
-    port = await freePort(18180);
-    stops.push(definition("a"));
+    releases = await sharedReleases();
+    for (const service of services) await removeService(service);
+    await removeEdge(itEdge(releases.edge.ref));
+    // Off the engine (another suite may have run them): the first deploy pulls like a fresh host.
+    await removeImages([releases.a, releases.b, releases.broken]);
+    const edge = await runScript(edgeScript(itEdge(releases.edge.ref)));
+    assert.equal(edge.code, 0, output(edge));
+    assert.match(
+      edge.stdout,
+      new RegExp(
+        `: started the edge it-edge: ${escape(releases.edge.ref)} on 127\\.0\\.0\\.1:29080( and)? 127\\.0\\.0\\.1:29443\n`,
+      ),
+    );
   });
 
   after(async function () {
-    for (const def of stops) {
-      await runScript(stopScript(def), "");
-    }
+    for (const service of services) await removeService(service);
     if (releases !== undefined) {
-      await removeImages([releases.a, releases.b, releases.broken, releases.proxy]);
+      await removeEdge(itEdge(releases.edge.ref));
     }
   });
 
-  it("deploys A: pulls by digest, starts proxy and release, records it", async () => {
-    const run = await deploy("a");
-    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  it("releases A under load: pulls by digest, loads its route, switches, records it", async () => {
+    assert.notEqual(await served(), releases.a.version);
+    const { run, loads } = await underLoad(() => deploy("a"));
+    assert.equal(run.code, 0, output(run));
     assert.match(run.stdout, new RegExp(`pulling release ${escape(releases.a.ref)}\n`));
-    assert.match(run.stdout, /starting the proxy .* on port \d+\n/);
-    assert.equal((await get(port, "/cgi-bin/version")).body.trim(), releases.a.version);
-    const record = await releaseRecord(service);
-    assert.equal(record.service, service);
+    assert.match(run.stdout, /: loaded the new routes into it-edge\n/);
+    assert.match(
+      run.stdout,
+      new RegExp(`: switched it-edge to ${SERVICE}-[0-9a-f]{12}-[0-9a-f]{8} for ${SERVICE}\n`),
+    );
+    assert.deepEqual(
+      switchProblems(run, loads, undefined, releases.a.version),
+      [],
+      loadReport(loads),
+    );
+    assert.equal(await served(), releases.a.version);
+    const record = await releaseRecord(SERVICE);
+    assert.equal(record.service, SERVICE);
+    assert.equal(record.stack, "it");
     assert.deepEqual(
       { ...record.current, deployedAt: "" },
       {
@@ -109,7 +157,7 @@ describe("deploy over SSH (real sshd, Docker engine and registry)", function () 
   });
 
   it("delivers plain and secret env byte for byte, and leaves no secret file behind", async () => {
-    const [name] = (await containersOf(service)).filter((c) => !c.includes("-proxy"));
+    const [name] = await containersOf(SERVICE);
     const container = name!.split(" ")[0]!;
     const env = await runOk("docker", ["exec", container, "/bin/busybox", "env", "-0"]);
     const vars = new Map(
@@ -121,26 +169,32 @@ describe("deploy over SSH (real sshd, Docker engine and registry)", function () 
     for (const [key, value] of Object.entries({ ...SECRET_ENV, ...PLAIN_ENV })) {
       assert.equal(vars.get(key), value, key);
     }
-    const files = await sshExec(`find /var/lib/slipway/${service} -name '*.env' -o -name 'tmp.*'`);
+    const files = await sshExec(`find /var/lib/slipway/${SERVICE} -name '*.env' -o -name 'tmp.*'`);
     assert.equal(files.stdout, "");
   });
 
-  it("deploys B while a request loop runs: zero failed requests, A stopped and kept", async () => {
-    const load = loadLoop(port);
-    await sleep(500);
-    const run = await deploy("b");
-    await sleep(1000);
-    const result = await load.stop();
-    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    assert.equal(result.failures, 0, result.errors.join("\n"));
-    assert.ok(result.requests > 50, `only ${result.requests} requests`);
-    assert.ok((result.versions[releases.a.version] ?? 0) > 0, "A served before the switch");
-    assert.ok((result.versions[releases.b.version] ?? 0) > 0, "B served after the switch");
-    assert.equal((await get(port, "/cgi-bin/version")).body.trim(), releases.b.version);
-    const states = await containersOf(service);
-    assert.equal(states.filter((s) => s.endsWith(" running")).length, 2, states.join("\n"));
-    assert.equal(states.filter((s) => s.endsWith(" exited")).length, 1, states.join("\n"));
-    const record = await releaseRecord(service);
+  it("releases B under load: 0 failed, one switch when it says so, keep-alive never cut", async () => {
+    const { run, loads, keepAlive } = await underLoad(() => deploy("b"));
+    assert.equal(run.code, 0, output(run));
+    assert.ok(!run.stdout.includes("loaded the new routes"), run.stdout);
+    assert.deepEqual(
+      switchProblems(run, loads, releases.a.version, releases.b.version),
+      [],
+      loadReport(loads),
+    );
+    assert.ok(
+      loads.every((l) => l.requests > 50),
+      loadReport(loads),
+    );
+    assert.equal(keepAlive.sockets, KEEP_ALIVE_SOCKETS, "keep-alive sockets were reconnected");
+    assert.match(run.stdout, /: stopped the previous release it-a-\S+ \(kept for rollback\)\n/);
+    const states = await containersOf(SERVICE);
+    assert.deepEqual(
+      states.map((s) => s.split(" ")[1]),
+      states.map((s) => (s.includes(releases.b.digest.slice(7, 19)) ? "running" : "exited")),
+    );
+    assert.equal(states.length, 2, states.join("\n"));
+    const record = await releaseRecord(SERVICE);
     assert.equal(record.current.digest, releases.b.digest);
     assert.deepEqual(
       record.previous.map((entry) => entry.digest),
@@ -148,42 +202,54 @@ describe("deploy over SSH (real sshd, Docker engine and registry)", function () 
     );
   });
 
-  it("refuses the broken release: B keeps serving, exit 1 names host, digest and last answer", async () => {
-    const load = loadLoop(port);
-    const run = await deploy("broken");
-    const result = await load.stop();
+  it("refuses the broken release under load: never switched, B keeps serving, the cause named", async () => {
+    const { run, loads, keepAlive } = await underLoad(() => deploy("broken"));
     assert.equal(run.code, 1);
-    const last = run.stderr.trim().split("\n").pop();
     assert.equal(
-      last,
+      cause(run),
       `slipway: host local: release ${releases.broken.digest} did not become healthy within 5 s, ` +
         `removed it, release ${releases.b.digest} keeps serving; ` +
         "last health response: wget: server returned error: HTTP/1.1 404 Not Found",
     );
-    assert.equal(result.failures, 0, result.errors.join("\n"));
-    assert.deepEqual(Object.keys(result.versions), [releases.b.version]);
-    assert.ok(
-      !(await containersOf(service)).some((c) => c.includes(releases.broken.digest.slice(7, 19))),
+    assert.deepEqual(
+      switchProblems(run, loads, releases.b.version, releases.b.version),
+      [],
+      loadReport(loads),
     );
-    assert.equal((await releaseRecord(service)).current.digest, releases.b.digest);
+    assert.equal(keepAlive.sockets, KEEP_ALIVE_SOCKETS, "keep-alive sockets were reconnected");
+    assert.ok(
+      !(await containersOf(SERVICE)).some((c) => c.includes(releases.broken.digest.slice(7, 19))),
+    );
+    assert.equal((await releaseRecord(SERVICE)).current.digest, releases.b.digest);
   });
 
-  it("deploys B again: nothing pulled, nothing restarted, in seconds", async () => {
+  it("deploys B again: nothing pulled, nothing switched, in seconds", async () => {
     const run = await deploy("b");
-    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    assert.ok(!run.stdout.includes("pulling"), run.stdout);
+    assert.equal(run.code, 0, output(run));
+    assert.ok(!run.stdout.includes("pulling") && !run.stdout.includes("switched"), run.stdout);
     assert.match(run.stdout, /is already serving as /);
+    assert.match(run.stdout, /: release \S+ is serving; nothing to change\n/);
     assert.ok(run.seconds < 5, `took ${run.seconds.toFixed(1)} s`);
   });
 
-  it("rolls back to A without a pull: the kept container starts again", async () => {
-    const run = await deploy("a");
-    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  it("rolls back to A under load: the kept container, no pull, 0 failed", async () => {
+    const { run, loads, keepAlive } = await underLoad(() => deploy("a"));
+    assert.equal(run.code, 0, output(run));
     assert.ok(!run.stdout.includes("pulling"), run.stdout);
-    assert.match(run.stdout, /starting the kept release container /);
+    assert.match(
+      run.stdout,
+      new RegExp(`release ${escape(releases.a.ref)} is on the host, no pull\n`),
+    );
+    assert.match(run.stdout, /: starting the kept release container it-a-/);
+    assert.deepEqual(
+      switchProblems(run, loads, releases.b.version, releases.a.version, /: starting the kept /),
+      [],
+      loadReport(loads),
+    );
+    assert.equal(keepAlive.sockets, KEEP_ALIVE_SOCKETS, "keep-alive sockets were reconnected");
     assert.ok(run.seconds < 10, `took ${run.seconds.toFixed(1)} s`);
-    assert.equal((await get(port, "/cgi-bin/version")).body.trim(), releases.a.version);
-    const record = await releaseRecord(service);
+    const record = await releaseRecord(SERVICE);
+    // The no-op re-run of B is not a release: it adds no entry.
     assert.deepEqual(
       [record.current.digest, ...record.previous.map((entry) => entry.digest)],
       [releases.a.digest, releases.b.digest, releases.a.digest],
@@ -203,11 +269,11 @@ describe("deploy over SSH (real sshd, Docker engine and registry)", function () 
     assert.match(
       second.stderr,
       new RegExp(
-        `^slipway: host local: another deploy of ${service} holds the lock on this host: ` +
+        `^slipway: host local: another deploy of ${SERVICE} holds the lock on this host: ` +
           "stack it, root from 127\\.0\\.0\\.1 \\(pid \\d+\\) since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ; try again when it ends\n$",
       ),
     );
-    assert.equal((await get(port, "/cgi-bin/version")).body.trim(), releases.a.version);
+    assert.equal(await served(), releases.a.version);
   });
 
   it("finishes on the host when the SSH connection drops mid-deploy; a re-run converges", async () => {
@@ -219,14 +285,15 @@ describe("deploy over SSH (real sshd, Docker engine and registry)", function () 
     dropped.kill();
     await dropped.done;
     await waitFor(async () => {
-      const lock = await sshExec(`flock -n /var/lib/slipway/${service}/lock true`);
+      const lock = await sshExec(`flock -n /var/lib/slipway/${SERVICE}/lock true`);
       return lock.code === 0;
     }, 30_000);
-    assert.equal((await releaseRecord(service)).current.digest, releases.b.digest);
+    assert.equal((await releaseRecord(SERVICE)).current.digest, releases.b.digest);
+    assert.equal(await served(), releases.b.version);
     const rerun = await deploy("b");
-    assert.equal(rerun.code, 0, `${rerun.stdout}\n${rerun.stderr}`);
+    assert.equal(rerun.code, 0, output(rerun));
     assert.match(rerun.stdout, /is already serving as /);
-    assert.equal((await get(port, "/cgi-bin/version")).body.trim(), releases.b.version);
+    assert.equal(await served(), releases.b.version);
   });
 
   it("keeps the old release serving when a digest is not in the registry or login fails", async () => {
@@ -235,89 +302,97 @@ describe("deploy over SSH (real sshd, Docker engine and registry)", function () 
     });
     assert.equal(missing.code, 1);
     assert.match(
-      missing.stderr.trim().split("\n").pop()!,
+      cause(missing)!,
       /^slipway: host local: cannot pull release 127\.0\.0\.1:5000\/.*@sha256:0{64}: .*not found/,
     );
-    const closed = await freePort(18400);
+    const closed = await freePort(29300);
     const login = await deploy("b", {
       ref: `127.0.0.1:${closed}/acme/web@${releases.b.digest}`,
       registryLogin: { server: `127.0.0.1:${closed}`, username: "slipway-it" },
     });
     assert.equal(login.code, 1);
     assert.match(
-      login.stderr.trim().split("\n").pop()!,
+      cause(login)!,
       new RegExp(
         `^slipway: host local: docker login as slipway-it@127\\.0\\.0\\.1:${closed} failed: .*connection refused`,
       ),
     );
-    assert.ok(
-      !login.stderr.includes(REGISTRY_PASSWORD) && !login.stdout.includes(REGISTRY_PASSWORD),
+    assert.ok(!output(login).includes(REGISTRY_PASSWORD));
+    assert.equal(await served(), releases.b.version);
+  });
+
+  it("refuses a deploy of it-a from another stack naming the owner; its stop leaves it-a running", async () => {
+    const other = definition("a", { stack: "it-other" });
+    const run = await runScript(deployScript(other), payloadFor(SECRET_ENV, REGISTRY_PASSWORD));
+    assert.equal(run.code, 1);
+    assert.equal(
+      cause(run),
+      `slipway: host local: service ${SERVICE} on this host belongs to stack it; deploy it from that stack, ` +
+        "destroy it there first, or give this stack's service another name (slipway:service.name)",
     );
-    assert.equal((await get(port, "/cgi-bin/version")).body.trim(), releases.b.version);
+    const before = await containersOf(SERVICE);
+    const stop = await runDelete(stopScript(other));
+    assert.equal(stop.code, 0, output(stop));
+    assert.equal(
+      stop.stdout,
+      `slipway: host local: ${SERVICE} on this host belongs to stack it; left as it is\n`,
+    );
+    assert.deepEqual(await containersOf(SERVICE), before);
+    assert.equal(await served(), releases.b.version);
+    const record = await releaseRecord(SERVICE);
+    assert.equal(record.stack, "it");
+    assert.equal(record.current.digest, releases.b.digest);
   });
 
-  it("names the port when the published port is taken", async () => {
-    const busy = await freePort(18500);
-    const blocker = net.createServer().listen(busy, "0.0.0.0");
-    const other = localDefinition(`${service}-busy`, busy, releases.a, releases.proxy);
-    stops.push(other);
-    try {
-      const run = await runScript(deployScript(other), payloadFor({}));
-      assert.equal(run.code, 1);
-      assert.equal(
-        run.stderr.trim().split("\n").pop(),
-        `slipway: host local: port ${busy} is already in use on this host by another container or process; free it or choose another service.publishedPort`,
-      );
-    } finally {
-      await new Promise((resolve) => blocker.close(resolve));
-    }
-  });
-
-  it("runs the same script locally for the local target (no SSH)", async () => {
-    const localPort = await freePort(18600);
-    const local = localDefinition(`${service}-local`, localPort, releases.b, releases.proxy);
-    stops.push(local);
+  it("runs the same scripts locally for the local transport (no SSH), stop included", async () => {
+    const local = localDefinition("it-local", releases.b);
     const run = await runScript(deployScript(local), payloadFor({}), "local");
-    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    assert.equal((await get(localPort, "/cgi-bin/version")).body.trim(), releases.b.version);
+    assert.equal(run.code, 0, output(run));
     assert.match(run.stdout, /^slipway: host local: /m);
+    assert.equal(await served("it-local.localhost"), releases.b.version);
+    assert.equal(await served(), releases.b.version);
+    const stop = await runDelete(stopScript(local), "local");
+    assert.equal(stop.code, 0, output(stop));
+    assert.match(stop.stdout, /stopped it-local: removed its route and 1 release containers/);
+    assert.notEqual(await served("it-local.localhost"), releases.b.version);
+    assert.equal(await served(), releases.b.version);
   });
 
-  it("stops the service cleanly: no container, network or state left, images kept", async () => {
-    const run = await runScript(stopScript(definition("a")), "");
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, new RegExp(`stopped ${service}: removed 3 containers`));
-    assert.deepEqual(await containersOf(service), []);
-    const network = await runOk("docker", [
-      "network",
-      "ls",
-      "--quiet",
-      "--filter",
-      `name=slipway-${service}$`,
-    ]);
-    assert.equal(network.stdout, "");
-    assert.equal((await sshExec(`test -e /var/lib/slipway/${service}`)).code, 1);
+  it("stops the service: route, containers and state gone, images kept; the edge then goes", async () => {
+    const run = await runDelete(stopScript(definition("a")));
+    assert.equal(run.code, 0, output(run));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `stopped ${SERVICE}: removed its route and 2 release containers; images stay on the host\n`,
+      ),
+    );
+    assert.deepEqual(await containersOf(SERVICE), []);
+    assert.notEqual(await served(), releases.b.version);
+    assert.equal((await sshExec(`test -e /var/lib/slipway/${SERVICE}`)).code, 1, "state gone");
+    assert.equal((await sshExec("test -e /var/lib/slipway/_edge/it-edge/upstreams/it-a")).code, 1);
     await runOk("docker", ["image", "inspect", releases.a.ref]);
-    const again = await runScript(stopScript(definition("a")), "");
-    assert.equal(again.code, 0);
-    assert.match(again.stdout, /is not on this host; nothing to stop/);
+    const again = await runDelete(stopScript(definition("a")));
+    const edge = await runDelete(edgeRemoveScript(itEdge(releases.edge.ref)));
+    assert.equal(edge.code, 0, output(edge));
+    assert.equal(
+      edge.stdout,
+      "slipway: host local: removed the edge it-edge; its certificates stay in volume it-edge-data\n",
+    );
+    assert.equal(
+      (
+        await runOk("docker", [
+          "ps",
+          "--all",
+          "--quiet",
+          "--filter",
+          "name=^it-edge($|-replaced$|-caddy-)",
+        ])
+      ).stdout,
+      "",
+    );
+    // Last: stopping again finds nothing (the state directory keeps only its lock file).
+    assert.equal(again.code, 0, output(again));
+    assert.equal(again.stdout, "slipway: host local: it-a is not on this host; nothing to stop\n");
   });
 });
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await sleep(100);
-  }
-}
