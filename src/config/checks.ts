@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPOSITORY_COMPONENT_PATTERN } from "../reference";
+import { parseDigestReference, REPOSITORY_COMPONENT_PATTERN } from "../reference";
 import { Secret } from "./secret";
 import { MAX_REVIEWERS, PATH_PLACEHOLDER, type Role } from "./schema";
 
@@ -439,23 +439,34 @@ function edgeChecks(edge: Map | undefined, imageNames: readonly string[], add: A
     }
     return;
   }
-  if (!image.includes("@") && !imageNames.includes(image)) {
+  // With no image at all, the images problem says what to do; this would only echo it.
+  if (!image.includes("@") && imageNames.length > 0 && !imageNames.includes(image)) {
     add(
       "edge",
       ["image"],
       `${JSON.stringify(image)} is neither in slipway:images (${imageNames.join(", ") || "none declared"}) nor a pinned repository@sha256:<digest>`,
     );
   }
-  if (image.includes("@") && !/@sha256:[0-9a-f]{64}$/.test(image)) {
+  if (image.includes("@") && !isDigestReference(image)) {
     add(
       "edge",
       ["image"],
-      "give a pinned reference: repository@sha256:<64 hex>, e.g. docker.io/library/caddy@sha256:…",
+      "give a pinned reference: registry/repository@sha256:<64 hex>, e.g. docker.io/library/caddy@sha256:…",
     );
   }
   const http = typeof edge.httpPort === "number" ? edge.httpPort : 80;
   const https = typeof edge.httpsPort === "number" ? edge.httpsPort : 443;
   if (http === https) {
     add("edge", ["httpsPort"], `is the same port as httpPort (${http}); the edge needs two ports`);
+  }
+}
+
+/** Whether `ref` is what every later step takes: `registry/repository@sha256:<hex>`. */
+function isDigestReference(ref: string): boolean {
+  try {
+    parseDigestReference(ref);
+    return true;
+  } catch {
+    return false;
   }
 }

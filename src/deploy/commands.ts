@@ -66,8 +66,8 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
     "--init",
     "--restart",
     "unless-stopped",
-    "--network",
-    names.edge.network,
+    // Routed: on the edge's network, where the edge reaches it by name. A worker: Docker's default.
+    ...(def.routes.length === 0 ? [] : ["--network", names.edge.network]),
     ...labels.flatMap((label) => ["--label", label]),
     ...env,
     ...(def.secretEnvNames.length === 0

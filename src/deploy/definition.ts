@@ -169,6 +169,8 @@ export function containerSpecHash(def: ServiceDefinition): string {
     JSON.stringify({
       service: def.service,
       ref: def.ref,
+      // The network it joins: another edge needs another container.
+      edge: def.routes.length === 0 ? null : def.edge,
       containerPort: def.containerPort,
       env: sortedRecord(def.env),
       secretEnvNames: [...def.secretEnvNames].sort(),

@@ -312,7 +312,9 @@ function clashLines(): string[] {
 /** New routes go in before the switch; the edge refusing them switches nothing. */
 function routeInstallLines(): string[] {
   return [
+    "routes_changed=0",
     'if ! cmp -s "$tmp"/routes "$edge"/routes/"$service"; then',
+    "  routes_changed=1",
     "  edge_lock",
     "  clash=$(route_clash)",
     '  if [ -n "$clash" ]; then',
@@ -346,6 +348,14 @@ function switchLines(def: ServiceDefinition, names: ServiceNames): string[] {
           "fi",
           "if ! verify_edge; then",
           `  if [ -f "$tmp"/upstream.old ]; then mv -f "$tmp"/upstream.old ${upstream}; else rm -f ${upstream}; fi`,
+          // Routes this run loaded go back too: the edge serves exactly as before.
+          '  if [ "$routes_changed" = 1 ]; then',
+          '    if [ -f "$tmp"/routes.old ]; then mv -f "$tmp"/routes.old "$edge"/routes/"$service"; else rm -f "$edge"/routes/"$service"; fi',
+          "    edge_lock",
+          "    if ! edge_render || ! edge_apply; then",
+          '      say "the edge did not take the previous routes back ($edge_error); they return at its next config change"',
+          "    fi",
+          "  fi",
           "  answer=$(printf '%s\\n' \"$answer\" | one_line)",
           '  if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
           `  fail "release $digest is healthy but requests through ${names.edge.container} fail; switched back; last response: $answer"`,

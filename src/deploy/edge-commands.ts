@@ -62,6 +62,9 @@ export function holderCreate(names: EdgeNames, spec: EdgeSpec, name: ShellArg): 
     `${spec.bind}:${spec.httpPort}:${EDGE_HTTP_PORT}`,
     "--publish",
     `${spec.bind}:${spec.httpsPort}:${EDGE_HTTPS_PORT}`,
+    // Read-only, so `docker cp <edge>:/data/caddy/pki/authorities/local/root.crt .` works.
+    "--volume",
+    `${names.dataVolume}:/data:ro`,
     "--read-only",
     "--cap-drop",
     "ALL",

@@ -67,6 +67,18 @@ function docker(...args: string[]): string {
   return execFileSync("docker", args, { encoding: "utf8" }).trim();
 }
 
+/** The edge's Caddy container (the edge's holder only owns its ports). */
+function caddyOf(edge: string): string {
+  return docker(
+    "ps",
+    "--quiet",
+    "--filter",
+    "label=slipway.role=edge",
+    "--filter",
+    `label=slipway.edge.of=${edge}`,
+  );
+}
+
 function changes(result: UpResult): Record<string, number> {
   return Object.fromEntries(
     Object.entries(result.summary.resourceChanges ?? {}).filter(([, count]) => (count ?? 0) > 0),
@@ -182,7 +194,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     release1 = images.web!.digest;
     assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r1");
     assert.equal(await served(BUILD_HOST, "/healthz"), "ok");
-    edgeId = docker("inspect", "--format", "{{.Id}}", EDGE);
+    edgeId = caddyOf(EDGE);
     // HTTPS with a certificate from the edge's internal CA.
     const ca = path.join(work, "edge-root.crt");
     docker("cp", `${EDGE}:/data/caddy/pki/authorities/local/root.crt`, ca);
@@ -237,17 +249,13 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     const images = result.outputs.images!.value as Record<string, { digest: string }>;
     assert.notEqual(images.web!.digest, release1);
     assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
-    assert.equal(
-      docker("inspect", "--format", "{{.Id}}", EDGE),
-      edgeId,
-      "a release of a new commit never restarts the edge",
-    );
+    assert.equal(caddyOf(EDGE), edgeId, "a release of a new commit never restarts the edge");
     const promoted = await timed("slipway promote (release r2)", () =>
       slipway("promote", "--from", "local", "--to", "local-prod"),
     );
     assert.equal(promoted.code, 0, promoted.stderr);
     assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r2");
-    assert.equal(docker("inspect", "--format", "{{.Id}}", EDGE), edgeId);
+    assert.equal(caddyOf(EDGE), edgeId);
   });
 
   it("slipway rollback returns local-prod to the first digest", async () => {
@@ -341,6 +349,33 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r1");
     const after = await slipway("status", "--stack", "local-prod");
     assert.equal(after.code, 0, after.stdout);
+  });
+
+  it("pulumi up --replace of a host's service command, and renaming a service, end serving", async () => {
+    const urn =
+      "urn:pulumi:local::slipway::slipway:deploy:HostDeployment$command:remote:Command::e2e-web-local-service";
+    const replaced = await timed("pulumi up --replace <service command>", () =>
+      local.up({ onOutput: () => undefined, replace: [urn] }),
+    );
+    assert.equal(replaced.summary.result, "succeeded");
+    assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
+
+    twin.edit("local-prod", (doc) =>
+      doc.setIn(["config", "slipway:service", "name"], "e2e-web-prod-renamed"),
+    );
+    const prod = await twin.stack("local-prod");
+    const renamed = await timed("pulumi up --stack local-prod (service renamed)", () =>
+      prod.up({ onOutput: () => undefined }),
+    );
+    assert.equal(renamed.summary.result, "succeeded");
+    assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r1");
+    assert.deepEqual(
+      (await containers("e2e-web-prod-")).filter(
+        (name) => !name.startsWith("e2e-web-prod-renamed"),
+      ),
+      [],
+      "the old name's releases are gone",
+    );
   });
 
   it("pulumi destroy stops each service cleanly and leaves no container behind", async () => {

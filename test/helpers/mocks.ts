@@ -5,7 +5,60 @@ export interface Recorded {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, any>;
+  /**
+   * The parent's name, and the names of the resources the engine is told this one depends
+   * on (the SDK expands a component in `dependsOn` to the custom resources under it).
+   */
   readonly options: { readonly parent?: string; readonly dependsOn?: string[] };
+  /** The URN the engine gave it ("" until it answered). */
+  readonly urn: string;
+}
+
+/** The resource name at the end of a URN. */
+function urnName(urn: string): string {
+  return urn.split("::").pop()!;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+}
+
+type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => void;
+
+/** What the monitor saw of one registration that `newResource` is not given. */
+interface RequestInfo {
+  readonly options: Recorded["options"];
+  urn: string;
+}
+
+/**
+ * Wraps the mock monitor's registerResource to keep each request's parent, dependencies and
+ * answered URN, by `<type> <name>`.
+ */
+function recordRequests(): Map<string, RequestInfo> {
+  const requests = new Map<string, RequestInfo>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: RegisterRequest, callback: RegisterCallback) => unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const info: RequestInfo = {
+      options: {
+        ...(req.getParent() === "" ? {} : { parent: urnName(req.getParent()) }),
+        dependsOn: req.getDependenciesList().map(urnName).sort(),
+      },
+      urn: "",
+    };
+    requests.set(`${req.getType()} ${req.getName()}`, info);
+    return register(req, (error, response) => {
+      info.urn = response?.getUrn() ?? "";
+      callback(error, response);
+    });
+  };
+  return requests;
 }
 
 export const DIGEST_A = `sha256:${"a1".repeat(32)}`;
@@ -23,14 +76,19 @@ export async function recordResources(
   } = {},
 ): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
+  let requests = new Map<string, RequestInfo>();
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
+        const info = requests.get(`${args.type} ${args.name}`);
         recorded.push({
           type: args.type,
           name: args.name,
           inputs: args.inputs as Record<string, any>,
-          options: {},
+          options: info?.options ?? {},
+          get urn() {
+            return info?.urn ?? "";
+          },
         });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker-build:index:Image") {
@@ -51,6 +109,7 @@ export async function recordResources(
     stack,
     options.preview ?? false,
   );
+  requests = recordRequests();
   return recorded;
 }
 

@@ -1,14 +1,16 @@
 /**
- * The composed program under Pulumi mocks, for the checked-in local stack: which resources
- * it declares and how the images reach the deploys. (Each component has its own tests; this
- * one catches wiring mistakes between them.)
+ * The composed program under Pulumi mocks, for the checked-in local stacks: which resources
+ * it declares and how the images reach the edge and the deploys. (Each component has its own
+ * tests; this one catches wiring mistakes between them.)
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { releaseUrn } from "../../src/cli/commands/repair";
+import { BOOTSTRAP_COMMAND, bootstrapStdin, edgeRemoveScript, edgeScript } from "../../src/deploy";
+import { fakeHome } from "../helpers/home";
 import {
   DIGEST_A,
   recordResources,
@@ -19,10 +21,13 @@ import {
 } from "../helpers/mocks";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const PROGRAM = "../../stacks/index";
+const WEB_REF = `127.0.0.1:5000/slipway/web@${DIGEST_A}`;
+const EDGE_REF = `127.0.0.1:5000/slipway/edge@${DIGEST_A}`;
 
-/** The local stack's config as the engine hands it to the program (no secrets in it). */
-function localConfig(): Record<string, string> {
-  const file = parse(fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8")) as {
+/** A stack's config as the engine hands it to the program (no secrets in these files). */
+function stackConfig(stack: string): Record<string, string> {
+  const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
     config: Record<string, unknown>;
   };
   return Object.fromEntries(
@@ -33,63 +38,121 @@ function localConfig(): Record<string, string> {
   );
 }
 
-describe("the program for the local stack", () => {
+/** Runs the program (afresh: it is a module with top-level code) for `stack` under mocks. */
+async function runProgram(
+  stack: string,
+  config: Record<string, string>,
+): Promise<{ recorded: Recorded[]; program: Record<string, unknown> }> {
+  const recorded = await recordResources(stack);
+  pulumi.runtime.setAllConfig(config, []);
+  delete require.cache[require.resolve(PROGRAM)];
+  const program = (await import(PROGRAM)) as Record<string, unknown>;
+  await valueOf(program.images as pulumi.Output<unknown>);
+  for (const ref of Object.values(program.deployed as Record<string, pulumi.Output<string>>)) {
+    await valueOf(ref);
+  }
+  await valueOf(program.edge as pulumi.Output<unknown>);
+  await settle();
+  return { recorded, program };
+}
+
+function one(recorded: Recorded[], name: string): Recorded {
+  const found = recorded.filter((r) => r.name === name);
+  assert.equal(found.length, 1, `expected one resource named ${name}`);
+  return found[0]!;
+}
+
+describe("the program for the local stack", function () {
+  this.timeout(20_000);
   let recorded: Recorded[];
   let program: Record<string, unknown>;
+  let restoreHome: () => void;
 
-  const home = process.env.HOME;
-  before(async function () {
-    this.timeout(20_000);
-    // The stack reads its SSH key from ~/.cache/slipway/state/ssh; unit tests use a stand-in
-    // home so they need no generated key (scripts/services.sh makes the real one).
-    const fakeHome = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-home-"));
-    const keyDir = path.join(fakeHome, ".cache", "slipway", "state", "ssh");
-    fs.mkdirSync(keyDir, { recursive: true });
-    fs.writeFileSync(
-      path.join(keyDir, "id_ed25519"),
-      "-----BEGIN OPENSSH PRIVATE KEY-----\nunit-test-key\n-----END OPENSSH PRIVATE KEY-----\n",
-      { mode: 0o600 },
-    );
-    process.env.HOME = fakeHome;
-    recorded = await recordResources("local");
-    pulumi.runtime.setAllConfig(localConfig(), []);
-    program = await import("../../stacks/index");
-    await valueOf(program.images as pulumi.Output<unknown>);
-    await valueOf((program.deployed as Record<string, pulumi.Output<string>>).local!);
-    await settle();
+  before(async () => {
+    restoreHome = fakeHome();
+    ({ recorded, program } = await runProgram("local", stackConfig("local")));
   });
-  after(() => {
-    process.env.HOME = home;
-  });
+  after(() => restoreHome());
 
-  it("declares the two images with their attestations and one deployment per host", () => {
+  it("declares the images web and edge, one edge and one deployment per host", () => {
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
-      "command:local:Command proxy-attest",
+      "command:local:Command edge-attest",
       "command:local:Command web-attest",
+      "command:remote:Command slipway-edge-local-edge",
       "command:remote:Command web-local-release",
       "command:remote:Command web-local-service",
-      "docker-build:index:Image proxy-image",
+      "docker-build:index:Image edge-image",
       "docker-build:index:Image web-image",
       "slipway:deploy:HostDeployment web-local",
-      "slipway:image:Attestation proxy",
+      "slipway:edge:EdgeProxy slipway-edge-local",
+      "slipway:image:Attestation edge",
       "slipway:image:Attestation web",
-      "slipway:image:ImageBuild proxy",
+      "slipway:image:ImageBuild edge",
       "slipway:image:ImageBuild web",
     ]);
   });
 
-  it("builds through the slipway builder and deploys the web digest behind the proxy digest", () => {
-    const web = recorded.find((r) => r.name === "web-image")!;
-    const proxy = recorded.find((r) => r.name === "proxy-image")!;
-    assert.deepEqual(web.inputs.builder, { name: "slipway" });
-    assert.deepEqual(proxy.inputs.context, { location: path.join(ROOT, "proxy") });
-    const release = recorded.find((r) => r.name === "web-local-release")!;
-    const webRef = `127.0.0.1:5000/slipway/web@${DIGEST_A}`;
-    const proxyRef = `127.0.0.1:5000/slipway/proxy@${DIGEST_A}`;
-    assert.equal((release.inputs.triggers as unknown[])[0], webRef);
-    const script = String(release.inputs.create);
-    assert.ok(script.includes(webRef), "the release script pulls the web digest");
-    assert.ok(script.includes(proxyRef), "the release script runs the proxy digest");
+  it("builds the edge without commit labels or times, so app commits keep its digest", () => {
+    const web = one(recorded, "web-image").inputs;
+    const edge = one(recorded, "edge-image").inputs;
+    assert.deepEqual(web.builder, { name: "slipway" });
+    assert.deepEqual(edge.context, { location: path.join(ROOT, "edge") });
+    assert.deepEqual(edge.buildArgs, { SOURCE_DATE_EPOCH: "0" });
+    assert.equal(edge.labels["org.opencontainers.image.title"], "edge");
+    for (const label of ["created", "revision", "version"]) {
+      assert.equal(edge.labels[`org.opencontainers.image.${label}`], undefined, label);
+    }
+    assert.match(String(web.labels["org.opencontainers.image.revision"]), /^[0-9a-f]{40}$/);
+    assert.match(String(web.buildArgs.SOURCE_DATE_EPOCH), /^[1-9]\d*$/);
+  });
+
+  it("starts the host's edge from the edge digest, as its own child command", () => {
+    const edge = one(recorded, "slipway-edge-local-edge");
+    assert.equal(edge.options.parent, "slipway-edge-local");
+    const def = {
+      host: "local",
+      stack: "local",
+      name: "slipway-edge",
+      image: EDGE_REF,
+      bind: "127.0.0.1",
+      httpPort: 18080,
+      httpsPort: 18443,
+      tls: "internal" as const,
+      stateRoot: "/var/lib/slipway",
+    };
+    assert.equal(edge.inputs.create, BOOTSTRAP_COMMAND);
+    assert.equal(edge.inputs.update, BOOTSTRAP_COMMAND);
+    assert.equal(edge.inputs.stdin, bootstrapStdin(edgeScript(def)));
+    assert.equal(edge.inputs.delete, edgeRemoveScript(def));
+    assert.deepEqual(edge.inputs.triggers, [JSON.stringify(def)]);
+    assert.ok(
+      !(edge.options.dependsOn ?? []).some((dep) => dep.startsWith("web-")),
+      `the edge waits for nothing of the web release: ${String(edge.options.dependsOn)}`,
+    );
+  });
+
+  it("deploys the web digest on the edge network, after the host's edge", () => {
+    const release = one(recorded, "web-local-release");
+    assert.equal((release.inputs.triggers as unknown[])[0], WEB_REF);
+    assert.equal(release.inputs.create, BOOTSTRAP_COMMAND);
+    const stdin = secrecy(release.inputs.stdin);
+    assert.ok("secret" in stdin, "stdin carries the payload, so it is secret");
+    const script = String(stdin.secret);
+    assert.ok(
+      script.startsWith(
+        `#!/bin/sh\n# Slipway deploy of web to host local (stack local): ${WEB_REF}`,
+      ),
+    );
+    assert.ok(script.includes(" --network slipway-edge "), "the release joins the edge network");
+    assert.ok(!script.includes("--publish"), "the release publishes no port");
+    for (const name of ["web-local-release", "web-local-service"]) {
+      const deps = one(recorded, name).options.dependsOn ?? [];
+      assert.ok(
+        deps.includes("slipway-edge-local-edge"),
+        `${name} waits for the edge: ${deps.join(", ")}`,
+      );
+    }
+    assert.ok((release.options.dependsOn ?? []).includes("web-local-service"));
     const connection = secrecy(release.inputs.connection);
     assert.ok("secret" in connection, "the connection carries the key, so it is secret");
     const { host, port, user, privateKey } = connection.secret as Record<string, unknown>;
@@ -97,7 +160,14 @@ describe("the program for the local stack", () => {
     assert.match(String(privateKey), /^-----BEGIN OPENSSH PRIVATE KEY-----/);
   });
 
-  it("exports role, hosts, service, what each host runs, and the ledger", async () => {
+  it("names the release command with the URN `slipway repair` replaces", () => {
+    assert.equal(
+      one(recorded, "web-local-release").urn,
+      releaseUrn("local", "web", "local", "ssh"),
+    );
+  });
+
+  it("exports role, hosts, service routes, the edge, what each host runs, and the ledger", async () => {
     assert.equal(program.role, "build");
     assert.deepEqual(program.hosts, {
       local: { address: "127.0.0.1", port: 2222, user: "root", transport: "ssh" },
@@ -105,14 +175,75 @@ describe("the program for the local stack", () => {
     assert.deepEqual(program.service, {
       name: "web",
       image: "web",
-      publishedPort: 18080,
+      routes: ["https://web.localhost/", "http://*/"],
       healthPath: "/healthz",
+    });
+    assert.deepEqual(await valueOf(program.edge as pulumi.Output<unknown>), {
+      name: "slipway-edge",
+      managed: true,
+      image: EDGE_REF,
+      httpPort: 18080,
+      httpsPort: 18443,
     });
     assert.deepEqual(
       await valueOf((program.deployed as Record<string, pulumi.Output<string>>).local!),
-      `127.0.0.1:5000/slipway/web@${DIGEST_A}`,
+      WEB_REF,
     );
     assert.deepEqual(program.ledger, { stack: "local", releases: [] });
     assert.equal(program.githubEnvironment, null);
+  });
+});
+
+describe("the program for the local-prod stack, once promoted into", function () {
+  this.timeout(20_000);
+  const digest = `sha256:${"b2".repeat(32)}`;
+  let recorded: Recorded[];
+  let program: Record<string, unknown>;
+  let restoreHome: () => void;
+
+  before(async () => {
+    restoreHome = fakeHome();
+    // What `slipway promote --from local --to local-prod` pins.
+    const config = {
+      ...stackConfig("local-prod"),
+      "slipway:images": JSON.stringify({ web: { pin: { digest } } }),
+    };
+    ({ recorded, program } = await runProgram("local-prod", config));
+  });
+  after(() => restoreHome());
+
+  it("declares no edge: it routes through the one the local stack manages", () => {
+    assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
+      "command:remote:Command web-prod-local-release",
+      "command:remote:Command web-prod-local-service",
+      "slipway:deploy:HostDeployment web-prod-local",
+    ]);
+    const deps = one(recorded, "web-prod-local-release").options.dependsOn ?? [];
+    assert.deepEqual(deps, ["web-prod-local-service"]);
+  });
+
+  it("deploys the pinned digest on the same edge network", () => {
+    const stdin = secrecy(one(recorded, "web-prod-local-release").inputs.stdin);
+    assert.ok("secret" in stdin);
+    const script = String(stdin.secret);
+    assert.ok(script.includes(`127.0.0.1:5000/slipway/web@${digest}`));
+    assert.ok(script.includes(" --network slipway-edge "));
+    assert.ok(script.includes("\nedge=/var/lib/slipway/_edge/slipway-edge\n"));
+  });
+
+  it("exports an edge it does not manage", async () => {
+    assert.deepEqual(await valueOf(program.edge as pulumi.Output<unknown>), {
+      name: "slipway-edge",
+      managed: false,
+      image: null,
+      httpPort: null,
+      httpsPort: null,
+    });
+    assert.deepEqual(program.service, {
+      name: "web-prod",
+      image: "web",
+      routes: ["https://web-prod.localhost/"],
+      healthPath: "/healthz",
+    });
   });
 });

@@ -9,8 +9,8 @@ import {
   DriverError,
   main,
   type CliDeps,
-  type HostRead,
   type HostReader,
+  type HostRun,
   type StackDriver,
   type UpdateInfo,
   type UpOptions,
@@ -35,8 +35,8 @@ export const decrypted = (where: string): string => `decrypted ${where}`;
 export class FakeDriver implements StackDriver {
   readonly lastUpdates: Record<string, UpdateInfo | undefined> = {};
   readonly stackOutputs: Record<string, Record<string, unknown>> = {};
-  /** Stack files as `up` saw them, one per call. */
-  readonly ups: { stack: string; stackFile: string }[] = [];
+  /** Stack files as `up` saw them, and the URNs it was told to replace, one per call. */
+  readonly ups: { stack: string; stackFile: string; replace?: readonly string[] }[] = [];
   /** Thrown by the next `up`. */
   upError: DriverError | undefined;
   #version = 40;
@@ -67,7 +67,11 @@ export class FakeDriver implements StackDriver {
   /** Like the program: exports each pinned image as repository, digest, ref, tags, revision. */
   up(stack: string, options: UpOptions): Promise<UpOutcome> {
     const stackFile = fs.readFileSync(stackFilePath(this.root, stack), "utf8");
-    this.ups.push({ stack, stackFile });
+    this.ups.push({
+      stack,
+      stackFile,
+      ...(options.replace === undefined ? {} : { replace: options.replace }),
+    });
     options.onOutput(`Updating (${stack})\n`);
     if (this.upError !== undefined) {
       const error = this.upError;
@@ -98,14 +102,20 @@ export class FakeDriver implements StackDriver {
   }
 }
 
-/** Hosts that answer with whatever the test put in `records` (by host name). */
+/**
+ * Hosts that answer every script with what the test put in `answers` (by host name; a list:
+ * one answer per run, the last one repeated; none: an empty stdout), and keep the scripts
+ * they were given.
+ */
 export class FakeHosts implements HostReader {
-  readonly records: Record<string, HostRead> = {};
-  readonly reads: string[] = [];
+  readonly answers: Record<string, HostRun | HostRun[]> = {};
+  readonly runs: { host: string; script: string }[] = [];
 
-  read(host: HostConfig, file: string): Promise<HostRead> {
-    this.reads.push(`${host.name}:${file}`);
-    return Promise.resolve(this.records[host.name] ?? { kind: "missing" });
+  run(host: HostConfig, script: string): Promise<HostRun> {
+    this.runs.push({ host: host.name, script });
+    const answer = this.answers[host.name];
+    const next = Array.isArray(answer) ? (answer.length > 1 ? answer.shift() : answer[0]) : answer;
+    return Promise.resolve(next ?? { kind: "ran", stdout: "" });
   }
 }
 
@@ -129,7 +139,7 @@ export async function project(files: Record<string, string>): Promise<Project> {
     password: decrypted("slipway:registry.password"),
   }).start();
   fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-  for (const context of ["app", "proxy"]) {
+  for (const context of ["app", "edge"]) {
     fs.mkdirSync(path.join(root, context));
     fs.writeFileSync(path.join(root, context, "Dockerfile"), "FROM scratch\n");
   }
@@ -203,9 +213,10 @@ config:
         platforms:
           - linux/amd64
           - linux/arm64
-    proxy:
+    edge:
       build:
-        context: proxy
+        context: edge
+        stamp: none
         platforms:
           - linux/amd64
           - linux/arm64
@@ -227,7 +238,7 @@ config:
         # Pinned by \`slipway promote\`; do not edit by hand.
         digest: ${digest(1)}
         tag: sha-0000001
-    proxy:
+    edge:
       pin:
         digest: ${digest(2)}
   slipway:hosts:
@@ -241,7 +252,11 @@ config:
       user: deploy
       privateKey:
         secure: v1:key-2
+  slipway:edge:
+    image: edge
   slipway:service:
     image: web
-    publishedPort: 80
+    routes:
+      - host: web.example.com
+        tls: true
 `;

@@ -7,7 +7,7 @@ const REVISION = "1111111aaaaabbbbbcccccdddddeeeeefffff000";
 describe("slipway promote", () => {
   let p: Project;
   let web: string;
-  let proxy: string;
+  let edge: string;
 
   function exported(name: string, image: string, tags: readonly string[]) {
     const repository = `${p.registry.server}/acme/${name}`;
@@ -28,9 +28,9 @@ describe("slipway promote", () => {
       tags,
       content: "web 7",
     });
-    proxy = p.registry.pushIndex("acme/proxy", ["linux/amd64", "linux/arm64"], {
+    edge = p.registry.pushIndex("acme/edge", ["linux/amd64", "linux/arm64"], {
       tags,
-      content: "proxy 7",
+      content: "edge 7",
     });
     p.driver.lastUpdates.dev = {
       result: "succeeded",
@@ -38,7 +38,7 @@ describe("slipway promote", () => {
       endTime: "2025-03-01T09:00:00.000Z",
     };
     p.driver.stackOutputs.dev = {
-      images: { web: exported("web", web, tags), proxy: exported("proxy", proxy, tags) },
+      images: { web: exported("web", web, tags), edge: exported("edge", edge, tags) },
     };
   });
   afterEach(async () => p.close());
@@ -51,12 +51,12 @@ describe("slipway promote", () => {
       stdout:
         "promoted dev -> prod, release #1:\n" +
         `  web: ${digest(1)} -> ${web} sha-1111111 rev 1111111aaaaa\n` +
-        `  proxy: ${digest(2)} -> ${proxy} sha-1111111 rev 1111111aaaaa\n`,
+        `  edge: ${digest(2)} -> ${edge} sha-1111111 rev 1111111aaaaa\n`,
       stderr:
         `checked web: ${web} is in ${server}/acme/web (linux/amd64, linux/arm64)\n` +
-        `checked proxy: ${proxy} is in ${server}/acme/proxy (linux/amd64, linux/arm64)\n` +
+        `checked edge: ${edge} is in ${server}/acme/edge (linux/amd64, linux/arm64)\n` +
         `pinned web ${web} (sha-1111111) in Pulumi.prod.yaml\n` +
-        `pinned proxy ${proxy} (sha-1111111) in Pulumi.prod.yaml\n` +
+        `pinned edge ${edge} (sha-1111111) in Pulumi.prod.yaml\n` +
         "running pulumi up on prod…\n" +
         "Updating (prod)\nResources: 4 unchanged\n" +
         "recorded release #1 in stacks/releases/prod.yaml\n",
@@ -69,7 +69,7 @@ describe("slipway promote", () => {
       )
       .replace(
         `digest: ${digest(2)}\n`,
-        `digest: ${proxy}\n        tag: sha-1111111\n        revision: ${REVISION}\n`,
+        `digest: ${edge}\n        tag: sha-1111111\n        revision: ${REVISION}\n`,
       );
     assert.equal(p.read("Pulumi.prod.yaml"), expectedFile);
     assert.deepEqual(
@@ -97,9 +97,9 @@ releases:
         digest: ${web}
         tag: sha-1111111
         revision: ${REVISION}
-      proxy:
-        ref: ${server}/acme/proxy@${proxy}
-        digest: ${proxy}
+      edge:
+        ref: ${server}/acme/edge@${edge}
+        digest: ${edge}
         tag: sha-1111111
         revision: ${REVISION}
     update:
@@ -149,7 +149,7 @@ releases:
       pinned.stdout,
       "pinned in Pulumi.prod.yaml (not deployed: --no-up):\n" +
         `  web: ${digest(1)} -> ${web} sha-1111111 rev 1111111aaaaa\n` +
-        `  proxy: ${digest(2)} -> ${proxy} sha-1111111 rev 1111111aaaaa\n` +
+        `  edge: ${digest(2)} -> ${edge} sha-1111111 rev 1111111aaaaa\n` +
         "next: slipway up --stack prod\n",
     );
     assert.equal(p.driver.ups.length, 0);
@@ -157,7 +157,7 @@ releases:
     const up = await slipway(p, ["up", "--stack", "prod"]);
     assert.deepEqual(up, {
       code: 0,
-      stdout: `updated prod; recorded release #1:\n  web: ${web} sha-1111111\n  proxy: ${proxy} sha-1111111\n`,
+      stdout: `updated prod; recorded release #1:\n  web: ${web} sha-1111111\n  edge: ${edge} sha-1111111\n`,
       stderr:
         "running pulumi up on prod…\nUpdating (prod)\nResources: 4 unchanged\n" +
         "recorded release #1 in stacks/releases/prod.yaml\n",
@@ -195,17 +195,17 @@ releases:
       digest: single,
       ref: `${p.registry.server}/acme/web@${single}`,
     };
-    outputs.proxy = {
-      ...outputs.proxy,
+    outputs.edge = {
+      ...outputs.edge,
       digest: digest(99),
-      ref: `${p.registry.server}/acme/proxy@${digest(99)}`,
+      ref: `${p.registry.server}/acme/edge@${digest(99)}`,
     };
     const before = p.read("Pulumi.prod.yaml");
     const result = await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--json"]);
     const message =
       "refused; nothing was changed:\n" +
       `  web: ${p.registry.server}/acme/web@${single} is a single-platform image (linux/amd64); it lacks linux/arm64 (required: linux/amd64, linux/arm64)\n` +
-      `  proxy: ${p.registry.server}/acme/proxy@${digest(99)} is not in the registry (never pushed, or deleted)`;
+      `  edge: ${p.registry.server}/acme/edge@${digest(99)} is not in the registry (never pushed, or deleted)`;
     const next = [
       "pulumi up --stack dev  # rebuild and push every configured platform",
       "slipway promote --from dev --to prod --json",
@@ -303,7 +303,7 @@ releases:
         code: 3,
         stdout: "",
         stderr:
-          'slipway: dev exports no image "api" (it exports web, proxy)\nnext:\n  slipway promote --from dev --to prod --image web\n',
+          'slipway: dev exports no image "api" (it exports web, edge)\nnext:\n  slipway promote --from dev --to prod --image web\n',
       },
     );
     p.write(

@@ -82,7 +82,7 @@ describe("slipway retention", () => {
       ]),
       [
         [`${p.registry.server}/acme/web`, 2],
-        [`${p.registry.server}/acme/proxy`, 0],
+        [`${p.registry.server}/acme/edge`, 0],
       ],
     );
     assert.equal(

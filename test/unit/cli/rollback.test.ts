@@ -6,7 +6,7 @@ describe("slipway rollback and history", () => {
   let p: Project;
   const d: string[] = [];
 
-  /** A promote of web at d[n] (proxy stays at digest(2)). */
+  /** A promote of web at d[n] (edge stays at digest(2)). */
   function promoted(n: number, at: string): NewRelease {
     const server = p.registry.server;
     return {
@@ -22,7 +22,7 @@ describe("slipway rollback and history", () => {
           tag: `sha-${n}${n}${n}${n}${n}${n}${n}`,
           revision: `${n}`.repeat(40),
         },
-        proxy: { ref: `${server}/acme/proxy@${digest(2)}`, digest: digest(2) },
+        edge: { ref: `${server}/acme/edge@${digest(2)}`, digest: digest(2) },
       },
       update: { result: "succeeded", version: 10 + n, seconds: 30 },
     };
@@ -36,7 +36,7 @@ describe("slipway rollback and history", () => {
         p.registry.pushIndex("acme/web", ["linux/amd64", "linux/arm64"], { content: `web ${n}` }),
       );
     }
-    p.registry.pushIndex("acme/proxy", ["linux/amd64"], { content: "proxy" });
+    p.registry.pushIndex("acme/edge", ["linux/amd64"], { content: "edge" });
     let text: string | undefined;
     for (const [n, at] of [
       [1, "2025-02-01T10:00:00Z"],
@@ -67,11 +67,11 @@ describe("slipway rollback and history", () => {
       stdout:
         "#   AT                    KIND              IMAGE  DIGEST               TAG          REVISION  UPDATE  USER\n" +
         `1   2025-02-01T10:00:00Z  promote from dev  web    ${short(d[1]!)}  sha-1111111  1111111   v11     bob\n` +
-        `                                            proxy  ${short(digest(2))}\n` +
+        `                                            edge   ${short(digest(2))}\n` +
         `2   2025-02-08T10:00:00Z  promote from dev  web    ${short(d[2]!)}  sha-2222222  2222222   v12     bob\n` +
-        `                                            proxy  ${short(digest(2))}\n` +
+        `                                            edge   ${short(digest(2))}\n` +
         `3*  2025-02-15T10:00:00Z  promote from dev  web    ${short(d[3]!)}  sha-3333333  3333333   v13     bob\n` +
-        `                                            proxy  ${short(digest(2))}\n` +
+        `                                            edge   ${short(digest(2))}\n` +
         "* what Pulumi.prod.yaml pins now\n",
     });
     const json = JSON.parse(
@@ -194,12 +194,12 @@ describe("slipway rollback and history", () => {
       code: 3,
       stdout: "",
       stderr:
-        "slipway: dev builds web, proxy itself, so there is no pin to roll back; deploy an earlier commit instead\n" +
+        "slipway: dev builds web, edge itself, so there is no pin to roll back; deploy an earlier commit instead\n" +
         "next:\n  git revert <commit>  # then: pulumi up --stack dev\n",
     });
     p.write(
       "Pulumi.dev.yaml",
-      p.read("Pulumi.dev.yaml").replace("- linux/arm64\n    proxy", "- linux/s390x\n    proxy"),
+      p.read("Pulumi.dev.yaml").replace("- linux/arm64\n    edge", "- linux/s390x\n    edge"),
     );
     assert.deepEqual(await slipway(p, ["retention", "--stack", "dev", "--keep", "3"]), {
       code: 3,

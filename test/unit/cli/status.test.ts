@@ -2,34 +2,12 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-  knownHostsLine,
-  readReleaseScript,
-  releaseFile,
-  sshArgs,
-  SystemHostReader,
-  type HostRead,
-} from "../../../src/cli";
+import { knownHostsLine, sshArgs, SystemHostReader } from "../../../src/cli";
+import { judgeHost } from "../../../src/cli/commands/status";
 import type { HostConfig } from "../../../src/config";
+import { parseProbe, probeScript } from "../../../src/deploy";
 import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
-
-function record(current: number, previous: number[] = []): HostRead {
-  const entry = (n: number, at: string) => ({
-    image: "web",
-    ref: `ghcr.io/acme/web@${digest(n)}`,
-    digest: digest(n),
-    revision: `${n}`.repeat(40),
-    deployedAt: at,
-  });
-  return {
-    kind: "found",
-    text: JSON.stringify({
-      service: "web",
-      current: entry(current, "2025-02-15T10:01:00Z"),
-      previous: previous.map((n) => entry(n, "2025-02-08T10:01:00Z")),
-    }),
-  };
-}
+import { D7, entry, healthy, probeText, ran, type Probed } from "./probe-fixtures";
 
 describe("slipway status", () => {
   let p: Project;
@@ -39,8 +17,8 @@ describe("slipway status", () => {
   afterEach(async () => p.close());
 
   it("exits 0 when every host runs what the stack pins", async () => {
-    p.hosts.records["web-1"] = record(1, [7]);
-    p.hosts.records["web-2"] = record(1);
+    p.hosts.answers["web-1"] = ran(healthy(digest(1), [D7]));
+    p.hosts.answers["web-2"] = ran(healthy(digest(1)));
     const result = await slipway(p, ["status", "--stack", "prod"]);
     assert.deepEqual(result, {
       code: 0,
@@ -49,27 +27,48 @@ describe("slipway status", () => {
         `prod: service web runs image web; Pulumi.prod.yaml pins ${digest(1)}\n` +
         "ledger: no release recorded yet\n" +
         "HOST   STATE    RUNS                 REVISION  DEPLOYED              PREVIOUS             NOTE\n" +
-        `web-1  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${digest(7).slice(0, 19)}\n` +
+        `web-1  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${D7.slice(0, 19)}\n` +
         `web-2  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z\n` +
         "every host runs what prod pins\n",
     });
-    assert.deepEqual(p.hosts.reads, [
-      "web-1:/var/lib/slipway/web/release.json",
-      "web-2:/var/lib/slipway/web/release.json",
+  });
+
+  it("probes each host with the probe script of the stack's service and edge", async () => {
+    await slipway(p, ["status", "--stack", "prod"]);
+    const script = probeScript({
+      host: "",
+      stack: "prod",
+      service: "web",
+      stateRoot: "/var/lib/slipway",
+      edge: "slipway-edge",
+      containerPort: 8080,
+      healthPath: "/healthz",
+      routes: [{ host: "web.example.com", tls: true }],
+    });
+    assert.deepEqual(p.hosts.runs, [
+      { host: "web-1", script },
+      { host: "web-2", script },
     ]);
   });
 
-  it("shows drift and a host without a release, and exits 5", async () => {
-    p.hosts.records["web-1"] = record(7, [1]);
+  it("reads what runs: a stopped release is DRIFT whatever its record says; exits 5", async () => {
+    p.hosts.answers["web-1"] = ran(
+      healthy(digest(1), [], {
+        container: `exited ${digest(1)} prod`,
+        health: "fail wget: server returned error: HTTP/1.1 502 Bad Gateway",
+      }),
+    );
     const result = await slipway(p, ["status", "--stack", "prod"]);
     assert.equal(result.code, 5);
-    assert.equal(
-      result.stdout.split("\n").slice(2).join("\n"),
-      "HOST   STATE                               RUNS                 REVISION  DEPLOYED              PREVIOUS             NOTE\n" +
-        `web-1  DRIFT (stack: ${digest(1).slice(0, 19)})  ${digest(7).slice(0, 19)}  7777777   2025-02-15T10:01:00Z  ${digest(1).slice(0, 19)}\n` +
-        "web-2  NO RELEASE                          -\n" +
-        "2 of 2 hosts (web-1, web-2) differ; next: slipway up --stack prod\n",
-    );
+    const note =
+      "release container web-1-release is exited; health through the edge fails: wget: server returned error: HTTP/1.1 502 Bad Gateway";
+    assert.deepEqual(result.stdout.split("\n").slice(2), [
+      `HOST   ${"STATE".padEnd(34)}  RUNS  REVISION  DEPLOYED              PREVIOUS  NOTE`,
+      `web-1  ${`DRIFT (stack: ${digest(1).slice(0, 19)})`.padEnd(34)}  -     1111111   2025-02-15T10:01:00Z            ${note}`,
+      `web-2  ${"NO RELEASE".padEnd(34)}  -`,
+      "2 of 2 hosts (web-1, web-2) differ from what prod pins; next: slipway repair --stack prod  # re-runs the pinned release on those hosts",
+      "",
+    ]);
     const json = JSON.parse(
       (await slipway(p, ["status", "--stack", "prod", "--json"])).stdout,
     ) as Record<string, any>;
@@ -82,8 +81,8 @@ describe("slipway status", () => {
   });
 
   it("exits 6 when a host cannot be reached, and names why", async () => {
-    p.hosts.records["web-1"] = record(1);
-    p.hosts.records["web-2"] = {
+    p.hosts.answers["web-1"] = ran(healthy(digest(1)));
+    p.hosts.answers["web-2"] = {
       kind: "unreachable",
       message: "ssh deploy@203.0.113.11:22 exited 255: Connection timed out",
     };
@@ -97,6 +96,79 @@ describe("slipway status", () => {
   });
 });
 
+describe("status: judging one host from its probe", () => {
+  /** Judges a routed service's host, whose edge should route to web-1-release. */
+  const judge = (fields: Probed) =>
+    judgeHost("web-1", parseProbe(probeText(fields)), digest(1), "prod", "web-1-release:8080");
+
+  it("in sync: the pinned release runs, the edge routes to it, a request through it works", () => {
+    const fields = healthy(digest(1), [D7]);
+    assert.deepEqual(judge(fields), {
+      host: "web-1",
+      state: "in-sync",
+      current: entry(digest(1), "2025-02-15T10:01:00Z"),
+      previous: [entry(D7, "2025-02-08T10:01:00Z")],
+      running: digest(1),
+    });
+  });
+
+  it("drift: another release runs than the stack pins, and than the record says", () => {
+    assert.deepEqual(judge(healthy(digest(1), [], { container: `running ${D7} prod` })), {
+      host: "web-1",
+      state: "drift",
+      current: entry(digest(1), "2025-02-15T10:01:00Z"),
+      previous: [],
+      running: D7,
+      error: `runs ${D7.slice(0, 19)}; its record says ${digest(1).slice(0, 19)}`,
+    });
+  });
+
+  it("drift: the edge routes elsewhere, or is not running", () => {
+    assert.equal(
+      judge(healthy(digest(1), [], { upstream: "web-0-release:8080" })).error,
+      "the edge routes to web-0-release:8080",
+    );
+    assert.equal(
+      judge(healthy(digest(1), [], { upstream: "" })).error,
+      "the edge routes to nothing",
+    );
+    assert.equal(
+      judge(healthy(digest(1), [], { edge: "exited", health: "fail no answer" })).error,
+      "edge is exited; health through the edge fails: no answer",
+    );
+  });
+
+  it("drift: the service belongs to another stack; the release container is gone", () => {
+    assert.equal(judge(healthy(digest(1), [], { owner: "dev" })).error, "owned by stack dev");
+    const gone = judge(healthy(digest(1), [], { container: "missing", health: "fail no answer" }));
+    assert.equal(gone.state, "drift");
+    assert.equal(
+      gone.error,
+      "release container web-1-release is missing; health through the edge fails: no answer",
+    );
+  });
+
+  it("a worker is not judged by the edge", () => {
+    const fields = healthy(digest(1), [], {
+      upstream: "",
+      edge: "missing",
+      health: "skipped no route covers the health path",
+    });
+    const worker = judgeHost("web-1", parseProbe(probeText(fields)), digest(1), "prod", undefined);
+    assert.equal(worker.state, "in-sync", worker.error);
+  });
+
+  it("no release: neither a record nor a container; unreadable: a record of another shape", () => {
+    assert.deepEqual(judge({}), { host: "web-1", state: "no-release" });
+    assert.deepEqual(judge({ record: { service: "web" } }), {
+      host: "web-1",
+      state: "unreadable",
+      error:
+        "not a Slipway release record: current: Invalid input: expected object, received undefined",
+    });
+  });
+});
+
 describe("host release records", () => {
   const host: HostConfig = {
     name: "web-1",
@@ -105,18 +177,6 @@ describe("host release records", () => {
     port: 2222,
     user: "deploy",
   };
-
-  it("reads the record with a script that tells a missing file apart", () => {
-    assert.equal(releaseFile("/var/lib/slipway", "web"), "/var/lib/slipway/web/release.json");
-    assert.equal(
-      readReleaseScript("/var/lib/slipway/web/release.json"),
-      "test -f /var/lib/slipway/web/release.json || exit 44; cat /var/lib/slipway/web/release.json",
-    );
-    assert.equal(
-      readReleaseScript("/tmp/a b/release.json"),
-      "test -f '/tmp/a b/release.json' || exit 44; cat '/tmp/a b/release.json'",
-    );
-  });
 
   it("runs ssh with the key, port, batch mode and the pinned host key", () => {
     assert.deepEqual(
@@ -164,18 +224,19 @@ describe("host release records", () => {
     );
   });
 
-  it("reads a local host's record from the file system", async () => {
+  it("runs a local host's script with sh, and names why it failed", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-release-"));
     try {
       const reader = new SystemHostReader();
       const local: HostConfig = { ...host, transport: "local" };
-      const file = path.join(dir, "web", "release.json");
-      assert.deepEqual(await reader.read(local, file), { kind: "missing" });
-      fs.mkdirSync(path.dirname(file));
-      fs.writeFileSync(file, '{"service":"web"}');
-      assert.deepEqual(await reader.read(local, file), {
-        kind: "found",
-        text: '{"service":"web"}',
+      fs.writeFileSync(path.join(dir, "owner"), "prod\n");
+      assert.deepEqual(await reader.run(local, `printf 'owner %s' "$(cat '${dir}/owner')"`), {
+        kind: "ran",
+        stdout: "owner prod",
+      });
+      assert.deepEqual(await reader.run(local, "echo first >&2; echo 'no engine' >&2; exit 3"), {
+        kind: "unreachable",
+        message: "sh exited 3: no engine",
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

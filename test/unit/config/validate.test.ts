@@ -3,69 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
-import {
-  ConfigError,
-  markSecrets,
-  Secret,
-  validateConfig,
-  type ConfigIssue,
-} from "../../../src/config";
-import { ROOT, sourceFromStackFile } from "../../helpers/stack-files";
-
-const DIGEST = `sha256:${"ab".repeat(32)}`;
-
-/** A valid build-stack config; each test breaks one thing. */
-function base(): Record<string, any> {
-  return {
-    role: "build",
-    registry: {
-      server: "ghcr.io",
-      namespace: "acme",
-      username: "bot",
-      password: new Secret("hunter2"),
-    },
-    images: {
-      web: {
-        build: {
-          context: "app",
-          target: "prod",
-          platforms: ["linux/amd64", "linux/arm64"],
-          args: { APP_MODE: "production" },
-          secrets: { NPM_TOKEN: new Secret("npm-token") },
-        },
-      },
-      proxy: { build: { context: "app" } },
-    },
-    hosts: [
-      { name: "web-1", address: "203.0.113.10", user: "deploy", privateKey: new Secret("KEY") },
-    ],
-    service: { publishedPort: 80 },
-    github: {
-      owner: "acme",
-      repository: "web",
-      environment: "production",
-      reviewers: { users: ["alice"], teams: ["platform"] },
-      waitTimer: 10,
-    },
-  };
-}
-
-function promote(): Record<string, any> {
-  const raw = base();
-  raw.role = "promote";
-  raw.images = { web: { pin: { digest: DIGEST } }, proxy: { pin: { digest: DIGEST } } };
-  return raw;
-}
-
-function issuesOf(raw: Record<string, unknown>, root?: string): ConfigIssue[] {
-  try {
-    validateConfig("prod", raw, root === undefined ? {} : { root });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    return [...error.issues];
-  }
-  return assert.fail("expected the config to be rejected");
-}
+import { ConfigError, markSecrets, Secret, validateConfig } from "../../../src/config";
+import { base, issuesOf, promote } from "./fixtures";
 
 describe("config validation", () => {
   it("rejects a malformed digest", () => {
@@ -173,7 +112,7 @@ describe("config validation", () => {
 
   it("rejects an image name that is not a repository component", () => {
     const raw = base();
-    raw.images = { "Web App": raw.images.web, proxy: raw.images.proxy };
+    raw.images = { "Web App": raw.images.web, edge: raw.images.edge };
     raw.service.image = "Web App";
     assert.deepEqual(issuesOf(raw), [
       {
@@ -312,9 +251,14 @@ describe("config validation", () => {
 
   it("names an unknown field and a missing required one", () => {
     const raw = base();
+    raw.registry = { servr: "ghcr.io" };
     raw.service = { containerPort: 8080, healthpath: "/up" };
     assert.deepEqual(issuesOf(raw), [
-      { path: "slipway:service.publishedPort", message: "is required" },
+      { path: "slipway:registry.server", message: "is required" },
+      {
+        path: "slipway:registry.servr",
+        message: `unknown field "servr"; check the spelling against the configuration reference in the README`,
+      },
       {
         path: "slipway:service.healthpath",
         message: `unknown field "healthpath"; check the spelling against the configuration reference in the README`,
@@ -352,11 +296,12 @@ describe("config validation", () => {
             cache: { mode: "registry" },
             buildOnPreview: false,
             tags: [],
+            stamp: "commit",
           },
         },
         {
           kind: "build",
-          name: "proxy",
+          name: "edge",
           build: {
             context: "app",
             platforms: ["linux/amd64", "linux/arm64"],
@@ -365,6 +310,7 @@ describe("config validation", () => {
             cache: { mode: "registry" },
             buildOnPreview: false,
             tags: [],
+            stamp: "none",
           },
         },
       ],
@@ -381,15 +327,24 @@ describe("config validation", () => {
       service: {
         name: "web",
         image: "web",
-        proxyImage: "proxy",
         containerPort: 8080,
-        publishedPort: 80,
+        routes: [{ host: "web.example.com", tls: true }],
         healthPath: "/healthz",
         healthTimeoutSeconds: 60,
+        drainSeconds: 1,
         env: {},
         secretEnv: {},
         batchSize: 1,
         keepReleases: 3,
+      },
+      edge: {
+        name: "slipway-edge",
+        image: "edge",
+        httpPort: 80,
+        httpsPort: 443,
+        bind: "0.0.0.0",
+        tls: "acme",
+        email: "ops@example.com",
       },
       github: {
         owner: "acme",
@@ -465,78 +420,12 @@ describe("secrets in config", () => {
 
   it("cover a whole key the engine marks secret when the stack file does not hold it", () => {
     const raw = markSecrets({
-      values: { service: { publishedPort: 80, secretEnv: { TOKEN: "t" } } },
+      values: { service: { containerPort: 8080, secretEnv: { TOKEN: "t" } } },
       secretKeys: new Set(["service"]),
     });
-    const service = raw.service as { publishedPort: number; secretEnv: { TOKEN: unknown } };
-    assert.equal(service.publishedPort, 80);
+    const service = raw.service as { containerPort: number; secretEnv: { TOKEN: unknown } };
+    assert.equal(service.containerPort, 8080);
     assert.ok(service.secretEnv.TOKEN instanceof Secret);
-  });
-});
-
-describe("the checked-in stack files", () => {
-  for (const [stack, role] of [
-    ["local", "build"],
-    ["dev", "build"],
-    ["prod", "promote"],
-  ] as const) {
-    it(`Pulumi.${stack}.yaml validates`, () => {
-      const config = validateConfig(stack, markSecrets(sourceFromStackFile(stack)), { root: ROOT });
-      assert.equal(config.role, role);
-      assert.equal(config.github === undefined, stack === "local");
-    });
-  }
-});
-
-describe("a promote stack before its first promotion", () => {
-  it("says to promote into it, and nothing else", () => {
-    const raw = promote();
-    raw.images = {};
-    raw.service = { image: "web", publishedPort: 80 };
-    assert.deepEqual(issuesOf(raw), [
-      {
-        path: "slipway:images",
-        message:
-          "pins no image yet: a promote stack runs what a build stack produced; run slipway promote --from <build stack> --to <this stack>",
-      },
-    ]);
-  });
-
-  it("Pulumi.local-prod.yaml is exactly in that state", () => {
-    assert.throws(
-      () =>
-        validateConfig("local-prod", markSecrets(sourceFromStackFile("local-prod")), {
-          root: ROOT,
-        }),
-      (error: unknown) =>
-        error instanceof ConfigError &&
-        error.issues.length === 1 &&
-        error.issues[0]!.path === "slipway:images",
-    );
-  });
-});
-
-describe("the proxy image", () => {
-  it("must be declared among the images", () => {
-    const raw = base();
-    delete raw.images.proxy;
-    assert.deepEqual(issuesOf(raw), [
-      {
-        path: "slipway:service.proxyImage",
-        message: `"proxy" is not in slipway:images; declare the proxy image there (see proxy/ and the README)`,
-      },
-    ]);
-  });
-
-  it("is not a candidate for the service image", () => {
-    const raw = base();
-    raw.images.api = { build: { context: "app" } };
-    assert.deepEqual(issuesOf(raw), [
-      {
-        path: "slipway:service.image",
-        message: "is required when there are several images: one of web, api",
-      },
-    ]);
   });
 });
 

@@ -5,9 +5,9 @@ import * as path from "node:path";
 import type { ServiceDefinition } from "../../../src/deploy";
 
 export const DIGEST_WEB = `sha256:${"ab".repeat(32)}`;
-export const DIGEST_PROXY = `sha256:${"cd".repeat(32)}`;
+export const DIGEST_EDGE = `sha256:${"cd".repeat(32)}`;
 export const REF_WEB = `ghcr.io/acme/web@${DIGEST_WEB}`;
-export const REF_PROXY = `ghcr.io/acme/proxy@${DIGEST_PROXY}`;
+export const REF_EDGE = `ghcr.io/acme/edge@${DIGEST_EDGE}`;
 
 /** Values a shell would misread if they were not quoted. */
 export const HOSTILE = {
@@ -19,7 +19,10 @@ export const HOSTILE = {
   BACKSLASH: "a\\b\\\\c\\n",
 } as const;
 
-/** A typical service on a typical host: dev stack, ghcr.io with a login, two secrets. */
+/**
+ * A typical service on a typical host: dev stack, ghcr.io with a login, two secrets, routed
+ * through the host's default edge on one host name with TLS (HTTP redirected to HTTPS).
+ */
 export function typicalDefinition(overrides: Partial<ServiceDefinition> = {}): ServiceDefinition {
   return {
     host: "web-1",
@@ -28,9 +31,10 @@ export function typicalDefinition(overrides: Partial<ServiceDefinition> = {}): S
     image: "web",
     ref: REF_WEB,
     revision: "4c2a9e1f0b7d3c5a8e6f4d2b0a9c8e7f6d5c4b3a",
-    proxyRef: REF_PROXY,
+    edge: "slipway-edge",
     containerPort: 8080,
-    publishedPort: 80,
+    routes: [{ host: "web.example.com", tls: true }],
+    drainSeconds: 1,
     healthPath: "/healthz",
     healthTimeoutSeconds: 60,
     keepReleases: 3,
@@ -87,9 +91,13 @@ export function tempDir(): { dir: string; remove: () => void } {
  * A fake `docker` on PATH that appends its arguments, NUL-separated and preceded by a `CALL`
  * marker, to `$FAKE_DOCKER_LOG`, and exits 0; with `--password-stdin` it also keeps what came
  * on stdin in `<log>.stdin`. Proves which argv a generated command line really produces once
- * the shell has parsed it.
+ * the shell has parsed it. `answers` is shell text run after the logging, with the same
+ * arguments (e.g. a `case "$1"` that prints what `docker ps` would).
  */
-export function fakeDocker(dir: string): {
+export function fakeDocker(
+  dir: string,
+  answers = "",
+): {
   env: NodeJS.ProcessEnv;
   calls: () => string[][];
   stdin: () => string;
@@ -105,6 +113,7 @@ export function fakeDocker(dir: string): {
       'for arg in "$@"; do',
       '  if [ "$arg" = --password-stdin ]; then cat > "$FAKE_DOCKER_LOG".stdin; fi',
       "done",
+      answers,
       "",
     ].join("\n"),
     { mode: 0o755 },

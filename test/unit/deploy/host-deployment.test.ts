@@ -5,6 +5,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Secret, validateConfig } from "../../../src/config";
 import {
+  BOOTSTRAP_COMMAND,
+  bootstrapStdin,
   definitionHash,
   deployScript,
   renderPayload,
@@ -12,7 +14,7 @@ import {
   type ServiceDefinition,
 } from "../../../src/deploy";
 import { secrecy, valueOf } from "../../helpers/mocks";
-import { DIGEST_PROXY, DIGEST_WEB } from "./fixtures";
+import { DIGEST_EDGE, DIGEST_WEB } from "./fixtures";
 
 interface Registration {
   readonly type: string;
@@ -23,7 +25,7 @@ interface Registration {
 }
 
 const REF = `127.0.0.1:5000/acme/web@${DIGEST_WEB}`;
-const PROXY_REF = `127.0.0.1:5000/acme/proxy@${DIGEST_PROXY}`;
+const EDGE_REF = `docker.io/library/caddy@${DIGEST_EDGE}`;
 const KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nhost-key-material\n-----END OPENSSH PRIVATE KEY-----\n";
 const BASTION_KEY = "bastion-key-material";
@@ -74,6 +76,13 @@ function registered(name: string): Registration {
   return found[0]!;
 }
 
+/** Where `event` happened among the mocks' events; fails when it did not. */
+function eventIndex(event: string): number {
+  const index = events.indexOf(event);
+  assert.ok(index >= 0, `no event ${event}`);
+  return index;
+}
+
 async function settleAll(): Promise<void> {
   for (let i = 0; i < 20; i++) {
     await new Promise((resolve) => setImmediate(resolve));
@@ -89,10 +98,7 @@ function config(overrides: { hosts?: unknown[]; batchSize?: number } = {}) {
       password: new Secret(REGISTRY_PASSWORD),
       insecure: true,
     },
-    images: {
-      web: { pin: { digest: DIGEST_WEB } },
-      proxy: { pin: { digest: DIGEST_PROXY } },
-    },
+    images: { web: { pin: { digest: DIGEST_WEB } } },
     hosts: overrides.hosts ?? [
       {
         name: "web-1",
@@ -112,7 +118,8 @@ function config(overrides: { hosts?: unknown[]; batchSize?: number } = {}) {
     service: {
       image: "web",
       containerPort: 8080,
-      publishedPort: 18080,
+      routes: [{ host: "web.example.com", tls: true }, { path: "/api" }],
+      drainSeconds: 2,
       healthPath: "/healthz",
       healthTimeoutSeconds: 30,
       env: { GREETING: "hello $(world)" },
@@ -135,9 +142,13 @@ function expectedDefinition(host: string): ServiceDefinition {
     image: "web",
     ref: REF,
     revision: "4c2a9e1",
-    proxyRef: PROXY_REF,
+    edge: "slipway-edge",
     containerPort: 8080,
-    publishedPort: 18080,
+    routes: [
+      { host: "web.example.com", tls: true },
+      { path: "/api", tls: false },
+    ],
+    drainSeconds: 2,
     healthPath: "/healthz",
     healthTimeoutSeconds: 30,
     keepReleases: 2,
@@ -156,7 +167,7 @@ describe("infra/deploy: HostDeployment under mocks", function () {
     before(async () => {
       await installMocks();
       const { deployService } = await import("../../../infra/deploy");
-      deployments = deployService(config(), { ref: REF, revision: "4c2a9e1", proxyRef: PROXY_REF });
+      deployments = deployService(config(), { ref: REF, revision: "4c2a9e1" });
       await valueOf(deployments["web-1"]!.ref);
       await settleAll();
     });
@@ -172,13 +183,17 @@ describe("infra/deploy: HostDeployment under mocks", function () {
       );
     });
 
-    it("runs the deploy script on create and update, triggered by the ref and the definition hash", () => {
+    it("runs the bootstrap on create and update, triggered by ref, definition hash and service", () => {
       const release = registered("web-web-1-release").inputs;
-      const script = deployScript(expectedDefinition("web-1"));
-      assert.equal(release.create, script);
-      assert.equal(release.update, script);
+      assert.equal(release.create, BOOTSTRAP_COMMAND);
+      assert.equal(release.update, BOOTSTRAP_COMMAND);
       assert.equal(release.delete, undefined);
-      assert.deepEqual(release.triggers, [REF, definitionHash(expectedDefinition("web-1"))]);
+      // The service command's id: replacing it runs the stop script, so the release re-runs.
+      assert.deepEqual(release.triggers, [
+        REF,
+        definitionHash(expectedDefinition("web-1")),
+        "web-web-1-service-id",
+      ]);
     });
 
     it("logs only the script's own stdout and never passes earlier output or an environment", () => {
@@ -190,11 +205,19 @@ describe("infra/deploy: HostDeployment under mocks", function () {
       }
     });
 
-    it("sends the secrets as one secret stdin payload and nowhere else", () => {
+    it("sends the deploy script, then the secrets, as one secret stdin and nowhere else", () => {
       const release = registered("web-web-1-release").inputs;
-      assert.deepEqual(secrecy(release.stdin), {
-        secret: renderPayload({ registryPassword: REGISTRY_PASSWORD, secretEnv: SECRET_ENV }),
-      });
+      const stdin = secrecy(release.stdin);
+      assert.ok("secret" in stdin, "stdin is a secret input");
+      const script = deployScript(expectedDefinition("web-1"));
+      assert.ok(String(stdin.secret).startsWith(`${script}slipway-script-end\n`));
+      assert.equal(
+        stdin.secret,
+        bootstrapStdin(
+          script,
+          renderPayload({ registryPassword: REGISTRY_PASSWORD, secretEnv: SECRET_ENV }),
+        ),
+      );
       const visible = JSON.stringify({ ...release, stdin: undefined, connection: undefined });
       for (const value of [REGISTRY_PASSWORD, ...Object.values(SECRET_ENV)]) {
         assert.ok(!visible.includes(value), "a secret value reached a plain input");
@@ -230,12 +253,18 @@ describe("infra/deploy: HostDeployment under mocks", function () {
       const service = registered("web-web-1-service").inputs;
       assert.equal(
         service.delete,
-        stopScript({ host: "web-1", stack: "dev", service: "web", stateRoot: "/var/lib/slipway" }),
+        stopScript({
+          host: "web-1",
+          stack: "dev",
+          service: "web",
+          stateRoot: "/var/lib/slipway",
+          edge: "slipway-edge",
+        }),
       );
       assert.equal(service.create, undefined);
       assert.equal(service.update, undefined);
       assert.equal(service.stdin, undefined);
-      assert.deepEqual(service.triggers, ["web", "/var/lib/slipway"]);
+      assert.deepEqual(service.triggers, ["web", "/var/lib/slipway", "slipway-edge"]);
     });
 
     it("outputs the deployed ref per host", async () => {
@@ -275,11 +304,7 @@ describe("infra/deploy: HostDeployment under mocks", function () {
       const { deployService } = await import("../../../infra/deploy");
       const deployments = deployService(
         config({ hosts: [{ name: "laptop", transport: "local" }] }),
-        {
-          ref: REF,
-          revision: "4c2a9e1",
-          proxyRef: PROXY_REF,
-        },
+        { ref: REF, revision: "4c2a9e1" },
       );
       await valueOf(deployments.laptop!.ref);
       await settleAll();
@@ -292,12 +317,48 @@ describe("infra/deploy: HostDeployment under mocks", function () {
         ],
       );
       const release = registered("web-laptop-release").inputs;
-      assert.equal(release.create, deployScript(expectedDefinition("laptop")));
+      assert.equal(release.create, BOOTSTRAP_COMMAND);
+      assert.deepEqual(secrecy(release.stdin), {
+        secret: bootstrapStdin(
+          deployScript(expectedDefinition("laptop")),
+          renderPayload({ registryPassword: REGISTRY_PASSWORD, secretEnv: SECRET_ENV }),
+        ),
+      });
       assert.deepEqual(release.interpreter, ["/bin/sh", "-c"]);
       assert.equal(release.connection, undefined);
       assert.equal(release.logging, "stdout");
       assert.equal(release.addPreviousOutputInEnv, false);
-      assert.ok("secret" in secrecy(release.stdin));
+    });
+
+    it("holds both commands until the host's edge is up, and the release until the service", async () => {
+      await installMocks();
+      delays = { "slipway-edge-laptop-edge": 300 };
+      const { deployService } = await import("../../../infra/deploy");
+      const { EdgeProxy } = await import("../../../infra/edge");
+      const edge = new EdgeProxy("slipway-edge-laptop", {
+        transport: "local",
+        host: "laptop",
+        name: "slipway-edge",
+        image: EDGE_REF,
+        bind: "127.0.0.1",
+        httpPort: 18080,
+        httpsPort: 18443,
+        tls: "internal",
+      });
+      const deployments = deployService(
+        config({ hosts: [{ name: "laptop", transport: "local" }] }),
+        { ref: REF },
+        undefined,
+        { laptop: [edge] },
+      );
+      await valueOf(deployments.laptop!.ref);
+      await settleAll();
+      const edgeUp = eventIndex("answer slipway-edge-laptop-edge");
+      assert.ok(eventIndex("register web-laptop-service") > edgeUp, "the service waits");
+      assert.ok(eventIndex("register web-laptop-release") > edgeUp, "the release waits");
+      assert.ok(
+        eventIndex("register web-laptop-release") > eventIndex("answer web-laptop-service"),
+      );
     });
 
     it("rolls hosts out in batches: a batch registers only after the previous one finished", async () => {
@@ -310,17 +371,10 @@ describe("infra/deploy: HostDeployment under mocks", function () {
         new Error("batch size 0 is not a whole number >= 1"),
       );
       const hosts = ["h1", "h2", "h3"].map((name) => ({ name, transport: "local" }));
-      const deployments = deployService(config({ hosts, batchSize: 2 }), {
-        ref: REF,
-        proxyRef: PROXY_REF,
-      });
+      const deployments = deployService(config({ hosts, batchSize: 2 }), { ref: REF });
       await Promise.all(Object.values(deployments).map((d) => valueOf(d.ref)));
       await settleAll();
-      const at = (event: string) => {
-        const index = events.indexOf(event);
-        assert.ok(index >= 0, `no event ${event}`);
-        return index;
-      };
+      const at = eventIndex;
       const firstBatchDone = Math.max(at("answer web-h1-release"), at("answer web-h2-release"));
       assert.ok(at("register web-h3") > firstBatchDone, "host 3 waits for the first batch");
       assert.ok(at("register web-h3-release") > firstBatchDone);

@@ -34,8 +34,8 @@ describe("deploy/shell: quoting", () => {
     );
     assert.equal(command(["f", ShellExpr.positional(1)]), `f "$1"`);
     assert.equal(
-      assign("proxy_spec", "80 ghcr.io/x@sha256:1"),
-      "proxy_spec='80 ghcr.io/x@sha256:1'",
+      assign("ports", "127.0.0.1:18080 127.0.0.1:18443"),
+      "ports='127.0.0.1:18080 127.0.0.1:18443'",
     );
     assert.throws(() => v("1; rm -rf /"), ShellQuoteError);
     assert.throws(() => assign("A B", "x"), ShellQuoteError);

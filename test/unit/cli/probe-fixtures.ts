@@ -1,0 +1,60 @@
+/** What the status probe (src/deploy/probe-script.ts) prints on a host, for CLI tests. */
+import type { HostRun } from "../../../src/cli";
+
+/** A digest whose short form (`sha256:` and 12 hex) is told apart from `digest(n)`'s. */
+export const D7 = `sha256:${"7".repeat(64)}`;
+
+export const entry = (d: string, at: string) => ({
+  image: "web",
+  ref: `ghcr.io/acme/web@${d}`,
+  digest: d,
+  revision: d.slice(-1).repeat(40),
+  deployedAt: at,
+});
+
+/** Probe output fields, as probeScript prints them; a field left out is printed empty. */
+export interface Probed {
+  readonly record?: unknown;
+  readonly owner?: string;
+  readonly current?: string;
+  readonly container?: string;
+  readonly upstream?: string;
+  readonly edge?: string;
+  readonly health?: string;
+}
+
+/** What probeScript prints on a host. */
+export function probeText(fields: Probed): string {
+  return [
+    ...(fields.record === undefined ? [] : [`record ${JSON.stringify(fields.record)}`]),
+    `owner ${fields.owner ?? ""}`,
+    `current ${fields.current ?? ""}`,
+    `container ${fields.container ?? "missing"}`,
+    `upstream ${fields.upstream ?? ""}`,
+    `edge ${fields.edge ?? "missing"}`,
+    `health ${fields.health ?? "fail no answer"}`,
+    "",
+  ].join("\n");
+}
+
+/** A host that runs release `d` as its record says, routed and healthy through the edge. */
+export function healthy(d: string, previous: string[] = [], changes: Probed = {}): Probed {
+  const name = `web-${d.slice(-1)}-release`;
+  return {
+    record: {
+      service: "web",
+      stack: "prod",
+      current: entry(d, "2025-02-15T10:01:00Z"),
+      previous: previous.map((p) => entry(p, "2025-02-08T10:01:00Z")),
+    },
+    owner: "prod",
+    current: name,
+    container: `running ${d} prod`,
+    upstream: `${name}:8080`,
+    edge: "running",
+    health: "ok ok",
+    ...changes,
+  };
+}
+
+export const ran = (fields: Probed): HostRun => ({ kind: "ran", stdout: probeText(fields) });

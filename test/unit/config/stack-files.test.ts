@@ -1,0 +1,118 @@
+import { strict as assert } from "node:assert";
+import { ConfigError, markSecrets, validateConfig } from "../../../src/config";
+import { ROOT, sourceFromStackFile } from "../../helpers/stack-files";
+import { DIGEST, issuesOf, promote } from "./fixtures";
+
+describe("the checked-in stack files", () => {
+  const load = (stack: string) =>
+    validateConfig(stack, markSecrets(sourceFromStackFile(stack)), { root: ROOT });
+  const CADDY = `docker.io/library/caddy:2.11@sha256:5d3f7c1e9a0b2d4f6e8a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d`;
+
+  for (const [stack, role] of [
+    ["local", "build"],
+    ["dev", "build"],
+    ["prod", "promote"],
+  ] as const) {
+    it(`Pulumi.${stack}.yaml validates`, () => {
+      const config = load(stack);
+      assert.equal(config.role, role);
+      assert.equal(config.github === undefined, stack === "local");
+    });
+  }
+
+  it("local manages the edge it builds, on loopback ports with the internal CA", () => {
+    const config = load("local");
+    assert.deepEqual(config.edge, {
+      name: "slipway-edge",
+      image: "edge",
+      bind: "127.0.0.1",
+      httpPort: 18080,
+      httpsPort: 18443,
+      tls: "internal",
+    });
+    const edge = config.images.find((image) => image.name === "edge");
+    assert.ok(edge?.kind === "build");
+    assert.equal(edge.build.stamp, "none");
+    assert.equal(edge.build.context, "edge");
+    assert.equal(config.service?.image, "web");
+    assert.deepEqual(config.service?.routes, [
+      { host: "web.localhost", tls: true, redirect: false },
+      { tls: false },
+    ]);
+  });
+
+  it("dev and prod manage their edge from the pinned Caddy image, with ACME", () => {
+    for (const [stack, host] of [
+      ["dev", "dev.web.example.com"],
+      ["prod", "web.example.com"],
+    ] as const) {
+      const config = load(stack);
+      assert.deepEqual(
+        config.edge,
+        {
+          name: "slipway-edge",
+          image: CADDY,
+          httpPort: 80,
+          httpsPort: 443,
+          bind: "0.0.0.0",
+          tls: "acme",
+          email: "ops@example.com",
+        },
+        stack,
+      );
+      assert.deepEqual(config.service?.routes, [{ host, tls: true }], stack);
+    }
+  });
+
+  it("local-prod, once promoted into, routes through the edge local manages", () => {
+    const source = sourceFromStackFile("local-prod");
+    const config = validateConfig(
+      "local-prod",
+      markSecrets({
+        ...source,
+        values: { ...source.values, images: { web: { pin: { digest: DIGEST } } } },
+      }),
+      { root: ROOT },
+    );
+    assert.equal(config.role, "promote");
+    assert.deepEqual(config.edge, {
+      name: "slipway-edge",
+      httpPort: 80,
+      httpsPort: 443,
+      bind: "0.0.0.0",
+      tls: "acme",
+    });
+    assert.equal(config.service?.name, "web-prod");
+    assert.deepEqual(config.service?.routes, [
+      { host: "web-prod.localhost", tls: true, redirect: false },
+    ]);
+  });
+});
+
+describe("a promote stack before its first promotion", () => {
+  it("says to promote into it, and nothing else", () => {
+    const raw = promote();
+    raw.images = {};
+    raw.service = { image: "web" };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images",
+        message:
+          "pins no image yet: a promote stack runs what a build stack produced; run slipway promote --from <build stack> --to <this stack>",
+      },
+    ]);
+  });
+
+  it("Pulumi.local-prod.yaml is exactly in that state", () => {
+    assert.throws(
+      () =>
+        validateConfig("local-prod", markSecrets(sourceFromStackFile("local-prod")), {
+          root: ROOT,
+        }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.length === 1 &&
+        error.issues[0]!.path === "slipway:images",
+    );
+  });
+});

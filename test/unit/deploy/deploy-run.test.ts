@@ -1,0 +1,293 @@
+/**
+ * The whole deploy script, run under sh against a fake docker on a state root in a temp dir:
+ * what it really writes (routes, upstream, record, caddy.json) and which docker commands it
+ * really runs, for a first release, an upgrade, and a release the edge cannot reach.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  deployScript,
+  parseProbe,
+  parseReleaseRecord,
+  probeScript,
+  renderPayload,
+  type ServiceDefinition,
+} from "../../../src/deploy";
+import { configParts, renderConfig, routeFileText, routeLines } from "../../../src/edge";
+import { fakeDocker, sh, tempDir, typicalDefinition } from "./fixtures";
+
+/** The current Caddy container of the edge, as the edge script records it. */
+const CADDY = "slipway-edge-caddy-cdcdcdcdcdcd-0a1b";
+
+const DIGEST_2 = `sha256:${"12".repeat(32)}`;
+const PAYLOAD = renderPayload({
+  registryPassword: "registry-pw",
+  secretEnv: { API_KEY: "api-key", DB_PASSWORD: "db-pw" },
+});
+
+/**
+ * docker as a deploy meets it on a host whose edge runs: release containers run once started
+ * (`run`, until `rm`), are healthy, and answer through the edge unless `$FAKE_VERIFY_FAILS`.
+ */
+const ANSWERS = [
+  'case "$1 $2" in',
+  '  "container inspect")',
+  '    case "$4" in',
+  "      '{{.State.Running}}') echo true ;;",
+  `      '{{.State.Status}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo running; else exit 1; fi ;;`,
+  "      '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}') echo 'running 0 0' ;;",
+  `      '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo "running \${FAKE_DIGEST:-} dev"; else exit 1; fi ;;`,
+  "      *) exit 1 ;;",
+  "    esac ;;",
+  '  "run --detach") touch "$FAKE_DOCKER_LOG.ran.$4" ;;',
+  '  "rm --force") rm -f "$FAKE_DOCKER_LOG.ran.$3" ;;',
+  '  "exec slipway-edge")',
+  '    case "$*" in',
+  "      *--header*)",
+  '        if [ -n "${FAKE_VERIFY_FAILS:-}" ]; then echo "wget: server returned error: HTTP/1.1 502 Bad Gateway" >&2; exit 1; fi',
+  "        echo ok ;;",
+  "      *) echo ok ;;",
+  "    esac ;;",
+  "esac",
+].join("\n");
+
+describe("deploy/deploy-script: run against a fake docker", function () {
+  this.timeout(20_000);
+  let temp: ReturnType<typeof tempDir>;
+  let root: string;
+  let edge: string;
+  let state: string;
+  const parts = configParts({ tls: "internal" });
+
+  beforeEach(() => {
+    temp = tempDir();
+    root = path.join(temp.dir, "root");
+    edge = path.join(root, "_edge", "slipway-edge");
+    state = path.join(root, "web");
+    // What the edge script leaves on the host.
+    fs.mkdirSync(path.join(edge, "routes"), { recursive: true });
+    fs.mkdirSync(path.join(edge, "upstreams"));
+    fs.writeFileSync(path.join(edge, "config.head"), parts.head);
+    fs.writeFileSync(path.join(edge, "config.mid"), parts.mid);
+    fs.writeFileSync(path.join(edge, "config.tail"), parts.tail);
+    fs.writeFileSync(path.join(edge, "https_suffix"), ":18443");
+    fs.writeFileSync(path.join(edge, "caddy"), `${CADDY}\n`);
+  });
+  afterEach(() => temp.remove());
+
+  function definition(overrides: Partial<ServiceDefinition> = {}): ServiceDefinition {
+    return typicalDefinition({ stateRoot: root, ...overrides });
+  }
+
+  async function deploy(def: ServiceDefinition, env: Record<string, string> = {}) {
+    const docker = fakeDocker(path.join(temp.dir, "fake"), ANSWERS);
+    const before = docker.calls().length;
+    const result = await sh(deployScript(def), {
+      stdin: PAYLOAD,
+      env: { ...docker.env, ...env },
+    });
+    return { ...result, calls: docker.calls().slice(before) };
+  }
+
+  const read = (file: string) => fs.readFileSync(file, "utf8");
+
+  it("first release: runs it on the edge network, installs its routes, switches, records", async () => {
+    const def = definition();
+    const { code, stdout, stderr, calls } = await deploy(def);
+    assert.equal(code, 0, stderr);
+    const name = read(path.join(state, "current")).trim();
+    assert.match(name, /^web-abababababab-[0-9a-f]{8}$/);
+
+    const run = calls.find((call) => call[0] === "run")!;
+    assert.deepEqual(run.slice(0, 9), [
+      "run",
+      "--detach",
+      "--name",
+      name,
+      "--init",
+      "--restart",
+      "unless-stopped",
+      "--network",
+      "slipway-edge",
+    ]);
+    assert.ok(!run.includes("--publish"));
+    assert.ok(
+      calls.some((call) => call.join(" ").endsWith(`wget -q -O - http://${name}:8080/healthz`)),
+      "health by name from inside the edge",
+    );
+    assert.deepEqual(
+      calls.filter((call) => call.includes("reload")),
+      [
+        [
+          "exec",
+          CADDY,
+          "caddy",
+          "reload",
+          "--config",
+          "/etc/slipway/caddy.json.next",
+          "--address",
+          "unix//run/caddy/admin.sock",
+        ],
+      ],
+    );
+    assert.ok(
+      calls.some((call) => call.join(" ").includes("--header Host: web.example.com")),
+      "verified through the edge with the route's host",
+    );
+
+    const lines = routeLines("web", def.routes);
+    assert.equal(read(path.join(edge, "routes", "web")), routeFileText(lines));
+    assert.equal(read(path.join(edge, "upstreams", "web")), `${name}:8080\n`);
+    assert.deepEqual(
+      JSON.parse(read(path.join(edge, "caddy.json"))),
+      JSON.parse(renderConfig(parts, [lines[0]!.json, lines[1]!.json], [lines[2]!.json], ":18443")),
+    );
+    const record = parseReleaseRecord(read(path.join(state, "release.json")));
+    assert.equal(record.stack, "dev");
+    assert.equal(record.current.digest, `sha256:${"ab".repeat(32)}`);
+    assert.deepEqual(record.previous, []);
+    assert.equal(read(path.join(state, "owner")), "dev\n");
+    assert.ok(stdout.includes(`slipway: host web-1: switched slipway-edge to ${name} for web\n`));
+    assert.ok(
+      stdout.endsWith(
+        `slipway: host web-1: release sha256:${"ab".repeat(32)} is serving as ${name}\n`,
+      ),
+    );
+    assert.ok(!stdout.includes("api-key") && !stderr.includes("api-key"));
+  });
+
+  it("is what the status probe then sees: the record, the running release, the edge's route", async () => {
+    const def = definition();
+    assert.equal((await deploy(def)).code, 0);
+    const name = read(path.join(state, "current")).trim();
+    // The edge's holder runs too.
+    fs.writeFileSync(path.join(temp.dir, "fake", "docker.log.ran.slipway-edge"), "");
+    const docker = fakeDocker(path.join(temp.dir, "fake"), ANSWERS);
+    const result = await sh(probeScript(def), {
+      env: { ...docker.env, FAKE_DIGEST: `sha256:${"ab".repeat(32)}` },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(parseProbe(result.stdout), {
+      record: parseReleaseRecord(read(path.join(state, "release.json"))),
+      owner: "dev",
+      current: name,
+      container: {
+        kind: "found",
+        status: "running",
+        digest: `sha256:${"ab".repeat(32)}`,
+        stack: "dev",
+      },
+      upstream: `${name}:8080`,
+      edge: "running",
+      health: { kind: "ok", answer: "ok" },
+    });
+  });
+
+  it("the same release again: checked, nothing switched, nothing added to the record", async () => {
+    const def = definition();
+    assert.equal((await deploy(def)).code, 0);
+    const record = read(path.join(state, "release.json"));
+    const releases = read(path.join(state, "releases"));
+    const again = await deploy(def);
+    assert.equal(again.code, 0, again.stderr);
+    const name = read(path.join(state, "current")).trim();
+    assert.ok(
+      again.stdout.includes(
+        `slipway: host web-1: release sha256:${"ab".repeat(32)} is already serving as ${name}; checking it\n`,
+      ),
+    );
+    assert.ok(
+      again.stdout.endsWith(`release sha256:${"ab".repeat(32)} is serving; nothing to change\n`),
+    );
+    assert.equal(read(path.join(state, "release.json")), record);
+    assert.equal(read(path.join(state, "releases")), releases);
+    assert.ok(!again.calls.some((call) => call[0] === "run" || call[0] === "stop"));
+  });
+
+  it("upgrade: the routes stay, one rename switches, the previous release is stopped and kept", async () => {
+    assert.equal((await deploy(definition())).code, 0);
+    const first = read(path.join(state, "current")).trim();
+    const caddy = read(path.join(edge, "caddy.json"));
+
+    const second = await deploy(
+      definition({ ref: `ghcr.io/acme/web@${DIGEST_2}`, revision: "rev-2" }),
+    );
+    assert.equal(second.code, 0, second.stderr);
+    const name = read(path.join(state, "current")).trim();
+    assert.match(name, /^web-121212121212-[0-9a-f]{8}$/);
+    assert.equal(read(path.join(edge, "upstreams", "web")), `${name}:8080\n`);
+    assert.equal(read(path.join(edge, "caddy.json")), caddy, "the edge config is untouched");
+    assert.deepEqual(
+      second.calls.filter((call) => call.includes("reload")),
+      [],
+      "no reload: the routes did not change",
+    );
+    const stops = second.calls.filter((call) => call[0] === "stop");
+    assert.deepEqual(stops, [["stop", first]]);
+    const record = parseReleaseRecord(read(path.join(state, "release.json")));
+    assert.deepEqual(
+      [record.current.digest, record.current.revision, record.previous.map((e) => e.digest)],
+      [DIGEST_2, "rev-2", [`sha256:${"ab".repeat(32)}`]],
+    );
+  });
+
+  it("a release the edge cannot reach is switched back; the record keeps naming what serves", async () => {
+    assert.equal((await deploy(definition())).code, 0);
+    const first = read(path.join(state, "current")).trim();
+    const record = read(path.join(state, "release.json"));
+
+    const failed = await deploy(definition({ ref: `ghcr.io/acme/web@${DIGEST_2}` }), {
+      FAKE_VERIFY_FAILS: "1",
+    });
+    assert.equal(failed.code, 1);
+    assert.equal(
+      failed.stderr,
+      `slipway: host web-1: release ${DIGEST_2} is healthy but requests through slipway-edge fail; switched back; last response: wget: server returned error: HTTP/1.1 502 Bad Gateway\n`,
+    );
+    assert.equal(read(path.join(edge, "upstreams", "web")), `${first}:8080\n`);
+    assert.equal(read(path.join(state, "release.json")), record);
+    assert.equal(read(path.join(state, "current")), `${first}\n`);
+    const removed = failed.calls.filter((call) => call[0] === "rm").map((call) => call[2]);
+    assert.ok(
+      removed.some((name) => name!.startsWith("web-121212121212-")),
+      "the new release is removed",
+    );
+    assert.ok(!failed.calls.some((call) => call[0] === "stop"), "the previous one keeps running");
+  });
+
+  // Routes go in before the switch; switching back must take them back too, or the previous
+  // release serves under the failed release's routes while the record says nothing changed.
+  it("a release that fails verification leaves the edge's routes as they were", async () => {
+    assert.equal((await deploy(definition())).code, 0);
+    const routes = read(path.join(edge, "routes", "web"));
+    const failed = await deploy(
+      definition({
+        ref: `ghcr.io/acme/web@${DIGEST_2}`,
+        routes: [
+          { host: "web.example.com", tls: true },
+          { host: "new.example.com", tls: false },
+        ],
+      }),
+      { FAKE_VERIFY_FAILS: "1" },
+    );
+    assert.equal(failed.code, 1);
+    assert.equal(read(path.join(edge, "routes", "web")), routes);
+  });
+
+  it("refuses a route another stack's service serves on this host, before starting anything", async () => {
+    fs.writeFileSync(
+      path.join(edge, "routes", "shop"),
+      routeFileText(routeLines("shop", [{ host: "web.example.com", tls: false }])),
+    );
+    fs.mkdirSync(path.join(root, "shop"));
+    fs.writeFileSync(path.join(root, "shop", "owner"), "shop-prod\n");
+    const { code, stderr, calls } = await deploy(definition());
+    assert.equal(code, 1);
+    assert.equal(
+      stderr,
+      "slipway: host web-1: the route for host web.example.com, any path is already served by service shop of stack shop-prod on this host; give this service another host or path in slipway:service.routes\n",
+    );
+    assert.ok(!calls.some((call) => call[0] === "run"), "no release was started");
+  });
+});
