@@ -339,4 +339,3 @@ func TestBastionRefusedNamesTheProxy(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
-
