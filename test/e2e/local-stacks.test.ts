@@ -340,7 +340,10 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
         (error: Error) => error.message,
       ),
     );
-    assert.match(unreachable, /dialing root@127\.0\.0\.1:2299/);
+    // What the stand-in and upstream pulumi-command v1.2.1 both print: the host's resource
+    // (`<service>-<host>-…`) and the cause; upstream names the address only inside the cause.
+    assert.match(unreachable, /command:remote:Command \(e2e-web-local-(service|release)\)/);
+    assert.match(unreachable, /dial tcp 127\.0\.0\.1:2299: connect: connection refused/);
     assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
 
     const stranger = path.join(work, "stranger_ed25519");
@@ -353,10 +356,8 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
         (error: Error) => error.message,
       ),
     );
-    assert.match(
-      refused,
-      /dialing root@127\.0\.0\.1:2222: ssh: handshake failed: ssh: unable to authenticate/,
-    );
+    assert.match(refused, /command:remote:Command \(e2e-web-local-(service|release)\)/);
+    assert.match(refused, /ssh: handshake failed: ssh: unable to authenticate/);
     assert.equal(await served(BUILD_PORT, "/cgi-bin/version"), "r2");
 
     fs.writeFileSync(path.join(work, "Pulumi.local.yaml"), original);
