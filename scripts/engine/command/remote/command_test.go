@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"golang.org/x/crypto/ssh"
@@ -110,9 +111,12 @@ func TestOutputLoggingAndCapture(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("logging %q", tc.logging), func(t *testing.T) {
 			logs := captureLogs(t)
+			// Both streams feed one line splitter (as upstream), so a partial line of one
+			// would join a line of the other: stderr is written whole, first, then stdout.
 			_, conn := commandServer(t, false, func(_ string, _ map[string]string, ch ssh.Channel) uint32 {
-				_, _ = io.WriteString(ch, "out 1\n")
 				_, _ = io.WriteString(ch.Stderr(), "err 1\n")
+				time.Sleep(100 * time.Millisecond)
+				_, _ = io.WriteString(ch, "out 1\n")
 				_, _ = io.WriteString(ch, "out 2 (no newline)")
 				return 0
 			})
@@ -154,5 +158,28 @@ func TestFailureMessage(t *testing.T) {
 	want := "Process exited with status 3: running \"echo one; echo two; exit 3\":\none\ntwo\n"
 	if err.Error() != want {
 		t.Errorf("error = %q, want %q", err.Error(), want)
+	}
+}
+
+// Upstream's line scanner stops at a line over 64 KiB and the command hangs;
+// the stand-in logs the line whole (a documented difference) and finishes.
+func TestLongOutputLineIsLoggedWhole(t *testing.T) {
+	logs := captureLogs(t)
+	long := strings.Repeat("x", 100*1024)
+	_, conn := commandServer(t, false, func(_ string, _ map[string]string, ch ssh.Channel) uint32 {
+		_, _ = io.WriteString(ch, long+"\nafter\n")
+		return 0
+	})
+	resp, err := (&Command{}).Create(context.Background(), infer.CreateRequest[CommandInputs]{
+		Name: "c", Inputs: CommandInputs{Connection: conn, Create: ptr("x")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := logs.status(); len(got) != 2 || got[0] != long || got[1] != "after" {
+		t.Errorf("logged %d lines", len(got))
+	}
+	if resp.Output.Stdout != long+"\nafter" {
+		t.Error("stdout differs")
 	}
 }
