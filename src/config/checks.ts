@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPOSITORY_COMPONENT_PATTERN } from "../reference";
+import { expandHome } from "./paths";
+import { ownerOverrideProblems } from "./rules";
 import { Secret } from "./secret";
 import { MAX_REVIEWERS, PATH_PLACEHOLDER, type Role } from "./schema";
 
@@ -217,6 +219,9 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
       }
     }
   }
+  if (service !== undefined) {
+    publishedPortChecks(service, asList(raw.hosts), add);
+  }
 
   const github = asMap(raw.github);
   if (github !== undefined) {
@@ -235,6 +240,36 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
 }
 
 type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
+
+/** SSH's port when a host does not say (the schema's default). */
+const DEFAULT_SSH_PORT = 22;
+
+/**
+ * The proxy binds `publishedPort` on every host: on a host reached over SSH at that same
+ * port it would fight sshd for it (and a deploy that won would lock Slipway out).
+ */
+function publishedPortChecks(service: Map, hosts: readonly unknown[], add: Add): void {
+  const published = service.publishedPort;
+  if (typeof published !== "number") {
+    return;
+  }
+  hosts.forEach((value, index) => {
+    const host = asMap(value);
+    if (host === undefined || (host.transport ?? "ssh") !== "ssh") {
+      return;
+    }
+    const sshPort = host.port ?? DEFAULT_SSH_PORT;
+    if (sshPort === published) {
+      const name = typeof host.name === "string" ? JSON.stringify(host.name) : `[${index}]`;
+      add(
+        "service",
+        ["publishedPort"],
+        `${published} is the SSH port of host ${name} (slipway:hosts[${index}].port); the proxy cannot own the port ` +
+          "sshd listens on: choose another publishedPort",
+      );
+    }
+  });
+}
 
 function buildChecks(name: string, build: Map, add: Add): void {
   const platforms = asList(build.platforms);
@@ -384,4 +419,63 @@ export function fileChecks(raw: Map, root: string): RawIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * Checks that each `privateKeyFile` (host and bastion) is a readable file, `~/` expanded
+ * against `home`, so a missing key is a config problem with its path and not a failure after
+ * other resources were registered.
+ */
+export function keyFileChecks(raw: Map, home: string): RawIssue[] {
+  const issues: RawIssue[] = [];
+  asList(raw.hosts).forEach((value, index) => {
+    const host = asMap(value);
+    for (const [owner, where] of [
+      [host, [index]],
+      [asMap(host?.proxy), [index, "proxy"]],
+    ] as const) {
+      const file = owner?.privateKeyFile;
+      if (typeof file !== "string" || file === "" || has(owner, "privateKey")) {
+        continue;
+      }
+      const resolved = path.resolve(expandHome(file, home));
+      let problem: string | undefined;
+      try {
+        if (!fs.statSync(resolved).isFile()) {
+          problem = "is not a file";
+        } else {
+          fs.accessSync(resolved, fs.constants.R_OK);
+        }
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        problem = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`;
+      }
+      if (problem !== undefined) {
+        issues.push({
+          key: "hosts",
+          path: [...where, "privateKeyFile"],
+          message:
+            `${JSON.stringify(file)} ${problem}${resolved === file ? "" : ` (${resolved})`}; ` +
+            `point it at the SSH private key, or set privateKey instead`,
+        });
+      }
+    }
+  });
+  return issues;
+}
+
+/** Refuses GITHUB_OWNER / GITHUB_ORGANIZATION in `env` when they name another account than slipway:github.owner. */
+export function ownerChecks(
+  raw: Map,
+  env: Readonly<Record<string, string | undefined>>,
+): RawIssue[] {
+  const owner = asMap(raw.github)?.owner;
+  if (typeof owner !== "string" || owner === "") {
+    return [];
+  }
+  return ownerOverrideProblems(owner, env).map((message) => ({
+    key: "github",
+    path: ["owner"],
+    message,
+  }));
 }

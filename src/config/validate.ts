@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { crossChecks, fileChecks, type RawIssue } from "./checks";
+import { crossChecks, fileChecks, keyFileChecks, ownerChecks, type RawIssue } from "./checks";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
 import {
   describe,
@@ -20,6 +20,13 @@ const KEYS = Object.keys(KEY_SCHEMAS) as ConfigKey[];
 export interface ValidateOptions {
   /** Project root; when given, build contexts and Dockerfiles are checked against it. */
   readonly root?: string;
+  /** Home folder; when given, each `privateKeyFile` (`~/` expanded against it) must be a readable file. */
+  readonly home?: string;
+  /**
+   * The process environment the GitHub provider will see; when given, `GITHUB_OWNER` and
+   * `GITHUB_ORGANIZATION` must not name another account than `slipway:github.owner`.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Generic messages for issues that no field words itself. */
@@ -96,6 +103,8 @@ export function validateConfig(
   const extra: RawIssue[] = [
     ...crossChecks(raw, role),
     ...(options.root ? fileChecks(raw, options.root) : []),
+    ...(options.home === undefined ? [] : keyFileChecks(raw, options.home)),
+    ...(options.env === undefined ? [] : ownerChecks(raw, options.env)),
   ];
   for (const issue of extra) {
     issues.push(toIssue(issue.key, issue.path, issue.message));
