@@ -1,3 +1,4 @@
+import { RunError } from "@pulumi/pulumi/errors";
 import {
   branchPatternProblem,
   githubName,
@@ -171,13 +172,17 @@ export function settingsProblems(settings: EnvironmentSettings): string[] {
 export const childNames = {
   provider: (name: string) => `${name}-provider`,
   environment: (name: string) => `${name}-environment`,
+  prune: (name: string) => `${name}-prune-policies`,
   policy: (name: string, policy: DeploymentPolicy) => `${name}-${policy.kind}-${policy.pattern}`,
   secret: (name: string, secretName: string) => `${name}-secret-${secretName}`,
   variable: (name: string, variableName: string) => `${name}-variable-${variableName}`,
 } as const;
 
-/** A DeploymentEnvironment's arguments break GitHub's rules; the message lists every problem. */
-export class EnvironmentSettingsError extends Error {
+/**
+ * A DeploymentEnvironment's arguments break GitHub's rules; the message lists every problem.
+ * A RunError, so the engine prints the message alone.
+ */
+export class EnvironmentSettingsError extends RunError {
   constructor(
     readonly component: string,
     readonly problems: readonly string[],
