@@ -30,7 +30,11 @@ export function projectRoot(start: string = __dirname): string {
 export function readConfigSource(root: string = projectRoot()): ConfigSource {
   const values: Record<string, unknown> = {};
   const secretKeys = new Set<string>();
+  const githubProviderKeys: string[] = [];
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+    if (fullKey.startsWith("github:")) {
+      githubProviderKeys.push(fullKey);
+    }
     if (!fullKey.startsWith(`${NAMESPACE}:`)) {
       continue;
     }
@@ -44,6 +48,7 @@ export function readConfigSource(root: string = projectRoot()): ConfigSource {
   return {
     values,
     secretKeys,
+    ...(githubProviderKeys.length === 0 ? {} : { githubProviderKeys }),
     ...(fs.existsSync(stackFile) ? { stackFile: fs.readFileSync(stackFile, "utf8") } : {}),
   };
 }
@@ -62,7 +67,14 @@ export function loadConfig(
   home: string = os.homedir(),
 ): SlipwayConfig {
   try {
-    return validateConfig(pulumi.getStack(), markSecrets(source), { root, home, env });
+    return validateConfig(pulumi.getStack(), markSecrets(source), {
+      root,
+      home,
+      env,
+      ...(source.githubProviderKeys === undefined
+        ? {}
+        : { githubProviderKeys: source.githubProviderKeys }),
+    });
   } catch (error) {
     throw error instanceof ConfigError ? asRunError(error) : error;
   }

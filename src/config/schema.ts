@@ -279,11 +279,29 @@ export function branchPatternProblem(pattern: string): string | undefined {
 
 const githubName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
 export const githubSchema = z.strictObject({
   owner: plain.min(1, "must not be empty"),
   repository: plain.min(1, "must not be empty"),
   /** Environment name, e.g. `production`. */
   environment: ruled(environmentNameProblem),
+  /**
+   * GitHub API base URL: GitHub Enterprise Server's `https://<host>/` (the provider then calls
+   * `<host>/api/v3/`). GITHUB_BASE_URL, else GitHub's own API, when absent.
+   */
+  baseUrl: plain
+    .refine(isHttpUrl, "must be an http(s) URL, e.g. https://github.example.com/")
+    .optional(),
+  /** Token for the GitHub API (a Pulumi secret); GITHUB_TOKEN when absent. */
+  token: secret.optional(),
   /** Required reviewers by login and by team slug; at most 6 together. */
   reviewers: z
     .strictObject({

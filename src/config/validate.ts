@@ -27,6 +27,30 @@ export interface ValidateOptions {
    * `GITHUB_ORGANIZATION` must not name another account than `slipway:github.owner`.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Keys set in the `github:` namespace; each is refused, naming the Slipway key to use. */
+  readonly githubProviderKeys?: readonly string[];
+}
+
+/** The Slipway setting that takes the place of a `github:` provider key. */
+const GITHUB_PROVIDER_KEYS: Readonly<Record<string, string>> = {
+  "github:baseUrl": "slipway:github.baseUrl",
+  "github:token": "slipway:github.token",
+  "github:owner": "slipway:github.owner",
+  "github:organization": "slipway:github.owner",
+};
+
+function providerKeyIssue(key: string): ConfigIssue {
+  const instead = GITHUB_PROVIDER_KEYS[key];
+  return {
+    path: key,
+    message:
+      instead === undefined
+        ? "is not read: Slipway's GitHub environment configures its own provider from slipway:github; remove it"
+        : `is not read: Slipway's GitHub environment configures its own provider; set ${instead} instead` +
+          (key === "github:token"
+            ? ` (pulumi config set --secret --path '${instead}' <token>)`
+            : ""),
+  };
 }
 
 /** Generic messages for issues that no field words itself. */
@@ -77,6 +101,8 @@ export function validateConfig(
       );
     }
   }
+
+  issues.push(...(options.githubProviderKeys ?? []).map(providerKeyIssue));
 
   const parsed: Partial<Record<ConfigKey, unknown>> = {};
   for (const key of KEYS) {

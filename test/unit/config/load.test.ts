@@ -54,4 +54,29 @@ describe("loadConfig (the program's config)", () => {
         ),
     );
   });
+
+  it("refuses github: provider keys set in the stack, which its own provider would ignore", () => {
+    const values = sourceFromStackFile("prod").values;
+    pulumi.runtime.setAllConfig({
+      ...Object.fromEntries(
+        Object.entries(values).map(([key, value]) => [
+          `slipway:${key}`,
+          typeof value === "string" ? value : JSON.stringify(value),
+        ]),
+      ),
+      "github:baseUrl": "https://github.example.com/",
+    });
+    try {
+      assert.throws(
+        () => loadConfig(ROOT, undefined, {}, "/root"),
+        (error: Error) =>
+          pulumi.RunError.isInstance(error) &&
+          error.message ===
+            'config of stack "prod" has 1 problem; nothing was changed:\n' +
+              "  github:baseUrl: is not read: Slipway's GitHub environment configures its own provider; set slipway:github.baseUrl instead",
+      );
+    } finally {
+      pulumi.runtime.setAllConfig({});
+    }
+  });
 });

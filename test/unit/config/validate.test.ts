@@ -737,3 +737,51 @@ describe("held-out inputs", () => {
     ]);
   });
 });
+
+describe("GitHub provider settings", () => {
+  it("take an http(s) base URL and a token that must be a secret", () => {
+    const raw = base();
+    raw.github.baseUrl = "github.example.com";
+    raw.github.token = "ghp_plain";
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:github.baseUrl",
+        message: "must be an http(s) URL, e.g. https://github.example.com/",
+      },
+      {
+        path: "slipway:github.token",
+        message:
+          "must be a secret, not plain text; set it with: pulumi config set --secret --path 'slipway:github.token' <value>",
+      },
+    ]);
+    const ok = base();
+    ok.github.baseUrl = "https://github.example.com/";
+    ok.github.token = new Secret("ghp_x");
+    const config = validateConfig("prod", ok);
+    assert.equal(config.github?.baseUrl, "https://github.example.com/");
+    assert.equal(config.github?.token?.reveal(), "ghp_x");
+  });
+
+  it("in the github: namespace are refused, naming the Slipway key that takes their place", () => {
+    let error: unknown;
+    try {
+      validateConfig("prod", base(), { githubProviderKeys: ["github:token", "github:insecure"] });
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.issues, [
+      {
+        path: "github:token",
+        message:
+          "is not read: Slipway's GitHub environment configures its own provider; set slipway:github.token instead " +
+          "(pulumi config set --secret --path 'slipway:github.token' <token>)",
+      },
+      {
+        path: "github:insecure",
+        message:
+          "is not read: Slipway's GitHub environment configures its own provider from slipway:github; remove it",
+      },
+    ]);
+  });
+});
