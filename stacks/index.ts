@@ -1,6 +1,7 @@
 /**
  * The Slipway program: one stack per environment. Config is validated before any resource
- * is declared; a ConfigError lists every problem and nothing is touched.
+ * is declared (a refusal lists every problem and nothing is touched), and nothing that
+ * changes a registry or a host is registered before every look-up has passed.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { deployService } from "../infra/deploy";
@@ -8,10 +9,12 @@ import { deploymentEnvironment } from "../infra/github";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { readLedger } from "../src/ledger";
-import { declareImages, hostOutputs, serviceOutput } from "./program";
+import { afterLookups, declareImages, hostOutputs, serviceOutput } from "./program";
 
 const root = projectRoot(__dirname);
+// Every check that reads files or git runs here, before any resource is declared.
 const config = loadConfig(root);
+const ledger = readLedger(config.stack, root);
 const contexts = config.images.flatMap((image) =>
   image.kind === "build" ? [image.build.context] : [],
 );
@@ -24,21 +27,27 @@ const source =
         ...(config.source === undefined ? {} : { url: config.source }),
       });
 
-const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) });
+// The GitHub deployment environment, when the stack has a slipway:github section. Its
+// reviewer and team look-ups gate everything that changes a registry or a host.
+const github = deploymentEnvironment("github", config);
+const gate = afterLookups(github === undefined ? [] : [github.reviewers]);
+
+const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) }, gate);
 
 // The service, host by host in batches, pinned to the digests above.
 const serviceConfig = config.service;
 const deployments =
   serviceConfig === undefined
     ? {}
-    : deployService(config, {
-        ref: declared[serviceConfig.image]!.apply((image) => image.ref),
-        revision: declared[serviceConfig.image]!.apply((image) => image.revision),
-        proxyRef: declared[serviceConfig.proxyImage]!.apply((image) => image.ref),
-      });
-
-// The GitHub deployment environment, when the stack has a slipway:github section.
-const github = deploymentEnvironment("github", config);
+    : deployService(
+        config,
+        {
+          ref: declared[serviceConfig.image]!.apply((image) => image.ref),
+          revision: declared[serviceConfig.image]!.apply((image) => image.revision),
+          proxyRef: declared[serviceConfig.proxyImage]!.apply((image) => image.ref),
+        },
+        gate,
+      );
 
 export const role = config.role;
 export const images = pulumi.output(declared);
@@ -49,7 +58,7 @@ export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
 );
 /** The release ledger of this stack (stacks/releases/<stack>.yaml), the source for rollback. */
-export const ledger = readLedger(config.stack, root);
+export { ledger };
 export const githubEnvironment =
   github === undefined
     ? null
