@@ -97,6 +97,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
       args.tagPatterns ?? [],
     );
     const problems = settingsProblems({
+      environment: args.environment,
       reviewerUsers: users,
       reviewerTeams: teams,
       waitTimer: args.waitTimer ?? 0,

@@ -1,6 +1,7 @@
 import { RunError } from "@pulumi/pulumi/errors";
 import {
   branchPatternProblem,
+  environmentNameProblem,
   githubName,
   MAX_REVIEWERS,
   MAX_WAIT_TIMER_MINUTES,
@@ -76,6 +77,8 @@ export function adminsBypass(role: Role, configured: boolean | undefined): boole
 
 /** The plain parts of an environment's settings, as the component checks them. */
 export interface EnvironmentSettings {
+  /** The environment's name, as workflows write it. */
+  readonly environment: string;
   readonly reviewerUsers: readonly string[];
   readonly reviewerTeams: readonly string[];
   readonly waitTimer: number;
@@ -100,6 +103,10 @@ function nameProblem(name: string): string | undefined {
  */
 export function settingsProblems(settings: EnvironmentSettings): string[] {
   const problems: string[] = [];
+  const environmentProblem = environmentNameProblem(settings.environment);
+  if (environmentProblem !== undefined) {
+    problems.push(`environment: ${environmentProblem}`);
+  }
   const count = settings.reviewerUsers.length + settings.reviewerTeams.length;
   if (count > MAX_REVIEWERS) {
     problems.push(

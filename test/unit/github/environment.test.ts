@@ -86,6 +86,7 @@ describe("child names", () => {
 
 describe("settings problems", () => {
   const fine: EnvironmentSettings = {
+    environment: "production",
     reviewerUsers: ["alice", "bob"],
     reviewerTeams: ["platform"],
     waitTimer: 10,
@@ -109,6 +110,15 @@ describe("settings problems", () => {
     assert.deepEqual(settingsProblems({ ...fine, waitTimer: 43200 }), []);
     assert.deepEqual(settingsProblems({ ...fine, waitTimer: -1 }), [
       "waitTimer: -1 is not a whole number of minutes between 0 and 43200 (30 days)",
+    ]);
+  });
+
+  it("refuses an environment name GitHub does not accept, as validation does", () => {
+    assert.deepEqual(settingsProblems({ ...fine, environment: "x".repeat(256) }), [
+      "environment: has 256 characters; GitHub allows at most 255",
+    ]);
+    assert.deepEqual(settingsProblems({ ...fine, environment: "prod?" }), [
+      'environment: "prod?" is not an environment name GitHub accepts: letters, digits, spaces and . _ - /',
     ]);
   });
 
