@@ -127,7 +127,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
 
     super("slipway:github:DeploymentEnvironment", name, {}, opts);
 
-    // The caller's provider (opts.provider / opts.providers, or a parent's), else our own,
+    // The caller's provider (opts.provider / opts.providers), else our own,
     // pinned to the owner and configured with the base URL and token from the arguments.
     const token =
       args.token === undefined

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { crossChecks, fileChecks, keyFileChecks, ownerChecks, type RawIssue } from "./checks";
+import { crossChecks, fileChecks, type RawIssue } from "./checks";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
+import { keyFileChecks, ownerChecks } from "./machine-checks";
 import {
   describe,
   expected,
