@@ -1,6 +1,7 @@
 /**
  * The Slipway program: one stack per environment. Config is validated before any resource
- * is declared; a ConfigError lists every problem and nothing is touched.
+ * is declared (a refusal lists every problem and nothing is touched), and nothing that
+ * changes a registry or a host is registered before every look-up has passed.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { deployService } from "../infra/deploy";
@@ -9,10 +10,19 @@ import { deploymentEnvironment } from "../infra/github";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { readLedger } from "../src/ledger";
-import { declareImages, edgeImageRef, edgeOutput, hostOutputs, serviceOutput } from "./program";
+import {
+  afterLookups,
+  declareImages,
+  edgeImageRef,
+  edgeOutput,
+  hostOutputs,
+  serviceOutput,
+} from "./program";
 
 const root = projectRoot(__dirname);
+// Every check that reads files or git runs here, before any resource is declared.
 const config = loadConfig(root);
+const ledger = readLedger(config.stack, root);
 const contexts = config.images.flatMap((image) =>
   image.kind === "build" ? [image.build.context] : [],
 );
@@ -25,11 +35,16 @@ const source =
         ...(config.source === undefined ? {} : { url: config.source }),
       });
 
-const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) });
+// The GitHub deployment environment, when the stack has a slipway:github section. Its
+// reviewer and team look-ups gate everything that changes a registry or a host.
+const github = deploymentEnvironment("github", config);
+const gate = afterLookups(github === undefined ? [] : [github.reviewers]);
+
+const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) }, gate);
 
 // Each host's edge proxy, when this stack manages it: its own resource, never replaced by a
 // release. Each host's deployment waits for that host's edge.
-const edges = declareEdges(config, edgeImageRef(config, declared));
+const edges = declareEdges(config, edgeImageRef(config, declared), gate);
 
 // The service, host by host in batches, pinned to the digests above.
 const serviceConfig = config.service;
@@ -42,12 +57,9 @@ const deployments =
           ref: declared[serviceConfig.image]!.apply((image) => image.ref),
           revision: declared[serviceConfig.image]!.apply((image) => image.revision),
         },
-        undefined,
+        gate,
         Object.fromEntries(Object.entries(edges).map(([host, edge]) => [host, [edge]])),
       );
-
-// The GitHub deployment environment, when the stack has a slipway:github section.
-const github = deploymentEnvironment("github", config);
 
 export const role = config.role;
 export const images = pulumi.output(declared);
@@ -60,7 +72,7 @@ export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
 );
 /** The release ledger of this stack (stacks/releases/<stack>.yaml), the source for rollback. */
-export const ledger = readLedger(config.stack, root);
+export { ledger };
 export const githubEnvironment =
   github === undefined
     ? null

@@ -21,10 +21,15 @@ export interface ProgramContext {
   readonly source?: SourceInfo;
 }
 
-/** Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs. */
+/**
+ * Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs.
+ * `opts` reach each ImageBuild (and so, through it, the push and its attestation): the
+ * program passes the gate that holds them until every look-up has passed.
+ */
 export function declareImages(
   config: SlipwayConfig,
   context: ProgramContext,
+  opts?: pulumi.ComponentResourceOptions,
 ): Record<string, pulumi.Output<ImageOutput>> {
   const images: Record<string, pulumi.Output<ImageOutput>> = {};
   for (const image of config.images) {
@@ -45,34 +50,38 @@ export function declareImages(
     }
     const plan = planBuild(image.name, image.build, config.registry, context.source, context.root);
     const secrets = image.build.secrets;
-    const built = new ImageBuild(image.name, {
-      repository: plan.repository,
-      tags: plan.tags,
-      labels: plan.labels,
-      platforms: plan.platforms,
-      context: plan.context,
-      dockerfile: plan.dockerfile,
-      ...(plan.target === undefined ? {} : { target: plan.target }),
-      buildArgs: plan.buildArgs,
-      ...(plan.secretIds.length === 0
-        ? {}
-        : {
-            secrets: pulumi.secret(
-              Object.fromEntries(plan.secretIds.map((id) => [id, secrets[id]!.reveal()])),
-            ),
-          }),
-      cacheFrom: plan.cache.cacheFrom,
-      cacheTo: plan.cache.cacheTo,
-      registryServer: config.registry.server,
-      ...(config.registry.username === undefined
-        ? {}
-        : { registryUsername: config.registry.username }),
-      ...(config.registry.password === undefined
-        ? {}
-        : { registryPassword: pulumi.secret(config.registry.password.reveal()) }),
-      buildOnPreview: plan.buildOnPreview,
-      ...(config.builder === undefined ? {} : { builder: config.builder }),
-    });
+    const built = new ImageBuild(
+      image.name,
+      {
+        repository: plan.repository,
+        tags: plan.tags,
+        labels: plan.labels,
+        platforms: plan.platforms,
+        context: plan.context,
+        dockerfile: plan.dockerfile,
+        ...(plan.target === undefined ? {} : { target: plan.target }),
+        buildArgs: plan.buildArgs,
+        ...(plan.secretIds.length === 0
+          ? {}
+          : {
+              secrets: pulumi.secret(
+                Object.fromEntries(plan.secretIds.map((id) => [id, secrets[id]!.reveal()])),
+              ),
+            }),
+        cacheFrom: plan.cache.cacheFrom,
+        cacheTo: plan.cache.cacheTo,
+        registryServer: config.registry.server,
+        ...(config.registry.username === undefined
+          ? {}
+          : { registryUsername: config.registry.username }),
+        ...(config.registry.password === undefined
+          ? {}
+          : { registryPassword: pulumi.secret(config.registry.password.reveal()) }),
+        buildOnPreview: plan.buildOnPreview,
+        ...(config.builder === undefined ? {} : { builder: config.builder }),
+      },
+      opts,
+    );
     attest(config, context, plan, built);
     const revision = context.source.sha;
     images[image.name] = pulumi
@@ -212,4 +221,19 @@ export function edgeOutput(
     httpPort: managed ? config.edge.httpPort : null,
     httpsPort: managed ? config.edge.httpsPort : null,
   }));
+}
+
+/**
+ * Resource options that hold a resource back until every look-up the program makes has
+ * passed (today: the GitHub environment's reviewer and team resolution). A resource with
+ * them is not even registered before then, and never when a look-up fails: under
+ * `--skip-preview` (the Automation API path of `slipway promote|rollback|up`) a failure
+ * changes no host and no registry.
+ */
+export function afterLookups(
+  lookups: readonly pulumi.Output<unknown>[],
+): pulumi.ComponentResourceOptions {
+  return lookups.length === 0
+    ? {}
+    : { dependsOn: pulumi.all([...lookups]).apply((): pulumi.Resource[] => []) };
 }
