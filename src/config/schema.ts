@@ -6,6 +6,7 @@ import {
   REPOSITORY_COMPONENT_PATTERN,
   TAG_PATTERN,
 } from "../reference";
+import { repositoriesSchema } from "./registry-repositories";
 import { Secret } from "./secret";
 
 /** Platforms Slipway builds for. */
@@ -102,6 +103,8 @@ export const registrySchema = z.strictObject({
   password: secret.optional(),
   /** Plain-HTTP registry (only for loopback development registries). */
   insecure: z.boolean().default(false),
+  /** Per image: the repository's settings and retention (see registry-repositories.ts). */
+  repositories: repositoriesSchema,
 });
 
 export const buildSchema = z.strictObject({

@@ -236,12 +236,18 @@ export class RegistryClient {
     await this.expect(response, [200, 202], `DELETE ${path}@${digest}`);
   }
 
-  private async imageConfig(path: string, digest: string): Promise<Record<string, unknown> | undefined> {
+  private async imageConfig(
+    path: string,
+    digest: string,
+  ): Promise<Record<string, unknown> | undefined> {
     const manifest = await this.manifest(path, digest);
     return manifest === undefined ? undefined : this.configOf(path, manifest);
   }
 
-  private async configOf(path: string, manifest: Manifest): Promise<Record<string, unknown> | undefined> {
+  private async configOf(
+    path: string,
+    manifest: Manifest,
+  ): Promise<Record<string, unknown> | undefined> {
     const config = (manifest.body as { config?: { digest?: unknown } } | null)?.config;
     if (typeof config?.digest !== "string") {
       return undefined;
@@ -261,7 +267,11 @@ export class RegistryClient {
     }
   }
 
-  private async expect(response: Response, statuses: readonly number[], what: string): Promise<void> {
+  private async expect(
+    response: Response,
+    statuses: readonly number[],
+    what: string,
+  ): Promise<void> {
     if (statuses.includes(response.status)) {
       return;
     }
@@ -346,7 +356,11 @@ export class RegistryClient {
     return `Bearer ${token}`;
   }
 
-  private async send(method: string, url: string, headers: Record<string, string>): Promise<Response> {
+  private async send(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<Response> {
     try {
       return await this.fetchFn(url, {
         method,

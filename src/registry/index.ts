@@ -5,3 +5,5 @@ export * from "./media-types";
 export * from "./platforms";
 export * from "./retention";
 export * from "./tags";
+export * from "./hub";
+export * from "./repository";
