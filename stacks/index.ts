@@ -8,7 +8,7 @@ import { deploymentEnvironment } from "../infra/github";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { readLedger } from "../src/ledger";
-import { declareImages, hostOutputs, serviceOutput } from "./program";
+import { declareImages, hostOutputs, repositoryOutputs, serviceOutput } from "./program";
 
 const root = projectRoot(__dirname);
 const config = loadConfig(root);
@@ -24,7 +24,10 @@ const source =
         ...(config.source === undefined ? {} : { url: config.source }),
       });
 
-const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) });
+const { images: declared, repositories: declaredRepositories } = declareImages(config, {
+  root,
+  ...(source === undefined ? {} : { source }),
+});
 
 // The service, host by host in batches, pinned to the digests above.
 const serviceConfig = config.service;
@@ -42,6 +45,8 @@ const github = deploymentEnvironment("github", config);
 
 export const role = config.role;
 export const images = pulumi.output(declared);
+/** Each image's repository: what is managed or checked there, and retention's keepDevVersions. */
+export const repositories = repositoryOutputs(declaredRepositories);
 export const hosts = hostOutputs(config);
 export const service = serviceOutput(config) ?? null;
 /** What each host was deployed with, by host name. */

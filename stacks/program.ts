@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Attestation, ImageBuild } from "../infra/images";
+import { registryRepository, type RegistryRepository } from "../infra/registry";
 import type { SlipwayConfig } from "../src/config";
-import { attestScript, planBuild, repositoryFor, type SourceInfo } from "../src/images";
+import { registryKind } from "../src/reference";
+import { attestScript, imageRepository, planBuild, type SourceInfo } from "../src/images";
 import { digestRef } from "../src/reference";
 
 /** What every stack exports for people, promotion, rollback and status. */
@@ -21,15 +23,35 @@ export interface ProgramContext {
   readonly source?: SourceInfo;
 }
 
-/** Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs. */
-export function declareImages(
-  config: SlipwayConfig,
-  context: ProgramContext,
-): Record<string, pulumi.Output<ImageOutput>> {
+/** What a stack exports of each image repository. */
+export interface RepositoryOutput {
+  repository: string;
+  kind: string;
+  visibility: string;
+  keepDevVersions: number;
+  managed: string[];
+  unmanaged: string;
+}
+
+/** The images of a stack and their repositories, by image name. */
+export interface DeclaredImages {
+  readonly images: Record<string, pulumi.Output<ImageOutput>>;
+  readonly repositories: Record<string, RegistryRepository>;
+}
+
+/**
+ * Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs,
+ * and one RegistryRepository each. On Docker Hub the repository comes first, so a first push
+ * lands in a repository that already has its visibility; elsewhere the repository is checked
+ * after the push (or against the pin).
+ */
+export function declareImages(config: SlipwayConfig, context: ProgramContext): DeclaredImages {
   const images: Record<string, pulumi.Output<ImageOutput>> = {};
+  const repositories: Record<string, RegistryRepository> = {};
+  const hub = registryKind(config.registry.server) === "dockerhub";
   for (const image of config.images) {
     if (image.kind === "pin") {
-      const repository = image.pin.repository ?? repositoryFor(config.registry, image.name);
+      const repository = imageRepository(config.registry, image);
       images[image.name] = pulumi.output({
         repository,
         digest: image.pin.digest,
@@ -38,6 +60,7 @@ export function declareImages(
         platforms: [],
         ...(image.pin.revision === undefined ? {} : { revision: image.pin.revision }),
       });
+      repositories[image.name] = registryRepository(config, image, { digest: image.pin.digest });
       continue;
     }
     if (context.source === undefined) {
@@ -45,35 +68,46 @@ export function declareImages(
     }
     const plan = planBuild(image.name, image.build, config.registry, context.source, context.root);
     const secrets = image.build.secrets;
-    const built = new ImageBuild(image.name, {
-      repository: plan.repository,
-      tags: plan.tags,
-      labels: plan.labels,
-      platforms: plan.platforms,
-      context: plan.context,
-      dockerfile: plan.dockerfile,
-      ...(plan.target === undefined ? {} : { target: plan.target }),
-      buildArgs: plan.buildArgs,
-      ...(plan.secretIds.length === 0
-        ? {}
-        : {
-            secrets: pulumi.secret(
-              Object.fromEntries(plan.secretIds.map((id) => [id, secrets[id]!.reveal()])),
-            ),
-          }),
-      cacheFrom: plan.cache.cacheFrom,
-      cacheTo: plan.cache.cacheTo,
-      registryServer: config.registry.server,
-      ...(config.registry.username === undefined
-        ? {}
-        : { registryUsername: config.registry.username }),
-      ...(config.registry.password === undefined
-        ? {}
-        : { registryPassword: pulumi.secret(config.registry.password.reveal()) }),
-      buildOnPreview: plan.buildOnPreview,
-      ...(config.builder === undefined ? {} : { builder: config.builder }),
-    });
+    const hubRepository = hub ? registryRepository(config, image, {}) : undefined;
+    const built = new ImageBuild(
+      image.name,
+      {
+        repository: plan.repository,
+        tags: plan.tags,
+        labels: plan.labels,
+        platforms: plan.platforms,
+        context: plan.context,
+        dockerfile: plan.dockerfile,
+        ...(plan.target === undefined ? {} : { target: plan.target }),
+        buildArgs: plan.buildArgs,
+        ...(plan.secretIds.length === 0
+          ? {}
+          : {
+              secrets: pulumi.secret(
+                Object.fromEntries(plan.secretIds.map((id) => [id, secrets[id]!.reveal()])),
+              ),
+            }),
+        cacheFrom: plan.cache.cacheFrom,
+        cacheTo: plan.cache.cacheTo,
+        registryServer: config.registry.server,
+        ...(config.registry.username === undefined
+          ? {}
+          : { registryUsername: config.registry.username }),
+        ...(config.registry.password === undefined
+          ? {}
+          : { registryPassword: pulumi.secret(config.registry.password.reveal()) }),
+        buildOnPreview: plan.buildOnPreview,
+        ...(config.builder === undefined ? {} : { builder: config.builder }),
+      },
+      hubRepository === undefined ? undefined : { dependsOn: [hubRepository] },
+    );
     attest(config, context, plan, built);
+    repositories[image.name] =
+      hubRepository ??
+      registryRepository(config, image, {
+        digest: built.digest,
+        ...(context.source.url === undefined ? {} : { source: context.source.url }),
+      });
     const revision = context.source.sha;
     images[image.name] = pulumi
       .all([built.repository, built.digest, built.ref, built.tags, built.platforms])
@@ -86,7 +120,37 @@ export function declareImages(
         revision,
       }));
   }
-  return images;
+  return { images, repositories };
+}
+
+/** The repositories as the stack exports them. */
+export function repositoryOutputs(
+  repositories: Record<string, RegistryRepository>,
+): pulumi.Output<Record<string, RepositoryOutput>> {
+  return pulumi.output(
+    Object.fromEntries(
+      Object.entries(repositories).map(([name, repository]) => [
+        name,
+        pulumi
+          .all([
+            repository.repository,
+            repository.kind,
+            repository.visibility,
+            repository.keepDevVersions,
+            repository.managed,
+            repository.unmanaged,
+          ])
+          .apply(([repo, kind, visibility, keepDevVersions, managed, unmanaged]) => ({
+            repository: repo,
+            kind,
+            visibility,
+            keepDevVersions,
+            managed,
+            unmanaged,
+          })),
+      ]),
+    ),
+  );
 }
 
 /** Hosts as the stack exports them (no keys). */

@@ -1,5 +1,5 @@
 import { protectedDigests } from "../../ledger";
-import { repositoryFor } from "../../images/plan";
+import { imageRepository } from "../../images/plan";
 import {
   planRetention,
   RegistryError,
@@ -73,13 +73,7 @@ export async function retention(run: Run, options: RetentionOptions): Promise<vo
     );
   }
   const repositories = [
-    ...new Set(
-      selected.map((image) =>
-        image.kind === "pin" && image.pin.repository !== undefined
-          ? image.pin.repository
-          : repositoryFor(config.registry, image.name),
-      ),
-    ),
+    ...new Set(selected.map((image) => imageRepository(config.registry, image))),
   ];
 
   const plans: RetentionPlan[] = [];
