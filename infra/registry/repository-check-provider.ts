@@ -20,7 +20,7 @@ export interface RepositoryCheckState {
   readonly tags?: number;
 }
 
-async function run(state: RepositoryCheckState): Promise<RepositoryCheckState> {
+async function checkState(state: RepositoryCheckState): Promise<RepositoryCheckState> {
   const password = state.password;
   const client = new RegistryClient({
     server: state.server,
@@ -50,15 +50,15 @@ export const repositoryCheckProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: RepositoryCheckState) {
-    return { id: `${inputs.server}/${inputs.path}`, outs: await run(inputs) };
+    return { id: `${inputs.server}/${inputs.path}`, outs: await checkState(inputs) };
   },
 
   async read(id: string, props: RepositoryCheckState) {
-    return { id, props: await run(props) };
+    return { id, props: await checkState(props) };
   },
 
   async update(_id: string, _olds: RepositoryCheckState, news: RepositoryCheckState) {
-    return { outs: await run(news) };
+    return { outs: await checkState(news) };
   },
 
   delete() {

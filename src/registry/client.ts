@@ -59,9 +59,12 @@ export class RegistryClient {
   private readonly options: RegistryClientOptions;
   private readonly fetchFn: typeof fetch;
   /** Authorization header values by token scope (`basic` for basic auth). */
-  private readonly auth = new Map<string, string>();
+  private readonly auth: Map<string, string>;
 
+  // Every field is assigned here, none by an initializer: Pulumi's closure serializer (dynamic
+  // providers) keeps only the constructor's body.
   constructor(options: RegistryClientOptions) {
+    this.auth = new Map<string, string>();
     this.server = options.server;
     this.options = options;
     this.fetchFn = options.fetch ?? fetch;
