@@ -199,6 +199,23 @@ export class RegistryClient {
     return first === undefined ? undefined : this.imageConfig(path, first.digest);
   }
 
+  /**
+   * Digests of the manifests that refer to `digest` (attestations, signatures, SBOMs) by the
+   * OCI referrers API; undefined when the registry has no such API (then referrers are tags,
+   * `sha256-<hex>`).
+   */
+  async referrers(path: string, digest: string): Promise<string[] | undefined> {
+    const response = await this.request("GET", path, `/referrers/${digest}`, "pull", {
+      Accept: "application/vnd.oci.image.index.v1+json",
+    });
+    if ([400, 404, 405].includes(response.status)) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    await this.expect(response, [200], `GET referrers of ${path}@${digest}`);
+    return indexEntries(await response.json()).map((entry) => entry.digest);
+  }
+
   /** Every tag of a repository; empty when the repository does not exist. */
   async tags(path: string): Promise<string[]> {
     const tags: string[] = [];

@@ -1,9 +1,12 @@
+import { repositoryConfigFor } from "../../config";
 import { protectedDigests } from "../../ledger";
 import { imageRepository } from "../../images/plan";
 import {
   planRetention,
+  referrerSubject,
   RegistryError,
   type DigestFacts,
+  type RegistryClient,
   type RetentionPlan,
   type TaggedDigest,
 } from "../../registry";
@@ -16,7 +19,8 @@ import { shortDigest } from "../table";
 
 export interface RetentionOptions {
   readonly stack: string;
-  readonly keep: number;
+  /** Overrides each repository's `keepDevVersions` when given. */
+  readonly keep?: number;
   readonly dryRun: boolean;
   readonly images?: readonly string[];
 }
@@ -43,14 +47,80 @@ async function mapLimit<T, R>(
   return results;
 }
 
+/** `dev-3-g…, sha-…` and, when there are any, the referrer tags and manifests deleted with it. */
+function describeDeleted(entry: RetentionPlan["deleted"][number]): string {
+  const extra = [
+    ...(entry.referrers.length === 0 ? [] : [`referrers ${entry.referrers.join(", ")}`]),
+    ...(entry.children.length === 0
+      ? []
+      : [`with ${plural(entry.children.length, "manifest")} it lists or that refer to it`]),
+  ];
+  return `${entry.tags.join(", ")}${extra.length === 0 ? "" : `; ${extra.join("; ")}`}`;
+}
+
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 
+/** Every fact retention needs of one repository, read from the registry. */
+async function readRepository(
+  client: RegistryClient,
+  repoPath: string,
+): Promise<{ tags: TaggedDigest[]; facts: Map<string, DigestFacts> }> {
+  const resolved = await mapLimit(await client.tags(repoPath), CONCURRENCY, async (tag) => ({
+    tag,
+    digest: await client.resolve(repoPath, tag),
+  }));
+  const tags: TaggedDigest[] = resolved.flatMap((item) =>
+    item.digest === undefined ? [] : [{ tag: item.tag, digest: item.digest }],
+  );
+  const unique = [...new Set(tags.map((item) => item.digest))];
+  const descriptions = await mapLimit(unique, CONCURRENCY, (digest) =>
+    client.describe(repoPath, digest, { created: true }),
+  );
+  // The referrers API, where the registry has one (one 404 says it has none).
+  const first = unique[0] === undefined ? undefined : await client.referrers(repoPath, unique[0]);
+  const referrers =
+    first === undefined
+      ? unique.map(() => undefined)
+      : [
+          first,
+          ...(await mapLimit(unique.slice(1), CONCURRENCY, (digest) =>
+            client.referrers(repoPath, digest),
+          )),
+        ];
+  const facts = new Map<string, DigestFacts>();
+  unique.forEach((digest, index) => {
+    const description = descriptions[index];
+    const found = referrers[index];
+    facts.set(digest, {
+      ...(description?.created === undefined ? {} : { created: description.created }),
+      children: description?.children ?? [],
+      ...(found === undefined ? {} : { referrers: found }),
+    });
+  });
+  // Subjects of referrer tags that no tag or index names: are they still there?
+  const known = new Set([
+    ...facts.keys(),
+    ...[...facts.values()].flatMap((fact) => fact.children ?? []),
+  ]);
+  const subjects = [...new Set(tags.flatMap((item) => referrerSubject(item.tag) ?? []))].filter(
+    (subject) => !known.has(subject),
+  );
+  const present = await mapLimit(subjects, CONCURRENCY, (subject) =>
+    client.exists(repoPath, subject),
+  );
+  subjects.forEach((subject, index) => {
+    facts.set(subject, { children: [], missing: present[index] !== true });
+  });
+  return { tags, facts };
+}
+
 /**
- * `slipway retention --stack <stack> --keep N [--dry-run]`: deletes old per-build tags from
+ * `slipway retention --stack <stack> [--keep N] [--dry-run]`: deletes old per-build tags from
  * the stack's repositories, keeping releases, `latest`, `dev`, the build cache, the newest
- * N of each per-build kind, and every digest any ledger or stack file references.
+ * N of each per-build kind (each repository's `keepDevVersions` unless `--keep` says), and
+ * every digest any ledger or stack file references, each with its referrers.
  */
 export async function retention(run: Run, options: RetentionOptions): Promise<void> {
   const config = await validatedConfig(run, options.stack);
@@ -72,49 +142,45 @@ export async function retention(run: Run, options: RetentionOptions): Promise<vo
       `${options.stack} has no image ${unknown.join(", ")} (it has ${config.images.map((image) => image.name).join(", ")})`,
     );
   }
-  const repositories = [
-    ...new Set(selected.map((image) => imageRepository(config.registry, image))),
-  ];
+  // One entry per repository, with the keep of its (first) image.
+  const repositories = new Map<string, number>();
+  for (const image of selected) {
+    const repository = imageRepository(config.registry, image);
+    if (!repositories.has(repository)) {
+      repositories.set(
+        repository,
+        options.keep ??
+          repositoryConfigFor(config.registry.repositories, image.name).keepDevVersions,
+      );
+    }
+  }
 
   const plans: RetentionPlan[] = [];
   const failures: string[] = [];
   let unreachable = false;
-  for (const repository of repositories) {
+  for (const [repository, keep] of repositories) {
     const slash = repository.indexOf("/");
     const server = repository.slice(0, slash);
     const repoPath = repository.slice(slash + 1);
     const client = clientFor(run, server, [config.registry]);
     try {
-      const resolved = await mapLimit(await client.tags(repoPath), CONCURRENCY, async (tag) => ({
-        tag,
-        digest: await client.resolve(repoPath, tag),
-      }));
-      const tags: TaggedDigest[] = resolved.flatMap((item) =>
-        item.digest === undefined ? [] : [{ tag: item.tag, digest: item.digest }],
-      );
-      const facts = new Map<string, DigestFacts>();
-      const unique = [...new Set(tags.map((item) => item.digest))];
-      const descriptions = await mapLimit(unique, CONCURRENCY, (digest) =>
-        client.describe(repoPath, digest, { created: true }),
-      );
-      unique.forEach((digest, index) => {
-        const description = descriptions[index];
-        facts.set(digest, {
-          ...(description?.created === undefined ? {} : { created: description.created }),
-          children: description?.children ?? [],
-        });
-      });
+      const { tags, facts } = await readRepository(client, repoPath);
       const plan = planRetention({
         repository,
         tags,
         facts,
-        keep: options.keep,
+        keep,
         protectedDigests: protectedSet,
       });
       if (!options.dryRun) {
         for (const entry of plan.deleted) {
+          // What it lists and what refers to it first: an interrupted run leaves the subject,
+          // and the next run finds the rest again.
+          for (const child of entry.children) {
+            await client.delete(repoPath, child);
+          }
           await client.delete(repoPath, entry.digest);
-          run.progress(`deleted ${repository}@${entry.digest} (${entry.tags.join(", ")})`);
+          run.progress(`deleted ${repository}@${entry.digest} (${describeDeleted(entry)})`);
         }
       }
       plans.push(plan);
@@ -130,11 +196,11 @@ export async function retention(run: Run, options: RetentionOptions): Promise<vo
   const verb = options.dryRun ? "would delete" : "deleted";
   const sections = plans.map((plan) => {
     const lines = [
-      `${plan.repository} (keep ${options.keep} of each per-build tag kind):`,
+      `${plan.repository} (keep ${plan.keep} of each per-build tag kind):`,
       ...plan.kept.map((tag) => `  keep    ${tag.tag}  ${shortDigest(tag.digest)}  ${tag.reason}`),
       ...plan.deleted.map(
         (entry) =>
-          `  ${options.dryRun ? "would delete" : "deleted"}  ${entry.digest}  ${entry.tags.join(", ")}`,
+          `  ${options.dryRun ? "would delete" : "deleted"}  ${entry.digest}  ${describeDeleted(entry)}`,
       ),
     ];
     if (plan.kept.length === 0 && plan.deleted.length === 0) {
@@ -144,13 +210,19 @@ export async function retention(run: Run, options: RetentionOptions): Promise<vo
   });
   const manifests = plans.reduce((sum, plan) => sum + plan.deleted.length, 0);
   const tags = plans.reduce(
-    (sum, plan) => sum + plan.deleted.reduce((count, entry) => count + entry.tags.length, 0),
+    (sum, plan) =>
+      sum +
+      plan.deleted.reduce((count, entry) => count + entry.tags.length + entry.referrers.length, 0),
     0,
   );
-  const summary = `${verb} ${plural(manifests, "manifest")} (${plural(tags, "tag")}) in ${plural(plans.length, "repository").replace("repositorys", "repositories")}${options.dryRun ? "; nothing was deleted (--dry-run)" : ""}`;
+  const listed = plans.reduce(
+    (sum, plan) => sum + plan.deleted.reduce((count, entry) => count + entry.children.length, 0),
+    0,
+  );
+  const summary = `${verb} ${plural(manifests, "manifest")} (${plural(tags, "tag")}${listed > 0 ? `; and ${plural(listed, "manifest")} they list or that refer to them` : ""}) in ${plural(plans.length, "repository").replace("repositorys", "repositories")}${options.dryRun ? "; nothing was deleted (--dry-run)" : ""}`;
   run.result([...sections, summary].join("\n"), {
     stack: options.stack,
-    keep: options.keep,
+    keep: options.keep ?? null,
     dryRun: options.dryRun,
     repositories: plans,
     errors: failures,
