@@ -7,3 +7,4 @@ export * from "./retention";
 export * from "./tags";
 export * from "./hub";
 export * from "./repository";
+export * from "./ghcr-packages";

@@ -1,10 +1,13 @@
-import { repositoryConfigFor } from "../../config";
+import { repositoryConfigFor, type RegistryConfig } from "../../config";
+import { registryKind } from "../../reference";
 import { protectedDigests } from "../../ledger";
 import { imageRepository } from "../../images/plan";
 import {
+  ghcrPackages,
   planRetention,
   referrerSubject,
   RegistryError,
+  GITHUB_API_URL,
   type DigestFacts,
   type RegistryClient,
   type RetentionPlan,
@@ -60,6 +63,37 @@ function describeDeleted(entry: RetentionPlan["deleted"][number]): string {
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * How manifests are deleted: by the distribution API, or on GHCR (which refuses that with
+ * 405) as package versions through GitHub's REST API.
+ */
+function deleterFor(
+  run: Run,
+  client: RegistryClient,
+  server: string,
+  repoPath: string,
+  registry: RegistryConfig,
+): (digest: string) => Promise<void> {
+  if (registryKind(server) !== "ghcr") {
+    return (digest) => client.delete(repoPath, digest);
+  }
+  const token = run.deps.githubApi?.token ?? registry.password?.reveal();
+  if (token === undefined) {
+    throw new CliError(
+      EXIT.refused,
+      `deleting from GHCR needs a GitHub token: set GITHUB_TOKEN (packages: write) or slipway:registry.password`,
+    );
+  }
+  const slash = repoPath.indexOf("/");
+  const packages = ghcrPackages({
+    apiUrl: run.deps.githubApi?.url ?? GITHUB_API_URL,
+    owner: repoPath.slice(0, slash),
+    packageName: repoPath.slice(slash + 1),
+    token,
+  });
+  return (digest) => packages.deleteDigest(digest);
 }
 
 /** Every fact retention needs of one repository, read from the registry. */
@@ -173,13 +207,14 @@ export async function retention(run: Run, options: RetentionOptions): Promise<vo
         protectedDigests: protectedSet,
       });
       if (!options.dryRun) {
+        const remove = deleterFor(run, client, server, repoPath, config.registry);
         for (const entry of plan.deleted) {
           // What it lists and what refers to it first: an interrupted run leaves the subject,
           // and the next run finds the rest again.
           for (const child of entry.children) {
-            await client.delete(repoPath, child);
+            await remove(child);
           }
-          await client.delete(repoPath, entry.digest);
+          await remove(entry.digest);
           run.progress(`deleted ${repository}@${entry.digest} (${describeDeleted(entry)})`);
         }
       }
