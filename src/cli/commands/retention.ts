@@ -189,6 +189,20 @@ export async function retention(run: Run, options: RetentionOptions): Promise<vo
     }
   }
 
+  // Docker Hub refuses the registry API's delete (405), and Slipway has no Docker Hub
+  // delete of its own: say so before reading anything, rather than fail half-way.
+  const hub = [...repositories.keys()].filter(
+    (repository) => registryKind(repository.slice(0, repository.indexOf("/"))) === "dockerhub",
+  );
+  if (hub.length > 0 && !options.dryRun) {
+    throw new CliError(
+      EXIT.refused,
+      `retention cannot delete from Docker Hub (${hub.join(", ")}): Docker Hub refuses the registry API's delete; ` +
+        "see what would go with --dry-run and delete those tags on Docker Hub",
+      [`${run.by} --dry-run`],
+    );
+  }
+
   const plans: RetentionPlan[] = [];
   const failures: string[] = [];
   let unreachable = false;

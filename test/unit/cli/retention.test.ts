@@ -142,6 +142,24 @@ describe("slipway retention", () => {
     );
   });
 
+  it("refuses to delete from Docker Hub before reading anything, pointing at --dry-run", async () => {
+    p.write(
+      "Pulumi.hub.yaml",
+      DEV.replace("server: REGISTRY", "server: docker.io").replace("    insecure: true\n", ""),
+    );
+    const before = p.registry.requests.length;
+    const result = await slipway(p, ["retention", "--stack", "hub"]);
+    assert.deepEqual(result, {
+      code: 3,
+      stdout: "",
+      stderr:
+        "slipway: retention cannot delete from Docker Hub (docker.io/acme/web, docker.io/acme/proxy): Docker Hub " +
+        "refuses the registry API's delete; see what would go with --dry-run and delete those tags on Docker Hub\n" +
+        "next:\n  slipway retention --stack hub --dry-run\n",
+    });
+    assert.equal(p.registry.requests.length, before);
+  });
+
   it("refuses --keep 0, and documents the exit codes in --help", async () => {
     assert.deepEqual(await slipway(p, ["retention", "--stack", "dev", "--keep", "0"]), {
       code: 2,
