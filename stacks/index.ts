@@ -16,6 +16,7 @@ import {
   edgeImageRef,
   edgeOutput,
   hostOutputs,
+  repositoryOutputs,
   serviceOutput,
 } from "./program";
 
@@ -40,7 +41,11 @@ const source =
 const github = deploymentEnvironment("github", config);
 const gate = afterLookups(github === undefined ? [] : [github.reviewers]);
 
-const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) }, gate);
+const { images: declared, repositories: declaredRepositories } = declareImages(
+  config,
+  { root, ...(source === undefined ? {} : { source }) },
+  gate,
+);
 
 // Each host's edge proxy, when this stack manages it: its own resource, never replaced by a
 // release. Each host's deployment waits for that host's edge.
@@ -63,6 +68,8 @@ const deployments =
 
 export const role = config.role;
 export const images = pulumi.output(declared);
+/** Each image's repository: what is managed or checked there, and retention's keepDevVersions. */
+export const repositories = repositoryOutputs(declaredRepositories);
 export const hosts = hostOutputs(config);
 export const service = serviceOutput(config) ?? null;
 /** The hosts' edge proxy: its name, and its image when this stack manages it. */

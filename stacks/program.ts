@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Attestation, ImageBuild } from "../infra/images";
+import { registryRepository, type RegistryRepository } from "../infra/registry";
 import type { SlipwayConfig } from "../src/config";
-import { attestScript, planBuild, repositoryFor, type SourceInfo } from "../src/images";
+import { registryKind } from "../src/reference";
+import { attestScript, imageRepository, planBuild, type SourceInfo } from "../src/images";
 import { digestRef } from "../src/reference";
 
 /** What every stack exports for people, promotion, rollback and status. */
@@ -21,8 +23,27 @@ export interface ProgramContext {
   readonly source?: SourceInfo;
 }
 
+/** What a stack exports of each image repository. */
+export interface RepositoryOutput {
+  repository: string;
+  kind: string;
+  visibility: string;
+  keepDevVersions: number;
+  managed: string[];
+  unmanaged: string;
+}
+
+/** The images of a stack and their repositories, by image name. */
+export interface DeclaredImages {
+  readonly images: Record<string, pulumi.Output<ImageOutput>>;
+  readonly repositories: Record<string, RegistryRepository>;
+}
+
 /**
- * Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs.
+ * Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs,
+ * and one RegistryRepository each. On Docker Hub the repository comes first, so a first push
+ * lands in a repository that already has its visibility; elsewhere the repository is checked
+ * after the push (or against the pin).
  * `opts` reach each ImageBuild (and so, through it, the push and its attestation): the
  * program passes the gate that holds them until every look-up has passed.
  */
@@ -30,11 +51,13 @@ export function declareImages(
   config: SlipwayConfig,
   context: ProgramContext,
   opts?: pulumi.ComponentResourceOptions,
-): Record<string, pulumi.Output<ImageOutput>> {
+): DeclaredImages {
   const images: Record<string, pulumi.Output<ImageOutput>> = {};
+  const repositories: Record<string, RegistryRepository> = {};
+  const hub = registryKind(config.registry.server) === "dockerhub";
   for (const image of config.images) {
     if (image.kind === "pin") {
-      const repository = image.pin.repository ?? repositoryFor(config.registry, image.name);
+      const repository = imageRepository(config.registry, image);
       images[image.name] = pulumi.output({
         repository,
         digest: image.pin.digest,
@@ -43,6 +66,7 @@ export function declareImages(
         platforms: [],
         ...(image.pin.revision === undefined ? {} : { revision: image.pin.revision }),
       });
+      repositories[image.name] = registryRepository(config, image, { digest: image.pin.digest });
       continue;
     }
     if (context.source === undefined) {
@@ -50,6 +74,7 @@ export function declareImages(
     }
     const plan = planBuild(image.name, image.build, config.registry, context.source, context.root);
     const secrets = image.build.secrets;
+    const hubRepository = hub ? registryRepository(config, image, {}) : undefined;
     const built = new ImageBuild(
       image.name,
       {
@@ -80,9 +105,17 @@ export function declareImages(
         buildOnPreview: plan.buildOnPreview,
         ...(config.builder === undefined ? {} : { builder: config.builder }),
       },
-      opts,
+      hubRepository === undefined
+        ? opts
+        : pulumi.mergeOptions(opts, { dependsOn: [hubRepository] }),
     );
     attest(config, context, plan, built);
+    repositories[image.name] =
+      hubRepository ??
+      registryRepository(config, image, {
+        digest: built.digest,
+        ...(context.source.url === undefined ? {} : { source: context.source.url }),
+      });
     const revision = context.source.sha;
     images[image.name] = pulumi
       .all([built.repository, built.digest, built.ref, built.tags, built.platforms])
@@ -95,7 +128,37 @@ export function declareImages(
         revision,
       }));
   }
-  return images;
+  return { images, repositories };
+}
+
+/** The repositories as the stack exports them. */
+export function repositoryOutputs(
+  repositories: Record<string, RegistryRepository>,
+): pulumi.Output<Record<string, RepositoryOutput>> {
+  return pulumi.output(
+    Object.fromEntries(
+      Object.entries(repositories).map(([name, repository]) => [
+        name,
+        pulumi
+          .all([
+            repository.repository,
+            repository.kind,
+            repository.visibility,
+            repository.keepDevVersions,
+            repository.managed,
+            repository.unmanaged,
+          ])
+          .apply(([repo, kind, visibility, keepDevVersions, managed, unmanaged]) => ({
+            repository: repo,
+            kind,
+            visibility,
+            keepDevVersions,
+            managed,
+            unmanaged,
+          })),
+      ]),
+    ),
+  );
 }
 
 /** Hosts as the stack exports them (no keys). */

@@ -253,33 +253,41 @@ checks again. Hosts in sync are not touched; the ledger is not changed.`,
     .description(
       `Keeps release tags (v1.2.3, 1.2.3, 1.2, 1), latest, dev, buildcache, tags
 Slipway does not publish, and the newest N of each per-build kind
-(dev-<count>-g<sha>, sha-*, pr-*) per repository. Never deletes a digest
-pinned in any Pulumi.*.yaml or recorded in any ledger under stacks/releases/.
+(dev-<count>-g<sha>, sha-*, pr-*) per repository: N is the repository's
+slipway:registry.repositories.<image>.keepDevVersions (10 by default), or --keep.
+Never deletes a digest pinned in any Pulumi.*.yaml or recorded in any ledger
+under stacks/releases/. Referrers (attestations, signatures, SBOMs, and their
+sha256-<hex> tags) go with their subject and stay with a kept one.
 
 Deleting a manifest removes every tag on it, so a digest is deleted only when
-none of its tags is kept. The registry must allow deletes; run its garbage
-collector afterwards to free the space.`,
+none of its tags is kept. The registry must allow deletes; on a self-hosted
+registry run its garbage collector afterwards to free the space
+(scripts/registry-gc.sh for the local one).`,
     )
     .requiredOption("--stack <stack>", "the stack whose repositories to clean", stackName)
-    .requiredOption("--keep <n>", "how many of each per-build tag kind to keep", wholeNumber(0))
+    .option(
+      "--keep <n>",
+      "how many of each per-build tag kind to keep (default: each repository's keepDevVersions)",
+      wholeNumber(1),
+    )
     .option("--dry-run", "print what would be deleted; delete nothing")
     .option("--image <name>", "only this image's repository (repeatable)", collect)
     .addOption(jsonOption())
     .addHelpText(
       "after",
-      `\nExample:\n  slipway retention --stack dev --keep 10 --dry-run\n\n${EXIT_CODES_HELP}`,
+      `\nExample:\n  slipway retention --stack dev --dry-run\n\n${EXIT_CODES_HELP}`,
     )
     .action(
       async (options: {
         stack: string;
-        keep: number;
+        keep?: number;
         dryRun?: boolean;
         image?: string[];
         json?: boolean;
       }) => {
         await retention(run(options), {
           stack: options.stack,
-          keep: options.keep,
+          ...(options.keep === undefined ? {} : { keep: options.keep }),
           dryRun: options.dryRun === true,
           ...(options.image === undefined ? {} : { images: options.image }),
         });

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPOSITORY_COMPONENT_PATTERN } from "../reference";
+import { repositoryChecks } from "./registry-repositories";
 import { Secret } from "./secret";
 import { MAX_REVIEWERS, PATH_PLACEHOLDER, type Role } from "./schema";
 
@@ -61,6 +62,8 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
       `is required when ${missing === "password" ? "username" : "password"} is set (set both for a private registry, or neither)`,
     );
   }
+
+  issues.push(...repositoryChecks(raw));
 
   const images = asMap(raw.images);
   const imageNames = images === undefined ? [] : Object.keys(images);

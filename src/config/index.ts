@@ -3,6 +3,7 @@ export * from "./load";
 export * from "./paths";
 export * from "./project";
 export * from "./rules";
+export * from "./registry-repositories";
 export * from "./schema";
 export * from "./secret";
 export * from "./source";

@@ -7,6 +7,7 @@ import {
   TAG_PATTERN,
 } from "../reference";
 import { environmentNameProblem, healthPathProblem, sshPublicKeyProblem } from "./rules";
+import { repositoriesSchema } from "./registry-repositories";
 import { Secret } from "./secret";
 
 /** Platforms Slipway builds for. */
@@ -128,6 +129,8 @@ export const registrySchema = z.strictObject({
   password: secret.optional(),
   /** Plain-HTTP registry (only for loopback development registries). */
   insecure: z.boolean().default(false),
+  /** Per image: the repository's settings and retention (see registry-repositories.ts). */
+  repositories: repositoriesSchema,
 });
 
 export const buildSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import type { BuildConfig, Platform, RegistryConfig } from "../config";
+import type { BuildConfig, ImageConfig, Platform, RegistryConfig } from "../config";
 import type { SourceInfo } from "./git";
 import { imageLabels, imageTags } from "./tags";
 
@@ -11,6 +11,16 @@ export function repositoryFor(
   return [registry.server, registry.namespace, name]
     .filter((part) => part !== undefined && part !== "")
     .join("/");
+}
+
+/** The repository an image of a stack lives in: a pin's own `repository`, else `repositoryFor`. */
+export function imageRepository(
+  registry: Pick<RegistryConfig, "server" | "namespace">,
+  image: ImageConfig,
+): string {
+  return image.kind === "pin" && image.pin.repository !== undefined
+    ? image.pin.repository
+    : repositoryFor(registry, image.name);
 }
 
 /** Cache import and export settings in the shape of docker-build's `cacheFrom`/`cacheTo`. */

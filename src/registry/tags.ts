@@ -11,6 +11,12 @@ export type TagKind =
   | "dev-build"
   | "sha"
   | "pr"
+  /**
+   * A referrer tag: `sha256-<hex>` (the OCI referrers tag schema, where oras puts attestations
+   * and SBOMs when the registry has no referrers API) or cosign's `sha256-<hex>.sig`, `.att`
+   * and `.sbom`. It lives and dies with the digest it names.
+   */
+  | "referrer"
   /** A tag Slipway does not publish; retention leaves it alone. */
   | "other";
 
@@ -22,6 +28,7 @@ const RELEASE = /^v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?)?$
 const DEV_BUILD = /^dev-([0-9]+)-g([0-9a-f]{4,40})$/;
 const SHA = /^sha-[0-9a-f]{4,40}(?:-dirty)?$/;
 const PR = /^pr-([0-9]+)$/;
+const REFERRER = /^sha256-([0-9a-f]{64})(?:\.(?:sig|att|sbom))?$/;
 
 export function tagKind(tag: string): TagKind {
   if (RELEASE.test(tag)) {
@@ -44,7 +51,16 @@ export function tagKind(tag: string): TagKind {
   if (PR.test(tag)) {
     return "pr";
   }
+  if (REFERRER.test(tag)) {
+    return "referrer";
+  }
   return "other";
+}
+
+/** The digest a referrer tag names (`sha256-<hex>.sig` names `sha256:<hex>`), or undefined. */
+export function referrerSubject(tag: string): string | undefined {
+  const match = REFERRER.exec(tag);
+  return match === null ? undefined : `sha256:${match[1]!}`;
 }
 
 /** The number a per-build tag carries: the commit count of `dev-<count>-g<sha>`, the PR number. */

@@ -70,11 +70,15 @@ describe("the program for the local stack", () => {
       "command:remote:Command web-local-service",
       "docker-build:index:Image proxy-image",
       "docker-build:index:Image web-image",
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck proxy-check",
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
       "slipway:deploy:HostDeployment web-local",
       "slipway:image:Attestation proxy",
       "slipway:image:Attestation web",
       "slipway:image:ImageBuild proxy",
       "slipway:image:ImageBuild web",
+      "slipway:registry:RegistryRepository proxy",
+      "slipway:registry:RegistryRepository web",
     ]);
   });
 
@@ -113,6 +117,18 @@ describe("the program for the local stack", () => {
       `127.0.0.1:5000/slipway/web@${DIGEST_A}`,
     );
     assert.deepEqual(program.ledger, { stack: "local", releases: [] });
+    const managed = {
+      kind: "oci",
+      visibility: "unmanaged",
+      keepDevVersions: 10,
+      managed: ["answers (checked)"],
+      unmanaged:
+        "a plain registry has no visibility, description or access settings per repository",
+    };
+    assert.deepEqual(await valueOf(program.repositories as pulumi.Output<unknown>), {
+      web: { repository: "127.0.0.1:5000/slipway/web", ...managed },
+      proxy: { repository: "127.0.0.1:5000/slipway/proxy", ...managed },
+    });
     assert.equal(program.githubEnvironment, null);
   });
 });

@@ -338,6 +338,7 @@ describe("config validation", () => {
         username: "bot",
         password: "[secret]",
         insecure: false,
+        repositories: {},
       },
       images: [
         {

@@ -51,7 +51,7 @@ describe("ImageBuild in a build stack", () => {
   before(async () => {
     recorded = await recordResources("dev");
     const { declareImages } = await import("../../../stacks/program");
-    outputs = declareImages(devConfig(), { root: ROOT, source: SOURCE });
+    outputs = declareImages(devConfig(), { root: ROOT, source: SOURCE }).images;
     await valueOf(outputs.web!);
     await settle();
   });
@@ -60,8 +60,10 @@ describe("ImageBuild in a build stack", () => {
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
       "command:local:Command web-attest",
       "docker-build:index:Image web-image",
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
       "slipway:image:Attestation web",
       "slipway:image:ImageBuild web",
+      "slipway:registry:RegistryRepository web",
     ]);
   });
 
@@ -173,7 +175,7 @@ describe("ImageBuild in a build stack", () => {
 });
 
 describe("images in a promote stack", () => {
-  it("declares no Image at all and exports the pinned refs", async () => {
+  it("declares no Image at all, only the repository check of the pin, and exports the pinned refs", async () => {
     const recorded = await recordResources("prod");
     const { declareImages } = await import("../../../stacks/program");
     const digest = `sha256:${"b2".repeat(32)}`;
@@ -182,7 +184,7 @@ describe("images in a promote stack", () => {
       registry: { server: "ghcr.io", namespace: "acme" },
       images: { web: { pin: { digest, tag: "sha-4c2a9e1", revision: SOURCE.sha } } },
     });
-    const outputs = declareImages(config, { root: ROOT });
+    const outputs = declareImages(config, { root: ROOT }).images;
     assert.deepEqual(await valueOf(outputs.web!), {
       repository: "ghcr.io/acme/web",
       digest,
@@ -192,6 +194,9 @@ describe("images in a promote stack", () => {
       revision: SOURCE.sha,
     });
     await settle();
-    assert.deepEqual(recorded, []);
+    assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
+      "slipway:registry:RegistryRepository web",
+    ]);
   });
 });
