@@ -7,8 +7,8 @@ import { deployService } from "../infra/deploy";
 import { deploymentEnvironment } from "../infra/github";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
-import { readLedger } from "../src/ledger";
-import { declareImages, hostOutputs, serviceOutput } from "./program";
+import { ledgerOutput, readLedger } from "../src/ledger";
+import { declareImages, hostOutputs, releaseOutput, serviceOutput } from "./program";
 
 const root = projectRoot(__dirname);
 const config = loadConfig(root);
@@ -48,8 +48,16 @@ export const service = serviceOutput(config) ?? null;
 export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
 );
-/** The release ledger of this stack (stacks/releases/<stack>.yaml), the source for rollback. */
-export const ledger = readLedger(config.stack, root);
+const recorded = readLedger(config.stack, root);
+/**
+ * The release this update makes (null: it runs what the ledger's last release ran), which
+ * `slipway up|promote|rollback|record` write to stacks/releases/<stack>.yaml once it succeeded.
+ */
+export const release = pulumi
+  .output(declared)
+  .apply((deployed) => releaseOutput(config, recorded, deployed));
+/** The release ledger of this stack as it is once this update is recorded. */
+export const ledger = release.apply((made) => ledgerOutput(recorded, made ?? undefined));
 export const githubEnvironment =
   github === undefined
     ? null

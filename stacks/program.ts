@@ -2,17 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { Attestation, ImageBuild } from "../infra/images";
 import type { SlipwayConfig } from "../src/config";
 import { attestScript, planBuild, repositoryFor, type SourceInfo } from "../src/images";
+import { releaseOf, type Ledger, type ReleaseImage, type StackPin } from "../src/ledger";
+import type {
+  HostOutput,
+  ImageOutput,
+  ReleaseOutput,
+  ServiceOutput,
+} from "../src/outputs/contract";
 import { digestRef } from "../src/reference";
+import { recordedTag } from "../src/registry/tags";
 
-/** What every stack exports for people, promotion, rollback and status. */
-export interface ImageOutput {
-  repository: string;
-  digest: string;
-  ref: string;
-  tags: string[];
-  platforms: string[];
-  revision?: string;
-}
+export type { HostOutput, ImageOutput, ServiceOutput } from "../src/outputs/contract";
 
 export interface ProgramContext {
   /** Project root (where Pulumi.yaml is). */
@@ -99,20 +99,6 @@ export function hostOutputs(config: SlipwayConfig): Record<string, HostOutput> {
   );
 }
 
-export interface HostOutput {
-  address: string;
-  port: number;
-  user: string;
-  transport: "ssh" | "local";
-}
-
-export interface ServiceOutput {
-  name: string;
-  image: string;
-  publishedPort: number;
-  healthPath: string;
-}
-
 export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined {
   const service = config.service;
   return service === undefined
@@ -123,6 +109,48 @@ export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined 
         publishedPort: service.publishedPort,
         healthPath: service.healthPath,
       };
+}
+
+/** What the ledger records of each image the stack runs. */
+export function releaseImages(
+  images: Readonly<Record<string, ImageOutput>>,
+): Record<string, ReleaseImage> {
+  return Object.fromEntries(
+    Object.entries(images).map(([name, image]) => {
+      const tag = recordedTag(image.tags);
+      return [
+        name,
+        {
+          ref: image.ref,
+          digest: image.digest,
+          ...(tag === undefined ? {} : { tag }),
+          ...(image.revision === undefined ? {} : { revision: image.revision }),
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * The release this update makes, against the ledger as recorded (null: it runs what the last
+ * release ran). Kind and source come from the pins' `source` and `restores`.
+ */
+export function releaseOutput(
+  config: SlipwayConfig,
+  ledger: Ledger,
+  images: Readonly<Record<string, ImageOutput>>,
+): ReleaseOutput | null {
+  const pins: Record<string, StackPin> = {};
+  for (const image of config.images) {
+    if (image.kind === "pin") {
+      pins[image.name] = {
+        digest: image.pin.digest,
+        ...(image.pin.source === undefined ? {} : { source: image.pin.source }),
+        ...(image.pin.restores === undefined ? {} : { restores: image.pin.restores }),
+      };
+    }
+  }
+  return releaseOf(ledger, releaseImages(images), pins) ?? null;
 }
 
 /** Provenance, SBOM and signature for a built image, when the stack turns them on. */

@@ -112,7 +112,25 @@ describe("the program for the local stack", () => {
       await valueOf((program.deployed as Record<string, pulumi.Output<string>>).local!),
       `127.0.0.1:5000/slipway/web@${DIGEST_A}`,
     );
-    assert.deepEqual(program.ledger, { stack: "local", releases: [] });
+    // No release is recorded for the local stack in the repository: this update makes #1.
+    const release = (await valueOf(program.release as pulumi.Output<unknown>)) as {
+      kind: string;
+      images: Record<string, { digest: string; ref: string }>;
+    };
+    assert.equal(release.kind, "up");
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(release.images).map(([name, image]) => [name, image.ref])),
+      {
+        web: `127.0.0.1:5000/slipway/web@${DIGEST_A}`,
+        proxy: `127.0.0.1:5000/slipway/proxy@${DIGEST_A}`,
+      },
+    );
+    const ledger = (await valueOf(program.ledger as pulumi.Output<unknown>)) as {
+      file: string;
+      releases: { id: number; kind: string; images: unknown }[];
+    };
+    assert.equal(ledger.file, "stacks/releases/local.yaml");
+    assert.deepEqual(ledger.releases, [{ id: 1, ...release }]);
     assert.equal(program.githubEnvironment, null);
   });
 });
