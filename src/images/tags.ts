@@ -1,7 +1,5 @@
+import * as semver from "semver";
 import { shortSha, type SourceInfo } from "./git";
-
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
 
 /** A branch name as a tag: lowercase, `/` and other characters outside [a-z0-9._-] become `-`. */
 export function branchTag(branch: string): string {
@@ -46,20 +44,19 @@ export function imageTags(source: SourceInfo, extra: readonly string[] = []): st
 
 /** `1.2.3` → `v1.2.3`, `1.2.3`, `1.2`, `1`, `latest`; pre-releases only their exact version. */
 export function versionTags(version: string): string[] {
-  const match = SEMVER.exec(version);
-  if (match === null) {
+  const parsed = semver.parse(version);
+  if (parsed === null) {
     throw new Error(
       `release version ${JSON.stringify(version)} is not semantic (X.Y.Z); tag releases as vX.Y.Z`,
     );
   }
-  const [, major, minor, , prerelease] = match;
-  const exact = version.replace(/\+.*$/, "");
-  if (prerelease !== undefined) {
+  const exact = parsed.version; // without build metadata
+  if (parsed.prerelease.length > 0) {
     return [`v${exact}`, exact];
   }
-  const tags = [`v${exact}`, exact, `${major}.${minor}`];
-  if (major !== "0") {
-    tags.push(`${major}`);
+  const tags = [`v${exact}`, exact, `${parsed.major}.${parsed.minor}`];
+  if (parsed.major !== 0) {
+    tags.push(`${parsed.major}`);
   }
   tags.push("latest");
   return tags;
