@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import { protectedDigests } from "../../ledger";
 import { repositoryFor } from "../../images/plan";
 import {
@@ -23,25 +24,6 @@ export interface RetentionOptions {
 
 /** Registry requests in flight at once per repository. */
 const CONCURRENCY = 8;
-
-/** `work` over every item, at most `limit` at a time; results in the order of `items`. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
@@ -90,18 +72,20 @@ export async function retention(run: Run, options: RetentionOptions): Promise<vo
     const server = repository.slice(0, slash);
     const repoPath = repository.slice(slash + 1);
     const client = clientFor(run, server, [config.registry]);
+    const limit = pLimit(CONCURRENCY);
     try {
-      const resolved = await mapLimit(await client.tags(repoPath), CONCURRENCY, async (tag) => ({
-        tag,
-        digest: await client.resolve(repoPath, tag),
-      }));
+      const resolved = await Promise.all(
+        (await client.tags(repoPath)).map((tag) =>
+          limit(async () => ({ tag, digest: await client.resolve(repoPath, tag) })),
+        ),
+      );
       const tags: TaggedDigest[] = resolved.flatMap((item) =>
         item.digest === undefined ? [] : [{ tag: item.tag, digest: item.digest }],
       );
       const facts = new Map<string, DigestFacts>();
       const unique = [...new Set(tags.map((item) => item.digest))];
-      const descriptions = await mapLimit(unique, CONCURRENCY, (digest) =>
-        client.describe(repoPath, digest, { created: true }),
+      const descriptions = await Promise.all(
+        unique.map((digest) => limit(() => client.describe(repoPath, digest, { created: true }))),
       );
       unique.forEach((digest, index) => {
         const description = descriptions[index];
