@@ -243,20 +243,30 @@ source come from the pins (promote --no-up, then pulumi up: a promotion).`,
     .description(
       `Turns the output of \`pulumi preview --stack <stack> --json\` (a file, or - for
 standard input) into a digest-focused Markdown summary: per image the old and
-new digest and source revisions, the hosts affected; kept under GitHub's
-comment size limit. Exit 2 on bad input.`,
+new digest and source revisions, the hosts a release is deployed to (and
+whether only the service definition changes there); kept under GitHub's
+comment size limit. Exit 2 on bad input or a file that cannot be read.`,
     )
     .argument("<preview>", "pulumi preview --json output, or - for standard input")
     .option("--stack <stack>", "stack name shown in the title", stackName)
     .option("--source-url <url>", "repository URL for revision links")
     .option("--log-url <url>", "link to the full preview log")
     .option("--max-length <n>", "cut the Markdown under this many characters")
+    .option("--json", "print the summary as one JSON document instead of Markdown")
+    .addHelpText("after", HELP_FOOTER)
     .action(
       (
         preview: string,
-        options: { stack?: string; sourceUrl?: string; logUrl?: string; maxLength?: string },
+        options: {
+          stack?: string;
+          sourceUrl?: string;
+          logUrl?: string;
+          maxLength?: string;
+          json?: boolean;
+        },
       ) => {
         const argv = [
+          ...(options.json === true ? ["--json"] : []),
           ...(options.stack === undefined ? [] : ["--stack", options.stack]),
           ...(options.sourceUrl === undefined ? [] : ["--source-url", options.sourceUrl]),
           ...(options.logUrl === undefined ? [] : ["--log-url", options.logUrl]),
