@@ -51,9 +51,19 @@ export function engineFailure(output: string): EngineFailure {
     );
     return { kind: "locked", cause: unique([locked, ...holder]) };
   }
-  const pending = lines.filter((line) => /pending operations?|interrupted while/.test(line));
-  if (pending.length > 0 && /error:/.test(text) && /pending operation/.test(text)) {
-    return { kind: "pending", cause: unique(pending) };
+  // The engine names interrupted operations in an error only when it refuses to go on; a
+  // warning about them on an update that failed for another reason is not the cause.
+  const pending = lines.filter((line) =>
+    /^error:.*(pending operations?|interrupted while)/.test(line),
+  );
+  if (pending.length > 0) {
+    return {
+      kind: "pending",
+      cause: unique([
+        ...pending,
+        ...lines.filter((line) => /^\* urn:.*interrupted while/.test(line)),
+      ]),
+    };
   }
   const host = unique(text.match(HOST_LINE) ?? []).map((line) => line.replace(/["']+$/, ""));
   if (host.length > 0) {
