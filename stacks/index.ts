@@ -8,7 +8,7 @@ import { deploymentEnvironment } from "../infra/github";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { ledgerOutput, readLedger } from "../src/ledger";
-import { declareImages, hostOutputs, releaseOutput, serviceOutput } from "./program";
+import { declareImages, hostOutputs, moveTags, releaseOutput, serviceOutput } from "./program";
 
 const root = projectRoot(__dirname);
 const config = loadConfig(root);
@@ -36,6 +36,9 @@ const deployments =
         revision: declared[serviceConfig.image]!.apply((image) => image.revision),
         proxyRef: declared[serviceConfig.proxyImage]!.apply((image) => image.ref),
       });
+
+// Moving tags (dev, latest, …) follow once every host runs the new digest healthily.
+moveTags(config, declared, deployments);
 
 // The GitHub deployment environment, when the stack has a slipway:github section.
 const github = deploymentEnvironment("github", config);

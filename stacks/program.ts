@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Attestation, ImageBuild } from "../infra/images";
+import { Attestation, ImageBuild, MovingTags } from "../infra/images";
 import type { SlipwayConfig } from "../src/config";
-import { attestScript, planBuild, repositoryFor, type SourceInfo } from "../src/images";
+import {
+  attestScript,
+  moveTagsScript,
+  planBuild,
+  repositoryFor,
+  splitTags,
+  type SourceInfo,
+} from "../src/images";
 import { releaseOf, type Ledger, type ReleaseImage, type StackPin } from "../src/ledger";
 import type {
   HostOutput,
@@ -45,9 +52,10 @@ export function declareImages(
     }
     const plan = planBuild(image.name, image.build, config.registry, context.source, context.root);
     const secrets = image.build.secrets;
+    // Moving tags (dev, latest, …) are not pushed with the build: see moveTags.
     const built = new ImageBuild(image.name, {
       repository: plan.repository,
-      tags: plan.tags,
+      tags: splitTags(plan.tags).fixed,
       labels: plan.labels,
       platforms: plan.platforms,
       context: plan.context,
@@ -76,17 +84,66 @@ export function declareImages(
     attest(config, context, plan, built);
     const revision = context.source.sha;
     images[image.name] = pulumi
-      .all([built.repository, built.digest, built.ref, built.tags, built.platforms])
-      .apply(([repository, digest, ref, tags, platforms]) => ({
+      .all([built.repository, built.digest, built.ref, built.platforms])
+      .apply(([repository, digest, ref, platforms]) => ({
         repository,
         digest,
         ref,
-        tags,
+        // Every tag the image is published under once the update succeeded.
+        tags: [...plan.tags],
         platforms,
         revision,
       }));
   }
   return images;
+}
+
+/**
+ * Moves the moving tags (`dev`, `latest`, `1.2`, …) of every image the stack builds to its
+ * new digest, after `deployments` (every host deployment of the stack): a release the hosts
+ * refused never gets them. A stack without hosts moves them right after the build.
+ */
+export function moveTags(
+  config: SlipwayConfig,
+  images: Readonly<Record<string, pulumi.Output<ImageOutput>>>,
+  deployments: Readonly<Record<string, pulumi.Resource & { readonly ref: pulumi.Output<string> }>>,
+): Record<string, MovingTags> {
+  const moved: Record<string, MovingTags> = {};
+  const { registry } = config;
+  const auth =
+    registry.username === undefined || registry.password === undefined
+      ? undefined
+      : pulumi.secret(
+          Buffer.from(`${registry.username}:${registry.password.reveal()}`).toString("base64"),
+        );
+  for (const image of config.images) {
+    const output = images[image.name];
+    if (image.kind !== "build" || output === undefined) {
+      continue;
+    }
+    const tags = output.apply((value) =>
+      splitTags(value.tags).moving.map((ref) => ref.slice(ref.lastIndexOf(":") + 1)),
+    );
+    moved[image.name] = new MovingTags(
+      image.name,
+      {
+        ref: output.apply((value) => value.ref),
+        tags,
+        script: pulumi
+          .all([output, tags])
+          .apply(([value, moving]) =>
+            moving.length === 0
+              ? "true\n"
+              : moveTagsScript({ ref: value.ref, tags: moving, insecure: registry.insecure }),
+          ),
+        // What each host's deploy reports once its health gate passed: known only then.
+        healthy: Object.values(deployments).map((deployment) => deployment.ref),
+        ...(auth === undefined ? {} : { registryAuth: auth }),
+      },
+      { dependsOn: Object.values(deployments) },
+    );
+  }
+  return moved;
 }
 
 /** Hosts as the stack exports them (no keys). */

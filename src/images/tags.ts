@@ -12,7 +12,8 @@ export function branchTag(branch: string): string {
 
 /**
  * The tags an image is pushed with, after docker/metadata-action's rules, plus what it lacks:
- * - always `sha-<short sha>`;
+ * - always `sha-<short sha>`, or `sha-<short sha>-<variant>` for a build definition other than
+ *   the plain one (see buildVariant): one definition per sha tag;
  * - on the default branch: `dev` (moving) and `dev-<commit count>-g<short sha>` (ordered, unique);
  * - on a release version `X.Y.Z` (HEAD tagged `vX.Y.Z`): `vX.Y.Z`, `X.Y.Z`, `X.Y`, `X` (not for 0.x)
  *   and `latest`; a pre-release gets only `vX.Y.Z-rc.1` and `X.Y.Z-rc.1`;
@@ -20,8 +21,12 @@ export function branchTag(branch: string): string {
  * - on another branch: the branch name;
  * - a dirty context gets only `sha-<short>-dirty`: nothing moving points at an unreviewed build.
  */
-export function imageTags(source: SourceInfo, extra: readonly string[] = []): string[] {
-  const short = shortSha(source.sha);
+export function imageTags(
+  source: SourceInfo,
+  extra: readonly string[] = [],
+  variant?: string,
+): string[] {
+  const short = variant === undefined ? shortSha(source.sha) : `${shortSha(source.sha)}-${variant}`;
   if (source.dirty) {
     return unique([`sha-${short}-dirty`, ...extra]);
   }

@@ -20,8 +20,10 @@ export type TagKind =
 export const ROTATED_KINDS = ["dev-build", "sha", "pr"] as const satisfies readonly TagKind[];
 export type RotatedKind = (typeof ROTATED_KINDS)[number];
 
-const DEV_BUILD = /^dev-([0-9]+)-g([0-9a-f]{4,40})$/;
-const SHA = /^sha-[0-9a-f]{4,40}(?:-dirty)?$/;
+/** `dev-<count>-g<short sha>`: one build of the default branch. */
+export const DEV_BUILD = /^dev-([0-9]+)-g([0-9a-f]{4,40})(?:-[0-9a-f]{8})?$/;
+/** `sha-<short sha>[-<variant>][-dirty]`: one build definition of one commit. */
+export const SHA = /^sha-[0-9a-f]{4,40}(?:-[0-9a-f]{8})?(?:-dirty)?$/;
 const PR = /^pr-([0-9]+)$/;
 
 /**
