@@ -78,7 +78,11 @@ export function engineFailure(output: string): EngineFailure {
             : "host";
     return { kind, cause: host };
   }
-  const errors = unique(lines.filter((line) => /^error:/.test(line) && !GENERIC.test(line)));
+  // What a program that threw said (`Error: …`) first, then the engine's own error lines.
+  const errors = unique([
+    ...lines.filter((line) => /^[A-Za-z]*Error: \S/.test(line)),
+    ...lines.filter((line) => /^error:/.test(line) && !GENERIC.test(line)),
+  ]);
   const ssh = lines.filter((line) =>
     /ssh: handshake failed|unable to authenticate|connection refused|no route to host|i\/o timeout|dial tcp/.test(
       line,

@@ -267,11 +267,16 @@ export interface UpResult {
 export async function upAndRecord(run: Run, files: StackFiles, role: StackRole): Promise<UpResult> {
   const stack = files.stack;
   run.progress(`running pulumi up on ${stack}…`);
+  // The engine's output as it streamed: its diagnostics hold the cause of a failure.
+  let streamed = "";
   let outcome;
   try {
     outcome = await whileUpdating(() =>
       run.deps.driver.up(stack, {
-        onOutput: (chunk) => run.deps.stderr(chunk),
+        onOutput: (chunk) => {
+          streamed += chunk;
+          run.deps.stderr(chunk);
+        },
         ...(run.deps.signal === undefined ? {} : { signal: run.deps.signal }),
       }),
     );
@@ -279,7 +284,7 @@ export async function upAndRecord(run: Run, files: StackFiles, role: StackRole):
     if (!(error instanceof DriverError)) {
       throw error;
     }
-    throw updateFailure(run, files, role, error);
+    throw updateFailure(run, files, role, error, streamed);
   }
   // Backends that number updates say the version in the update's summary; a file backend
   // reports 0, and its version is the update's place in the history (one more call).
@@ -318,11 +323,12 @@ export function updateFailure(
   files: StackFiles,
   role: StackRole,
   error: DriverError,
+  streamed = "",
 ): CliError {
   const stack = files.stack;
   const retry = `slipway up --stack ${stack}`;
   const interrupted = run.deps.signal?.aborted === true;
-  const failure = engineFailure(error.output);
+  const failure = engineFailure(`${streamed}\n${error.output}`);
   const kind: FailureKind =
     error.kind === "locked" ? "locked" : error.kind === "pending" ? "pending" : failure.kind;
   const pinned = `${files.display} keeps its pins; the ledger is unchanged`;

@@ -333,7 +333,10 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
     const failed = await slipway(["rollback", "--stack", "prod", "--to", digests.c!]);
     fs.rmSync(path.join(project, "fail-prod"));
     assert.equal(failed.code, 4, failed.stderr);
-    assert.match(failed.stderr, /\nslipway: the update of prod failed: /);
+    assert.match(
+      failed.stderr,
+      /\nslipway: the update of prod failed: Error: deploy of prod failed: the health check never passed\n/,
+    );
     assert.match(
       failed.stderr,
       /\ncause:\n(?: {2}.*\n)* {2}Error: deploy of prod failed: the health check never passed\n/,

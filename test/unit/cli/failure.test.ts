@@ -66,6 +66,20 @@ describe("failure summaries", () => {
         ],
       },
     );
+    assert.deepEqual(
+      engineFailure(
+        "Diagnostics:\n  pulumi:pulumi:Stack (slipway-prod):\n" +
+          "    error: Running program '/p/index.js' failed with an unhandled exception:\n" +
+          "    Error: deploy of prod failed: the health check never passed\n        at Object.<anonymous> (/p/index.js:11:9)\n",
+      ),
+      {
+        kind: "other",
+        cause: [
+          "Error: deploy of prod failed: the health check never passed",
+          "error: Running program '/p/index.js' failed with an unhandled exception:",
+        ],
+      },
+    );
     assert.deepEqual(engineFailure("error: update failed\n"), { kind: "other", cause: [] });
   });
 
