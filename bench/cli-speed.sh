@@ -19,10 +19,11 @@
 # Paths:
 #   old           OLD_COMMIT: ts-node type-checks the program from stacks/; the CLI compiles
 #                 itself through ts-node at every start
-#   new           this tree: stacks/tsconfig.json makes ts-node transpile only; the CLI runs
-#                 the JavaScript in dist/
-#   new-js        this tree with Pulumi.yaml's main at the program compiled to JavaScript
-#                 (the other option for the program; no-op up only)
+#   new           this tree: the program and the CLI run the JavaScript in dist/ (Pulumi.yaml
+#                 main: stacks/main.js, bin/slipway.js)
+#   new-ts        this tree with Pulumi.yaml's main back at stacks/index.ts, which ts-node
+#                 compiles transpile-only (stacks/tsconfig.json): the other option for the
+#                 program (no-op up only)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OLD_COMMIT="${1:-$(git -C "$HERE" merge-base HEAD main)}"
@@ -50,10 +51,10 @@ copy() {
 }
 copy old "$OLD_COMMIT"
 copy new worktree
-copy new-js worktree
+copy new-ts worktree
 (cd "$BENCH_DIR/new" && npx tsc -p tsconfig.build.json)
-(cd "$BENCH_DIR/new-js" && npx tsc -p tsconfig.json --outDir dist &&
-  sed -i 's|^main: stacks/index.ts|main: dist/stacks/index.js|' Pulumi.yaml)
+(cd "$BENCH_DIR/new-ts" && npx tsc -p tsconfig.build.json &&
+  sed -i 's|^main: stacks/main.js|main: stacks/index.ts|' Pulumi.yaml)
 
 # Two digests of the web image in a repository of the bench's own: the local stack's index,
 # and the same index with one annotation more (same layers, another digest).
@@ -109,8 +110,18 @@ config:
 EOF
 }
 
-declare -A PORT=([old]=18190 [new]=18191 [new-js]=18192)
-for path in old new new-js; do
+# Whatever happens, destroy the stacks (their stop scripts remove the containers).
+cleanup() {
+  for path in old new new-ts; do
+    [[ -d "$BENCH_DIR/$path" ]] || continue
+    (cd "$BENCH_DIR/$path" && pulumi destroy --yes --stack "speed-$path" >/dev/null 2>&1 &&
+      pulumi stack rm --yes --stack "speed-$path" >/dev/null 2>&1) || true
+  done
+}
+trap cleanup EXIT
+
+declare -A PORT=([old]=18190 [new]=18191 [new-ts]=18192)
+for path in old new new-ts; do
   dir="$BENCH_DIR/$path"
   stack="speed-$path"
   (cd "$dir" && pulumi stack init "$stack" --non-interactive >/dev/null)
@@ -135,7 +146,7 @@ for run in $(seq "$RUNS"); do
     dir="$BENCH_DIR/$path"
     add "help $path" "$(cd "$dir" && seconds node bin/slipway.js --help)"
   done
-  for path in old new new-js; do
+  for path in old new new-ts; do
     dir="$BENCH_DIR/$path"
     add "up $path" "$(cd "$dir" && seconds pulumi up --yes --stack "speed-$path")"
   done
@@ -162,15 +173,10 @@ row() {
   echo "| what | old | new | new / old |"
   echo "| --- | --- | --- | --- |"
   row help '`slipway --help`'
-  row up 'no-op `pulumi up --yes` (transpile-only from stacks/)'
-  printf '| no-op `pulumi up --yes`, program precompiled (`main: dist/stacks/index.js`) | | %s (%s) | %s× |\n' \
-    "$(median <<<"${TIMES[up new-js]}")" "${TIMES[up new-js]# }" \
-    "$(awk -v a="$(median <<<"${TIMES[up old]}")" -v b="$(median <<<"${TIMES[up new-js]}")" 'BEGIN { printf "%.2f", b / a }')"
+  row up 'no-op `pulumi up --yes` (program precompiled: `main: stacks/main.js` runs dist/)'
+  printf '| no-op `pulumi up --yes`, the other option: ts-node transpile-only from stacks/ | | %s (%s) | %s× |\n' \
+    "$(median <<<"${TIMES[up new-ts]}")" "${TIMES[up new-ts]# }" \
+    "$(awk -v a="$(median <<<"${TIMES[up old]}")" -v b="$(median <<<"${TIMES[up new-ts]}")" 'BEGIN { printf "%.2f", b / a }')"
   row rollback '`slipway rollback` of one host (local transport)'
 } >"$OUT"
 cat "$OUT"
-
-for path in old new new-js; do
-  (cd "$BENCH_DIR/$path" && pulumi destroy --yes --stack "speed-$path" >/dev/null 2>&1 &&
-    pulumi stack rm --yes --stack "speed-$path" >/dev/null 2>&1) || echo "could not destroy speed-$path" >&2
-done

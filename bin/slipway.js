@@ -4,35 +4,11 @@
 // is newer than that build (you edited src/ and did not rebuild), it says so and runs the
 // TypeScript sources through ts-node instead (transpile only; slower to start).
 "use strict";
-const fs = require("node:fs");
 const path = require("node:path");
+const { current, root } = require("./built");
 
-const root = path.join(__dirname, "..");
-const built = path.join(root, "dist", "src", "cli", "main.js");
-
-/** The newest modification time of a .ts file under `dir`, in ms. */
-function newestSource(dir) {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      newest = Math.max(newest, newestSource(file));
-    } else if (entry.name.endsWith(".ts")) {
-      newest = Math.max(newest, fs.statSync(file).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-function builtIsCurrent() {
-  try {
-    return fs.statSync(built).mtimeMs >= newestSource(path.join(root, "src"));
-  } catch {
-    return false;
-  }
-}
-
-if (builtIsCurrent()) {
+const built = current(path.join("src", "cli", "main.js"), ["src"]);
+if (built !== undefined) {
   require(built).run();
 } else {
   process.stderr.write(
