@@ -9,13 +9,15 @@ import { declareEdges } from "../infra/edge";
 import { deploymentEnvironment } from "../infra/github";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
-import { readLedger } from "../src/ledger";
+import { ledgerOutput, readLedger } from "../src/ledger";
 import {
   afterLookups,
   declareImages,
   edgeImageRef,
   edgeOutput,
   hostOutputs,
+  moveTags,
+  releaseOutput,
   repositoryOutputs,
   serviceOutput,
 } from "./program";
@@ -23,7 +25,7 @@ import {
 const root = projectRoot(__dirname);
 // Every check that reads files or git runs here, before any resource is declared.
 const config = loadConfig(root);
-const ledger = readLedger(config.stack, root);
+const recorded = readLedger(config.stack, root);
 const contexts = config.images.flatMap((image) =>
   image.kind === "build" ? [image.build.context] : [],
 );
@@ -66,6 +68,9 @@ const deployments =
         Object.fromEntries(Object.entries(edges).map(([host, edge]) => [host, [edge]])),
       );
 
+// Moving tags (dev, latest, …) follow once every host runs the new digest healthily.
+moveTags(config, declared, deployments);
+
 export const role = config.role;
 export const images = pulumi.output(declared);
 /** Each image's repository: what is managed or checked there, and retention's keepDevVersions. */
@@ -78,8 +83,15 @@ export const edge = edgeOutput(config, edgeImageRef(config, declared));
 export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
 );
-/** The release ledger of this stack (stacks/releases/<stack>.yaml), the source for rollback. */
-export { ledger };
+/**
+ * The release this update makes (null: it runs what the ledger's last release ran), which
+ * `slipway up|promote|rollback|record` write to stacks/releases/<stack>.yaml once it succeeded.
+ */
+export const release = pulumi
+  .output(declared)
+  .apply((deployed) => releaseOutput(config, recorded, deployed));
+/** The release ledger of this stack as it is once this update is recorded. */
+export const ledger = release.apply((made) => ledgerOutput(recorded, made ?? undefined));
 export const githubEnvironment =
   github === undefined
     ? null

@@ -1,20 +1,28 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Attestation, ImageBuild } from "../infra/images";
+import { Attestation, ImageBuild, MovingTags } from "../infra/images";
 import { registryRepository, type RegistryRepository } from "../infra/registry";
 import type { SlipwayConfig } from "../src/config";
+import {
+  attestScript,
+  imageRepository,
+  moveTagsScript,
+  planBuild,
+  repositoryFor,
+  splitTags,
+  type SourceInfo,
+} from "../src/images";
+import { releaseOf, type Ledger, type ReleaseImage, type StackPin } from "../src/ledger";
+import type {
+  HostOutput,
+  ImageOutput,
+  ReleaseOutput,
+  ServiceOutput,
+} from "../src/outputs/contract";
 import { registryKind } from "../src/reference";
-import { attestScript, imageRepository, planBuild, type SourceInfo } from "../src/images";
 import { digestRef } from "../src/reference";
+import { recordedTag } from "../src/registry/tags";
 
-/** What every stack exports for people, promotion, rollback and status. */
-export interface ImageOutput {
-  repository: string;
-  digest: string;
-  ref: string;
-  tags: string[];
-  platforms: string[];
-  revision?: string;
-}
+export type { HostOutput, ImageOutput, ServiceOutput } from "../src/outputs/contract";
 
 export interface ProgramContext {
   /** Project root (where Pulumi.yaml is). */
@@ -74,12 +82,13 @@ export function declareImages(
     }
     const plan = planBuild(image.name, image.build, config.registry, context.source, context.root);
     const secrets = image.build.secrets;
+    // Moving tags (dev, latest, …) are not pushed with the build: see moveTags.
     const hubRepository = hub ? registryRepository(config, image, {}) : undefined;
     const built = new ImageBuild(
       image.name,
       {
         repository: plan.repository,
-        tags: plan.tags,
+        tags: splitTags(plan.tags).fixed,
         labels: plan.labels,
         platforms: plan.platforms,
         context: plan.context,
@@ -118,12 +127,13 @@ export function declareImages(
       });
     const revision = context.source.sha;
     images[image.name] = pulumi
-      .all([built.repository, built.digest, built.ref, built.tags, built.platforms])
-      .apply(([repository, digest, ref, tags, platforms]) => ({
+      .all([built.repository, built.digest, built.ref, built.platforms])
+      .apply(([repository, digest, ref, platforms]) => ({
         repository,
         digest,
         ref,
-        tags,
+        // Every tag the image is published under once the update succeeded.
+        tags: [...plan.tags],
         platforms,
         revision,
       }));
@@ -161,6 +171,54 @@ export function repositoryOutputs(
   );
 }
 
+/**
+ * Moves the moving tags (`dev`, `latest`, `1.2`, …) of every image the stack builds to its
+ * new digest, after `deployments` (every host deployment of the stack): a release the hosts
+ * refused never gets them. A stack without hosts moves them right after the build.
+ */
+export function moveTags(
+  config: SlipwayConfig,
+  images: Readonly<Record<string, pulumi.Output<ImageOutput>>>,
+  deployments: Readonly<Record<string, pulumi.Resource & { readonly ref: pulumi.Output<string> }>>,
+): Record<string, MovingTags> {
+  const moved: Record<string, MovingTags> = {};
+  const { registry } = config;
+  const auth =
+    registry.username === undefined || registry.password === undefined
+      ? undefined
+      : pulumi.secret(
+          Buffer.from(`${registry.username}:${registry.password.reveal()}`).toString("base64"),
+        );
+  for (const image of config.images) {
+    const output = images[image.name];
+    if (image.kind !== "build" || output === undefined) {
+      continue;
+    }
+    const tags = output.apply((value) =>
+      splitTags(value.tags).moving.map((ref) => ref.slice(ref.lastIndexOf(":") + 1)),
+    );
+    moved[image.name] = new MovingTags(
+      image.name,
+      {
+        ref: output.apply((value) => value.ref),
+        tags,
+        script: pulumi
+          .all([output, tags])
+          .apply(([value, moving]) =>
+            moving.length === 0
+              ? "true\n"
+              : moveTagsScript({ ref: value.ref, tags: moving, insecure: registry.insecure }),
+          ),
+        // What each host's deploy reports once its health gate passed: known only then.
+        healthy: Object.values(deployments).map((deployment) => deployment.ref),
+        ...(auth === undefined ? {} : { registryAuth: auth }),
+      },
+      { dependsOn: Object.values(deployments) },
+    );
+  }
+  return moved;
+}
+
 /** Hosts as the stack exports them (no keys). */
 export function hostOutputs(config: SlipwayConfig): Record<string, HostOutput> {
   return Object.fromEntries(
@@ -169,21 +227,6 @@ export function hostOutputs(config: SlipwayConfig): Record<string, HostOutput> {
       { address: host.address, port: host.port, user: host.user, transport: host.transport },
     ]),
   );
-}
-
-export interface HostOutput {
-  address: string;
-  port: number;
-  user: string;
-  transport: "ssh" | "local";
-}
-
-export interface ServiceOutput {
-  name: string;
-  image: string;
-  /** Host names the edge routes to the service (`*` for any host), with a path prefix. */
-  routes: string[];
-  healthPath: string;
 }
 
 export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined {
@@ -198,6 +241,48 @@ export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined 
         ),
         healthPath: service.healthPath,
       };
+}
+
+/** What the ledger records of each image the stack runs. */
+export function releaseImages(
+  images: Readonly<Record<string, ImageOutput>>,
+): Record<string, ReleaseImage> {
+  return Object.fromEntries(
+    Object.entries(images).map(([name, image]) => {
+      const tag = recordedTag(image.tags);
+      return [
+        name,
+        {
+          ref: image.ref,
+          digest: image.digest,
+          ...(tag === undefined ? {} : { tag }),
+          ...(image.revision === undefined ? {} : { revision: image.revision }),
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * The release this update makes, against the ledger as recorded (null: it runs what the last
+ * release ran). Kind and source come from the pins' `source` and `restores`.
+ */
+export function releaseOutput(
+  config: SlipwayConfig,
+  ledger: Ledger,
+  images: Readonly<Record<string, ImageOutput>>,
+): ReleaseOutput | null {
+  const pins: Record<string, StackPin> = {};
+  for (const image of config.images) {
+    if (image.kind === "pin") {
+      pins[image.name] = {
+        digest: image.pin.digest,
+        ...(image.pin.source === undefined ? {} : { source: image.pin.source }),
+        ...(image.pin.restores === undefined ? {} : { restores: image.pin.restores }),
+      };
+    }
+  }
+  return releaseOf(ledger, releaseImages(images), pins) ?? null;
 }
 
 /** Provenance, SBOM and signature for a built image, when the stack turns them on. */

@@ -201,6 +201,10 @@ export const pinSchema = z.strictObject({
   revision: plain.regex(/^[0-9a-f]{7,40}$/, "is not a git commit sha").optional(),
   /** Repository to pull from, when it is not `<registry>/<namespace>/<name>`. */
   repository: plain.optional(),
+  /** The stack the digest was promoted from (written by `slipway promote`; the ledger's source). */
+  source: plain.regex(/^[A-Za-z0-9_.-]+$/, "is not a stack name").optional(),
+  /** The ledger release a rollback restored (written by `slipway rollback`). */
+  restores: z.number().int().min(1).optional(),
 });
 
 export const imageSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import type { BuildConfig, ImageConfig, Platform, RegistryConfig } from "../config";
 import type { SourceInfo } from "./git";
+import { buildVariant } from "./moving-tags";
 import { imageLabels, imageTags } from "./tags";
 
 /** `<server>/<namespace>/<name>`, the repository an image is pushed to and pulled from. */
@@ -95,7 +96,9 @@ export function planBuild(
   return {
     name,
     repository,
-    tags: imageTags(source, build.tags).map((tag) => `${repository}:${tag}`),
+    tags: imageTags(source, build.tags, buildVariant(build, root)).map(
+      (tag) => `${repository}:${tag}`,
+    ),
     labels: imageLabels(name, source, build.stamp),
     platforms: [...build.platforms],
     context,

@@ -1,3 +1,5 @@
+import * as semver from "semver";
+
 /**
  * The tags Slipway's builds publish, by kind (see the image tag rules): releases
  * (`v1.2.3`, `1.2.3`, `1.2`, `1`), `latest`, the moving `dev`, the build cache, and the
@@ -24,14 +26,27 @@ export type TagKind =
 export const ROTATED_KINDS = ["dev-build", "sha", "pr"] as const satisfies readonly TagKind[];
 export type RotatedKind = (typeof ROTATED_KINDS)[number];
 
-const RELEASE = /^v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?)?$/;
-const DEV_BUILD = /^dev-([0-9]+)-g([0-9a-f]{4,40})$/;
-const SHA = /^sha-[0-9a-f]{4,40}(?:-dirty)?$/;
+/** `dev-<count>-g<short sha>`: one build of the default branch. */
+export const DEV_BUILD = /^dev-([0-9]+)-g([0-9a-f]{4,40})(?:-[0-9a-f]{8})?$/;
+/** `sha-<short sha>[-<variant>][-dirty]`: one build definition of one commit. */
+export const SHA = /^sha-[0-9a-f]{4,40}(?:-[0-9a-f]{8})?(?:-dirty)?$/;
 const PR = /^pr-([0-9]+)$/;
 const REFERRER = /^sha256-([0-9a-f]{64})(?:\.(?:sig|att|sbom))?$/;
 
+/**
+ * A release tag: a version without pre-release or build (`v1.2.3`, `1.2.3`), or its moving
+ * `X.Y` / `X` (as semver reads `X.Y.0` / `X.0.0`), with or without `v`.
+ */
+function isReleaseTag(tag: string): boolean {
+  const parts = (tag.startsWith("v") ? tag.slice(1) : tag).split(".");
+  if (parts.length > 3 || parts.some((part) => !/^[0-9]+$/.test(part))) {
+    return false;
+  }
+  return semver.valid([...parts, "0", "0"].slice(0, 3).join(".")) !== null;
+}
+
 export function tagKind(tag: string): TagKind {
-  if (RELEASE.test(tag)) {
+  if (isReleaseTag(tag)) {
     return "release";
   }
   switch (tag) {

@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { isMovingTag } from "../../src/images";
 import {
   DIGEST_A,
   recordResources,
@@ -65,7 +66,9 @@ describe("the program for the local stack", () => {
   it("declares the two images with their attestations and one deployment per host", () => {
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
       "command:local:Command proxy-attest",
+      "command:local:Command proxy-tags",
       "command:local:Command web-attest",
+      "command:local:Command web-tags",
       "command:remote:Command web-local-release",
       "command:remote:Command web-local-service",
       "docker-build:index:Image proxy-image",
@@ -79,7 +82,28 @@ describe("the program for the local stack", () => {
       "slipway:image:ImageBuild web",
       "slipway:registry:RegistryRepository proxy",
       "slipway:registry:RegistryRepository web",
+      "slipway:image:MovingTags proxy",
+      "slipway:image:MovingTags web",
     ]);
+  });
+
+  it("pushes only per-build tags, and moves dev once the host's deploy reports the new digest", () => {
+    const web = recorded.find((r) => r.name === "web-image")!;
+    const tags = web.inputs.tags as string[];
+    assert.ok(
+      tags.length > 0 && tags.every((tag) => /:(sha-|dev-[0-9])/.test(tag)),
+      tags.join(" "),
+    );
+    const move = recorded.find((r) => r.name === "web-tags")!;
+    const webRef = `127.0.0.1:5000/slipway/web@${DIGEST_A}`;
+    // Its inputs include what the host deployment reports after its health gate, so the
+    // engine runs it only after that deploy succeeded.
+    const [ref, moving, healthy] = move.inputs.triggers as [string, string[], string[]];
+    assert.equal(ref, webRef);
+    assert.deepEqual(healthy, [webRef]);
+    // dev on main, the branch name elsewhere: whatever moves, and only that.
+    assert.ok(moving.length === 1 && isMovingTag(moving[0]!), moving.join(" "));
+    assert.ok(String(move.inputs.create).includes(`'${webRef}' '${moving[0]!}'`));
   });
 
   it("builds through the slipway builder and deploys the web digest behind the proxy digest", () => {
@@ -129,6 +153,25 @@ describe("the program for the local stack", () => {
       web: { repository: "127.0.0.1:5000/slipway/web", ...managed },
       proxy: { repository: "127.0.0.1:5000/slipway/proxy", ...managed },
     });
+    // No release is recorded for the local stack in the repository: this update makes #1.
+    const release = (await valueOf(program.release as pulumi.Output<unknown>)) as {
+      kind: string;
+      images: Record<string, { digest: string; ref: string }>;
+    };
+    assert.equal(release.kind, "up");
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(release.images).map(([name, image]) => [name, image.ref])),
+      {
+        web: `127.0.0.1:5000/slipway/web@${DIGEST_A}`,
+        proxy: `127.0.0.1:5000/slipway/proxy@${DIGEST_A}`,
+      },
+    );
+    const ledger = (await valueOf(program.ledger as pulumi.Output<unknown>)) as {
+      file: string;
+      releases: { id: number; kind: string; images: unknown }[];
+    };
+    assert.equal(ledger.file, "stacks/releases/local.yaml");
+    assert.deepEqual(ledger.releases, [{ id: 1, ...release }]);
     assert.equal(program.githubEnvironment, null);
   });
 });

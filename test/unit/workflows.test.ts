@@ -254,7 +254,20 @@ describe("GitHub Actions workflows", () => {
         group: "slipway-deploy-dev",
         "cancel-in-progress": false,
       });
-      assert.deepEqual(up.permissions, { contents: "read" });
+      assert.deepEqual(up.permissions, { contents: "write" });
+    });
+
+    it("records the release of the update in the ledger and commits only the ledger back", () => {
+      const names = up.steps!.map((s) => s.name);
+      assert.deepEqual(names.slice(names.indexOf("pulumi up")), [
+        "pulumi up",
+        "Record the release",
+        "Commit the ledger",
+      ]);
+      assert.equal(step(up, "Record the release").run, "npx slipway record --stack dev");
+      const commit = step(up, "Commit the ledger").run!;
+      assert.match(commit, /git add -A -- stacks\/releases\/dev\.yaml\n/);
+      assert.ok(commit.includes("git push origin HEAD:main"));
     });
 
     it("builds for both platforms and runs pulumi up on dev", () => {

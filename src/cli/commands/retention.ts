@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import { repositoryConfigFor, type RegistryConfig } from "../../config";
 import { registryKind } from "../../reference";
 import { protectedDigests } from "../../ledger";
@@ -31,23 +32,14 @@ export interface RetentionOptions {
 /** Registry requests in flight at once per repository. */
 const CONCURRENCY = 8;
 
-/** `work` over every item, at most `limit` at a time; results in the order of `items`. */
-async function mapLimit<T, R>(
+/** `work` over every item, at most `limit` at a time (p-limit); results in the order of `items`. */
+function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<R>,
 ): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  const run = pLimit(limit);
+  return Promise.all(items.map((item) => run(() => work(item))));
 }
 
 /** `dev-3-g…, sha-…` and, when there are any, the referrer tags and manifests deleted with it. */

@@ -92,11 +92,9 @@ describe("ImageBuild in a build stack", () => {
     const { secrets, registries, ...rest } = image.inputs;
     assert.deepEqual(rest, {
       push: true,
-      tags: [
-        "ghcr.io/acme/web:sha-4c2a9e1",
-        "ghcr.io/acme/web:dev",
-        "ghcr.io/acme/web:dev-128-g4c2a9e1",
-      ],
+      // Only the tags that name this build: `dev` moves after the hosts are healthy. The
+      // build has a target and args, so its sha tags carry its definition (ad92ce62).
+      tags: ["ghcr.io/acme/web:sha-4c2a9e1-ad92ce62", "ghcr.io/acme/web:dev-128-g4c2a9e1-ad92ce62"],
       labels: {
         "org.opencontainers.image.created": "2026-11-20T09:30:00Z",
         "org.opencontainers.image.revision": SOURCE.sha,
@@ -164,9 +162,9 @@ describe("ImageBuild in a build stack", () => {
       digest: DIGEST_A,
       ref: `ghcr.io/acme/web@${DIGEST_A}`,
       tags: [
-        "ghcr.io/acme/web:sha-4c2a9e1",
+        "ghcr.io/acme/web:sha-4c2a9e1-ad92ce62",
         "ghcr.io/acme/web:dev",
-        "ghcr.io/acme/web:dev-128-g4c2a9e1",
+        "ghcr.io/acme/web:dev-128-g4c2a9e1-ad92ce62",
       ],
       platforms: ["linux/amd64", "linux/arm64"],
       revision: SOURCE.sha,
