@@ -77,9 +77,46 @@ put_index() {
 DIGEST_A="$(put_index "$index" bench-a)"
 DIGEST_B="$(put_index "$(printf '%s' "$index" | python3 -c 'import json,sys; i=json.load(sys.stdin); i["annotations"]={"org.slipway.bench":"b"}; print(json.dumps(i, indent=2))')" bench-b)"
 PROXY="$(curl -fsS -I -H "Accept: $accept" "http://$REGISTRY/v2/slipway/proxy/manifests/dev" | tr -d '\r' | awk 'tolower($1)=="docker-content-digest:" {print $2}')"
+EDGE="$(curl -fsS -I -H "Accept: $accept" "http://$REGISTRY/v2/slipway/edge/manifests/dev" | tr -d '\r' | awk 'tolower($1)=="docker-content-digest:" {print $2}')"
 
-# stack_file NAME PORT WEB_DIGEST: a promote stack deploying service NAME on this machine.
+# stack_file NAME PORT WEB_DIGEST PATH: a promote stack deploying service NAME on this
+# machine; the old path in its own config format (a proxy per service), the new ones behind
+# an edge of their own on PORT.
 stack_file() {
+  if [[ "$4" != old ]]; then
+    cat <<EOF
+config:
+  slipway:role: promote
+  slipway:registry:
+    server: $REGISTRY
+    namespace: slipway
+    insecure: true
+  slipway:images:
+    web:
+      pin:
+        digest: $3
+        repository: $REGISTRY/bench/web
+  slipway:hosts:
+    - name: bench
+      transport: local
+  slipway:edge:
+    name: $1-edge
+    image: $REGISTRY/slipway/edge@$EDGE
+    bind: 127.0.0.1
+    httpPort: $2
+    httpsPort: $(($2 + 100))
+    tls: internal
+  slipway:service:
+    name: $1
+    image: web
+    containerPort: 8080
+    healthPath: /healthz
+    healthTimeoutSeconds: 30
+  slipway:attestations:
+    provenance: "off"
+EOF
+    return
+  fi
   cat <<EOF
 config:
   slipway:role: promote
@@ -125,9 +162,9 @@ for path in old new new-ts; do
   dir="$BENCH_DIR/$path"
   stack="speed-$path"
   (cd "$dir" && pulumi stack init "$stack" --non-interactive >/dev/null)
-  stack_file "$stack" "${PORT[$path]}" "$DIGEST_A" >"$dir/Pulumi.$stack.yaml"
+  stack_file "$stack" "${PORT[$path]}" "$DIGEST_A" "$path" >"$dir/Pulumi.$stack.yaml"
   (cd "$dir" && node bin/slipway.js up --stack "$stack" >/dev/null 2>"$BENCH_DIR/$path-up1.log")
-  stack_file "$stack" "${PORT[$path]}" "$DIGEST_B" >"$dir/Pulumi.$stack.yaml"
+  stack_file "$stack" "${PORT[$path]}" "$DIGEST_B" "$path" >"$dir/Pulumi.$stack.yaml"
   (cd "$dir" && node bin/slipway.js up --stack "$stack" >/dev/null 2>"$BENCH_DIR/$path-up2.log")
 done
 
