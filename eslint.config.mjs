@@ -3,7 +3,8 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "bin/", "eslint.config.mjs"] },
+  // bin/ and stacks/main.js are the plain-JavaScript launchers of dist/ (see bin/built.js).
+  { ignores: ["node_modules/", "dist/", "bin/", "stacks/main.js", "eslint.config.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -23,4 +23,6 @@ step "local services" scripts/services.sh up
 . scripts/pulumi-env.sh
 step "stack local" pulumi stack select --create local --non-interactive
 step "pulumi up --stack local" pulumi up --stack local --yes --non-interactive "$@"
+# pulumi up does not write the ledger: record the release it made (none for a no-op).
+step "record the release" node bin/slipway.js record --stack local
 pulumi stack output --stack local --json

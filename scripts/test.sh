@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: set-up, types, lint, unit tests,
-# integration tests (real Docker engine, registry and sshd, started and stopped
-# by the tests) and the end-to-end group (the real Pulumi engine on the local
-# stacks). `.ci/run` runs exactly this.
+# the Go tests of the command provider stand-in (scripts/engine/command, some
+# against the local sshd, which they start), integration tests (real Docker
+# engine, registry and sshd, started and stopped by the tests) and the
+# end-to-end group (the real Pulumi engine on the local stacks). `.ci/run` runs
+# exactly this.
 #
-# Usage: scripts/test.sh [unit|integration|e2e ...]   (default: all groups)
+# Usage: scripts/test.sh [unit|engine|integration|e2e ...]   (default: all groups)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$SLIPWAY_REPO_ROOT"
 SLIPWAY_LOG_TAG=test
 
 groups=("$@")
-[[ ${#groups[@]} -gt 0 ]] || groups=(unit integration e2e)
+[[ ${#groups[@]} -gt 0 ]] || groups=(unit engine integration e2e)
 
 wants() {
   local group
@@ -44,6 +46,34 @@ run_mocha() {
   rm -f "$out"
 }
 
+# run_go NAME DIR: runs `go test ./...` in one Go module, adds its counts
+# (every test and subtest); a skipped test counts as failed, since none may skip.
+run_go() {
+  local name="$1" dir="$2" out
+  out="$(mktemp)"
+  log "== $name tests"
+  set +e
+  (cd "$dir" && go test -count=1 -v ./...) 2>&1 | tee "$out"
+  local code="${PIPESTATUS[0]}"
+  set -e
+  local p f s
+  p="$(grep -Ec '^ *--- PASS: ' "$out" || true)"
+  f="$(grep -Ec '^ *--- FAIL: ' "$out" || true)"
+  s="$(grep -Ec '^ *--- SKIP: ' "$out" || true)"
+  passed=$((passed + p))
+  failed=$((failed + f + s))
+  if [[ "$s" -gt 0 ]]; then
+    status=1
+    log "== $name tests: $s skipped test(s), counted as failed"
+  fi
+  if [[ "$code" -ne 0 ]]; then
+    status=1
+    [[ "$f" -gt 0 ]] || failed=$((failed + 1))
+    log "== $name tests FAILED (exit $code)"
+  fi
+  rm -f "$out"
+}
+
 step "system packages" scripts/install-system.sh
 step "node modules" scripts/node-deps.sh
 step "busybox for the sample images" scripts/fetch-busybox.sh
@@ -56,6 +86,7 @@ step "lint" npx eslint .
 step "format" npx prettier --check .
 
 wants unit && run_mocha unit .mocharc.unit.json
+wants engine && run_go "engine (command provider stand-in)" scripts/engine/command
 wants integration && run_mocha integration .mocharc.integration.json
 wants e2e && run_mocha e2e .mocharc.e2e.json
 

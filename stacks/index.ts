@@ -1,6 +1,7 @@
 /**
  * The Slipway program: one stack per environment. Config is validated before any resource
- * is declared; a ConfigError lists every problem and nothing is touched.
+ * is declared (a refusal lists every problem and nothing is touched), and nothing that
+ * changes a registry or a host is registered before every look-up has passed.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { deployService } from "../infra/deploy";
@@ -8,11 +9,23 @@ import { declareEdges } from "../infra/edge";
 import { deploymentEnvironment } from "../infra/github";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
-import { readLedger } from "../src/ledger";
-import { declareImages, edgeImageRef, edgeOutput, hostOutputs, serviceOutput } from "./program";
+import { ledgerOutput, readLedger } from "../src/ledger";
+import {
+  afterLookups,
+  declareImages,
+  edgeImageRef,
+  edgeOutput,
+  hostOutputs,
+  moveTags,
+  releaseOutput,
+  repositoryOutputs,
+  serviceOutput,
+} from "./program";
 
 const root = projectRoot(__dirname);
+// Every check that reads files or git runs here, before any resource is declared.
 const config = loadConfig(root);
+const recorded = readLedger(config.stack, root);
 const contexts = config.images.flatMap((image) =>
   image.kind === "build" ? [image.build.context] : [],
 );
@@ -25,11 +38,20 @@ const source =
         ...(config.source === undefined ? {} : { url: config.source }),
       });
 
-const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) });
+// The GitHub deployment environment, when the stack has a slipway:github section. Its
+// reviewer and team look-ups gate everything that changes a registry or a host.
+const github = deploymentEnvironment("github", config);
+const gate = afterLookups(github === undefined ? [] : [github.reviewers]);
+
+const { images: declared, repositories: declaredRepositories } = declareImages(
+  config,
+  { root, ...(source === undefined ? {} : { source }) },
+  gate,
+);
 
 // Each host's edge proxy, when this stack manages it: its own resource, never replaced by a
 // release. Each host's deployment waits for that host's edge.
-const edges = declareEdges(config, edgeImageRef(config, declared));
+const edges = declareEdges(config, edgeImageRef(config, declared), gate);
 
 // The service, host by host in batches, pinned to the digests above.
 const serviceConfig = config.service;
@@ -42,15 +64,17 @@ const deployments =
           ref: declared[serviceConfig.image]!.apply((image) => image.ref),
           revision: declared[serviceConfig.image]!.apply((image) => image.revision),
         },
-        undefined,
+        gate,
         Object.fromEntries(Object.entries(edges).map(([host, edge]) => [host, [edge]])),
       );
 
-// The GitHub deployment environment, when the stack has a slipway:github section.
-const github = deploymentEnvironment("github", config);
+// Moving tags (dev, latest, …) follow once every host runs the new digest healthily.
+moveTags(config, declared, deployments);
 
 export const role = config.role;
 export const images = pulumi.output(declared);
+/** Each image's repository: what is managed or checked there, and retention's keepDevVersions. */
+export const repositories = repositoryOutputs(declaredRepositories);
 export const hosts = hostOutputs(config);
 export const service = serviceOutput(config) ?? null;
 /** The hosts' edge proxy: its name, and its image when this stack manages it. */
@@ -59,8 +83,15 @@ export const edge = edgeOutput(config, edgeImageRef(config, declared));
 export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
 );
-/** The release ledger of this stack (stacks/releases/<stack>.yaml), the source for rollback. */
-export const ledger = readLedger(config.stack, root);
+/**
+ * The release this update makes (null: it runs what the ledger's last release ran), which
+ * `slipway up|promote|rollback|record` write to stacks/releases/<stack>.yaml once it succeeded.
+ */
+export const release = pulumi
+  .output(declared)
+  .apply((deployed) => releaseOutput(config, recorded, deployed));
+/** The release ledger of this stack as it is once this update is recorded. */
+export const ledger = release.apply((made) => ledgerOutput(recorded, made ?? undefined));
 export const githubEnvironment =
   github === undefined
     ? null

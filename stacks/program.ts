@@ -1,18 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Attestation, ImageBuild } from "../infra/images";
+import { Attestation, ImageBuild, MovingTags } from "../infra/images";
+import { registryRepository, type RegistryRepository } from "../infra/registry";
 import type { SlipwayConfig } from "../src/config";
-import { attestScript, planBuild, repositoryFor, type SourceInfo } from "../src/images";
+import {
+  attestScript,
+  imageRepository,
+  moveTagsScript,
+  planBuild,
+  splitTags,
+  type SourceInfo,
+} from "../src/images";
+import { releaseOf, type Ledger, type ReleaseImage, type StackPin } from "../src/ledger";
+import type {
+  HostOutput,
+  ImageOutput,
+  ReleaseOutput,
+  ServiceOutput,
+} from "../src/outputs/contract";
+import { registryKind } from "../src/reference";
 import { digestRef } from "../src/reference";
+import { recordedTag } from "../src/registry/tags";
 
-/** What every stack exports for people, promotion, rollback and status. */
-export interface ImageOutput {
-  repository: string;
-  digest: string;
-  ref: string;
-  tags: string[];
-  platforms: string[];
-  revision?: string;
-}
+export type { HostOutput, ImageOutput, ServiceOutput } from "../src/outputs/contract";
 
 export interface ProgramContext {
   /** Project root (where Pulumi.yaml is). */
@@ -21,15 +30,41 @@ export interface ProgramContext {
   readonly source?: SourceInfo;
 }
 
-/** Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs. */
+/** What a stack exports of each image repository. */
+export interface RepositoryOutput {
+  repository: string;
+  kind: string;
+  visibility: string;
+  keepDevVersions: number;
+  managed: string[];
+  unmanaged: string;
+}
+
+/** The images of a stack and their repositories, by image name. */
+export interface DeclaredImages {
+  readonly images: Record<string, pulumi.Output<ImageOutput>>;
+  readonly repositories: Record<string, RegistryRepository>;
+}
+
+/**
+ * Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs,
+ * and one RegistryRepository each. On Docker Hub the repository comes first, so a first push
+ * lands in a repository that already has its visibility; elsewhere the repository is checked
+ * after the push (or against the pin).
+ * `opts` reach each ImageBuild (and so, through it, the push and its attestation): the
+ * program passes the gate that holds them until every look-up has passed.
+ */
 export function declareImages(
   config: SlipwayConfig,
   context: ProgramContext,
-): Record<string, pulumi.Output<ImageOutput>> {
+  opts?: pulumi.ComponentResourceOptions,
+): DeclaredImages {
   const images: Record<string, pulumi.Output<ImageOutput>> = {};
+  const repositories: Record<string, RegistryRepository> = {};
+  const hub = registryKind(config.registry.server) === "dockerhub";
   for (const image of config.images) {
     if (image.kind === "pin") {
-      const repository = image.pin.repository ?? repositoryFor(config.registry, image.name);
+      const repository = imageRepository(config.registry, image);
       images[image.name] = pulumi.output({
         repository,
         digest: image.pin.digest,
@@ -38,6 +73,7 @@ export function declareImages(
         platforms: [],
         ...(image.pin.revision === undefined ? {} : { revision: image.pin.revision }),
       });
+      repositories[image.name] = registryRepository(config, image, { digest: image.pin.digest });
       continue;
     }
     if (context.source === undefined) {
@@ -45,48 +81,141 @@ export function declareImages(
     }
     const plan = planBuild(image.name, image.build, config.registry, context.source, context.root);
     const secrets = image.build.secrets;
-    const built = new ImageBuild(image.name, {
-      repository: plan.repository,
-      tags: plan.tags,
-      labels: plan.labels,
-      platforms: plan.platforms,
-      context: plan.context,
-      dockerfile: plan.dockerfile,
-      ...(plan.target === undefined ? {} : { target: plan.target }),
-      buildArgs: plan.buildArgs,
-      ...(plan.secretIds.length === 0
-        ? {}
-        : {
-            secrets: pulumi.secret(
-              Object.fromEntries(plan.secretIds.map((id) => [id, secrets[id]!.reveal()])),
-            ),
-          }),
-      cacheFrom: plan.cache.cacheFrom,
-      cacheTo: plan.cache.cacheTo,
-      registryServer: config.registry.server,
-      ...(config.registry.username === undefined
-        ? {}
-        : { registryUsername: config.registry.username }),
-      ...(config.registry.password === undefined
-        ? {}
-        : { registryPassword: pulumi.secret(config.registry.password.reveal()) }),
-      buildOnPreview: plan.buildOnPreview,
-      ...(config.builder === undefined ? {} : { builder: config.builder }),
-    });
+    // Moving tags (dev, latest, …) are not pushed with the build: see moveTags.
+    const hubRepository = hub ? registryRepository(config, image, {}) : undefined;
+    const built = new ImageBuild(
+      image.name,
+      {
+        repository: plan.repository,
+        tags: splitTags(plan.tags).fixed,
+        labels: plan.labels,
+        platforms: plan.platforms,
+        context: plan.context,
+        dockerfile: plan.dockerfile,
+        ...(plan.target === undefined ? {} : { target: plan.target }),
+        buildArgs: plan.buildArgs,
+        ...(plan.secretIds.length === 0
+          ? {}
+          : {
+              secrets: pulumi.secret(
+                Object.fromEntries(plan.secretIds.map((id) => [id, secrets[id]!.reveal()])),
+              ),
+            }),
+        cacheFrom: plan.cache.cacheFrom,
+        cacheTo: plan.cache.cacheTo,
+        registryServer: config.registry.server,
+        ...(config.registry.username === undefined
+          ? {}
+          : { registryUsername: config.registry.username }),
+        ...(config.registry.password === undefined
+          ? {}
+          : { registryPassword: pulumi.secret(config.registry.password.reveal()) }),
+        buildOnPreview: plan.buildOnPreview,
+        ...(config.builder === undefined ? {} : { builder: config.builder }),
+      },
+      hubRepository === undefined
+        ? opts
+        : pulumi.mergeOptions(opts, { dependsOn: [hubRepository] }),
+    );
     attest(config, context, plan, built);
+    repositories[image.name] =
+      hubRepository ??
+      registryRepository(config, image, {
+        digest: built.digest,
+        ...(context.source.url === undefined ? {} : { source: context.source.url }),
+      });
     const revision = context.source.sha;
     images[image.name] = pulumi
-      .all([built.repository, built.digest, built.ref, built.tags, built.platforms])
-      .apply(([repository, digest, ref, tags, platforms]) => ({
+      .all([built.repository, built.digest, built.ref, built.platforms])
+      .apply(([repository, digest, ref, platforms]) => ({
         repository,
         digest,
         ref,
-        tags,
+        // Every tag the image is published under once the update succeeded.
+        tags: [...plan.tags],
         platforms,
         revision,
       }));
   }
-  return images;
+  return { images, repositories };
+}
+
+/** The repositories as the stack exports them. */
+export function repositoryOutputs(
+  repositories: Record<string, RegistryRepository>,
+): pulumi.Output<Record<string, RepositoryOutput>> {
+  return pulumi.output(
+    Object.fromEntries(
+      Object.entries(repositories).map(([name, repository]) => [
+        name,
+        pulumi
+          .all([
+            repository.repository,
+            repository.kind,
+            repository.visibility,
+            repository.keepDevVersions,
+            repository.managed,
+            repository.unmanaged,
+          ])
+          .apply(([repo, kind, visibility, keepDevVersions, managed, unmanaged]) => ({
+            repository: repo,
+            kind,
+            visibility,
+            keepDevVersions,
+            managed,
+            unmanaged,
+          })),
+      ]),
+    ),
+  );
+}
+
+/**
+ * Moves the moving tags (`dev`, `latest`, `1.2`, …) of every image the stack builds to its
+ * new digest, after `deployments` (every host deployment of the stack): a release the hosts
+ * refused never gets them. A stack without hosts moves them right after the build.
+ */
+export function moveTags(
+  config: SlipwayConfig,
+  images: Readonly<Record<string, pulumi.Output<ImageOutput>>>,
+  deployments: Readonly<Record<string, pulumi.Resource & { readonly ref: pulumi.Output<string> }>>,
+): Record<string, MovingTags> {
+  const moved: Record<string, MovingTags> = {};
+  const { registry } = config;
+  const auth =
+    registry.username === undefined || registry.password === undefined
+      ? undefined
+      : pulumi.secret(
+          Buffer.from(`${registry.username}:${registry.password.reveal()}`).toString("base64"),
+        );
+  for (const image of config.images) {
+    const output = images[image.name];
+    if (image.kind !== "build" || output === undefined) {
+      continue;
+    }
+    const tags = output.apply((value) =>
+      splitTags(value.tags).moving.map((ref) => ref.slice(ref.lastIndexOf(":") + 1)),
+    );
+    moved[image.name] = new MovingTags(
+      image.name,
+      {
+        ref: output.apply((value) => value.ref),
+        tags,
+        script: pulumi
+          .all([output, tags])
+          .apply(([value, moving]) =>
+            moving.length === 0
+              ? "true\n"
+              : moveTagsScript({ ref: value.ref, tags: moving, insecure: registry.insecure }),
+          ),
+        // What each host's deploy reports once its health gate passed: known only then.
+        healthy: Object.values(deployments).map((deployment) => deployment.ref),
+        ...(auth === undefined ? {} : { registryAuth: auth }),
+      },
+      { dependsOn: Object.values(deployments) },
+    );
+  }
+  return moved;
 }
 
 /** Hosts as the stack exports them (no keys). */
@@ -97,21 +226,6 @@ export function hostOutputs(config: SlipwayConfig): Record<string, HostOutput> {
       { address: host.address, port: host.port, user: host.user, transport: host.transport },
     ]),
   );
-}
-
-export interface HostOutput {
-  address: string;
-  port: number;
-  user: string;
-  transport: "ssh" | "local";
-}
-
-export interface ServiceOutput {
-  name: string;
-  image: string;
-  /** Host names the edge routes to the service (`*` for any host), with a path prefix. */
-  routes: string[];
-  healthPath: string;
 }
 
 export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined {
@@ -126,6 +240,48 @@ export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined 
         ),
         healthPath: service.healthPath,
       };
+}
+
+/** What the ledger records of each image the stack runs. */
+export function releaseImages(
+  images: Readonly<Record<string, ImageOutput>>,
+): Record<string, ReleaseImage> {
+  return Object.fromEntries(
+    Object.entries(images).map(([name, image]) => {
+      const tag = recordedTag(image.tags);
+      return [
+        name,
+        {
+          ref: image.ref,
+          digest: image.digest,
+          ...(tag === undefined ? {} : { tag }),
+          ...(image.revision === undefined ? {} : { revision: image.revision }),
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * The release this update makes, against the ledger as recorded (null: it runs what the last
+ * release ran). Kind and source come from the pins' `source` and `restores`.
+ */
+export function releaseOutput(
+  config: SlipwayConfig,
+  ledger: Ledger,
+  images: Readonly<Record<string, ImageOutput>>,
+): ReleaseOutput | null {
+  const pins: Record<string, StackPin> = {};
+  for (const image of config.images) {
+    if (image.kind === "pin") {
+      pins[image.name] = {
+        digest: image.pin.digest,
+        ...(image.pin.source === undefined ? {} : { source: image.pin.source }),
+        ...(image.pin.restores === undefined ? {} : { restores: image.pin.restores }),
+      };
+    }
+  }
+  return releaseOf(ledger, releaseImages(images), pins) ?? null;
 }
 
 /** Provenance, SBOM and signature for a built image, when the stack turns them on. */
@@ -212,4 +368,19 @@ export function edgeOutput(
     httpPort: managed ? config.edge.httpPort : null,
     httpsPort: managed ? config.edge.httpsPort : null,
   }));
+}
+
+/**
+ * Resource options that hold a resource back until every look-up the program makes has
+ * passed (today: the GitHub environment's reviewer and team resolution). A resource with
+ * them is not even registered before then, and never when a look-up fails: under
+ * `--skip-preview` (the Automation API path of `slipway promote|rollback|up`) a failure
+ * changes no host and no registry.
+ */
+export function afterLookups(
+  lookups: readonly pulumi.Output<unknown>[],
+): pulumi.ComponentResourceOptions {
+  return lookups.length === 0
+    ? {}
+    : { dependsOn: pulumi.all([...lookups]).apply((): pulumi.Resource[] => []) };
 }

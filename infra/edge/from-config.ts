@@ -10,6 +10,7 @@ import { EdgeProxy } from "./edge-proxy";
 export function declareEdges(
   config: SlipwayConfig,
   image: pulumi.Input<string> | undefined,
+  opts?: pulumi.ComponentResourceOptions,
 ): Record<string, EdgeProxy> {
   if (config.edge.image === undefined || image === undefined) {
     return {};
@@ -26,7 +27,7 @@ export function declareEdges(
       httpsPort: edge.httpsPort,
       tls: edge.tls,
       ...(edge.email === undefined ? {} : { email: edge.email }),
-    });
+    }, opts);
   });
   return edges;
 }

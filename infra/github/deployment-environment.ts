@@ -1,9 +1,17 @@
+import * as command from "@pulumi/command";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
+import { ownerOverrideProblems } from "../../src/config";
 import {
+  apiRoot,
   branchRules,
   childNames,
+  effectiveBaseUrl,
   EnvironmentSettingsError,
+  policyKey,
+  PRUNE_ENV,
+  PRUNE_SCRIPT,
+  pruneEnvironment,
   resolveReviewers,
   settingsProblems,
   type ReviewerIds,
@@ -17,6 +25,14 @@ import {
 export interface DeploymentEnvironmentArgs {
   /** User or organisation that owns the repository; configures the GitHub provider, and team slugs are looked up in it. */
   owner: string;
+  /**
+   * API base URL for the component's own provider: GitHub Enterprise Server's `https://<host>/`
+   * (requests go to `<host>/api/v3/`). GITHUB_BASE_URL, else GitHub's API, when absent. Not
+   * with a provider in `opts`.
+   */
+  baseUrl?: string;
+  /** Token for the component's own provider; always handled as a secret. GITHUB_TOKEN when absent. Not with a provider in `opts`. */
+  token?: pulumi.Input<string>;
   /** Repository name without the owner, e.g. `web`. */
   repository: string;
   /** Environment name as workflows write it in `environment:`, e.g. `production`. */
@@ -81,6 +97,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
       args.tagPatterns ?? [],
     );
     const problems = settingsProblems({
+      environment: args.environment,
       reviewerUsers: users,
       reviewerTeams: teams,
       waitTimer: args.waitTimer ?? 0,
@@ -92,17 +109,44 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
       ),
       variableNames: Object.keys(variables),
     });
+    const given = givenProvider(opts);
+    if (given !== undefined && (args.baseUrl !== undefined || args.token !== undefined)) {
+      problems.push(
+        "baseUrl/token: given together with a github provider in opts; configure that provider instead",
+      );
+    }
+    if (given === undefined) {
+      // The provider lets these variables override its owner; refuse rather than be redirected.
+      problems.push(
+        ...ownerOverrideProblems(args.owner, process.env).map((problem) => `owner: ${problem}`),
+      );
+    }
     if (problems.length > 0) {
       throw new EnvironmentSettingsError(name, problems);
     }
 
     super("slipway:github:DeploymentEnvironment", name, {}, opts);
 
-    const provider = new github.Provider(
-      childNames.provider(name),
-      { owner: args.owner },
-      { parent: this },
-    );
+    // The caller's provider (opts.provider / opts.providers), else our own,
+    // pinned to the owner and configured with the base URL and token from the arguments.
+    const token =
+      args.token === undefined
+        ? process.env.GITHUB_TOKEN === undefined || process.env.GITHUB_TOKEN === ""
+          ? undefined
+          : pulumi.secret(process.env.GITHUB_TOKEN)
+        : pulumi.secret(args.token);
+    const baseUrl = effectiveBaseUrl(args.baseUrl, process.env);
+    const provider =
+      given ??
+      new github.Provider(
+        childNames.provider(name),
+        {
+          owner: args.owner,
+          baseUrl,
+          ...(token === undefined ? {} : { token }),
+        },
+        { parent: this },
+      );
     const children = { parent: this, provider };
 
     const reviewers = pulumi.output(
@@ -113,8 +157,47 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
           user: async (login) => (await github.getUser({ username: login }, children)).id,
           team: async (slug) => (await github.getTeam({ slug, summaryOnly: true }, children)).id,
         },
-        { owner: args.owner, repository: args.repository, environment: args.environment },
+        {
+          owner: args.owner,
+          repository: args.repository,
+          environment: args.environment,
+          ...(given === undefined ? { baseUrl, tokenSet: token !== undefined } : {}),
+        },
       ),
+    );
+
+    // Before the environment is written (and so before it can stop allowing custom
+    // policies), delete every deployment policy GitHub holds that this stack no longer
+    // declares; see src/github/prune.ts. Runs only after every reviewer resolved.
+    const keep = rules.policies.map(policyKey);
+    const prune = new command.local.Command(
+      childNames.prune(name),
+      {
+        create: PRUNE_SCRIPT,
+        interpreter: ["node", "-e"],
+        environment: pulumi
+          .all([
+            given === undefined ? baseUrl : given.baseUrl,
+            given === undefined ? token : given.token,
+            reviewers,
+          ])
+          .apply(([api, secretToken]) => ({
+            ...pruneEnvironment({
+              api: apiRoot(api ?? baseUrl),
+              owner: args.owner,
+              repository: args.repository,
+              environment: args.environment,
+              keep: rules.policies,
+            }),
+            ...(secretToken === undefined || secretToken === ""
+              ? {}
+              : { [PRUNE_ENV.token]: secretToken }),
+          })),
+        triggers: [args.repository, args.environment, ...keep],
+        addPreviousOutputInEnv: false,
+        logging: "stdoutAndStderr",
+      },
+      { parent: this },
     );
 
     const environment = new github.RepositoryEnvironment(
@@ -134,7 +217,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
           ? {}
           : { deploymentBranchPolicy: rules.deploymentBranchPolicy }),
       },
-      children,
+      { ...children, dependsOn: [prune] },
     );
 
     for (const policy of rules.policies) {
@@ -147,7 +230,9 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
             ? { branchPattern: policy.pattern }
             : { tagPattern: policy.pattern }),
         },
-        children,
+        // Never deleted by the provider: GitHub drops policies itself when custom policies
+        // are turned off (its delete would get 404), and the prune above removes the others.
+        { ...children, retainOnDelete: true },
       );
     }
 
@@ -195,6 +280,17 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
       variableNames: this.variableNames,
     });
   }
+}
+
+/** A github provider the caller passed in `opts.provider` or `opts.providers`. */
+function givenProvider(
+  opts: pulumi.ComponentResourceOptions | undefined,
+): github.Provider | undefined {
+  const all = [
+    ...(opts?.provider === undefined ? [] : [opts.provider]),
+    ...(Array.isArray(opts?.providers) ? opts.providers : Object.values(opts?.providers ?? {})),
+  ];
+  return all.find((provider): provider is github.Provider => github.Provider.isInstance(provider));
 }
 
 /** A plain string where a secret belongs; Outputs are made secret whatever they were. */

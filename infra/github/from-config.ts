@@ -21,6 +21,8 @@ export function deploymentEnvironment(
     name,
     {
       owner: github.owner,
+      ...(github.baseUrl === undefined ? {} : { baseUrl: github.baseUrl }),
+      ...(github.token === undefined ? {} : { token: pulumi.secret(github.token.reveal()) }),
       repository: github.repository,
       environment: github.environment,
       reviewerUsers: github.reviewers.users,

@@ -1,2 +1,3 @@
 export * from "./image-build";
 export * from "./attestation";
+export * from "./moving-tags";

@@ -8,6 +8,11 @@ export interface CliDeps {
   readonly root: string;
   readonly driver: StackDriver;
   readonly registry: (options: RegistryClientOptions) => RegistryClient;
+  /**
+   * GitHub's REST API, for deleting GHCR images (package versions); the token is the
+   * environment's `GITHUB_TOKEN`, else the registry password.
+   */
+  readonly githubApi?: { readonly url: string; readonly token?: string };
   readonly hosts: HostReader;
   /** Where hosts keep release records (`/var/lib/slipway`). */
   readonly releaseRoot: string;

@@ -11,6 +11,8 @@ export interface UpdateInfo {
   /** When it started and ended, ISO 8601. */
   readonly startTime?: string;
   readonly endTime?: string;
+  /** Whether it changed any resource; undefined when the backend does not say. */
+  readonly changed?: boolean;
 }
 
 export interface UpOptions {
@@ -27,14 +29,29 @@ export interface UpOutcome {
   readonly seconds: number;
   /** The stack's outputs after the update, as plain values. */
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** Whether the update changed any resource (false: a no-op, nothing deployed). */
+  readonly changed: boolean;
+}
+
+/** What a stack's last checkpoint holds: its outputs and what an interrupted update left. */
+export interface StackState {
+  /** The stack's outputs, as plain values (secrets decrypted). */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /**
+   * Resource operations an interrupted update left pending (`type name, interrupted while
+   * creating`); empty after a clean update.
+   */
+  readonly pending: readonly string[];
 }
 
 /** Why a driver call failed. */
 export type DriverErrorKind =
   /** The stack does not exist on the backend. */
   | "not-found"
-  /** Another update holds the stack's lock. */
+  /** Another update holds the stack's lock (or an interrupted one left it behind). */
   | "locked"
+  /** An interrupted update left operations pending; the engine refuses to go on. */
+  | "pending"
   /** The update ran and failed (or was cancelled). */
   | "failed"
   /** The Pulumi CLI or the backend could not be used at all. */
@@ -44,6 +61,8 @@ export class DriverError extends Error {
   constructor(
     readonly kind: DriverErrorKind,
     message: string,
+    /** The engine's whole output, for finding the cause (see failure.ts). */
+    readonly output: string = "",
   ) {
     super(message);
     this.name = "DriverError";
@@ -59,8 +78,12 @@ export interface StackDriver {
   config(stack: string): Promise<ConfigSource>;
   /** The stack's outputs, as plain values. */
   outputs(stack: string): Promise<Record<string, unknown>>;
+  /** Outputs and pending operations, from one read of the stack's checkpoint. */
+  state(stack: string): Promise<StackState>;
   /** The newest update (kind `update`) of the stack; undefined when it never had one. */
   lastUpdate(stack: string): Promise<UpdateInfo | undefined>;
   /** Runs `pulumi up` on the stack as its files are now. */
   up(stack: string, options: UpOptions): Promise<UpOutcome>;
+  /** The stack `pulumi stack select` selected in this project; undefined when none is. */
+  selectedStack(): Promise<string | undefined>;
 }

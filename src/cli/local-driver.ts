@@ -1,13 +1,15 @@
 import * as fs from "node:fs";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import type { ConfigSource } from "../config";
 import {
   DriverError,
   type StackDriver,
+  type StackState,
   type UpdateInfo,
   type UpOptions,
   type UpOutcome,
 } from "./driver";
+import { engineFailure } from "./failure";
 import { configFromFile, needsEngine, parseConfigValue, stackFilePath } from "./stack-config";
 
 type Automation = typeof import("@pulumi/pulumi/automation");
@@ -20,15 +22,55 @@ function lastLines(text: string, count: number): string {
   return text.trim().split("\n").slice(-count).join("\n");
 }
 
+/** The signature Pulumi marks a secret value with in a checkpoint. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** A checkpoint value as a plain value: `--show-secrets` secrets carry their plaintext as JSON. */
+export function checkpointValue(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(checkpointValue);
+  }
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (SECRET_SIG in record && typeof record.plaintext === "string") {
+      return checkpointValue(JSON.parse(record.plaintext));
+    }
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, checkpointValue(v)]));
+  }
+  return value;
+}
+
+/** Outputs and pending operations of an exported deployment (`pulumi stack export`). */
+export function stateOfDeployment(deployment: unknown): StackState {
+  const body = ((deployment as { deployment?: unknown } | undefined)?.deployment ?? {}) as {
+    resources?: { type?: string; outputs?: unknown }[];
+    pending_operations?: { type?: string; resource?: { type?: string; urn?: string } }[];
+  };
+  const root = (body.resources ?? []).find((resource) => resource.type === "pulumi:pulumi:Stack");
+  const outputs = checkpointValue(root?.outputs ?? {}) as Record<string, unknown>;
+  const pending = (body.pending_operations ?? []).map((operation) => {
+    const urn = operation.resource?.urn ?? "";
+    const name = urn.slice(urn.lastIndexOf("::") + 2);
+    return `${operation.resource?.type ?? "resource"} ${name}, interrupted while ${operation.type ?? "changing"}`;
+  });
+  return { outputs, pending };
+}
+
 /**
  * The real driver: Pulumi's Automation API (`LocalWorkspace`) on the project directory,
  * with the user's backend, credentials and secrets provider. Needs the `pulumi` CLI on PATH
  * (`. scripts/pulumi-env.sh` puts Slipway's engine there).
+ *
+ * Round trips are kept few: one workspace for every stack of a command (one `pulumi
+ * version`), no `pulumi stack select` (every call names its stack with `--stack`, and the
+ * user's selected stack stays as it was), outputs and pending operations from one `pulumi
+ * stack export`.
  */
 export class LocalStackDriver implements StackDriver {
   readonly #root: string;
   readonly #stacks = new Map<string, Promise<Stack>>();
   #automation: Automation | undefined;
+  #workspace: Promise<LocalWorkspace> | undefined;
 
   constructor(root: string) {
     this.#root = root;
@@ -58,12 +100,17 @@ export class LocalStackDriver implements StackDriver {
   }
 
   async outputs(stack: string): Promise<Record<string, unknown>> {
-    return plainOutputs(await this.#call(stack, "read the outputs of", (s) => s.outputs()));
+    return { ...(await this.state(stack)).outputs };
+  }
+
+  async state(stack: string): Promise<StackState> {
+    return stateOfDeployment(await this.#call(stack, "read the state of", (s) => s.exportStack()));
   }
 
   async lastUpdate(stack: string): Promise<UpdateInfo | undefined> {
-    const history = await this.#call(stack, "read the history of", (s) => s.history(20));
-    const update = history.find((entry) => entry.kind === "update");
+    const history = await this.#call(stack, "read the history of", (s) => s.history());
+    const index = history.findIndex((entry) => entry.kind === "update");
+    const update = history[index];
     if (update === undefined) {
       return undefined;
     }
@@ -73,12 +120,21 @@ export class LocalStackDriver implements StackDriver {
     const endTime = iso(update.endTime);
     return {
       result: update.result,
-      // DIY (file, S3) backends do not number updates: they report version 0.
-      ...(typeof update.version === "number" && update.version > 0
-        ? { version: update.version }
-        : {}),
+      // DIY (file, S3) backends report version 0; their history lists every operation, newest
+      // first, so its position counts versions as Pulumi Cloud numbers them.
+      version:
+        typeof update.version === "number" && update.version > 0
+          ? update.version
+          : history.length - index,
       ...(startTime === undefined ? {} : { startTime }),
       ...(endTime === undefined ? {} : { endTime }),
+      ...(update.resourceChanges === undefined
+        ? {}
+        : {
+            changed: Object.entries(update.resourceChanges).some(
+              ([op, count]) => op !== "same" && (count ?? 0) > 0,
+            ),
+          }),
     };
   }
 
@@ -91,13 +147,39 @@ export class LocalStackDriver implements StackDriver {
         ...(options.replace === undefined ? {} : { replace: [...options.replace] }),
       }),
     );
+    const changes = result.summary.resourceChanges ?? {};
     return {
       ...(typeof result.summary.version === "number" && result.summary.version > 0
         ? { version: result.summary.version }
         : {}),
       seconds: Math.round((Date.now() - started) / 100) / 10,
       outputs: plainOutputs(result.outputs),
+      changed: Object.entries(changes).some(([op, count]) => op !== "same" && (count ?? 0) > 0),
     };
+  }
+
+  async selectedStack(): Promise<string | undefined> {
+    try {
+      return (await (await this.#workspaceFor()).stack())?.name;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new DriverError(
+        "unavailable",
+        `pulumi could not list the stacks: ${lastLines(message, 4)}`,
+      );
+    }
+  }
+
+  #workspaceFor(): Promise<LocalWorkspace> {
+    this.#workspace ??= this.#automationApi().then((api) =>
+      api.LocalWorkspace.create({ workDir: this.#root }).then((workspace) => {
+        // Every call passes --stack: selecting would cost a CLI call and change the stack
+        // the user selected. A missing stack fails the first call instead.
+        workspace.selectStack = () => Promise.resolve();
+        return workspace;
+      }),
+    );
+    return this.#workspace;
   }
 
   async #automationApi(): Promise<Automation> {
@@ -108,8 +190,8 @@ export class LocalStackDriver implements StackDriver {
   #select(stack: string): Promise<Stack> {
     let selected = this.#stacks.get(stack);
     if (selected === undefined) {
-      selected = this.#automationApi().then((api) =>
-        api.LocalWorkspace.selectStack({ stackName: stack, workDir: this.#root }),
+      selected = this.#automationApi().then(async (api) =>
+        api.Stack.select(stack, await this.#workspaceFor()),
       );
       this.#stacks.set(stack, selected);
     }
@@ -128,23 +210,34 @@ export class LocalStackDriver implements StackDriver {
           `stack ${stack} does not exist on the current Pulumi backend`,
         );
       }
-      if (error instanceof api.ConcurrentUpdateError) {
+      const message = error instanceof Error ? error.message : String(error);
+      const failure = engineFailure(message);
+      if (error instanceof api.ConcurrentUpdateError || failure.kind === "locked") {
         throw new DriverError(
           "locked",
-          `another update of ${stack} is running (the stack is locked): ${lastLines(error.message, 2)}`,
+          `${stack} is locked by another update, or by one that was interrupted: ${failure.cause.join("; ") || lastLines(message, 2)}`,
+          message,
+        );
+      }
+      if (failure.kind === "pending") {
+        throw new DriverError(
+          "pending",
+          `an interrupted update of ${stack} left operations pending: ${failure.cause.join("; ")}`,
+          message,
         );
       }
       if (error instanceof api.CommandError) {
         const kind = what === "update" ? "failed" : "unavailable";
         throw new DriverError(
           kind,
-          `pulumi could not ${what} ${stack}:\n${lastLines(error.message, 12)}`,
+          `pulumi could not ${what} ${stack}: ${failure.cause.join("\n") || lastLines(message, 6)}`,
+          message,
         );
       }
-      const message = error instanceof Error ? error.message : String(error);
       throw new DriverError(
         "unavailable",
         `pulumi could not ${what} ${stack}: ${lastLines(message, 6)}`,
+        message,
       );
     }
   }

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { CommanderError } from "commander";
 import { ConfigError } from "../config/errors";
 import { LedgerError } from "../ledger";
-import { RegistryError } from "../registry";
+import { GITHUB_API_URL, RegistryError } from "../registry";
 import { defaultRegistry, updating, type CliDeps } from "./context";
 import { DriverError } from "./driver";
 import { findProjectRoot } from "../config/project";
@@ -33,6 +33,10 @@ export function defaultDeps(root: string): CliDeps {
     root,
     driver: new LocalStackDriver(root),
     registry: defaultRegistry,
+    githubApi: {
+      url: GITHUB_API_URL,
+      ...(process.env.GITHUB_TOKEN === undefined ? {} : { token: process.env.GITHUB_TOKEN }),
+    },
     hosts: new SystemHostReader(),
     releaseRoot: RELEASE_ROOT,
     now: () => new Date(),

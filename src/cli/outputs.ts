@@ -2,15 +2,9 @@ import { parseDigestReference } from "../reference";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
 
-/** One entry of a stack's `images` output. */
-export interface ImageOutput {
-  readonly repository: string;
-  readonly digest: string;
-  readonly ref: string;
-  readonly tags: readonly string[];
-  readonly platforms: readonly string[];
-  readonly revision?: string;
-}
+import type { ImageOutput } from "../outputs/contract";
+
+export type { ImageOutput } from "../outputs/contract";
 
 /**
  * The `images` output of a stack, checked: every entry has a digest reference whose

@@ -8,7 +8,6 @@ import { markSecrets, type ConfigSource } from "../config/source";
 import { validateConfig } from "../config/validate";
 import { repositoryFor } from "../images/plan";
 import {
-  appendRelease,
   ledgerFile,
   LedgerError,
   parseLedger,
@@ -18,18 +17,16 @@ import {
   writeFileAtomic,
   type Ledger,
   type PinUpdate,
-  type Release,
   type ReleaseImage,
-  type ReleaseKind,
   type StackPin,
 } from "../ledger";
 import { digestRef } from "../reference";
-import { recordedTag } from "../registry";
 import { whileUpdating, type Run } from "./context";
-import { DriverError } from "./driver";
+import { DriverError, type UpdateInfo } from "./driver";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
-import { imagesOutput } from "./outputs";
+import { engineFailure, nextSteps, type FailureKind, type StackRole } from "./failure";
+import { recordUpdate, type RecordOutcome } from "./record";
 import { stackFilePath } from "./stack-config";
 
 /** A stack's files as read at the start of a command; written back only if unchanged. */
@@ -113,6 +110,11 @@ export interface StackSettings {
   readonly registry: RegistryConfig;
 }
 
+/** A stack's role from its raw config (`build` unless it says `promote`). */
+export function roleOf(raw: Readonly<Record<string, unknown>>): StackRole {
+  return raw.role === "promote" ? "promote" : "build";
+}
+
 /** Reads a stack's config through the driver. */
 export async function stackSettings(run: Run, stack: string): Promise<StackSettings> {
   const source = await driverCall(run, stack, () => run.deps.driver.config(stack));
@@ -150,6 +152,11 @@ export async function driverCall<T>(run: Run, stack: string, call: () => Promise
         case "not-found":
           throw new CliError(EXIT.refused, error.message, [`pulumi stack init ${stack}`]);
         case "locked":
+        case "pending":
+          throw new CliError(EXIT.refused, error.message, [
+            `pulumi cancel --stack ${stack} --yes  # only if no update of ${stack} is running`,
+            run.by,
+          ]);
         case "failed":
         case "unavailable":
           throw new CliError(EXIT.unreachable, error.message, [
@@ -192,16 +199,13 @@ export function releaseImagesFromPins(
 }
 
 export interface PinAndUpOptions {
-  readonly kind: ReleaseKind;
-  /** Pin only; the update runs later (`slipway up`). */
+  /** Pin only; the update runs later (`slipway up`, `pulumi up`, CI). */
   readonly noUp: boolean;
-  readonly source?: string;
-  readonly restores?: number;
 }
 
 export interface PinAndUpResult {
-  /** The release recorded in the ledger; undefined with --no-up. */
-  readonly release?: Release;
+  /** The update and what was recorded; undefined with --no-up. */
+  readonly up?: UpResult;
 }
 
 /**
@@ -246,24 +250,33 @@ export async function pinAndUp(
   if (options.noUp) {
     return {};
   }
-  return { release: await upAndRecord(run, { ...files, text }, settings.registry, options) };
+  return { up: await upAndRecord(run, { ...files, text }, roleOf(settings.raw)) };
 }
 
-/** Runs the update of a stack whose files are as given, then records the release. */
-export async function upAndRecord(
-  run: Run,
-  files: StackFiles,
-  registry: RegistryConfig,
-  options: Omit<PinAndUpOptions, "noUp">,
-): Promise<Release> {
+/** What `upAndRecord` came to: the update's facts and what the ledger got. */
+export interface UpResult {
+  readonly version?: number;
+  readonly changed: boolean;
+  readonly record: RecordOutcome;
+}
+
+/**
+ * Runs the update of a stack whose files are as given, then records its release (once; none
+ * for a no-op). A failure quotes its cause and says what to run next for the stack's role.
+ */
+export async function upAndRecord(run: Run, files: StackFiles, role: StackRole): Promise<UpResult> {
   const stack = files.stack;
-  const retry = `slipway up --stack ${stack}`;
   run.progress(`running pulumi up on ${stack}…`);
+  // The engine's output as it streamed: its diagnostics hold the cause of a failure.
+  let streamed = "";
   let outcome;
   try {
     outcome = await whileUpdating(() =>
       run.deps.driver.up(stack, {
-        onOutput: (chunk) => run.deps.stderr(chunk),
+        onOutput: (chunk) => {
+          streamed += chunk;
+          run.deps.stderr(chunk);
+        },
         ...(run.deps.signal === undefined ? {} : { signal: run.deps.signal }),
       }),
     );
@@ -271,93 +284,75 @@ export async function upAndRecord(
     if (!(error instanceof DriverError)) {
       throw error;
     }
-    const interrupted = run.deps.signal?.aborted === true;
-    const rollbackHint =
-      files.ledger.releases.length > 0
-        ? [
-            `slipway rollback --stack ${stack}  # or go back to release #${files.ledger.releases.length}`,
-          ]
-        : [];
-    const pinned = `${files.display} keeps the new pins; the ledger is unchanged`;
-    switch (error.kind) {
-      case "locked":
-        throw new CliError(EXIT.updateFailed, `${error.message}\n${pinned}`, [
-          `${retry}  # once the other update has finished`,
-          `pulumi cancel --stack ${stack}  # only if no update is really running`,
-        ]);
-      case "failed":
-      case "unavailable":
-      case "not-found":
-        throw new CliError(
-          EXIT.updateFailed,
-          `${interrupted ? `the update of ${stack} was interrupted` : `the update of ${stack} failed`}: ${error.message}\n${pinned}`,
-          [
-            ...(interrupted
-              ? [`pulumi cancel --stack ${stack}  # if pulumi says an update is still in progress`]
-              : []),
-            `${retry}  # retry once the cause is fixed`,
-            ...rollbackHint,
-          ],
-        );
-      default: {
-        const unreachable: never = error.kind;
-        return unreachable;
-      }
+    throw updateFailure(run, files, role, error, streamed);
+  }
+  // Backends that number updates say the version in the update's summary; a file backend
+  // reports 0, and its version is the update's place in the history (one more call).
+  let update: UpdateInfo = {
+    result: "succeeded",
+    ...(outcome.version === undefined ? {} : { version: outcome.version }),
+  };
+  if (outcome.version === undefined) {
+    try {
+      update = (await run.deps.driver.lastUpdate(stack)) ?? update;
+    } catch {
+      // Recorded without a version; `slipway history` shows none.
     }
   }
-  let images: Record<string, ReleaseImage>;
-  try {
-    images = Object.fromEntries(
-      Object.entries(imagesOutput(outcome.outputs, stack)).map(([name, image]) => {
-        const tag = recordedTag(image.tags) ?? files.pins[name]?.tag;
-        const revision = image.revision ?? files.pins[name]?.revision;
-        return [
-          name,
-          {
-            ref: image.ref,
-            digest: image.digest,
-            ...(tag === undefined ? {} : { tag }),
-            ...(revision === undefined ? {} : { revision }),
-          },
-        ];
-      }),
-    );
-  } catch {
-    images = releaseImagesFromPins(readPins(files.text, files.display), registry);
+  const record = recordUpdate(run, files, {
+    outputs: outcome.outputs,
+    update: { ...update, ...(outcome.version === undefined ? {} : { version: outcome.version }) },
+    seconds: outcome.seconds,
+    by: run.by,
+  });
+  if (!record.recorded) {
+    run.progress(record.message);
   }
-  try {
-    // Read the ledger again: another release may have been recorded while this update waited
-    // for the stack's lock. Updates of a stack never overlap, so appending now keeps time order.
-    const ledgerText = readIfExists(files.ledgerPath);
-    const appended = appendRelease(ledgerText, stack, {
-      at: run.nowIso(),
-      kind: options.kind,
-      by: run.by,
-      user: run.deps.user,
-      ...(options.source === undefined ? {} : { source: options.source }),
-      ...(options.restores === undefined ? {} : { restores: options.restores }),
-      images,
-      update: {
-        result: "succeeded",
-        ...(outcome.version === undefined ? {} : { version: outcome.version }),
-        seconds: outcome.seconds,
-      },
-    });
-    writeFileAtomic(files.ledgerPath, appended.text, {
-      expected: ledgerText,
-      display: ledgerFile(stack),
-    });
-    run.progress(`recorded release #${appended.release.id} in ${ledgerFile(stack)}`);
-    return appended.release;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CliError(
-      EXIT.updateFailed,
-      `${stack} was updated${outcome.version === undefined ? "" : ` (version ${outcome.version})`}, but the release could not be recorded: ${message}`,
-      [
-        `git status  # resolve ${ledgerFile(stack)}, then`,
-        `${retry}  # re-runs the (unchanged) update and records it`,
-      ],
-    );
-  }
+  return {
+    ...(update.version === undefined && outcome.version === undefined
+      ? {}
+      : { version: outcome.version ?? update.version! }),
+    changed: outcome.changed,
+    record,
+  };
+}
+
+/** The error a failed update becomes: its cause, and next steps for the failure and role. */
+export function updateFailure(
+  run: Run,
+  files: StackFiles,
+  role: StackRole,
+  error: DriverError,
+  streamed = "",
+): CliError {
+  const stack = files.stack;
+  const retry = `slipway up --stack ${stack}`;
+  const interrupted = run.deps.signal?.aborted === true;
+  const failure = engineFailure(`${streamed}\n${error.output}`);
+  const kind: FailureKind =
+    error.kind === "locked" ? "locked" : error.kind === "pending" ? "pending" : failure.kind;
+  const pinned = `${files.display} keeps its pins; the ledger is unchanged`;
+  const cause =
+    failure.cause.length > 0
+      ? `\ncause:\n${failure.cause.map((line) => `  ${line}`).join("\n")}`
+      : "";
+  const head = interrupted
+    ? `the update of ${stack} was interrupted`
+    : kind === "locked"
+      ? `${stack} is locked`
+      : kind === "pending"
+        ? `an interrupted update of ${stack} left operations pending`
+        : `the update of ${stack} failed`;
+  const next = interrupted
+    ? nextSteps("locked", { stack, role, retry, earlier: files.ledger.releases.length > 0 }).concat(
+        [
+          `pulumi refresh --stack ${stack} --clear-pending-creates --yes  # if it says operations are pending`,
+        ],
+      )
+    : nextSteps(kind, { stack, role, retry, earlier: files.ledger.releases.length > 0 });
+  return new CliError(
+    EXIT.updateFailed,
+    `${head}: ${failure.cause.length > 0 ? failure.cause[0] : error.message}${cause}\n${pinned}`,
+    next,
+  );
 }

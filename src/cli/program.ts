@@ -6,10 +6,17 @@ import { repair } from "./commands/repair";
 import { retention } from "./commands/retention";
 import { rollback } from "./commands/rollback";
 import { status } from "./commands/status";
-import { up } from "./commands/up";
+import { record, up } from "./commands/up";
 import type { CliDeps } from "./context";
 import { Run } from "./context";
-import { EXIT_CODES_HELP } from "./exit-codes";
+import { CliError } from "./errors";
+import { EXIT, EXIT_CODES_HELP } from "./exit-codes";
+import { DIGEST_PREFIX } from "../ledger/rollback";
+import { slipwayVersion } from "./version";
+
+const HELP_FOOTER = "\nExit codes: slipway --help";
+
+const STACK_HELP = "the stack (default: the one `pulumi stack select` selected)";
 
 /** Collects a repeatable option into a list. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -32,6 +39,27 @@ function wholeNumber(minimum: number) {
     }
     return Number(value);
   };
+}
+
+function digestOrPrefix(value: string): string {
+  if (!DIGEST_PREFIX.test(value)) {
+    throw new InvalidArgumentError("expected sha256:<hex> or at least 4 of its first hex digits");
+  }
+  return value;
+}
+
+/** The stack a command works on: --stack, else the stack `pulumi stack select` selected. */
+async function stackOf(deps: CliDeps, given: string | undefined): Promise<string> {
+  if (given !== undefined) {
+    return given;
+  }
+  const selected = await deps.driver.selectedStack();
+  if (selected === undefined) {
+    throw new CliError(EXIT.usage, "no --stack given and no stack is selected", [
+      "pulumi stack select <stack>  # or pass --stack <stack>",
+    ]);
+  }
+  return selected;
 }
 
 function jsonOption(): Option {
@@ -67,6 +95,7 @@ export function buildProgram(deps: CliDeps, by: string, outcome: Outcome): Comma
     .showHelpAfterError("(run slipway <command> --help for usage)")
     .addHelpText("after", `\n${EXIT_CODES_HELP}`)
     .helpCommand(true)
+    .version(slipwayVersion(), "-V, --version", "print the version of slipway")
     .option("--root <dir>", "project root (default: the nearest folder with Pulumi.yaml)");
 
   const run = (options: { json?: boolean }) => new Run(deps, options.json === true, by);
@@ -80,18 +109,19 @@ into Pulumi.<to>.yaml (slipway:images.<name>.pin: digest, tag, revision), runs
 the update of the target, and records the release in its ledger.
 
 Refuses (exit 3, nothing changed) when the source's last update did not
-succeed, when a digest is not in the registry, or when it lacks a platform the
+succeed or was interrupted (--force promotes anyway), when a digest is not in the registry, or when it lacks a platform the
 source builds for (a single-platform image is refused when more than one
 platform is configured).`,
     )
     .requiredOption("--from <stack>", "source stack (a build stack, e.g. dev)", stackName)
     .requiredOption("--to <stack>", "target stack (a promote stack, e.g. prod)", stackName)
     .option("--image <name>", "promote only this image (repeatable); default: all", collect)
-    .option("--no-up", "pin only; run the update later with slipway up")
+    .option("--no-up", "pin only; run the update later with slipway up (or pulumi up)")
+    .option("--force", "promote even when the source's last update failed or was interrupted")
     .addOption(jsonOption())
     .addHelpText(
       "after",
-      `\nExample:\n  slipway promote --from dev --to prod\n\n${EXIT_CODES_HELP}`,
+      `\nExample:\n  slipway promote --from dev --to prod\n\nExit codes: slipway --help`,
     )
     .action(
       async (options: {
@@ -99,6 +129,7 @@ platform is configured).`,
         to: string;
         image?: string[];
         up: boolean;
+        force?: boolean;
         json?: boolean;
       }) => {
         await promote(run(options), {
@@ -106,6 +137,7 @@ platform is configured).`,
           to: options.to,
           ...(options.image === undefined ? {} : { images: options.image }),
           noUp: !options.up,
+          force: options.force === true,
         });
       },
     );
@@ -117,16 +149,24 @@ platform is configured).`,
       `Pins the digests of an earlier release from the stack's ledger and runs the
 update.
 
-  --steps N  the Nth release before what the stack pins now (default 1); a
-             rollback is a release too, so two rollbacks return to the start
-  --to D     the newest release that ran digest D; only the image that had
-             it changes
+  --steps N    the Nth release before what the stack pins now (default 1); a
+               rollback is a release too, so two rollbacks return to the start
+  --release N  release #N of the ledger (slipway history shows the ids)
+  --to D       the newest release that ran digest D, or the one digest that
+               starts with D (at least 4 hex digits); only that image changes
 
 Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
     )
-    .requiredOption("--stack <stack>", "the stack to roll back, e.g. prod", stackName)
+    .option("--stack <stack>", STACK_HELP, stackName)
     .addOption(
-      new Option("--to <digest>", "roll back to this digest (sha256:…)").conflicts("steps"),
+      new Option("--release <n>", "roll back to release #N of the ledger")
+        .argParser(wholeNumber(1))
+        .conflicts(["to", "steps"]),
+    )
+    .addOption(
+      new Option("--to <digest>", "roll back to this digest or unambiguous prefix")
+        .argParser(digestOrPrefix)
+        .conflicts("steps"),
     )
     .addOption(
       new Option("--steps <n>", "go back N releases (default 1)").argParser(wholeNumber(1)),
@@ -136,11 +176,12 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
     .addOption(jsonOption())
     .addHelpText(
       "after",
-      `\nExamples:\n  slipway rollback --stack prod\n  slipway rollback --stack prod --to sha256:3f1b…\n\n${EXIT_CODES_HELP}`,
+      `\nExamples:\n  slipway rollback --stack prod\n  slipway rollback --stack prod --release 4\n  slipway rollback --stack prod --to 3f1b\n\nExit codes: slipway --help`,
     )
     .action(
       async (options: {
-        stack: string;
+        stack?: string;
+        release?: number;
         to?: string;
         steps?: number;
         image?: string[];
@@ -148,7 +189,8 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
         json?: boolean;
       }) => {
         await rollback(run(options), {
-          stack: options.stack,
+          stack: await stackOf(deps, options.stack),
+          ...(options.release === undefined ? {} : { release: options.release }),
           ...(options.to === undefined ? {} : { to: options.to }),
           ...(options.steps === undefined ? {} : { steps: options.steps }),
           ...(options.image === undefined ? {} : { images: options.image }),
@@ -163,21 +205,37 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
     .description(
       "Runs the update of the stack as its files are now (after --no-up, or to\nretry a failed update) and records the release in the ledger.",
     )
-    .requiredOption("--stack <stack>", "the stack to update", stackName)
+    .option("--stack <stack>", STACK_HELP, stackName)
     .addOption(jsonOption())
-    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
-    .action(async (options: { stack: string; json?: boolean }) => {
-      await up(run(options), options.stack);
+    .addHelpText("after", HELP_FOOTER)
+    .action(async (options: { stack?: string; json?: boolean }) => {
+      await up(run(options), await stackOf(deps, options.stack));
+    });
+
+  program
+    .command("record")
+    .summary("record the release of an update made with pulumi up (CI, quick start)")
+    .description(
+      `Records the release the stack's last update made in stacks/releases/<stack>.yaml,
+for updates not made through slipway (pulumi up, a CI job): once per update,
+and none for an update that deployed what the last release runs. Kind and
+source come from the pins (promote --no-up, then pulumi up: a promotion).`,
+    )
+    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(jsonOption())
+    .addHelpText("after", HELP_FOOTER)
+    .action(async (options: { stack?: string; json?: boolean }) => {
+      await record(run(options), await stackOf(deps, options.stack));
     });
 
   program
     .command("history")
     .summary("the release ledger of a stack as a table")
-    .requiredOption("--stack <stack>", "the stack, e.g. prod", stackName)
+    .option("--stack <stack>", STACK_HELP, stackName)
     .addOption(jsonOption())
-    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
-    .action((options: { stack: string; json?: boolean }) => {
-      history(run(options), options.stack);
+    .addHelpText("after", HELP_FOOTER)
+    .action(async (options: { stack?: string; json?: boolean }) => {
+      await history(run(options), await stackOf(deps, options.stack));
     });
 
   program
@@ -186,20 +244,30 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
     .description(
       `Turns the output of \`pulumi preview --stack <stack> --json\` (a file, or - for
 standard input) into a digest-focused Markdown summary: per image the old and
-new digest and source revisions, the hosts affected; kept under GitHub's
-comment size limit. Exit 2 on bad input.`,
+new digest and source revisions, the hosts a release is deployed to (and
+whether only the service definition changes there); kept under GitHub's
+comment size limit. Exit 2 on bad input or a file that cannot be read.`,
     )
     .argument("<preview>", "pulumi preview --json output, or - for standard input")
     .option("--stack <stack>", "stack name shown in the title", stackName)
     .option("--source-url <url>", "repository URL for revision links")
     .option("--log-url <url>", "link to the full preview log")
     .option("--max-length <n>", "cut the Markdown under this many characters")
+    .option("--json", "print the summary as one JSON document instead of Markdown")
+    .addHelpText("after", HELP_FOOTER)
     .action(
       (
         preview: string,
-        options: { stack?: string; sourceUrl?: string; logUrl?: string; maxLength?: string },
+        options: {
+          stack?: string;
+          sourceUrl?: string;
+          logUrl?: string;
+          maxLength?: string;
+          json?: boolean;
+        },
       ) => {
         const argv = [
+          ...(options.json === true ? ["--json"] : []),
           ...(options.stack === undefined ? [] : ["--stack", options.stack]),
           ...(options.sourceUrl === undefined ? [] : ["--source-url", options.sourceUrl]),
           ...(options.logUrl === undefined ? [] : ["--log-url", options.logUrl]),
@@ -225,11 +293,11 @@ with what the stack pins (a build stack: what its last update deployed). A
 stopped, removed or different release is DRIFT. Exit 5 on drift, 6 when a host
 cannot be reached.`,
     )
-    .requiredOption("--stack <stack>", "the stack, e.g. prod", stackName)
+    .option("--stack <stack>", STACK_HELP, stackName)
     .addOption(jsonOption())
-    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
-    .action(async (options: { stack: string; json?: boolean }) => {
-      outcome.code = await status(run(options), options.stack);
+    .addHelpText("after", HELP_FOOTER)
+    .action(async (options: { stack?: string; json?: boolean }) => {
+      outcome.code = await status(run(options), await stackOf(deps, options.stack));
     });
 
   program
@@ -241,10 +309,11 @@ of every host that does not run what the stack pins — a release that was
 stopped or removed by hand, another digest, the edge routing elsewhere — and
 checks again. Hosts in sync are not touched; the ledger is not changed.`,
     )
-    .requiredOption("--stack <stack>", "the stack, e.g. prod", stackName)
+    .option("--stack <stack>", STACK_HELP, stackName)
     .addOption(jsonOption())
-    .action(async (options: { stack: string; json?: boolean }) => {
-      outcome.code = await repair(run(options), options.stack);
+    .addHelpText("after", HELP_FOOTER)
+    .action(async (options: { stack?: string; json?: boolean }) => {
+      outcome.code = await repair(run(options), await stackOf(deps, options.stack));
     });
 
   program
@@ -253,33 +322,41 @@ checks again. Hosts in sync are not touched; the ledger is not changed.`,
     .description(
       `Keeps release tags (v1.2.3, 1.2.3, 1.2, 1), latest, dev, buildcache, tags
 Slipway does not publish, and the newest N of each per-build kind
-(dev-<count>-g<sha>, sha-*, pr-*) per repository. Never deletes a digest
-pinned in any Pulumi.*.yaml or recorded in any ledger under stacks/releases/.
+(dev-<count>-g<sha>, sha-*, pr-*) per repository: N is the repository's
+slipway:registry.repositories.<image>.keepDevVersions (10 by default), or --keep.
+Never deletes a digest pinned in any Pulumi.*.yaml or recorded in any ledger
+under stacks/releases/. Referrers (attestations, signatures, SBOMs, and their
+sha256-<hex> tags) go with their subject and stay with a kept one.
 
 Deleting a manifest removes every tag on it, so a digest is deleted only when
-none of its tags is kept. The registry must allow deletes; run its garbage
-collector afterwards to free the space.`,
+none of its tags is kept. The registry must allow deletes; on a self-hosted
+registry run its garbage collector afterwards to free the space
+(scripts/registry-gc.sh for the local one).`,
     )
-    .requiredOption("--stack <stack>", "the stack whose repositories to clean", stackName)
-    .requiredOption("--keep <n>", "how many of each per-build tag kind to keep", wholeNumber(0))
+    .option("--stack <stack>", STACK_HELP, stackName)
+    .option(
+      "--keep <n>",
+      "how many of each per-build tag kind to keep (default: each repository's keepDevVersions)",
+      wholeNumber(1),
+    )
     .option("--dry-run", "print what would be deleted; delete nothing")
     .option("--image <name>", "only this image's repository (repeatable)", collect)
     .addOption(jsonOption())
     .addHelpText(
       "after",
-      `\nExample:\n  slipway retention --stack dev --keep 10 --dry-run\n\n${EXIT_CODES_HELP}`,
+      `\nExample:\n  slipway retention --stack dev --dry-run\n\nExit codes: slipway --help`,
     )
     .action(
       async (options: {
-        stack: string;
-        keep: number;
+        stack?: string;
+        keep?: number;
         dryRun?: boolean;
         image?: string[];
         json?: boolean;
       }) => {
         await retention(run(options), {
-          stack: options.stack,
-          keep: options.keep,
+          stack: await stackOf(deps, options.stack),
+          ...(options.keep === undefined ? {} : { keep: options.keep }),
           dryRun: options.dryRun === true,
           ...(options.image === undefined ? {} : { images: options.image }),
         });

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDigestReference, REPOSITORY_COMPONENT_PATTERN } from "../reference";
+import { repositoryChecks } from "./registry-repositories";
 import { Secret } from "./secret";
 import { MAX_REVIEWERS, PATH_PLACEHOLDER, type Role } from "./schema";
 
@@ -13,7 +14,7 @@ export interface RawIssue {
 
 type Map = Record<string, unknown>;
 
-function asMap(value: unknown): Map | undefined {
+export function asMap(value: unknown): Map | undefined {
   return typeof value === "object" &&
     value !== null &&
     !Array.isArray(value) &&
@@ -22,11 +23,11 @@ function asMap(value: unknown): Map | undefined {
     : undefined;
 }
 
-function asList(value: unknown): unknown[] {
+export function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function has(map: Map | undefined, field: string): boolean {
+export function has(map: Map | undefined, field: string): boolean {
   return map !== undefined && map[field] !== undefined && map[field] !== null;
 }
 
@@ -61,6 +62,8 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
       `is required when ${missing === "password" ? "username" : "password"} is set (set both for a private registry, or neither)`,
     );
   }
+
+  issues.push(...repositoryChecks(raw));
 
   const images = asMap(raw.images);
   const imageNames = images === undefined ? [] : Object.keys(images);
@@ -211,6 +214,7 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
       }
     }
   }
+  edgePortChecks(asMap(raw.edge), asList(raw.hosts), add);
 
   if (service !== undefined) {
     routeChecks(asList(service.routes), add);
@@ -234,6 +238,42 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
 }
 
 type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
+
+/** SSH's port when a host does not say (the schema's default). */
+const DEFAULT_SSH_PORT = 22;
+
+/**
+ * The edge of a stack that manages it publishes `httpPort` and `httpsPort` on every host: on
+ * a host reached over SSH at one of them it would fight sshd for it (and an edge that won
+ * would lock Slipway out).
+ */
+function edgePortChecks(edge: Map | undefined, hosts: readonly unknown[], add: Add): void {
+  if (edge === undefined || typeof edge.image !== "string") {
+    return;
+  }
+  const ports = [
+    ["httpPort", typeof edge.httpPort === "number" ? edge.httpPort : 80],
+    ["httpsPort", typeof edge.httpsPort === "number" ? edge.httpsPort : 443],
+  ] as const;
+  hosts.forEach((value, index) => {
+    const host = asMap(value);
+    if (host === undefined || (host.transport ?? "ssh") !== "ssh") {
+      return;
+    }
+    const sshPort = host.port ?? DEFAULT_SSH_PORT;
+    for (const [field, port] of ports) {
+      if (sshPort === port) {
+        const name = typeof host.name === "string" ? JSON.stringify(host.name) : `[${index}]`;
+        add(
+          "edge",
+          [field],
+          `${port} is the SSH port of host ${name} (slipway:hosts[${index}].port); the edge cannot own the port ` +
+            `sshd listens on: choose another ${field}`,
+        );
+      }
+    }
+  });
+}
 
 function buildChecks(name: string, build: Map, add: Add): void {
   const platforms = asList(build.platforms);

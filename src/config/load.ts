@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { ConfigError } from "./errors";
 import { findProjectRoot, parseConfigValue } from "./project";
 import type { SlipwayConfig } from "./schema";
 import { markSecrets, type ConfigSource } from "./source";
@@ -28,7 +30,11 @@ export function projectRoot(start: string = __dirname): string {
 export function readConfigSource(root: string = projectRoot()): ConfigSource {
   const values: Record<string, unknown> = {};
   const secretKeys = new Set<string>();
+  const githubProviderKeys: string[] = [];
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+    if (fullKey.startsWith("github:")) {
+      githubProviderKeys.push(fullKey);
+    }
     if (!fullKey.startsWith(`${NAMESPACE}:`)) {
       continue;
     }
@@ -42,17 +48,39 @@ export function readConfigSource(root: string = projectRoot()): ConfigSource {
   return {
     values,
     secretKeys,
+    ...(githubProviderKeys.length === 0 ? {} : { githubProviderKeys }),
     ...(fs.existsSync(stackFile) ? { stackFile: fs.readFileSync(stackFile, "utf8") } : {}),
   };
 }
 
 /**
  * The one place the program reads Pulumi config: returns the validated Slipway config of the
- * running stack, or throws a ConfigError listing every problem before any resource exists.
+ * running stack. Every problem is reported at once, before any resource exists, as a
+ * `pulumi.RunError` whose text is the ConfigError's (what the CLI prints): the engine shows
+ * it without a stack trace. Key files are checked against `home`; GITHUB_OWNER and
+ * GITHUB_ORGANIZATION in `env` against the configured owner.
  */
 export function loadConfig(
   root: string = projectRoot(),
   source: ConfigSource = readConfigSource(root),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  home: string = os.homedir(),
 ): SlipwayConfig {
-  return validateConfig(pulumi.getStack(), markSecrets(source), { root });
+  try {
+    return validateConfig(pulumi.getStack(), markSecrets(source), {
+      root,
+      home,
+      env,
+      ...(source.githubProviderKeys === undefined
+        ? {}
+        : { githubProviderKeys: source.githubProviderKeys }),
+    });
+  } catch (error) {
+    throw error instanceof ConfigError ? asRunError(error) : error;
+  }
+}
+
+/** A ConfigError as the engine should print it: its message alone, no stack, no `issues` dump. */
+export function asRunError(error: ConfigError): pulumi.RunError {
+  return new pulumi.RunError(error.message);
 }

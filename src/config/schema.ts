@@ -6,6 +6,8 @@ import {
   REPOSITORY_COMPONENT_PATTERN,
   TAG_PATTERN,
 } from "../reference";
+import { environmentNameProblem, healthPathProblem, sshPublicKeyProblem } from "./rules";
+import { repositoriesSchema } from "./registry-repositories";
 import { Secret } from "./secret";
 
 /** Platforms Slipway builds for. */
@@ -61,6 +63,27 @@ export function expected(what: string) {
 
 const plain = plainText("this field", "store it as plain config");
 
+/**
+ * A plain string where `pulumi config set --path …` may have stored a number or a boolean
+ * (`… env.WORKERS 4` stores 4): taken as the text the user typed.
+ */
+const plainScalar = z.preprocess(
+  (value) =>
+    (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean"
+      ? String(value)
+      : value,
+  plain,
+);
+
+/** A plain string that passes `rule`, whose reason is the message. */
+function ruled(rule: (value: string) => string | undefined) {
+  return plain.refine((value) => rule(value) === undefined, {
+    error: (issue) => `${rule(String(issue.input))}`,
+  });
+}
+
+const hostKey = ruled(sshPublicKeyProblem);
+
 export function describe(value: unknown): string {
   if (value === null) {
     return "null";
@@ -106,6 +129,8 @@ export const registrySchema = z.strictObject({
   password: secret.optional(),
   /** Plain-HTTP registry (only for loopback development registries). */
   insecure: z.boolean().default(false),
+  /** Per image: the repository's settings and retention (see registry-repositories.ts). */
+  repositories: repositoriesSchema,
 });
 
 export const buildSchema = z.strictObject({
@@ -176,6 +201,10 @@ export const pinSchema = z.strictObject({
   revision: plain.regex(/^[0-9a-f]{7,40}$/, "is not a git commit sha").optional(),
   /** Repository to pull from, when it is not `<registry>/<namespace>/<name>`. */
   repository: plain.optional(),
+  /** The stack the digest was promoted from (written by `slipway promote`; the ledger's source). */
+  source: plain.regex(/^[A-Za-z0-9_.-]+$/, "is not a stack name").optional(),
+  /** The ledger release a rollback restored (written by `slipway rollback`). */
+  restores: z.number().int().min(1).optional(),
 });
 
 export const imageSchema = z.strictObject({
@@ -191,7 +220,7 @@ const proxySchema = z.strictObject({
   user: plain.min(1).default("root"),
   privateKey: secret.optional(),
   privateKeyFile: plain.optional(),
-  hostKey: plain.optional(),
+  hostKey: hostKey.optional(),
 });
 
 export const hostSchema = z.strictObject({
@@ -214,7 +243,7 @@ export const hostSchema = z.strictObject({
   /** Path to an SSH private key file on the machine that runs `pulumi up`. */
   privateKeyFile: plain.optional(),
   /** The host's public key (`ssh-ed25519 AAAA…`); pins the host's identity. */
-  hostKey: plain.optional(),
+  hostKey: hostKey.optional(),
   /** A bastion to jump through. */
   proxy: proxySchema.optional(),
 });
@@ -259,16 +288,13 @@ export const serviceSchema = z.strictObject({
   /** How the host's edge proxy routes requests to the service; default: every request. */
   routes: z.array(routeSchema).default([{ tls: false }]),
   /** Path that answers 2xx when the release is healthy. */
-  healthPath: plain
-    .startsWith("/", "must start with /")
-    .regex(/^[^\s]*$/, "must not contain spaces; percent-encode them (%20)")
-    .default("/healthz"),
+  healthPath: ruled(healthPathProblem).default("/healthz"),
   /** How long a new release may take to become healthy before it is reverted. */
   healthTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
   /** Seconds the previous release keeps serving requests it already had after the switch. */
   drainSeconds: z.number().int().min(0).max(600).default(1),
   /** Plain environment variables. */
-  env: z.record(z.string(), plain).default({}),
+  env: z.record(z.string(), plainScalar).default({}),
   /** Secret environment variables (Pulumi secrets); written to a 0600 file on the host. */
   secretEnv: z.record(z.string(), secret).default({}),
   /** How many hosts are deployed at once; a failed batch stops the rollout. */
@@ -341,16 +367,43 @@ export function branchPatternProblem(pattern: string): string | undefined {
 
 const githubName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
 export const githubSchema = z.strictObject({
   owner: plain.min(1, "must not be empty"),
   repository: plain.min(1, "must not be empty"),
   /** Environment name, e.g. `production`. */
-  environment: plain.min(1, "must not be empty"),
+  environment: ruled(environmentNameProblem),
+  /**
+   * GitHub API base URL: GitHub Enterprise Server's `https://<host>/` (the provider then calls
+   * `<host>/api/v3/`). GITHUB_BASE_URL, else GitHub's own API, when absent.
+   */
+  baseUrl: plain
+    .refine(isHttpUrl, "must be an http(s) URL, e.g. https://github.example.com/")
+    .optional(),
+  /** Token for the GitHub API (a Pulumi secret); GITHUB_TOKEN when absent. */
+  token: secret.optional(),
   /** Required reviewers by login and by team slug; at most 6 together. */
   reviewers: z
     .strictObject({
-      users: z.array(plain.min(1)).default([]),
-      teams: z.array(plain.min(1)).default([]),
+      users: z
+        .array(plain.refine((value) => value.trim() !== "", "is empty; give a GitHub login"))
+        .default([]),
+      teams: z
+        .array(
+          plain.refine(
+            (value) => value.trim() !== "",
+            "is empty; give the team's slug (the last part of its URL), e.g. platform",
+          ),
+        )
+        .default([]),
     })
     .default({ users: [], teams: [] }),
   /** Minutes to wait before a deployment may proceed. */
@@ -378,7 +431,7 @@ export const githubSchema = z.strictObject({
   /** Environment secrets (values are Pulumi secrets). */
   secrets: z.record(z.string(), secret).default({}),
   /** Environment variables. */
-  variables: z.record(z.string(), plain).default({}),
+  variables: z.record(z.string(), plainScalar).default({}),
 });
 
 export const attestationsSchema = z

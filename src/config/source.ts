@@ -10,6 +10,11 @@ export interface ConfigSource {
   readonly secretKeys: ReadonlySet<string>;
   /** Text of `Pulumi.<stack>.yaml`, which tells exactly which leaves are `secure:`. */
   readonly stackFile?: string;
+  /**
+   * Keys set in the GitHub provider's own namespace (`github:token`, …). Slipway's GitHub
+   * environment configures its own provider, which never reads them.
+   */
+  readonly githubProviderKeys?: readonly string[];
 }
 
 type Path = readonly (string | number)[];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { crossChecks, fileChecks, type RawIssue } from "./checks";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
+import { keyFileChecks, ownerChecks } from "./machine-checks";
 import {
   describe,
   expected,
@@ -21,6 +22,37 @@ const KEYS = Object.keys(KEY_SCHEMAS) as ConfigKey[];
 export interface ValidateOptions {
   /** Project root; when given, build contexts and Dockerfiles are checked against it. */
   readonly root?: string;
+  /** Home folder; when given, each `privateKeyFile` (`~/` expanded against it) must be a readable file. */
+  readonly home?: string;
+  /**
+   * The process environment the GitHub provider will see; when given, `GITHUB_OWNER` and
+   * `GITHUB_ORGANIZATION` must not name another account than `slipway:github.owner`.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Keys set in the `github:` namespace; each is refused, naming the Slipway key to use. */
+  readonly githubProviderKeys?: readonly string[];
+}
+
+/** The Slipway setting that takes the place of a `github:` provider key. */
+const GITHUB_PROVIDER_KEYS: Readonly<Record<string, string>> = {
+  "github:baseUrl": "slipway:github.baseUrl",
+  "github:token": "slipway:github.token",
+  "github:owner": "slipway:github.owner",
+  "github:organization": "slipway:github.owner",
+};
+
+function providerKeyIssue(key: string): ConfigIssue {
+  const instead = GITHUB_PROVIDER_KEYS[key];
+  return {
+    path: key,
+    message:
+      instead === undefined
+        ? "is not read: Slipway's GitHub environment configures its own provider from slipway:github; remove it"
+        : `is not read: Slipway's GitHub environment configures its own provider; set ${instead} instead` +
+          (key === "github:token"
+            ? ` (pulumi config set --secret --path '${instead}' <token>)`
+            : ""),
+  };
 }
 
 /** Generic messages for issues that no field words itself. */
@@ -72,6 +104,8 @@ export function validateConfig(
     }
   }
 
+  issues.push(...(options.githubProviderKeys ?? []).map(providerKeyIssue));
+
   const parsed: Partial<Record<ConfigKey, unknown>> = {};
   for (const key of KEYS) {
     const value = raw[key];
@@ -97,6 +131,8 @@ export function validateConfig(
   const extra: RawIssue[] = [
     ...crossChecks(raw, role),
     ...(options.root ? fileChecks(raw, options.root) : []),
+    ...(options.home === undefined ? [] : keyFileChecks(raw, options.home)),
+    ...(options.env === undefined ? [] : ownerChecks(raw, options.env)),
   ];
   for (const issue of extra) {
     issues.push(toIssue(issue.key, issue.path, issue.message));

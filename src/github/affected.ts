@@ -1,3 +1,17 @@
+import { LEDGER_DIR } from "../ledger/ledger";
+
+const STACK_FILE = /^Pulumi\.([^/]+)\.yaml$/;
+
+/** The stack whose ledger `file` is (`stacks/releases/<stack>.yaml`), if it is one. */
+function ledgerStack(file: string): string | undefined {
+  const prefix = `${LEDGER_DIR}/`;
+  if (!file.startsWith(prefix) || !file.endsWith(".yaml")) {
+    return undefined;
+  }
+  const stack = file.slice(prefix.length, -".yaml".length);
+  return stack === "" || stack.includes("/") ? undefined : stack;
+}
+
 /**
  * Which stacks a change touches, for pull-request previews. A stack file or a stack's ledger
  * touches only that stack; documentation and tests touch none; anything else (program, pure
@@ -10,10 +24,9 @@ export function affectedStacks(
 ): string[] {
   const touched = new Set<string>();
   for (const file of changedFiles.map((line) => line.trim()).filter((line) => line !== "")) {
-    const own =
-      /^Pulumi\.([^/]+)\.yaml$/.exec(file) ?? /^stacks\/([^/]+)\.ledger\.yaml$/.exec(file);
-    if (own !== null) {
-      touched.add(own[1]!);
+    const own = STACK_FILE.exec(file)?.[1] ?? ledgerStack(file);
+    if (own !== undefined) {
+      touched.add(own);
     } else if (!touchesNoStack(file)) {
       return [...stacks];
     }

@@ -1,5 +1,7 @@
+import { RunError } from "@pulumi/pulumi/errors";
 import {
   branchPatternProblem,
+  environmentNameProblem,
   githubName,
   MAX_REVIEWERS,
   MAX_WAIT_TIMER_MINUTES,
@@ -75,6 +77,8 @@ export function adminsBypass(role: Role, configured: boolean | undefined): boole
 
 /** The plain parts of an environment's settings, as the component checks them. */
 export interface EnvironmentSettings {
+  /** The environment's name, as workflows write it. */
+  readonly environment: string;
   readonly reviewerUsers: readonly string[];
   readonly reviewerTeams: readonly string[];
   readonly waitTimer: number;
@@ -99,6 +103,10 @@ function nameProblem(name: string): string | undefined {
  */
 export function settingsProblems(settings: EnvironmentSettings): string[] {
   const problems: string[] = [];
+  const environmentProblem = environmentNameProblem(settings.environment);
+  if (environmentProblem !== undefined) {
+    problems.push(`environment: ${environmentProblem}`);
+  }
   const count = settings.reviewerUsers.length + settings.reviewerTeams.length;
   if (count > MAX_REVIEWERS) {
     problems.push(
@@ -171,13 +179,17 @@ export function settingsProblems(settings: EnvironmentSettings): string[] {
 export const childNames = {
   provider: (name: string) => `${name}-provider`,
   environment: (name: string) => `${name}-environment`,
+  prune: (name: string) => `${name}-prune-policies`,
   policy: (name: string, policy: DeploymentPolicy) => `${name}-${policy.kind}-${policy.pattern}`,
   secret: (name: string, secretName: string) => `${name}-secret-${secretName}`,
   variable: (name: string, variableName: string) => `${name}-variable-${variableName}`,
 } as const;
 
-/** A DeploymentEnvironment's arguments break GitHub's rules; the message lists every problem. */
-export class EnvironmentSettingsError extends Error {
+/**
+ * A DeploymentEnvironment's arguments break GitHub's rules; the message lists every problem.
+ * A RunError, so the engine prints the message alone.
+ */
+export class EnvironmentSettingsError extends RunError {
   constructor(
     readonly component: string,
     readonly problems: readonly string[],

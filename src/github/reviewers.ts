@@ -1,3 +1,5 @@
+import { RunError } from "@pulumi/pulumi/errors";
+
 /** Numeric ids, the form GitHub's environment API takes reviewers in. */
 export interface ReviewerIds {
   readonly users: number[];
@@ -18,10 +20,17 @@ export interface ReviewerScope {
   readonly owner: string;
   readonly repository: string;
   readonly environment: string;
+  /** The API base URL the provider talks to, named when it cannot be reached. */
+  readonly baseUrl?: string;
+  /** Whether a token was configured (slipway:github.token or GITHUB_TOKEN); undefined when the caller's provider decides. */
+  readonly tokenSet?: boolean;
 }
 
-/** One or more reviewers could not be resolved; the message names every one. */
-export class ReviewerError extends Error {
+/**
+ * One or more reviewers could not be resolved; the message names every one. A RunError, so
+ * the engine prints the message alone.
+ */
+export class ReviewerError extends RunError {
   constructor(
     readonly scope: ReviewerScope,
     readonly failures: readonly string[],
@@ -53,9 +62,64 @@ function toId(value: string): number | undefined {
   return /^[1-9][0-9]*$/.test(value) ? Number(value) : undefined;
 }
 
+/** A failure that means the API could not be reached at all (go's net errors, Node's). */
+const CONNECTION_FAILURE =
+  /dial tcp|connection refused|no such host|i\/o timeout|network is unreachable|tls: |x509: |context deadline exceeded|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET/i;
+
+/** The HTTP status in a go-github error line (`GET https://…/users/x: 404 Not Found []`). */
+function statusOf(reason: string): number | undefined {
+  const match = /: (\d{3}) /.exec(reason);
+  return match === null ? undefined : Number(match[1]);
+}
+
 /**
- * Resolves reviewer logins and team slugs to ids, all at once. Any name GitHub does not know
- * fails the whole set with one ReviewerError naming each such user and team.
+ * Why looking up `name` failed, by its real cause: a connection failure names the API
+ * address; 401 and 403 the token; 404 on the user's or team's own URL an unknown name. A
+ * 404 elsewhere (the provider reads the owner first) says which URL it was.
+ */
+export function lookupFailure(
+  kind: "user" | "team",
+  name: string,
+  error: unknown,
+  scope: ReviewerScope,
+): string {
+  const reason = lookupReason(error);
+  const who = `${kind} ${JSON.stringify(name)}`;
+  const noToken =
+    scope.tokenSet === false
+      ? "; no token is set: set slipway:github.token (a secret) or GITHUB_TOKEN"
+      : "";
+  if (CONNECTION_FAILURE.test(reason)) {
+    const api =
+      scope.baseUrl === undefined ? "the GitHub API" : `the GitHub API at ${scope.baseUrl}`;
+    return `${who}: cannot reach ${api}; check slipway:github.baseUrl (or GITHUB_BASE_URL) and the network (${reason})`;
+  }
+  const status = statusOf(reason);
+  if (status === 401) {
+    return `${who}: GitHub refused the token (401)${noToken || "; set a valid one in slipway:github.token or GITHUB_TOKEN"} (${reason})`;
+  }
+  if (status === 403) {
+    return `${who}: the token may not read this (403)${noToken || `; it needs read access to users${kind === "team" ? ` and read:org in ${scope.owner}` : ""}`} (${reason})`;
+  }
+  const ownUrl =
+    kind === "user"
+      ? new RegExp(`/users/${escapeRegExp(name)}(?:[:?\\s]|$)`, "i")
+      : new RegExp(`/teams/${escapeRegExp(name)}(?:[:?\\s]|$)`, "i");
+  if (status === 404 && ownUrl.test(reason)) {
+    return kind === "user"
+      ? `${who}: no such GitHub user (${reason})`
+      : `${who}: no such team in ${scope.owner}, or the token cannot read it (${reason})`;
+  }
+  return `${who}: the look-up failed before reaching it${noToken} (${reason})`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Resolves reviewer logins and team slugs to ids, all at once. Any name that cannot be
+ * resolved fails the whole set with one ReviewerError naming each such user and team and why.
  */
 export async function resolveReviewers(
   users: readonly string[],
@@ -70,10 +134,7 @@ export async function resolveReviewers(
         (id) =>
           toId(id) ??
           `${kind} ${JSON.stringify(name)}: GitHub returned no numeric id (got ${JSON.stringify(id)})`,
-        (error: unknown) =>
-          kind === "user"
-            ? `user ${JSON.stringify(name)}: no such GitHub user, or the token cannot see it (${lookupReason(error)})`
-            : `team ${JSON.stringify(name)}: no such team in ${scope.owner}, or the token cannot read it (${lookupReason(error)})`,
+        (error: unknown) => lookupFailure(kind, name, error, scope),
       );
   const [userResults, teamResults] = await Promise.all([
     Promise.all(users.map((login) => settle("user", login, () => lookup.user(login)))),

@@ -4,3 +4,4 @@ export * from "./tags";
 export * from "./plan";
 export * from "./attest";
 export * from "./buildx";
+export * from "./moving-tags";

@@ -1,6 +1,7 @@
 import * as path from "node:path";
-import type { BuildConfig, Platform, RegistryConfig } from "../config";
+import type { BuildConfig, ImageConfig, Platform, RegistryConfig } from "../config";
 import type { SourceInfo } from "./git";
+import { buildVariant } from "./moving-tags";
 import { imageLabels, imageTags } from "./tags";
 
 /** `<server>/<namespace>/<name>`, the repository an image is pushed to and pulled from. */
@@ -11,6 +12,16 @@ export function repositoryFor(
   return [registry.server, registry.namespace, name]
     .filter((part) => part !== undefined && part !== "")
     .join("/");
+}
+
+/** The repository an image of a stack lives in: a pin's own `repository`, else `repositoryFor`. */
+export function imageRepository(
+  registry: Pick<RegistryConfig, "server" | "namespace">,
+  image: ImageConfig,
+): string {
+  return image.kind === "pin" && image.pin.repository !== undefined
+    ? image.pin.repository
+    : repositoryFor(registry, image.name);
 }
 
 /** Cache import and export settings in the shape of docker-build's `cacheFrom`/`cacheTo`. */
@@ -85,7 +96,9 @@ export function planBuild(
   return {
     name,
     repository,
-    tags: imageTags(source, build.tags).map((tag) => `${repository}:${tag}`),
+    tags: imageTags(source, build.tags, buildVariant(build, root)).map(
+      (tag) => `${repository}:${tag}`,
+    ),
     labels: imageLabels(name, source, build.stamp),
     platforms: [...build.platforms],
     context,

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import * as semver from "semver";
 import { repositoryUrl, type SourceInfo } from "./git";
 
 function git(root: string, args: readonly string[]): string | undefined {
@@ -13,16 +14,16 @@ function git(root: string, args: readonly string[]): string | undefined {
   }
 }
 
-const RELEASE_TAG = /^v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/;
-
-/** Newest `vX.Y.Z` among the tags, by version order. */
+/**
+ * The newest `vX.Y.Z` among the tags, in semver order: a release wins over its release
+ * candidates (`v1.2.3` over `v1.2.3-rc.1` on one commit), `1.10.0` over `1.9.0`.
+ */
 function releaseVersion(tags: readonly string[]): string | undefined {
-  const versions = tags
-    .map((tag) => RELEASE_TAG.exec(tag)?.[1])
-    .filter((v): v is string => v !== undefined);
-  const key = (v: string) =>
-    v.split(/[.-]/).map((part) => (/^\d+$/.test(part) ? part.padStart(10, "0") : part));
-  return versions.sort((a, b) => (key(a).join(".") < key(b).join(".") ? 1 : -1))[0];
+  const versions = tags.flatMap((tag) => {
+    const version = tag.startsWith("v") ? semver.valid(tag.slice(1)) : null;
+    return version === null ? [] : [version];
+  });
+  return semver.rsort(versions)[0];
 }
 
 export interface ReadSourceOptions {

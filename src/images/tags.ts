@@ -1,8 +1,6 @@
+import * as semver from "semver";
 import type { Stamp } from "../config";
 import { shortSha, type SourceInfo } from "./git";
-
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
 
 /** A branch name as a tag: lowercase, `/` and other characters outside [a-z0-9._-] become `-`. */
 export function branchTag(branch: string): string {
@@ -15,7 +13,8 @@ export function branchTag(branch: string): string {
 
 /**
  * The tags an image is pushed with, after docker/metadata-action's rules, plus what it lacks:
- * - always `sha-<short sha>`;
+ * - always `sha-<short sha>`, or `sha-<short sha>-<variant>` for a build definition other than
+ *   the plain one (see buildVariant): one definition per sha tag;
  * - on the default branch: `dev` (moving) and `dev-<commit count>-g<short sha>` (ordered, unique);
  * - on a release version `X.Y.Z` (HEAD tagged `vX.Y.Z`): `vX.Y.Z`, `X.Y.Z`, `X.Y`, `X` (not for 0.x)
  *   and `latest`; a pre-release gets only `vX.Y.Z-rc.1` and `X.Y.Z-rc.1`;
@@ -23,8 +22,12 @@ export function branchTag(branch: string): string {
  * - on another branch: the branch name;
  * - a dirty context gets only `sha-<short>-dirty`: nothing moving points at an unreviewed build.
  */
-export function imageTags(source: SourceInfo, extra: readonly string[] = []): string[] {
-  const short = shortSha(source.sha);
+export function imageTags(
+  source: SourceInfo,
+  extra: readonly string[] = [],
+  variant?: string,
+): string[] {
+  const short = variant === undefined ? shortSha(source.sha) : `${shortSha(source.sha)}-${variant}`;
   if (source.dirty) {
     return unique([`sha-${short}-dirty`, ...extra]);
   }
@@ -47,20 +50,19 @@ export function imageTags(source: SourceInfo, extra: readonly string[] = []): st
 
 /** `1.2.3` → `v1.2.3`, `1.2.3`, `1.2`, `1`, `latest`; pre-releases only their exact version. */
 export function versionTags(version: string): string[] {
-  const match = SEMVER.exec(version);
-  if (match === null) {
+  const parsed = semver.parse(version);
+  if (parsed === null) {
     throw new Error(
       `release version ${JSON.stringify(version)} is not semantic (X.Y.Z); tag releases as vX.Y.Z`,
     );
   }
-  const [, major, minor, , prerelease] = match;
-  const exact = version.replace(/\+.*$/, "");
-  if (prerelease !== undefined) {
+  const exact = parsed.version; // without build metadata
+  if (parsed.prerelease.length > 0) {
     return [`v${exact}`, exact];
   }
-  const tags = [`v${exact}`, exact, `${major}.${minor}`];
-  if (major !== "0") {
-    tags.push(`${major}`);
+  const tags = [`v${exact}`, exact, `${parsed.major}.${parsed.minor}`];
+  if (parsed.major !== 0) {
+    tags.push(`${parsed.major}`);
   }
   tags.push("latest");
   return tags;

@@ -5,3 +5,4 @@ export * from "./protect";
 export * from "./rollback";
 export * from "./schema";
 export * from "./stack-file";
+export * from "./release";

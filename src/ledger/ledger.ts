@@ -5,12 +5,15 @@ import { readIfExists } from "./atomic";
 import { assertNoConflictMarkers, LedgerError } from "./errors";
 import { ledgerSchema, type Ledger, type Release } from "./schema";
 
-/** Where ledgers live, relative to the project root: one YAML file per stack. */
-export const LEDGER_DIR = path.join("stacks", "releases");
+/**
+ * Where ledgers live, relative to the project root, as git names it (`/`): one YAML file per
+ * stack. Everything that reads, writes or matches a ledger path starts from this constant.
+ */
+export const LEDGER_DIR = "stacks/releases";
 
 /** `stacks/releases/<stack>.yaml`, relative to the project root. */
 export function ledgerFile(stack: string): string {
-  return path.join(LEDGER_DIR, `${stack}.yaml`);
+  return path.posix.join(LEDGER_DIR, `${stack}.yaml`);
 }
 
 /** The first lines of a new ledger file. */

@@ -3,7 +3,12 @@ import { LedgerError } from "./errors";
 import type { Ledger, Release, ReleaseImage } from "./schema";
 
 export interface RollbackRequest {
-  /** Go back to this digest (of whichever image it belongs to). */
+  /** Go back to this release of the ledger (`--release 4`). */
+  readonly release?: number;
+  /**
+   * Go back to this digest (of whichever image it belongs to): `sha256:<64 hex>`, or a
+   * prefix of it (`sha256:3f1b`, `3f1b`) that only one digest in the ledger starts with.
+   */
   readonly to?: string;
   /** Go back this many distinct releases (default 1). */
   readonly steps?: number;
@@ -47,8 +52,9 @@ export function selectRollback(
 ): RollbackTarget {
   const stack = ledger.stack;
   const history = `slipway history --stack ${stack}`;
-  if (request.to !== undefined && request.steps !== undefined) {
-    throw new LedgerError("give either --to <digest> or --steps <n>, not both");
+  const given = [request.release, request.to, request.steps].filter((v) => v !== undefined);
+  if (given.length > 1) {
+    throw new LedgerError("give one of --release <n>, --to <digest> or --steps <n>");
   }
   if (ledger.releases.length === 0) {
     throw new LedgerError(
@@ -66,29 +72,42 @@ export function selectRollback(
   }
   const newestFirst = [...ledger.releases].reverse();
 
-  if (request.to !== undefined) {
-    const problem = digestProblem(request.to);
-    if (problem !== undefined) {
-      throw new LedgerError(`--to ${request.to}: ${problem}`, [history]);
+  if (request.release !== undefined) {
+    const release = ledger.releases.find((entry) => entry.id === request.release);
+    if (release === undefined) {
+      throw new LedgerError(
+        `the ledger of ${stack} has no release #${request.release} (it has #1 to #${ledger.releases.length})`,
+        [history],
+      );
     }
+    const images = pick(release, only);
+    if (sameAs(images, current)) {
+      throw new LedgerError(
+        `${stack} already pins what release #${release.id} ran; nothing to roll back`,
+        [history],
+      );
+    }
+    return { release, images };
+  }
+
+  if (request.to !== undefined) {
+    const to = resolveDigest(ledger, request.to, only);
     const release = newestFirst.find((entry) =>
       Object.entries(entry.images).some(
-        ([name, image]) =>
-          image.digest === request.to && (only === undefined || only.includes(name)),
+        ([name, image]) => image.digest === to && (only === undefined || only.includes(name)),
       ),
     );
     if (release === undefined) {
-      throw new LedgerError(`no release of ${stack} ran ${request.to}`, [history]);
+      throw new LedgerError(`no release of ${stack} ran ${to}`, [history]);
     }
     const images = Object.fromEntries(
       Object.entries(release.images).filter(
-        ([name, image]) =>
-          image.digest === request.to && (only === undefined || only.includes(name)),
+        ([name, image]) => image.digest === to && (only === undefined || only.includes(name)),
       ),
     );
-    if (Object.keys(images).every((name) => current[name]?.digest === request.to)) {
+    if (Object.keys(images).every((name) => current[name]?.digest === to)) {
       throw new LedgerError(
-        `${stack} already pins ${request.to} (${Object.keys(images).join(", ")}); nothing to roll back`,
+        `${stack} already pins ${to} (${Object.keys(images).join(", ")}); nothing to roll back`,
         [history],
       );
     }
@@ -118,4 +137,47 @@ export function selectRollback(
       : `the ledger of ${stack} has ${counted} earlier release${counted === 1 ? "" : "s"}, fewer than --steps ${steps}`,
     [history],
   );
+}
+
+/** A digest or digest prefix as given: `sha256:` + hex, or bare hex. */
+export const DIGEST_PREFIX = /^(?:sha256:)?[0-9a-f]{4,64}$/;
+
+/**
+ * The one digest in the ledger (of the images in `only`) that `given` names: the digest
+ * itself or a prefix (`sha256:3f1b…`, `3f1b…`, at least 4 hex digits). Refuses a prefix that
+ * several digests start with, naming them.
+ */
+export function resolveDigest(ledger: Ledger, given: string, only?: readonly string[]): string {
+  const history = `slipway history --stack ${ledger.stack}`;
+  if (!DIGEST_PREFIX.test(given)) {
+    throw new LedgerError(
+      `--to ${given}: ${digestProblem(given) ?? "is not a digest"} (give sha256:<hex>, or at least 4 of its first hex digits)`,
+      [history],
+    );
+  }
+  const prefix = given.startsWith("sha256:") ? given : `sha256:${given}`;
+  const digests = new Set<string>();
+  for (const release of ledger.releases) {
+    for (const [name, image] of Object.entries(release.images)) {
+      if ((only === undefined || only.includes(name)) && image.digest.startsWith(prefix)) {
+        digests.add(image.digest);
+      }
+    }
+  }
+  if (digests.size > 1) {
+    throw new LedgerError(
+      `--to ${given} is ambiguous: ${digests.size} digests in the ledger of ${ledger.stack} start with it (${[...digests].join(", ")}); give more digits`,
+      [history],
+    );
+  }
+  const [digest] = [...digests];
+  if (digest === undefined) {
+    throw new LedgerError(
+      prefix.length === 71
+        ? `no release of ${ledger.stack} ran ${prefix}`
+        : `no release of ${ledger.stack} ran a digest starting with ${prefix}`,
+      [history],
+    );
+  }
+  return digest;
 }

@@ -9,7 +9,7 @@ const digest = z.string().refine((value) => DIGEST_PATTERN.test(value), {
   error: (issue) => `${digestProblem(String(issue.input))}`,
 });
 
-const releaseImageSchema = z
+export const releaseImageSchema = z
   .strictObject({
     /** `repository@sha256:…`, what the hosts pull. */
     ref: z.string(),

@@ -9,6 +9,10 @@ export interface StackPin {
   readonly tag?: string;
   readonly revision?: string;
   readonly repository?: string;
+  /** The stack it was promoted from (`slipway promote`). */
+  readonly source?: string;
+  /** The ledger release it restores (`slipway rollback`). */
+  readonly restores?: number;
 }
 
 /** A pin to write: the digest, and the tag and repository to record (null removes them). */
@@ -20,6 +24,10 @@ export interface PinUpdate {
   readonly revision?: string | null;
   /** A repository other than the stack's default one; null removes it; undefined keeps it. */
   readonly repository?: string | null;
+  /** The stack the digest was promoted from; null removes it; undefined keeps it. */
+  readonly source?: string | null;
+  /** The ledger release a rollback restores; null removes it; undefined keeps it. */
+  readonly restores?: number | null;
 }
 
 const IMAGES_KEY = `${NAMESPACE}:images`;
@@ -74,11 +82,15 @@ export function readPins(text: string, display = "stack file"): Record<string, S
     const tag = scalarText(pin.get("tag", true));
     const revision = scalarText(pin.get("revision", true));
     const repository = scalarText(pin.get("repository", true));
+    const source = scalarText(pin.get("source", true));
+    const restores = Number(scalarText(pin.get("restores", true)));
     pins[name] = {
       ...(digest === undefined ? {} : { digest }),
       ...(tag === undefined ? {} : { tag }),
       ...(revision === undefined ? {} : { revision }),
       ...(repository === undefined ? {} : { repository }),
+      ...(source === undefined ? {} : { source }),
+      ...(Number.isInteger(restores) && restores > 0 ? { restores } : {}),
     };
   }
   return pins;
@@ -100,7 +112,7 @@ function addImagesMap(document: Document, display: string): YAMLMap {
 }
 
 /** Sets a scalar in place, so the comments and style around it stay as they were. */
-function setScalar(map: YAMLMap, key: string, value: string | null | undefined): void {
+function setScalar(map: YAMLMap, key: string, value: string | number | null | undefined): void {
   if (value === undefined) {
     return;
   }
@@ -154,6 +166,8 @@ export function setPins(
     setScalar(map, "tag", update.tag);
     setScalar(map, "revision", update.revision);
     setScalar(map, "repository", update.repository);
+    setScalar(map, "source", update.source);
+    setScalar(map, "restores", update.restores);
   }
   return document.toString(YAML_OUTPUT);
 }

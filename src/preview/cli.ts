@@ -14,7 +14,27 @@ import { GITHUB_COMMENT_LIMIT, renderSummary } from "./render";
 import { summarize } from "./summary";
 
 export const USAGE =
-  "usage: preview-summary [--stack NAME] [--source-url URL] [--log-url URL] [--max-length N] <preview.json | ->";
+  "usage: preview-summary [--stack NAME] [--source-url URL] [--log-url URL] [--max-length N] [--json] <preview.json | ->";
+
+/** The preview's text; a file that cannot be read is named, with why. */
+function readPreview(readInput: (path: string) => string, file: string): string {
+  try {
+    return readInput(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a directory"
+            : (error as Error).message;
+    throw new Error(
+      `cannot read the preview ${file === "-" ? "from standard input" : JSON.stringify(file)}: ${why} (write it with: pulumi preview --stack <stack> --json > preview.json)`,
+    );
+  }
+}
 
 /** Runs the command; returns the exit code and what to print. */
 export function previewSummaryCommand(
@@ -31,6 +51,7 @@ export function previewSummaryCommand(
         "source-url": { type: "string" },
         "log-url": { type: "string" },
         "max-length": { type: "string" },
+        json: { type: "boolean" },
       },
     });
   } catch (error) {
@@ -46,7 +67,10 @@ export function previewSummaryCommand(
     return { code: 2, stdout: "", stderr: `--max-length must be a positive whole number\n` };
   }
   try {
-    const summary = summarize(parsePreview(readInput(positionals[0]!)));
+    const summary = summarize(parsePreview(readPreview(readInput, positionals[0]!)));
+    if (values.json === true) {
+      return { code: 0, stdout: `${JSON.stringify(summary, null, 2)}\n`, stderr: "" };
+    }
     return {
       code: 0,
       stdout: renderSummary(summary, {

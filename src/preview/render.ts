@@ -134,7 +134,13 @@ export function summaryLines(summary: PreviewSummary, options: RenderOptions = {
     }
     lines.push("");
   } else {
-    lines.push("No image changes.", "");
+    const redefined = summary.hosts.filter((host) => host.definitionOnly === true);
+    lines.push(
+      redefined.length === 0
+        ? "No image changes."
+        : `No image changes; the service definition (env, ports, health or proxy) changes on ${redefined.map((host) => code(host.name)).join(", ")}, so the release is redeployed with the same digest.`,
+      "",
+    );
   }
   if (still.length > 0) {
     lines.push(

@@ -46,6 +46,11 @@ export interface HostChange {
   readonly name: string;
   readonly address?: string;
   readonly status: HostStatus;
+  /**
+   * The service definition (env, ports, health, proxy) changes on this host while the image
+   * it runs does not: a redeploy with no new digest.
+   */
+  readonly definitionOnly?: true;
 }
 
 export interface PreviewSummary {
@@ -271,16 +276,25 @@ export function summarize(preview: PreviewData): PreviewSummary {
     for (const ref of newRefs) {
       fill(side(news, nameOf(ref.repository)), ref);
     }
-    if (!CHANGING.has(change.op)) {
+    // Only a host deployment's commands run on hosts; others that carry digests (the
+    // attestation of a build, keyed by its digest) say which image moves, not where.
+    if (!underDeployment || !CHANGING.has(change.op)) {
       continue;
     }
     const host = hostOf(change, parent, hostsOutput);
     const status: HostStatus =
       change.op === "create" ? "added" : change.op === "delete" ? "removed" : "redeployed";
     const before = hosts.get(host.name);
+    const definitionOnly =
+      change.op !== "create" &&
+      change.op !== "delete" &&
+      oldRefs.length > 0 &&
+      sameDigests(oldRefs, newRefs) &&
+      otherTriggers(change.old?.inputs.triggers) !== otherTriggers(change.new?.inputs.triggers);
     hosts.set(host.name, {
       ...host,
       status: before === undefined || before.status === status ? status : "redeployed",
+      ...(definitionOnly || before?.definitionOnly === true ? { definitionOnly: true } : {}),
     });
   }
 
@@ -301,6 +315,27 @@ export function summarize(preview: PreviewData): PreviewSummary {
     changeSummary: preview.changeSummary,
     errors: preview.errors.length,
   };
+}
+
+function sameDigests(
+  a: readonly { readonly digest?: string }[],
+  b: readonly { readonly digest?: string }[],
+): boolean {
+  const digests = (refs: readonly { readonly digest?: string }[]) =>
+    refs
+      .map((ref) => ref.digest ?? "")
+      .sort()
+      .join(" ");
+  return digests(a) === digests(b);
+}
+
+/** The triggers of a deploy command other than digest references (the definition's hash). */
+function otherTriggers(triggers: unknown): string {
+  return JSON.stringify(
+    (Array.isArray(triggers) ? triggers : []).filter(
+      (value) => !(typeof value === "string" && value.includes("@sha256:")),
+    ),
+  );
 }
 
 /** The host a deploy command runs on: by address in the stack's hosts, else by its component. */

@@ -48,6 +48,13 @@ export function digestProblem(digest: string): string | undefined {
   if (DIGEST_PATTERN.test(digest)) {
     return undefined;
   }
+  const at = digest.lastIndexOf("@");
+  if (at > 0 || digest.includes("/")) {
+    const tail = at > 0 ? digest.slice(at + 1) : "";
+    return DIGEST_PATTERN.test(tail)
+      ? `is a full image reference; give only the digest: ${tail}`
+      : "is an image reference, not a digest; give only sha256:<64 hex digits>";
+  }
   if (!digest.includes(":")) {
     return "a digest is sha256:<64 lowercase hex digits>; this has no algorithm prefix";
   }

@@ -55,29 +55,32 @@ const DOCKER_HUB_API = "registry-1.docker.io";
  */
 export class RegistryClient {
   readonly server: string;
-  readonly #base: string;
-  readonly #options: RegistryClientOptions;
-  readonly #fetch: typeof fetch;
+  private readonly base: string;
+  private readonly options: RegistryClientOptions;
+  private readonly fetchFn: typeof fetch;
   /** Authorization header values by token scope (`basic` for basic auth). */
-  readonly #auth = new Map<string, string>();
+  private readonly auth: Map<string, string>;
 
+  // Every field is assigned here, none by an initializer: Pulumi's closure serializer (dynamic
+  // providers) keeps only the constructor's body.
   constructor(options: RegistryClientOptions) {
+    this.auth = new Map<string, string>();
     this.server = options.server;
-    this.#options = options;
-    this.#fetch = options.fetch ?? fetch;
+    this.options = options;
+    this.fetchFn = options.fetch ?? fetch;
     const host = options.server === DOCKER_HUB ? DOCKER_HUB_API : options.server;
-    this.#base = `${options.insecure === true ? "http" : "https"}://${host}`;
+    this.base = `${options.insecure === true ? "http" : "https"}://${host}`;
   }
 
   /** The manifest `reference` (tag or digest) names, or undefined when there is none. */
   async manifest(path: string, reference: string): Promise<Manifest | undefined> {
-    const response = await this.#request("GET", path, `/manifests/${reference}`, "pull", {
+    const response = await this.request("GET", path, `/manifests/${reference}`, "pull", {
       Accept: MANIFEST_ACCEPT,
     });
     if (response.status === 404) {
       return undefined;
     }
-    await this.#expect(response, [200], `GET manifest ${path}:${reference}`);
+    await this.expect(response, [200], `GET manifest ${path}:${reference}`);
     const bytes = Buffer.from(await response.arrayBuffer());
     const computed = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
     if (reference.startsWith("sha256:") && computed !== reference) {
@@ -106,13 +109,13 @@ export class RegistryClient {
 
   /** The digest a tag points to, or undefined when the tag does not exist. */
   async resolve(path: string, tag: string): Promise<string | undefined> {
-    const response = await this.#request("HEAD", path, `/manifests/${tag}`, "pull", {
+    const response = await this.request("HEAD", path, `/manifests/${tag}`, "pull", {
       Accept: MANIFEST_ACCEPT,
     });
     if (response.status === 404) {
       return undefined;
     }
-    await this.#expect(response, [200], `HEAD manifest ${path}:${tag}`);
+    await this.expect(response, [200], `HEAD manifest ${path}:${tag}`);
     const digest = response.headers.get("docker-content-digest");
     if (digest !== null && digest.startsWith("sha256:")) {
       return digest;
@@ -122,13 +125,13 @@ export class RegistryClient {
 
   /** Whether the registry still holds a manifest with this digest. */
   async exists(path: string, digest: string): Promise<boolean> {
-    const response = await this.#request("HEAD", path, `/manifests/${digest}`, "pull", {
+    const response = await this.request("HEAD", path, `/manifests/${digest}`, "pull", {
       Accept: MANIFEST_ACCEPT,
     });
     if (response.status === 404) {
       return false;
     }
-    await this.#expect(response, [200], `HEAD manifest ${path}@${digest}`);
+    await this.expect(response, [200], `HEAD manifest ${path}@${digest}`);
     return true;
   }
 
@@ -155,7 +158,7 @@ export class RegistryClient {
       const first = entries.find((entry) => entry.platform !== undefined);
       const created =
         options.created === true && first !== undefined
-          ? (await this.#imageConfig(path, first.digest))?.created
+          ? (await this.imageConfig(path, first.digest))?.created
           : undefined;
       return {
         digest: manifest.digest,
@@ -166,7 +169,7 @@ export class RegistryClient {
         ...(typeof created === "string" ? { created } : {}),
       };
     }
-    const config = await this.#configOf(path, manifest);
+    const config = await this.configOf(path, manifest);
     const platform = platformName(config);
     return {
       digest: manifest.digest,
@@ -180,18 +183,51 @@ export class RegistryClient {
     };
   }
 
+  /**
+   * The image config (labels, `created`, platform) of a single image, or of the first runnable
+   * platform of an index; undefined when the registry does not have the digest.
+   */
+  async imageConfigOf(path: string, digest: string): Promise<Record<string, unknown> | undefined> {
+    const manifest = await this.manifest(path, digest);
+    if (manifest === undefined) {
+      return undefined;
+    }
+    if (!isIndex(manifest.mediaType)) {
+      return this.configOf(path, manifest);
+    }
+    const first = indexEntries(manifest.body).find((entry) => entry.platform !== undefined);
+    return first === undefined ? undefined : this.imageConfig(path, first.digest);
+  }
+
+  /**
+   * Digests of the manifests that refer to `digest` (attestations, signatures, SBOMs) by the
+   * OCI referrers API; undefined when the registry has no such API (then referrers are tags,
+   * `sha256-<hex>`).
+   */
+  async referrers(path: string, digest: string): Promise<string[] | undefined> {
+    const response = await this.request("GET", path, `/referrers/${digest}`, "pull", {
+      Accept: "application/vnd.oci.image.index.v1+json",
+    });
+    if ([400, 404, 405].includes(response.status)) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    await this.expect(response, [200], `GET referrers of ${path}@${digest}`);
+    return indexEntries(await response.json()).map((entry) => entry.digest);
+  }
+
   /** Every tag of a repository; empty when the repository does not exist. */
   async tags(path: string): Promise<string[]> {
     const tags: string[] = [];
     let next: string | undefined = `/tags/list?n=1000`;
     while (next !== undefined) {
-      const response = await this.#request("GET", path, next, "pull", {
+      const response = await this.request("GET", path, next, "pull", {
         Accept: "application/json",
       });
       if (response.status === 404) {
         return tags;
       }
-      await this.#expect(response, [200], `GET tags of ${path}`);
+      await this.expect(response, [200], `GET tags of ${path}`);
       const body = (await response.json()) as { tags?: unknown };
       if (Array.isArray(body.tags)) {
         tags.push(...body.tags.filter((tag): tag is string => typeof tag === "string"));
@@ -206,7 +242,7 @@ export class RegistryClient {
    * digest that is already gone is not an error.
    */
   async delete(path: string, digest: string): Promise<void> {
-    const response = await this.#request("DELETE", path, `/manifests/${digest}`, "delete", {});
+    const response = await this.request("DELETE", path, `/manifests/${digest}`, "delete", {});
     if (response.status === 404) {
       return;
     }
@@ -217,24 +253,30 @@ export class RegistryClient {
           "REGISTRY_STORAGE_DELETE_ENABLED=true)",
       );
     }
-    await this.#expect(response, [200, 202], `DELETE ${path}@${digest}`);
+    await this.expect(response, [200, 202], `DELETE ${path}@${digest}`);
   }
 
-  async #imageConfig(path: string, digest: string): Promise<Record<string, unknown> | undefined> {
+  private async imageConfig(
+    path: string,
+    digest: string,
+  ): Promise<Record<string, unknown> | undefined> {
     const manifest = await this.manifest(path, digest);
-    return manifest === undefined ? undefined : this.#configOf(path, manifest);
+    return manifest === undefined ? undefined : this.configOf(path, manifest);
   }
 
-  async #configOf(path: string, manifest: Manifest): Promise<Record<string, unknown> | undefined> {
+  private async configOf(
+    path: string,
+    manifest: Manifest,
+  ): Promise<Record<string, unknown> | undefined> {
     const config = (manifest.body as { config?: { digest?: unknown } } | null)?.config;
     if (typeof config?.digest !== "string") {
       return undefined;
     }
-    const response = await this.#request("GET", path, `/blobs/${config.digest}`, "pull", {});
+    const response = await this.request("GET", path, `/blobs/${config.digest}`, "pull", {});
     if (response.status === 404) {
       return undefined;
     }
-    await this.#expect(response, [200], `GET config blob ${path}@${config.digest}`);
+    await this.expect(response, [200], `GET config blob ${path}@${config.digest}`);
     try {
       return (await response.json()) as Record<string, unknown>;
     } catch {
@@ -245,7 +287,11 @@ export class RegistryClient {
     }
   }
 
-  async #expect(response: Response, statuses: readonly number[], what: string): Promise<void> {
+  private async expect(
+    response: Response,
+    statuses: readonly number[],
+    what: string,
+  ): Promise<void> {
     if (statuses.includes(response.status)) {
       return;
     }
@@ -263,17 +309,17 @@ export class RegistryClient {
     );
   }
 
-  async #request(
+  private async request(
     method: "GET" | "HEAD" | "DELETE",
     path: string,
     suffix: string,
     actions: Actions,
     headers: Record<string, string>,
   ): Promise<Response> {
-    const url = `${this.#base}/v2/${path}${suffix}`;
+    const url = `${this.base}/v2/${path}${suffix}`;
     const scope = `repository:${path}:${actions}`;
-    const cached = this.#auth.get(scope) ?? this.#auth.get("basic");
-    let response = await this.#send(
+    const cached = this.auth.get(scope) ?? this.auth.get("basic");
+    let response = await this.send(
       method,
       url,
       cached === undefined ? headers : { ...headers, Authorization: cached },
@@ -285,43 +331,43 @@ export class RegistryClient {
     await response.body?.cancel();
     let authorization: string;
     if (challenge?.scheme === "bearer" && challenge.params.realm !== undefined) {
-      authorization = await this.#token(challenge.params, scope);
-      this.#auth.set(scope, authorization);
-    } else if (challenge?.scheme === "basic" && this.#options.username !== undefined) {
-      authorization = this.#basic();
-      this.#auth.set("basic", authorization);
+      authorization = await this.token(challenge.params, scope);
+      this.auth.set(scope, authorization);
+    } else if (challenge?.scheme === "basic" && this.options.username !== undefined) {
+      authorization = this.basic();
+      this.auth.set("basic", authorization);
     } else {
       throw new RegistryError(
         "unauthorized",
         `${this.server} requires credentials for ${path}; set slipway:registry.username and password`,
       );
     }
-    response = await this.#send(method, url, { ...headers, Authorization: authorization });
+    response = await this.send(method, url, { ...headers, Authorization: authorization });
     return response;
   }
 
-  #basic(): string {
-    const password = this.#options.password?.reveal() ?? "";
-    return `Basic ${Buffer.from(`${this.#options.username ?? ""}:${password}`).toString("base64")}`;
+  private basic(): string {
+    const password = this.options.password?.reveal() ?? "";
+    return `Basic ${Buffer.from(`${this.options.username ?? ""}:${password}`).toString("base64")}`;
   }
 
-  async #token(params: Readonly<Record<string, string>>, scope: string): Promise<string> {
+  private async token(params: Readonly<Record<string, string>>, scope: string): Promise<string> {
     const url = new URL(params.realm!);
     if (params.service !== undefined) {
       url.searchParams.set("service", params.service);
     }
     url.searchParams.set("scope", params.scope ?? scope);
     const headers: Record<string, string> =
-      this.#options.username === undefined ? {} : { Authorization: this.#basic() };
-    const response = await this.#send("GET", url.toString(), headers);
+      this.options.username === undefined ? {} : { Authorization: this.basic() };
+    const response = await this.send("GET", url.toString(), headers);
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       throw new RegistryError(
         "unauthorized",
-        `the token service of ${this.server} (${url.origin}) refused ${this.#options.username === undefined ? "anonymous access" : `the credentials of ${this.#options.username}`}: ${response.status}`,
+        `the token service of ${this.server} (${url.origin}) refused ${this.options.username === undefined ? "anonymous access" : `the credentials of ${this.options.username}`}: ${response.status}`,
       );
     }
-    await this.#expect(response, [200], `the token request for ${scope}`);
+    await this.expect(response, [200], `the token request for ${scope}`);
     const body = (await response.json()) as { token?: unknown; access_token?: unknown };
     const token = typeof body.token === "string" ? body.token : body.access_token;
     if (typeof token !== "string" || token === "") {
@@ -330,13 +376,17 @@ export class RegistryClient {
     return `Bearer ${token}`;
   }
 
-  async #send(method: string, url: string, headers: Record<string, string>): Promise<Response> {
+  private async send(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<Response> {
     try {
-      return await this.#fetch(url, {
+      return await this.fetchFn(url, {
         method,
         headers,
         redirect: "follow",
-        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;

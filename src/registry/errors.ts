@@ -15,6 +15,9 @@ export class RegistryError extends Error {
     message: string,
   ) {
     super(message);
+    // Pulumi's closure serializer turns `super(message)` into `Error.call(this, message)`,
+    // which sets nothing: a dynamic provider's errors would lose their message.
+    this.message = message;
     this.name = "RegistryError";
   }
 }

@@ -5,3 +5,6 @@ export * from "./media-types";
 export * from "./platforms";
 export * from "./retention";
 export * from "./tags";
+export * from "./hub";
+export * from "./repository";
+export * from "./ghcr-packages";

@@ -1,3 +1,5 @@
+import * as semver from "semver";
+
 /**
  * The tags Slipway's builds publish, by kind (see the image tag rules): releases
  * (`v1.2.3`, `1.2.3`, `1.2`, `1`), `latest`, the moving `dev`, the build cache, and the
@@ -11,6 +13,12 @@ export type TagKind =
   | "dev-build"
   | "sha"
   | "pr"
+  /**
+   * A referrer tag: `sha256-<hex>` (the OCI referrers tag schema, where oras puts attestations
+   * and SBOMs when the registry has no referrers API) or cosign's `sha256-<hex>.sig`, `.att`
+   * and `.sbom`. It lives and dies with the digest it names.
+   */
+  | "referrer"
   /** A tag Slipway does not publish; retention leaves it alone. */
   | "other";
 
@@ -18,13 +26,27 @@ export type TagKind =
 export const ROTATED_KINDS = ["dev-build", "sha", "pr"] as const satisfies readonly TagKind[];
 export type RotatedKind = (typeof ROTATED_KINDS)[number];
 
-const RELEASE = /^v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?)?$/;
-const DEV_BUILD = /^dev-([0-9]+)-g([0-9a-f]{4,40})$/;
-const SHA = /^sha-[0-9a-f]{4,40}(?:-dirty)?$/;
+/** `dev-<count>-g<short sha>`: one build of the default branch. */
+export const DEV_BUILD = /^dev-([0-9]+)-g([0-9a-f]{4,40})(?:-[0-9a-f]{8})?$/;
+/** `sha-<short sha>[-<variant>][-dirty]`: one build definition of one commit. */
+export const SHA = /^sha-[0-9a-f]{4,40}(?:-[0-9a-f]{8})?(?:-dirty)?$/;
 const PR = /^pr-([0-9]+)$/;
+const REFERRER = /^sha256-([0-9a-f]{64})(?:\.(?:sig|att|sbom))?$/;
+
+/**
+ * A release tag: a version without pre-release or build (`v1.2.3`, `1.2.3`), or its moving
+ * `X.Y` / `X` (as semver reads `X.Y.0` / `X.0.0`), with or without `v`.
+ */
+function isReleaseTag(tag: string): boolean {
+  const parts = (tag.startsWith("v") ? tag.slice(1) : tag).split(".");
+  if (parts.length > 3 || parts.some((part) => !/^[0-9]+$/.test(part))) {
+    return false;
+  }
+  return semver.valid([...parts, "0", "0"].slice(0, 3).join(".")) !== null;
+}
 
 export function tagKind(tag: string): TagKind {
-  if (RELEASE.test(tag)) {
+  if (isReleaseTag(tag)) {
     return "release";
   }
   switch (tag) {
@@ -44,7 +66,16 @@ export function tagKind(tag: string): TagKind {
   if (PR.test(tag)) {
     return "pr";
   }
+  if (REFERRER.test(tag)) {
+    return "referrer";
+  }
   return "other";
+}
+
+/** The digest a referrer tag names (`sha256-<hex>.sig` names `sha256:<hex>`), or undefined. */
+export function referrerSubject(tag: string): string | undefined {
+  const match = REFERRER.exec(tag);
+  return match === null ? undefined : `sha256:${match[1]!}`;
 }
 
 /** The number a per-build tag carries: the commit count of `dev-<count>-g<sha>`, the PR number. */

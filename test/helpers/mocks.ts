@@ -140,3 +140,81 @@ export function secrecy(input: unknown): { secret: unknown } | { plain: unknown 
   }
   return { plain: input };
 }
+
+/** What the engine receives for one resource registration, as the mock monitor sees it. */
+export interface Registration {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** URNs of the resources this one waits for (dependsOn and its inputs' resources). */
+  readonly dependencies: string[];
+  readonly retainOnDelete: boolean;
+  /** Inputs, with secrets unwrapped. */
+  readonly inputs: Record<string, any>;
+}
+
+/** The parts of a RegisterResourceRequest that tests read. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getRetainondelete(): boolean;
+  getObject(): unknown;
+}
+
+interface MockMonitor {
+  registerResource(req: RegisterRequest, callback: unknown): unknown;
+  newUrn(parent: string, type: string, name: string): string;
+}
+
+/** A value with Pulumi's secret wrappers removed. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(unwrapSecrets);
+  }
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (record[SPECIAL_SIG_KEY] === SECRET_SIG) {
+      return unwrapSecrets(record.value);
+    }
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/**
+ * Records, in arrival order, every registration the installed mocks' monitor receives, with
+ * the dependencies and options the engine would act on. Call after `setMocks`.
+ */
+export async function recordRegistrations(
+  onRegistration: (registration: Registration) => void,
+): Promise<void> {
+  const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {
+    getMonitor(): MockMonitor;
+  };
+  const rpc = (await import("@pulumi/pulumi/runtime/rpc")) as unknown as {
+    deserializeProperties(object: unknown): unknown;
+  };
+  const monitor = settings.getMonitor();
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    onRegistration({
+      type: req.getType(),
+      name: req.getName(),
+      urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+      dependencies: req.getDependenciesList(),
+      retainOnDelete: req.getRetainondelete(),
+      inputs: unwrapSecrets(rpc.deserializeProperties(req.getObject())) as Record<string, any>,
+    });
+    return original(req, callback);
+  };
+}
+
+/** Waits until every registration and invoke queued so far has reached the mocks. */
+export async function waitForRPCs(): Promise<void> {
+  const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {
+    waitForRPCs(): Promise<void>;
+  };
+  await settings.waitForRPCs();
+}

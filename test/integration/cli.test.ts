@@ -26,9 +26,18 @@ import {
 
 const BIN = path.join(REPO_ROOT, "bin", "slipway.js");
 
-/** A stand-in program: exports `images` like stacks/index.ts; fails when `fail-<stack>` exists. */
+/**
+ * A stand-in program: exports `images` like stacks/index.ts, and `release` with the same
+ * function (releaseOf, from Slipway's sources); fails when `fail-<stack>` exists.
+ */
 const PROGRAM = `const fs = require("fs");
 const pulumi = require("@pulumi/pulumi");
+require(${JSON.stringify(path.join(REPO_ROOT, "node_modules", "ts-node"))}).register({
+  transpileOnly: true,
+  project: ${JSON.stringify(path.join(REPO_ROOT, "tsconfig.json"))},
+});
+const { readLedger, releaseOf } = require(${JSON.stringify(path.join(REPO_ROOT, "src", "ledger"))});
+const { recordedTag } = require(${JSON.stringify(path.join(REPO_ROOT, "src", "registry", "tags"))});
 const stack = pulumi.getStack();
 if (fs.existsSync("fail-" + stack)) {
   throw new Error("deploy of " + stack + " failed: the health check never passed");
@@ -52,6 +61,23 @@ for (const [name, image] of Object.entries(images)) {
   }
 }
 exports.images = out;
+const pins = {};
+for (const [name, image] of Object.entries(images)) {
+  if (image.pin !== undefined) {
+    pins[name] = { digest: image.pin.digest, source: image.pin.source, restores: image.pin.restores };
+  }
+}
+const released = {};
+for (const [name, image] of Object.entries(out)) {
+  const tag = recordedTag(image.tags);
+  released[name] = {
+    ref: image.ref,
+    digest: image.digest,
+    ...(tag === undefined ? {} : { tag }),
+    ...(image.revision === undefined ? {} : { revision: image.revision }),
+  };
+}
+exports.release = releaseOf(readLedger(stack, process.cwd()), released, pins) || null;
 `;
 
 describe("slipway with the real Pulumi engine, registry and sshd", function () {
@@ -224,7 +250,7 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
     assert.equal(result.stdout, "");
     assert.match(
       result.stderr,
-      /^slipway: the last update of dev \(\d{4}-\d\d-\d\dT[0-9:.]+Z\) failed; its outputs are not a healthy release\nnext:\n {2}pulumi up --stack dev {2}# fix and deploy dev first\n {2}slipway promote --from dev --to prod\n$/,
+      /^slipway: the last update of dev \(version \d+, \d{4}-\d\d-\d\dT[0-9:.]+Z\) failed; its outputs may not be what its hosts run\nnext:\n {2}pulumi up --stack dev {2}# fix and deploy dev first\n {2}slipway promote --from dev --to prod --force {2}# promote its last outputs anyway\n$/,
     );
     assert.equal(read("Pulumi.prod.yaml"), before);
   });
@@ -255,7 +281,10 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
       read("Pulumi.prod.yaml"),
       before
         .replace(`digest: ${digests.a!}`, `digest: ${digests.b!}`)
-        .replace("tag: sha-a\n", `tag: sha-b\n        revision: ${"b".padEnd(40, "0")}\n`),
+        .replace(
+          "tag: sha-a\n",
+          `tag: sha-b\n        revision: ${"b".padEnd(40, "0")}\n        source: dev\n`,
+        ),
     );
     const outputs = JSON.parse(
       (await pulumi(["stack", "output", "images", "--json", "--stack", "prod"])).stdout,
@@ -263,8 +292,11 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
     assert.equal(outputs.web!.digest, digests.b);
     const ledger = read("stacks/releases/prod.yaml");
     assert.match(ledger, /\n {4}kind: promote\n {4}by: slipway promote --from dev --to prod\n/);
-    // A file backend does not number updates, so the ledger records no version.
-    assert.match(ledger, /\n {4}update:\n {6}result: succeeded\n {6}seconds: [0-9.]+\n$/);
+    // A file backend reports version 0; the ledger records the update's place in the history.
+    assert.match(
+      ledger,
+      /\n {4}update:\n {6}result: succeeded\n {6}version: [1-9][0-9]*\n {6}seconds: [0-9.]+\n$/,
+    );
   });
 
   it("promotes again, shows the history, and rolls back through the engine", async function () {
@@ -277,8 +309,9 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
       [
         "# | AT | KIND | IMAGE | DIGEST",
         `1 | ${history.stdout.split("\n")[1]!.split(/ {2,}/)[1]!} | promote from dev | web | ${digests.b!.slice(0, 19)}`,
-        `2* | ${history.stdout.split("\n")[2]!.split(/ {2,}/)[1]!} | promote from dev | web | ${digests.c!.slice(0, 19)}`,
-        "* what Pulumi.prod.yaml pins now",
+        `2 | ${history.stdout.split("\n")[2]!.split(/ {2,}/)[1]!} | promote from dev | web | ${digests.c!.slice(0, 19)}`,
+        // The stand-in program deploys to no host: `*` marks what hosts run, so none here.
+        "what the hosts run is not known (prod deploys no service to hosts); no release is marked",
         "",
       ],
     );
@@ -302,14 +335,17 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
     assert.equal(failed.code, 4, failed.stderr);
     assert.match(
       failed.stderr,
-      /slipway: the update of prod failed: pulumi could not update prod:\n/,
+      /\nslipway: the update of prod failed: Error: deploy of prod failed: the health check never passed\n/,
     );
-    assert.match(failed.stderr, /deploy of prod failed: the health check never passed/);
+    assert.match(
+      failed.stderr,
+      /\ncause:\n(?: {2}.*\n)* {2}Error: deploy of prod failed: the health check never passed\n/,
+    );
     assert.ok(
       failed.stderr.endsWith(
-        "Pulumi.prod.yaml keeps the new pins; the ledger is unchanged\nnext:\n" +
+        "Pulumi.prod.yaml keeps its pins; the ledger is unchanged\nnext:\n" +
           "  slipway up --stack prod  # retry once the cause is fixed\n" +
-          "  slipway rollback --stack prod  # or go back to release #3\n",
+          "  slipway rollback --stack prod  # pin the release the hosts still run\n",
       ),
       failed.stderr,
     );
@@ -322,7 +358,8 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
     };
     assert.deepEqual(
       { id: json.release.id, kind: json.release.kind, digest: json.release.images.web.digest },
-      { id: 4, kind: "up", digest: digests.c },
+      // The pins say it restores release #2: recorded as the rollback it is.
+      { id: 4, kind: "rollback", digest: digests.c },
     );
   });
 

@@ -54,9 +54,15 @@ describe("images built with the component's settings", function () {
 
   before(async () => ensureBusybox());
 
+  /** The `sha-` tag a plan pushes (with its build variant, when it has one). */
+  const shaTagOf = (tags: readonly string[]): string =>
+    tags.map((tag) => tag.slice(tag.lastIndexOf(":") + 1)).find((tag) => tag.startsWith("sha-"))!;
+  /** The web image's sha tag, set by the test that pushes it. */
+  let webShaTag = "sha-4c2a9e1";
+
   /** The attestation script for the web image pushed by the first test, as the stack makes it. */
   async function attestationOf(sign: boolean) {
-    const index = await getManifest(`${namespace}/web`, "sha-4c2a9e1");
+    const index = await getManifest(`${namespace}/web`, webShaTag);
     const ref = `${REGISTRY}/${namespace}/web@${index.digest}`;
     const script = attestScript({
       ref,
@@ -104,7 +110,8 @@ describe("images built with the component's settings", function () {
     });
 
     const repository = `${namespace}/web`;
-    const index = await getManifest(repository, "sha-4c2a9e1");
+    webShaTag = shaTagOf(plan.tags);
+    const index = await getManifest(repository, webShaTag);
     const platforms = (index.body.manifests ?? [])
       .map((m) => m.platform)
       .filter((p) => p !== undefined && p.os !== "unknown")
@@ -177,7 +184,7 @@ describe("images built with the component's settings", function () {
       timeoutMs: 600_000,
       env: { ...process.env, NPM_TOKEN: SECRET_VALUE },
     });
-    const manifest = await getManifest(`${namespace}/secret`, "sha-4c2a9e1");
+    const manifest = await getManifest(`${namespace}/secret`, shaTagOf(plan.tags));
     const layers = (manifest.body as unknown as { layers: { digest: string }[] }).layers;
     let sawLength = false;
     for (const layer of layers) {

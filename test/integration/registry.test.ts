@@ -1,6 +1,8 @@
 /**
  * The registry client, retention and promotion against the real local registry
- * (127.0.0.1:5000, deletes enabled) with images built and pushed by the real Docker engine.
+ * (127.0.0.1:5000, deletes enabled) with images built and pushed by the real Docker engine,
+ * and referrers attached by Slipway's own attestation script (oras provenance, cosign
+ * signature and attestation: `sha256-<hex>`, `.sig`, `.att` tags on this registry).
  * Each run uses its own namespace, so runs never see each other's tags.
  */
 import { strict as assert } from "node:assert";
@@ -8,6 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../src/cli";
+import { attestScript } from "../../src/images";
 import { appendRelease } from "../../src/ledger";
 import { RegistryClient } from "../../src/registry";
 import {
@@ -15,6 +18,7 @@ import {
   REGISTRY,
   REPO_ROOT,
   run,
+  runOk,
   uniqueTag,
   useServices,
 } from "../helpers/services";
@@ -50,6 +54,48 @@ describe("registry, retention and promotion against the local registry", functio
     return digest;
   }
 
+  /** The referrer tags the attestation script leaves on this registry for a digest. */
+  const referrerTags = (digest: string) =>
+    ["", ".att", ".sig"].map((suffix) => `${digest.replace(":", "-")}${suffix}`);
+  /** Manifests behind the referrer tags of each attested release, by release name. */
+  const referrerManifests: Record<string, string[]> = {};
+  let cosignKey = "";
+  const cosignPassword = `pw-${uniqueTag("k")}`;
+
+  /** Provenance, signature and signed provenance on a release, as the stacks attach them. */
+  async function attest(name: string): Promise<void> {
+    const ref = `${repository}@${digests[name]!}`;
+    const script = attestScript({
+      ref,
+      provenance: {
+        plan: {
+          repository,
+          context: `${root}/app`,
+          dockerfile: `${root}/app/Dockerfile`,
+          platforms: ["linux/amd64", "linux/arm64"],
+          buildArgs: {},
+          secretIds: [],
+        },
+        source: { sha: "0".repeat(40) },
+        mode: "max",
+        root,
+      },
+      attestations: { sbom: false, sign: true },
+      insecure: true,
+    })!;
+    await runOk("/bin/sh", ["-c", script], {
+      env: { ...process.env, COSIGN_PRIVATE_KEY: cosignKey, COSIGN_PASSWORD: cosignPassword },
+      timeoutMs: 180_000,
+    });
+    const manifests: string[] = [];
+    for (const tag of referrerTags(digests[name]!)) {
+      const digest = await client.resolve(repoPath, tag);
+      assert.ok(digest !== undefined, `${tag} is there`);
+      manifests.push(digest, ...((await client.describe(repoPath, digest))?.children ?? []));
+    }
+    referrerManifests[name] = manifests;
+  }
+
   async function remainingTags(): Promise<string[]> {
     return (await client.tags(repoPath)).sort();
   }
@@ -81,6 +127,18 @@ describe("registry, retention and promotion against the local registry", functio
     console.log(
       `      (built and pushed 11 images in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
+    const keys = path.join(work, "cosign");
+    fs.mkdirSync(keys);
+    await runOk("cosign", ["generate-key-pair"], {
+      cwd: keys,
+      env: { ...process.env, COSIGN_PASSWORD: cosignPassword },
+      timeoutMs: 60_000,
+    });
+    cosignKey = fs.readFileSync(path.join(keys, "cosign.key"), "utf8");
+    // r1 is pinned by prod, r4 goes, r6 is the newest build.
+    for (const name of ["r1", "r4", "r6"]) {
+      await attest(name);
+    }
 
     const registry = `  slipway:registry:\n    server: ${REGISTRY}\n    namespace: ${namespace}\n    insecure: true\n`;
     fs.writeFileSync(
@@ -110,7 +168,10 @@ describe("registry, retention and promotion against the local registry", functio
 
   after(async function () {
     // Leave the registry as we found it: delete whatever this run pushed.
-    for (const digest of new Set(Object.values(digests))) {
+    for (const digest of new Set([
+      ...Object.values(referrerManifests).flat(),
+      ...Object.values(digests),
+    ])) {
       await client.delete(repoPath, digest).catch(() => undefined);
     }
     fs.rmSync(work, { recursive: true, force: true });
@@ -132,29 +193,33 @@ describe("registry, retention and promotion against the local registry", functio
       { index: single?.index, platforms: single?.platforms },
       { index: false, platforms: ["linux/amd64"] },
     );
-    assert.deepEqual(await remainingTags(), [
-      "1.0",
-      "buildcache",
-      "dev",
-      "dev-1-g0000001",
-      "dev-2-g0000002",
-      "dev-3-g0000003",
-      "dev-4-g0000004",
-      "dev-5-g0000005",
-      "dev-6-g0000006",
-      "feature-x",
-      "latest",
-      "pr-11",
-      "pr-12",
-      "pr-13",
-      "sha-0000001",
-      "sha-0000002",
-      "sha-0000003",
-      "sha-0000004",
-      "sha-0000005",
-      "sha-0000006",
-      "v1.0.0",
-    ]);
+    assert.deepEqual(
+      await remainingTags(),
+      [
+        "1.0",
+        "buildcache",
+        "dev",
+        "dev-1-g0000001",
+        "dev-2-g0000002",
+        "dev-3-g0000003",
+        "dev-4-g0000004",
+        "dev-5-g0000005",
+        "dev-6-g0000006",
+        "feature-x",
+        "latest",
+        "pr-11",
+        "pr-12",
+        "pr-13",
+        "sha-0000001",
+        "sha-0000002",
+        "sha-0000003",
+        "sha-0000004",
+        "sha-0000005",
+        "sha-0000006",
+        ...["r1", "r4", "r6"].flatMap((name) => referrerTags(digests[name]!)),
+        "v1.0.0",
+      ].sort(),
+    );
   });
 
   it("retention --dry-run prints exactly what it would delete and deletes nothing", async function () {
@@ -166,16 +231,20 @@ describe("registry, retention and promotion against the local registry", functio
     assert.deepEqual(
       lines.filter((line) => line.startsWith("  would delete")),
       [
-        `  would delete  ${digests.r4!}  dev-4-g0000004, sha-0000004`,
-        `  would delete  ${digests.r5!}  dev-5-g0000005, sha-0000005`,
-        `  would delete  ${digests.pr11!}  pr-11`,
+        `  would delete  ${digests.r4!}  dev-4-g0000004, sha-0000004; referrers ${referrerTags(digests.r4!).join(", ")}; ` +
+          // Two images, BuildKit's two attestations, and the referrers: oras's index and the
+          // provenance it lists, cosign's signature and its attestation.
+          "with 8 manifests it lists or that refer to it",
+        `  would delete  ${digests.r5!}  dev-5-g0000005, sha-0000005; with 4 manifests it lists or that refer to it`,
+        `  would delete  ${digests.pr11!}  pr-11; with 4 manifests it lists or that refer to it`,
         `  would delete  ${digests.pr12!}  pr-12`,
       ],
     );
     assert.equal(lines[0], `${repository} (keep 1 of each per-build tag kind):`);
     assert.equal(
       lines[lines.length - 1],
-      "would delete 4 manifests (6 tags) in 1 repository; nothing was deleted (--dry-run)",
+      "would delete 4 manifests (9 tags; and 16 manifests they list or that refer to them) in 1 repository; " +
+        "nothing was deleted (--dry-run)",
     );
     assert.ok(
       lines.includes(
@@ -189,6 +258,15 @@ describe("registry, retention and promotion against the local registry", functio
       ),
       result.stdout,
     );
+    for (const name of ["r1", "r6"]) {
+      const [tag] = referrerTags(digests[name]!);
+      assert.ok(
+        lines.includes(
+          `  keep    ${tag!}  ${(await client.resolve(repoPath, tag!))!.slice(0, 19)}  referrer of ${digests[name]!.slice(0, 19)}, which is kept`,
+        ),
+        result.stdout,
+      );
+    }
     assert.deepEqual(await remainingTags(), before);
   });
 
@@ -200,23 +278,27 @@ describe("registry, retention and promotion against the local registry", functio
       json.repositories[0]!.deleted.map((entry) => entry.digest),
       [digests.r4, digests.r5, digests.pr11, digests.pr12],
     );
-    assert.deepEqual(await remainingTags(), [
-      "1.0",
-      "buildcache",
-      "dev",
-      "dev-1-g0000001",
-      "dev-2-g0000002",
-      "dev-3-g0000003",
-      "dev-6-g0000006",
-      "feature-x",
-      "latest",
-      "pr-13",
-      "sha-0000001",
-      "sha-0000002",
-      "sha-0000003",
-      "sha-0000006",
-      "v1.0.0",
-    ]);
+    assert.deepEqual(
+      await remainingTags(),
+      [
+        "1.0",
+        "buildcache",
+        "dev",
+        "dev-1-g0000001",
+        "dev-2-g0000002",
+        "dev-3-g0000003",
+        "dev-6-g0000006",
+        "feature-x",
+        "latest",
+        "pr-13",
+        "sha-0000001",
+        "sha-0000002",
+        "sha-0000003",
+        "sha-0000006",
+        ...["r1", "r6"].flatMap((name) => referrerTags(digests[name]!)),
+        "v1.0.0",
+      ].sort(),
+    );
     assert.equal(
       await client.exists(repoPath, digests.r1!),
       true,
@@ -225,6 +307,12 @@ describe("registry, retention and promotion against the local registry", functio
     assert.equal(await client.exists(repoPath, digests.r3!), true, "the digest in the ledger");
     for (const gone of [digests.r4!, digests.r5!, digests.pr11!, digests.pr12!]) {
       assert.equal(await client.exists(repoPath, gone), false, gone);
+    }
+    for (const gone of referrerManifests.r4!) {
+      assert.equal(await client.exists(repoPath, gone), false, `r4's referrer ${gone}`);
+    }
+    for (const kept of [...referrerManifests.r1!, ...referrerManifests.r6!]) {
+      assert.equal(await client.exists(repoPath, kept), true, `referrer ${kept} of a kept digest`);
     }
     const again = await slipwayBin(["retention", "--stack", "dev", "--keep", "1"]);
     assert.equal(again.code, 0, again.stderr);

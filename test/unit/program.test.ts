@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { releaseUrn } from "../../src/cli/commands/repair";
 import { BOOTSTRAP_COMMAND, bootstrapStdin, edgeRemoveScript, edgeScript } from "../../src/deploy";
 import { fakeHome } from "../helpers/home";
+import { isMovingTag } from "../../src/images";
 import {
   DIGEST_A,
   recordResources,
@@ -79,16 +80,26 @@ describe("the program for the local stack", function () {
       "command:local:Command edge-attest",
       "command:local:Command web-attest",
       "command:remote:Command slipway-edge-local-edge",
+      "command:local:Command edge-attest",
+      "command:local:Command edge-tags",
+      "command:local:Command web-attest",
+      "command:local:Command web-tags",
       "command:remote:Command web-local-release",
       "command:remote:Command web-local-service",
       "docker-build:index:Image edge-image",
       "docker-build:index:Image web-image",
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck proxy-check",
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
       "slipway:deploy:HostDeployment web-local",
       "slipway:edge:EdgeProxy slipway-edge-local",
       "slipway:image:Attestation edge",
       "slipway:image:Attestation web",
       "slipway:image:ImageBuild edge",
       "slipway:image:ImageBuild web",
+      "slipway:registry:RegistryRepository proxy",
+      "slipway:registry:RegistryRepository web",
+      "slipway:image:MovingTags proxy",
+      "slipway:image:MovingTags web",
     ]);
   });
 
@@ -160,6 +171,25 @@ describe("the program for the local stack", function () {
     assert.match(String(privateKey), /^-----BEGIN OPENSSH PRIVATE KEY-----/);
   });
 
+  it("pushes only per-build tags, and moves dev once the host's deploy reports the new digest", () => {
+    const web = recorded.find((r) => r.name === "web-image")!;
+    const tags = web.inputs.tags as string[];
+    assert.ok(
+      tags.length > 0 && tags.every((tag) => /:(sha-|dev-[0-9])/.test(tag)),
+      tags.join(" "),
+    );
+    const move = recorded.find((r) => r.name === "web-tags")!;
+    const webRef = `127.0.0.1:5000/slipway/web@${DIGEST_A}`;
+    // Its inputs include what the host deployment reports after its health gate, so the
+    // engine runs it only after that deploy succeeded.
+    const [ref, moving, healthy] = move.inputs.triggers as [string, string[], string[]];
+    assert.equal(ref, webRef);
+    assert.deepEqual(healthy, [webRef]);
+    // dev on main, the branch name elsewhere: whatever moves, and only that.
+    assert.ok(moving.length === 1 && isMovingTag(moving[0]!), moving.join(" "));
+    assert.ok(String(move.inputs.create).includes(`'${webRef}' '${moving[0]!}'`));
+  });
+
   it("names the release command with the URN `slipway repair` replaces", () => {
     assert.equal(
       one(recorded, "web-local-release").urn,
@@ -189,7 +219,37 @@ describe("the program for the local stack", function () {
       await valueOf((program.deployed as Record<string, pulumi.Output<string>>).local!),
       WEB_REF,
     );
-    assert.deepEqual(program.ledger, { stack: "local", releases: [] });
+    const managed = {
+      kind: "oci",
+      visibility: "unmanaged",
+      keepDevVersions: 10,
+      managed: ["answers (checked)"],
+      unmanaged:
+        "a plain registry has no visibility, description or access settings per repository",
+    };
+    assert.deepEqual(await valueOf(program.repositories as pulumi.Output<unknown>), {
+      web: { repository: "127.0.0.1:5000/slipway/web", ...managed },
+      edge: { repository: "127.0.0.1:5000/slipway/edge", ...managed },
+    });
+    // No release is recorded for the local stack in the repository: this update makes #1.
+    const release = (await valueOf(program.release as pulumi.Output<unknown>)) as {
+      kind: string;
+      images: Record<string, { digest: string; ref: string }>;
+    };
+    assert.equal(release.kind, "up");
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(release.images).map(([name, image]) => [name, image.ref])),
+      {
+        web: `127.0.0.1:5000/slipway/web@${DIGEST_A}`,
+        edge: `127.0.0.1:5000/slipway/edge@${DIGEST_A}`,
+      },
+    );
+    const ledger = (await valueOf(program.ledger as pulumi.Output<unknown>)) as {
+      file: string;
+      releases: { id: number; kind: string; images: unknown }[];
+    };
+    assert.equal(ledger.file, "stacks/releases/local.yaml");
+    assert.deepEqual(ledger.releases, [{ id: 1, ...release }]);
     assert.equal(program.githubEnvironment, null);
   });
 });

@@ -48,7 +48,7 @@ function step(job: Job, name: string): Step {
   return found;
 }
 
-const FILES = ["checks.yml", "main.yml", "promote.yml", "pull-request.yml"];
+const FILES = ["checks.yml", "main.yml", "promote.yml", "pull-request.yml", "retention.yml"];
 
 /** Actions that use the job's OIDC token; only jobs running one may ask for `id-token: write`. */
 const OIDC_ACTIONS = [
@@ -65,7 +65,7 @@ function environmentOf(stack: string): string {
 }
 
 describe("GitHub Actions workflows", () => {
-  it("are exactly the four workflows, each valid YAML", () => {
+  it("are exactly the five workflows, each valid YAML", () => {
     assert.deepEqual(fs.readdirSync(DIR).sort(), FILES);
     for (const file of FILES) {
       assert.doesNotThrow(() => workflow(file), file);
@@ -254,7 +254,20 @@ describe("GitHub Actions workflows", () => {
         group: "slipway-deploy-dev",
         "cancel-in-progress": false,
       });
-      assert.deepEqual(up.permissions, { contents: "read" });
+      assert.deepEqual(up.permissions, { contents: "write" });
+    });
+
+    it("records the release of the update in the ledger and commits only the ledger back", () => {
+      const names = up.steps!.map((s) => s.name);
+      assert.deepEqual(names.slice(names.indexOf("pulumi up")), [
+        "pulumi up",
+        "Record the release",
+        "Commit the ledger",
+      ]);
+      assert.equal(step(up, "Record the release").run, "npx slipway record --stack dev");
+      const commit = step(up, "Commit the ledger").run!;
+      assert.match(commit, /git add -A -- stacks\/releases\/dev\.yaml\n/);
+      assert.ok(commit.includes("git push origin HEAD:main"));
     });
 
     it("builds for both platforms and runs pulumi up on dev", () => {
@@ -347,6 +360,75 @@ describe("GitHub Actions workflows", () => {
       assert.equal(
         rollback.run,
         'args=(rollback --stack prod)\nif [ -n "$TO" ]; then args+=(--to "$TO"); fi\nnpx slipway "${args[@]}"\n',
+      );
+    });
+  });
+
+  describe("retention.yml", () => {
+    const wf = workflow("retention.yml");
+    const job = wf.jobs.retention!;
+
+    it("runs weekly on a schedule and by hand, a dry run by default", () => {
+      assert.deepEqual(wf.on, {
+        schedule: [{ cron: "23 3 * * 1" }],
+        workflow_dispatch: {
+          inputs: {
+            dry_run: {
+              description: "only print what would be deleted",
+              type: "boolean",
+              default: true,
+              required: true,
+            },
+          },
+        },
+      });
+      assert.deepEqual(Object.keys(wf.jobs), ["retention"]);
+      assert.deepEqual(wf.concurrency, { group: "slipway-retention", "cancel-in-progress": false });
+    });
+
+    it("is the only workflow with packages: write, and asks for nothing else but reading", () => {
+      assert.deepEqual(job.permissions, { contents: "read", packages: "write" });
+      assert.equal(job.environment, undefined, "it deploys nothing");
+      for (const file of FILES.filter((name) => name !== "retention.yml")) {
+        for (const [id, other] of Object.entries(workflow(file).jobs)) {
+          assert.equal(other.permissions?.packages, undefined, `${file}: job ${id}`);
+        }
+      }
+    });
+
+    it("runs slipway retention on dev, deleting only when not a dry run, with the job's token", () => {
+      assert.deepEqual(
+        job.steps!.map((s) => s.uses ?? s.run),
+        [
+          "actions/checkout@v4",
+          "actions/setup-node@v4",
+          "npm ci",
+          "pulumi/actions@v6",
+          'args=(retention --stack dev)\nif [ "$DRY_RUN" = "true" ]; then args+=(--dry-run); fi\nnpx slipway "${args[@]}"\n',
+        ],
+      );
+      assert.deepEqual(step(job, "slipway retention").env, {
+        DRY_RUN: "${{ github.event_name == 'workflow_dispatch' && inputs.dry_run }}",
+        GITHUB_TOKEN: "${{ github.token }}",
+      });
+      assert.deepEqual(job.env, {
+        PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+      });
+    });
+
+    it("cleans a build stack whose every repository declares how many builds to keep", () => {
+      const dev = validateConfig("dev", markSecrets(sourceFromStackFile("dev")));
+      assert.equal(dev.role, "build");
+      assert.deepEqual(
+        dev.images.map((image) => [
+          image.name,
+          dev.registry.repositories[image.name]?.keepDevVersions,
+        ]),
+        [
+          ["web", 10],
+          ["proxy", 10],
+        ],
       );
     });
   });

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 
+	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 
 	"slipway.local/engine/command/local"
@@ -22,7 +23,20 @@ import (
 var Version = "1.2.1+slipway.dev"
 
 func main() {
-	prov, err := infer.NewProviderBuilder().
+	prov, err := newProvider()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := prov.Run(context.Background(), "command", Version); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// newProvider builds the provider with all resources and functions.
+func newProvider() (p.Provider, error) {
+	return infer.NewProviderBuilder().
 		WithDisplayName("Command (Slipway stand-in)").
 		WithDescription("Run commands locally or over SSH; a stand-in for the upstream command provider.").
 		WithResources(
@@ -33,12 +47,4 @@ func main() {
 		).
 		WithFunctions(infer.Function(&local.Run{})).
 		Build()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if err := prov.Run(context.Background(), "command", Version); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
 }

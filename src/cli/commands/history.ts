@@ -1,6 +1,7 @@
 import { ledgerFile, type Release } from "../../ledger";
 import type { Run } from "../context";
 import { readStackFiles } from "../pinning";
+import { runningOnHosts, type Running } from "../running";
 import { formatTable, shortDigest } from "../table";
 
 function kindText(release: Release): string {
@@ -18,23 +19,60 @@ function kindText(release: Release): string {
   }
 }
 
-/** `slipway history --stack <stack>`: the ledger as a table (or JSON). */
-export function history(run: Run, stack: string): void {
+/**
+ * The release each host runs: for each host, the newest release whose service image has the
+ * digest that host runs. Returns release ids with the hosts on each.
+ */
+export function markRunning(releases: readonly Release[], running: Running): Map<number, string[]> {
+  const marks = new Map<number, string[]>();
+  for (const [host, digest] of Object.entries(running.hosts)) {
+    const release = [...releases]
+      .reverse()
+      .find((entry) => entry.images[running.image]?.digest === digest);
+    if (release !== undefined) {
+      marks.set(release.id, [...(marks.get(release.id) ?? []), host]);
+    }
+  }
+  return marks;
+}
+
+/** `slipway history --stack <stack>`: the ledger as a table (or JSON); `*` marks what hosts run. */
+export async function history(run: Run, stack: string): Promise<void> {
   const files = readStackFiles(run, stack);
   const { releases } = files.ledger;
-  const pinned = Object.entries(files.pins).filter(([, pin]) => pin.digest !== undefined);
-  const matches = (release: Release) =>
-    pinned.length > 0 && pinned.every(([name, pin]) => release.images[name]?.digest === pin.digest);
-  const current = [...releases].reverse().find(matches);
+  const running = releases.length === 0 ? undefined : await runningOnHosts(run, stack);
+  const marks =
+    running === undefined || "unknown" in running
+      ? new Map<number, string[]>()
+      : markRunning(releases, running);
   const notes: string[] = [];
   if (releases.length === 0) {
     notes.push(`no releases recorded for ${stack} yet (${ledgerFile(stack)})`);
-  } else if (current !== undefined) {
-    notes.push(`* what ${files.display} pins now`);
-  }
-  if (pinned.length > 0 && current === undefined) {
+  } else if (running !== undefined && "unknown" in running) {
     notes.push(
-      `${files.display} pins ${pinned.map(([name, pin]) => `${name} ${shortDigest(pin.digest!)}`).join(", ")}, which no release records ` +
+      `what the hosts run is not known (${running.unknown.split("\n")[0]}); no release is marked`,
+    );
+  } else if (marks.size > 0) {
+    notes.push(
+      `* what the hosts run: ${[...marks].map(([id, hosts]) => `#${id} on ${hosts.join(", ")}`).join("; ")}`,
+    );
+  } else if (running !== undefined) {
+    const hosts = Object.entries(running.hosts);
+    notes.push(
+      hosts.length === 0
+        ? `no host of ${stack} has a successful deploy`
+        : `the hosts run digests no release records (${hosts.map(([host, digest]) => `${host}: ${shortDigest(digest)}`).join(", ")}); next: slipway record --stack ${stack}`,
+    );
+  }
+  const pinned = Object.entries(files.pins).filter(([, pin]) => pin.digest !== undefined);
+  const last = releases[releases.length - 1];
+  if (
+    pinned.length > 0 &&
+    last !== undefined &&
+    !pinned.every(([name, pin]) => last.images[name]?.digest === pin.digest)
+  ) {
+    notes.push(
+      `${files.display} pins ${pinned.map(([name, pin]) => `${name} ${shortDigest(pin.digest!)}`).join(", ")}, which the last release does not run ` +
         `(pinned with --no-up, or its update failed); next: slipway up --stack ${stack}`,
     );
   }
@@ -44,7 +82,7 @@ export function history(run: Run, stack: string): void {
       rows.push(
         index === 0
           ? [
-              `${release.id}${release === current ? "*" : ""}`,
+              `${release.id}${marks.has(release.id) ? "*" : ""}`,
               release.at,
               kindText(release),
               name,
@@ -73,7 +111,9 @@ export function history(run: Run, stack: string): void {
   run.result(`${table}${notes.join("\n")}`, {
     stack,
     releases,
-    current: current?.id ?? null,
+    running: Object.fromEntries(
+      [...marks].flatMap(([id, hosts]) => hosts.map((host) => [host, id])),
+    ),
     pins: Object.fromEntries(pinned.map(([name, pin]) => [name, pin])),
   });
 }

@@ -4,6 +4,7 @@ import { validateConfig } from "../../config/validate";
 import type { PinUpdate } from "../../ledger";
 import { recordedTag } from "../../registry";
 import type { Run } from "../context";
+import type { UpdateInfo } from "../driver";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
 import { imagesOutput, type ImageOutput } from "../outputs";
@@ -23,6 +24,8 @@ export interface PromoteOptions {
   /** Only these images; every image the source exports by default. */
   readonly images?: readonly string[];
   readonly noUp: boolean;
+  /** Promote even when the source's last update failed or was interrupted. */
+  readonly force?: boolean;
 }
 
 /** One promoted image, as printed and returned in --json. */
@@ -91,26 +94,22 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
       [`pulumi up --stack ${from}`, again],
     );
   }
-  if (last.result !== "succeeded") {
-    const when = last.endTime ?? last.startTime;
-    const facts = [
-      ...(last.version === undefined ? [] : [`version ${last.version}`]),
-      ...(when === undefined ? [] : [when]),
-    ];
-    const which = `the last update of ${from}${facts.length === 0 ? "" : ` (${facts.join(", ")})`}`;
-    throw new CliError(
-      EXIT.refused,
-      last.result === "in-progress"
-        ? `${which} is still running; promote once it has succeeded`
-        : `${which} ${last.result === "failed" ? "failed" : "did not run"}; its outputs are not a healthy release`,
-      [`pulumi up --stack ${from}  # fix and deploy ${from} first`, again],
-    );
+  const state = await driverCall(run, from, () => run.deps.driver.state(from));
+  const unhealthy = sourceProblem(from, last, state.pending);
+  if (unhealthy !== undefined) {
+    if (options.force !== true) {
+      throw new CliError(EXIT.refused, `${unhealthy}; its outputs may not be what its hosts run`, [
+        ...(state.pending.length > 0
+          ? [`pulumi refresh --stack ${from} --clear-pending-creates --yes`]
+          : []),
+        `pulumi up --stack ${from}  # fix and deploy ${from} first`,
+        `${again} --force  # promote its last outputs anyway`,
+      ]);
+    }
+    run.progress(`warning: ${unhealthy}; promoting its last outputs anyway (--force)`);
   }
 
-  const exported = imagesOutput(
-    await driverCall(run, from, () => run.deps.driver.outputs(from)),
-    from,
-  );
+  const exported = imagesOutput(state.outputs, from);
   const names = options.images ?? Object.keys(exported);
   const unknown = names.filter((name) => !(name in exported));
   if (unknown.length > 0 || names.length === 0) {
@@ -170,6 +169,8 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
       revision: image.revision ?? null,
       repository:
         image.repository === defaultRepository(settings.registry, name) ? null : image.repository,
+      source: from,
+      restores: null,
     };
   }
 
@@ -183,11 +184,7 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
     return;
   }
 
-  const { release } = await pinAndUp(run, files, settings, updates, {
-    kind: "promote",
-    noUp: options.noUp,
-    source: from,
-  });
+  const { up } = await pinAndUp(run, files, settings, updates, { noUp: options.noUp });
   const lines = names.map((name) => {
     const image = promoted[name]!;
     const what = changed.includes(name)
@@ -195,16 +192,51 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
       : `${image.digest} (unchanged)`;
     return `  ${name}: ${what}${image.tag === undefined ? "" : ` ${image.tag}`}${image.revision === undefined ? "" : ` rev ${image.revision.slice(0, 12)}`}`;
   });
+  const release = up?.record.release;
   const summary =
-    release === undefined
-      ? `pinned in ${files.display} (not deployed: --no-up):\n${lines.join("\n")}\nnext: slipway up --stack ${to}`
-      : `promoted ${from} -> ${to}, release #${release.id}:\n${lines.join("\n")}`;
+    up === undefined
+      ? `pinned in ${files.display} (not deployed: --no-up):\n${lines.join("\n")}\nnext: slipway up --stack ${to}  # records it as a promotion from ${from}`
+      : up.record.recorded
+        ? `promoted ${from} -> ${to}, release #${up.record.release.id}:\n${lines.join("\n")}`
+        : `promoted ${from} -> ${to} (${up.record.message}):\n${lines.join("\n")}`;
   run.result(summary, {
     stack: to,
     source: from,
     images: promoted,
     changed,
-    updated: release !== undefined,
+    updated: up !== undefined,
+    recorded: up?.record.recorded === true,
     ...(release === undefined ? {} : { release }),
   });
+}
+
+/** Why a source stack is not a healthy release, or undefined when it is. */
+export function sourceProblem(
+  from: string,
+  last: UpdateInfo,
+  pending: readonly string[],
+): string | undefined {
+  const when = last.endTime ?? last.startTime;
+  const facts = [
+    ...(last.version === undefined ? [] : [`version ${last.version}`]),
+    ...(when === undefined ? [] : [when]),
+  ];
+  const which = `the last update of ${from}${facts.length === 0 ? "" : ` (${facts.join(", ")})`}`;
+  if (pending.length > 0) {
+    return `an update of ${from} was interrupted and left ${pending.length} operation${pending.length === 1 ? "" : "s"} pending (${pending.join("; ")})`;
+  }
+  switch (last.result) {
+    case "succeeded":
+      return undefined;
+    case "in-progress":
+      return `${which} is still running, or was interrupted`;
+    case "failed":
+      return `${which} failed`;
+    case "not-started":
+      return `${which} did not run`;
+    default: {
+      const unreachable: never = last.result;
+      return unreachable;
+    }
+  }
 }

@@ -8,6 +8,7 @@ import { parseDigestReference } from "../../reference";
 
 export interface RollbackOptions {
   readonly stack: string;
+  readonly release?: number;
   readonly to?: string;
   readonly steps?: number;
   readonly images?: readonly string[];
@@ -24,6 +25,7 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
   let target: RollbackTarget;
   try {
     target = selectRollback(files.ledger, files.pins, {
+      ...(options.release === undefined ? {} : { release: options.release }),
       ...(options.to === undefined ? {} : { to: options.to }),
       ...(options.steps === undefined ? {} : { steps: options.steps }),
       ...(options.images === undefined ? {} : { images: options.images }),
@@ -77,26 +79,27 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
       tag: image.tag ?? null,
       revision: image.revision ?? null,
       repository: repository === defaultRepository(settings.registry, name) ? null : repository,
+      source: null,
+      restores: release.id,
     };
   }
-  const result = await pinAndUp(run, files, settings, updates, {
-    kind: "rollback",
-    noUp: options.noUp,
-    restores: release.id,
-  });
+  const { up } = await pinAndUp(run, files, settings, updates, { noUp: options.noUp });
   const lines = Object.entries(images).map(
     ([name, image]) =>
       `  ${name}: ${files.pins[name]?.digest ?? "(none)"} -> ${image.digest}${image.tag === undefined ? "" : ` ${image.tag}`}`,
   );
   const text =
-    result.release === undefined
-      ? `pinned release #${release.id} in ${files.display} (not deployed: --no-up):\n${lines.join("\n")}\nnext: slipway up --stack ${stack}`
-      : `rolled ${stack} back to release #${release.id}; recorded as release #${result.release.id}:\n${lines.join("\n")}`;
+    up === undefined
+      ? `pinned release #${release.id} in ${files.display} (not deployed: --no-up):\n${lines.join("\n")}\nnext: slipway up --stack ${stack}  # records it as a rollback to #${release.id}`
+      : up.record.recorded
+        ? `rolled ${stack} back to release #${release.id}; recorded as release #${up.record.release.id}:\n${lines.join("\n")}`
+        : `rolled ${stack} back to release #${release.id} (${up.record.message}):\n${lines.join("\n")}`;
   run.result(text, {
     stack,
     restores: release.id,
     images,
-    updated: result.release !== undefined,
-    ...(result.release === undefined ? {} : { release: result.release }),
+    updated: up !== undefined,
+    recorded: up?.record.recorded === true,
+    ...(up?.record.release === undefined ? {} : { release: up.record.release }),
   });
 }

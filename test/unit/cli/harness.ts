@@ -12,13 +12,16 @@ import {
   type HostReader,
   type HostRun,
   type StackDriver,
+  type StackState,
   type UpdateInfo,
   type UpOptions,
   type UpOutcome,
 } from "../../../src/cli";
 import { configFromFile, stackFilePath } from "../../../src/cli/stack-config";
 import type { ConfigSource, HostConfig } from "../../../src/config";
-import { readPins } from "../../../src/ledger";
+import { ledgerFile, parseLedger, readPins, releaseOf } from "../../../src/ledger";
+import type { ImageOutput } from "../../../src/outputs";
+import { releaseImages } from "../../../stacks/program";
 import { RegistryClient } from "../../../src/registry";
 import { ROOT } from "../../helpers/stack-files";
 import { FakeRegistry } from "../registry/fake-registry";
@@ -39,6 +42,10 @@ export class FakeDriver implements StackDriver {
   readonly ups: { stack: string; stackFile: string; replace?: readonly string[] }[] = [];
   /** Thrown by the next `up`. */
   upError: DriverError | undefined;
+  /** Pending operations each stack's checkpoint holds (an interrupted update). */
+  readonly pending: Record<string, string[]> = {};
+  /** What `pulumi stack select` selected. */
+  selected: string | undefined;
   #version = 40;
 
   constructor(private readonly root: string) {}
@@ -60,8 +67,16 @@ export class FakeDriver implements StackDriver {
       : Promise.resolve(outputs);
   }
 
+  async state(stack: string): Promise<StackState> {
+    return { outputs: await this.outputs(stack), pending: this.pending[stack] ?? [] };
+  }
+
   lastUpdate(stack: string): Promise<UpdateInfo | undefined> {
     return Promise.resolve(this.lastUpdates[stack]);
+  }
+
+  selectedStack(): Promise<string | undefined> {
+    return Promise.resolve(this.selected);
   }
 
   /** Like the program: exports each pinned image as repository, digest, ref, tags, revision. */
@@ -79,8 +94,9 @@ export class FakeDriver implements StackDriver {
       return Promise.reject(error);
     }
     const server = /server: (\S+)/.exec(stackFile)![1]!;
+    const pins = readPins(stackFile);
     const images = Object.fromEntries(
-      Object.entries(readPins(stackFile)).map(([name, pin]) => {
+      Object.entries(pins).map(([name, pin]) => {
         const repository = pin.repository ?? `${server}/acme/${name}`;
         return [
           name,
@@ -95,10 +111,25 @@ export class FakeDriver implements StackDriver {
         ];
       }),
     );
+    // The program's own release and ledger outputs, from the ledger as recorded now.
+    const ledgerText = fs.existsSync(path.join(this.root, ledgerFile(stack)))
+      ? fs.readFileSync(path.join(this.root, ledgerFile(stack)), "utf8")
+      : undefined;
+    const ledger =
+      ledgerText === undefined ? { stack, releases: [] } : parseLedger(ledgerText, stack);
+    const release =
+      releaseOf(ledger, releaseImages(images as Record<string, ImageOutput>), pins) ?? null;
     options.onOutput("Resources: 4 unchanged\n");
     this.#version += 1;
-    this.stackOutputs[stack] = { images };
-    return Promise.resolve({ version: this.#version, seconds: 12.5, outputs: { images } });
+    const outputs = { images, release };
+    this.stackOutputs[stack] = outputs;
+    this.lastUpdates[stack] = { result: "succeeded", version: this.#version };
+    return Promise.resolve({
+      version: this.#version,
+      seconds: 12.5,
+      outputs,
+      changed: release !== null,
+    });
   }
 }
 

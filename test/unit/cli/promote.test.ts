@@ -65,11 +65,11 @@ describe("slipway promote", () => {
       .join(server)
       .replace(
         `digest: ${digest(1)}\n        tag: sha-0000001\n`,
-        `digest: ${web}\n        tag: sha-1111111\n        revision: ${REVISION}\n`,
+        `digest: ${web}\n        tag: sha-1111111\n        revision: ${REVISION}\n        source: dev\n`,
       )
       .replace(
         `digest: ${digest(2)}\n`,
-        `digest: ${edge}\n        tag: sha-1111111\n        revision: ${REVISION}\n`,
+        `digest: ${edge}\n        tag: sha-1111111\n        revision: ${REVISION}\n        source: dev\n`,
       );
     assert.equal(p.read("Pulumi.prod.yaml"), expectedFile);
     assert.deepEqual(
@@ -150,22 +150,31 @@ releases:
       "pinned in Pulumi.prod.yaml (not deployed: --no-up):\n" +
         `  web: ${digest(1)} -> ${web} sha-1111111 rev 1111111aaaaa\n` +
         `  edge: ${digest(2)} -> ${edge} sha-1111111 rev 1111111aaaaa\n` +
-        "next: slipway up --stack prod\n",
+        "next: slipway up --stack prod  # records it as a promotion from dev\n",
     );
     assert.equal(p.driver.ups.length, 0);
     assert.equal(p.exists("stacks/releases/prod.yaml"), false);
     const up = await slipway(p, ["up", "--stack", "prod"]);
     assert.deepEqual(up, {
       code: 0,
-      stdout: `updated prod; recorded release #1:\n  web: ${web} sha-1111111\n  edge: ${edge} sha-1111111\n`,
+      stdout: `updated prod (version 41); recorded release #1 (promote from dev):\n  web: ${web} sha-1111111\n  edge: ${edge} sha-1111111\n`,
       stderr:
         "running pulumi up on prod…\nUpdating (prod)\nResources: 4 unchanged\n" +
         "recorded release #1 in stacks/releases/prod.yaml\n",
     });
+    // The review path keeps the kind and the source: the pins say where the digests came from.
     assert.match(
       p.read("stacks/releases/prod.yaml"),
-      /kind: up\n {4}by: slipway up --stack prod\n/,
+      /kind: promote\n {4}by: slipway up --stack prod\n {4}user: alice\n {4}source: dev\n/,
     );
+    // Running the same update again deploys nothing new: no second entry.
+    const again = await slipway(p, ["up", "--stack", "prod"]);
+    assert.equal(again.code, 0);
+    assert.equal(
+      again.stdout,
+      "updated prod (version 42); prod runs what release #1 ran; no new release to record\n",
+    );
+    assert.equal(p.read("stacks/releases/prod.yaml").match(/- id:/g)?.length, 1);
   });
 
   it("refuses to promote from a stack whose last update failed", async () => {
@@ -179,10 +188,32 @@ releases:
       code: 3,
       stdout: "",
       stderr:
-        "slipway: the last update of dev (version 8, 2025-03-01T09:30:00.000Z) failed; its outputs are not a healthy release\n" +
+        "slipway: the last update of dev (version 8, 2025-03-01T09:30:00.000Z) failed; its outputs may not be what its hosts run\n" +
         "next:\n" +
         "  pulumi up --stack dev  # fix and deploy dev first\n" +
-        "  slipway promote --from dev --to prod\n",
+        "  slipway promote --from dev --to prod --force  # promote its last outputs anyway\n",
+    });
+    assert.equal(p.read("Pulumi.prod.yaml"), before);
+    const forced = await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--force"]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(
+      forced.stderr,
+      /^warning: the last update of dev \(version 8, 2025-03-01T09:30:00.000Z\) failed; promoting its last outputs anyway \(--force\)\n/,
+    );
+  });
+
+  it("refuses to promote from a stack an interrupted update left with pending operations", async () => {
+    p.driver.pending.dev = ["docker-build:index:Image web, interrupted while creating"];
+    const before = p.read("Pulumi.prod.yaml");
+    assert.deepEqual(await slipway(p, ["promote", "--from", "dev", "--to", "prod"]), {
+      code: 3,
+      stdout: "",
+      stderr:
+        "slipway: an update of dev was interrupted and left 1 operation pending (docker-build:index:Image web, interrupted while creating); its outputs may not be what its hosts run\n" +
+        "next:\n" +
+        "  pulumi refresh --stack dev --clear-pending-creates --yes\n" +
+        "  pulumi up --stack dev  # fix and deploy dev first\n" +
+        "  slipway promote --from dev --to prod --force  # promote its last outputs anyway\n",
     });
     assert.equal(p.read("Pulumi.prod.yaml"), before);
   });
@@ -220,18 +251,20 @@ releases:
   });
 
   it("exits 4 with the next commands when the update fails, keeping the pins and the ledger as they were", async () => {
+    const hostLine = `slipway: host web-1: release ${web} did not become healthy within 30 s, removed it, kept web-abc; last health response: HTTP/1.1 503`;
     p.driver.upError = new DriverError(
       "failed",
-      "pulumi could not update prod:\nerror: health check failed on web-1",
+      "pulumi could not update prod: error: update failed",
+      `Updating (prod)\n  command:remote:Command web-1-deploy creating (3s) error: ${hostLine}\nerror: update failed\n`,
     );
     const result = await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--image", "web"]);
     assert.equal(result.code, 4);
     assert.equal(result.stdout, "");
     assert.ok(
       result.stderr.endsWith(
-        "slipway: the update of prod failed: pulumi could not update prod:\nerror: health check failed on web-1\n" +
-          "Pulumi.prod.yaml keeps the new pins; the ledger is unchanged\n" +
-          "next:\n  slipway up --stack prod  # retry once the cause is fixed\n",
+        `slipway: the update of prod failed: ${hostLine}\ncause:\n  ${hostLine}\n` +
+          "Pulumi.prod.yaml keeps its pins; the ledger is unchanged\n" +
+          "next:\n  slipway up --stack prod  # once the cause is fixed\n",
       ),
       result.stderr,
     );
@@ -264,11 +297,11 @@ releases:
     assert.ok(
       result.stderr.endsWith(
         "slipway: the update of prod was interrupted: pulumi could not update prod: the operation was aborted\n" +
-          "Pulumi.prod.yaml keeps the new pins; the ledger is unchanged\n" +
+          "Pulumi.prod.yaml keeps its pins; the ledger is unchanged\n" +
           "next:\n" +
-          "  pulumi cancel --stack prod  # if pulumi says an update is still in progress\n" +
-          "  slipway up --stack prod  # retry once the cause is fixed\n" +
-          "  slipway rollback --stack prod  # or go back to release #1\n",
+          "  pulumi cancel --stack prod --yes  # only if no update of prod is running (removes the lock)\n" +
+          "  slipway up --stack prod\n" +
+          "  pulumi refresh --stack prod --clear-pending-creates --yes  # if it says operations are pending\n",
       ),
       result.stderr,
     );

@@ -3,6 +3,8 @@ import { EXIT_CODES_HELP } from "../../../src/cli";
 import { appendRelease } from "../../../src/ledger";
 import { DEV, PROD, project, slipway, type Project } from "./harness";
 
+const WITH_CHILDREN = "with 4 manifests it lists or that refer to it";
+
 describe("slipway retention", () => {
   let p: Project;
   const builds: string[] = [];
@@ -64,9 +66,10 @@ describe("slipway retention", () => {
         `  keep    sha-aaaaaa2  ${s(2)}  same digest as v1.0.0\n` +
         `  keep    sha-aaaaaa5  ${s(5)}  newest 1 sha-*\n` +
         `  keep    v1.0.0  ${s(2)}  release tag\n` +
-        `  would delete  ${builds[2]!}  dev-3-gaaaaaa3, sha-aaaaaa3\n` +
-        `  would delete  ${builds[3]!}  dev-4-gaaaaaa4, sha-aaaaaa4\n` +
-        "would delete 2 manifests (4 tags) in 1 repository; nothing was deleted (--dry-run)\n",
+        `  would delete  ${builds[2]!}  dev-3-gaaaaaa3, sha-aaaaaa3; ${WITH_CHILDREN}\n` +
+        `  would delete  ${builds[3]!}  dev-4-gaaaaaa4, sha-aaaaaa4; ${WITH_CHILDREN}\n` +
+        "would delete 2 manifests (4 tags; and 8 manifests they list or that refer to them) in 1 repository; " +
+        "nothing was deleted (--dry-run)\n",
     });
     assert.deepEqual(p.registry.tagsOf("acme/web"), before);
   });
@@ -87,8 +90,8 @@ describe("slipway retention", () => {
     );
     assert.equal(
       result.stderr,
-      `deleted ${p.registry.server}/acme/web@${builds[2]!} (dev-3-gaaaaaa3, sha-aaaaaa3)\n` +
-        `deleted ${p.registry.server}/acme/web@${builds[3]!} (dev-4-gaaaaaa4, sha-aaaaaa4)\n`,
+      `deleted ${p.registry.server}/acme/web@${builds[2]!} (dev-3-gaaaaaa3, sha-aaaaaa3; ${WITH_CHILDREN})\n` +
+        `deleted ${p.registry.server}/acme/web@${builds[3]!} (dev-4-gaaaaaa4, sha-aaaaaa4; ${WITH_CHILDREN})\n`,
     );
     assert.deepEqual(Object.keys(p.registry.tagsOf("acme/web")), [
       "buildcache",
@@ -102,14 +105,68 @@ describe("slipway retention", () => {
       "v1.0.0",
     ]);
     assert.equal(p.registry.hasManifest("acme/web", builds[0]!), true);
+    for (const gone of [builds[2]!, builds[3]!]) {
+      assert.equal(p.registry.hasManifest("acme/web", gone), false, gone);
+    }
+    // Each deleted index took its two platform images and two attestation manifests along.
+    assert.equal(
+      new Set(
+        p.registry.requests
+          .filter((request) => request.method === "DELETE")
+          .map((request) => request.url),
+      ).size,
+      2 * (1 + 4),
+    );
   });
 
-  it("needs --keep, and documents the exit codes in --help", async () => {
-    assert.deepEqual(await slipway(p, ["retention", "--stack", "dev"]), {
+  it("keeps each repository's keepDevVersions without --keep, 10 by default", async () => {
+    p.write(
+      "Pulumi.dev.yaml",
+      DEV.replace(
+        "    insecure: true\n",
+        "    insecure: true\n    repositories:\n      web:\n        keepDevVersions: 2\n",
+      ),
+    );
+    const result = await slipway(p, ["retention", "--stack", "dev", "--dry-run"]);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.split("\n");
+    assert.equal(lines[0], `${p.registry.server}/acme/web (keep 2 of each per-build tag kind):`);
+    // Builds 5 and 4 are the newest two, 2 is a release and 1 is in prod's ledger.
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith("  would delete")),
+      [`  would delete  ${builds[2]!}  dev-3-gaaaaaa3, sha-aaaaaa3; ${WITH_CHILDREN}`],
+    );
+    assert.ok(
+      lines.includes(`${p.registry.server}/acme/proxy (keep 10 of each per-build tag kind):`),
+      result.stdout,
+    );
+  });
+
+  it("refuses to delete from Docker Hub before reading anything, pointing at --dry-run", async () => {
+    p.write(
+      "Pulumi.hub.yaml",
+      DEV.replace("server: REGISTRY", "server: docker.io").replace("    insecure: true\n", ""),
+    );
+    const before = p.registry.requests.length;
+    const result = await slipway(p, ["retention", "--stack", "hub"]);
+    assert.deepEqual(result, {
+      code: 3,
+      stdout: "",
+      stderr:
+        "slipway: retention cannot delete from Docker Hub (docker.io/acme/web, docker.io/acme/proxy): Docker Hub " +
+        "refuses the registry API's delete; see what would go with --dry-run and delete those tags on Docker Hub\n" +
+        "next:\n  slipway retention --stack hub --dry-run\n",
+    });
+    assert.equal(p.registry.requests.length, before);
+  });
+
+  it("refuses --keep 0, and documents the exit codes in --help", async () => {
+    assert.deepEqual(await slipway(p, ["retention", "--stack", "dev", "--keep", "0"]), {
       code: 2,
       stdout: "",
       stderr:
-        "error: required option '--keep <n>' not specified\n(run slipway <command> --help for usage)\n",
+        "error: option '--keep <n>' argument '0' is invalid. expected a whole number of at least 1\n" +
+        "(run slipway <command> --help for usage)\n",
     });
     const help = await slipway(p, ["--help"]);
     assert.equal(help.code, 0);

@@ -58,8 +58,16 @@ describe("slipway rollback and history", () => {
   });
   afterEach(async () => p.close());
 
-  it("history prints the ledger as a table and marks what the stack pins", async () => {
+  it("history prints the ledger as a table and marks what the hosts run, not what the file pins", async () => {
     const short = (value: string) => value.slice(0, 19);
+    // The file pins release 3, but the hosts still run release 2 (its update failed).
+    p.driver.stackOutputs.prod = {
+      service: { name: "web", image: "web", publishedPort: 80, healthPath: "/healthz" },
+      deployed: {
+        "web-1": `${p.registry.server}/acme/web@${d[2]!}`,
+        "web-2": `${p.registry.server}/acme/web@${d[2]!}`,
+      },
+    };
     const result = await slipway(p, ["history", "--stack", "prod"]);
     assert.deepEqual(result, {
       code: 0,
@@ -67,20 +75,37 @@ describe("slipway rollback and history", () => {
       stdout:
         "#   AT                    KIND              IMAGE  DIGEST               TAG          REVISION  UPDATE  USER\n" +
         `1   2025-02-01T10:00:00Z  promote from dev  web    ${short(d[1]!)}  sha-1111111  1111111   v11     bob\n` +
-        `                                            edge   ${short(digest(2))}\n` +
-        `2   2025-02-08T10:00:00Z  promote from dev  web    ${short(d[2]!)}  sha-2222222  2222222   v12     bob\n` +
-        `                                            edge   ${short(digest(2))}\n` +
-        `3*  2025-02-15T10:00:00Z  promote from dev  web    ${short(d[3]!)}  sha-3333333  3333333   v13     bob\n` +
-        `                                            edge   ${short(digest(2))}\n` +
-        "* what Pulumi.prod.yaml pins now\n",
+        `                                            proxy  ${short(digest(2))}\n` +
+        `2*  2025-02-08T10:00:00Z  promote from dev  web    ${short(d[2]!)}  sha-2222222  2222222   v12     bob\n` +
+        `                                            proxy  ${short(digest(2))}\n` +
+        `3   2025-02-15T10:00:00Z  promote from dev  web    ${short(d[3]!)}  sha-3333333  3333333   v13     bob\n` +
+        `                                            proxy  ${short(digest(2))}\n` +
+        "* what the hosts run: #2 on web-1, web-2\n",
     });
     const json = JSON.parse(
       (await slipway(p, ["history", "--stack", "prod", "--json"])).stdout,
     ) as Record<string, any>;
-    assert.equal(json.current, 3);
+    assert.deepEqual(json.running, { "web-1": 2, "web-2": 2 });
     assert.deepEqual(
       (json.releases as { id: number }[]).map((release) => release.id),
       [1, 2, 3],
+    );
+  });
+
+  it("history marks nothing, and says why, when what the hosts run is not known", async () => {
+    const result = await slipway(p, ["history"], {});
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      "slipway: no --stack given and no stack is selected\nnext:\n  pulumi stack select <stack>  # or pass --stack <stack>\n",
+    );
+    p.driver.selected = "prod";
+    const selected = await slipway(p, ["history"]);
+    assert.equal(selected.code, 0);
+    assert.match(selected.stdout, /\n3 {2}2025-02-15T10:00:00Z/);
+    assert.match(
+      selected.stdout,
+      /what the hosts run is not known \(stack prod does not exist on the current Pulumi backend\); no release is marked\n$/,
     );
   });
 

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
 import { ConfigError, markSecrets, Secret, validateConfig } from "../../../src/config";
-import { base, issuesOf, promote } from "./fixtures";
+import { base, DIGEST, issuesOf, promote } from "./fixtures";
 
 describe("config validation", () => {
   it("rejects a malformed digest", () => {
@@ -282,6 +282,7 @@ describe("config validation", () => {
         username: "bot",
         password: "[secret]",
         insecure: false,
+        repositories: {},
       },
       images: [
         {
@@ -447,5 +448,230 @@ describe("secrets that cannot travel", () => {
       },
     ]);
     assert.ok(!JSON.stringify(issues).includes("BEGIN KEY"));
+  });
+});
+
+describe("held-out inputs", () => {
+  it("refuses a hostKey that does not parse as an SSH public key", () => {
+    const raw = base();
+    raw.hosts[0].hostKey = "ssh-ed25519 not-base64!";
+    raw.hosts[0].proxy = {
+      address: "203.0.113.1",
+      privateKey: new Secret("BASTION"),
+      // A real ed25519 blob labelled as RSA: the blob names its own type.
+      hostKey: "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIE633cjNK3Ie1UcW6/kwhWtayyq9pSdcnoMKpwaCkcH0",
+    };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:hosts[0].hostKey",
+        message:
+          'is not an SSH public key: the key after ssh-ed25519 is not base64; give the line "<type> <base64 key>" ' +
+          "that ssh-keyscan prints or /etc/ssh/ssh_host_ed25519_key.pub holds",
+      },
+      {
+        path: "slipway:hosts[0].proxy.hostKey",
+        message:
+          'is not an SSH public key: the base64 key does not encode a ssh-rsa key; give the line "<type> <base64 key>" ' +
+          "that ssh-keyscan prints or /etc/ssh/ssh_host_ed25519_key.pub holds",
+      },
+    ]);
+  });
+
+  it("refuses a hostKey whose first word is not a key type", () => {
+    const raw = base();
+    raw.hosts[0].hostKey = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:hosts[0].hostKey",
+        message:
+          'is not an SSH public key: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s" is not a key type ' +
+          '(ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, …); give the line "<type> <base64 key>" that ssh-keyscan ' +
+          "prints or /etc/ssh/ssh_host_ed25519_key.pub holds",
+      },
+    ]);
+  });
+
+  it("refuses a GitHub environment name over 255 characters or with characters GitHub refuses", () => {
+    const long = base();
+    long.github.environment = "p".repeat(256);
+    assert.deepEqual(issuesOf(long), [
+      {
+        path: "slipway:github.environment",
+        message: "has 256 characters; GitHub allows at most 255",
+      },
+    ]);
+    const odd = base();
+    odd.github.environment = "prod:eu";
+    assert.deepEqual(issuesOf(odd), [
+      {
+        path: "slipway:github.environment",
+        message:
+          '"prod:eu" is not an environment name GitHub accepts: letters, digits, spaces and . _ - /',
+      },
+    ]);
+    const ok = base();
+    ok.github.environment = "review/eu west_1.a";
+    assert.equal(validateConfig("prod", ok).github?.environment, "review/eu west_1.a");
+  });
+
+  it("refuses a healthPath with a space at validation, with its config path", () => {
+    const raw = base();
+    raw.service.healthPath = "/health check";
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:service.healthPath",
+        message:
+          '"/health check" has a space or control character; a URL path has none (write a space as %20)',
+      },
+    ]);
+  });
+
+  it("refuses a publishedPort that is a host's SSH port", () => {
+    const raw = base();
+    raw.service.publishedPort = 22;
+    (raw.hosts as unknown[]).push({ name: "web-2", port: 2222, privateKey: new Secret("K2") });
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:service.publishedPort",
+        message:
+          '22 is the SSH port of host "web-1" (slipway:hosts[0].port); the proxy cannot own the port sshd ' +
+          "listens on: choose another publishedPort",
+      },
+    ]);
+  });
+
+  it("takes a number or boolean that `pulumi config set --path` stored in env as its text", () => {
+    const raw = base();
+    raw.service.env = { WORKERS: 4, DEBUG: false, RATIO: 0.5 };
+    raw.github.variables = { REPLICAS: 3 };
+    const config = validateConfig("prod", raw);
+    assert.deepEqual(config.service?.env, { WORKERS: "4", DEBUG: "false", RATIO: "0.5" });
+    assert.deepEqual(config.github?.variables, { REPLICAS: "3" });
+  });
+
+  it("refuses a privateKeyFile that does not exist, naming the path it looked at", () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-home-"));
+    try {
+      fs.mkdirSync(path.join(home, ".ssh"));
+      fs.writeFileSync(path.join(home, ".ssh", "bastion"), "KEY\n", { mode: 0o600 });
+      const raw = base();
+      raw.hosts[0] = {
+        name: "web-1",
+        privateKeyFile: "~/.ssh/missing",
+        proxy: { address: "203.0.113.1", privateKeyFile: "~/.ssh/bastion" },
+      };
+      let error: unknown;
+      try {
+        validateConfig("prod", raw, { home });
+      } catch (caught) {
+        error = caught;
+      }
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.issues, [
+        {
+          path: "slipway:hosts[0].privateKeyFile",
+          message: `"~/.ssh/missing" does not exist (${home}/.ssh/missing); point it at the SSH private key, or set privateKey instead`,
+        },
+      ]);
+      assert.ok(!String(error.stack).includes("checks.ts"), "the message is the whole story");
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('says "empty" for an empty team slug or login', () => {
+    const raw = base();
+    raw.github.reviewers = { users: [" "], teams: ["platform", ""] };
+    assert.deepEqual(issuesOf(raw), [
+      { path: "slipway:github.reviewers.users[0]", message: "is empty; give a GitHub login" },
+      {
+        path: "slipway:github.reviewers.teams[1]",
+        message: "is empty; give the team's slug (the last part of its URL), e.g. platform",
+      },
+    ]);
+  });
+
+  it("says to give only the digest when a full image reference is pinned", () => {
+    const raw = promote();
+    raw.images.web.pin.digest = `ghcr.io/acme/web@${DIGEST}`;
+    raw.images.edge.pin.digest = "ghcr.io/acme/edge:v1";
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:images.web.pin.digest",
+        message: `is a full image reference; give only the digest: ${DIGEST}`,
+      },
+      {
+        path: "slipway:images.proxy.pin.digest",
+        message: "is an image reference, not a digest; give only sha256:<64 hex digits>",
+      },
+    ]);
+  });
+
+  it("refuses GITHUB_OWNER or GITHUB_ORGANIZATION naming another account than the owner", () => {
+    let error: unknown;
+    try {
+      validateConfig("prod", base(), {
+        env: { GITHUB_OWNER: "ACME", GITHUB_ORGANIZATION: "evil-corp" },
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.issues, [
+      {
+        path: "slipway:github.owner",
+        message:
+          'is "acme", but GITHUB_ORGANIZATION="evil-corp" is set and the GitHub provider would send every ' +
+          'request to "evil-corp"; unset GITHUB_ORGANIZATION or make it match',
+      },
+    ]);
+  });
+});
+
+describe("GitHub provider settings", () => {
+  it("take an http(s) base URL and a token that must be a secret", () => {
+    const raw = base();
+    raw.github.baseUrl = "github.example.com";
+    raw.github.token = "ghp_plain";
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:github.baseUrl",
+        message: "must be an http(s) URL, e.g. https://github.example.com/",
+      },
+      {
+        path: "slipway:github.token",
+        message:
+          "must be a secret, not plain text; set it with: pulumi config set --secret --path 'slipway:github.token' <value>",
+      },
+    ]);
+    const ok = base();
+    ok.github.baseUrl = "https://github.example.com/";
+    ok.github.token = new Secret("ghp_x");
+    const config = validateConfig("prod", ok);
+    assert.equal(config.github?.baseUrl, "https://github.example.com/");
+    assert.equal(config.github?.token?.reveal(), "ghp_x");
+  });
+
+  it("in the github: namespace are refused, naming the Slipway key that takes their place", () => {
+    let error: unknown;
+    try {
+      validateConfig("prod", base(), { githubProviderKeys: ["github:token", "github:insecure"] });
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.issues, [
+      {
+        path: "github:token",
+        message:
+          "is not read: Slipway's GitHub environment configures its own provider; set slipway:github.token instead " +
+          "(pulumi config set --secret --path 'slipway:github.token' <token>)",
+      },
+      {
+        path: "github:insecure",
+        message:
+          "is not read: Slipway's GitHub environment configures its own provider from slipway:github; remove it",
+      },
+    ]);
   });
 });

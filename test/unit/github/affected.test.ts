@@ -1,12 +1,18 @@
 import { strict as assert } from "node:assert";
 import { affectedStacks } from "../../../src/github";
+import { ledgerFile } from "../../../src/ledger";
 
 const STACKS = ["dev", "prod"];
 
 describe("affected stacks", () => {
   it("a stack file or ledger touches only its stack", () => {
     assert.deepEqual(affectedStacks(["Pulumi.prod.yaml"], STACKS), ["prod"]);
-    assert.deepEqual(affectedStacks(["stacks/dev.ledger.yaml", "README.md"], STACKS), ["dev"]);
+    // Where ledgers really live: the path slipway writes (ledgerFile), not a copy of it.
+    assert.equal(ledgerFile("dev"), "stacks/releases/dev.yaml");
+    assert.deepEqual(affectedStacks([ledgerFile("dev"), "README.md"], STACKS), ["dev"]);
+    assert.deepEqual(affectedStacks(["stacks/releases/prod.yaml"], STACKS), ["prod"]);
+    // A file that is not a ledger is code: it may change every stack.
+    assert.deepEqual(affectedStacks(["stacks/dev.ledger.yaml"], STACKS), STACKS);
   });
 
   it("code, the app, dependencies and the workflows touch every stack", () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { markSecrets, validateConfig, type SlipwayConfig } from "../../../src/config";
+import { markSecrets, Secret, validateConfig, type SlipwayConfig } from "../../../src/config";
+import { secrecy } from "../../helpers/mocks";
 import { sourceFromStackFile } from "../../helpers/stack-files";
 
 /** One `newResource` call, with the provider reference the engine received. */
@@ -110,15 +111,17 @@ function rejectionOf(output: pulumi.Output<unknown>): Promise<Error> {
 }
 
 describe("DeploymentEnvironment", () => {
-  const saved = { token: process.env.GITHUB_TOKEN, base: process.env.GITHUB_BASE_URL };
+  const VARIABLES = ["GITHUB_TOKEN", "GITHUB_BASE_URL", "GITHUB_OWNER", "GITHUB_ORGANIZATION"];
+  const saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
   before(() => {
     // The provider reads these; the recorded inputs must not depend on the machine.
-    delete process.env.GITHUB_TOKEN;
-    delete process.env.GITHUB_BASE_URL;
+    for (const name of VARIABLES) delete process.env[name];
   });
   after(() => {
-    if (saved.token !== undefined) process.env.GITHUB_TOKEN = saved.token;
-    if (saved.base !== undefined) process.env.GITHUB_BASE_URL = saved.base;
+    for (const name of VARIABLES) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
   });
 
   describe("for the prod stack", () => {
@@ -132,6 +135,7 @@ describe("DeploymentEnvironment", () => {
 
     it("declares the environment, its policies, secrets and variables, and nothing else", () => {
       assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
+        "command:local:Command github-prune-policies",
         "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret github-secret-PULUMI_ACCESS_TOKEN",
         "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret github-secret-SLIPWAY_SSH_KEY",
         "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable github-variable-SLIPWAY_HOSTS",
@@ -236,6 +240,7 @@ describe("DeploymentEnvironment", () => {
       };
       const urns = [...settings.getMonitor().resources.keys()].sort();
       assert.deepEqual(urns, [
+        `urn:pulumi:prod::slipway::${COMPONENT}$command:local:Command::github-prune-policies`,
         `urn:pulumi:prod::slipway::${COMPONENT}$github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::github-secret-PULUMI_ACCESS_TOKEN`,
         `urn:pulumi:prod::slipway::${COMPONENT}$github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::github-secret-SLIPWAY_SSH_KEY`,
         `urn:pulumi:prod::slipway::${COMPONENT}$github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable::github-variable-SLIPWAY_HOSTS`,
@@ -288,6 +293,7 @@ describe("DeploymentEnvironment", () => {
 
     it("declares an environment without reviewers that only main may deploy to", () => {
       assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
+        "command:local:Command github-prune-policies",
         "github:index/repositoryEnvironment:RepositoryEnvironment github-environment",
         "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy github-branch-main",
         "pulumi:providers:github github-provider",
@@ -333,6 +339,7 @@ describe("DeploymentEnvironment", () => {
       });
       await settle();
       assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
+        "command:local:Command gh-prune-policies",
         "github:index/repositoryEnvironment:RepositoryEnvironment gh-environment",
         "pulumi:providers:github gh-provider",
         "slipway:github:DeploymentEnvironment gh",
@@ -374,7 +381,7 @@ describe("DeploymentEnvironment", () => {
       assert.equal(
         error.message,
         'cannot set the required reviewers of environment "production" in acme/web; nothing was changed:\n' +
-          '  user "carol": no such GitHub user, or the token cannot see it (GET https://api.github.com/users/carol: 404 Not Found [])\n' +
+          '  user "carol": no such GitHub user (GET https://api.github.com/users/carol: 404 Not Found [])\n' +
           '  team "ops": no such team in acme, or the token cannot read it (GET https://api.github.com/orgs/acme/teams/ops: 404 Not Found [])',
       );
       for (let i = 0; i < 20; i++) {
@@ -487,6 +494,149 @@ describe("DeploymentEnvironment", () => {
             "  slipway:github.secrets.PULUMI_ACCESS_TOKEN: must be a secret, not plain text; set it with: " +
             "pulumi config set --secret --path 'slipway:github.secrets.PULUMI_ACCESS_TOKEN' <value>",
       );
+    });
+  });
+
+  describe("the provider", () => {
+    const valid = {
+      owner: "acme",
+      repository: "web",
+      environment: "production",
+      canAdminsBypass: false,
+      reviewerUsers: ["alice"],
+    };
+
+    it("takes the base URL and the token (as a secret) from slipway:github", async () => {
+      await useMocks("prod");
+      const { deploymentEnvironment } = await import("../../../infra/github");
+      const config = stackConfig("prod");
+      deploymentEnvironment("github", {
+        ...config,
+        github: {
+          ...config.github!,
+          baseUrl: "https://github.example.com/",
+          token: new Secret("ghp_from_config"),
+        },
+      });
+      await settle();
+      assert.deepEqual(byName()["github-provider"]!.inputs, {
+        owner: "acme",
+        baseUrl: "https://github.example.com/",
+        token: secret("ghp_from_config"),
+      });
+      // The prune talks to the same API, GitHub Enterprise Server's /api/v3/ root.
+      const prune = byName()["github-prune-policies"]!.inputs as { environment: unknown };
+      assert.deepEqual(
+        (secrecy(prune.environment) as { secret: Record<string, string> }).secret
+          .SLIPWAY_GITHUB_API,
+        "https://github.example.com/api/v3/",
+      );
+    });
+
+    it("takes GITHUB_TOKEN and GITHUB_BASE_URL when the config has none, the token as a secret", async () => {
+      process.env.GITHUB_TOKEN = "ghp_from_env";
+      process.env.GITHUB_BASE_URL = "https://ghe.example.org/";
+      try {
+        await useMocks("prod");
+        const { DeploymentEnvironment } = await import("../../../infra/github");
+        new DeploymentEnvironment("gh", valid);
+        await settle();
+        assert.deepEqual(byName()["gh-provider"]!.inputs, {
+          owner: "acme",
+          baseUrl: "https://ghe.example.org/",
+          token: secret("ghp_from_env"),
+        });
+      } finally {
+        delete process.env.GITHUB_TOKEN;
+        delete process.env.GITHUB_BASE_URL;
+      }
+    });
+
+    it("uses a provider passed in opts for every resource and look-up, and makes none of its own", async () => {
+      await useMocks("prod");
+      const github = await import("@pulumi/github");
+      const { DeploymentEnvironment } = await import("../../../infra/github");
+      const given = new github.Provider("enterprise", {
+        owner: "acme",
+        baseUrl: "https://github.example.com/",
+      });
+      new DeploymentEnvironment("gh", { ...valid, branchPatterns: ["main"] }, { provider: given });
+      await settle();
+      const givenRef =
+        "urn:pulumi:prod::slipway::pulumi:providers:github::enterprise::enterprise-id";
+      assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
+        "command:local:Command gh-prune-policies",
+        "github:index/repositoryEnvironment:RepositoryEnvironment gh-environment",
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy gh-branch-main",
+        "pulumi:providers:github enterprise",
+        "slipway:github:DeploymentEnvironment gh",
+      ]);
+      const githubResources = recorded.filter((r) => r.type.startsWith("github:"));
+      assert.deepEqual(
+        githubResources.map((r) => r.provider),
+        githubResources.map(() => givenRef),
+      );
+      assert.deepEqual(
+        calls.map((call) => call.provider),
+        [givenRef],
+      );
+    });
+
+    it("takes opts.providers too", async () => {
+      await useMocks("prod");
+      const github = await import("@pulumi/github");
+      const { DeploymentEnvironment } = await import("../../../infra/github");
+      const given = new github.Provider("enterprise", { owner: "acme" });
+      new DeploymentEnvironment("gh", valid, { providers: { github: given } });
+      await settle();
+      assert.equal(
+        recorded
+          .filter((r) => r.type === "pulumi:providers:github")
+          .map((r) => r.name)
+          .join(),
+        "enterprise",
+      );
+    });
+
+    it("refuses baseUrl or token together with a provider in opts", async () => {
+      await useMocks("prod");
+      const github = await import("@pulumi/github");
+      const { DeploymentEnvironment } = await import("../../../infra/github");
+      const given = new github.Provider("enterprise", { owner: "acme" });
+      assert.throws(
+        () =>
+          new DeploymentEnvironment(
+            "gh",
+            { ...valid, baseUrl: "https://github.example.com/" },
+            { provider: given },
+          ),
+        (error: Error) =>
+          pulumi.RunError.isInstance(error) &&
+          error.message ===
+            'DeploymentEnvironment "gh" has 1 problem; nothing was changed:\n' +
+              "  baseUrl/token: given together with a github provider in opts; configure that provider instead",
+      );
+    });
+
+    it("refuses to be redirected by GITHUB_OWNER or GITHUB_ORGANIZATION", async () => {
+      process.env.GITHUB_ORGANIZATION = "other-org";
+      try {
+        await useMocks("prod");
+        const { DeploymentEnvironment } = await import("../../../infra/github");
+        assert.throws(
+          () => new DeploymentEnvironment("gh", valid),
+          (error: Error) =>
+            pulumi.RunError.isInstance(error) &&
+            error.message ===
+              'DeploymentEnvironment "gh" has 1 problem; nothing was changed:\n' +
+                '  owner: is "acme", but GITHUB_ORGANIZATION="other-org" is set and the GitHub provider would send every ' +
+                'request to "other-org"; unset GITHUB_ORGANIZATION or make it match',
+        );
+        await settle();
+        assert.deepEqual(recorded, [], "nothing is registered");
+      } finally {
+        delete process.env.GITHUB_ORGANIZATION;
+      }
     });
   });
 });

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import {
   adminsBypass,
   branchRules,
@@ -85,6 +86,7 @@ describe("child names", () => {
 
 describe("settings problems", () => {
   const fine: EnvironmentSettings = {
+    environment: "production",
     reviewerUsers: ["alice", "bob"],
     reviewerTeams: ["platform"],
     waitTimer: 10,
@@ -108,6 +110,15 @@ describe("settings problems", () => {
     assert.deepEqual(settingsProblems({ ...fine, waitTimer: 43200 }), []);
     assert.deepEqual(settingsProblems({ ...fine, waitTimer: -1 }), [
       "waitTimer: -1 is not a whole number of minutes between 0 and 43200 (30 days)",
+    ]);
+  });
+
+  it("refuses an environment name GitHub does not accept, as validation does", () => {
+    assert.deepEqual(settingsProblems({ ...fine, environment: "x".repeat(256) }), [
+      "environment: has 256 characters; GitHub allows at most 255",
+    ]);
+    assert.deepEqual(settingsProblems({ ...fine, environment: "prod?" }), [
+      'environment: "prod?" is not an environment name GitHub accepts: letters, digits, spaces and . _ - /',
     ]);
   });
 
@@ -150,8 +161,8 @@ describe("reviewer resolution", () => {
       name: "ReviewerError",
       message:
         'cannot set the required reviewers of environment "production" in acme/web; nothing was changed:\n' +
-        '  user "carol": no such GitHub user, or the token cannot see it (GET https://api.github.com/users/carol: 404 Not Found [])\n' +
-        '  user "eve": no such GitHub user, or the token cannot see it (GET https://api.github.com/users/eve: 404 Not Found [])\n' +
+        '  user "carol": no such GitHub user (GET https://api.github.com/users/carol: 404 Not Found [])\n' +
+        '  user "eve": no such GitHub user (GET https://api.github.com/users/eve: 404 Not Found [])\n' +
         '  team "ops": no such team in acme, or the token cannot read it (GET https://api.github.com/orgs/acme/teams/ops: 404 Not Found [])',
     });
   });
@@ -167,7 +178,116 @@ describe("reviewer resolution", () => {
       message:
         'cannot set the required reviewers of environment "production" in acme/web; nothing was changed:\n' +
         '  user "alice": GitHub returned no numeric id (got "")\n' +
-        '  team "platform": no such team in acme, or the token cannot read it (Bad credentials)',
+        '  team "platform": the look-up failed before reaching it (Bad credentials)',
+    });
+  });
+
+  describe("names the real cause of a failed look-up", () => {
+    const failing = (providerError: string): ReviewerLookup => ({
+      user: () => Promise.reject(new Error(`1 error occurred:\n\t* ${providerError}`)),
+      team: () => Promise.reject(new Error(`1 error occurred:\n\t* ${providerError}`)),
+    });
+    const scope = {
+      ...SCOPE,
+      baseUrl: "https://github.example.com/",
+      tokenSet: true,
+    };
+    const reasonOf = async (
+      providerError: string,
+      at: typeof scope | typeof SCOPE = scope,
+      teams: string[] = [],
+    ) => {
+      try {
+        await resolveReviewers(
+          teams.length > 0 ? [] : ["carol"],
+          teams,
+          failing(providerError),
+          at,
+        );
+      } catch (error) {
+        assert.ok(pulumi.RunError.isInstance(error), "printed without a stack trace");
+        return error.message.split("\n").slice(1);
+      }
+      return assert.fail("expected the look-up to fail");
+    };
+
+    it("404 on the user's own URL: an unknown user", async () => {
+      assert.deepEqual(
+        await reasonOf("GET https://github.example.com/api/v3/users/carol: 404 Not Found []"),
+        [
+          '  user "carol": no such GitHub user (GET https://github.example.com/api/v3/users/carol: 404 Not Found [])',
+        ],
+      );
+    });
+
+    it("404 on a team's URL: an unknown team, or one the token cannot read", async () => {
+      assert.deepEqual(
+        await reasonOf(
+          "GET https://github.example.com/api/v3/orgs/acme/teams/ops: 404 Not Found []",
+          scope,
+          ["ops"],
+        ),
+        [
+          '  team "ops": no such team in acme, or the token cannot read it (GET https://github.example.com/api/v3/orgs/acme/teams/ops: 404 Not Found [])',
+        ],
+      );
+    });
+
+    it("401: the token, and that none is set when none is", async () => {
+      assert.deepEqual(
+        await reasonOf("GET https://github.example.com/api/v3/users/carol: 401 Bad credentials []"),
+        [
+          '  user "carol": GitHub refused the token (401); set a valid one in slipway:github.token or GITHUB_TOKEN (GET https://github.example.com/api/v3/users/carol: 401 Bad credentials [])',
+        ],
+      );
+      assert.deepEqual(
+        await reasonOf(
+          "GET https://github.example.com/api/v3/users/carol: 401 Requires authentication []",
+          {
+            ...scope,
+            tokenSet: false,
+          },
+        ),
+        [
+          '  user "carol": GitHub refused the token (401); no token is set: set slipway:github.token (a secret) or GITHUB_TOKEN (GET https://github.example.com/api/v3/users/carol: 401 Requires authentication [])',
+        ],
+      );
+    });
+
+    it("403: what the token may not read", async () => {
+      assert.deepEqual(
+        await reasonOf(
+          "GET https://github.example.com/api/v3/orgs/acme/teams/ops: 403 Resource not accessible by integration []",
+          scope,
+          ["ops"],
+        ),
+        [
+          '  team "ops": the token may not read this (403); it needs read access to users and read:org in acme (GET https://github.example.com/api/v3/orgs/acme/teams/ops: 403 Resource not accessible by integration [])',
+        ],
+      );
+    });
+
+    it("a connection failure: the API address", async () => {
+      assert.deepEqual(
+        await reasonOf(
+          'Get "https://github.example.com/api/v3/orgs/acme": dial tcp 127.0.0.1:1: connect: connection refused',
+        ),
+        [
+          '  user "carol": cannot reach the GitHub API at https://github.example.com/; check slipway:github.baseUrl (or GITHUB_BASE_URL) and the network (Get "https://github.example.com/api/v3/orgs/acme": dial tcp 127.0.0.1:1: connect: connection refused)',
+        ],
+      );
+    });
+
+    it("a 404 on the owner (the provider reads it first) is not an unknown user", async () => {
+      assert.deepEqual(
+        await reasonOf("GET https://github.example.com/api/v3/orgs/acme: 404 Not Found []", {
+          ...scope,
+          tokenSet: false,
+        }),
+        [
+          '  user "carol": the look-up failed before reaching it; no token is set: set slipway:github.token (a secret) or GITHUB_TOKEN (GET https://github.example.com/api/v3/orgs/acme: 404 Not Found [])',
+        ],
+      );
     });
   });
 

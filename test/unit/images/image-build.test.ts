@@ -51,7 +51,7 @@ describe("ImageBuild in a build stack", () => {
   before(async () => {
     recorded = await recordResources("dev");
     const { declareImages } = await import("../../../stacks/program");
-    outputs = declareImages(devConfig(), { root: ROOT, source: SOURCE });
+    outputs = declareImages(devConfig(), { root: ROOT, source: SOURCE }).images;
     await valueOf(outputs.web!);
     await settle();
   });
@@ -60,8 +60,10 @@ describe("ImageBuild in a build stack", () => {
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
       "command:local:Command web-attest",
       "docker-build:index:Image web-image",
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
       "slipway:image:Attestation web",
       "slipway:image:ImageBuild web",
+      "slipway:registry:RegistryRepository web",
     ]);
   });
 
@@ -90,11 +92,9 @@ describe("ImageBuild in a build stack", () => {
     const { secrets, registries, ...rest } = image.inputs;
     assert.deepEqual(rest, {
       push: true,
-      tags: [
-        "ghcr.io/acme/web:sha-4c2a9e1",
-        "ghcr.io/acme/web:dev",
-        "ghcr.io/acme/web:dev-128-g4c2a9e1",
-      ],
+      // Only the tags that name this build: `dev` moves after the hosts are healthy. The
+      // build has a target and args, so its sha tags carry its definition (ad92ce62).
+      tags: ["ghcr.io/acme/web:sha-4c2a9e1-ad92ce62", "ghcr.io/acme/web:dev-128-g4c2a9e1-ad92ce62"],
       labels: {
         "org.opencontainers.image.created": "2026-11-20T09:30:00Z",
         "org.opencontainers.image.revision": SOURCE.sha,
@@ -162,9 +162,9 @@ describe("ImageBuild in a build stack", () => {
       digest: DIGEST_A,
       ref: `ghcr.io/acme/web@${DIGEST_A}`,
       tags: [
-        "ghcr.io/acme/web:sha-4c2a9e1",
+        "ghcr.io/acme/web:sha-4c2a9e1-ad92ce62",
         "ghcr.io/acme/web:dev",
-        "ghcr.io/acme/web:dev-128-g4c2a9e1",
+        "ghcr.io/acme/web:dev-128-g4c2a9e1-ad92ce62",
       ],
       platforms: ["linux/amd64", "linux/arm64"],
       revision: SOURCE.sha,
@@ -173,7 +173,7 @@ describe("ImageBuild in a build stack", () => {
 });
 
 describe("images in a promote stack", () => {
-  it("declares no Image at all and exports the pinned refs", async () => {
+  it("declares no Image at all, only the repository check of the pin, and exports the pinned refs", async () => {
     const recorded = await recordResources("prod");
     const { declareImages } = await import("../../../stacks/program");
     const digest = `sha256:${"b2".repeat(32)}`;
@@ -182,7 +182,7 @@ describe("images in a promote stack", () => {
       registry: { server: "ghcr.io", namespace: "acme" },
       images: { web: { pin: { digest, tag: "sha-4c2a9e1", revision: SOURCE.sha } } },
     });
-    const outputs = declareImages(config, { root: ROOT });
+    const outputs = declareImages(config, { root: ROOT }).images;
     assert.deepEqual(await valueOf(outputs.web!), {
       repository: "ghcr.io/acme/web",
       digest,
@@ -192,6 +192,9 @@ describe("images in a promote stack", () => {
       revision: SOURCE.sha,
     });
     await settle();
-    assert.deepEqual(recorded, []);
+    assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
+      "slipway:registry:RegistryRepository web",
+    ]);
   });
 });

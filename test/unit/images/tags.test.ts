@@ -1,9 +1,14 @@
 import { strict as assert } from "node:assert";
+import type { BuildConfig } from "../../../src/config";
 import {
   branchTag,
+  buildVariant,
   imageLabels,
   imageTags,
+  isMovingTag,
+  moveTagsScript,
   repositoryUrl,
+  splitTags,
   versionTags,
   type SourceInfo,
 } from "../../../src/images";
@@ -84,6 +89,81 @@ describe("image tags", () => {
   });
 });
 
+describe("build variants and moving tags", () => {
+  const build = (extra: Record<string, unknown> = {}) =>
+    ({
+      context: "app",
+      platforms: ["linux/amd64", "linux/arm64"],
+      args: {},
+      secrets: {},
+      cache: { mode: "none" },
+      buildOnPreview: false,
+      tags: [],
+      ...extra,
+    }) as unknown as BuildConfig;
+
+  it("gives a commit's plain sha tag to the plain build only; other definitions get their own", () => {
+    assert.equal(buildVariant(build(), "/repo"), undefined);
+    assert.equal(buildVariant(build({ dockerfile: "app/Dockerfile" }), "/repo"), undefined);
+    const withArgs = buildVariant(build({ args: { FLAVOUR: "slim" } }), "/repo");
+    const otherArgs = buildVariant(build({ args: { FLAVOUR: "full" } }), "/repo");
+    const target = buildVariant(build({ target: "prod" }), "/repo");
+    assert.match(withArgs!, /^[0-9a-f]{8}$/);
+    assert.equal(new Set([withArgs, otherArgs, target]).size, 3);
+    // The same definition always gets the same suffix; arg order does not matter.
+    assert.equal(
+      buildVariant(build({ args: { A: "1", B: "2" } }), "/repo"),
+      buildVariant(build({ args: { B: "2", A: "1" } }), "/repo"),
+    );
+    assert.deepEqual(imageTags(source(), [], withArgs), [
+      `sha-4c2a9e1-${withArgs!}`,
+      "dev",
+      `dev-128-g4c2a9e1-${withArgs!}`,
+    ]);
+  });
+
+  it("tells the tags that move from those that name one build", () => {
+    assert.deepEqual(
+      ["dev", "latest", "1.2", "1", "pr-7", "feature-x", "edge"].filter(isMovingTag),
+      ["dev", "latest", "1.2", "1", "pr-7", "feature-x", "edge"],
+    );
+    assert.deepEqual(
+      [
+        "sha-4c2a9e1",
+        "sha-4c2a9e1-ad92ce62",
+        "sha-4c2a9e1-dirty",
+        "dev-128-g4c2a9e1",
+        "v1.2.3",
+        "1.2.3",
+        "1.2.3-rc.1",
+      ].filter(isMovingTag),
+      [],
+    );
+    assert.deepEqual(
+      splitTags(["r/web:sha-4c2a9e1", "r/web:dev", "r/web:v1.2.3", "r/web:latest"]),
+      {
+        fixed: ["r/web:sha-4c2a9e1", "r/web:v1.2.3"],
+        moving: ["r/web:dev", "r/web:latest"],
+      },
+    );
+  });
+
+  it("moves tags with oras, credentials from the environment only", () => {
+    const script = moveTagsScript({
+      ref: `127.0.0.1:5000/slipway/web@sha256:${"a1".repeat(32)}`,
+      tags: ["dev", "latest"],
+      insecure: true,
+    });
+    assert.ok(
+      script.includes(
+        `oras tag --plain-http --registry-config "$DOCKER_CONFIG/config.json" '127.0.0.1:5000/slipway/web@sha256:${"a1".repeat(32)}' 'dev' 'latest'\n`,
+      ),
+      script,
+    );
+    assert.ok(script.includes(`"$SLIPWAY_REGISTRY_AUTH"`));
+  });
+});
+
 describe("image labels", () => {
   it("are the OCI annotations, created from the commit time", () => {
     assert.deepEqual(imageLabels("web", source()), {
@@ -144,11 +224,11 @@ describe("buildx equivalent of a build plan", () => {
       "--platform",
       "linux/amd64,linux/arm64",
       "--tag",
-      "127.0.0.1:5000/slipway/web:sha-4c2a9e1",
+      "127.0.0.1:5000/slipway/web:sha-4c2a9e1-b563059b",
       "--tag",
       "127.0.0.1:5000/slipway/web:dev",
       "--tag",
-      "127.0.0.1:5000/slipway/web:dev-128-g4c2a9e1",
+      "127.0.0.1:5000/slipway/web:dev-128-g4c2a9e1-b563059b",
       "--label",
       "org.opencontainers.image.created=2026-11-20T09:30:00Z",
       "--label",

@@ -62,6 +62,41 @@ describe("rollback target", () => {
     assert.deepEqual(byImage.images, { proxy: ledger.releases[0]!.images.proxy });
   });
 
+  it("goes to a release by its id, and refuses an id the ledger lacks or that runs now", () => {
+    const target = selectRollback(LEDGER, pins(4), { release: 2 });
+    assert.equal(target.release.id, 2);
+    assert.deepEqual(target.images, LEDGER.releases[1]!.images);
+    assert.throws(() => selectRollback(LEDGER, pins(4), { release: 9 }), {
+      message: "the ledger of prod has no release #9 (it has #1 to #6)",
+      next: ["slipway history --stack prod"],
+    });
+    assert.throws(() => selectRollback(LEDGER, pins(4), { release: 5 }), {
+      message: "prod already pins what release #5 ran; nothing to roll back",
+    });
+    assert.throws(() => selectRollback(LEDGER, pins(4), { release: 2, steps: 1 }), {
+      message: "give one of --release <n>, --to <digest> or --steps <n>",
+    });
+  });
+
+  it("goes to a digest by an unambiguous prefix, with or without sha256:", () => {
+    const ledger: Ledger = {
+      stack: "prod",
+      releases: [release(1, 0xab01, {}), release(2, 0xab02, {}), release(3, 0xcd03, {})],
+    };
+    const now = { web: { digest: digest(0xcd03) } };
+    // digest(n) is zero-padded: the distinct digits are at the end, so prefixes need them all.
+    const long = digest(0xab01).slice("sha256:".length, -1);
+    assert.throws(() => selectRollback(ledger, now, { to: long }), {
+      message: `--to ${long} is ambiguous: 2 digests in the ledger of prod start with it (${digest(0xab01)}, ${digest(0xab02)}); give more digits`,
+      next: ["slipway history --stack prod"],
+    });
+    assert.equal(selectRollback(ledger, now, { to: `sha256:${long}1` }).release.id, 1);
+    assert.equal(selectRollback(ledger, now, { to: `${long}2` }).release.id, 2);
+    assert.throws(() => selectRollback(ledger, now, { to: "ffff" }), {
+      message: "no release of prod ran a digest starting with sha256:ffff",
+    });
+  });
+
   it("refuses what it cannot do, with the next command", () => {
     assert.throws(() => selectRollback({ stack: "prod", releases: [] }, pins(1), {}), {
       message: "the ledger of prod has no releases yet, so there is nothing to roll back to",
@@ -75,7 +110,8 @@ describe("rollback target", () => {
       next: ["slipway history --stack prod"],
     });
     assert.throws(() => selectRollback(LEDGER, pins(4), { to: "sha256:abc" }), {
-      message: "--to sha256:abc: a sha256 digest has 64 hex digits after 'sha256:'; this has 3",
+      message:
+        "--to sha256:abc: a sha256 digest has 64 hex digits after 'sha256:'; this has 3 (give sha256:<hex>, or at least 4 of its first hex digits)",
     });
     assert.throws(() => selectRollback(LEDGER, pins(4), { images: ["api"] }), {
       message: 'no release of prod has an image "api"',

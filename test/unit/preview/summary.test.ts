@@ -435,7 +435,74 @@ Unchanged: \`proxy\` \`sha256:1788a8ba5a10\`
     });
   });
 
+  describe("of a definition-only change with an attestation command", () => {
+    /**
+     * prod-promote.json changed so that both hosts keep the old web digest but get a new
+     * definition hash (an env change), plus a local command that carries a digest but is not
+     * a host deployment (a build's attestation).
+     */
+    function definitionOnly(): string {
+      const raw = JSON.parse(read("prod-promote.json")) as {
+        config: Record<string, unknown>;
+        steps: { op: string; urn: string; oldState?: any; newState?: any }[];
+      };
+      for (const step of raw.steps.slice(1)) {
+        step.newState.inputs.triggers = [step.oldState.inputs.triggers[0], "e".repeat(64)];
+      }
+      const images = JSON.parse(String(raw.config["slipway:images"])) as Record<string, any>;
+      images.web.pin.digest = OLD_WEB;
+      delete images.web.pin.revision;
+      delete images.web.pin.tag;
+      raw.config["slipway:images"] = JSON.stringify(images);
+      const attestation =
+        "urn:pulumi:prod::slipway::slipway:image:Attestation$command:local:Command::web-attest";
+      const state = {
+        urn: attestation,
+        type: "command:local:Command",
+        parent: "urn:pulumi:prod::slipway::slipway:image:Attestation::web",
+        inputs: { triggers: [`ghcr.io/acme/web@${OLD_WEB}`] },
+        outputs: {},
+      };
+      raw.steps.push({ op: "replace", urn: attestation, oldState: state, newState: state });
+      return JSON.stringify(raw);
+    }
+
+    it("names only the hosts a deployment runs on, and says the definition changes there", () => {
+      const summary = summarize(parsePreview(definitionOnly()));
+      assert.deepEqual(summary.hosts, [
+        { name: "web-1", address: "203.0.113.10", status: "redeployed", definitionOnly: true },
+        { name: "web-2", address: "203.0.113.11", status: "redeployed", definitionOnly: true },
+      ]);
+      assert.deepEqual(
+        summary.images.map((image) => `${image.name} ${image.status}`),
+        ["web unchanged", "proxy unchanged"],
+      );
+      const markdown = renderSummary(summary, { stack: "prod" });
+      assert.ok(
+        markdown.includes(
+          "No image changes; the service definition (env, ports, health or proxy) changes on `web-1`, `web-2`, so the release is redeployed with the same digest.\n",
+        ),
+        markdown,
+      );
+    });
+
+    it("prints the summary as JSON with --json", () => {
+      const result = previewSummaryCommand(["--json", "-"], () => definitionOnly());
+      assert.equal(result.code, 0);
+      assert.deepEqual(JSON.parse(result.stdout), summarize(parsePreview(definitionOnly())));
+    });
+  });
+
   describe("command", () => {
+    it("names a preview file that cannot be read, and exits 2", () => {
+      assert.deepEqual(previewSummaryCommand(["missing.json"]), {
+        code: 2,
+        stdout: "",
+        stderr:
+          'cannot read the preview "missing.json": no such file (write it with: pulumi preview --stack <stack> --json > preview.json)\n',
+      });
+    });
+
     it("prints the Markdown for a file and exits 0", () => {
       const result = previewSummaryCommand(
         ["--stack", "prod", "--source-url", "https://github.com/acme/web", "preview.json"],
@@ -446,7 +513,7 @@ Unchanged: \`proxy\` \`sha256:1788a8ba5a10\`
 
     it("exits 2 with the usage or the reason on bad use", () => {
       const usage =
-        "usage: preview-summary [--stack NAME] [--source-url URL] [--log-url URL] [--max-length N] <preview.json | ->\n";
+        "usage: preview-summary [--stack NAME] [--source-url URL] [--log-url URL] [--max-length N] [--json] <preview.json | ->\n";
       assert.deepEqual(
         previewSummaryCommand([], () => ""),
         { code: 2, stdout: "", stderr: usage },

@@ -111,6 +111,7 @@ export class FakeRegistry {
       readonly created?: string;
       readonly content?: string;
       readonly tags?: readonly string[];
+      readonly labels?: Readonly<Record<string, string>>;
     } = {},
   ): string {
     const [os, architecture, variant] = platform.split("/");
@@ -120,7 +121,7 @@ export class FakeRegistry {
         os,
         ...(variant === undefined ? {} : { variant }),
         created: options.created ?? "2025-01-01T00:00:00Z",
-        config: {},
+        config: options.labels === undefined ? {} : { Labels: options.labels },
         rootfs: { type: "layers", diff_ids: [] },
       }),
     );
@@ -164,6 +165,7 @@ export class FakeRegistry {
       readonly created?: string;
       readonly content?: string;
       readonly tags?: readonly string[];
+      readonly labels?: Readonly<Record<string, string>>;
     } = {},
   ): string {
     const entries: unknown[] = [];

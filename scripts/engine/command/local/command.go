@@ -6,11 +6,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
+
+	"github.com/gobwas/glob"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi-go-provider/infer/types"
@@ -164,9 +167,14 @@ func execute(ctx context.Context, command string, in BaseInputs, prev *BaseOutpu
 	}
 	args := append(append([]string{}, interp[1:]...), command)
 	cmd := exec.CommandContext(ctx, interp[0], args...)
-	dir := deref(in.Dir)
-	if dir != "" {
-		cmd.Dir = dir
+	if in.Dir != nil {
+		cmd.Dir = *in.Dir
+	} else {
+		wd, err := os.Getwd()
+		if err != nil {
+			return BaseOutputs{}, err
+		}
+		cmd.Dir = wd
 	}
 	env := os.Environ()
 	if in.Environment != nil {
@@ -179,86 +187,103 @@ func execute(ctx context.Context, command string, in BaseInputs, prev *BaseOutpu
 			env = append(env, k+"="+(*in.Environment)[k])
 		}
 	}
+	// The previous run's output is passed only when non-empty, as upstream.
 	if prev != nil && (in.AddPreviousOutputInEnv == nil || *in.AddPreviousOutputInEnv) {
-		env = append(env, run.EnvStdout+"="+prev.Stdout, run.EnvStderr+"="+prev.Stderr)
+		if prev.Stdout != "" {
+			env = append(env, run.EnvStdout+"="+prev.Stdout)
+		}
+		if prev.Stderr != "" {
+			env = append(env, run.EnvStderr+"="+prev.Stderr)
+		}
 	}
 	cmd.Env = env
-	if in.Stdin != nil {
+	if in.Stdin != nil && *in.Stdin != "" {
 		cmd.Stdin = strings.NewReader(*in.Stdin)
 	}
 	capture := run.NewCapture(ctx, run.Mode(derefLogging(in.Logging)))
 	cmd.Stdout, cmd.Stderr = capture.Stdout(), capture.Stderr()
 	err := cmd.Run()
-	stdout, stderr := capture.Result()
+	capture.Finish()
 	if err != nil {
-		return BaseOutputs{}, run.Failure(err, command, stdout, stderr)
+		return BaseOutputs{}, run.Failure(err, command, capture.Combined())
 	}
+	stdout, stderr := capture.Result()
 	out := BaseOutputs{Stdout: stdout, Stderr: stderr}
-	if err := collect(dir, in, &out); err != nil {
-		return BaseOutputs{}, err
+	if in.AssetPaths != nil {
+		assets, err := globAssets(cmd.Dir, *in.AssetPaths)
+		if err != nil {
+			return BaseOutputs{}, err
+		}
+		found := make(map[string]types.AssetOrArchive, len(assets))
+		for name, a := range assets {
+			found[name] = types.AssetOrArchive{Asset: a}
+		}
+		out.Assets = &found
+	}
+	if in.ArchivePaths != nil {
+		assets, err := globAssets(cmd.Dir, *in.ArchivePaths)
+		if err != nil {
+			return BaseOutputs{}, err
+		}
+		members := make(map[string]any, len(assets))
+		for name, a := range assets {
+			members[name] = a
+		}
+		arch, err := archive.FromAssets(members)
+		if err != nil {
+			return BaseOutputs{}, err
+		}
+		out.Archive = arch
 	}
 	return out, nil
 }
 
-// collect fills assets/archive from the assetPaths/archivePaths globs
-// (filepath.Match syntax, relative to dir; "**" is not supported).
-func collect(dir string, in BaseInputs, out *BaseOutputs) error {
-	base := dir
-	if base == "" {
-		base, _ = os.Getwd()
+// globAssets matches the files under dir (never directories) against the
+// patterns in order, as upstream: paths are relative with "/" separators, "*"
+// stops at "/", "**" does not, and a pattern starting with "!" removes what
+// earlier patterns matched.
+func globAssets(dir string, patterns []string) (map[string]*asset.Asset, error) {
+	type rule struct {
+		g       glob.Glob
+		exclude bool
 	}
-	glob := func(patterns []string) ([]string, error) {
-		var files []string
-		for _, pat := range patterns {
-			matches, err := filepath.Glob(filepath.Join(base, pat))
-			if err != nil {
-				return nil, fmt.Errorf("bad glob %q: %w", pat, err)
-			}
-			for _, m := range matches {
-				if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() {
-					rel, _ := filepath.Rel(base, m)
-					files = append(files, rel)
-				}
-			}
+	rules := make([]rule, len(patterns))
+	for i, pat := range patterns {
+		exclude := strings.HasPrefix(pat, "!")
+		g, err := glob.Compile(strings.TrimPrefix(pat, "!"), '/')
+		if err != nil {
+			return nil, fmt.Errorf("bad glob %q: %w", pat, err)
 		}
-		sort.Strings(files)
-		return files, nil
+		rules[i] = rule{g, exclude}
 	}
-	if in.AssetPaths != nil {
-		files, err := glob(*in.AssetPaths)
+	found := map[string]*asset.Asset{}
+	err := fs.WalkDir(os.DirFS(dir), ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		assets := map[string]types.AssetOrArchive{}
-		for _, f := range files {
-			a, err := asset.FromPath(filepath.Join(base, f))
-			if err != nil {
-				return err
+		if d.IsDir() {
+			return nil
+		}
+		for _, r := range rules {
+			if !r.g.Match(rel) {
+				continue
 			}
-			assets[f] = types.AssetOrArchive{Asset: a}
-		}
-		out.Assets = &assets
-	}
-	if in.ArchivePaths != nil {
-		files, err := glob(*in.ArchivePaths)
-		if err != nil {
-			return err
-		}
-		members := map[string]any{}
-		for _, f := range files {
-			a, err := asset.FromPath(filepath.Join(base, f))
+			if r.exclude {
+				delete(found, rel)
+				continue
+			}
+			a, err := asset.FromPath(path.Join(dir, rel))
 			if err != nil {
 				return err
 			}
-			members[f] = a
+			found[rel] = a
 		}
-		arch, err := archive.FromAssets(members)
-		if err != nil {
-			return err
-		}
-		out.Archive = arch
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return found, nil
 }
 
 func randomSuffix() string {

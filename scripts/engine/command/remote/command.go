@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -52,8 +53,8 @@ type Command struct{}
 // Annotate documents the resource.
 func (c *Command) Annotate(a infer.Annotator) {
 	a.Describe(&c, "A command to run on a remote host over SSH (Slipway stand-in for the upstream "+
-		"command provider). Environment variables are sent with SSH setenv, which the server "+
-		"only honours for names its AcceptEnv allows.")
+		"command provider). Environment variables are sent with SSH setenv; a server that refuses "+
+		"one (its AcceptEnv does not list the name) fails the command.")
 }
 
 // Create runs the create command.
@@ -114,30 +115,33 @@ func execute(ctx context.Context, command string, in CommandInputs, prev *Comman
 	}
 	defer session.Close()
 
-	env := map[string]string{}
 	if in.Environment != nil {
-		for k, v := range *in.Environment {
-			env[k] = v
+		env := *in.Environment
+		keys := make([]string, 0, len(env))
+		for k := range env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := session.Setenv(k, env[k]); err != nil {
+				p.GetLogger(ctx).Error(setenvAdvice(k))
+				return "", "", fmt.Errorf("could not set environment variable %q: %w", k, err)
+			}
 		}
 	}
+	// The previous run's output is passed only when non-empty; a server that
+	// refuses it gets a warning, not a failure (as upstream).
 	if prev != nil && (in.AddPreviousOutputInEnv == nil || *in.AddPreviousOutputInEnv) {
-		env[run.EnvStdout] = prev.Stdout
-		env[run.EnvStderr] = prev.Stderr
-	}
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := session.Setenv(k, env[k]); err != nil {
-			p.GetLogger(ctx).Warningf("Unable to set '%s'. This only works if your SSH server is configured "+
-				"to accept these variables via AcceptEnv. Alternatively, if a Bash-like shell runs the command "+
-				"on the remote host, you could prefix the command itself with the variables in the form "+
-				"'VAR=value command'", k)
+		for _, kv := range [][2]string{{run.EnvStdout, prev.Stdout}, {run.EnvStderr, prev.Stderr}} {
+			if kv[1] == "" {
+				continue
+			}
+			if err := session.Setenv(kv[0], kv[1]); err != nil {
+				p.GetLogger(ctx).Warning(setenvAdvice(kv[0]))
+			}
 		}
 	}
-	if in.Stdin != nil {
+	if in.Stdin != nil && *in.Stdin != "" {
 		session.Stdin = strings.NewReader(*in.Stdin)
 	}
 	mode := ""
@@ -147,11 +151,18 @@ func execute(ctx context.Context, command string, in CommandInputs, prev *Comman
 	capture := run.NewCapture(ctx, run.Mode(mode))
 	session.Stdout, session.Stderr = capture.Stdout(), capture.Stderr()
 	err = session.Run(command)
-	stdout, stderr := capture.Result()
+	capture.Finish()
 	if err != nil {
-		return "", "", run.Failure(err, command, stdout, stderr)
+		return "", "", run.Failure(err, command, capture.Combined())
 	}
+	stdout, stderr := capture.Result()
 	return stdout, stderr, nil
+}
+
+func setenvAdvice(name string) string {
+	return fmt.Sprintf("Unable to set '%s'. This only works if your SSH server is configured to accept "+
+		"these variables via AcceptEnv. Alternatively, if a Bash-like shell runs the command on the remote "+
+		"host, you could prefix the command itself with the variables in the form 'VAR=value command'", name)
 }
 
 func randomSuffix() string {

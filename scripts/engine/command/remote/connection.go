@@ -4,7 +4,6 @@ package remote
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -50,8 +49,8 @@ func (c *Connection) Annotate(a infer.Annotator) {
 	a.Describe(&c, "Instructions for how to connect to a remote endpoint.")
 	a.SetDefault(&c.User, "root")
 	a.SetDefault(&c.Port, 22.0)
-	a.SetDefault(&c.DialErrorLimit, 10)
-	a.SetDefault(&c.PerDialTimeout, 15)
+	a.SetDefault(&c.DialErrorLimit, defaultDialErrorLimit)
+	a.SetDefault(&c.PerDialTimeout, defaultPerDialTimeout)
 }
 
 // Annotate sets the documented defaults.
@@ -59,21 +58,29 @@ func (c *ProxyConnection) Annotate(a infer.Annotator) {
 	a.Describe(&c, "Instructions for how to connect to a remote endpoint via a proxy.")
 	a.SetDefault(&c.User, "root")
 	a.SetDefault(&c.Port, 22.0)
-	a.SetDefault(&c.DialErrorLimit, 10)
-	a.SetDefault(&c.PerDialTimeout, 15)
+	a.SetDefault(&c.DialErrorLimit, defaultDialErrorLimit)
+	a.SetDefault(&c.PerDialTimeout, defaultPerDialTimeout)
 }
 
+const (
+	defaultDialErrorLimit = 10
+	defaultPerDialTimeout = 15 // seconds; 0 means no limit per dial
+	sshAgentSocketEnv     = "SSH_AUTH_SOCK"
+)
+
 type endpoint struct {
-	user, password, host, privateKey, keyPassword, agentSocket, hostKey string
-	port, dialLimit, perDial                                           int
+	user, host                        string
+	password, privateKey, keyPassword *string
+	agentSocket, hostKey              *string
+	port, dialLimit, perDial          int
 }
 
 func (c Connection) endpoint() endpoint {
 	return endpoint{
-		user: str(c.User, "root"), password: str(c.Password, ""), host: c.Host,
-		privateKey: str(c.PrivateKey, ""), keyPassword: str(c.PrivateKeyPassword, ""),
-		agentSocket: str(c.AgentSocketPath, ""), hostKey: str(c.HostKey, ""),
-		port: num(c.Port, 22), dialLimit: integer(c.DialErrorLimit, 10), perDial: integer(c.PerDialTimeout, 15),
+		user: str(c.User, "root"), host: c.Host, password: c.Password, privateKey: c.PrivateKey,
+		keyPassword: c.PrivateKeyPassword, agentSocket: c.AgentSocketPath, hostKey: c.HostKey,
+		port: num(c.Port, 22), dialLimit: integer(c.DialErrorLimit, defaultDialErrorLimit),
+		perDial: integer(c.PerDialTimeout, defaultPerDialTimeout),
 	}
 }
 
@@ -87,24 +94,32 @@ func (c ProxyConnection) endpoint() endpoint {
 
 func (e endpoint) addr() string { return net.JoinHostPort(e.host, strconv.Itoa(e.port)) }
 
+// config builds the client configuration the way upstream does: the private key
+// first, then the password (also for keyboard-interactive), then the SSH agent
+// from agentSocketPath or, when that is unset, SSH_AUTH_SOCK, even when a key or
+// password is given. An agent socket that cannot be reached is an error.
 func (e endpoint) config() (*ssh.ClientConfig, error) {
-	var auth []ssh.AuthMethod
-	if e.privateKey != "" {
+	cfg := &ssh.ClientConfig{
+		User:            e.user,
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), //nolint:gosec // upstream ignores host keys unless hostKey is set
+		Timeout:         time.Duration(e.perDial) * time.Second,
+	}
+	if e.privateKey != nil {
 		var signer ssh.Signer
 		var err error
-		if e.keyPassword != "" {
-			signer, err = ssh.ParsePrivateKeyWithPassphrase([]byte(e.privateKey), []byte(e.keyPassword))
+		if e.keyPassword != nil {
+			signer, err = ssh.ParsePrivateKeyWithPassphrase([]byte(*e.privateKey), []byte(*e.keyPassword))
 		} else {
-			signer, err = ssh.ParsePrivateKey([]byte(e.privateKey))
+			signer, err = ssh.ParsePrivateKey([]byte(*e.privateKey))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("parsing private key for %s: %w", e.addr(), err)
+			return nil, err
 		}
-		auth = append(auth, ssh.PublicKeys(signer))
+		cfg.Auth = append(cfg.Auth, ssh.PublicKeys(signer))
 	}
-	if e.password != "" {
-		pw := e.password
-		auth = append(auth, ssh.Password(pw), ssh.KeyboardInteractive(
+	if e.password != nil {
+		pw := *e.password
+		cfg.Auth = append(cfg.Auth, ssh.Password(pw), ssh.KeyboardInteractive(
 			func(_, _ string, questions []string, _ []bool) ([]string, error) {
 				answers := make([]string, len(questions))
 				for i := range answers {
@@ -114,56 +129,42 @@ func (e endpoint) config() (*ssh.ClientConfig, error) {
 			}))
 	}
 	sock := e.agentSocket
-	if sock == "" && e.privateKey == "" && e.password == "" {
-		sock = os.Getenv("SSH_AUTH_SOCK")
-	}
-	if sock != "" {
-		if conn, err := net.Dial("unix", sock); err == nil {
-			auth = append(auth, ssh.PublicKeysCallback(agent.NewClient(conn).Signers))
-		} else if e.agentSocket != "" {
-			return nil, fmt.Errorf("connecting to SSH agent at %s: %w", sock, err)
+	if sock == nil {
+		if env := os.Getenv(sshAgentSocketEnv); env != "" {
+			sock = &env
 		}
 	}
-	hostKeyCallback := ssh.InsecureIgnoreHostKey() //nolint:gosec // upstream behaviour when hostKey is unset
-	if e.hostKey != "" {
-		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(e.hostKey))
+	if sock != nil {
+		conn, err := net.Dial("unix", *sock)
 		if err != nil {
-			return nil, fmt.Errorf("parsing hostKey for %s: %w", e.addr(), err)
+			return nil, err
 		}
-		hostKeyCallback = ssh.FixedHostKey(key)
+		cfg.Auth = append(cfg.Auth, ssh.PublicKeysCallback(agent.NewClient(conn).Signers))
 	}
-	return &ssh.ClientConfig{
-		User:            e.user,
-		Auth:            auth,
-		HostKeyCallback: hostKeyCallback,
-		Timeout:         time.Duration(e.perDial) * time.Second,
-	}, nil
+	if e.hostKey != nil {
+		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(*e.hostKey))
+		if err != nil {
+			return nil, fmt.Errorf("failed to parse host key: %w", err)
+		}
+		cfg.HostKeyCallback = ssh.FixedHostKey(key)
+		cfg.HostKeyAlgorithms = hostKeyAlgorithms(key)
+	}
+	return cfg, nil
 }
 
-// retry calls dial until it succeeds or the endpoint's dialErrorLimit is
-// reached (-1: no limit).
-func (e endpoint) retry(ctx context.Context, dial func() (*ssh.Client, error)) (*ssh.Client, error) {
-	var lastErr error
-	for attempt := 1; e.dialLimit < 0 || attempt <= max(e.dialLimit, 1); attempt++ {
-		client, err := dial()
-		if err == nil {
-			return client, nil
-		}
-		lastErr = err
-		var authErr *ssh.ServerAuthError
-		if errors.As(err, &authErr) {
-			break // wrong credentials do not get better by retrying
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Duration(min(attempt, 5)) * time.Second):
-		}
+// hostKeyAlgorithms offers only the signature algorithms of the pinned key's
+// type, so a server with several host keys presents the pinned one. An RSA key
+// can sign with SHA-2 or SHA-1; OpenSSH 8.8+ refuses ssh-rsa (SHA-1) by default.
+func hostKeyAlgorithms(key ssh.PublicKey) []string {
+	if key.Type() == ssh.KeyAlgoRSA {
+		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
 	}
-	return nil, fmt.Errorf("dialing %s@%s: %w", e.user, e.addr(), lastErr)
+	return []string{key.Type()}
 }
 
-// dial opens an SSH client, through the proxy when one is set.
+// dial opens an SSH client, through the proxy when one is set, retrying each
+// step as upstream does ("Dial", or "Dial proxy", "Dial from proxy", "Dial").
+// Closing the returned client also closes the proxy's client.
 func (c Connection) dial(ctx context.Context) (*ssh.Client, error) {
 	target := c.endpoint()
 	cfg, err := target.config()
@@ -171,34 +172,57 @@ func (c Connection) dial(ctx context.Context) (*ssh.Client, error) {
 		return nil, err
 	}
 	if c.Proxy == nil {
-		return target.retry(ctx, func() (*ssh.Client, error) { return ssh.Dial("tcp", target.addr(), cfg) })
+		return dialWithRetry(ctx, "Dial", target.dialLimit, func() (*ssh.Client, error) {
+			return ssh.Dial("tcp", target.addr(), cfg)
+		})
 	}
 	jump := c.Proxy.endpoint()
 	jcfg, err := jump.config()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("proxy: %w", err)
 	}
-	proxy, err := jump.retry(ctx, func() (*ssh.Client, error) { return ssh.Dial("tcp", jump.addr(), jcfg) })
+	proxy, err := dialWithRetry(ctx, "Dial proxy", jump.dialLimit, func() (*ssh.Client, error) {
+		return ssh.Dial("tcp", jump.addr(), jcfg)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
-	client, err := target.retry(ctx, func() (*ssh.Client, error) {
-		conn, err := proxy.Dial("tcp", target.addr())
-		if err != nil {
-			return nil, err
+	client, err := c.dialThrough(ctx, proxy, target, cfg)
+	if err != nil {
+		proxy.Close()
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	go func() {
+		_ = client.Wait()
+		proxy.Close()
+	}()
+	return client, nil
+}
+
+// dialThrough opens the target's SSH connection over a channel of the proxy.
+// A failed handshake uses up its channel, so a retry opens a new one (upstream
+// retries the handshake on the used channel, whose later attempts then fail
+// with EOF instead of the real cause).
+func (c Connection) dialThrough(ctx context.Context, proxy *ssh.Client, target endpoint, cfg *ssh.ClientConfig) (*ssh.Client, error) {
+	open := func() (net.Conn, error) { return proxy.Dial("tcp", target.addr()) }
+	conn, err := dialWithRetry(ctx, "Dial from proxy", target.dialLimit, open)
+	if err != nil {
+		return nil, err
+	}
+	return dialWithRetry(ctx, "Dial", target.dialLimit, func() (*ssh.Client, error) {
+		if conn == nil {
+			if conn, err = open(); err != nil {
+				return nil, err
+			}
 		}
 		cc, chans, reqs, err := ssh.NewClientConn(conn, target.addr(), cfg)
 		if err != nil {
 			conn.Close()
+			conn = nil
 			return nil, err
 		}
 		return ssh.NewClient(cc, chans, reqs), nil
 	})
-	if err != nil {
-		proxy.Close()
-		return nil, err
-	}
-	return client, nil
 }
 
 func str(s *string, def string) string {

@@ -1,22 +1,20 @@
 package remote
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
+	"github.com/pkg/sftp"
+	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi-go-provider/infer/types"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/asset"
-	"golang.org/x/crypto/ssh"
 )
 
 // CopyToRemoteInputs are the inputs of command:remote:CopyToRemote.
@@ -32,37 +30,81 @@ type CopyToRemoteOutputs struct {
 	CopyToRemoteInputs
 }
 
-// CopyToRemote copies a local file (asset) or directory/archive to a remote host.
+// CopyToRemote copies a local file, text or directory to a remote host over SFTP.
 type CopyToRemote struct{}
 
 // Annotate documents the resource.
 func (c *CopyToRemote) Annotate(a infer.Annotator) {
-	a.Describe(&c, "Copy an Asset or Archive to a remote host over SSH (Slipway stand-in; streams "+
-		"through `cat`/`tar` on the remote side). When remotePath is an existing directory the "+
-		"source file or directory is copied into it. Deleting the resource leaves the files.")
+	a.Describe(&c, "Copy an Asset or Archive to a remote host over SFTP (Slipway stand-in). The source "+
+		"must be a FileAsset, a StringAsset or a FileArchive; archives such as .tgz are copied as they are. "+
+		"Missing parent directories of remotePath are created. When remotePath is an existing directory "+
+		"the source file or directory is copied into it; a source directory with a trailing slash copies "+
+		"its contents. File modes are not kept. Deleting the resource leaves the files.")
 }
 
-// Create copies the source.
+var (
+	_ = (infer.CustomCheck[CopyToRemoteInputs])((*CopyToRemote)(nil))
+	_ = (infer.CustomUpdate[CopyToRemoteInputs, CopyToRemoteOutputs])((*CopyToRemote)(nil))
+)
+
+// Check refuses a source that is not exactly one path asset, text asset or path archive.
+func (*CopyToRemote) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[CopyToRemoteInputs], error) {
+	in, failures, err := infer.DefaultCheck[CopyToRemoteInputs](ctx, req.NewInputs)
+	if err != nil {
+		return infer.CheckResponse[CopyToRemoteInputs]{Inputs: in, Failures: failures}, err
+	}
+	asset, archive := in.Source.Asset, in.Source.Archive
+	fail := func(property, reason string) {
+		failures = append(failures, p.CheckFailure{Property: property, Reason: reason})
+	}
+	switch {
+	case asset != nil && archive != nil:
+		fail("asset", "only one of asset or archive can be set")
+	case asset == nil && archive == nil:
+		fail("asset", "either asset or archive must be set")
+	}
+	if asset != nil && !asset.IsPath() && !asset.IsText() {
+		fail("asset", "asset must be a path-based file asset or a text asset")
+	}
+	if archive != nil && !archive.IsPath() {
+		fail("archive", "archive must be a path to a file or directory")
+	}
+	return infer.CheckResponse[CopyToRemoteInputs]{Inputs: in, Failures: failures}, nil
+}
+
+// Create copies the source; the ID is a bare random hex string, as upstream.
 func (*CopyToRemote) Create(ctx context.Context, req infer.CreateRequest[CopyToRemoteInputs]) (infer.CreateResponse[CopyToRemoteOutputs], error) {
 	out := CopyToRemoteOutputs{req.Inputs}
-	id := req.Name + randomSuffix()
 	if req.DryRun {
-		return infer.CreateResponse[CopyToRemoteOutputs]{ID: id, Output: out}, nil
+		return infer.CreateResponse[CopyToRemoteOutputs]{Output: out}, nil
 	}
-	if err := copyToRemote(ctx, req.Inputs.Connection, req.Inputs.Source, req.Inputs.RemotePath); err != nil {
-		return infer.CreateResponse[CopyToRemoteOutputs]{}, err
+	if err := copyToRemote(ctx, req.Inputs); err != nil {
+		return infer.CreateResponse[CopyToRemoteOutputs]{Output: out}, err
 	}
-	return infer.CreateResponse[CopyToRemoteOutputs]{ID: id, Output: out}, nil
+	id, err := resource.NewUniqueHex("", 8, 0)
+	return infer.CreateResponse[CopyToRemoteOutputs]{ID: id, Output: out}, err
 }
 
-// Update copies the source again.
+// Update copies again only when the source's content hash or the remote path changed.
 func (*CopyToRemote) Update(ctx context.Context, req infer.UpdateRequest[CopyToRemoteInputs, CopyToRemoteOutputs]) (infer.UpdateResponse[CopyToRemoteOutputs], error) {
 	out := CopyToRemoteOutputs{req.Inputs}
 	if req.DryRun {
 		return infer.UpdateResponse[CopyToRemoteOutputs]{Output: out}, nil
 	}
-	err := copyToRemote(ctx, req.Inputs.Connection, req.Inputs.Source, req.Inputs.RemotePath)
-	return infer.UpdateResponse[CopyToRemoteOutputs]{Output: out}, err
+	if sourceHash(req.Inputs.Source) == sourceHash(req.State.Source) && req.Inputs.RemotePath == req.State.RemotePath {
+		return infer.UpdateResponse[CopyToRemoteOutputs]{Output: out}, nil
+	}
+	return infer.UpdateResponse[CopyToRemoteOutputs]{Output: out}, copyToRemote(ctx, req.Inputs)
+}
+
+func sourceHash(s types.AssetOrArchive) string {
+	switch {
+	case s.Archive != nil:
+		return s.Archive.Hash
+	case s.Asset != nil:
+		return s.Asset.Hash
+	}
+	return ""
 }
 
 // CopyFileInputs are the inputs of the deprecated command:remote:CopyFile.
@@ -78,7 +120,8 @@ type CopyFileOutputs struct {
 	CopyFileInputs
 }
 
-// CopyFile copies a local file to a remote host (deprecated upstream in favour of CopyToRemote).
+// CopyFile copies a local file to a remote host (deprecated upstream in favour
+// of CopyToRemote). It has no update: a changed input replaces it, as upstream.
 type CopyFile struct{}
 
 // Annotate documents the resource.
@@ -86,179 +129,167 @@ func (c *CopyFile) Annotate(a infer.Annotator) {
 	a.Describe(&c, "Copy a local file to a remote host (deprecated; use CopyToRemote).")
 }
 
-// Create copies the file.
+// Create copies the file to exactly remotePath.
 func (*CopyFile) Create(ctx context.Context, req infer.CreateRequest[CopyFileInputs]) (infer.CreateResponse[CopyFileOutputs], error) {
-	out := CopyFileOutputs{req.Inputs}
-	id := req.Name + randomSuffix()
+	in := req.Inputs
+	out := CopyFileOutputs{in}
 	if req.DryRun {
-		return infer.CreateResponse[CopyFileOutputs]{ID: id, Output: out}, nil
+		return infer.CreateResponse[CopyFileOutputs]{Output: out}, nil
 	}
-	if err := copyFile(ctx, req.Inputs); err != nil {
-		return infer.CreateResponse[CopyFileOutputs]{}, err
-	}
-	return infer.CreateResponse[CopyFileOutputs]{ID: id, Output: out}, nil
-}
-
-// Update copies the file again.
-func (*CopyFile) Update(ctx context.Context, req infer.UpdateRequest[CopyFileInputs, CopyFileOutputs]) (infer.UpdateResponse[CopyFileOutputs], error) {
-	out := CopyFileOutputs{req.Inputs}
-	if req.DryRun {
-		return infer.UpdateResponse[CopyFileOutputs]{Output: out}, nil
-	}
-	return infer.UpdateResponse[CopyFileOutputs]{Output: out}, copyFile(ctx, req.Inputs)
-}
-
-func copyFile(ctx context.Context, in CopyFileInputs) error {
-	a, err := asset.FromPath(in.LocalPath)
+	err := withSFTP(ctx, in.Connection, func(c *sftp.Client) error { return copyFile(c, in.LocalPath, in.RemotePath) })
 	if err != nil {
-		return err
+		return infer.CreateResponse[CopyFileOutputs]{Output: out}, err
 	}
-	return copyToRemote(ctx, in.Connection, types.AssetOrArchive{Asset: a}, in.RemotePath)
+	id, err := resource.NewUniqueHex("", 8, 0)
+	return infer.CreateResponse[CopyFileOutputs]{ID: id, Output: out}, err
 }
 
-func copyToRemote(ctx context.Context, conn Connection, src types.AssetOrArchive, remotePath string) error {
-	if remotePath == "" {
-		return errors.New("remotePath must not be empty")
-	}
+func copyToRemote(ctx context.Context, in CopyToRemoteInputs) error {
+	return withSFTP(ctx, in.Connection, func(c *sftp.Client) error {
+		if a := in.Source.Asset; a != nil && a.IsText() {
+			return copyText(c, a.Text, in.RemotePath)
+		}
+		src := ""
+		if in.Source.Asset != nil {
+			src = in.Source.Asset.Path
+		} else if in.Source.Archive != nil {
+			src = in.Source.Archive.Path
+		}
+		return sftpCopy(c, src, in.RemotePath)
+	})
+}
+
+func withSFTP(ctx context.Context, conn Connection, f func(*sftp.Client) error) error {
 	client, err := conn.dial(ctx)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	isDir := remoteRun(client, "test -d "+quote(remotePath), nil) == nil
-
-	switch {
-	case src.Asset != nil && src.Archive == nil:
-		return copyAsset(client, src.Asset, remotePath, isDir)
-	case src.Archive != nil && src.Asset == nil:
-		return copyArchive(client, src.Archive, remotePath, isDir)
-	default:
-		return errors.New("source must be exactly one asset or archive")
-	}
-}
-
-func copyAsset(client *ssh.Client, a *resource.Asset, remotePath string, isDir bool) error {
-	data, err := a.Bytes()
-	if err != nil {
-		return fmt.Errorf("reading source asset: %w", err)
-	}
-	mode := os.FileMode(0o644)
-	name := ""
-	if p, ok := a.GetPath(); ok {
-		name = filepath.Base(p)
-		if st, err := os.Stat(p); err == nil {
-			mode = st.Mode().Perm()
-		}
-	} else if u, ok := a.GetURI(); ok {
-		name = path.Base(u)
-	}
-	dest := remotePath
-	if isDir {
-		if name == "" {
-			return fmt.Errorf("remotePath %s is a directory and a text asset has no file name", remotePath)
-		}
-		dest = path.Join(remotePath, name)
-	}
-	cmd := fmt.Sprintf("cat > %s && chmod %o %s", quote(dest), mode, quote(dest))
-	return remoteRun(client, cmd, bytes.NewReader(data))
-}
-
-func copyArchive(client *ssh.Client, a *resource.Archive, remotePath string, isDir bool) error {
-	prefix := ""
-	localDir := ""
-	if p, ok := a.GetPath(); ok {
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			localDir = p
-			if isDir {
-				prefix = filepath.Base(filepath.Clean(p))
-			}
-		}
-	}
-	reader, err := a.Open()
-	if err != nil {
-		return fmt.Errorf("opening source archive: %w", err)
-	}
-	defer reader.Close()
-
-	pr, pw := io.Pipe()
-	go func() {
-		pw.CloseWithError(writeTar(pw, reader, prefix, localDir))
-	}()
-	cmd := "tar -x -f - -C " + quote(remotePath)
-	if !isDir {
-		cmd = "mkdir -p " + quote(remotePath) + " && " + cmd
-	}
-	err = remoteRun(client, cmd, pr)
-	pr.Close()
-	return err
-}
-
-type archiveReader interface {
-	Next() (string, *asset.Blob, error)
-}
-
-func writeTar(w io.Writer, r archiveReader, prefix, localDir string) error {
-	tw := tar.NewWriter(w)
-	dirs := map[string]bool{}
-	addDirs := func(name string) error {
-		var parts []string
-		for d := path.Dir(name); d != "." && d != "/" && !dirs[d]; d = path.Dir(d) {
-			parts = append(parts, d)
-		}
-		for i := len(parts) - 1; i >= 0; i-- {
-			dirs[parts[i]] = true
-			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: parts[i] + "/", Mode: 0o755}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for {
-		name, blob, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		member := filepath.ToSlash(name)
-		if prefix != "" {
-			member = path.Join(prefix, member)
-		}
-		member = strings.TrimPrefix(member, "/")
-		mode := int64(0o644)
-		if localDir != "" {
-			if st, err := os.Stat(filepath.Join(localDir, name)); err == nil {
-				mode = int64(st.Mode().Perm())
-			}
-		}
-		if err := addDirs(member); err != nil {
-			return err
-		}
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: member, Mode: mode, Size: blob.Size()}); err != nil {
-			return err
-		}
-		if _, err := io.Copy(tw, blob); err != nil {
-			return err
-		}
-		_ = blob.Close()
-	}
-	return tw.Close()
-}
-
-func remoteRun(client *ssh.Client, cmd string, stdin io.Reader) error {
-	session, err := client.NewSession()
+	c, err := sftp.NewClient(client, sftp.UseConcurrentWrites(true))
 	if err != nil {
 		return err
 	}
-	defer session.Close()
-	var stderr bytes.Buffer
-	session.Stdin = stdin
-	session.Stderr = &stderr
-	if err := session.Run(cmd); err != nil {
-		return fmt.Errorf("%w: running %q: %s", err, cmd, strings.TrimSpace(stderr.String()))
+	defer c.Close()
+	return f(c)
+}
+
+// remoteStat returns nil, nil when the remote path does not exist.
+func remoteStat(c *sftp.Client, name string) (fs.FileInfo, error) {
+	info, err := c.Stat(name)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("failed to stat remote path %s: %w", name, err)
+	}
+	return info, nil
+}
+
+func copyText(c *sftp.Client, text, dest string) error {
+	st, err := remoteStat(c, dest)
+	if err != nil {
+		return err
+	}
+	if st != nil && st.IsDir() {
+		return fmt.Errorf("remote path %s is a directory; when using a text asset, remotePath must be a file path", dest)
+	}
+	if err := mkdirParents(c, dest); err != nil {
+		return err
+	}
+	f, err := c.Create(dest)
+	if err != nil {
+		return fmt.Errorf("failed to create remote file %s: %w", dest, err)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte(text)); err != nil {
+		return fmt.Errorf("failed to write text content to remote path %s: %w", dest, err)
 	}
 	return nil
 }
 
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+// sftpCopy copies a local file or directory:
+//
+//	source | dest is a dir       | dest missing        | dest is a file
+//	dir    | dest/dir            | dest/dir            | error
+//	dir/   | dest/x for x in dir | dest/x for x in dir | error
+//	file   | dest/file           | dest                | dest (overwritten)
+func sftpCopy(c *sftp.Client, src, dest string) error {
+	info, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	st, err := remoteStat(c, dest)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		if st != nil && st.IsDir() {
+			dest = path.Join(dest, filepath.Base(src))
+		}
+		return copyFile(c, src, dest)
+	}
+	if st == nil {
+		if err := c.MkdirAll(dest); err != nil {
+			return fmt.Errorf("failed to create remote directory %s: %w", dest, err)
+		}
+	} else if !st.IsDir() {
+		return fmt.Errorf("remote path %s exists but is not a directory", dest)
+	}
+	if !strings.HasSuffix(src, "/") {
+		dest = path.Join(dest, filepath.Base(src))
+	}
+	return copyDir(c, src, dest)
+}
+
+func mkdirParents(c *sftp.Client, dest string) error {
+	parent := path.Dir(dest)
+	if parent == "." || parent == "/" {
+		return nil
+	}
+	if err := c.MkdirAll(parent); err != nil {
+		return fmt.Errorf("failed to create remote directory %s: %w", parent, err)
+	}
+	return nil
+}
+
+func copyFile(c *sftp.Client, src, dest string) error {
+	local, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer local.Close()
+	if err := mkdirParents(c, dest); err != nil {
+		return err
+	}
+	remote, err := c.Create(dest)
+	if err != nil {
+		return fmt.Errorf("failed to create remote file %s: %w", dest, err)
+	}
+	defer remote.Close()
+	if _, err := remote.ReadFrom(local); err != nil {
+		return fmt.Errorf("failed to copy file %s to remote path %s: %w", src, dest, err)
+	}
+	return nil
+}
+
+// copyDir copies a directory tree, creating directories and overwriting files.
+func copyDir(c *sftp.Client, src, dest string) error {
+	return fs.WalkDir(os.DirFS(src), ".", func(rel string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		target := path.Join(dest, filepath.ToSlash(rel))
+		if !d.IsDir() {
+			return copyFile(c, filepath.Join(src, rel), target)
+		}
+		st, err := remoteStat(c, target)
+		if err != nil {
+			return err
+		}
+		if st == nil {
+			if err := c.MkdirAll(target); err != nil {
+				return fmt.Errorf("failed to create remote directory %s: %w", target, err)
+			}
+		} else if !st.IsDir() {
+			return fmt.Errorf("remote path %s exists but is not a directory", target)
+		}
+		return nil
+	})
+}

@@ -20,7 +20,8 @@ const (
 )
 
 // Mode says which streams are echoed to the Pulumi engine while a command runs
-// ("stdout", "stderr", "stdoutAndStderr", "none"); both are always captured.
+// ("stdout", "stderr", "stdoutAndStderr", "none"; unset is both); both are
+// always captured.
 type Mode string
 
 func (m Mode) logs(stream string) bool {
@@ -34,14 +35,18 @@ func (m Mode) logs(stream string) bool {
 	}
 }
 
-// Capture collects a command's stdout and stderr and echoes complete lines to
-// the engine as status messages, as the upstream provider does.
+// Capture collects a command's stdout, stderr and both interleaved (for the
+// failure message), and echoes the logged streams to the engine line by line
+// as status messages, as upstream does: both streams feed one line splitter,
+// and a last line without a trailing newline is logged when the command ends.
 type Capture struct {
-	ctx    context.Context
-	mode   Mode
-	mu     sync.Mutex
-	stdout bytes.Buffer
-	stderr bytes.Buffer
+	ctx      context.Context
+	mode     Mode
+	mu       sync.Mutex
+	stdout   bytes.Buffer
+	stderr   bytes.Buffer
+	combined bytes.Buffer
+	pending  []byte
 }
 
 // NewCapture returns a Capture logging through the provider logger of ctx.
@@ -50,10 +55,20 @@ func NewCapture(ctx context.Context, mode Mode) *Capture {
 }
 
 // Stdout is the writer for the command's standard output.
-func (c *Capture) Stdout() io.Writer { return &lineWriter{c: c, stream: "stdout", buf: &c.stdout} }
+func (c *Capture) Stdout() io.Writer { return stream{c, "stdout", &c.stdout} }
 
 // Stderr is the writer for the command's standard error.
-func (c *Capture) Stderr() io.Writer { return &lineWriter{c: c, stream: "stderr", buf: &c.stderr} }
+func (c *Capture) Stderr() io.Writer { return stream{c, "stderr", &c.stderr} }
+
+// Finish logs a last unterminated line; call it once the command has ended.
+func (c *Capture) Finish() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) > 0 {
+		p.GetLogger(c.ctx).InfoStatus(string(c.pending))
+		c.pending = nil
+	}
+}
 
 // Result returns stdout and stderr with one trailing newline removed.
 func (c *Capture) Result() (string, string) {
@@ -62,34 +77,43 @@ func (c *Capture) Result() (string, string) {
 	return strings.TrimSuffix(c.stdout.String(), "\n"), strings.TrimSuffix(c.stderr.String(), "\n")
 }
 
-type lineWriter struct {
-	c       *Capture
-	stream  string
-	buf     *bytes.Buffer
-	pending []byte
+// Combined is stdout and stderr as they arrived.
+func (c *Capture) Combined() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.combined.String()
 }
 
-func (w *lineWriter) Write(b []byte) (int, error) {
-	w.c.mu.Lock()
-	w.buf.Write(b)
-	w.c.mu.Unlock()
-	if !w.c.mode.logs(w.stream) {
+type stream struct {
+	c    *Capture
+	name string
+	buf  *bytes.Buffer
+}
+
+func (s stream) Write(b []byte) (int, error) {
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.buf.Write(b)
+	c.combined.Write(b)
+	if !c.mode.logs(s.name) {
 		return len(b), nil
 	}
-	w.pending = append(w.pending, b...)
+	c.pending = append(c.pending, b...)
 	for {
-		i := bytes.IndexByte(w.pending, '\n')
+		i := bytes.IndexByte(c.pending, '\n')
 		if i < 0 {
 			break
 		}
-		line := string(w.pending[:i])
-		w.pending = w.pending[i+1:]
-		p.GetLogger(w.c.ctx).InfoStatus(line)
+		line := strings.TrimSuffix(string(c.pending[:i]), "\r")
+		c.pending = c.pending[i+1:]
+		p.GetLogger(c.ctx).InfoStatus(line)
 	}
 	return len(b), nil
 }
 
-// Failure builds the error reported when a command fails.
-func Failure(err error, command, stdout, stderr string) error {
-	return fmt.Errorf("%w: running %q:\nStdout:\n%s\nStderr:\n%s", err, command, stdout, stderr)
+// Failure builds the error reported when a command fails, as upstream:
+// the cause, the command and its interleaved output.
+func Failure(err error, command, combined string) error {
+	return fmt.Errorf("%w: running %q:\n%s", err, command, combined)
 }

@@ -1,0 +1,67 @@
+/**
+ * The stack outputs that promotion, rollback, history and status read: one contract, written
+ * by the program (stacks/) and read by the CLI (src/cli/). Plain JSON values.
+ */
+import type { ReleaseImage, ReleaseKind } from "../ledger/schema";
+
+/** One entry of a stack's `images` output. */
+export interface ImageOutput {
+  readonly repository: string;
+  readonly digest: string;
+  /** `repository@sha256:…`. */
+  readonly ref: string;
+  /** `repository:tag` for every tag the image was published under. */
+  readonly tags: readonly string[];
+  /** The platforms a build produced; empty for a pinned image (the registry knows). */
+  readonly platforms: readonly string[];
+  /** The git commit it was built from. */
+  readonly revision?: string;
+}
+
+/** One entry of a stack's `hosts` output (no keys). */
+export interface HostOutput {
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+  readonly transport: "ssh" | "local";
+}
+
+/** A stack's `service` output. */
+export interface ServiceOutput {
+  readonly name: string;
+  readonly image: string;
+  /** What the edge routes to the service: `http(s)://<host or *><path or />`. */
+  readonly routes: readonly string[];
+  readonly healthPath: string;
+}
+
+/**
+ * A stack's `release` output: what this update deploys, as the ledger records it, and how
+ * it came about (from the pins: `source` after a promote, `restores` after a rollback).
+ */
+export interface ReleaseOutput {
+  readonly kind: ReleaseKind;
+  readonly source?: string;
+  readonly restores?: number;
+  readonly images: Readonly<Record<string, ReleaseImage>>;
+}
+
+/** One entry of the `ledger` output: a recorded release, or the one this update makes. */
+export interface LedgerOutputEntry {
+  readonly id: number;
+  readonly kind: ReleaseKind;
+  readonly source?: string;
+  readonly restores?: number;
+  readonly images: Readonly<Record<string, ReleaseImage>>;
+  /** When it was recorded; absent for the release this update makes (recorded after it). */
+  readonly at?: string;
+  /** The stack version that deployed it; absent until it is recorded. */
+  readonly version?: number;
+}
+
+/** A stack's `ledger` output: the ledger as it is once this update's release is recorded. */
+export interface LedgerOutput {
+  /** `stacks/releases/<stack>.yaml`. */
+  readonly file: string;
+  readonly releases: readonly LedgerOutputEntry[];
+}

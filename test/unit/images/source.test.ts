@@ -1,0 +1,50 @@
+import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { imageTags, readSource } from "../../../src/images";
+
+/** A git checkout with one commit on main, tagged with each of `tags`. */
+function repoWithTags(tags: readonly string[]): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-source-"));
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@localhost", ...args], {
+      cwd: root,
+      stdio: "ignore",
+    });
+  git("init", "-q", "-b", "main");
+  fs.mkdirSync(path.join(root, "app"));
+  fs.writeFileSync(path.join(root, "app", "Dockerfile"), "FROM scratch\n");
+  git("add", "-A");
+  git("commit", "-qm", "one");
+  for (const tag of tags) {
+    git("tag", tag);
+  }
+  return root;
+}
+
+describe("the commit being built", () => {
+  const roots: string[] = [];
+  after(() => roots.forEach((root) => fs.rmSync(root, { recursive: true, force: true })));
+  const read = (tags: readonly string[]) => {
+    const root = repoWithTags(tags);
+    roots.push(root);
+    return readSource({ root, paths: ["app"], env: {} });
+  };
+
+  it("takes the release over its release candidate on the same commit, and publishes latest, 1.2 and 1", () => {
+    const source = read(["v1.2.3-rc.1", "v1.2.3"]);
+    assert.equal(source.version, "1.2.3");
+    const tags = imageTags(source).filter(
+      (tag) => !tag.startsWith("sha-") && !tag.startsWith("dev"),
+    );
+    assert.deepEqual(tags, ["v1.2.3", "1.2.3", "1.2", "1", "latest"]);
+  });
+
+  it("orders versions as semver does: 1.10.0 over 1.9.0, rc.10 over rc.9", () => {
+    assert.equal(read(["v1.9.0", "v1.10.0"]).version, "1.10.0");
+    assert.equal(read(["v2.0.0-rc.9", "v2.0.0-rc.10"]).version, "2.0.0-rc.10");
+    assert.equal(read(["v1.2", "release-3", "v01.2.3"]).version, undefined);
+  });
+});
