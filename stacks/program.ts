@@ -73,7 +73,12 @@ export function declareImages(
         platforms: [],
         ...(image.pin.revision === undefined ? {} : { revision: image.pin.revision }),
       });
-      repositories[image.name] = registryRepository(config, image, { digest: image.pin.digest });
+      repositories[image.name] = registryRepository(
+        config,
+        image,
+        { digest: image.pin.digest },
+        opts,
+      );
       continue;
     }
     if (context.source === undefined) {
@@ -82,7 +87,7 @@ export function declareImages(
     const plan = planBuild(image.name, image.build, config.registry, context.source, context.root);
     const secrets = image.build.secrets;
     // Moving tags (dev, latest, …) are not pushed with the build: see moveTags.
-    const hubRepository = hub ? registryRepository(config, image, {}) : undefined;
+    const hubRepository = hub ? registryRepository(config, image, {}, opts) : undefined;
     const built = new ImageBuild(
       image.name,
       {

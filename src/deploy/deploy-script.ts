@@ -261,22 +261,19 @@ function healthLines(def: ServiceDefinition): string[] {
   ];
 }
 
-/** Route lines, upstream and record, written to `"$tmp"` before anything switches. */
+/** Upstream and record, written to `"$tmp"` (beside the route lines) before anything switches. */
 function prepareLines(def: ServiceDefinition): string[] {
-  const routes = routeFileText(routeLines(def.service, def.routes));
   return [
-    "if ! {",
-    `  printf '%s' ${quote(routes)} > "$tmp"/routes &&`,
-    `  printf '%s\\n' "$name:${def.containerPort}" > "$tmp"/upstream &&`,
-    '  chmod 644 "$tmp"/routes "$tmp"/upstream',
-    "}; then",
+    `if ! printf '%s\\n' "$name:${def.containerPort}" > "$tmp"/upstream 2>/dev/null; then`,
     '  if [ "$mode" = new ]; then docker rm --force "$name" >/dev/null 2>&1 || true; fi',
     '  fail "cannot write the new route and record under $state (disk full?); nothing was switched, the previous release keeps serving"',
     "fi",
+    'chmod 644 "$tmp"/upstream',
     // A release already serving is recorded already: the record changes only with a switch.
-    'if [ "$mode" = new ] && ! (',
+    "prepare_record() {",
     ...indent(prepareRecordLines(def)),
-    ') 2>"$tmp"/record.err; then',
+    "}",
+    'if [ "$mode" = new ] && ! prepare_record 2>"$tmp"/record.err; then',
     '  docker rm --force "$name" >/dev/null 2>&1 || true',
     '  fail "cannot write the new release record under $state (disk full?): $(last_line "$(cat "$tmp"/record.err 2>/dev/null)"); nothing was switched, the previous release keeps serving"',
     "fi",
@@ -428,6 +425,7 @@ export function deployScript(def: ServiceDefinition): string {
           `if ! printf '%s' ${quote(routeFileText(routeLines(def.service, def.routes)))} > "$tmp"/routes 2>/dev/null; then`,
           '  fail "cannot write under $state (disk full?); nothing was changed"',
           "fi",
+          'chmod 644 "$tmp"/routes',
           "clash=$(route_clash)",
           'if [ -n "$clash" ]; then',
           '  fail "$(clash_text)"',

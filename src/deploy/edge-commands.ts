@@ -251,7 +251,7 @@ export function edgeFunctions(names: EdgeNames): string[] {
     '  caddy=$(cat "$edge"/caddy 2>/dev/null || true)',
     `  if ! out=$(${command(edgeReload(v("caddy"), "caddy.json.next"))} 2>&1); then`,
     '    rm -f "$edge"/caddy.json.next',
-    `    edge_error="$(last_line "$out")"`,
+    `    edge_error="$(last_line "$out" | cut -c1-300)"`,
     "    return 1",
     "  fi",
     '  mv -f "$edge"/caddy.json.next "$edge"/caddy.json',

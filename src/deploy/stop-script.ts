@@ -27,7 +27,7 @@ export function stopScript(def: HostService): string {
     ],
     lock(),
     [
-      'owner=$(cat "$state"/owner 2>/dev/null || true)',
+      'owner=$(head -c 100 "$state"/owner 2>/dev/null | head -n 1 || true)',
       'if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then',
       '  say "$service on this host belongs to stack $owner; left as it is"',
       "  exit 0",

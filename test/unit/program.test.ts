@@ -78,17 +78,15 @@ describe("the program for the local stack", function () {
   it("declares the images web and edge, one edge and one deployment per host", () => {
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
       "command:local:Command edge-attest",
-      "command:local:Command web-attest",
-      "command:remote:Command slipway-edge-local-edge",
-      "command:local:Command edge-attest",
       "command:local:Command edge-tags",
       "command:local:Command web-attest",
       "command:local:Command web-tags",
+      "command:remote:Command slipway-edge-local-edge",
       "command:remote:Command web-local-release",
       "command:remote:Command web-local-service",
       "docker-build:index:Image edge-image",
       "docker-build:index:Image web-image",
-      "pulumi-nodejs:dynamic/slipway:RepositoryCheck proxy-check",
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck edge-check",
       "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
       "slipway:deploy:HostDeployment web-local",
       "slipway:edge:EdgeProxy slipway-edge-local",
@@ -96,10 +94,10 @@ describe("the program for the local stack", function () {
       "slipway:image:Attestation web",
       "slipway:image:ImageBuild edge",
       "slipway:image:ImageBuild web",
-      "slipway:registry:RegistryRepository proxy",
-      "slipway:registry:RegistryRepository web",
-      "slipway:image:MovingTags proxy",
+      "slipway:image:MovingTags edge",
       "slipway:image:MovingTags web",
+      "slipway:registry:RegistryRepository edge",
+      "slipway:registry:RegistryRepository web",
     ]);
   });
 
@@ -276,7 +274,9 @@ describe("the program for the local-prod stack, once promoted into", function ()
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
       "command:remote:Command web-prod-local-release",
       "command:remote:Command web-prod-local-service",
+      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
       "slipway:deploy:HostDeployment web-prod-local",
+      "slipway:registry:RegistryRepository web",
     ]);
     const deps = one(recorded, "web-prod-local-release").options.dependsOn ?? [];
     assert.deepEqual(deps, ["web-prod-local-service"]);

@@ -425,10 +425,7 @@ describe("GitHub Actions workflows", () => {
           image.name,
           dev.registry.repositories[image.name]?.keepDevVersions,
         ]),
-        [
-          ["web", 10],
-          ["proxy", 10],
-        ],
+        [["web", 10]],
       );
     });
   });

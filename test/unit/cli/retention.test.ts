@@ -137,7 +137,7 @@ describe("slipway retention", () => {
       [`  would delete  ${builds[2]!}  dev-3-gaaaaaa3, sha-aaaaaa3; ${WITH_CHILDREN}`],
     );
     assert.ok(
-      lines.includes(`${p.registry.server}/acme/proxy (keep 10 of each per-build tag kind):`),
+      lines.includes(`${p.registry.server}/acme/edge (keep 10 of each per-build tag kind):`),
       result.stdout,
     );
   });
@@ -153,7 +153,7 @@ describe("slipway retention", () => {
       code: 3,
       stdout: "",
       stderr:
-        "slipway: retention cannot delete from Docker Hub (docker.io/acme/web, docker.io/acme/proxy): Docker Hub " +
+        "slipway: retention cannot delete from Docker Hub (docker.io/acme/web, docker.io/acme/edge): Docker Hub " +
         "refuses the registry API's delete; see what would go with --dry-run and delete those tags on Docker Hub\n" +
         "next:\n  slipway retention --stack hub --dry-run\n",
     });

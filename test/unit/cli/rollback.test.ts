@@ -75,11 +75,11 @@ describe("slipway rollback and history", () => {
       stdout:
         "#   AT                    KIND              IMAGE  DIGEST               TAG          REVISION  UPDATE  USER\n" +
         `1   2025-02-01T10:00:00Z  promote from dev  web    ${short(d[1]!)}  sha-1111111  1111111   v11     bob\n` +
-        `                                            proxy  ${short(digest(2))}\n` +
+        `                                            edge   ${short(digest(2))}\n` +
         `2*  2025-02-08T10:00:00Z  promote from dev  web    ${short(d[2]!)}  sha-2222222  2222222   v12     bob\n` +
-        `                                            proxy  ${short(digest(2))}\n` +
+        `                                            edge   ${short(digest(2))}\n` +
         `3   2025-02-15T10:00:00Z  promote from dev  web    ${short(d[3]!)}  sha-3333333  3333333   v13     bob\n` +
-        `                                            proxy  ${short(digest(2))}\n` +
+        `                                            edge   ${short(digest(2))}\n` +
         "* what the hosts run: #2 on web-1, web-2\n",
     });
     const json = JSON.parse(

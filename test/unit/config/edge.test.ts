@@ -166,7 +166,8 @@ describe("service routes", () => {
     assert.deepEqual(issuesOf(raw), [
       {
         path: "slipway:service.healthPath",
-        message: "must not contain spaces; percent-encode them (%20)",
+        message:
+          '"/health check" has a space or control character; a URL path has none (write a space as %20)',
       },
       { path: "slipway:service.drainSeconds", message: "must be at most 600" },
     ]);

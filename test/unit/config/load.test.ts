@@ -20,7 +20,8 @@ describe("loadConfig (the program's config)", () => {
   it("throws a refusal as a pulumi.RunError with exactly the text the CLI prints", () => {
     const source = sourceFromStackFile("prod");
     const values = { ...source.values } as Record<string, any>;
-    values.service = { ...values.service, healthPath: "/health check", publishedPort: 22 };
+    values.service = { ...values.service, healthPath: "/health check" };
+    values.edge = { ...values.edge, httpPort: 22 };
     let thrown: unknown;
     try {
       loadConfig(ROOT, { ...source, values }, {}, "/nonexistent");
@@ -31,8 +32,8 @@ describe("loadConfig (the program's config)", () => {
     const expected =
       'config of stack "prod" has 3 problems; nothing was changed:\n' +
       '  slipway:service.healthPath: "/health check" has a space or control character; a URL path has none (write a space as %20)\n' +
-      '  slipway:service.publishedPort: 22 is the SSH port of host "web-1" (slipway:hosts[0].port); the proxy cannot own the port sshd listens on: choose another publishedPort\n' +
-      '  slipway:service.publishedPort: 22 is the SSH port of host "web-2" (slipway:hosts[1].port); the proxy cannot own the port sshd listens on: choose another publishedPort';
+      '  slipway:edge.httpPort: 22 is the SSH port of host "web-1" (slipway:hosts[0].port); the edge cannot own the port sshd listens on: choose another httpPort\n' +
+      '  slipway:edge.httpPort: 22 is the SSH port of host "web-2" (slipway:hosts[1].port); the edge cannot own the port sshd listens on: choose another httpPort';
     assert.equal(thrown.message, expected);
     assert.throws(
       () => validateConfig("prod", markSecrets({ ...source, values })),

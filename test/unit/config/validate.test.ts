@@ -526,16 +526,16 @@ describe("held-out inputs", () => {
     ]);
   });
 
-  it("refuses a publishedPort that is a host's SSH port", () => {
+  it("refuses an edge port that is a host's SSH port", () => {
     const raw = base();
-    raw.service.publishedPort = 22;
+    raw.edge.httpPort = 22;
     (raw.hosts as unknown[]).push({ name: "web-2", port: 2222, privateKey: new Secret("K2") });
     assert.deepEqual(issuesOf(raw), [
       {
-        path: "slipway:service.publishedPort",
+        path: "slipway:edge.httpPort",
         message:
-          '22 is the SSH port of host "web-1" (slipway:hosts[0].port); the proxy cannot own the port sshd ' +
-          "listens on: choose another publishedPort",
+          '22 is the SSH port of host "web-1" (slipway:hosts[0].port); the edge cannot own the port sshd ' +
+          "listens on: choose another httpPort",
       },
     ]);
   });
@@ -601,7 +601,7 @@ describe("held-out inputs", () => {
         message: `is a full image reference; give only the digest: ${DIGEST}`,
       },
       {
-        path: "slipway:images.proxy.pin.digest",
+        path: "slipway:images.edge.pin.digest",
         message: "is an image reference, not a digest; give only sha256:<64 hex digits>",
       },
     ]);

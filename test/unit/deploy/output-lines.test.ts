@@ -57,6 +57,9 @@ const SILENT = new Set([
   "(",
   ")",
   "fail",
+  "cmp",
+  "ln",
+  "cp",
 ]);
 
 /**
@@ -72,7 +75,8 @@ const SAY_VARIABLE_BOUNDS: Record<string, number> = {
   old: 300, // a container name from `docker ps --format '{{.Names}}'` (one per line)
   upstream: 310, // "<name> <port>"
   count: 10, // a number
-  proxy_now: 2048, // "<running> <the slipway.proxy label Slipway set: port and image ref>"
+  owner: 100, // a stack name, read with head -c 100 from <state>/owner
+  edge_error: 300, // the last line of Caddy's answer, cut to 300 characters
 };
 
 interface Masked {
