@@ -18,16 +18,20 @@ export function declareEdges(
   const edge = config.edge;
   const edges: Record<string, EdgeProxy> = {};
   config.hosts.forEach((host, index) => {
-    edges[host.name] = new EdgeProxy(`${edge.name}-${host.name}`, {
-      ...connectionArgs(host, index),
-      name: edge.name,
-      image,
-      bind: edge.bind,
-      httpPort: edge.httpPort,
-      httpsPort: edge.httpsPort,
-      tls: edge.tls,
-      ...(edge.email === undefined ? {} : { email: edge.email }),
-    }, opts);
+    edges[host.name] = new EdgeProxy(
+      `${edge.name}-${host.name}`,
+      {
+        ...connectionArgs(host, index),
+        name: edge.name,
+        image,
+        bind: edge.bind,
+        httpPort: edge.httpPort,
+        httpsPort: edge.httpsPort,
+        tls: edge.tls,
+        ...(edge.email === undefined ? {} : { email: edge.email }),
+      },
+      opts,
+    );
   });
   return edges;
 }
