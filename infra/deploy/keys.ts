@@ -1,16 +1,8 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { Secret } from "../../src/config";
+import { expandHome, type Secret } from "../../src/config";
 
-/** `~/x` → `<home>/x`; other paths unchanged. */
-export function expandHome(file: string, home: string = os.homedir()): string {
-  if (file === "~") {
-    return home;
-  }
-  return file.startsWith("~/") ? path.join(home, file.slice(2)) : file;
-}
+export { expandHome };
 
 /** Where a key comes from in config: the secret itself, or a file on the deploying machine. */
 export interface KeySource {

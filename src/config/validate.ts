@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { crossChecks, fileChecks, type RawIssue } from "./checks";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
+import { supplyFileChecks } from "./supply";
 import {
   describe,
   expected,
@@ -98,6 +99,9 @@ export function validateConfig(
     ...crossChecks(raw, role),
     ...(options.root ? fileChecks(raw, options.root) : []),
   ];
+  if (options.root) {
+    supplyFileChecks(raw, (key, path, text) => extra.push({ key, path, message: text }));
+  }
   for (const issue of extra) {
     issues.push(toIssue(issue.key, issue.path, issue.message));
   }
@@ -146,5 +150,7 @@ function assemble(
     edge: parsed.edge,
     ...(parsed.github === undefined ? {} : { github: parsed.github }),
     attestations: parsed.attestations,
+    ...(parsed.scan === undefined ? {} : { scan: parsed.scan }),
+    ...(parsed.verify === undefined ? {} : { verify: parsed.verify }),
   };
 }
