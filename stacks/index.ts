@@ -6,9 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { deployService } from "../infra/deploy";
 import { declareEdges } from "../infra/edge";
 import { deploymentEnvironment } from "../infra/github";
+import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { readLedger } from "../src/ledger";
+import { missingTools } from "../src/supply";
 import { declareImages, edgeImageRef, edgeOutput, hostOutputs, serviceOutput } from "./program";
 
 const root = projectRoot(__dirname);
@@ -25,11 +27,28 @@ const source =
         ...(config.source === undefined ? {} : { url: config.source }),
       });
 
+// syft, trivy, cosign: refused before any resource when a supply-chain setting needs one that
+// is not installed.
+const missing = missingTools(config);
+if (missing.length > 0) {
+  throw new Error(`stack ${config.stack} cannot run:\n  ${missing.join("\n  ")}`);
+}
+
 const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) });
+
+// The supply-chain gate: SBOM and scan of each built digest, verification of each pinned one.
+// Nothing deploys an image before its gate passed.
+const supply = declareSupplyChain(
+  config,
+  Object.fromEntries(
+    Object.entries(declared).map(([name, image]) => [name, image.apply((i) => i.ref)]),
+  ),
+);
+const gate = Object.values(supply);
 
 // Each host's edge proxy, when this stack manages it: its own resource, never replaced by a
 // release. Each host's deployment waits for that host's edge.
-const edges = declareEdges(config, edgeImageRef(config, declared));
+const edges = declareEdges(config, edgeImageRef(config, declared), gate);
 
 // The service, host by host in batches, pinned to the digests above.
 const serviceConfig = config.service;
@@ -43,7 +62,12 @@ const deployments =
           revision: declared[serviceConfig.image]!.apply((image) => image.revision),
         },
         undefined,
-        Object.fromEntries(Object.entries(edges).map(([host, edge]) => [host, [edge]])),
+        Object.fromEntries(
+          config.hosts.map((host) => [
+            host.name,
+            [...(edges[host.name] === undefined ? [] : [edges[host.name]!]), ...gate],
+          ]),
+        ),
       );
 
 // The GitHub deployment environment, when the stack has a slipway:github section.

@@ -3,6 +3,7 @@ import { Attestation, ImageBuild } from "../infra/images";
 import type { SlipwayConfig } from "../src/config";
 import { attestScript, planBuild, repositoryFor, type SourceInfo } from "../src/images";
 import { digestRef } from "../src/reference";
+import { cosignKeyFromFile } from "../src/supply";
 
 /** What every stack exports for people, promotion, rollback and status. */
 export interface ImageOutput {
@@ -128,7 +129,7 @@ export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined 
       };
 }
 
-/** Provenance, SBOM and signature for a built image, when the stack turns them on. */
+/** Provenance and signature for a built image, when the stack turns them on (SBOM: infra/supply). */
 function attest(
   config: SlipwayConfig,
   context: ProgramContext,
@@ -146,9 +147,16 @@ function attest(
           root: context.root,
           ...(config.builder === undefined ? {} : { builder: config.builder }),
         };
-  if (provenance === undefined && !attestations.sbom && !attestations.sign) {
+  if (provenance === undefined && !attestations.sign) {
     return undefined;
   }
+  // The key inline (a secret), or read from cosignKeyFile like a host's privateKeyFile.
+  const key =
+    attestations.cosignKey !== undefined
+      ? attestations.cosignKey.reveal()
+      : attestations.cosignKeyFile !== undefined
+        ? cosignKeyFromFile(attestations.cosignKeyFile)
+        : undefined;
   const script = built.ref.apply(
     (ref) =>
       attestScript({
@@ -168,12 +176,10 @@ function attest(
     ref: built.ref,
     script,
     ...(auth === undefined ? {} : { registryAuth: auth }),
-    ...(attestations.cosignKey === undefined
+    ...(key === undefined ? {} : { cosignKey: pulumi.secret(key) }),
+    ...(key === undefined
       ? {}
-      : { cosignKey: pulumi.secret(attestations.cosignKey.reveal()) }),
-    ...(attestations.cosignPassword === undefined
-      ? {}
-      : { cosignPassword: pulumi.secret(attestations.cosignPassword.reveal()) }),
+      : { cosignPassword: pulumi.secret(attestations.cosignPassword?.reveal() ?? "") }),
   });
 }
 

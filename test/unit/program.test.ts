@@ -50,6 +50,21 @@ describe("the program for the local stack", () => {
       "-----BEGIN OPENSSH PRIVATE KEY-----\nunit-test-key\n-----END OPENSSH PRIVATE KEY-----\n",
       { mode: 0o600 },
     );
+    // The stack signs with the local stacks' cosign key (scripts/supply-setup.sh makes the real
+    // one) and needs syft, trivy, cosign and jq on PATH: stand-ins, never run under mocks.
+    const cosignDir = path.join(fakeHome, ".cache", "slipway", "state", "cosign");
+    fs.mkdirSync(cosignDir, { recursive: true });
+    fs.writeFileSync(
+      path.join(cosignDir, "cosign.key"),
+      "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nunit-test-key\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+      { mode: 0o600 },
+    );
+    const tools = path.join(fakeHome, "bin");
+    fs.mkdirSync(tools);
+    for (const tool of ["syft", "trivy", "cosign", "oras", "jq"]) {
+      fs.writeFileSync(path.join(tools, tool), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
+    }
+    process.env.PATH = `${tools}${path.delimiter}${process.env.PATH ?? ""}`;
     process.env.HOME = fakeHome;
     recorded = await recordResources("local");
     pulumi.runtime.setAllConfig(localConfig(), []);
@@ -64,18 +79,36 @@ describe("the program for the local stack", () => {
 
   it("declares the two images with their attestations and one deployment per host", () => {
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
-      "command:local:Command proxy-attest",
+      "command:local:Command edge-attest",
+      "command:local:Command edge-supply-sbom",
+      "command:local:Command edge-supply-scan",
       "command:local:Command web-attest",
+      "command:local:Command web-supply-sbom",
+      "command:local:Command web-supply-scan",
+      "command:remote:Command slipway-edge-local-edge",
       "command:remote:Command web-local-release",
       "command:remote:Command web-local-service",
-      "docker-build:index:Image proxy-image",
+      "docker-build:index:Image edge-image",
       "docker-build:index:Image web-image",
       "slipway:deploy:HostDeployment web-local",
-      "slipway:image:Attestation proxy",
+      "slipway:edge:EdgeProxy slipway-edge-local",
+      "slipway:image:Attestation edge",
       "slipway:image:Attestation web",
-      "slipway:image:ImageBuild proxy",
+      "slipway:image:ImageBuild edge",
       "slipway:image:ImageBuild web",
+      "slipway:supply:SupplyChain edge-supply",
+      "slipway:supply:SupplyChain web-supply",
     ]);
+  });
+
+  it("scans each built digest with the local stack's offline trivy database", () => {
+    const urn = (name: string) => recorded.find((r) => r.name === name)!;
+    const scan = urn("web-supply-scan");
+    assert.deepEqual(scan.inputs.interpreter, ["/bin/sh", "-c"]);
+    assert.match(
+      String(scan.inputs.create),
+      /^trivy image .* --cache-dir \S+\/\.cache\/slipway\/trivy --skip-db-update --skip-java-db-update --offline-scan --insecure /m,
+    );
   });
 
   it("builds through the slipway builder and deploys the web digest behind the proxy digest", () => {
