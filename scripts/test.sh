@@ -50,6 +50,7 @@ step "busybox for the sample images" scripts/fetch-busybox.sh
 if wants e2e || wants integration; then
   step "Pulumi engine, plugins, buildkitd and Caddy" scripts/bootstrap-engine.sh
   step "Caddy for the edge image" scripts/fetch-edge.sh
+  step "cosign key pair and trivy database" scripts/supply-setup.sh
 fi
 step "type check" npx tsc --noEmit -p .
 step "lint" npx eslint .
