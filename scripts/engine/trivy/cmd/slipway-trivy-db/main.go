@@ -5,9 +5,12 @@
 //
 // Usage: slipway-trivy-db -in advisories.json -out DIR
 //
-//	{"advisories": [{"ecosystem": "debian", "release": "12", "package": "libfoo1",
+//	{"advisories": [{"ecosystem": "debian", "release": "12", "package": "foo",
 //	  "id": "CVE-2099-0001", "fixedVersion": "1.2-3", "severity": "CRITICAL",
 //	  "title": "..."}]}
+//
+// "package" is the source package: trivy looks Debian advisories up by the dpkg
+// status's Source name and reports the binary package.
 //
 // then: trivy image --cache-dir <parent of DIR> --skip-db-update ...  (DIR is <cache>/db)
 package main
