@@ -34,7 +34,12 @@ if (missing.length > 0) {
   throw new Error(`stack ${config.stack} cannot run:\n  ${missing.join("\n  ")}`);
 }
 
-const declared = declareImages(config, { root, ...(source === undefined ? {} : { source }) });
+const attestations: Record<string, pulumi.Resource> = {};
+const declared = declareImages(
+  config,
+  { root, ...(source === undefined ? {} : { source }) },
+  attestations,
+);
 
 // The supply-chain gate: SBOM and scan of each built digest, verification of each pinned one.
 // Nothing deploys an image before its gate passed.
@@ -43,6 +48,7 @@ const supply = declareSupplyChain(
   Object.fromEntries(
     Object.entries(declared).map(([name, image]) => [name, image.apply((i) => i.ref)]),
   ),
+  attestations,
 );
 const gate = Object.values(supply);
 

@@ -22,10 +22,15 @@ export interface ProgramContext {
   readonly source?: SourceInfo;
 }
 
-/** Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs. */
+/**
+ * Declares the images of a stack: built ones as ImageBuild components, pinned ones as refs.
+ * `attestations` receives each built image's Attestation, for whatever else writes to the
+ * digest's cosign attestations and must not race it.
+ */
 export function declareImages(
   config: SlipwayConfig,
   context: ProgramContext,
+  attestations: Record<string, pulumi.Resource> = {},
 ): Record<string, pulumi.Output<ImageOutput>> {
   const images: Record<string, pulumi.Output<ImageOutput>> = {};
   for (const image of config.images) {
@@ -74,7 +79,10 @@ export function declareImages(
       buildOnPreview: plan.buildOnPreview,
       ...(config.builder === undefined ? {} : { builder: config.builder }),
     });
-    attest(config, context, plan, built);
+    const attestation = attest(config, context, plan, built);
+    if (attestation !== undefined) {
+      attestations[image.name] = attestation;
+    }
     const revision = context.source.sha;
     images[image.name] = pulumi
       .all([built.repository, built.digest, built.ref, built.tags, built.platforms])

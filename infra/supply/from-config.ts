@@ -16,11 +16,14 @@ import { Verification } from "./verification";
  * The supply-chain resources of a stack, by image name: a SupplyChain (SBOM, scan) for each
  * built image when `slipway:attestations.sbom` or `slipway:scan` is on, and a Verification for
  * each pinned image when `slipway:verify` is set. `refs` are the images' `repository@sha256:…`.
- * Whatever deploys an image (hosts, the edge) depends on the returned resources.
+ * Whatever deploys an image (hosts, the edge) depends on the returned resources. A SupplyChain
+ * waits for the image's Attestation in `after`: cosign appends to the digest's one attestation
+ * manifest, and two writers at once would lose one.
  */
 export function declareSupplyChain(
   config: SlipwayConfig,
   refs: Record<string, pulumi.Input<string>>,
+  after: Readonly<Record<string, pulumi.Resource>> = {},
 ): Record<string, pulumi.Resource> {
   const { attestations, registry, scan, verify } = config;
   const auth = registryAuth(registry);
@@ -43,36 +46,42 @@ export function declareSupplyChain(
           : attestations.cosignKeyFile !== undefined
             ? cosignKeyFromFile(attestations.cosignKeyFile)
             : undefined;
-      resources[image.name] = new SupplyChain(`${image.name}-supply`, {
-        ref,
-        ...(attestations.sbom
-          ? {
-              sbomScript: pulumi
-                .output(ref)
-                .apply((r) => sbomScript({ ref: r, platforms, sign, insecure: registry.insecure })),
-            }
-          : {}),
-        ...(scan === undefined
-          ? {}
-          : {
-              scanScript: pulumi.output(ref).apply((r) =>
-                scanScript({
-                  image: image.name,
-                  ref: r,
-                  platforms,
-                  scan,
-                  sign,
-                  insecure: registry.insecure,
-                }),
-              ),
-              scanPolicy: policyKey(scan),
-            }),
-        ...secretAuth,
-        ...(sign && key !== undefined ? { cosignKey: pulumi.secret(key) } : {}),
-        ...(sign && attestations.cosignPassword !== undefined
-          ? { cosignPassword: pulumi.secret(attestations.cosignPassword.reveal()) }
-          : {}),
-      });
+      resources[image.name] = new SupplyChain(
+        `${image.name}-supply`,
+        {
+          ref,
+          ...(attestations.sbom
+            ? {
+                sbomScript: pulumi
+                  .output(ref)
+                  .apply((r) =>
+                    sbomScript({ ref: r, platforms, sign, insecure: registry.insecure }),
+                  ),
+              }
+            : {}),
+          ...(scan === undefined
+            ? {}
+            : {
+                scanScript: pulumi.output(ref).apply((r) =>
+                  scanScript({
+                    image: image.name,
+                    ref: r,
+                    platforms,
+                    scan,
+                    sign,
+                    insecure: registry.insecure,
+                  }),
+                ),
+                scanPolicy: policyKey(scan),
+              }),
+          ...secretAuth,
+          ...(sign && key !== undefined ? { cosignKey: pulumi.secret(key) } : {}),
+          ...(sign && attestations.cosignPassword !== undefined
+            ? { cosignPassword: pulumi.secret(attestations.cosignPassword.reveal()) }
+            : {}),
+        },
+        after[image.name] === undefined ? undefined : { dependsOn: [after[image.name]!] },
+      );
       continue;
     }
     if (verify === undefined) {

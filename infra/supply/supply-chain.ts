@@ -62,7 +62,7 @@ export class SupplyChain extends pulumi.ComponentResource {
         : new command.local.Command(
             `${name}-scan`,
             { ...common, create: args.scanScript, triggers: [args.ref, args.scanPolicy ?? ""] },
-            { parent: this },
+            { parent: this, ...(sbom === undefined ? {} : { dependsOn: [sbom] }) },
           );
     this.ref = pulumi.output(args.ref);
     this.sbom = sbom?.stdout ?? pulumi.output("");

@@ -54,7 +54,7 @@ describe("supply chain: SBOM, scan gate and verified promotion", function () {
   let unsignedRef = "";
   const platformDigests: Record<string, string> = {};
 
-  async function build(target: string, tag: string): Promise<string> {
+  async function build(target: string, tag: string, extra: string[] = []): Promise<string> {
     const inspect = await run("docker", ["buildx", "inspect", BUILDX_BUILDER]);
     const builder = inspect.code === 0 ? ["--builder", BUILDX_BUILDER] : [];
     await runOk(
@@ -68,6 +68,7 @@ describe("supply chain: SBOM, scan gate and verified promotion", function () {
         "--target",
         target,
         "--provenance=false",
+        ...extra,
         "--output",
         `type=image,name=${REGISTRY}/${namespace}/web:${tag},push=true,registry.insecure=true`,
         APP_DIR,
@@ -108,8 +109,26 @@ describe("supply chain: SBOM, scan gate and verified promotion", function () {
       }
     }
     assert.deepEqual(Object.keys(platformDigests).sort(), ["linux/amd64", "linux/arm64"]);
-    // Signed as the local stack signs it (the Attestation component's script).
-    const sign = attestScript({ ref, attestations: { sign: true }, insecure: true })!;
+    // Signed, with signed provenance, as the local stack does it (the Attestation's script).
+    const sign = attestScript({
+      ref,
+      attestations: { sign: true },
+      insecure: true,
+      provenance: {
+        plan: {
+          repository: `${REGISTRY}/${namespace}/web`,
+          dockerfile: path.join(APP_DIR, "Dockerfile"),
+          context: APP_DIR,
+          target: "scannable",
+          platforms: ["linux/amd64", "linux/arm64"],
+          buildArgs: {},
+          secretIds: [],
+        },
+        source: { sha: "4c2a9e1f0b7d3c5a8e6f4d2b0a9c8e7f6d5c4b3a" },
+        mode: "max",
+        root: REPO_ROOT,
+      },
+    })!;
     const signed = await sh(sign, fs.readFileSync(good.key, "utf8"));
     assert.equal(signed.code, 0, signed.stderr);
   });
@@ -162,7 +181,7 @@ describe("supply chain: SBOM, scan gate and verified promotion", function () {
 
   const verify: VerifyConfig = {
     publicKeyFile: good.pub,
-    require: ["sbom", "scan"],
+    require: ["provenance", "sbom", "scan"],
     maxScanAgeDays: 7,
   };
   const scanWith = (allow: ScanConfig["allow"]): ScanConfig => ({
@@ -231,7 +250,7 @@ describe("supply chain: SBOM, scan gate and verified promotion", function () {
       image: "web",
       ref,
       ok: true,
-      message: `slipway: verified image web ${ref}: signed by the key of slipway:verify; sbom, scan attested`,
+      message: `slipway: verified image web ${ref}: signed by the key of slipway:verify; provenance, sbom, scan attested`,
     });
   });
 
@@ -247,6 +266,59 @@ describe("supply chain: SBOM, scan gate and verified promotion", function () {
     const result = await sh(script);
     assert.equal(result.code, 1, result.stdout);
     assert.ok(result.stderr.includes("CVE-2099-0001 CRITICAL in package libslipway-demo1"));
+  });
+
+  it("refuses a digest whose newest scan is older than maxScanAgeDays", async () => {
+    const old = await build("prod", "old", ["--build-arg", "APP_RELEASE=old-scan"]);
+    const key = fs.readFileSync(good.key, "utf8");
+    const signed = await sh(
+      attestScript({ ref: old, attestations: { sign: true }, insecure: true })!,
+      key,
+    );
+    assert.equal(signed.code, 0, signed.stderr);
+    const predicate = path.join(work, "old-scan.json");
+    fs.writeFileSync(
+      predicate,
+      JSON.stringify({
+        invocation: { parameters: {}, uri: "", event_id: "", "builder.id": "slipway" },
+        scanner: {
+          uri: "",
+          version: "",
+          db: { uri: "", version: "" },
+          result: { passed: true, failOn: "CRITICAL", findings: [] },
+        },
+        metadata: { scanStartedOn: "2026-01-01T00:00:00Z", scanFinishedOn: "2026-01-01T00:00:00Z" },
+      }),
+    );
+    await runOk(
+      "cosign",
+      [
+        "attest",
+        "--yes",
+        "--key",
+        "env://COSIGN_PRIVATE_KEY",
+        "--tlog-upload=false",
+        "--allow-http-registry",
+        "--type",
+        "vuln",
+        "--predicate",
+        predicate,
+        old,
+      ],
+      { env: { ...ENV, COSIGN_PRIVATE_KEY: key, COSIGN_PASSWORD: "" } },
+    );
+    const days = Math.floor(
+      (Date.now() / 1000 - Date.parse("2026-01-01T00:00:00Z") / 1000) / 86400,
+    );
+    const [refused] = verifyDigests(
+      [{ image: "web", ref: old }],
+      { ...verify, require: ["scan"] },
+      REGISTRY_CONFIG,
+    );
+    assert.equal(
+      refused!.message,
+      `slipway: refused ${old}: its last scan (2026-01-01T00:00:00Z) is ${days} days old; slipway:verify.maxScanAgeDays is 7: scan it again on the build stack`,
+    );
   });
 
   it("refuses an unsigned digest and one signed with another key", () => {
