@@ -15,7 +15,8 @@
 # Needs cosign (scripts/install-system.sh) and slipway-trivy-db
 # (scripts/bootstrap-engine.sh --only trivy).
 #
-# Usage: scripts/supply-setup.sh
+# Usage: scripts/supply-setup.sh [--keys-only]
+#   --keys-only  only the key pair (the unit tests validate local-prod, which names it)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -35,6 +36,8 @@ if [[ ! -s "$KEY_DIR/cosign.key" || ! -s "$KEY_DIR/cosign.pub" ]]; then
 else
   log "cosign key pair: $KEY_DIR/cosign.{key,pub}"
 fi
+
+[[ "${1:-}" == "--keys-only" ]] && exit 0
 
 writer="$SLIPWAY_HOME/bin/slipway-trivy-db"
 [[ -x "$writer" ]] || fail "$writer is missing: run scripts/bootstrap-engine.sh --only trivy"
