@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { SUPPLY_SECRET_ENV } from "../../src/supply";
+import { SCRIPT_ON_STDIN, SUPPLY_SECRET_ENV } from "../../src/supply";
 
 /** Inputs of a SupplyChain: the SBOM and scan scripts of one built digest. */
 export interface SupplyChainArgs {
@@ -42,8 +42,10 @@ export class SupplyChain extends pulumi.ComponentResource {
       environment[SUPPLY_SECRET_ENV.cosignKey] = pulumi.secret(args.cosignKey);
       environment[SUPPLY_SECRET_ENV.cosignPassword] = pulumi.secret(args.cosignPassword ?? "");
     }
+    // The script goes over stdin: a failure prints the short command, not the whole script.
     const common = {
       interpreter: ["/bin/sh", "-c"],
+      create: SCRIPT_ON_STDIN,
       environment,
       addPreviousOutputInEnv: false,
       logging: "stdoutAndStderr" as const,
@@ -53,7 +55,7 @@ export class SupplyChain extends pulumi.ComponentResource {
         ? undefined
         : new command.local.Command(
             `${name}-sbom`,
-            { ...common, create: args.sbomScript, triggers: [args.ref] },
+            { ...common, stdin: args.sbomScript, triggers: [args.ref] },
             { parent: this },
           );
     const scan =
@@ -61,7 +63,7 @@ export class SupplyChain extends pulumi.ComponentResource {
         ? undefined
         : new command.local.Command(
             `${name}-scan`,
-            { ...common, create: args.scanScript, triggers: [args.ref, args.scanPolicy ?? ""] },
+            { ...common, stdin: args.scanScript, triggers: [args.ref, args.scanPolicy ?? ""] },
             { parent: this, ...(sbom === undefined ? {} : { dependsOn: [sbom] }) },
           );
     this.ref = pulumi.output(args.ref);

@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { SUPPLY_SECRET_ENV } from "../../src/supply";
+import { SCRIPT_ON_STDIN, SUPPLY_SECRET_ENV } from "../../src/supply";
 
 /** Inputs of a Verification: one pinned digest and the script that checks it. */
 export interface VerificationArgs {
@@ -33,7 +33,9 @@ export class Verification extends pulumi.ComponentResource {
     const run = new command.local.Command(
       `${name}-verify`,
       {
-        create: args.script,
+        // The script goes over stdin: a refusal prints the short command, not the whole script.
+        create: SCRIPT_ON_STDIN,
+        stdin: args.script,
         interpreter: ["/bin/sh", "-c"],
         environment,
         triggers: [args.ref, args.policy],

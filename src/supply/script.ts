@@ -9,6 +9,9 @@ import type { DigestReference } from "../reference";
  * (or `slipway promote`) under /bin/sh.
  */
 
+/** What a command resource runs: the generated script itself comes on stdin. */
+export const SCRIPT_ON_STDIN = "exec /bin/sh -s";
+
 /** Environment the scripts read secrets from: the same names the attestation script uses. */
 export const SUPPLY_SECRET_ENV = ATTEST_SECRET_ENV;
 

@@ -106,7 +106,7 @@ describe("the program for the local stack", () => {
     const scan = urn("web-supply-scan");
     assert.deepEqual(scan.inputs.interpreter, ["/bin/sh", "-c"]);
     assert.match(
-      String(scan.inputs.create),
+      String(scan.inputs.stdin),
       /^trivy image .* --cache-dir \S+\/\.cache\/slipway\/trivy --skip-db-update --skip-java-db-update --offline-scan --insecure /m,
     );
   });

@@ -1,8 +1,14 @@
+import {
+  formatPath,
+  PATH_PLACEHOLDER,
+  type RegistryConfig,
+  verifyChecks,
+  verifySchema,
+} from "../../config";
 import { verifyDigests, type VerifyTarget } from "../../supply";
 import type { Run } from "../context";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
-import { validatedConfig } from "../pinning";
 
 /**
  * The verification step of `slipway promote`: when the target stack has `slipway:verify`,
@@ -10,20 +16,44 @@ import { validatedConfig } from "../pinning";
  * (the same script the target's Verification resource runs before any host pulls). Refuses
  * before anything is pinned, naming every refused digest and why.
  */
-export async function verifyForPromotion(
+export function verifyForPromotion(
   run: Run,
   to: string,
-  raw: Readonly<Record<string, unknown>>,
+  settings: { readonly raw: Readonly<Record<string, unknown>>; readonly registry: RegistryConfig },
   targets: readonly VerifyTarget[],
-): Promise<void> {
-  if (raw.verify === undefined || raw.verify === null) {
+): void {
+  // Only slipway:verify is read here: the rest of the target (its pins) is what promotion is
+  // about to change, and `pulumi up` validates all of it.
+  const parsed = verifySchema.safeParse(settings.raw.verify, { reportInput: true });
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map(
+        (issue) => `${formatPath("slipway:verify", issue.path)}: ${issue.message}`,
+      );
+  const raw = settings.raw.verify;
+  verifyChecks(
+    typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : undefined,
+    (key, where, message) =>
+      problems.push(
+        `${formatPath(`slipway:${key}`, where)}: ${message.split(PATH_PLACEHOLDER).join(formatPath(`slipway:${key}`, where))}`,
+      ),
+  );
+  if (!parsed.success || problems.length > 0) {
+    throw new CliError(
+      EXIT.refused,
+      `slipway:verify of ${to} is not valid; nothing was pinned:\n${problems.map((line) => `  ${line}`).join("\n")}`,
+    );
+  }
+  const verify = parsed.data;
+  if (verify === undefined) {
     return;
   }
-  const config = await validatedConfig(run, to);
-  if (config.verify === undefined) {
-    return;
+  let results;
+  try {
+    results = verifyDigests(targets, verify, settings.registry);
+  } catch (error) {
+    throw new CliError(EXIT.refused, `${to}: ${(error as Error).message}`);
   }
-  const results = verifyDigests(targets, config.verify, config.registry);
   for (const result of results.filter((r) => r.ok)) {
     run.progress(result.message);
   }

@@ -148,10 +148,10 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
     [`pulumi up --stack ${from}  # rebuild and push every configured platform`, again],
   );
 
-  await verifyForPromotion(
+  verifyForPromotion(
     run,
     to,
-    settings.raw,
+    settings,
     names.map((name) => ({ image: name, ref: exported[name]!.ref })),
   );
 

@@ -57,8 +57,9 @@ describe("supply-chain components under mocks", () => {
     assert.deepEqual(secrecy(sbom.inputs.environment), {
       secret: { COSIGN_PRIVATE_KEY: "PRIVATE KEY", COSIGN_PASSWORD: "" },
     });
-    assert.ok(!String(scan.inputs.create).includes("PRIVATE KEY"), "no secret in the script");
-    assert.match(String(scan.inputs.create), /--severity HIGH,CRITICAL/);
+    assert.equal(scan.inputs.create, "exec /bin/sh -s", "the script comes on stdin");
+    assert.ok(!String(scan.inputs.stdin).includes("PRIVATE KEY"), "no secret in the script");
+    assert.match(String(scan.inputs.stdin), /--severity HIGH,CRITICAL/);
   });
 
   it("a pinned image of a stack with slipway:verify gets a Verification with the key", () => {
@@ -72,7 +73,8 @@ describe("supply-chain components under mocks", () => {
       require: ["sbom", "scan"],
       maxScanAgeDays: 7,
     });
-    const script = String(verify.inputs.create);
+    assert.equal(verify.inputs.create, "exec /bin/sh -s");
+    const script = String(verify.inputs.stdin);
     assert.ok(script.includes(PUBLIC_KEY.trim()), "the public key is written to the work dir");
     assert.match(script, /^if ! cosign verify --key "\$work"\/cosign.pub /m);
     assert.deepEqual(secrecy(verify.inputs.environment), {
