@@ -11,6 +11,10 @@
 #   $SLIPWAY_HOME/bin/buildkitd, buildctl            standalone BuildKit
 #   $SLIPWAY_HOME/bin/caddy-linux-{amd64,arm64}      Caddy for the edge image
 #                                                    (static, CGO_ENABLED=0)
+#   $SLIPWAY_HOME/bin/syft                           SBOM generator (static)
+#   $SLIPWAY_HOME/bin/trivy, slipway-trivy-db        vulnerability scanner, and
+#                                                    the writer of the offline
+#                                                    test database (static)
 #
 # Everything is built from Go modules through wrapper modules committed under
 # scripts/engine/<piece>/ (go.mod + go.sum), so builds are reproducible. The
@@ -29,7 +33,8 @@
 # Usage: scripts/bootstrap-engine.sh [--force] [--only PIECE[,PIECE...]]
 #                                    [--from-source] [--check]
 #   --force        rebuild the selected pieces even if they are up to date
-#   --only         pieces: pulumi, language-nodejs, command, docker-build, buildkit, caddy
+#   --only         pieces: pulumi, language-nodejs, command, docker-build, buildkit, caddy,
+#                  syft, trivy
 #   --from-source  ignore a pulumi already on PATH and build everything
 #   --check        only report what is present/missing; build nothing
 #
@@ -58,8 +63,12 @@ BUILDKIT_VERSION="v0.31.0"
 # The edge proxy (edge/Dockerfile). Its version is the edge image's only input
 # besides busybox: see scripts/fetch-edge.sh.
 CADDY_VERSION="v2.11.9"
+# Supply chain (src/supply/): SBOMs and the vulnerability gate. A syft or trivy
+# already on PATH (a normal install) is used instead of building.
+SYFT_VERSION="v1.57.1"
+TRIVY_VERSION="v0.74.0"
 
-ALL_PIECES="pulumi language-nodejs command docker-build buildkit caddy"
+ALL_PIECES="pulumi language-nodejs command docker-build buildkit caddy syft trivy"
 
 FORCE=0
 CHECK_ONLY=0
@@ -360,6 +369,32 @@ piece_caddy() {
   done
 }
 
+# syft and trivy run on the machine that runs `pulumi up` (static, no VCS stamp,
+# the version stamped in). One on PATH that is not ours is used as it is.
+piece_syft() {
+  local found
+  if [[ ! -x "$BIN/syft" && $FROM_SOURCE == 0 ]] && found="$(command -v syft 2>/dev/null)"; then
+    log "found syft on PATH: $found; not building"
+    return 0
+  fi
+  CGO_ENABLED=0 go_build "syft" syft github.com/anchore/syft/cmd/syft syft "$SYFT_VERSION" \
+    "-X main.version=${SYFT_VERSION#v}"
+}
+
+piece_trivy() {
+  local found
+  if [[ ! -x "$BIN/trivy" && $FROM_SOURCE == 0 ]] && found="$(command -v trivy 2>/dev/null)"; then
+    log "found trivy on PATH: $found; not building it (slipway-trivy-db is still built)"
+  else
+    # trivy uses encoding/json/v2, which Go 1.26 builds only with GOEXPERIMENT=jsonv2
+    # (as trivy's own release build sets it).
+    CGO_ENABLED=0 GOEXPERIMENT=jsonv2 go_build "trivy" trivy github.com/aquasecurity/trivy/cmd/trivy trivy "$TRIVY_VERSION" \
+      "-X github.com/aquasecurity/trivy/pkg/version/app.ver=${TRIVY_VERSION#v}" || return 1
+  fi
+  CGO_ENABLED=0 go_build "slipway-trivy-db" trivy slipway.local/engine/trivy/cmd/slipway-trivy-db \
+    slipway-trivy-db "$TRIVY_VERSION" ""
+}
+
 # ---- main ------------------------------------------------------------------------
 
 log "cache: $SLIPWAY_HOME"
@@ -372,6 +407,8 @@ for p in $ALL_PIECES; do
     docker-build) piece_docker_build || true ;;
     buildkit) piece_buildkit || true ;;
     caddy) piece_caddy || true ;;
+    syft) piece_syft || true ;;
+    trivy) piece_trivy || true ;;
   esac
 done
 

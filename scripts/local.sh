@@ -15,9 +15,10 @@ SLIPWAY_LOG_TAG=local
 step "system packages" scripts/install-system.sh
 step "node modules" scripts/node-deps.sh
 step "busybox for the sample images" scripts/fetch-busybox.sh
-step "Pulumi engine, plugins, buildkitd and Caddy" scripts/bootstrap-engine.sh
+step "Pulumi engine, plugins, buildkitd, Caddy, syft and trivy" scripts/bootstrap-engine.sh
 step "Caddy for the edge image" scripts/fetch-edge.sh
 step "local services" scripts/services.sh up
+step "cosign key pair and trivy database" scripts/supply-setup.sh
 
 # shellcheck source=scripts/pulumi-env.sh
 . scripts/pulumi-env.sh

@@ -77,9 +77,11 @@ run_go() {
 step "system packages" scripts/install-system.sh
 step "node modules" scripts/node-deps.sh
 step "busybox for the sample images" scripts/fetch-busybox.sh
+step "cosign key pair of the local stacks" scripts/supply-setup.sh --keys-only
 if wants e2e || wants integration; then
   step "Pulumi engine, plugins, buildkitd and Caddy" scripts/bootstrap-engine.sh
   step "Caddy for the edge image" scripts/fetch-edge.sh
+  step "cosign key pair and trivy database" scripts/supply-setup.sh
 fi
 step "type check" npx tsc --noEmit -p .
 step "lint" npx eslint .

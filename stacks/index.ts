@@ -7,9 +7,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { deployService } from "../infra/deploy";
 import { declareEdges } from "../infra/edge";
 import { deploymentEnvironment } from "../infra/github";
+import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { ledgerOutput, readLedger } from "../src/ledger";
+import { missingTools } from "../src/supply";
 import {
   afterLookups,
   declareImages,
@@ -38,20 +40,41 @@ const source =
         ...(config.source === undefined ? {} : { url: config.source }),
       });
 
+// syft, trivy, cosign: refused before any resource when a supply-chain setting needs one that
+// is not installed.
+const missing = missingTools(config);
+if (missing.length > 0) {
+  throw new pulumi.RunError(`stack ${config.stack} cannot run:\n  ${missing.join("\n  ")}`);
+}
+
 // The GitHub deployment environment, when the stack has a slipway:github section. Its
 // reviewer and team look-ups gate everything that changes a registry or a host.
 const github = deploymentEnvironment("github", config);
 const gate = afterLookups(github === undefined ? [] : [github.reviewers]);
 
+const attestations: Record<string, pulumi.Resource> = {};
 const { images: declared, repositories: declaredRepositories } = declareImages(
   config,
   { root, ...(source === undefined ? {} : { source }) },
   gate,
+  attestations,
+);
+
+// The supply-chain gate: SBOM and scan of each built digest, verification of each pinned one.
+// Nothing deploys an image before its gate passed.
+const supply = Object.values(
+  declareSupplyChain(
+    config,
+    Object.fromEntries(
+      Object.entries(declared).map(([name, image]) => [name, image.apply((i) => i.ref)]),
+    ),
+    attestations,
+  ),
 );
 
 // Each host's edge proxy, when this stack manages it: its own resource, never replaced by a
 // release. Each host's deployment waits for that host's edge.
-const edges = declareEdges(config, edgeImageRef(config, declared), gate);
+const edges = declareEdges(config, edgeImageRef(config, declared), gate, supply);
 
 // The service, host by host in batches, pinned to the digests above.
 const serviceConfig = config.service;
@@ -65,7 +88,12 @@ const deployments =
           revision: declared[serviceConfig.image]!.apply((image) => image.revision),
         },
         gate,
-        Object.fromEntries(Object.entries(edges).map(([host, edge]) => [host, [edge]])),
+        Object.fromEntries(
+          config.hosts.map((host) => [
+            host.name,
+            [...(edges[host.name] === undefined ? [] : [edges[host.name]!]), ...supply],
+          ]),
+        ),
       );
 
 // Moving tags (dev, latest, …) follow once every host runs the new digest healthily.

@@ -20,6 +20,7 @@ import type {
 import { registryKind } from "../src/reference";
 import { digestRef } from "../src/reference";
 import { recordedTag } from "../src/registry/tags";
+import { cosignKeyFromFile } from "../src/supply";
 
 export type { HostOutput, ImageOutput, ServiceOutput } from "../src/outputs/contract";
 
@@ -53,11 +54,14 @@ export interface DeclaredImages {
  * after the push (or against the pin).
  * `opts` reach each ImageBuild (and so, through it, the push and its attestation): the
  * program passes the gate that holds them until every look-up has passed.
+ * `attestations` receives each built image's Attestation, for whatever else writes to the
+ * digest's cosign attestations and must not race it.
  */
 export function declareImages(
   config: SlipwayConfig,
   context: ProgramContext,
   opts?: pulumi.ComponentResourceOptions,
+  attestations: Record<string, pulumi.Resource> = {},
 ): DeclaredImages {
   const images: Record<string, pulumi.Output<ImageOutput>> = {};
   const repositories: Record<string, RegistryRepository> = {};
@@ -122,7 +126,10 @@ export function declareImages(
         ? opts
         : pulumi.mergeOptions(opts, { dependsOn: [hubRepository] }),
     );
-    attest(config, context, plan, built);
+    const attestation = attest(config, context, plan, built);
+    if (attestation !== undefined) {
+      attestations[image.name] = attestation;
+    }
     repositories[image.name] =
       hubRepository ??
       registryRepository(config, image, {
@@ -289,7 +296,7 @@ export function releaseOutput(
   return releaseOf(ledger, releaseImages(images), pins) ?? null;
 }
 
-/** Provenance, SBOM and signature for a built image, when the stack turns them on. */
+/** Provenance and signature for a built image, when the stack turns them on (SBOM: infra/supply). */
 function attest(
   config: SlipwayConfig,
   context: ProgramContext,
@@ -307,9 +314,16 @@ function attest(
           root: context.root,
           ...(config.builder === undefined ? {} : { builder: config.builder }),
         };
-  if (provenance === undefined && !attestations.sbom && !attestations.sign) {
+  if (provenance === undefined && !attestations.sign) {
     return undefined;
   }
+  // The key inline (a secret), or read from cosignKeyFile like a host's privateKeyFile.
+  const key =
+    attestations.cosignKey !== undefined
+      ? attestations.cosignKey.reveal()
+      : attestations.cosignKeyFile !== undefined
+        ? cosignKeyFromFile(attestations.cosignKeyFile)
+        : undefined;
   const script = built.ref.apply(
     (ref) =>
       attestScript({
@@ -329,12 +343,10 @@ function attest(
     ref: built.ref,
     script,
     ...(auth === undefined ? {} : { registryAuth: auth }),
-    ...(attestations.cosignKey === undefined
+    ...(key === undefined ? {} : { cosignKey: pulumi.secret(key) }),
+    ...(key === undefined
       ? {}
-      : { cosignKey: pulumi.secret(attestations.cosignKey.reveal()) }),
-    ...(attestations.cosignPassword === undefined
-      ? {}
-      : { cosignPassword: pulumi.secret(attestations.cosignPassword.reveal()) }),
+      : { cosignPassword: pulumi.secret(attestations.cosignPassword?.reveal() ?? "") }),
   });
 }
 

@@ -5,12 +5,14 @@ import { EdgeProxy } from "./edge-proxy";
 
 /**
  * The edge of every host of the stack, when the stack manages it (`slipway:edge.image`),
- * by host name. `image` is the edge image's `repository@sha256:…`.
+ * by host name. `image` is the edge image's `repository@sha256:…`; `dependsOn` is what must
+ * pass before any host is touched (the supply-chain gate of that image).
  */
 export function declareEdges(
   config: SlipwayConfig,
   image: pulumi.Input<string> | undefined,
   opts?: pulumi.ComponentResourceOptions,
+  dependsOn: readonly pulumi.Resource[] = [],
 ): Record<string, EdgeProxy> {
   if (config.edge.image === undefined || image === undefined) {
     return {};
@@ -30,7 +32,7 @@ export function declareEdges(
         tls: edge.tls,
         ...(edge.email === undefined ? {} : { email: edge.email }),
       },
-      opts,
+      dependsOn.length === 0 ? opts : pulumi.mergeOptions(opts, { dependsOn: [...dependsOn] }),
     );
   });
   return edges;

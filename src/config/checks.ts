@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { parseDigestReference, REPOSITORY_COMPONENT_PATTERN } from "../reference";
 import { repositoryChecks } from "./registry-repositories";
 import { Secret } from "./secret";
+import { verifyChecks } from "./supply";
 import { MAX_REVIEWERS, PATH_PLACEHOLDER, type Role } from "./schema";
 
 /** An issue found by a cross-field check, before the path is formatted. */
@@ -227,13 +228,21 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
   }
 
   const attestations = asMap(raw.attestations);
-  if (attestations?.sign === true && !has(attestations, "cosignKey")) {
+  if (
+    attestations?.sign === true &&
+    !has(attestations, "cosignKey") &&
+    !has(attestations, "cosignKeyFile")
+  ) {
     add(
       "attestations",
       ["cosignKey"],
-      `is required when sign is on: pulumi config set --secret --path '${PATH_PLACEHOLDER}' < cosign.key`,
+      `is required when sign is on: pulumi config set --secret --path '${PATH_PLACEHOLDER}' < cosign.key (or set cosignKeyFile)`,
     );
   }
+  if (has(attestations, "cosignKey") && has(attestations, "cosignKeyFile")) {
+    add("attestations", ["cosignKeyFile"], "is set together with cosignKey; keep one");
+  }
+  verifyChecks(asMap(raw.verify), add);
   return issues;
 }
 

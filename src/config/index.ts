@@ -7,4 +7,5 @@ export * from "./registry-repositories";
 export * from "./schema";
 export * from "./secret";
 export * from "./source";
+export * from "./supply";
 export * from "./validate";

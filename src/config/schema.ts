@@ -8,7 +8,8 @@ import {
 } from "../reference";
 import { environmentNameProblem, healthPathProblem, sshPublicKeyProblem } from "./rules";
 import { repositoriesSchema } from "./registry-repositories";
-import { Secret } from "./secret";
+import { expected, plain, plainText, secret } from "./primitives";
+import { scanSchema, verifySchema, type ScanConfig, type VerifyConfig } from "./supply";
 
 /** Platforms Slipway builds for. */
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
@@ -35,33 +36,7 @@ export const MAX_REVIEWERS = 6;
 /** GitHub's wait timer is 0 to 43,200 minutes (30 days). */
 export const MAX_WAIT_TIMER_MINUTES = 43200;
 
-/** Replaced by the config path when the message is shown. */
-export const PATH_PLACEHOLDER = "{path}";
-
-const SECRET_REQUIRED =
-  `must be a secret, not plain text; set it with: ` +
-  `pulumi config set --secret --path '${PATH_PLACEHOLDER}' <value>`;
-
-/** A value that must come from a Pulumi secret. */
-const secret = z.custom<Secret>((value) => value instanceof Secret, { error: SECRET_REQUIRED });
-
-/** Marks where a secret landed in a field that would show it in plain text. */
-function plainText(field: string, hint: string) {
-  return z.string({
-    error: (issue) =>
-      issue.input instanceof Secret
-        ? `is stored as a secret, but ${field} would show it in plain text; ${hint}`
-        : expected("a string")(issue),
-  });
-}
-
-/** The message for a value of the wrong type, or a missing one. */
-export function expected(what: string) {
-  return (issue: { readonly input?: unknown }) =>
-    issue.input === undefined ? "is required" : `expected ${what}, got ${describe(issue.input)}`;
-}
-
-const plain = plainText("this field", "store it as plain config");
+export { describe, expected, PATH_PLACEHOLDER } from "./primitives";
 
 /**
  * A plain string where `pulumi config set --path …` may have stored a number or a boolean
@@ -83,16 +58,6 @@ function ruled(rule: (value: string) => string | undefined) {
 }
 
 const hostKey = ruled(sshPublicKeyProblem);
-
-export function describe(value: unknown): string {
-  if (value === null) {
-    return "null";
-  }
-  if (Array.isArray(value)) {
-    return "a list";
-  }
-  return typeof value === "object" ? "a map" : `${typeof value} ${JSON.stringify(value)}`;
-}
 
 const port = z
   .number({ error: expected("a port number") })
@@ -438,12 +403,14 @@ export const attestationsSchema = z
   .strictObject({
     /** SLSA provenance attestation, `max` by default. */
     provenance: z.enum(["off", "min", "max"]).default("max"),
-    /** SPDX SBOM attestation (needs BuildKit's scanner image). */
+    /** SPDX SBOM per platform of each built digest, made with syft (src/supply/). */
     sbom: z.boolean().default(false),
     /** Sign each pushed digest with cosign. */
     sign: z.boolean().default(false),
     /** cosign private key (a Pulumi secret), needed when `sign` is on. */
     cosignKey: secret.optional(),
+    /** Or: path of the cosign private key on the machine that runs `pulumi up`; `~/` expanded. */
+    cosignKeyFile: plain.min(1, "must not be empty").optional(),
     /** Password of the cosign key. */
     cosignPassword: secret.optional(),
   })
@@ -475,6 +442,8 @@ export const KEY_SCHEMAS = {
   }),
   github: githubSchema.optional(),
   attestations: attestationsSchema,
+  scan: scanSchema,
+  verify: verifySchema,
 } as const;
 
 export type ConfigKey = keyof typeof KEY_SCHEMAS;
@@ -509,6 +478,10 @@ export interface SlipwayConfig {
   readonly edge: EdgeConfig;
   readonly github?: GithubConfig;
   readonly attestations: AttestationsConfig;
+  /** The vulnerability gate of built digests; absent: no scan. */
+  readonly scan?: ScanConfig;
+  /** What deployed digests must be signed with and carry; absent: no verification. */
+  readonly verify?: VerifyConfig;
 }
 
 export { envName, githubName, imageName };

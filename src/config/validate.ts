@@ -2,6 +2,7 @@ import { z } from "zod";
 import { crossChecks, fileChecks, type RawIssue } from "./checks";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
 import { keyFileChecks, ownerChecks } from "./machine-checks";
+import { supplyFileChecks } from "./supply";
 import {
   describe,
   expected,
@@ -134,6 +135,9 @@ export function validateConfig(
     ...(options.home === undefined ? [] : keyFileChecks(raw, options.home)),
     ...(options.env === undefined ? [] : ownerChecks(raw, options.env)),
   ];
+  if (options.root) {
+    supplyFileChecks(raw, (key, path, text) => extra.push({ key, path, message: text }));
+  }
   for (const issue of extra) {
     issues.push(toIssue(issue.key, issue.path, issue.message));
   }
@@ -182,5 +186,7 @@ function assemble(
     edge: parsed.edge,
     ...(parsed.github === undefined ? {} : { github: parsed.github }),
     attestations: parsed.attestations,
+    ...(parsed.scan === undefined ? {} : { scan: parsed.scan }),
+    ...(parsed.verify === undefined ? {} : { verify: parsed.verify }),
   };
 }

@@ -8,6 +8,7 @@ import type { BuildPlan } from "./plan";
  * writes an SLSA provenance statement itself from what it built (no clock: same inputs, same
  * statement), attaches it to the digest in the registry as an OCI referrer (oras), and, when
  * signing is on, signs the digest and the provenance with cosign and a key from Pulumi secrets.
+ * SBOMs and the vulnerability scan are src/supply/'s.
  */
 
 export const IN_TOTO_MEDIA_TYPE = "application/vnd.in-toto+json";
@@ -93,7 +94,7 @@ function quote(value: string): string {
 export interface AttestScriptInput {
   readonly ref: string;
   readonly provenance?: ProvenanceInput;
-  readonly attestations: Pick<AttestationsConfig, "sbom" | "sign">;
+  readonly attestations: Pick<AttestationsConfig, "sign">;
   /** Plain-HTTP registry. */
   readonly insecure: boolean;
 }
@@ -111,7 +112,7 @@ export const ATTEST_SECRET_ENV = {
 /** The script `command.local.Command` runs after a push; returns undefined when nothing is on. */
 export function attestScript(input: AttestScriptInput): string | undefined {
   const { ref, provenance, attestations, insecure } = input;
-  if (provenance === undefined && !attestations.sbom && !attestations.sign) {
+  if (provenance === undefined && !attestations.sign) {
     return undefined;
   }
   const parsed = parseDigestReference(ref);
@@ -143,15 +144,6 @@ export function attestScript(input: AttestScriptInput): string | undefined {
       "SLIPWAY_PROVENANCE",
       `oras attach ${orasFlags} --artifact-type ${IN_TOTO_MEDIA_TYPE} ${q} "provenance.json:${IN_TOTO_MEDIA_TYPE}"`,
       `echo "slipway: provenance attached to ${parsed.ref}"`,
-    );
-  }
-  if (attestations.sbom) {
-    lines.push(
-      "need syft sbom",
-      "need oras sbom",
-      `syft scan ${insecure ? "--from registry " : ""}${q} -o spdx-json="$work/sbom.spdx.json" -q`,
-      `oras attach ${orasFlags} --artifact-type application/spdx+json ${q} "sbom.spdx.json:application/spdx+json"`,
-      `echo "slipway: SBOM attached to ${parsed.ref}"`,
     );
   }
   if (attestations.sign) {

@@ -8,18 +8,39 @@ export const FAKE_KEY =
 
 /**
  * Points HOME at a stand-in holding the SSH key the local stacks name
- * (~/.cache/slipway/state/ssh/id_ed25519), so unit tests need no generated key
- * (scripts/services.sh makes the real one). Returns the function that restores HOME.
+ * (~/.cache/slipway/state/ssh/id_ed25519) and their cosign key (state/cosign/cosign.key), so
+ * unit tests need no generated key (scripts/services.sh and scripts/supply-setup.sh make the
+ * real ones), and puts stand-ins for syft, trivy, cosign, oras and jq first on PATH (never run
+ * under mocks: the program only checks they exist). Returns the function that restores both.
  */
 export function fakeHome(): () => void {
   const home = process.env.HOME;
+  const pathBefore = process.env.PATH;
   const fake = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-home-"));
   const keyDir = path.join(fake, ".cache", "slipway", "state", "ssh");
   fs.mkdirSync(keyDir, { recursive: true });
   fs.writeFileSync(path.join(keyDir, "id_ed25519"), FAKE_KEY, { mode: 0o600 });
+  const cosignDir = path.join(fake, ".cache", "slipway", "state", "cosign");
+  fs.mkdirSync(cosignDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(cosignDir, "cosign.key"),
+    "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nunit-test-key\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+    { mode: 0o600 },
+  );
+  fs.writeFileSync(
+    path.join(cosignDir, "cosign.pub"),
+    "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEunittestunittestunittestunittestunittestunittestunittestunittestunittestunittestunittest==\n-----END PUBLIC KEY-----\n",
+  );
+  const tools = path.join(fake, "bin");
+  fs.mkdirSync(tools);
+  for (const tool of ["syft", "trivy", "cosign", "oras", "jq"]) {
+    fs.writeFileSync(path.join(tools, tool), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
+  }
+  process.env.PATH = `${tools}${path.delimiter}${pathBefore ?? ""}`;
   process.env.HOME = fake;
   return () => {
     process.env.HOME = home;
+    process.env.PATH = pathBefore;
     fs.rmSync(fake, { recursive: true, force: true });
   };
 }

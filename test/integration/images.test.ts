@@ -79,7 +79,7 @@ describe("images built with the component's settings", function () {
         mode: "max",
         root: "/repo",
       },
-      attestations: { sbom: false, sign },
+      attestations: { sign },
       insecure: true,
     })!;
     return { index, ref, script };

@@ -164,7 +164,7 @@ describe("garbage collection after retention (a private registry)", function () 
         mode: "max",
         root: "/repo",
       },
-      attestations: { sbom: false, sign: false },
+      attestations: { sign: false },
       insecure: true,
     })!;
     await runOk("/bin/sh", ["-c", script], { timeoutMs: 120_000 });

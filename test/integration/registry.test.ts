@@ -80,7 +80,7 @@ describe("registry, retention and promotion against the local registry", functio
         mode: "max",
         root,
       },
-      attestations: { sbom: false, sign: true },
+      attestations: { sign: true },
       insecure: true,
     })!;
     await runOk("/bin/sh", ["-c", script], {

@@ -78,8 +78,12 @@ describe("the program for the local stack", function () {
   it("declares the images web and edge, one edge and one deployment per host", () => {
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
       "command:local:Command edge-attest",
+      "command:local:Command edge-supply-sbom",
+      "command:local:Command edge-supply-scan",
       "command:local:Command edge-tags",
       "command:local:Command web-attest",
+      "command:local:Command web-supply-sbom",
+      "command:local:Command web-supply-scan",
       "command:local:Command web-tags",
       "command:remote:Command slipway-edge-local-edge",
       "command:remote:Command web-local-release",
@@ -98,7 +102,19 @@ describe("the program for the local stack", function () {
       "slipway:image:MovingTags web",
       "slipway:registry:RegistryRepository edge",
       "slipway:registry:RegistryRepository web",
+      "slipway:supply:SupplyChain edge-supply",
+      "slipway:supply:SupplyChain web-supply",
     ]);
+  });
+
+  it("scans each built digest with the local stack's offline trivy database", () => {
+    const urn = (name: string) => recorded.find((r) => r.name === name)!;
+    const scan = urn("web-supply-scan");
+    assert.deepEqual(scan.inputs.interpreter, ["/bin/sh", "-c"]);
+    assert.match(
+      String(scan.inputs.stdin),
+      /^trivy image .* --cache-dir \S+\/\.cache\/slipway\/trivy --skip-db-update --skip-java-db-update --offline-scan --insecure /m,
+    );
   });
 
   it("builds the edge without commit labels or times, so app commits keep its digest", () => {

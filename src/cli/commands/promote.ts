@@ -17,6 +17,7 @@ import {
   stackSettings,
 } from "../pinning";
 import { checkDigests } from "../registries";
+import { verifyForPromotion } from "./promote-verify";
 
 export interface PromoteOptions {
   readonly from: string;
@@ -144,6 +145,13 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
     })),
     [settings.registry, ...(required.registry === undefined ? [] : [required.registry])],
     [`pulumi up --stack ${from}  # rebuild and push every configured platform`, again],
+  );
+
+  verifyForPromotion(
+    run,
+    to,
+    settings,
+    names.map((name) => ({ image: name, ref: exported[name]!.ref })),
   );
 
   const updates: Record<string, PinUpdate> = {};

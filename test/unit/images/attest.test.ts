@@ -67,7 +67,7 @@ describe("attestations", () => {
     const script = attestScript({
       ref: REF,
       provenance: input,
-      attestations: { sbom: false, sign: true },
+      attestations: { sign: true },
       insecure: true,
     })!;
     const lines = script.split("\n");
@@ -96,7 +96,7 @@ describe("attestations", () => {
 
   it("nothing to run when everything is off", () => {
     assert.equal(
-      attestScript({ ref: REF, attestations: { sbom: false, sign: false }, insecure: false }),
+      attestScript({ ref: REF, attestations: { sign: false }, insecure: false }),
       undefined,
     );
   });
@@ -106,7 +106,7 @@ describe("attestations", () => {
       () =>
         attestScript({
           ref: "ghcr.io/acme/web:dev",
-          attestations: { sbom: false, sign: true },
+          attestations: { sign: true },
           insecure: false,
         }),
       {

@@ -1,0 +1,113 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { SlipwayConfig } from "../../src/config";
+import {
+  cosignKeyFromFile,
+  policyKey,
+  registryAuth,
+  sbomScript,
+  scanScript,
+  verifyPublicKey,
+  verifyScript,
+} from "../../src/supply";
+import { SupplyChain } from "./supply-chain";
+import { Verification } from "./verification";
+
+/**
+ * The supply-chain resources of a stack, by image name: a SupplyChain (SBOM, scan) for each
+ * built image when `slipway:attestations.sbom` or `slipway:scan` is on, and a Verification for
+ * each pinned image when `slipway:verify` is set. `refs` are the images' `repository@sha256:…`.
+ * Whatever deploys an image (hosts, the edge) depends on the returned resources. A SupplyChain
+ * waits for the image's Attestation in `after`: cosign appends to the digest's one attestation
+ * manifest, and two writers at once would lose one.
+ */
+export function declareSupplyChain(
+  config: SlipwayConfig,
+  refs: Record<string, pulumi.Input<string>>,
+  after: Readonly<Record<string, pulumi.Resource>> = {},
+): Record<string, pulumi.Resource> {
+  const { attestations, registry, scan, verify } = config;
+  const auth = registryAuth(registry);
+  const secretAuth = auth === undefined ? {} : { registryAuth: pulumi.secret(auth) };
+  const resources: Record<string, pulumi.Resource> = {};
+  for (const image of config.images) {
+    const ref = refs[image.name];
+    if (ref === undefined) {
+      continue;
+    }
+    if (image.kind === "build") {
+      if (!attestations.sbom && scan === undefined) {
+        continue;
+      }
+      const platforms = image.build.platforms;
+      const sign = attestations.sign;
+      const key =
+        attestations.cosignKey !== undefined
+          ? attestations.cosignKey.reveal()
+          : attestations.cosignKeyFile !== undefined
+            ? cosignKeyFromFile(attestations.cosignKeyFile)
+            : undefined;
+      resources[image.name] = new SupplyChain(
+        `${image.name}-supply`,
+        {
+          ref,
+          ...(attestations.sbom
+            ? {
+                sbomScript: pulumi
+                  .output(ref)
+                  .apply((r) =>
+                    sbomScript({ ref: r, platforms, sign, insecure: registry.insecure }),
+                  ),
+              }
+            : {}),
+          ...(scan === undefined
+            ? {}
+            : {
+                scanScript: pulumi.output(ref).apply((r) =>
+                  scanScript({
+                    image: image.name,
+                    ref: r,
+                    platforms,
+                    scan,
+                    sign,
+                    insecure: registry.insecure,
+                  }),
+                ),
+                scanPolicy: policyKey(scan),
+              }),
+          ...secretAuth,
+          ...(sign && key !== undefined ? { cosignKey: pulumi.secret(key) } : {}),
+          ...(sign && attestations.cosignPassword !== undefined
+            ? { cosignPassword: pulumi.secret(attestations.cosignPassword.reveal()) }
+            : {}),
+        },
+        after[image.name] === undefined ? undefined : { dependsOn: [after[image.name]!] },
+      );
+      continue;
+    }
+    if (verify === undefined) {
+      continue;
+    }
+    const publicKey = verifyPublicKey(verify);
+    resources[image.name] = new Verification(`${image.name}-verify`, {
+      ref,
+      script: pulumi.output(ref).apply((r) =>
+        verifyScript({
+          image: image.name,
+          ref: r,
+          verify,
+          insecure: registry.insecure,
+          ...(publicKey === undefined ? {} : { publicKey }),
+        }),
+      ),
+      policy: JSON.stringify({
+        key: publicKey?.trim() ?? null,
+        identity: verify.identity ?? null,
+        issuer: verify.issuer ?? null,
+        require: verify.require,
+        maxScanAgeDays: verify.maxScanAgeDays,
+      }),
+      ...secretAuth,
+    });
+  }
+  return resources;
+}

@@ -1,0 +1,3 @@
+export * from "./from-config";
+export * from "./supply-chain";
+export * from "./verification";

@@ -1,0 +1,74 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { SCRIPT_ON_STDIN, SUPPLY_SECRET_ENV } from "../../src/supply";
+
+/** Inputs of a SupplyChain: the SBOM and scan scripts of one built digest. */
+export interface SupplyChainArgs {
+  /** `repository@sha256:…` of the built image; a new digest runs both scripts again. */
+  ref: pulumi.Input<string>;
+  /** The script from `sbomScript` for that ref; absent: no SBOM. */
+  sbomScript?: pulumi.Input<string>;
+  /** The script from `scanScript` for that ref; absent: no scan. */
+  scanScript?: pulumi.Input<string>;
+  /** `policyKey` of slipway:scan: a changed allow-list or failOn scans the digest again. */
+  scanPolicy?: pulumi.Input<string>;
+  /** Registry `user:password` in base64 (docker config `auth`); a secret. */
+  registryAuth?: pulumi.Input<string>;
+  /** cosign private key (PEM), to attest SBOM and scan; a secret. */
+  cosignKey?: pulumi.Input<string>;
+  /** cosign key password; a secret (empty for a key made without one). */
+  cosignPassword?: pulumi.Input<string>;
+}
+
+/**
+ * SBOM and vulnerability gate of one built digest, run on the machine that runs `pulumi up`.
+ * Both are keyed by the digest (the scan also by its policy), so an unchanged digest does no
+ * work. Hosts depend on this component: a failed scan stops the update before any host.
+ */
+export class SupplyChain extends pulumi.ComponentResource {
+  public readonly ref: pulumi.Output<string>;
+  /** What the SBOM script printed (platforms, package counts, where attached); "" when off. */
+  public readonly sbom: pulumi.Output<string>;
+  /** What the scan printed (`slipway: scan passed: …`); "" when off. */
+  public readonly scan: pulumi.Output<string>;
+
+  constructor(name: string, args: SupplyChainArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("slipway:supply:SupplyChain", name, {}, opts);
+    const environment: Record<string, pulumi.Input<string>> = {};
+    if (args.registryAuth !== undefined) {
+      environment[SUPPLY_SECRET_ENV.registryAuth] = pulumi.secret(args.registryAuth);
+    }
+    if (args.cosignKey !== undefined) {
+      environment[SUPPLY_SECRET_ENV.cosignKey] = pulumi.secret(args.cosignKey);
+      environment[SUPPLY_SECRET_ENV.cosignPassword] = pulumi.secret(args.cosignPassword ?? "");
+    }
+    // The script goes over stdin: a failure prints the short command, not the whole script.
+    const common = {
+      interpreter: ["/bin/sh", "-c"],
+      create: SCRIPT_ON_STDIN,
+      environment,
+      addPreviousOutputInEnv: false,
+      logging: "stdoutAndStderr" as const,
+    };
+    const sbom =
+      args.sbomScript === undefined
+        ? undefined
+        : new command.local.Command(
+            `${name}-sbom`,
+            { ...common, stdin: args.sbomScript, triggers: [args.ref] },
+            { parent: this },
+          );
+    const scan =
+      args.scanScript === undefined
+        ? undefined
+        : new command.local.Command(
+            `${name}-scan`,
+            { ...common, stdin: args.scanScript, triggers: [args.ref, args.scanPolicy ?? ""] },
+            { parent: this, ...(sbom === undefined ? {} : { dependsOn: [sbom] }) },
+          );
+    this.ref = pulumi.output(args.ref);
+    this.sbom = sbom?.stdout ?? pulumi.output("");
+    this.scan = scan?.stdout ?? pulumi.output("");
+    this.registerOutputs({ ref: this.ref, sbom: this.sbom, scan: this.scan });
+  }
+}

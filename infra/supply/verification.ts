@@ -1,0 +1,51 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { SCRIPT_ON_STDIN, SUPPLY_SECRET_ENV } from "../../src/supply";
+
+/** Inputs of a Verification: one pinned digest and the script that checks it. */
+export interface VerificationArgs {
+  /** `repository@sha256:…` the stack deploys; a new pin verifies again. */
+  ref: pulumi.Input<string>;
+  /** The script from `verifyScript` for that ref. */
+  script: pulumi.Input<string>;
+  /** What the verification requires (signer, attestations, scan age): a change verifies again. */
+  policy: pulumi.Input<string>;
+  /** Registry `user:password` in base64 (docker config `auth`); a secret. */
+  registryAuth?: pulumi.Input<string>;
+}
+
+/**
+ * Checks a pinned digest's signature and attestations before any host pulls it (every
+ * HostDeployment depends on it), so a pin edited by hand cannot skip what `slipway promote`
+ * checks. A refusal fails the update naming the digest and the reason.
+ */
+export class Verification extends pulumi.ComponentResource {
+  public readonly ref: pulumi.Output<string>;
+  /** `slipway: verified …`. */
+  public readonly result: pulumi.Output<string>;
+
+  constructor(name: string, args: VerificationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("slipway:supply:Verification", name, {}, opts);
+    const environment: Record<string, pulumi.Input<string>> = {};
+    if (args.registryAuth !== undefined) {
+      environment[SUPPLY_SECRET_ENV.registryAuth] = pulumi.secret(args.registryAuth);
+    }
+    const run = new command.local.Command(
+      `${name}-verify`,
+      {
+        // The script goes over stdin: a refusal prints the short command, not the whole script.
+        create: SCRIPT_ON_STDIN,
+        stdin: args.script,
+        interpreter: ["/bin/sh", "-c"],
+        environment,
+        triggers: [args.ref, args.policy],
+        addPreviousOutputInEnv: false,
+        logging: "stdoutAndStderr",
+      },
+      { parent: this },
+    );
+    this.ref = pulumi.output(args.ref);
+    this.result = run.stdout;
+    this.registerOutputs({ ref: this.ref, result: this.result });
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { Secret } from "./secret";
+
+/** Value types and messages shared by every config schema (src/config/schema.ts, supply.ts). */
+
+/** Replaced by the config path when the message is shown. */
+export const PATH_PLACEHOLDER = "{path}";
+
+const SECRET_REQUIRED =
+  `must be a secret, not plain text; set it with: ` +
+  `pulumi config set --secret --path '${PATH_PLACEHOLDER}' <value>`;
+
+/** A value that must come from a Pulumi secret. */
+export const secret = z.custom<Secret>((value) => value instanceof Secret, {
+  error: SECRET_REQUIRED,
+});
+
+/** Marks where a secret landed in a field that would show it in plain text. */
+export function plainText(field: string, hint: string) {
+  return z.string({
+    error: (issue) =>
+      issue.input instanceof Secret
+        ? `is stored as a secret, but ${field} would show it in plain text; ${hint}`
+        : expected("a string")(issue),
+  });
+}
+
+/** The message for a value of the wrong type, or a missing one. */
+export function expected(what: string) {
+  return (issue: { readonly input?: unknown }) =>
+    issue.input === undefined ? "is required" : `expected ${what}, got ${describe(issue.input)}`;
+}
+
+export const plain = plainText("this field", "store it as plain config");
+
+export function describe(value: unknown): string {
+  if (value === null) {
+    return "null";
+  }
+  if (Array.isArray(value)) {
+    return "a list";
+  }
+  return typeof value === "object" ? "a map" : `${typeof value} ${JSON.stringify(value)}`;
+}

@@ -1,0 +1,205 @@
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import { z } from "zod";
+import { expandHome } from "./paths";
+import { plain, PATH_PLACEHOLDER } from "./primitives";
+
+/** trivy's severities, lowest first: `failOn` blocks its own level and every one above it. */
+export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Attestations a promote stack can require of every digest it pins. */
+export const REQUIREMENTS = ["provenance", "sbom", "scan"] as const;
+export type Requirement = (typeof REQUIREMENTS)[number];
+
+/** CVE-2024-1234, GHSA-xxxx-xxxx-xxxx, DSA-5555-1, … : what trivy reports as VulnerabilityID. */
+const VULNERABILITY_ID = /^[A-Z][A-Z0-9]*-[A-Za-z0-9][A-Za-z0-9-]*$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function validDate(value: string): boolean {
+  if (!DATE.test(value)) {
+    return false;
+  }
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
+/** A public key cosign can verify with: PEM `PUBLIC KEY` that node can parse. */
+export function publicKeyProblem(text: string): string | undefined {
+  if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(text)) {
+    return "is not a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----, e.g. cosign.pub from cosign generate-key-pair)";
+  }
+  try {
+    crypto.createPublicKey(text);
+    return undefined;
+  } catch (error) {
+    return `is not a valid public key (${(error as Error).message}); use cosign.pub from cosign generate-key-pair`;
+  }
+}
+
+const allowEntrySchema = z.strictObject({
+  /** The vulnerability id trivy reports (`CVE-2024-1234`). */
+  id: plain.regex(VULNERABILITY_ID, "is not a vulnerability id such as CVE-2024-1234 or GHSA-…"),
+  /** Last day (UTC) the entry applies; after it the finding blocks again. */
+  expires: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? `is required: every allowed vulnerability needs an expiry date; set it with: pulumi config set --path '${PATH_PLACEHOLDER}' 2027-01-31`
+          : `expected a date YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
+    })
+    .refine(validDate, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not a date YYYY-MM-DD, e.g. 2027-01-31`,
+    }),
+  /** Why the finding is accepted, for whoever reads the stack file (and the scan attestation). */
+  reason: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? `is required: say why this vulnerability is accepted; set it with: pulumi config set --path '${PATH_PLACEHOLDER}' '<reason>'`
+          : `expected a string, got ${JSON.stringify(issue.input)}`,
+    })
+    .refine((value) => value.trim() !== "", {
+      error: `must not be empty: say why this vulnerability is accepted`,
+    }),
+});
+
+/** `slipway:scan`: the vulnerability gate of every built digest. Absent: no scan. */
+export const scanSchema = z
+  .strictObject({
+    /** Lowest severity that fails the update. */
+    failOn: z
+      .enum(SEVERITIES, {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not a trivy severity; use one of ${SEVERITIES.join(", ")}`,
+      })
+      .default("CRITICAL"),
+    /** Accepted findings, each with an expiry date and a reason. */
+    allow: z.array(allowEntrySchema).default([]),
+    /** trivy's cache directory (`--cache-dir`; its database is `<cacheDir>/db`); `~/` expanded. */
+    cacheDir: plain.min(1, "must not be empty").optional(),
+    /** OCI repository of trivy's database (`--db-repository`), e.g. a mirror in your registry. */
+    dbRepository: plain.min(1, "must not be empty").optional(),
+    /** Never download the database (`--skip-db-update --offline-scan`); it must be in cacheDir. */
+    offline: z.boolean().default(false),
+  })
+  .optional();
+
+/** `slipway:verify`: what every digest this stack deploys must be signed with and carry. */
+export const verifySchema = z
+  .strictObject({
+    /** cosign public key (PEM). */
+    publicKey: plain
+      .refine((value) => publicKeyProblem(value) === undefined, {
+        error: (issue) => publicKeyProblem(String(issue.input)) ?? "is not a public key",
+      })
+      .optional(),
+    /** Path of a cosign public key file on the machine that runs `pulumi up`; `~/` expanded. */
+    publicKeyFile: plain.min(1, "must not be empty").optional(),
+    /** Keyless: the signer's certificate identity (e.g. a workflow URL). */
+    identity: plain.min(1, "must not be empty").optional(),
+    /** Keyless: the OIDC issuer of that identity. */
+    issuer: plain.url("must be a URL, e.g. https://token.actions.githubusercontent.com").optional(),
+    /** Attestations each digest must carry, signed by the same key or identity. */
+    require: z
+      .array(
+        z.enum(REQUIREMENTS, {
+          error: (issue) =>
+            `${JSON.stringify(issue.input)} is not one of ${REQUIREMENTS.join(", ")}`,
+        }),
+      )
+      .default([...REQUIREMENTS]),
+    /** A passing scan older than this many days is refused. */
+    maxScanAgeDays: z
+      .number({ error: "expected a number of days" })
+      .int("must be a whole number of days")
+      .min(1, "must be at least 1 day")
+      .default(7),
+  })
+  .optional();
+
+export type ScanConfig = NonNullable<z.output<typeof scanSchema>>;
+export type AllowEntry = ScanConfig["allow"][number];
+export type VerifyConfig = NonNullable<z.output<typeof verifySchema>>;
+
+type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
+
+function present(map: Record<string, unknown>, field: string): boolean {
+  return map[field] !== undefined && map[field] !== null;
+}
+
+/** Cross-field checks of `slipway:verify` (one way to name the signer). */
+export function verifyChecks(verify: Record<string, unknown> | undefined, add: Add): void {
+  if (verify === undefined) {
+    return;
+  }
+  const ways = ["publicKey", "publicKeyFile", "identity"].filter((field) => present(verify, field));
+  if (ways.length === 0 && !present(verify, "issuer")) {
+    add(
+      "verify",
+      [],
+      `names no signer: set publicKeyFile (pulumi config set --path '${PATH_PLACEHOLDER}.publicKeyFile' cosign.pub), publicKey, or identity and issuer for keyless signing`,
+    );
+  }
+  if (ways.length > 1) {
+    add("verify", [ways[1]!], `is set together with ${ways[0]}; keep one way to name the signer`);
+  }
+  if (present(verify, "identity") && !present(verify, "issuer")) {
+    add(
+      "verify",
+      ["issuer"],
+      `is required with identity (keyless): the OIDC issuer of the signer, e.g. pulumi config set --path '${PATH_PLACEHOLDER}' https://token.actions.githubusercontent.com`,
+    );
+  }
+  if (present(verify, "issuer") && !present(verify, "identity")) {
+    add(
+      "verify",
+      ["identity"],
+      `is required with issuer (keyless): the signer's certificate identity, e.g. pulumi config set --path '${PATH_PLACEHOLDER}' '<workflow URL>@refs/heads/main'`,
+    );
+  }
+}
+
+/** Key files named by the supply-chain settings exist and hold the right kind of key. */
+export function supplyFileChecks(raw: Record<string, unknown>, add: Add): void {
+  const verify = raw.verify as Record<string, unknown> | undefined;
+  if (typeof verify?.publicKeyFile === "string" && verify.publicKeyFile !== "") {
+    const file = expandHome(verify.publicKeyFile);
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (error) {
+      add(
+        "verify",
+        ["publicKeyFile"],
+        `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); scripts/supply-setup.sh makes the local stacks' key pair`,
+      );
+    }
+    const problem = text === undefined ? undefined : publicKeyProblem(text);
+    if (problem !== undefined) {
+      add("verify", ["publicKeyFile"], `${file} ${problem}`);
+    }
+  }
+  const attestations = raw.attestations as Record<string, unknown> | undefined;
+  if (typeof attestations?.cosignKeyFile === "string" && attestations.cosignKeyFile !== "") {
+    const file = expandHome(attestations.cosignKeyFile);
+    let text = "";
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (error) {
+      add(
+        "attestations",
+        ["cosignKeyFile"],
+        `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); scripts/supply-setup.sh makes the local stacks' key pair`,
+      );
+      return;
+    }
+    if (!text.includes("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----")) {
+      add(
+        "attestations",
+        ["cosignKeyFile"],
+        `${file} is not a cosign private key (-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----, from cosign generate-key-pair)`,
+      );
+    }
+  }
+}
