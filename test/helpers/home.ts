@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -27,9 +28,11 @@ export function fakeHome(): () => void {
     "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nunit-test-key\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
     { mode: 0o600 },
   );
+  // A real public key (verification parses it), of a key pair nobody keeps.
+  const { publicKey } = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   fs.writeFileSync(
     path.join(cosignDir, "cosign.pub"),
-    "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEunittestunittestunittestunittestunittestunittestunittestunittestunittestunittestunittest==\n-----END PUBLIC KEY-----\n",
+    publicKey.export({ type: "spki", format: "pem" }).toString(),
   );
   const tools = path.join(fake, "bin");
   fs.mkdirSync(tools);

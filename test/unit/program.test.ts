@@ -288,14 +288,17 @@ describe("the program for the local-prod stack, once promoted into", function ()
 
   it("declares no edge: it routes through the one the local stack manages", () => {
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
+      "command:local:Command web-verify-verify",
       "command:remote:Command web-prod-local-release",
       "command:remote:Command web-prod-local-service",
       "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
       "slipway:deploy:HostDeployment web-prod-local",
       "slipway:registry:RegistryRepository web",
+      "slipway:supply:Verification web-verify",
     ]);
+    // No edge to wait for; the verification of the pinned digest comes first.
     const deps = one(recorded, "web-prod-local-release").options.dependsOn ?? [];
-    assert.deepEqual(deps, ["web-prod-local-service"]);
+    assert.deepEqual([...deps].sort(), ["web-prod-local-service", "web-verify-verify"]);
   });
 
   it("deploys the pinned digest on the same edge network", () => {
