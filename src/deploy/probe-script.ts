@@ -40,18 +40,19 @@ export function probeScript(def: ProbeDefinition): string {
     'printf \'owner %s\\n\' "$(cat "$state"/owner 2>/dev/null)"',
     'current=$(cat "$state"/current 2>/dev/null)',
     "printf 'current %s\\n' \"$current\"",
-    'if [ -n "$current" ]; then',
-    `  printf 'container %s\\n' "$(${command(
+    // docker prints an empty line for a missing container: only its exit status tells.
+    `if [ -n "$current" ] && seen=$(${command(
       containerInspect(
         '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}}',
         v("current"),
       ),
-    )} 2>/dev/null || echo missing)"`,
+    )} 2>/dev/null); then`,
+    "  printf 'container %s\\n' \"$seen\"",
     "else",
     "  printf 'container missing\\n'",
     "fi",
     'printf \'upstream %s\\n\' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"',
-    `printf 'edge %s\\n' "$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null || echo missing)"`,
+    `if seen=$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null); then printf 'edge %s\\n' "$seen"; else printf 'edge missing\\n'; fi`,
     ...(route === undefined || def.routes.length === 0
       ? ["printf 'health skipped no route covers the health path\\n'"]
       : [

@@ -382,7 +382,8 @@ describe("registry, retention and promotion against the local registry", functio
         "# prod runs what dev built.\nconfig:\n  slipway:role: promote\n" +
           `  slipway:registry:\n    server: ${REGISTRY}\n    namespace: ${namespace}\n    insecure: true\n` +
           "  slipway:images:\n    web:\n      pin:\n        # Pinned by `slipway promote`; do not edit by hand.\n" +
-          `        digest: ${digests.r6!}\n        tag: sha-0000006\n        revision: 0000006aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n`,
+          `        digest: ${digests.r6!}\n        tag: sha-0000006\n        revision: 0000006aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n` +
+          "        source: dev\n",
       );
       assert.equal(
         stdout,
