@@ -1,6 +1,8 @@
-/** Quotes a value for a POSIX shell; plain words stay as they are. */
+import { quote } from "../deploy/shell";
+
+/** Quotes a value for a POSIX shell (the one quoter, src/deploy/shell); plain words stay as they are. */
 export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+  return quote(value);
 }
 
 /** A command line as a person would type it. */

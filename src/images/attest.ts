@@ -1,7 +1,9 @@
 import type { AttestationsConfig } from "../config";
+import { quote } from "../deploy/shell";
 import { parseDigestReference } from "../reference";
 import type { SourceInfo } from "./git";
 import type { BuildPlan } from "./plan";
+import { registryConfigPrelude } from "./registry-config";
 
 /**
  * Attestations for a pushed image. docker-build has no provenance or SBOM input, so Slipway
@@ -86,11 +88,6 @@ export function provenanceStatement(ref: string, input: ProvenanceInput): Record
   };
 }
 
-/** Shell-quotes one word; the attestation script's only quoting. */
-function quote(value: string): string {
-  return `'${value.replace(/'/g, `'"'"'`)}'`;
-}
-
 export interface AttestScriptInput {
   readonly ref: string;
   readonly provenance?: ProvenanceInput;
@@ -120,19 +117,8 @@ export function attestScript(input: AttestScriptInput): string | undefined {
   const orasFlags = `${insecure ? "--plain-http " : ""}--registry-config "$DOCKER_CONFIG/config.json"`;
   const cosignFlags = `--yes --key env://${ATTEST_SECRET_ENV.cosignKey} --tlog-upload=false${insecure ? " --allow-http-registry --allow-insecure-registry" : ""}`;
   const lines = [
-    "set -eu",
-    "umask 077",
-    'work="$(mktemp -d)"',
-    `trap 'rm -rf "$work"' EXIT`,
-    'export DOCKER_CONFIG="$work/docker"',
-    'mkdir -p "$DOCKER_CONFIG"',
-    // oras takes the files to attach by relative path.
-    'cd "$work"',
-    `if [ -n "\${${ATTEST_SECRET_ENV.registryAuth}:-}" ]; then`,
-    `  printf '{"auths":{"%s":{"auth":"%s"}}}' ${quote(parsed.registry)} "$${ATTEST_SECRET_ENV.registryAuth}" >"$DOCKER_CONFIG/config.json"`,
-    "else",
-    `  printf '{}' >"$DOCKER_CONFIG/config.json"`,
-    "fi",
+    // oras takes the files to attach by relative path: run from the work directory.
+    ...registryConfigPrelude(parsed.registry, ATTEST_SECRET_ENV.registryAuth, true),
     `need() { command -v "$1" >/dev/null 2>&1 || { echo "slipway: $1 is not installed; it is needed for $2 (install it, or turn $2 off in slipway:attestations)" >&2; exit 1; }; }`,
   ];
   if (provenance !== undefined) {

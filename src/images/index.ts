@@ -5,3 +5,4 @@ export * from "./plan";
 export * from "./attest";
 export * from "./buildx";
 export * from "./moving-tags";
+export * from "./registry-config";

@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as semver from "semver";
 import type { BuildConfig } from "../config";
+import { quote } from "../deploy/shell";
 import { parseDigestReference } from "../reference";
 import { DEV_BUILD, SHA } from "../registry/tags";
+import { registryConfigPrelude } from "./registry-config";
 
 /**
  * Tags that name one build for good: `sha-<short>[-<variant>][-dirty]`,
@@ -55,11 +57,6 @@ export function buildVariant(build: BuildConfig, root: string): string | undefin
   return createHash("sha256").update(definition).digest("hex").slice(0, 8);
 }
 
-/** Shell-quotes one word for the tag script. */
-function quote(value: string): string {
-  return `'${value.replace(/'/g, `'"'"'`)}'`;
-}
-
 /** Environment the tag script reads the registry's `user:password` (base64) from. */
 export const MOVE_TAGS_AUTH_ENV = "SLIPWAY_REGISTRY_AUTH";
 
@@ -76,17 +73,7 @@ export function moveTagsScript(input: {
   const parsed = parseDigestReference(input.ref);
   const flags = `${input.insecure ? "--plain-http " : ""}--registry-config "$DOCKER_CONFIG/config.json"`;
   return [
-    "set -eu",
-    "umask 077",
-    'work="$(mktemp -d)"',
-    `trap 'rm -rf "$work"' EXIT`,
-    'export DOCKER_CONFIG="$work/docker"',
-    'mkdir -p "$DOCKER_CONFIG"',
-    `if [ -n "\${${MOVE_TAGS_AUTH_ENV}:-}" ]; then`,
-    `  printf '{"auths":{"%s":{"auth":"%s"}}}' ${quote(parsed.registry)} "$${MOVE_TAGS_AUTH_ENV}" >"$DOCKER_CONFIG/config.json"`,
-    "else",
-    `  printf '{}' >"$DOCKER_CONFIG/config.json"`,
-    "fi",
+    ...registryConfigPrelude(parsed.registry, MOVE_TAGS_AUTH_ENV, false),
     `command -v oras >/dev/null 2>&1 || { echo "slipway: oras is not installed; it moves the tags ${input.tags.join(", ")}" >&2; exit 1; }`,
     `oras tag ${flags} ${quote(parsed.ref)} ${input.tags.map(quote).join(" ")}`,
     `echo ${quote(`slipway: moved ${input.tags.join(", ")} to ${parsed.ref}`)}`,

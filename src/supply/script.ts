@@ -1,5 +1,6 @@
 import { command, quote, ShellExpr, v, type ShellArg } from "../deploy/shell";
 import { ATTEST_SECRET_ENV } from "../images/attest";
+import { registryConfigPrelude } from "../images/registry-config";
 import type { DigestReference } from "../reference";
 
 /**
@@ -18,18 +19,7 @@ export const SUPPLY_SECRET_ENV = ATTEST_SECRET_ENV;
 /** Opening lines: work dir, docker config, `$ref`, `$repository`, `$work/manifest.json`. */
 export function prelude(parsed: DigestReference, insecure: boolean): string[] {
   return [
-    "set -eu",
-    "umask 077",
-    'work="$(mktemp -d)"',
-    `trap 'rm -rf "$work"' EXIT`,
-    'export DOCKER_CONFIG="$work/docker"',
-    'mkdir -p "$DOCKER_CONFIG"',
-    'cd "$work"',
-    `if [ -n "\${${SUPPLY_SECRET_ENV.registryAuth}:-}" ]; then`,
-    `  printf '{"auths":{"%s":{"auth":"%s"}}}' ${quote(parsed.registry)} "$${SUPPLY_SECRET_ENV.registryAuth}" >"$DOCKER_CONFIG/config.json"`,
-    "else",
-    `  printf '{}' >"$DOCKER_CONFIG/config.json"`,
-    "fi",
+    ...registryConfigPrelude(parsed.registry, SUPPLY_SECRET_ENV.registryAuth, true),
     `ref=${quote(parsed.ref)}`,
     `repository=${quote(parsed.repository)}`,
     command(["oras", "manifest", "fetch", ...orasFlags(insecure), v("ref")]) +

@@ -202,7 +202,7 @@ describe("the program for the local stack", function () {
     assert.deepEqual(healthy, [webRef]);
     // dev on main, the branch name elsewhere: whatever moves, and only that.
     assert.ok(moving.length === 1 && isMovingTag(moving[0]!), moving.join(" "));
-    assert.ok(String(move.inputs.create).includes(`'${webRef}' '${moving[0]!}'`));
+    assert.ok(String(move.inputs.create).includes(` ${webRef} ${moving[0]!}\n`));
   });
 
   it("names the release command with the URN `slipway repair` replaces", () => {

@@ -73,12 +73,12 @@ describe("attestations", () => {
     const lines = script.split("\n");
     assert.ok(
       lines.includes(
-        `oras attach --plain-http --registry-config "$DOCKER_CONFIG/config.json" --artifact-type application/vnd.in-toto+json '${REF}' "provenance.json:application/vnd.in-toto+json"`,
+        `oras attach --plain-http --registry-config "$DOCKER_CONFIG/config.json" --artifact-type application/vnd.in-toto+json ${REF} "provenance.json:application/vnd.in-toto+json"`,
       ),
     );
     assert.ok(
       lines.includes(
-        `cosign sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --allow-http-registry --allow-insecure-registry '${REF}'`,
+        `cosign sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --allow-http-registry --allow-insecure-registry ${REF}`,
       ),
     );
     const attest = lines.findIndex((line) => line.startsWith("cosign attest "));
@@ -89,7 +89,7 @@ describe("attestations", () => {
     );
     assert.ok(
       lines.includes(
-        `  printf '{"auths":{"%s":{"auth":"%s"}}}' '127.0.0.1:5000' "$SLIPWAY_REGISTRY_AUTH" >"$DOCKER_CONFIG/config.json"`,
+        `  printf '{"auths":{"%s":{"auth":"%s"}}}' 127.0.0.1:5000 "$SLIPWAY_REGISTRY_AUTH" >"$DOCKER_CONFIG/config.json"`,
       ),
     );
   });

@@ -156,7 +156,7 @@ describe("build variants and moving tags", () => {
     });
     assert.ok(
       script.includes(
-        `oras tag --plain-http --registry-config "$DOCKER_CONFIG/config.json" '127.0.0.1:5000/slipway/web@sha256:${"a1".repeat(32)}' 'dev' 'latest'\n`,
+        `oras tag --plain-http --registry-config "$DOCKER_CONFIG/config.json" 127.0.0.1:5000/slipway/web@sha256:${"a1".repeat(32)} dev latest\n`,
       ),
       script,
     );
