@@ -331,7 +331,8 @@ export async function deleteManifest(repository: string, digest: string): Promis
 
 /**
  * Builds a tiny release image (`FROM scratch` + a file that differs per release) with the
- * default builder, pushes it to `repository` with `tags`, and returns its digest. A
+ * `slipway` builder (the standalone buildkitd the stacks build with; start it with the
+ * `buildkitd` service), pushes it to `repository` with `tags`, and returns its digest. A
  * single-platform image is pushed without provenance, so it is a plain manifest.
  */
 export async function pushScratchRelease(options: {
@@ -353,18 +354,19 @@ export async function pushScratchRelease(options: {
     [
       "buildx",
       "build",
+      // Not the default (docker driver) builder: with the containerd image store it pushes a
+      // second time through the daemon even with an image output, and two pushes of one tag
+      // can leave the registry's tag link torn (a HEAD of the tag then answers 500).
       "--builder",
-      "default",
+      "slipway",
       "--platform",
       platforms,
       ...(platforms.includes(",") ? [] : ["--provenance=false"]),
       ...tags.flatMap((tag) => ["--tag", `${repository}:${tag}`]),
       "--metadata-file",
       metadata,
-      // Not --push: with the docker driver that also pushes a second time through the
-      // daemon, and two pushes of one tag at once can leave the registry's tag link torn.
       "--output",
-      "type=image,push=true",
+      "type=image,push=true,registry.insecure=true",
       context,
     ],
     { timeoutMs: 300_000 },

@@ -82,7 +82,7 @@ exports.release = releaseOf(readLedger(stack, process.cwd()), released, pins) ||
 
 describe("slipway with the real Pulumi engine, registry and sshd", function () {
   this.timeout(600_000);
-  useServices(["docker", "registry", "sshd"]);
+  useServices(["docker", "registry", "sshd", "buildkitd"]);
 
   const namespace = uniqueTag("cli");
   const repository = `${REGISTRY}/${namespace}/web`;

@@ -58,7 +58,7 @@ function figures(stdout: string): Record<string, number> {
 
 describe("garbage collection after retention (a private registry)", function () {
   this.timeout(600_000);
-  useServices(["docker"]);
+  useServices(["docker", "buildkitd"]);
 
   const namespace = uniqueTag("gc-test");
   let work: string;

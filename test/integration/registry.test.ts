@@ -29,7 +29,7 @@ const BOTH = "linux/amd64,linux/arm64";
 
 describe("registry, retention and promotion against the local registry", function () {
   this.timeout(600_000);
-  useServices(["docker", "registry"]);
+  useServices(["docker", "registry", "buildkitd"]);
 
   const namespace = uniqueTag("rt");
   const repository = `${REGISTRY}/${namespace}/web`;
