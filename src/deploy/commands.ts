@@ -4,7 +4,7 @@
  */
 import { parseDigestReference } from "../reference";
 import type { ServiceDefinition, ServiceNames } from "./definition";
-import { ShellExpr, v, type ShellArg } from "./shell";
+import { command, ShellExpr, v, type ShellArg } from "./shell";
 
 /** The docker CLI, with the deploy's private config dir when `privateConfig` is set. */
 function docker(privateConfig: boolean): ShellArg[] {
@@ -109,4 +109,24 @@ export function releaseList(def: ServiceDefinition): ShellArg[] {
 /** Every container of the service. */
 export function serviceContainers(service: string): ShellArg[] {
   return ["docker", "ps", "--all", "--quiet", "--filter", `label=slipway.service=${service}`];
+}
+
+/** `docker rm --force <container>`. */
+export function containerRemove(container: ShellArg): ShellArg[] {
+  return ["docker", "rm", "--force", container];
+}
+
+/** `docker stop [--time <seconds>] <container>`. */
+export function containerStop(container: ShellArg, seconds?: number): ShellArg[] {
+  return ["docker", "stop", ...(seconds === undefined ? [] : ["--time", seconds]), container];
+}
+
+/** `docker rename <from> <to>`. */
+export function containerRename(from: ShellArg, to: ShellArg): ShellArg[] {
+  return ["docker", "rename", from, to];
+}
+
+/** A command whose output and failure do not matter (cleanup): `<cmd> >/dev/null 2>&1 || true`. */
+export function quietly(args: readonly ShellArg[]): string {
+  return `${command(args)} >/dev/null 2>&1 || true`;
 }

@@ -5,11 +5,11 @@
  * the host, and so does the edge (its managing stack removes it). Safe to run again: nothing
  * left means nothing to do.
  */
-import { serviceContainers } from "./commands";
+import { containerStop, quietly, serviceContainers } from "./commands";
 import { checkHostService, serviceNames, type HostService } from "./definition";
 import { edgeFunctions } from "./edge-commands";
 import { header, lock, toolsCheck } from "./prelude";
-import { command } from "./shell";
+import { command, v } from "./shell";
 
 export function stopScript(def: HostService): string {
   checkHostService(def);
@@ -47,7 +47,7 @@ export function stopScript(def: HostService): string {
       `containers=$(${list})`,
       "count=0",
       "for id in $containers; do",
-      '  docker stop "$id" >/dev/null 2>&1 || true',
+      `  ${quietly(containerStop(v("id")))}`,
       '  docker rm --force "$id" >/dev/null',
       "  count=$((count + 1))",
       "done",
