@@ -20,7 +20,7 @@ import type {
 import { registryKind } from "../src/reference";
 import { digestRef } from "../src/reference";
 import { recordedTag } from "../src/registry/tags";
-import { cosignKeyFromFile } from "../src/supply";
+import { cosignKeyOf } from "../src/supply";
 
 export type { HostOutput, ImageOutput, ServiceOutput } from "../src/outputs/contract";
 
@@ -317,13 +317,8 @@ function attest(
   if (provenance === undefined && !attestations.sign) {
     return undefined;
   }
-  // The key inline (a secret), or read from cosignKeyFile like a host's privateKeyFile.
-  const key =
-    attestations.cosignKey !== undefined
-      ? attestations.cosignKey.reveal()
-      : attestations.cosignKeyFile !== undefined
-        ? cosignKeyFromFile(attestations.cosignKeyFile)
-        : undefined;
+
+  const key = cosignKeyOf(attestations);
   const script = built.ref.apply(
     (ref) =>
       attestScript({

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SlipwayConfig } from "../../src/config";
 import {
-  cosignKeyFromFile,
+  cosignKeyOf,
   policyKey,
   registryAuth,
   sbomScript,
@@ -40,12 +40,7 @@ export function declareSupplyChain(
       }
       const platforms = image.build.platforms;
       const sign = attestations.sign;
-      const key =
-        attestations.cosignKey !== undefined
-          ? attestations.cosignKey.reveal()
-          : attestations.cosignKeyFile !== undefined
-            ? cosignKeyFromFile(attestations.cosignKeyFile)
-            : undefined;
+      const key = cosignKeyOf(attestations);
       resources[image.name] = new SupplyChain(
         `${image.name}-supply`,
         {

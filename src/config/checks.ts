@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDigestReference, REPOSITORY_COMPONENT_PATTERN } from "../reference";
+import { asList, asMap, has, type RawMap } from "./raw";
 import { repositoryChecks } from "./registry-repositories";
 import { Secret } from "./secret";
 import { verifyChecks } from "./supply";
@@ -13,24 +14,7 @@ export interface RawIssue {
   readonly message: string;
 }
 
-type Map = Record<string, unknown>;
-
-export function asMap(value: unknown): Map | undefined {
-  return typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof Secret)
-    ? (value as Map)
-    : undefined;
-}
-
-export function asList(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-export function has(map: Map | undefined, field: string): boolean {
-  return map !== undefined && map[field] !== undefined && map[field] !== null;
-}
+type Map = RawMap;
 
 /** Build-arg names that look like credentials, after Docker's SecretsUsedInArgOrEnv check. */
 const SECRET_LIKE_NAME =

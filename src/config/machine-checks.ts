@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { asList, asMap, has, type RawIssue } from "./checks";
+import type { RawIssue } from "./checks";
+import { asList, asMap, has } from "./raw";
 import { expandHome } from "./paths";
 import { ownerOverrideProblems } from "./rules";
 

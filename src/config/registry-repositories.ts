@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { registryKind } from "../reference";
+import { asMap, has, type RawMap } from "./raw";
 import { Secret } from "./secret";
 
 /**
@@ -69,21 +70,6 @@ export interface RepositoryIssue {
   readonly message: string;
 }
 
-type RawMap = Record<string, unknown>;
-
-function asMap(value: unknown): RawMap | undefined {
-  return typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof Secret)
-    ? (value as RawMap)
-    : undefined;
-}
-
-function present(map: RawMap | undefined, field: string): boolean {
-  return map !== undefined && map[field] !== undefined && map[field] !== null;
-}
-
 /**
  * Checks across `slipway:registry` and `slipway:images`: a repository for an image the stack
  * does not have, settings the registry cannot take, and Docker Hub without a namespace or an
@@ -114,7 +100,7 @@ export function repositoryChecks(raw: RawMap): RepositoryIssue[] {
     }
     const repository = asMap(value);
     for (const field of ["visibility", "description"] as const) {
-      if (kind === "dockerhub" || !present(repository, field)) {
+      if (kind === "dockerhub" || !has(repository, field)) {
         continue;
       }
       add(
@@ -129,7 +115,7 @@ export function repositoryChecks(raw: RawMap): RepositoryIssue[] {
 
   const hasImages = imageNames.length > 0 || Object.keys(repositories).length > 0;
   if (kind === "dockerhub" && hasImages) {
-    if (!present(registry, "namespace")) {
+    if (!has(registry, "namespace")) {
       add(
         "registry",
         ["namespace"],
@@ -137,7 +123,7 @@ export function repositoryChecks(raw: RawMap): RepositoryIssue[] {
       );
     }
     // With one of the two set, the username/password pairing check already names the other.
-    const neither = !present(registry, "username") && !present(registry, "password");
+    const neither = !has(registry, "username") && !has(registry, "password");
     for (const field of ["username", "password"] as const) {
       if (neither) {
         add(

@@ -2,6 +2,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { z } from "zod";
 import { expandHome } from "./paths";
+import { has } from "./raw";
 import { plain, PATH_PLACEHOLDER } from "./primitives";
 
 /** trivy's severities, lowest first: `failOn` blocks its own level and every one above it. */
@@ -124,17 +125,13 @@ export type VerifyConfig = NonNullable<z.output<typeof verifySchema>>;
 
 type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
 
-function present(map: Record<string, unknown>, field: string): boolean {
-  return map[field] !== undefined && map[field] !== null;
-}
-
 /** Cross-field checks of `slipway:verify` (one way to name the signer). */
 export function verifyChecks(verify: Record<string, unknown> | undefined, add: Add): void {
   if (verify === undefined) {
     return;
   }
-  const ways = ["publicKey", "publicKeyFile", "identity"].filter((field) => present(verify, field));
-  if (ways.length === 0 && !present(verify, "issuer")) {
+  const ways = ["publicKey", "publicKeyFile", "identity"].filter((field) => has(verify, field));
+  if (ways.length === 0 && !has(verify, "issuer")) {
     add(
       "verify",
       [],
@@ -144,14 +141,14 @@ export function verifyChecks(verify: Record<string, unknown> | undefined, add: A
   if (ways.length > 1) {
     add("verify", [ways[1]!], `is set together with ${ways[0]}; keep one way to name the signer`);
   }
-  if (present(verify, "identity") && !present(verify, "issuer")) {
+  if (has(verify, "identity") && !has(verify, "issuer")) {
     add(
       "verify",
       ["issuer"],
       `is required with identity (keyless): the OIDC issuer of the signer, e.g. pulumi config set --path '${PATH_PLACEHOLDER}' https://token.actions.githubusercontent.com`,
     );
   }
-  if (present(verify, "issuer") && !present(verify, "identity")) {
+  if (has(verify, "issuer") && !has(verify, "identity")) {
     add(
       "verify",
       ["identity"],

@@ -1,32 +1,36 @@
 import * as fs from "node:fs";
-import { expandHome, type VerifyConfig } from "../config";
+import { expandHome, type AttestationsConfig, type VerifyConfig } from "../config";
+
+/** A key file named in config, read on the deploying machine; `field` is its config path. */
+function readKeyFile(keyFile: string, field: string): string {
+  const file = expandHome(keyFile);
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(
+      `${field}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+}
 
 /** The public key text of `slipway:verify` (inline, or read from publicKeyFile); none for keyless. */
 export function verifyPublicKey(verify: VerifyConfig): string | undefined {
   if (verify.publicKey !== undefined) {
     return verify.publicKey;
   }
-  if (verify.publicKeyFile === undefined) {
-    return undefined;
-  }
-  const file = expandHome(verify.publicKeyFile);
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (error) {
-    throw new Error(
-      `slipway:verify.publicKeyFile: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
-  }
+  return verify.publicKeyFile === undefined
+    ? undefined
+    : readKeyFile(verify.publicKeyFile, "slipway:verify.publicKeyFile");
 }
 
-/** The cosign private key text of `slipway:attestations.cosignKeyFile`. */
-export function cosignKeyFromFile(keyFile: string): string {
-  const file = expandHome(keyFile);
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (error) {
-    throw new Error(
-      `slipway:attestations.cosignKeyFile: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
+/** The cosign private key: inline (a secret), or read from cosignKeyFile; none when unset. */
+export function cosignKeyOf(
+  attestations: Pick<AttestationsConfig, "cosignKey" | "cosignKeyFile">,
+): string | undefined {
+  if (attestations.cosignKey !== undefined) {
+    return attestations.cosignKey.reveal();
   }
+  return attestations.cosignKeyFile === undefined
+    ? undefined
+    : readKeyFile(attestations.cosignKeyFile, "slipway:attestations.cosignKeyFile");
 }
