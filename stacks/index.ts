@@ -4,7 +4,7 @@
  * changes a registry or a host is registered before every look-up has passed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { deployService } from "../infra/deploy";
+import { deployAccessories, deployServices } from "../infra/deploy";
 import { declareEdges } from "../infra/edge";
 import { deploymentEnvironment } from "../infra/github";
 import { declareSupplyChain } from "../infra/supply";
@@ -21,7 +21,9 @@ import {
   moveTags,
   releaseOutput,
   repositoryOutputs,
-  serviceOutput,
+  serviceOutputs,
+  accessoryOutputs,
+  accessoryRefs,
 } from "./program";
 
 const root = projectRoot(__dirname);
@@ -76,40 +78,62 @@ const supply = Object.values(
 // release. Each host's deployment waits for that host's edge.
 const edges = declareEdges(config, edgeImageRef(config, declared), gate, supply);
 
-// The service, host by host in batches, pinned to the digests above.
-const serviceConfig = config.service;
-const deployments =
-  serviceConfig === undefined
-    ? {}
-    : deployService(
-        config,
-        {
-          ref: declared[serviceConfig.image]!.apply((image) => image.ref),
-          revision: declared[serviceConfig.image]!.apply((image) => image.revision),
-        },
-        gate,
-        Object.fromEntries(
-          config.hosts.map((host) => [
-            host.name,
-            [...(edges[host.name] === undefined ? [] : [edges[host.name]!]), ...supply],
-          ]),
-        ),
-      );
+// Accessories first (each host's, beside its services), then the services in declared order,
+// each host by host in batches, pinned to the digests above.
+const accessoryDeployments = deployAccessories(
+  config,
+  accessoryRefs(config, declared),
+  gate,
+  Object.fromEntries(config.hosts.map((host) => [host.name, [...supply]])),
+);
+const deployments = deployServices(
+  config,
+  Object.fromEntries(
+    config.services.map((spec) => [
+      spec.name,
+      {
+        ref: declared[spec.image]!.apply((image) => image.ref),
+        revision: declared[spec.image]!.apply((image) => image.revision),
+      },
+    ]),
+  ),
+  gate,
+  Object.fromEntries(
+    config.hosts.map((host) => [
+      host.name,
+      [
+        ...(edges[host.name] === undefined ? [] : [edges[host.name]!]),
+        ...supply,
+        ...Object.values(accessoryDeployments).flatMap((byHost) => Object.values(byHost)),
+      ],
+    ]),
+  ),
+);
 
 // Moving tags (dev, latest, …) follow once every host runs the new digest healthily.
-moveTags(config, declared, deployments);
+moveTags(
+  config,
+  declared,
+  Object.values(deployments).flatMap((byHost) => Object.values(byHost)),
+);
 
 export const role = config.role;
 export const images = pulumi.output(declared);
 /** Each image's repository: what is managed or checked there, and retention's keepDevVersions. */
 export const repositories = repositoryOutputs(declaredRepositories);
 export const hosts = hostOutputs(config);
-export const service = serviceOutput(config) ?? null;
+/** What runs on the hosts, in rollout order: each service's image, routes and hosts. */
+export const services = serviceOutputs(config);
+/** The accessories: the reference each runs, and on which hosts. */
+export const accessories = accessoryOutputs(config, declared);
 /** The hosts' edge proxy: its name, and its image when this stack manages it. */
 export const edge = edgeOutput(config, edgeImageRef(config, declared));
-/** What each host was deployed with, by host name. */
+/** What each host was deployed with, by service, then host name. */
 export const deployed = Object.fromEntries(
-  Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
+  Object.entries(deployments).map(([name, byHost]) => [
+    name,
+    Object.fromEntries(Object.entries(byHost).map(([host, deployment]) => [host, deployment.ref])),
+  ]),
 );
 /**
  * The release this update makes (null: it runs what the ledger's last release ran), which

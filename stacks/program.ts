@@ -12,6 +12,7 @@ import {
 } from "../src/images";
 import { releaseOf, type Ledger, type ReleaseImage, type StackPin } from "../src/ledger";
 import type {
+  AccessoryOutput,
   HostOutput,
   ImageOutput,
   ReleaseOutput,
@@ -190,7 +191,7 @@ export function repositoryOutputs(
 export function moveTags(
   config: SlipwayConfig,
   images: Readonly<Record<string, pulumi.Output<ImageOutput>>>,
-  deployments: Readonly<Record<string, pulumi.Resource & { readonly ref: pulumi.Output<string> }>>,
+  deployments: readonly (pulumi.Resource & { readonly ref: pulumi.Output<string> })[],
 ): Record<string, MovingTags> {
   const moved: Record<string, MovingTags> = {};
   const { registry } = config;
@@ -221,10 +222,10 @@ export function moveTags(
               : moveTagsScript({ ref: value.ref, tags: moving, insecure: registry.insecure }),
           ),
         // What each host's deploy reports once its health gate passed: known only then.
-        healthy: Object.values(deployments).map((deployment) => deployment.ref),
+        healthy: deployments.map((deployment) => deployment.ref),
         ...(auth === undefined ? {} : { registryAuth: auth }),
       },
-      { dependsOn: Object.values(deployments) },
+      { dependsOn: [...deployments] },
     );
   }
   return moved;
@@ -240,18 +241,60 @@ export function hostOutputs(config: SlipwayConfig): Record<string, HostOutput> {
   );
 }
 
-export function serviceOutput(config: SlipwayConfig): ServiceOutput | undefined {
-  const service = config.service;
-  return service === undefined
-    ? undefined
-    : {
+/** What runs on the hosts, by service name, in rollout order. */
+export function serviceOutputs(config: SlipwayConfig): Record<string, ServiceOutput> {
+  return Object.fromEntries(
+    config.services.map((service) => [
+      service.name,
+      {
         name: service.name,
         image: service.image,
         routes: service.routes.map(
           (route) => `${route.tls ? "https" : "http"}://${route.host ?? "*"}${route.path ?? "/"}`,
         ),
         healthPath: service.healthPath,
-      };
+        containerPort: service.containerPort,
+        hosts: [...service.hosts],
+        worker: service.routes.length === 0,
+      },
+    ]),
+  );
+}
+
+/** The `repository@sha256:…` each accessory runs: a pinned reference, or an image of the stack. */
+export function accessoryRefs(
+  config: SlipwayConfig,
+  images: Readonly<Record<string, pulumi.Output<ImageOutput>>>,
+): Record<string, pulumi.Output<string>> {
+  return Object.fromEntries(
+    config.accessories.map((accessory) => [
+      accessory.name,
+      accessory.image.includes("@")
+        ? pulumi.output(accessory.image)
+        : images[accessory.image]!.apply((image) => image.ref),
+    ]),
+  );
+}
+
+export function accessoryOutputs(
+  config: SlipwayConfig,
+  images: Readonly<Record<string, pulumi.Output<ImageOutput>>>,
+): pulumi.Output<Record<string, AccessoryOutput>> {
+  const refs = accessoryRefs(config, images);
+  return pulumi.output(
+    Object.fromEntries(
+      config.accessories.map((accessory) => [
+        accessory.name,
+        refs[accessory.name]!.apply((ref) => ({
+          name: accessory.name,
+          image: accessory.image,
+          ref,
+          hosts: [...accessory.hosts],
+          volumes: Object.keys(accessory.volumes).sort(),
+        })),
+      ]),
+    ),
+  );
 }
 
 /** What the ledger records of each image the stack runs. */

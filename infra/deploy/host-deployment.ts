@@ -9,6 +9,7 @@ import {
   definitionHash,
   deployScript,
   renderPayload,
+  stackNetwork,
   stopScript,
   type HostService,
   type ServiceDefinition,
@@ -90,6 +91,16 @@ export interface HostDeploymentArgs extends HostConnectionArgs {
   registryPassword?: pulumi.Input<string>;
   /** State root on the host (lock, release.json, the edge's state); `/var/lib/slipway` when absent. */
   stateRoot?: pulumi.Input<string>;
+  /** The stack's network on the host (`slipway-<stack>` when absent): accessories and services by name. */
+  network?: pulumi.Input<string>;
+  /** Replaces the image's CMD; the image's own when absent. */
+  command?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Memory limit, e.g. `512m`. */
+  memory?: pulumi.Input<string>;
+  /** CPU limit, e.g. 0.5. */
+  cpus?: pulumi.Input<number>;
+  /** A command run in the container that exits 0 when healthy (workers); the image's HEALTHCHECK when absent. */
+  healthCommand?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -154,6 +165,11 @@ export class HostDeployment extends pulumi.ComponentResource {
         env: args.env ?? {},
         secretEnvNames,
         registryLogin,
+        network: args.network ?? stackNetwork(stack),
+        command: args.command ?? [],
+        memory: args.memory,
+        cpus: args.cpus,
+        healthCommand: args.healthCommand,
       })
       .apply((values): ServiceDefinition => ({
         ...values.service,
@@ -169,6 +185,11 @@ export class HostDeployment extends pulumi.ComponentResource {
         env: values.env,
         secretEnvNames: values.secretEnvNames,
         ...(values.registryLogin === undefined ? {} : { registryLogin: values.registryLogin }),
+        network: values.network,
+        command: values.command,
+        ...(values.memory === undefined ? {} : { memory: values.memory }),
+        ...(values.cpus === undefined ? {} : { cpus: values.cpus }),
+        ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
       }));
 
     const script = definition.apply(deployScript);

@@ -2,3 +2,4 @@ export * from "./host-deployment";
 export * from "./keys";
 export * from "./service";
 export * from "./connection";
+export * from "./accessory";

@@ -33,3 +33,29 @@ export function privateKeyOf(source: KeySource, where: string): pulumi.Output<st
   }
   return pulumi.secret(text);
 }
+
+/**
+ * A workload's secret env as one secret Output: `secretEnv` values, and the contents of
+ * `secretEnvFiles` read now (one trailing newline dropped). `where` names the config entry
+ * in the error, e.g. `slipway:accessories.postgres`.
+ */
+export function secretEnvOf(
+  secretEnv: Readonly<Record<string, Secret>>,
+  files: Readonly<Record<string, string>>,
+  where: string,
+): pulumi.Output<Record<string, string>> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(secretEnv)) {
+    values[name] = value.reveal();
+  }
+  for (const [name, configured] of Object.entries(files)) {
+    const file = expandHome(configured);
+    try {
+      values[name] = fs.readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new Error(`${where}.secretEnvFiles.${name}: cannot read ${file} (${code})`);
+    }
+  }
+  return pulumi.secret(values);
+}

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { SlipwayConfig } from "../../src/config";
+import type { ServiceSpec, SlipwayConfig } from "../../src/config";
+import { secretEnvOf } from "./keys";
+import { HostAccessory } from "./accessory";
 import { HostDeployment } from "./host-deployment";
 import { connectionArgs } from "./connection";
 
@@ -23,64 +25,164 @@ export function rolloutBatches<T>(items: readonly T[], size: number): T[][] {
   return batches;
 }
 
+/** Registry inputs every host command that may pull takes. */
+function registryArgs(config: SlipwayConfig) {
+  const registry = config.registry;
+  return {
+    registryServer: registry.server,
+    ...(registry.username === undefined ? {} : { registryUsername: registry.username }),
+    ...(registry.password === undefined
+      ? {}
+      : { registryPassword: pulumi.secret(registry.password.reveal()) }),
+  };
+}
+
 /**
- * Deploys the stack's service to every configured host, `service.batchSize` hosts at a time:
- * each batch depends on the whole previous batch, so a host that fails stops the rollout.
- * Returns the deployments by host name (empty when the stack has no service or no hosts).
+ * Deploys one service to its hosts, `batchSize` hosts at a time: each batch depends on the
+ * whole previous batch (and the first on `after`), so a host that fails stops the rollout.
+ * Returns the deployments by host name.
  */
 export function deployService(
   config: SlipwayConfig,
+  service: ServiceSpec,
   release: ServiceRelease,
   opts?: pulumi.ComponentResourceOptions,
-  /** Per host name: what that host's deployment waits for first (its edge). */
+  /** Per host name: what that host's deployment waits for first (its edge, the accessories). */
   hostDependencies: Readonly<Record<string, pulumi.Resource[]>> = {},
+  /** What the first batch waits for: the services before this one. */
+  after: readonly pulumi.Resource[] = [],
 ): Record<string, HostDeployment> {
-  const service = config.service;
-  if (service === undefined) {
-    return {};
-  }
-  const registry = config.registry;
   const deployments: Record<string, HostDeployment> = {};
-  let previous: HostDeployment[] = [];
-  const indexed = config.hosts.map((host, index) => ({ host, index }));
+  let previous: pulumi.Resource[] = [...after];
+  const indexed = config.hosts
+    .map((host, index) => ({ host, index }))
+    .filter(({ host }) => service.hosts.includes(host.name));
   for (const batch of rolloutBatches(indexed, service.batchSize)) {
-    const current = batch.map(({ host, index }) => {
-      return new HostDeployment(
-        `${service.name}-${host.name}`,
-        {
-          ...connectionArgs(host, index),
-          service: service.name,
-          image: service.image,
-          ref: release.ref,
-          ...(release.revision === undefined ? {} : { revision: release.revision }),
-          edge: config.edge.name,
-          containerPort: service.containerPort,
-          routes: service.routes.map((route) => ({ ...route })),
-          drainSeconds: service.drainSeconds,
-          healthPath: service.healthPath,
-          healthTimeoutSeconds: service.healthTimeoutSeconds,
-          keepReleases: service.keepReleases,
-          env: service.env,
-          secretEnv: pulumi.secret(
-            Object.fromEntries(
-              Object.entries(service.secretEnv).map(([key, value]) => [key, value.reveal()]),
+    const current = batch.map(
+      ({ host, index }) =>
+        new HostDeployment(
+          `${service.name}-${host.name}`,
+          {
+            ...connectionArgs(host, index),
+            service: service.name,
+            image: service.image,
+            ref: release.ref,
+            ...(release.revision === undefined ? {} : { revision: release.revision }),
+            edge: config.edge.name,
+            containerPort: service.containerPort,
+            routes: service.routes.map((route) => ({ ...route })),
+            drainSeconds: service.drainSeconds,
+            healthPath: service.healthPath,
+            healthTimeoutSeconds: service.healthTimeoutSeconds,
+            keepReleases: service.keepReleases,
+            env: { ...service.env },
+            secretEnv: secretEnvOf(
+              service.secretEnv,
+              service.secretEnvFiles,
+              `slipway:services.${service.name}`,
             ),
-          ),
-          registryServer: registry.server,
-          ...(registry.username === undefined ? {} : { registryUsername: registry.username }),
-          ...(registry.password === undefined
-            ? {}
-            : { registryPassword: pulumi.secret(registry.password.reveal()) }),
-        },
-        pulumi.mergeOptions(opts, {
-          dependsOn: [...previous, ...(hostDependencies[host.name] ?? [])],
-        }),
-      );
-    });
+            command: [...service.command],
+            ...(service.memory === undefined ? {} : { memory: service.memory }),
+            ...(service.cpus === undefined ? {} : { cpus: service.cpus }),
+            ...(service.healthCommand === undefined
+              ? {}
+              : { healthCommand: [...service.healthCommand] }),
+            ...registryArgs(config),
+          },
+          pulumi.mergeOptions(opts, {
+            dependsOn: [...previous, ...(hostDependencies[host.name] ?? [])],
+          }),
+        ),
+    );
     batch.forEach(({ host }, index) => {
       deployments[host.name] = current[index]!;
     });
     previous = current;
   }
   return deployments;
+}
+
+/**
+ * Every service of the stack, in declared order: a service starts on its first hosts only
+ * once the one before it is healthy on all of its hosts, so a failure stops the services
+ * after it (those before it stay on the new release: they were healthy, and declared order
+ * says they do not depend on the later ones). Returns deployments by service, then host.
+ */
+export function deployServices(
+  config: SlipwayConfig,
+  releases: Readonly<Record<string, ServiceRelease>>,
+  opts?: pulumi.ComponentResourceOptions,
+  hostDependencies: Readonly<Record<string, pulumi.Resource[]>> = {},
+): Record<string, Record<string, HostDeployment>> {
+  const all: Record<string, Record<string, HostDeployment>> = {};
+  let after: pulumi.Resource[] = [];
+  for (const service of config.services) {
+    const release = releases[service.name];
+    if (release === undefined) {
+      throw new Error(`service ${service.name}: no release (image ${service.image}) was declared`);
+    }
+    all[service.name] = deployService(config, service, release, opts, hostDependencies, after);
+    const deployed = Object.values(all[service.name]!);
+    if (deployed.length > 0) {
+      after = deployed;
+    }
+  }
+  return all;
+}
+
+/**
+ * Every accessory of the stack on each of its hosts, all at once (they do not depend on
+ * each other). Returns them by host name: what that host's services wait for.
+ */
+export function deployAccessories(
+  config: SlipwayConfig,
+  refs: Readonly<Record<string, pulumi.Input<string>>>,
+  opts?: pulumi.ComponentResourceOptions,
+  hostDependencies: Readonly<Record<string, pulumi.Resource[]>> = {},
+): Record<string, Record<string, HostAccessory>> {
+  const byAccessory: Record<string, Record<string, HostAccessory>> = {};
+  for (const accessory of config.accessories) {
+    const ref = refs[accessory.name];
+    if (ref === undefined) {
+      throw new Error(`accessory ${accessory.name}: no reference for ${accessory.image}`);
+    }
+    byAccessory[accessory.name] = {};
+    config.hosts.forEach((host, index) => {
+      if (!accessory.hosts.includes(host.name)) {
+        return;
+      }
+      byAccessory[accessory.name]![host.name] = new HostAccessory(
+        `${accessory.name}-${host.name}`,
+        {
+          ...connectionArgs(host, index),
+          name: accessory.name,
+          image: accessory.image,
+          ref,
+          command: [...accessory.command],
+          env: { ...accessory.env },
+          secretEnv: secretEnvOf(
+            accessory.secretEnv,
+            accessory.secretEnvFiles,
+            `slipway:accessories.${accessory.name}`,
+          ),
+          volumes: { ...accessory.volumes },
+          ports: accessory.ports.map((p) => ({
+            containerPort: p.containerPort,
+            hostPort: p.hostPort,
+            bind: p.bind,
+          })),
+          ...(accessory.memory === undefined ? {} : { memory: accessory.memory }),
+          ...(accessory.cpus === undefined ? {} : { cpus: accessory.cpus }),
+          ...(accessory.healthCommand === undefined
+            ? {}
+            : { healthCommand: [...accessory.healthCommand] }),
+          healthTimeoutSeconds: accessory.healthTimeoutSeconds,
+          deleteVolumesOnDestroy: accessory.deleteVolumesOnDestroy,
+          ...registryArgs(config),
+        },
+        pulumi.mergeOptions(opts, { dependsOn: [...(hostDependencies[host.name] ?? [])] }),
+      );
+    });
+  }
+  return byAccessory;
 }

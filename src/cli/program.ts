@@ -172,11 +172,16 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
       new Option("--steps <n>", "go back N releases (default 1)").argParser(wholeNumber(1)),
     )
     .option("--image <name>", "roll back only this image (repeatable); default: all", collect)
+    .option(
+      "--service <name>",
+      "roll back only this service's image (repeatable); the other services stay as they are",
+      collect,
+    )
     .option("--no-up", "pin only; run the update later with slipway up")
     .addOption(jsonOption())
     .addHelpText(
       "after",
-      `\nExamples:\n  slipway rollback --stack prod\n  slipway rollback --stack prod --release 4\n  slipway rollback --stack prod --to 3f1b\n\nExit codes: slipway --help`,
+      `\nExamples:\n  slipway rollback --stack prod\n  slipway rollback --stack prod --release 4\n  slipway rollback --stack prod --to 3f1b\n  slipway rollback --stack prod --service api\n\nExit codes: slipway --help`,
     )
     .action(
       async (options: {
@@ -185,10 +190,12 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
         to?: string;
         steps?: number;
         image?: string[];
+        service?: string[];
         up: boolean;
         json?: boolean;
       }) => {
         await rollback(run(options), {
+          ...(options.service === undefined ? {} : { services: options.service }),
           stack: await stackOf(deps, options.stack),
           ...(options.release === undefined ? {} : { release: options.release }),
           ...(options.to === undefined ? {} : { to: options.to }),

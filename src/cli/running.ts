@@ -1,17 +1,15 @@
 import { parseDigestReference } from "../reference";
 import type { Run } from "./context";
 
-/** What the hosts of a stack run: the service image's digest, by host name. */
+/** What the hosts of a stack run: each service's image digest, by image, then host name. */
 export interface Running {
-  /** The image the hosts run (`slipway:service.image`). */
-  readonly image: string;
-  readonly hosts: Readonly<Record<string, string>>;
+  readonly images: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /**
- * What each host of `stack` runs, or why that is not known. Today this reads the stack's
- * `deployed` output (the digest each host's deploy last succeeded with); the host's own
- * release record (`slipway status`) can take its place here without touching the callers.
+ * What each host of `stack` runs, or why that is not known. This reads the stack's
+ * `services` and `deployed` outputs (the digest each service's deploy last succeeded with on
+ * each host); `slipway status` reads the hosts themselves.
  */
 export async function runningOnHosts(
   run: Run,
@@ -23,20 +21,32 @@ export async function runningOnHosts(
   } catch (error) {
     return { unknown: error instanceof Error ? error.message : String(error) };
   }
-  const service = outputs.service as { image?: unknown } | null | undefined;
+  const services = outputs.services as Record<string, { image?: unknown }> | null | undefined;
   const deployed = outputs.deployed as Record<string, unknown> | null | undefined;
-  if (typeof service?.image !== "string" || typeof deployed !== "object" || deployed === null) {
+  if (
+    typeof services !== "object" ||
+    services === null ||
+    Object.keys(services).length === 0 ||
+    typeof deployed !== "object" ||
+    deployed === null
+  ) {
     return { unknown: `${stack} deploys no service to hosts` };
   }
-  const hosts: Record<string, string> = {};
-  for (const [host, ref] of Object.entries(deployed)) {
-    if (typeof ref === "string") {
-      try {
-        hosts[host] = parseDigestReference(ref).digest;
-      } catch {
-        // Not a digest reference: that host's deploy never succeeded with one.
+  const images: Record<string, Record<string, string>> = {};
+  for (const [name, service] of Object.entries(services)) {
+    const byHost = deployed[name];
+    if (typeof service?.image !== "string" || typeof byHost !== "object" || byHost === null) {
+      continue;
+    }
+    for (const [host, ref] of Object.entries(byHost as Record<string, unknown>)) {
+      if (typeof ref === "string") {
+        try {
+          (images[service.image] ??= {})[host] = parseDigestReference(ref).digest;
+        } catch {
+          // Not a digest reference: that host's deploy never succeeded with one.
+        }
       }
     }
   }
-  return { image: service.image, hosts };
+  return { images };
 }

@@ -1,9 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDigestReference, REPOSITORY_COMPONENT_PATTERN } from "../reference";
+import { REPOSITORY_COMPONENT_PATTERN } from "../reference";
 import { asList, asMap, has, type RawMap } from "./raw";
 import { repositoryChecks } from "./registry-repositories";
 import { Secret } from "./secret";
+import { isDigestReference, workloadChecks } from "./service-checks";
 import { verifyChecks } from "./supply";
 import { MAX_REVIEWERS, PATH_PLACEHOLDER, type Role } from "./schema";
 
@@ -135,8 +136,18 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
   });
 
   const service = asMap(raw.service);
-  if (service === undefined && hostNames.size > 0 && raw.service === undefined) {
-    add("service", [], "is required when hosts are declared: what should run on them?");
+  if (
+    service === undefined &&
+    hostNames.size > 0 &&
+    raw.service === undefined &&
+    raw.services === undefined &&
+    raw.accessories === undefined
+  ) {
+    add(
+      "services",
+      [],
+      "is required when hosts are declared: what should run on them? (slipway:services, or slipway:service for one)",
+    );
   }
   // With no image at all, that one problem says what to do; service references would only echo it.
   if (service !== undefined && imageNames.length > 0) {
@@ -168,42 +179,10 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
         `is required when there are several images: one of ${candidates.join(", ")}`,
       );
     }
-    const env = asMap(service.env) ?? {};
-    const secretEnv = asMap(service.secretEnv) ?? {};
-    for (const [field, map] of [
-      ["env", env],
-      ["secretEnv", secretEnv],
-    ] as const) {
-      for (const name of Object.keys(map)) {
-        if (!ENV_NAME.test(name)) {
-          add(
-            "service",
-            [field, name],
-            "is not an environment variable name: letters, digits and _, not starting with a digit",
-          );
-        }
-      }
-    }
-    for (const [name, value] of Object.entries(secretEnv)) {
-      if (value instanceof Secret && /[\n\r\0]/.test(value.reveal())) {
-        add(
-          "service",
-          ["secretEnv", name],
-          "contains a line break, CR or NUL; an env file holds one line per variable: encode it (e.g. base64) and decode it in the app",
-        );
-      }
-    }
-    for (const name of Object.keys(env)) {
-      if (name in secretEnv) {
-        add("service", ["env", name], "is also in secretEnv; keep it in one place");
-      }
-    }
   }
   edgePortChecks(asMap(raw.edge), asList(raw.hosts), add);
 
-  if (service !== undefined) {
-    routeChecks(asList(service.routes), add);
-  }
+  workloadChecks(raw, imageNames, add);
   edgeChecks(asMap(raw.edge), imageNames, add);
 
   const github = asMap(raw.github);
@@ -418,40 +397,6 @@ export function fileChecks(raw: Map, root: string): RawIssue[] {
   return issues;
 }
 
-/** Routes of one service: TLS needs a host; no two routes match the same requests. */
-function routeChecks(routes: unknown[], add: Add): void {
-  const seen = new Map<string, number>();
-  routes.forEach((value, index) => {
-    const route = asMap(value);
-    if (route === undefined) {
-      return;
-    }
-    const host = typeof route.host === "string" ? route.host : undefined;
-    const path = typeof route.path === "string" ? route.path : undefined;
-    if (route.tls === true && host === undefined) {
-      add(
-        "service",
-        ["routes", index, "tls"],
-        "needs a host: a certificate is issued for a host name (set routes[].host)",
-      );
-    }
-    if (route.redirect === true && route.tls !== true) {
-      add("service", ["routes", index, "redirect"], "redirects to HTTPS, so it needs tls: true");
-    }
-    const key = `${host ?? "*"} ${path ?? "/"}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      add(
-        "service",
-        ["routes", index],
-        `matches the same requests as routes[${first}] (host ${host ?? "any"}, path ${path ?? "any"}); remove one`,
-      );
-    } else {
-      seen.set(key, index);
-    }
-  });
-}
-
 const EDGE_MANAGED_FIELDS = ["httpPort", "httpsPort", "bind", "tls", "email"] as const;
 
 /** The edge: a managing stack names its image; other fields only go with it. */
@@ -491,15 +436,5 @@ function edgeChecks(edge: Map | undefined, imageNames: readonly string[], add: A
   const https = typeof edge.httpsPort === "number" ? edge.httpsPort : 443;
   if (http === https) {
     add("edge", ["httpsPort"], `is the same port as httpPort (${http}); the edge needs two ports`);
-  }
-}
-
-/** Whether `ref` is what every later step takes: `registry/repository@sha256:<hex>`. */
-function isDigestReference(ref: string): boolean {
-  try {
-    parseDigestReference(ref);
-    return true;
-  } catch {
-    return false;
   }
 }

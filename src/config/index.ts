@@ -9,3 +9,4 @@ export * from "./secret";
 export * from "./source";
 export * from "./supply";
 export * from "./validate";
+export * from "./services";

@@ -30,29 +30,59 @@ export function keyFileChecks(raw: Map, home: string): RawIssue[] {
       if (typeof file !== "string" || file === "" || has(owner, "privateKey")) {
         continue;
       }
-      const resolved = path.resolve(expandHome(file, home));
-      let problem: string | undefined;
-      try {
-        if (!fs.statSync(resolved).isFile()) {
-          problem = "is not a file";
-        } else {
-          fs.accessSync(resolved, fs.constants.R_OK);
-        }
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        problem = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`;
-      }
+      const problem = unreadable(file, home);
       if (problem !== undefined) {
         issues.push({
           key: "hosts",
           path: [...where, "privateKeyFile"],
-          message:
-            `${JSON.stringify(file)} ${problem}${resolved === file ? "" : ` (${resolved})`}; ` +
-            `point it at the SSH private key, or set privateKey instead`,
+          message: `${problem}; point it at the SSH private key, or set privateKey instead`,
         });
       }
     }
   });
+  return issues;
+}
+
+/** Why a file on this machine cannot be read, or undefined. */
+function unreadable(file: string, home: string): string | undefined {
+  const resolved = path.resolve(expandHome(file, home));
+  let problem: string | undefined;
+  try {
+    if (!fs.statSync(resolved).isFile()) {
+      problem = "is not a file";
+    } else {
+      fs.accessSync(resolved, fs.constants.R_OK);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problem = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`;
+  }
+  return problem === undefined
+    ? undefined
+    : `${JSON.stringify(file)} ${problem}${resolved === file ? "" : ` (${resolved})`}`;
+}
+
+/** Each `secretEnvFiles` entry of a service or accessory is a readable file. */
+export function secretFileChecks(raw: Map, home: string): RawIssue[] {
+  const issues: RawIssue[] = [];
+  for (const key of ["service", "services", "accessories"] as const) {
+    const entries: [PropertyKey[], Map | undefined][] =
+      key === "service"
+        ? [[[], asMap(raw.service)]]
+        : Object.entries(asMap(raw[key]) ?? {}).map(([name, value]) => [[name], asMap(value)]);
+    for (const [at, entry] of entries) {
+      for (const [name, file] of Object.entries(asMap(entry?.secretEnvFiles) ?? {})) {
+        const problem = typeof file === "string" ? unreadable(file, home) : undefined;
+        if (problem !== undefined) {
+          issues.push({
+            key,
+            path: [...at, "secretEnvFiles", name],
+            message: `${problem}; create it (e.g. scripts/local-secrets.sh for the local stacks), or set secretEnv.${name} instead`,
+          });
+        }
+      }
+    }
+  }
   return issues;
 }
 

@@ -42,3 +42,28 @@ export function describe(value: unknown): string {
   }
   return typeof value === "object" ? "a map" : `${typeof value} ${JSON.stringify(value)}`;
 }
+
+/**
+ * A plain string where `pulumi config set --path …` may have stored a number or a boolean
+ * (`… env.WORKERS 4` stores 4): taken as the text the user typed.
+ */
+export const plainScalar = z.preprocess(
+  (value) =>
+    (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean"
+      ? String(value)
+      : value,
+  plain,
+);
+
+/** A plain string that passes `rule`, whose reason is the message. */
+export function ruled(rule: (value: string) => string | undefined) {
+  return plain.refine((value) => rule(value) === undefined, {
+    error: (issue) => `${rule(String(issue.input))}`,
+  });
+}
+
+export const port = z
+  .number({ error: expected("a port number") })
+  .int("must be a whole number")
+  .min(1, "must be a port between 1 and 65535")
+  .max(65535, "must be a port between 1 and 65535");

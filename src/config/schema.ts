@@ -6,9 +6,16 @@ import {
   REPOSITORY_COMPONENT_PATTERN,
   TAG_PATTERN,
 } from "../reference";
-import { environmentNameProblem, healthPathProblem, sshPublicKeyProblem } from "./rules";
+import { environmentNameProblem, sshPublicKeyProblem } from "./rules";
 import { repositoriesSchema } from "./registry-repositories";
-import { expected, plain, plainText, secret } from "./primitives";
+import { expected, plain, plainScalar, plainText, port, ruled, secret } from "./primitives";
+import {
+  accessoriesSchema,
+  serviceSchema,
+  servicesSchema,
+  type AccessorySpec,
+  type ServiceSpec,
+} from "./services";
 import { scanSchema, verifySchema, type ScanConfig, type VerifyConfig } from "./supply";
 
 /** Platforms Slipway builds for. */
@@ -38,32 +45,7 @@ export const MAX_WAIT_TIMER_MINUTES = 43200;
 
 export { describe, expected, PATH_PLACEHOLDER } from "./primitives";
 
-/**
- * A plain string where `pulumi config set --path …` may have stored a number or a boolean
- * (`… env.WORKERS 4` stores 4): taken as the text the user typed.
- */
-const plainScalar = z.preprocess(
-  (value) =>
-    (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean"
-      ? String(value)
-      : value,
-  plain,
-);
-
-/** A plain string that passes `rule`, whose reason is the message. */
-function ruled(rule: (value: string) => string | undefined) {
-  return plain.refine((value) => rule(value) === undefined, {
-    error: (issue) => `${rule(String(issue.input))}`,
-  });
-}
-
 const hostKey = ruled(sshPublicKeyProblem);
-
-const port = z
-  .number({ error: expected("a port number") })
-  .int("must be a whole number")
-  .min(1, "must be a port between 1 and 65535")
-  .max(65535, "must be a port between 1 and 65535");
 
 const imageName = plain.regex(
   REPOSITORY_COMPONENT_PATTERN,
@@ -211,66 +193,18 @@ export const hostSchema = z.strictObject({
   hostKey: hostKey.optional(),
   /** A bastion to jump through. */
   proxy: proxySchema.optional(),
+  /** Roles the host has: services and accessories with `role: <role>` run on it. */
+  roles: z
+    .array(
+      plain.regex(
+        /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+        "is not a role: lowercase letters, digits and inner dashes",
+      ),
+    )
+    .default([]),
 });
 
 export const hostsSchema = z.array(hostSchema);
-
-/** A key that moved elsewhere: present, it is an error that says where it went. */
-function moved(where: string) {
-  return z.undefined({ error: `moved: ${where}` }).optional();
-}
-
-/** Host names a route may match: DNS names, `*.` wildcards, `localhost`, IPv4 addresses. */
-const ROUTE_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
-/** A path prefix: `/api`, `/v1/admin`; no trailing slash, no wildcard, no query. */
-const ROUTE_PATH = /^(\/[A-Za-z0-9._~!$&'()+,;=:@%-]+)+$/;
-
-/** How the edge proxy reaches a service: by host name, path prefix, or both. */
-export const routeSchema = z.strictObject({
-  /** Host name the route answers (`app.example.com`, `*.example.com`); absent: any host. */
-  host: plain
-    .regex(ROUTE_HOST, "is not a host name: lowercase DNS labels (a-z, 0-9, -), optionally *.")
-    .optional(),
-  /** Path prefix (`/api`): requests for it and below; passed on unchanged. */
-  path: plain
-    .regex(ROUTE_PATH, "is not a path prefix: starts with /, no trailing /, no spaces or *")
-    .optional(),
-  /** Serve the route over HTTPS too, with a certificate the edge obtains (needs `host`). */
-  tls: z.boolean().default(false),
-  /** Answer plain-HTTP requests with a redirect to HTTPS (only with `tls`); default: `tls`. */
-  redirect: z.boolean().optional(),
-});
-
-export const serviceSchema = z.strictObject({
-  /** Container name prefix on the hosts; defaults to the image name. */
-  name: plain
-    .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a container name: lowercase letters, digits, _ . -")
-    .optional(),
-  /** Which of `slipway:images` runs; may be omitted when there is only one besides the edge. */
-  image: plain.optional(),
-  /** Port the application listens on inside the container. */
-  containerPort: port.default(8080),
-  /** How the host's edge proxy routes requests to the service; default: every request. */
-  routes: z.array(routeSchema).default([{ tls: false }]),
-  /** Path that answers 2xx when the release is healthy. */
-  healthPath: ruled(healthPathProblem).default("/healthz"),
-  /** How long a new release may take to become healthy before it is reverted. */
-  healthTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
-  /** Seconds the previous release keeps serving requests it already had after the switch. */
-  drainSeconds: z.number().int().min(0).max(600).default(1),
-  /** Plain environment variables. */
-  env: z.record(z.string(), plainScalar).default({}),
-  /** Secret environment variables (Pulumi secrets); written to a 0600 file on the host. */
-  secretEnv: z.record(z.string(), secret).default({}),
-  /** How many hosts are deployed at once; a failed batch stops the rollout. */
-  batchSize: z.number().int().min(1).default(1),
-  /** How many previous releases each host keeps for instant rollback. */
-  keepReleases: z.number().int().min(1).max(50).default(3),
-  publishedPort: moved(
-    "the host's edge proxy owns the ports; set slipway:edge.httpPort in the stack that manages the edge, and route the service with slipway:service.routes",
-  ),
-  proxyImage: moved("the edge proxy's image is slipway:edge.image"),
-});
 
 /** Who issues the edge's certificates: ACME (public names; Caddy's own CA for local ones), or Caddy's internal CA for every name. */
 export const TLS_ISSUERS = ["acme", "internal"] as const;
@@ -433,6 +367,8 @@ export const KEY_SCHEMAS = {
   images: imagesSchema,
   hosts: hostsSchema.default([]),
   service: serviceSchema.optional(),
+  services: servicesSchema.optional(),
+  accessories: accessoriesSchema.default({}),
   edge: edgeSchema.default({
     name: DEFAULT_EDGE_NAME,
     httpPort: 80,
@@ -453,8 +389,13 @@ export type BuildConfig = z.output<typeof buildSchema>;
 export type PinConfig = z.output<typeof pinSchema> & { readonly digest: string };
 export type HostConfig = z.output<typeof hostSchema>;
 export type ProxyConfig = z.output<typeof proxySchema>;
-export type ServiceConfig = Omit<z.output<typeof serviceSchema>, "publishedPort" | "proxyImage">;
-export type RouteConfig = z.output<typeof routeSchema>;
+export type {
+  AccessorySpec,
+  RouteConfig,
+  ServiceConfig,
+  ServiceSpec,
+  WorkloadSpec,
+} from "./services";
 export type EdgeConfig = z.output<typeof edgeSchema>;
 export type GithubConfig = z.output<typeof githubSchema>;
 export type AttestationsConfig = z.output<typeof attestationsSchema>;
@@ -473,7 +414,13 @@ export interface SlipwayConfig {
   readonly registry: RegistryConfig;
   readonly images: readonly ImageConfig[];
   readonly hosts: readonly HostConfig[];
-  readonly service?: ServiceConfig & { readonly name: string; readonly image: string };
+  /**
+   * What runs on the hosts, in rollout order: `slipway:services` in declared order, or the
+   * one `slipway:service`. A service without routes is a worker.
+   */
+  readonly services: readonly ServiceSpec[];
+  /** Stateful containers beside the services; they start before any service. */
+  readonly accessories: readonly AccessorySpec[];
   /** The hosts' edge proxy; `image` set when this stack manages it. */
   readonly edge: EdgeConfig;
   readonly github?: GithubConfig;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { crossChecks, fileChecks, type RawIssue } from "./checks";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
-import { keyFileChecks, ownerChecks } from "./machine-checks";
+import { keyFileChecks, ownerChecks, secretFileChecks } from "./machine-checks";
 import { supplyFileChecks } from "./supply";
 import {
   describe,
@@ -14,6 +14,7 @@ import {
   type Role,
   type SlipwayConfig,
 } from "./schema";
+import { accessorySpec, serviceSpec, type AccessorySpec, type ServiceSpec } from "./services";
 
 /** The config namespace of every Slipway key. */
 export const NAMESPACE = "slipway";
@@ -133,6 +134,7 @@ export function validateConfig(
     ...crossChecks(raw, role),
     ...(options.root ? fileChecks(raw, options.root) : []),
     ...(options.home === undefined ? [] : keyFileChecks(raw, options.home)),
+    ...(options.home === undefined ? [] : secretFileChecks(raw, options.home)),
     ...(options.env === undefined ? [] : ownerChecks(raw, options.env)),
   ];
   if (options.root) {
@@ -163,17 +165,24 @@ function assemble(
       ? { kind: "build", name, build: image.build }
       : { kind: "pin", name, pin: { ...image.pin!, digest: image.pin!.digest! } },
   );
-  const service =
-    parsed.service === undefined
-      ? undefined
-      : (() => {
-          const edgeImage = parsed.edge.image;
-          // publishedPort and proxyImage are refused by the schema: always undefined here.
-          const rest: ServiceConfig = parsed.service;
-          const image =
-            rest.image ?? images.find((candidate) => candidate.name !== edgeImage)!.name;
-          return { ...rest, image, name: rest.name ?? image };
-        })();
+  const edgeImage = parsed.edge.image;
+  const services: ServiceSpec[] =
+    parsed.services !== undefined
+      ? Object.entries(parsed.services).map(([name, entry]) =>
+          serviceSpec(name, entry.image ?? name, entry, parsed.hosts),
+        )
+      : parsed.service !== undefined
+        ? (() => {
+            // publishedPort and proxyImage are refused by the schema: always undefined here.
+            const rest: ServiceConfig = parsed.service;
+            const image =
+              rest.image ?? images.find((candidate) => candidate.name !== edgeImage)!.name;
+            return [serviceSpec(rest.name ?? image, image, rest, parsed.hosts)];
+          })()
+        : [];
+  const accessories: AccessorySpec[] = Object.entries(parsed.accessories).map(([name, entry]) =>
+    accessorySpec(name, entry, parsed.hosts),
+  );
   return {
     stack,
     role,
@@ -182,7 +191,8 @@ function assemble(
     registry: parsed.registry,
     images,
     hosts: parsed.hosts,
-    ...(service === undefined ? {} : { service }),
+    services,
+    accessories,
     edge: parsed.edge,
     ...(parsed.github === undefined ? {} : { github: parsed.github }),
     attestations: parsed.attestations,

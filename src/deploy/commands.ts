@@ -12,7 +12,7 @@ function docker(privateConfig: boolean): ShellArg[] {
 }
 
 /** Whether `ref` lives on the registry the deploy logs in to. */
-export function usesLogin(def: ServiceDefinition, ref: string): boolean {
+export function usesLogin(def: Pick<ServiceDefinition, "registryLogin">, ref: string): boolean {
   return (
     def.registryLogin !== undefined &&
     parseDigestReference(ref).registry === def.registryLogin.server
@@ -23,7 +23,7 @@ export function imageInspect(ref: string): ShellArg[] {
   return ["docker", "image", "inspect", ref];
 }
 
-export function pull(def: ServiceDefinition, ref: string): ShellArg[] {
+export function pull(def: Pick<ServiceDefinition, "registryLogin">, ref: string): ShellArg[] {
   return [...docker(usesLogin(def, ref)), "pull", "--quiet", ref];
 }
 
@@ -66,15 +66,55 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
     "--init",
     "--restart",
     "unless-stopped",
-    // Routed: on the edge's network, where the edge reaches it by name. A worker: Docker's default.
+    // Routed: on the edge's network, where the edge reaches it by name. Every service: on
+    // the stack's network, where the others and the accessories reach it by its name.
     ...(def.routes.length === 0 ? [] : ["--network", names.edge.network]),
+    "--network",
+    `name=${def.network},alias=${def.service}`,
+    ...limits(def),
     ...labels.flatMap((label) => ["--label", label]),
     ...env,
     ...(def.secretEnvNames.length === 0
       ? []
       : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
     def.ref,
+    ...def.command,
   ];
+}
+
+/** `--memory`, `--cpus` when the definition sets them. */
+export function limits(def: { readonly memory?: string; readonly cpus?: number }): ShellArg[] {
+  return [
+    ...(def.memory === undefined ? [] : ["--memory", def.memory]),
+    ...(def.cpus === undefined ? [] : ["--cpus", String(def.cpus)]),
+  ];
+}
+
+/** The stack's network exists, created when missing (a concurrent create is fine). */
+export function networkEnsureLines(network: string, stack: string): string[] {
+  const inspect = `${command(networkInspect(network))} >/dev/null 2>&1`;
+  const create = command([
+    "docker",
+    "network",
+    "create",
+    "--label",
+    `slipway.stack=${stack}`,
+    "--label",
+    "slipway.role=stack",
+    network,
+  ]);
+  return [
+    `if ! ${inspect}; then`,
+    `  if ! out=$(${create} 2>&1) && ! ${inspect}; then`,
+    `    fail "cannot create the stack's network ${network}: $(last_line "$out")"`,
+    "  fi",
+    "fi",
+  ];
+}
+
+/** `docker exec <container> <command…>`: a health command inside the container. */
+export function execIn(container: ShellArg, args: readonly string[]): ShellArg[] {
+  return ["docker", "exec", container, ...args];
 }
 
 /** `<status> <exit code> <restart count>` of a container. */

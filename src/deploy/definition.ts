@@ -56,6 +56,21 @@ export interface ServiceDefinition extends HostService {
   readonly secretEnvNames: readonly string[];
   /** Registry to log in to before a pull, when credentials are configured. */
   readonly registryLogin?: { readonly server: string; readonly username: string };
+  /** The stack's own network on the host, where services and accessories reach each other by name. */
+  readonly network: string;
+  /** Replaces the image's CMD; empty: the image's own. */
+  readonly command: readonly string[];
+  /** Memory limit (`512m`), when set. */
+  readonly memory?: string;
+  /** CPU limit, when set. */
+  readonly cpus?: number;
+  /** A command run in the container (`docker exec`) that exits 0 when healthy (workers). */
+  readonly healthCommand?: readonly string[];
+}
+
+/** The network of a stack's services and accessories on a host: `slipway-<stack>`. */
+export function stackNetwork(stack: string): string {
+  return `slipway-${stack.toLowerCase().replace(/[^a-z0-9_.-]/g, "-")}`;
 }
 
 export class DefinitionError extends Error {
@@ -124,6 +139,23 @@ export function checkDefinition(def: ServiceDefinition): void {
       problems.push(`env ${JSON.stringify(name)}: not an environment variable name`);
     }
   }
+  if (!SERVICE_NAME.test(def.network)) {
+    problems.push(`network ${JSON.stringify(def.network)}: lowercase letters, digits, _ . -`);
+  }
+  for (const [field, list] of [
+    ["command", def.command],
+    ["healthCommand", def.healthCommand ?? []],
+  ] as const) {
+    if (list.some((arg) => arg.includes("\0"))) {
+      problems.push(`${field}: an argument contains a NUL character`);
+    }
+  }
+  if (def.memory !== undefined && !/^\d+(\.\d+)?[bkmg]$/i.test(def.memory)) {
+    problems.push(`memory ${JSON.stringify(def.memory)}: a size such as 512m or 1g`);
+  }
+  if (def.cpus !== undefined && !(def.cpus > 0)) {
+    problems.push(`cpus: ${def.cpus} is not more than 0`);
+  }
   for (const [name, value] of Object.entries(def.env)) {
     if (value.includes("\0")) {
       problems.push(`env ${name}: contains a NUL character`);
@@ -174,6 +206,10 @@ export function containerSpecHash(def: ServiceDefinition): string {
       containerPort: def.containerPort,
       env: sortedRecord(def.env),
       secretEnvNames: [...def.secretEnvNames].sort(),
+      network: def.network,
+      command: def.command,
+      ...(def.memory === undefined ? {} : { memory: def.memory }),
+      ...(def.cpus === undefined ? {} : { cpus: def.cpus }),
     }),
   );
 }
@@ -198,6 +234,11 @@ export function renderDefinition(def: ServiceDefinition): string {
     secretEnvNames: [...def.secretEnvNames].sort(),
     registryLogin: def.registryLogin ?? null,
     stateRoot: def.stateRoot,
+    network: def.network,
+    command: def.command,
+    memory: def.memory ?? null,
+    cpus: def.cpus ?? null,
+    healthCommand: def.healthCommand ?? null,
   });
 }
 

@@ -22,6 +22,8 @@ import { parseDigestReference } from "../reference";
 import {
   containerRemove,
   containerStop,
+  execIn,
+  networkEnsureLines,
   quietly,
   containerInspect,
   healthUrl,
@@ -53,7 +55,7 @@ function indent(lines: readonly string[], by = "  "): string[] {
 }
 
 /** The registry login function, when the definition has credentials. */
-function loginLines(def: ServiceDefinition): string[] {
+export function loginLines(def: Pick<ServiceDefinition, "registryLogin">): string[] {
   if (def.registryLogin === undefined) {
     return [];
   }
@@ -75,7 +77,11 @@ function loginLines(def: ServiceDefinition): string[] {
 }
 
 /** Present on the host, or pulled by digest. */
-function imageLines(def: ServiceDefinition, ref: string, what: string): string[] {
+export function imageLines(
+  def: Pick<ServiceDefinition, "registryLogin">,
+  ref: string,
+  what: string,
+): string[] {
   return [
     `if ${command(imageInspect(ref))} >/dev/null 2>&1; then`,
     `  say ${quote(`${what} ${ref} is on the host, no pull`)}`,
@@ -176,13 +182,18 @@ function functionLines(def: ServiceDefinition, names: ServiceNames): string[] {
           // body or wget's error.
           `health_probe() { answer=$(${command(edgeGet(names.edge, healthUrl(def)))} 2>&1); }`,
         ]
-      : [
-          // A worker has no route: healthy is running, and Docker's HEALTHCHECK if the image has one.
-          "health_probe() {",
-          `  answer=$(${command(containerInspect("{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}", v("name")))} 2>&1 || true)`,
-          '  [ "$answer" = healthy ] || [ "$answer" = running ]',
-          "}",
-        ]),
+      : def.healthCommand !== undefined
+        ? [
+            // A worker with a health command: it exits 0 inside the container when healthy.
+            `health_probe() { answer=$(${command(execIn(v("name"), def.healthCommand))} 2>&1); }`,
+          ]
+        : [
+            // A worker has no route: healthy is running, and Docker's HEALTHCHECK if the image has one.
+            "health_probe() {",
+            `  answer=$(${command(containerInspect("{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}", v("name")))} 2>&1 || true)`,
+            '  [ "$answer" = healthy ] || [ "$answer" = running ]',
+            "}",
+          ]),
     "wait_healthy() {",
     `  deadline=$(( $(date +%s) + ${def.healthTimeoutSeconds} ))`,
     '  answer="no answer yet"',
@@ -435,6 +446,7 @@ export function deployScript(def: ServiceDefinition): string {
           "fi",
         ]
       : [],
+    networkEnsureLines(def.network, def.stack),
     startLines(def, names),
     healthLines(def),
     prepareLines(def),

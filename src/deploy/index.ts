@@ -10,3 +10,4 @@ export * from "./bootstrap";
 export * from "./edge-commands";
 export * from "./edge-script";
 export * from "./probe-script";
+export * from "./accessory-script";

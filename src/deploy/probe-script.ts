@@ -131,3 +131,79 @@ export function parseProbe(text: string): ProbeResult {
     },
   };
 }
+
+/** Marks where one service's probe output starts in a host's combined probe. */
+export const PROBE_SECTION = "slipway-probe-service";
+/** One accessory's line in a host's combined probe. */
+const ACCESSORY = "slipway-probe-accessory";
+
+/** The accessories a host probe looks at: by name, their container. */
+export interface AccessoryProbeDefinition {
+  readonly name: string;
+  readonly container: string;
+}
+
+/**
+ * One script per host for every service (each probe in its own subshell, after a section
+ * line) and every accessory (`<status> <health> <digest> <stack>` of its container): one
+ * connection per host, whatever the number of services.
+ */
+export function hostProbeScript(
+  services: readonly ProbeDefinition[],
+  accessories: readonly AccessoryProbeDefinition[] = [],
+): string {
+  const parts = services.map((def) => {
+    const body = probeScript(def).split("\n").slice(1).join("\n");
+    return `printf '%s %s\\n' ${PROBE_SECTION} ${def.service}\n(\n${body})`;
+  });
+  const format =
+    '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}}';
+  const lines = accessories.map(
+    (accessory) =>
+      `if seen=$(${command(containerInspect(format, accessory.container))} 2>/dev/null); then printf '%s %s %s\\n' ${ACCESSORY} ${accessory.name} "$seen"; else printf '%s %s missing\\n' ${ACCESSORY} ${accessory.name}; fi`,
+  );
+  return `#!/bin/sh\n# Slipway status probe of ${services.length} service(s) and ${accessories.length} accessory(ies)\n${[...parts, ...lines].join("\n")}\n`;
+}
+
+/** What an accessory's container is on a host. */
+export type AccessoryProbe =
+  | { readonly kind: "missing" }
+  | {
+      readonly kind: "found";
+      readonly status: string;
+      /** `healthy`, `unhealthy`, `starting`, or `none` (no health check). */
+      readonly health: string;
+      readonly digest: string;
+      readonly stack: string;
+    };
+
+/** Parses what hostProbeScript printed: each service's probe, and each accessory's state. */
+export function parseHostProbe(text: string): {
+  readonly services: Readonly<Record<string, ProbeResult>>;
+  readonly accessories: Readonly<Record<string, AccessoryProbe>>;
+} {
+  const chunks = new Map<string, string[]>();
+  const accessories: Record<string, AccessoryProbe> = {};
+  let current: string[] | undefined;
+  for (const line of text.split("\n")) {
+    const [marker, name = "", ...rest] = line.split(" ");
+    if (marker === PROBE_SECTION) {
+      current = [];
+      chunks.set(name, current);
+    } else if (marker === ACCESSORY) {
+      const [status = "missing", health = "none", digest = "", stack = ""] = rest;
+      accessories[name] =
+        status === "missing"
+          ? { kind: "missing" }
+          : { kind: "found", status, health, digest, stack };
+    } else {
+      current?.push(line);
+    }
+  }
+  return {
+    services: Object.fromEntries(
+      [...chunks].map(([name, lines]) => [name, parseProbe(lines.join("\n"))]),
+    ),
+    accessories,
+  };
+}

@@ -11,7 +11,7 @@
  * reads per request, so switching a release is an atomic rename of that one file — no
  * config reload, so no client connection (keep-alive included) is ever closed by a release.
  */
-import type { RouteConfig, TlsIssuer } from "../config";
+import { routeMatchKey, type RouteConfig, type TlsIssuer } from "../config";
 import { EDGE_ADMIN_ADDRESS, EDGE_HTTP_PORT, EDGE_HTTPS_PORT, upstreamMountPath } from "./names";
 
 const HTTP_ROUTES = "__SLIPWAY_HTTP_ROUTES__";
@@ -157,7 +157,7 @@ function sortKey(route: RouteConfig, sub: number): string {
 
 /** What two routes must not share across services: the host (or `-`: any) and path. */
 export function matchKey(route: Pick<RouteConfig, "host" | "path">): string {
-  return `${route.host ?? "-"}|${route.path ?? ""}`;
+  return routeMatchKey(route);
 }
 
 function line(route: RouteConfig, sub: number, server: EdgeServer, value: unknown): RouteLine {

@@ -26,14 +26,35 @@ export interface HostOutput {
   readonly transport: "ssh" | "local";
 }
 
-/** A stack's `service` output. */
+/** One entry of a stack's `services` output (by service name, in rollout order). */
 export interface ServiceOutput {
   readonly name: string;
+  /** The name in `slipway:images` it runs. */
   readonly image: string;
   /** What the edge routes to the service: `http(s)://<host or *><path or />`. */
   readonly routes: readonly string[];
   readonly healthPath: string;
+  readonly containerPort: number;
+  /** Host names it runs on. */
+  readonly hosts: readonly string[];
+  /** No routes: a worker. */
+  readonly worker: boolean;
 }
+
+/** One entry of a stack's `accessories` output. */
+export interface AccessoryOutput {
+  readonly name: string;
+  /** The name in `slipway:images`, or the pinned reference. */
+  readonly image: string;
+  /** `repository@sha256:…` it runs. */
+  readonly ref: string;
+  readonly hosts: readonly string[];
+  /** Volume names (without the host's prefix). */
+  readonly volumes: readonly string[];
+}
+
+/** A stack's `deployed` output: the reference each service's deploy succeeded with, by service, then host. */
+export type DeployedOutput = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
 /**
  * A stack's `release` output: what this update deploys, as the ledger records it, and how

@@ -547,6 +547,8 @@ export function localDefinition(
     env: {},
     secretEnvNames: [],
     stateRoot: "/var/lib/slipway",
+    network: "slipway-it",
+    command: [],
     ...overrides,
   };
 }

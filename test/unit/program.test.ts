@@ -50,9 +50,14 @@ async function runProgram(
   delete require.cache[require.resolve(PROGRAM)];
   const program = (await import(PROGRAM)) as Record<string, unknown>;
   await valueOf(program.images as pulumi.Output<unknown>);
-  for (const ref of Object.values(program.deployed as Record<string, pulumi.Output<string>>)) {
-    await valueOf(ref);
+  for (const byHost of Object.values(
+    program.deployed as Record<string, Record<string, pulumi.Output<string>>>,
+  )) {
+    for (const ref of Object.values(byHost)) {
+      await valueOf(ref);
+    }
   }
+  await valueOf(program.accessories as pulumi.Output<unknown>);
   await valueOf(program.edge as pulumi.Output<unknown>);
   await settle();
   return { recorded, program };

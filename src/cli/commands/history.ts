@@ -19,16 +19,29 @@ function kindText(release: Release): string {
   }
 }
 
+/** What each host runs, by host: image name → digest. */
+function byHost(running: Running): Map<string, Record<string, string>> {
+  const hosts = new Map<string, Record<string, string>>();
+  for (const [image, perHost] of Object.entries(running.images)) {
+    for (const [host, digest] of Object.entries(perHost)) {
+      hosts.set(host, { ...(hosts.get(host) ?? {}), [image]: digest });
+    }
+  }
+  return hosts;
+}
+
 /**
- * The release each host runs: for each host, the newest release whose service image has the
- * digest that host runs. Returns release ids with the hosts on each.
+ * The release each host runs: for each host, the newest release that has every digest the
+ * host's services run. Returns release ids with the hosts on each.
  */
 export function markRunning(releases: readonly Release[], running: Running): Map<number, string[]> {
   const marks = new Map<number, string[]>();
-  for (const [host, digest] of Object.entries(running.hosts)) {
+  for (const [host, digests] of byHost(running)) {
     const release = [...releases]
       .reverse()
-      .find((entry) => entry.images[running.image]?.digest === digest);
+      .find((entry) =>
+        Object.entries(digests).every(([image, digest]) => entry.images[image]?.digest === digest),
+      );
     if (release !== undefined) {
       marks.set(release.id, [...(marks.get(release.id) ?? []), host]);
     }
@@ -57,11 +70,18 @@ export async function history(run: Run, stack: string): Promise<void> {
       `* what the hosts run: ${[...marks].map(([id, hosts]) => `#${id} on ${hosts.join(", ")}`).join("; ")}`,
     );
   } else if (running !== undefined) {
-    const hosts = Object.entries(running.hosts);
+    const hosts = [...byHost(running)];
     notes.push(
       hosts.length === 0
         ? `no host of ${stack} has a successful deploy`
-        : `the hosts run digests no release records (${hosts.map(([host, digest]) => `${host}: ${shortDigest(digest)}`).join(", ")}); next: slipway record --stack ${stack}`,
+        : `the hosts run digests no release records (${hosts
+            .map(
+              ([host, digests]) =>
+                `${host}: ${Object.entries(digests)
+                  .map(([image, digest]) => `${image} ${shortDigest(digest)}`)
+                  .join(", ")}`,
+            )
+            .join("; ")}); next: slipway record --stack ${stack}`,
     );
   }
   const pinned = Object.entries(files.pins).filter(([, pin]) => pin.digest !== undefined);

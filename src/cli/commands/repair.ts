@@ -2,7 +2,7 @@ import type { Run } from "../context";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
 import { driverCall } from "../pinning";
-import { probeHosts, type HostStatus } from "./status";
+import { probeHosts, type StackProbe } from "./status";
 
 /** The Pulumi project name (Pulumi.yaml `name`), part of every URN. */
 export const PROJECT = "slipway";
@@ -18,51 +18,103 @@ export function releaseUrn(
   return `urn:pulumi:${stack}::${PROJECT}::slipway:deploy:HostDeployment$${type}::${service}-${host}-release`;
 }
 
+/** URN of the command that (re)starts an accessory on a host (infra/deploy HostAccessory). */
+export function accessoryUrn(
+  stack: string,
+  accessory: string,
+  host: string,
+  transport: "ssh" | "local",
+): string {
+  const type = transport === "ssh" ? "command:remote:Command" : "command:local:Command";
+  return `urn:pulumi:${stack}::${PROJECT}::slipway:deploy:HostAccessory$${type}::${accessory}-${host}-run`;
+}
+
+interface Drift {
+  readonly what: string;
+  readonly host: string;
+  readonly why: string;
+  readonly urn: string;
+}
+
+function drifts(probe: StackProbe, stack: string): { drift: Drift[]; unreachable: string[] } {
+  const transports = new Map(probe.config.hosts.map((host) => [host.name, host.transport]));
+  const drift: Drift[] = [];
+  const unreachable: string[] = [];
+  for (const { service, hosts } of probe.services) {
+    for (const host of hosts) {
+      if (host.state === "unreachable") {
+        unreachable.push(`${host.host}: ${host.error ?? ""}`);
+      } else if (host.state !== "in-sync") {
+        drift.push({
+          what: service.name,
+          host: host.host,
+          why: host.error ?? host.state,
+          urn: releaseUrn(stack, service.name, host.host, transports.get(host.host) ?? "ssh"),
+        });
+      }
+    }
+  }
+  for (const entry of probe.accessories) {
+    if (entry.state === "unreachable") {
+      unreachable.push(`${entry.host}: ${entry.error ?? ""}`);
+    } else if (entry.state !== "healthy") {
+      drift.push({
+        what: entry.accessory,
+        host: entry.host,
+        why: entry.error ?? entry.state,
+        urn: accessoryUrn(stack, entry.accessory, entry.host, transports.get(entry.host) ?? "ssh"),
+      });
+    }
+  }
+  return { drift, unreachable };
+}
+
 /**
- * `slipway repair --stack <stack>`: re-runs the pinned release on every host whose running
- * release disagrees with the stack (stopped, removed, another digest, the edge routing
- * elsewhere), by replacing those hosts' release commands in one `pulumi up`; the hosts that
- * agree are not touched. Nothing new is released, so the ledger is unchanged.
+ * `slipway repair --stack <stack>`: re-runs the pinned release of every service on every
+ * host where what runs disagrees with the stack (stopped, removed, another digest, the edge
+ * routing elsewhere), and restarts every accessory that is missing or unhealthy, by
+ * replacing those commands in one `pulumi up`; what agrees is not touched. Nothing new is
+ * released, so the ledger is unchanged.
  */
 export async function repair(run: Run, stack: string): Promise<number> {
-  const before = await probeHosts(run, stack);
-  const unreachable = before.hosts.filter((host) => host.state === "unreachable");
-  if (unreachable.length > 0) {
-    throw new CliError(
-      EXIT.unreachable,
-      `cannot see what ${unreachable.map((host) => host.host).join(", ")} run: ${unreachable[0]!.error ?? ""}`,
-      [`slipway status --stack ${stack}`],
-    );
+  const before = drifts(await probeHosts(run, stack), stack);
+  if (before.unreachable.length > 0) {
+    throw new CliError(EXIT.unreachable, `cannot see what runs on ${before.unreachable[0]!}`, [
+      `slipway status --stack ${stack}`,
+    ]);
   }
-  const drifting: HostStatus[] = before.hosts.filter((host) => host.state !== "in-sync");
-  if (drifting.length === 0) {
+  if (before.drift.length === 0) {
     run.result(`every host of ${stack} runs what it pins; nothing to repair`, {
       stack,
       repaired: [],
     });
     return EXIT.ok;
   }
-  const transports = new Map(before.config.hosts.map((host) => [host.name, host.transport]));
-  const urns = drifting.map((host) =>
-    releaseUrn(stack, before.service.name, host.host, transports.get(host.host) ?? "ssh"),
-  );
   run.progress(
-    `repairing ${drifting.map((host) => `${host.host} (${host.error ?? host.state})`).join(", ")}`,
+    `repairing ${before.drift.map((entry) => `${entry.what} on ${entry.host} (${entry.why})`).join(", ")}`,
   );
   await driverCall(run, stack, () =>
     run.deps.driver.up(stack, {
       onOutput: (text) => run.progress(text.trimEnd()),
-      replace: urns,
+      replace: before.drift.map((entry) => entry.urn),
       ...(run.deps.signal === undefined ? {} : { signal: run.deps.signal }),
     }),
   );
-  const after = await probeHosts(run, stack);
-  const still = after.hosts.filter((host) => host.state !== "in-sync");
+  const after = drifts(await probeHosts(run, stack), stack);
+  const repaired = before.drift.map((entry) => `${entry.what} on ${entry.host}`);
   run.result(
-    still.length === 0
-      ? `repaired ${drifting.map((host) => host.host).join(", ")}: every host of ${stack} runs ${before.expected ?? "what it pins"}`
-      : `still differing after the repair: ${still.map((host) => `${host.host} (${host.error ?? host.state})`).join(", ")}`,
-    { stack, repaired: drifting.map((host) => host.host), stillDiffering: still },
+    after.drift.length === 0
+      ? `repaired ${repaired.join(", ")}: every host of ${stack} runs what it pins`
+      : `still differing after the repair: ${after.drift.map((entry) => `${entry.what} on ${entry.host} (${entry.why})`).join(", ")}`,
+    {
+      stack,
+      repaired: before.drift.map((entry) => ({ name: entry.what, host: entry.host })),
+      stillDiffering: after.drift.map((entry) => ({
+        name: entry.what,
+        host: entry.host,
+        why: entry.why,
+      })),
+    },
   );
-  return still.length === 0 ? EXIT.ok : EXIT.drift;
+  return after.drift.length === 0 ? EXIT.ok : EXIT.drift;
 }

@@ -2,7 +2,14 @@ import { selectRollback, type PinUpdate, type RollbackTarget } from "../../ledge
 import type { Run } from "../context";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
-import { defaultRepository, pinAndUp, readStackFiles, refusal, stackSettings } from "../pinning";
+import {
+  defaultRepository,
+  pinAndUp,
+  readStackFiles,
+  refusal,
+  stackSettings,
+  validatedConfig,
+} from "../pinning";
 import { checkDigests } from "../registries";
 import { parseDigestReference } from "../../reference";
 
@@ -12,7 +19,40 @@ export interface RollbackOptions {
   readonly to?: string;
   readonly steps?: number;
   readonly images?: readonly string[];
+  /** Only the images of these services (`--service`). */
+  readonly services?: readonly string[];
   readonly noUp: boolean;
+}
+
+/** The images `--service` names, refused when unknown or shared with a service left alone. */
+async function serviceImages(run: Run, stack: string, names: readonly string[]): Promise<string[]> {
+  const config = await validatedConfig(run, stack);
+  const known = config.services.map((service) => service.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new CliError(
+      EXIT.usage,
+      `${stack} has no service ${unknown.join(", ")}; its services: ${known.join(", ") || "none"}`,
+    );
+  }
+  const images = [
+    ...new Set(
+      config.services.filter((service) => names.includes(service.name)).map((s) => s.image),
+    ),
+  ];
+  for (const image of images) {
+    const others = config.services.filter(
+      (service) => service.image === image && !names.includes(service.name),
+    );
+    if (others.length > 0) {
+      throw new CliError(
+        EXIT.usage,
+        `image ${image} also runs as ${others.map((service) => service.name).join(", ")}; rolling it back changes those too`,
+        [`slipway rollback --stack ${stack} --image ${image}  # all services of image ${image}`],
+      );
+    }
+  }
+  return images;
 }
 
 /**
@@ -22,13 +62,22 @@ export interface RollbackOptions {
 export async function rollback(run: Run, options: RollbackOptions): Promise<void> {
   const { stack } = options;
   const files = readStackFiles(run, stack);
+  const only =
+    options.services === undefined
+      ? options.images
+      : [
+          ...new Set([
+            ...(options.images ?? []),
+            ...(await serviceImages(run, stack, options.services)),
+          ]),
+        ];
   let target: RollbackTarget;
   try {
     target = selectRollback(files.ledger, files.pins, {
       ...(options.release === undefined ? {} : { release: options.release }),
       ...(options.to === undefined ? {} : { to: options.to }),
       ...(options.steps === undefined ? {} : { steps: options.steps }),
-      ...(options.images === undefined ? {} : { images: options.images }),
+      ...(only === undefined ? {} : { images: only }),
     });
   } catch (error) {
     return refusal(error);

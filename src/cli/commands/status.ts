@@ -2,7 +2,16 @@ import type { Release } from "../../ledger";
 import type { Run } from "../context";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
-import { parseProbe, probeScript, type ProbeResult, type ReleaseEntry } from "../../deploy";
+import type { ServiceSpec } from "../../config";
+import {
+  accessoryNames,
+  hostProbeScript,
+  parseHostProbe,
+  parseProbe,
+  stackNetwork,
+  type ProbeResult,
+  type ReleaseEntry,
+} from "../../deploy";
 import { imagesOutput } from "../outputs";
 import { driverCall, readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
@@ -96,140 +105,270 @@ function stateText(state: HostState, expected: string | undefined): string {
   }
 }
 
-/**
- * `slipway status --stack <stack>`: what each host runs — the running release container, the
- * edge's route to it and a request through the edge — against what the stack pins (a
- * promote stack's pin, a build stack's last deployed output). The host's release record is
- * a cross-check: a stopped or removed release is DRIFT whatever the record says.
- */
-/** What the hosts of a stack run, judged against what the stack pins. */
-export interface StackProbe {
-  readonly config: Awaited<ReturnType<typeof validatedConfig>>;
-  readonly service: NonNullable<Awaited<ReturnType<typeof validatedConfig>>["service"]>;
+/** What one service runs on its hosts, judged against what the stack pins for its image. */
+export interface ServiceProbe {
+  readonly service: ServiceSpec;
   readonly expected: string | undefined;
   readonly expectedFrom: string;
   readonly hosts: readonly HostStatus[];
 }
 
-/** Probes every host of the stack (see probeScript) and judges each one. */
+/** What an accessory runs on one host. */
+export interface AccessoryStatus {
+  readonly accessory: string;
+  readonly host: string;
+  readonly state: "healthy" | "drift" | "missing" | "unreachable";
+  readonly running?: string;
+  readonly error?: string;
+}
+
+/** What the hosts of a stack run, judged against what the stack pins. */
+export interface StackProbe {
+  readonly config: Awaited<ReturnType<typeof validatedConfig>>;
+  readonly services: readonly ServiceProbe[];
+  readonly accessories: readonly AccessoryStatus[];
+}
+
+/**
+ * Probes every host of the stack once (every service and accessory on it: hostProbeScript)
+ * and judges each service on each of its hosts, and each accessory.
+ */
 export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
   const files = readStackFiles(run, stack);
   const config = await validatedConfig(run, stack);
-  const service = config.service;
-  if (service === undefined) {
+  if (config.services.length === 0 && config.accessories.length === 0) {
     throw new CliError(
       EXIT.refused,
-      `${stack} declares no slipway:service; nothing runs on its hosts`,
+      `${stack} declares no slipway:services; nothing runs on its hosts`,
       [`slipway history --stack ${stack}  # what the stack released, from its ledger`],
     );
   }
-  const image = config.images.find((candidate) => candidate.name === service.image);
-  let expected: string | undefined;
-  let expectedFrom: string;
-  if (image?.kind === "pin") {
-    expected = image.pin.digest;
-    expectedFrom = `${files.display} pins`;
-  } else {
-    const outputs = await driverCall(run, stack, () => run.deps.driver.outputs(stack));
-    expected = imagesOutput(outputs, stack)[service.image]?.digest;
-    expectedFrom = `the last update of ${stack} deployed`;
-  }
-  const script = probeScript({
-    host: "",
-    stack,
-    service: service.name,
-    stateRoot: run.deps.releaseRoot,
-    edge: config.edge.name,
-    containerPort: service.containerPort,
-    healthPath: service.healthPath,
-    routes: service.routes,
-  });
-  const hosts: HostStatus[] = [];
+  let exported: Record<string, { digest: string }> | undefined;
+  const expectation = async (imageName: string) => {
+    const image = config.images.find((candidate) => candidate.name === imageName);
+    if (image?.kind === "pin") {
+      return { expected: image.pin.digest, expectedFrom: `${files.display} pins` };
+    }
+    exported ??= imagesOutput(
+      await driverCall(run, stack, () => run.deps.driver.outputs(stack)),
+      stack,
+    );
+    return {
+      expected: exported[imageName]?.digest,
+      expectedFrom: `the last update of ${stack} deployed`,
+    };
+  };
+  const network = stackNetwork(stack);
+  const seen = new Map<string, ReturnType<typeof parseHostProbe> | { unreachable: string }>();
   for (const host of config.hosts) {
-    const probed = await run.deps.hosts.run(host, script);
-    if (probed.kind === "unreachable") {
-      hosts.push({ host: host.name, state: "unreachable", error: probed.message });
+    const services = config.services.filter((service) => service.hosts.includes(host.name));
+    const accessories = config.accessories.filter((accessory) =>
+      accessory.hosts.includes(host.name),
+    );
+    if (services.length === 0 && accessories.length === 0) {
       continue;
     }
-    const probe = parseProbe(probed.stdout);
-    const upstream =
-      service.routes.length === 0 || probe.current === undefined
-        ? undefined
-        : `${probe.current}:${service.containerPort}`;
-    hosts.push(judgeHost(host.name, probe, expected, stack, upstream));
+    const script = hostProbeScript(
+      services.map((service) => ({
+        host: host.name,
+        stack,
+        service: service.name,
+        stateRoot: run.deps.releaseRoot,
+        edge: config.edge.name,
+        containerPort: service.containerPort,
+        healthPath: service.healthPath,
+        routes: service.routes,
+      })),
+      accessories.map((accessory) => ({
+        name: accessory.name,
+        container: accessoryNames({
+          network,
+          name: accessory.name,
+          stateRoot: run.deps.releaseRoot,
+          volumes: [],
+        }).container,
+      })),
+    );
+    const probed = await run.deps.hosts.run(host, script);
+    seen.set(
+      host.name,
+      probed.kind === "unreachable"
+        ? { unreachable: probed.message }
+        : parseHostProbe(probed.stdout),
+    );
   }
-  return { config, service, expected, expectedFrom, hosts };
+  const services: ServiceProbe[] = [];
+  for (const service of config.services) {
+    const { expected, expectedFrom } = await expectation(service.image);
+    const hosts: HostStatus[] = [];
+    for (const hostName of service.hosts) {
+      const result = seen.get(hostName);
+      if (result === undefined || "unreachable" in result) {
+        hosts.push({
+          host: hostName,
+          state: "unreachable",
+          error: result === undefined ? "not probed" : result.unreachable,
+        });
+        continue;
+      }
+      const probe = result.services[service.name] ?? parseProbe("");
+      const upstream =
+        service.routes.length === 0 || probe.current === undefined
+          ? undefined
+          : `${probe.current}:${service.containerPort}`;
+      hosts.push(judgeHost(hostName, probe, expected, stack, upstream));
+    }
+    services.push({ service, expected, expectedFrom, hosts });
+  }
+  const accessories: AccessoryStatus[] = [];
+  for (const accessory of config.accessories) {
+    const expected = accessory.image.includes("@")
+      ? accessory.image.slice(accessory.image.indexOf("@") + 1)
+      : (await expectation(accessory.image)).expected;
+    for (const hostName of accessory.hosts) {
+      const result = seen.get(hostName);
+      if (result === undefined || "unreachable" in result) {
+        accessories.push({
+          accessory: accessory.name,
+          host: hostName,
+          state: "unreachable",
+          error: result === undefined ? "not probed" : result.unreachable,
+        });
+        continue;
+      }
+      const probe = result.accessories[accessory.name] ?? { kind: "missing" as const };
+      if (probe.kind === "missing") {
+        accessories.push({ accessory: accessory.name, host: hostName, state: "missing" });
+        continue;
+      }
+      const reasons = [
+        ...(probe.status === "running" ? [] : [`container is ${probe.status}`]),
+        ...(probe.health === "healthy" || probe.health === "none"
+          ? []
+          : [`health ${probe.health}`]),
+        ...(expected !== undefined && probe.digest !== expected
+          ? [`runs ${shortDigest(probe.digest)}`]
+          : []),
+        ...(probe.stack === stack ? [] : [`owned by stack ${probe.stack}`]),
+      ];
+      accessories.push({
+        accessory: accessory.name,
+        host: hostName,
+        state: reasons.length === 0 ? "healthy" : "drift",
+        running: probe.digest,
+        ...(reasons.length === 0 ? {} : { error: reasons.join("; ") }),
+      });
+    }
+  }
+  return { config, services, accessories };
 }
 
+/**
+ * `slipway status --stack <stack>`: what each host runs, service by service — the running
+ * release container, the edge's route to it and a request through the edge — against what
+ * the stack pins (a promote stack's pin, a build stack's last deployed output), and each
+ * accessory's container. The host's release record is a cross-check: a stopped or removed
+ * release is DRIFT whatever the record says.
+ */
 export async function status(run: Run, stack: string): Promise<number> {
   const files = readStackFiles(run, stack);
-  const { service, expected, expectedFrom, hosts } = await probeHosts(run, stack);
+  const { services, accessories } = await probeHosts(run, stack);
   const last: Release | undefined = files.ledger.releases[files.ledger.releases.length - 1];
 
-  const headline =
-    `${stack}: service ${service.name} runs image ${service.image}; ${expectedFrom} ` +
-    `${expected === undefined ? "nothing" : expected}`;
+  const headlines = services.map(
+    ({ service, expected, expectedFrom }) =>
+      `${service.name}${service.routes.length === 0 ? " (worker)" : ""}: image ${service.image}; ${expectedFrom} ${expected === undefined ? "nothing" : expected}`,
+  );
+  const images = [...new Set(services.map(({ service }) => service.image))];
+  const expectedOf = new Map(services.map((entry) => [entry.service.image, entry.expected]));
   const ledgerLine =
     last === undefined
       ? `ledger: no release recorded yet`
       : `ledger: last release #${last.id} (${last.kind}${last.source === undefined ? "" : ` from ${last.source}`}, ${last.at}) ` +
-        (last.images[service.image]?.digest === expected
+        (images.every((image) => last.images[image]?.digest === expectedOf.get(image))
           ? "matches"
-          : `recorded ${last.images[service.image]?.digest ?? "no such image"}; next: slipway up --stack ${stack}`);
-  const rows = hosts.map((entry) => [
-    entry.host,
-    stateText(entry.state, expected),
-    entry.running === undefined ? "-" : shortDigest(entry.running),
-    entry.current?.revision?.slice(0, 7) ?? "",
-    entry.current?.deployedAt ?? "",
-    entry.previous?.[0] === undefined ? "" : shortDigest(entry.previous[0].digest),
-    entry.error ?? "",
-  ]);
+          : `records ${images.map((image) => `${image} ${last.images[image]?.digest === undefined ? "(none)" : shortDigest(last.images[image]!.digest)}`).join(", ")}; next: slipway up --stack ${stack}`);
+  const rows = [
+    ...services.flatMap(({ service, expected, hosts }) =>
+      hosts.map((entry) => [
+        service.name,
+        entry.host,
+        stateText(entry.state, expected),
+        entry.running === undefined ? "-" : shortDigest(entry.running),
+        entry.current?.revision?.slice(0, 7) ?? "",
+        entry.current?.deployedAt ?? "",
+        entry.previous?.[0] === undefined ? "" : shortDigest(entry.previous[0].digest),
+        entry.error ?? "",
+      ]),
+    ),
+    ...accessories.map((entry) => [
+      `${entry.accessory} (accessory)`,
+      entry.host,
+      entry.state === "healthy" ? "running" : entry.state.toUpperCase(),
+      entry.running === undefined ? "-" : shortDigest(entry.running),
+      "",
+      "",
+      "",
+      entry.error ?? "",
+    ]),
+  ];
   const table = formatTable(
-    ["HOST", "STATE", "RUNS", "REVISION", "DEPLOYED", "PREVIOUS", "NOTE"],
+    ["SERVICE", "HOST", "STATE", "RUNS", "REVISION", "DEPLOYED", "PREVIOUS", "NOTE"],
     rows,
   );
 
-  const code = hosts.some((entry) => entry.state === "unreachable")
-    ? EXIT.unreachable
-    : hosts.some((entry) => entry.state !== "in-sync")
-      ? EXIT.drift
-      : EXIT.ok;
-  const names = (states: readonly HostState[]) =>
-    hosts.filter((entry) => states.includes(entry.state)).map((entry) => entry.host);
-  const drifting = names(["drift", "no-release", "unreadable"]);
-  const unreachableHosts = names(["unreachable"]);
-  const count = (list: readonly string[]) =>
-    `${list.length} of ${hosts.length} host${hosts.length === 1 ? "" : "s"} (${list.join(", ")})`;
+  const all = services.flatMap(({ service, hosts }) =>
+    hosts.map((entry) => ({ ...entry, service: service.name })),
+  );
+  const unreachable = [
+    ...all.filter((entry) => entry.state === "unreachable").map((entry) => entry.host),
+    ...accessories.filter((entry) => entry.state === "unreachable").map((entry) => entry.host),
+  ];
+  const drifting = [
+    ...all
+      .filter((entry) => entry.state !== "in-sync" && entry.state !== "unreachable")
+      .map((entry) => `${entry.service} on ${entry.host}`),
+    ...accessories
+      .filter((entry) => entry.state === "drift" || entry.state === "missing")
+      .map((entry) => `${entry.accessory} on ${entry.host}`),
+  ];
+  const code =
+    unreachable.length > 0 ? EXIT.unreachable : drifting.length > 0 ? EXIT.drift : EXIT.ok;
   const footer =
-    hosts.length === 0
+    rows.length === 0
       ? `${stack} declares no hosts`
       : [
-          ...(drifting.length === 0 && unreachableHosts.length === 0
+          ...(drifting.length === 0 && unreachable.length === 0
             ? [`every host runs what ${stack} pins`]
             : []),
           ...(drifting.length === 0
             ? []
             : [
-                `${count(drifting)} differ from what ${stack} pins; next: slipway repair --stack ${stack}  # re-runs the pinned release on those hosts`,
+                `${drifting.join(", ")} differ${drifting.length === 1 ? "s" : ""} from what ${stack} pins; next: slipway repair --stack ${stack}  # re-runs the pinned release there`,
               ]),
-          ...(unreachableHosts.length === 0
+          ...(unreachable.length === 0
             ? []
             : [
-                `${count(unreachableHosts)} could not be read; check SSH access, then: slipway status --stack ${stack}`,
+                `${[...new Set(unreachable)].join(", ")} could not be read; check SSH access, then: slipway status --stack ${stack}`,
               ]),
         ].join("\n");
-  run.result(`${headline}\n${ledgerLine}\n${table}\n${footer}`, {
-    stack,
-    service: service.name,
-    image: service.image,
-    expected: expected ?? null,
-    ledger:
-      last === undefined
-        ? null
-        : { id: last.id, digest: last.images[service.image]?.digest ?? null },
-    hosts,
-    inSync: code === EXIT.ok,
-  });
+  run.result(
+    `${stack}:\n${headlines.map((line) => `  ${line}`).join("\n")}\n${ledgerLine}\n${table}\n${footer}`,
+    {
+      stack,
+      services: services.map(({ service, expected, hosts }) => ({
+        service: service.name,
+        image: service.image,
+        expected: expected ?? null,
+        ledger:
+          last === undefined
+            ? null
+            : { id: last.id, digest: last.images[service.image]?.digest ?? null },
+        hosts,
+      })),
+      accessories,
+      inSync: code === EXIT.ok,
+    },
+  );
   return code;
 }

@@ -1,5 +1,6 @@
 /** What the status probe (src/deploy/probe-script.ts) prints on a host, for CLI tests. */
 import type { HostRun } from "../../../src/cli";
+import { PROBE_SECTION } from "../../../src/deploy";
 
 /** A digest whose short form (`sha256:` and 12 hex) is told apart from `digest(n)`'s. */
 export const D7 = `sha256:${"7".repeat(64)}`;
@@ -57,4 +58,8 @@ export function healthy(d: string, previous: string[] = [], changes: Probed = {}
   };
 }
 
-export const ran = (fields: Probed): HostRun => ({ kind: "ran", stdout: probeText(fields) });
+/** What a host's combined probe (hostProbeScript) prints for its one service, `web`. */
+export const ran = (fields: Probed, service = "web"): HostRun => ({
+  kind: "ran",
+  stdout: `${PROBE_SECTION} ${service}\n${probeText(fields)}`,
+});

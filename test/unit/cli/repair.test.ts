@@ -16,7 +16,7 @@ describe("slipway repair", () => {
     p.hosts.answers["web-2"] = [stopped, ran(healthy(digest(1)))];
     const result = await slipway(p, ["repair", "--stack", "prod"]);
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, `repaired web-2: every host of prod runs ${digest(1)}\n`);
+    assert.equal(result.stdout, "repaired web on web-2: every host of prod runs what it pins\n");
     assert.deepEqual(
       p.driver.ups.map((up) => [up.stack, up.replace]),
       [
@@ -30,7 +30,7 @@ describe("slipway repair", () => {
     );
     assert.equal(
       result.stderr,
-      "repairing web-2 (release container web-1-release is exited)\nUpdating (prod)\nResources: 4 unchanged\n",
+      "repairing web on web-2 (release container web-1-release is exited)\nUpdating (prod)\nResources: 4 unchanged\n",
     );
   });
 
@@ -53,7 +53,7 @@ describe("slipway repair", () => {
     assert.equal(result.code, 5);
     assert.equal(
       result.stdout,
-      "still differing after the repair: web-2 (release container web-1-release is exited)\n",
+      "still differing after the repair: web on web-2 (release container web-1-release is exited)\n",
     );
   });
 });

@@ -62,10 +62,12 @@ describe("slipway rollback and history", () => {
     const short = (value: string) => value.slice(0, 19);
     // The file pins release 3, but the hosts still run release 2 (its update failed).
     p.driver.stackOutputs.prod = {
-      service: { name: "web", image: "web", publishedPort: 80, healthPath: "/healthz" },
+      services: { web: { name: "web", image: "web", routes: [], healthPath: "/healthz" } },
       deployed: {
-        "web-1": `${p.registry.server}/acme/web@${d[2]!}`,
-        "web-2": `${p.registry.server}/acme/web@${d[2]!}`,
+        web: {
+          "web-1": `${p.registry.server}/acme/web@${d[2]!}`,
+          "web-2": `${p.registry.server}/acme/web@${d[2]!}`,
+        },
       },
     };
     const result = await slipway(p, ["history", "--stack", "prod"]);

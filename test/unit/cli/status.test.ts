@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { knownHostsLine, sshArgs, SystemHostReader } from "../../../src/cli";
 import { judgeHost } from "../../../src/cli/commands/status";
 import type { HostConfig } from "../../../src/config";
-import { parseProbe, probeScript } from "../../../src/deploy";
+import { hostProbeScript, parseProbe } from "../../../src/deploy";
 import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
 import { D7, entry, healthy, probeText, ran, type Probed } from "./probe-fixtures";
 
@@ -24,30 +24,34 @@ describe("slipway status", () => {
       code: 0,
       stderr: "",
       stdout:
-        `prod: service web runs image web; Pulumi.prod.yaml pins ${digest(1)}\n` +
+        "prod:\n" +
+        `  web: image web; Pulumi.prod.yaml pins ${digest(1)}\n` +
         "ledger: no release recorded yet\n" +
-        "HOST   STATE    RUNS                 REVISION  DEPLOYED              PREVIOUS             NOTE\n" +
-        `web-1  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${D7.slice(0, 19)}\n` +
-        `web-2  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z\n` +
+        "SERVICE  HOST   STATE    RUNS                 REVISION  DEPLOYED              PREVIOUS             NOTE\n" +
+        `web      web-1  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${D7.slice(0, 19)}\n` +
+        `web      web-2  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z\n` +
         "every host runs what prod pins\n",
     });
   });
 
   it("probes each host with the probe script of the stack's service and edge", async () => {
     await slipway(p, ["status", "--stack", "prod"]);
-    const script = probeScript({
-      host: "",
-      stack: "prod",
-      service: "web",
-      stateRoot: "/var/lib/slipway",
-      edge: "slipway-edge",
-      containerPort: 8080,
-      healthPath: "/healthz",
-      routes: [{ host: "web.example.com", tls: true }],
-    });
+    const script = (host: string) =>
+      hostProbeScript([
+        {
+          host,
+          stack: "prod",
+          service: "web",
+          stateRoot: "/var/lib/slipway",
+          edge: "slipway-edge",
+          containerPort: 8080,
+          healthPath: "/healthz",
+          routes: [{ host: "web.example.com", tls: true }],
+        },
+      ]);
     assert.deepEqual(p.hosts.runs, [
-      { host: "web-1", script },
-      { host: "web-2", script },
+      { host: "web-1", script: script("web-1") },
+      { host: "web-2", script: script("web-2") },
     ]);
   });
 
@@ -62,21 +66,23 @@ describe("slipway status", () => {
     assert.equal(result.code, 5);
     const note =
       "release container web-1-release is exited; health through the edge fails: wget: server returned error: HTTP/1.1 502 Bad Gateway";
-    assert.deepEqual(result.stdout.split("\n").slice(2), [
-      `HOST   ${"STATE".padEnd(34)}  RUNS  REVISION  DEPLOYED              PREVIOUS  NOTE`,
-      `web-1  ${`DRIFT (stack: ${digest(1).slice(0, 19)})`.padEnd(34)}  -     1111111   2025-02-15T10:01:00Z            ${note}`,
-      `web-2  ${"NO RELEASE".padEnd(34)}  -`,
-      "2 of 2 hosts (web-1, web-2) differ from what prod pins; next: slipway repair --stack prod  # re-runs the pinned release on those hosts",
+    assert.deepEqual(result.stdout.split("\n").slice(3), [
+      `SERVICE  HOST   ${"STATE".padEnd(34)}  RUNS  REVISION  DEPLOYED              PREVIOUS  NOTE`,
+      `web      web-1  ${`DRIFT (stack: ${digest(1).slice(0, 19)})`.padEnd(34)}  -     1111111   2025-02-15T10:01:00Z            ${note}`,
+      `web      web-2  ${"NO RELEASE".padEnd(34)}  -`,
+      "web on web-1, web on web-2 differ from what prod pins; next: slipway repair --stack prod  # re-runs the pinned release there",
       "",
     ]);
     const json = JSON.parse(
       (await slipway(p, ["status", "--stack", "prod", "--json"])).stdout,
     ) as Record<string, any>;
     assert.deepEqual(
-      (json.hosts as { host: string; state: string }[]).map((host) => `${host.host} ${host.state}`),
+      (json.services[0].hosts as { host: string; state: string }[]).map(
+        (host) => `${host.host} ${host.state}`,
+      ),
       ["web-1 drift", "web-2 no-release"],
     );
-    assert.equal(json.expected, digest(1));
+    assert.equal(json.services[0].expected, digest(1));
     assert.equal(json.inSync, false);
   });
 
@@ -88,9 +94,9 @@ describe("slipway status", () => {
     };
     const result = await slipway(p, ["status", "--stack", "prod"]);
     assert.equal(result.code, 6);
-    assert.deepEqual(result.stdout.split("\n").slice(4), [
-      `web-2  UNREACHABLE  -${" ".repeat(62)}ssh deploy@203.0.113.11:22 exited 255: Connection timed out`,
-      "1 of 2 hosts (web-2) could not be read; check SSH access, then: slipway status --stack prod",
+    assert.deepEqual(result.stdout.split("\n").slice(5), [
+      `web      web-2  UNREACHABLE  -${" ".repeat(62)}ssh deploy@203.0.113.11:22 exited 255: Connection timed out`,
+      "web-2 could not be read; check SSH access, then: slipway status --stack prod",
       "",
     ]);
   });
@@ -176,6 +182,7 @@ describe("host release records", () => {
     address: "203.0.113.10",
     port: 2222,
     user: "deploy",
+    roles: [],
   };
 
   it("runs ssh with the key, port, batch mode and the pinned host key", () => {

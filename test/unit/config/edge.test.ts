@@ -4,7 +4,7 @@ import { base, DIGEST, issuesOf } from "./fixtures";
 
 describe("the edge image", () => {
   it("is not a candidate for the service image", () => {
-    assert.equal(validateConfig("dev", base()).service?.image, "web");
+    assert.equal(validateConfig("dev", base()).services[0]?.image, "web");
     const raw = base();
     raw.images.api = { build: { context: "app" } };
     assert.deepEqual(issuesOf(raw), [
@@ -62,7 +62,7 @@ describe("service routes", () => {
   it("default to every request on HTTP, and drain for 1 s", () => {
     const raw = base();
     raw.service = {};
-    const service = validateConfig("dev", raw).service;
+    const service = validateConfig("dev", raw).services[0];
     assert.deepEqual(service?.routes, [{ tls: false }]);
     assert.equal(service?.drainSeconds, 1);
   });
@@ -152,7 +152,7 @@ describe("service routes", () => {
       { host: "localhost", path: "/v1/admin" },
       { host: "127.0.0.1", redirect: false, tls: true },
     ];
-    assert.deepEqual(validateConfig("dev", withRoutes(routes)).service?.routes, [
+    assert.deepEqual(validateConfig("dev", withRoutes(routes)).services[0]?.routes, [
       { host: "*.example.com", tls: true },
       { host: "localhost", path: "/v1/admin", tls: false },
       { host: "127.0.0.1", redirect: false, tls: true },

@@ -34,8 +34,8 @@ describe("the checked-in stack files", () => {
     assert.ok(edge?.kind === "build");
     assert.equal(edge.build.stamp, "none");
     assert.equal(edge.build.context, "edge");
-    assert.equal(config.service?.image, "web");
-    assert.deepEqual(config.service?.routes, [
+    assert.equal(config.services[0]?.image, "web");
+    assert.deepEqual(config.services[0]?.routes, [
       { host: "web.localhost", tls: true, redirect: false },
       { tls: false },
     ]);
@@ -60,7 +60,7 @@ describe("the checked-in stack files", () => {
         },
         stack,
       );
-      assert.deepEqual(config.service?.routes, [{ host, tls: true }], stack);
+      assert.deepEqual(config.services[0]?.routes, [{ host, tls: true }], stack);
     }
   });
 
@@ -82,8 +82,8 @@ describe("the checked-in stack files", () => {
       bind: "0.0.0.0",
       tls: "acme",
     });
-    assert.equal(config.service?.name, "web-prod");
-    assert.deepEqual(config.service?.routes, [
+    assert.equal(config.services[0]?.name, "web-prod");
+    assert.deepEqual(config.services[0]?.routes, [
       { host: "web-prod.localhost", tls: true, redirect: false },
     ]);
   });

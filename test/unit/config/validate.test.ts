@@ -106,7 +106,7 @@ describe("config validation", () => {
     raw.hosts = [{ name: "here", transport: "local" }];
     const config = validateConfig("local", raw);
     assert.deepEqual(config.hosts, [
-      { name: "here", transport: "local", address: "127.0.0.1", port: 22, user: "root" },
+      { name: "here", transport: "local", address: "127.0.0.1", port: 22, user: "root", roles: [] },
     ]);
   });
 
@@ -323,21 +323,29 @@ describe("config validation", () => {
           port: 22,
           user: "deploy",
           privateKey: "[secret]",
+          roles: [],
         },
       ],
-      service: {
-        name: "web",
-        image: "web",
-        containerPort: 8080,
-        routes: [{ host: "web.example.com", tls: true }],
-        healthPath: "/healthz",
-        healthTimeoutSeconds: 60,
-        drainSeconds: 1,
-        env: {},
-        secretEnv: {},
-        batchSize: 1,
-        keepReleases: 3,
-      },
+      services: [
+        {
+          name: "web",
+          image: "web",
+          hosts: ["web-1"],
+          command: [],
+          containerPort: 8080,
+          routes: [{ host: "web.example.com", tls: true }],
+          healthPath: "/healthz",
+          healthTimeoutSeconds: 60,
+          drainSeconds: 1,
+          env: {},
+          secretEnv: {},
+          secretEnvFiles: {},
+          batchSize: 1,
+          keepReleases: 3,
+          replicas: 1,
+        },
+      ],
+      accessories: [],
       edge: {
         name: "slipway-edge",
         image: "edge",
@@ -545,7 +553,7 @@ describe("held-out inputs", () => {
     raw.service.env = { WORKERS: 4, DEBUG: false, RATIO: 0.5 };
     raw.github.variables = { REPLICAS: 3 };
     const config = validateConfig("prod", raw);
-    assert.deepEqual(config.service?.env, { WORKERS: "4", DEBUG: "false", RATIO: "0.5" });
+    assert.deepEqual(config.services[0]?.env, { WORKERS: "4", DEBUG: "false", RATIO: "0.5" });
     assert.deepEqual(config.github?.variables, { REPLICAS: "3" });
   });
 

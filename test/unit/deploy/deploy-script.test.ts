@@ -135,7 +135,7 @@ describe("deploy/deploy-script: the script for a typical host", () => {
   it("runs the release on the edge network by digest, publishing no port", () => {
     indexOfLine(
       script,
-      `if ! out=$(docker run --detach --name "$name" --init --restart unless-stopped --network slipway-edge --label slipway.service=web --label slipway.stack=dev --label slipway.role=app --label slipway.image=web --label slipway.ref=${REF_WEB} --label slipway.digest=${DIGEST_WEB} --label slipway.revision=${REVISION} --env 'GREETING=hello world' --env LOG_LEVEL=debug --env-file "$tmp"/secret.env ${REF_WEB} 2>&1); then`,
+      `if ! out=$(docker run --detach --name "$name" --init --restart unless-stopped --network slipway-edge --network name=slipway-dev,alias=web --label slipway.service=web --label slipway.stack=dev --label slipway.role=app --label slipway.image=web --label slipway.ref=${REF_WEB} --label slipway.digest=${DIGEST_WEB} --label slipway.revision=${REVISION} --env 'GREETING=hello world' --env LOG_LEVEL=debug --env-file "$tmp"/secret.env ${REF_WEB} 2>&1); then`,
     );
     assert.equal(lines(script).filter((line) => line.includes("docker run")).length, 1);
     assert.ok(!script.includes("--publish"), "a release publishes no port; the edge owns them");

@@ -42,6 +42,8 @@ export function typicalDefinition(overrides: Partial<ServiceDefinition> = {}): S
     secretEnvNames: ["API_KEY", "DB_PASSWORD"],
     registryLogin: { server: "ghcr.io", username: "acme-bot" },
     stateRoot: "/var/lib/slipway",
+    network: "slipway-dev",
+    command: [],
     ...overrides,
   };
 }

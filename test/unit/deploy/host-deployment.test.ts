@@ -155,6 +155,8 @@ function expectedDefinition(host: string): ServiceDefinition {
     env: { GREETING: "hello $(world)" },
     secretEnvNames: ["API_KEY", "DB_PASSWORD"],
     registryLogin: { server: "127.0.0.1:5000", username: "acme-bot" },
+    network: "slipway-dev",
+    command: [],
   };
 }
 
@@ -166,8 +168,10 @@ describe("infra/deploy: HostDeployment under mocks", function () {
 
     before(async () => {
       await installMocks();
-      const { deployService } = await import("../../../infra/deploy");
-      deployments = deployService(config(), { ref: REF, revision: "4c2a9e1" });
+      const { deployServices } = await import("../../../infra/deploy");
+      const deployService = (...args: Parameters<typeof deployServices>) =>
+        deployServices(...args).web!;
+      deployments = deployService(config(), { web: { ref: REF, revision: "4c2a9e1" } });
       await valueOf(deployments["web-1"]!.ref);
       await settleAll();
     });
@@ -301,10 +305,12 @@ describe("infra/deploy: HostDeployment under mocks", function () {
 
     it("runs the same script on this machine for the local transport, without SSH", async () => {
       await installMocks();
-      const { deployService } = await import("../../../infra/deploy");
+      const { deployServices } = await import("../../../infra/deploy");
+      const deployService = (...args: Parameters<typeof deployServices>) =>
+        deployServices(...args).web!;
       const deployments = deployService(
         config({ hosts: [{ name: "laptop", transport: "local" }] }),
-        { ref: REF, revision: "4c2a9e1" },
+        { web: { ref: REF, revision: "4c2a9e1" } },
       );
       await valueOf(deployments.laptop!.ref);
       await settleAll();
@@ -333,7 +339,9 @@ describe("infra/deploy: HostDeployment under mocks", function () {
     it("holds both commands until the host's edge is up, and the release until the service", async () => {
       await installMocks();
       delays = { "slipway-edge-laptop-edge": 300 };
-      const { deployService } = await import("../../../infra/deploy");
+      const { deployServices } = await import("../../../infra/deploy");
+      const deployService = (...args: Parameters<typeof deployServices>) =>
+        deployServices(...args).web!;
       const { EdgeProxy } = await import("../../../infra/edge");
       const edge = new EdgeProxy("slipway-edge-laptop", {
         transport: "local",
@@ -347,7 +355,7 @@ describe("infra/deploy: HostDeployment under mocks", function () {
       });
       const deployments = deployService(
         config({ hosts: [{ name: "laptop", transport: "local" }] }),
-        { ref: REF },
+        { web: { ref: REF } },
         undefined,
         { laptop: [edge] },
       );
@@ -364,14 +372,16 @@ describe("infra/deploy: HostDeployment under mocks", function () {
     it("rolls hosts out in batches: a batch registers only after the previous one finished", async () => {
       await installMocks();
       delays = { "web-h1-release": 300, "web-h2-release": 300 };
-      const { deployService, rolloutBatches } = await import("../../../infra/deploy");
+      const { deployServices, rolloutBatches } = await import("../../../infra/deploy");
+      const deployService = (...args: Parameters<typeof deployServices>) =>
+        deployServices(...args).web!;
       assert.deepEqual(rolloutBatches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
       assert.throws(
         () => rolloutBatches([1], 0),
         new Error("batch size 0 is not a whole number >= 1"),
       );
       const hosts = ["h1", "h2", "h3"].map((name) => ({ name, transport: "local" }));
-      const deployments = deployService(config({ hosts, batchSize: 2 }), { ref: REF });
+      const deployments = deployService(config({ hosts, batchSize: 2 }), { web: { ref: REF } });
       await Promise.all(Object.values(deployments).map((d) => valueOf(d.ref)));
       await settleAll();
       const at = eventIndex;

@@ -1,0 +1,279 @@
+/**
+ * What runs on the hosts: services (routed by the edge, or workers without routes) and
+ * accessories (stateful containers beside them, e.g. PostgreSQL), as config schemas. The
+ * validated, normalised form (`ServiceSpec`, `AccessorySpec`) is what the rest reads.
+ */
+import { z } from "zod";
+import { healthPathProblem } from "./rules";
+import { expected, plain, plainScalar, port, ruled, secret } from "./primitives";
+import type { Secret } from "./secret";
+
+/** A key that moved elsewhere: present, it is an error that says where it went. */
+function moved(where: string) {
+  return z.undefined({ error: `moved: ${where}` }).optional();
+}
+
+/** Host names a route may match: DNS names, `*.` wildcards, `localhost`, IPv4 addresses. */
+const ROUTE_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+/** A path prefix: `/api`, `/v1/admin`; no trailing slash, no wildcard, no query. */
+const ROUTE_PATH = /^(\/[A-Za-z0-9._~!$&'()+,;=:@%-]+)+$/;
+
+/** Names of services and accessories: container names, network aliases, state directories. */
+export const WORKLOAD_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const workloadName = plain.regex(
+  WORKLOAD_NAME,
+  "is not a service name: lowercase letters, digits and inner dashes",
+);
+
+/** How the edge proxy reaches a service: by host name, path prefix, or both. */
+export const routeSchema = z.strictObject({
+  /** Host name the route answers (`app.example.com`, `*.example.com`); absent: any host. */
+  host: plain
+    .regex(ROUTE_HOST, "is not a host name: lowercase DNS labels (a-z, 0-9, -), optionally *.")
+    .optional(),
+  /** Path prefix (`/api`): requests for it and below; passed on unchanged. */
+  path: plain
+    .regex(ROUTE_PATH, "is not a path prefix: starts with /, no trailing /, no spaces or *")
+    .optional(),
+  /** Serve the route over HTTPS too, with a certificate the edge obtains (needs `host`). */
+  tls: z.boolean().default(false),
+  /** Answer plain-HTTP requests with a redirect to HTTPS (only with `tls`); default: `tls`. */
+  redirect: z.boolean().optional(),
+});
+
+/**
+ * What two routes must not share (within a service, and across the services of a host): the
+ * host (`-`: any) and the path prefix. The edge sorts and checks route lines by it too.
+ */
+export function routeMatchKey(route: { readonly host?: string; readonly path?: string }): string {
+  return `${route.host ?? "-"}|${route.path ?? ""}`;
+}
+
+/** A command as an argument list (no shell): `["/api", "worker"]`. */
+const argv = z.array(plain.min(1, "must not be empty")).min(1, "needs at least one argument");
+
+/** Docker's memory sizes: `512m`, `1g`, `1.5g`. */
+const memory = plain.regex(
+  /^\d+(\.\d+)?[bkmg]$/i,
+  "is not a memory size: a number and a unit b, k, m or g, e.g. 512m or 1g",
+);
+const cpus = z.number({ error: expected("a number of CPUs") }).positive("must be more than 0");
+
+/** Fields every workload (service or accessory) has. */
+const workloadFields = {
+  /** Host names it runs on; every host of the stack when absent (and no `role`). */
+  hosts: z.array(plain.min(1, "must not be empty")).min(1, "names no host").optional(),
+  /** Runs on the hosts whose `roles` list this role. */
+  role: plain.min(1, "must not be empty").optional(),
+  /** Replaces the image's CMD (arguments after its ENTRYPOINT). */
+  command: argv.optional(),
+  /** Plain environment variables. */
+  env: z.record(z.string(), plainScalar).default({}),
+  /** Secret environment variables (Pulumi secrets); written to a 0600 file on the host. */
+  secretEnv: z.record(z.string(), secret).default({}),
+  /**
+   * Secret environment variables read from files on the machine that runs `pulumi up`
+   * (`~/` expanded; one trailing newline dropped), delivered like `secretEnv`.
+   */
+  secretEnvFiles: z.record(z.string(), plain.min(1, "must not be empty")).default({}),
+  /** Memory limit, e.g. `512m`. */
+  memory: memory.optional(),
+  /** CPU limit, e.g. `0.5`. */
+  cpus: cpus.optional(),
+  /** A command run inside the container (`docker exec`) that exits 0 when healthy. */
+  healthCommand: argv.optional(),
+  /** How long it may take to become healthy. */
+  healthTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+};
+
+const serviceFields = {
+  ...workloadFields,
+  /** Port the application listens on inside the container. */
+  containerPort: port.default(8080),
+  /** Path that answers 2xx when a routed release is healthy. */
+  healthPath: ruled(healthPathProblem).default("/healthz"),
+  /** Seconds the previous release keeps serving requests it already had after the switch. */
+  drainSeconds: z.number().int().min(0).max(600).default(1),
+  /** How many hosts are deployed at once; a failed batch stops the rollout. */
+  batchSize: z.number().int().min(1).default(1),
+  /** How many previous releases each host keeps for instant rollback. */
+  keepReleases: z.number().int().min(1).max(50).default(3),
+  /** Containers per host, each health-gated; the edge balances requests over them. */
+  replicas: z
+    .number({ error: expected("a number of replicas") })
+    .int("must be a whole number")
+    .min(1, "must be at least 1: a service runs at least one container per host")
+    .max(20, "must be at most 20 per host")
+    .default(1),
+};
+
+/** `slipway:service`: the one service of a stack (the older form of `slipway:services`). */
+export const serviceSchema = z.strictObject({
+  ...serviceFields,
+  /** Container name prefix on the hosts; defaults to the image name. */
+  name: plain
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a container name: lowercase letters, digits, _ . -")
+    .optional(),
+  /** Which of `slipway:images` runs; may be omitted when there is only one besides the edge. */
+  image: plain.optional(),
+  /** How the host's edge proxy routes requests to the service; default: every request. */
+  routes: z.array(routeSchema).default([{ tls: false }]),
+  publishedPort: moved(
+    "the host's edge proxy owns the ports; set slipway:edge.httpPort in the stack that manages the edge, and route the service with slipway:service.routes",
+  ),
+  proxyImage: moved("the edge proxy's image is slipway:edge.image"),
+});
+
+/** One entry of `slipway:services`. */
+export const serviceEntrySchema = z.strictObject({
+  ...serviceFields,
+  /** Which of `slipway:images` runs; defaults to the image of the service's own name. */
+  image: plain.min(1, "must not be empty").optional(),
+  /** How the edge routes requests to it; none: a worker (no route, health by command). */
+  routes: z.array(routeSchema).default([]),
+  /** Says this service is a worker: it must have no routes. */
+  worker: z.boolean().optional(),
+});
+
+export const servicesSchema = z.record(workloadName, serviceEntrySchema);
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** A port an accessory publishes on the host: loopback unless `public` says otherwise. */
+export const accessoryPortSchema = z.strictObject({
+  containerPort: port,
+  /** Host port; the container port when absent. */
+  hostPort: port.optional(),
+  /** Address on the host; loopback by default. */
+  bind: plain.regex(IPV4, "is not an IPv4 address, e.g. 127.0.0.1").default("127.0.0.1"),
+  /** Says that binding a non-loopback address is intended (reachable from other machines). */
+  public: z.boolean().default(false),
+});
+
+/** One entry of `slipway:accessories`: a stateful container beside the services. */
+export const accessorySchema = z.strictObject({
+  ...workloadFields,
+  /** An image of `slipway:images`, or a pinned `repository@sha256:…` (e.g. the official postgres:17). */
+  image: plain.min(1, "must not be empty"),
+  /** Named volumes by volume name: the path they mount at. They survive every release and restart. */
+  volumes: z
+    .record(
+      workloadName,
+      plain.regex(/^\/[^\s:]*$/, "is not an absolute path in the container (no spaces or :)"),
+    )
+    .default({}),
+  /** Ports published on the host (services reach it by name without any). */
+  ports: z.array(accessoryPortSchema).default([]),
+  /** `pulumi destroy` deletes its volumes too (off: the data stays on the hosts). */
+  deleteVolumesOnDestroy: z.boolean().default(false),
+});
+
+export const accessoriesSchema = z.record(workloadName, accessorySchema);
+
+export type RouteConfig = z.output<typeof routeSchema>;
+export type ServiceConfig = Omit<z.output<typeof serviceSchema>, "publishedPort" | "proxyImage">;
+export type ServiceEntry = z.output<typeof serviceEntrySchema>;
+export type AccessoryEntry = z.output<typeof accessorySchema>;
+export type AccessoryPort = z.output<typeof accessoryPortSchema>;
+
+/** Fields a service and an accessory share, validated and placed on hosts. */
+export interface WorkloadSpec {
+  readonly name: string;
+  /** A name of `slipway:images`, or (accessories) a pinned `repository@sha256:…`. */
+  readonly image: string;
+  /** Host names it runs on, in the order of `slipway:hosts`. */
+  readonly hosts: readonly string[];
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly secretEnv: Readonly<Record<string, Secret>>;
+  /** Secret env vars whose values are in files on the deploying machine, by name. */
+  readonly secretEnvFiles: Readonly<Record<string, string>>;
+  readonly memory?: string;
+  readonly cpus?: number;
+  readonly healthCommand?: readonly string[];
+  readonly healthTimeoutSeconds: number;
+}
+
+/** A service as the program deploys it; `routes` empty: a worker. */
+export interface ServiceSpec extends WorkloadSpec {
+  readonly containerPort: number;
+  readonly routes: readonly RouteConfig[];
+  readonly healthPath: string;
+  readonly drainSeconds: number;
+  readonly batchSize: number;
+  readonly keepReleases: number;
+  readonly replicas: number;
+}
+
+export interface AccessorySpec extends WorkloadSpec {
+  readonly volumes: Readonly<Record<string, string>>;
+  readonly ports: readonly (AccessoryPort & { readonly hostPort: number })[];
+  readonly deleteVolumesOnDestroy: boolean;
+}
+
+/** Host names a workload runs on: its `hosts`, the hosts with its `role`, or every host. */
+export function placement(
+  entry: { readonly hosts?: readonly string[]; readonly role?: string },
+  hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
+): string[] {
+  if (entry.hosts !== undefined) {
+    return hosts.filter((host) => entry.hosts!.includes(host.name)).map((host) => host.name);
+  }
+  if (entry.role !== undefined) {
+    return hosts.filter((host) => host.roles.includes(entry.role!)).map((host) => host.name);
+  }
+  return hosts.map((host) => host.name);
+}
+
+/** The normalised fields every workload shares. */
+function workload(
+  name: string,
+  image: string,
+  entry: z.output<z.ZodObject<typeof workloadFields>>,
+  hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
+): WorkloadSpec {
+  return {
+    name,
+    image,
+    hosts: placement(entry, hosts),
+    command: entry.command ?? [],
+    env: entry.env,
+    secretEnv: entry.secretEnv,
+    secretEnvFiles: entry.secretEnvFiles,
+    ...(entry.memory === undefined ? {} : { memory: entry.memory }),
+    ...(entry.cpus === undefined ? {} : { cpus: entry.cpus }),
+    ...(entry.healthCommand === undefined ? {} : { healthCommand: entry.healthCommand }),
+    healthTimeoutSeconds: entry.healthTimeoutSeconds,
+  };
+}
+
+export function serviceSpec(
+  name: string,
+  image: string,
+  entry: ServiceEntry | ServiceConfig,
+  hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
+): ServiceSpec {
+  return {
+    ...workload(name, image, entry, hosts),
+    containerPort: entry.containerPort,
+    routes: entry.routes,
+    healthPath: entry.healthPath,
+    drainSeconds: entry.drainSeconds,
+    batchSize: entry.batchSize,
+    keepReleases: entry.keepReleases,
+    replicas: entry.replicas,
+  };
+}
+
+export function accessorySpec(
+  name: string,
+  entry: AccessoryEntry,
+  hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
+): AccessorySpec {
+  return {
+    ...workload(name, entry.image, entry, hosts),
+    volumes: entry.volumes,
+    ports: entry.ports.map((p) => ({ ...p, hostPort: p.hostPort ?? p.containerPort })),
+    deleteVolumesOnDestroy: entry.deleteVolumesOnDestroy,
+  };
+}

@@ -1,0 +1,182 @@
+import { strict as assert } from "node:assert";
+import { Secret, validateConfig } from "../../../src/config";
+import { base, DIGEST, issuesOf } from "./fixtures";
+
+/** A build stack with two routed services, a worker and two accessories on two hosts. */
+function several(): Record<string, any> {
+  const raw = base();
+  delete raw.service;
+  raw.images.api = { build: { context: "app" } };
+  raw.images.postgres = { build: { context: "app", stamp: "none" } };
+  raw.hosts = [
+    { name: "web-1", address: "203.0.113.10", privateKey: new Secret("KEY"), roles: ["web"] },
+    { name: "db-1", address: "203.0.113.20", privateKey: new Secret("KEY"), roles: ["db"] },
+  ];
+  raw.services = {
+    api: {
+      routes: [{ host: "api.example.com", tls: true }],
+      healthPath: "/readyz",
+      env: { DATABASE_URL: "postgres://app@postgres:5432/app" },
+      secretEnv: { PGPASSWORD: new Secret("pg-secret") },
+      replicas: 2,
+      memory: "256m",
+      cpus: 0.5,
+    },
+    worker: { image: "api", command: ["worker"], healthCommand: ["/api", "healthcheck"] },
+    web: { role: "web", routes: [{ host: "web.example.com", tls: true }] },
+  };
+  raw.accessories = {
+    postgres: {
+      image: "postgres",
+      role: "db",
+      secretEnv: { POSTGRES_PASSWORD: new Secret("pg-secret") },
+      volumes: { data: "/var/lib/postgresql/data" },
+      ports: [{ containerPort: 5432, hostPort: 15432 }],
+    },
+    redis: { image: `docker.io/library/redis@${DIGEST}`, volumes: { data: "/data" } },
+  };
+  return raw;
+}
+
+describe("config: several services, workers and accessories", () => {
+  it("keeps the declared order, places each on its hosts and fills in the defaults", () => {
+    const config = validateConfig("dev", several());
+    assert.deepEqual(
+      config.services.map((s) => [s.name, s.image, s.hosts, s.routes.length, s.replicas]),
+      [
+        ["api", "api", ["web-1", "db-1"], 1, 2],
+        ["worker", "api", ["web-1", "db-1"], 0, 1],
+        ["web", "web", ["web-1"], 1, 1],
+      ],
+    );
+    const [api, worker] = config.services;
+    assert.deepEqual(api!.command, []);
+    assert.equal(api!.memory, "256m");
+    assert.equal(api!.cpus, 0.5);
+    assert.deepEqual(worker!.command, ["worker"]);
+    assert.deepEqual(worker!.healthCommand, ["/api", "healthcheck"]);
+    assert.deepEqual(
+      config.accessories.map((a) => ({
+        name: a.name,
+        image: a.image,
+        hosts: a.hosts,
+        ports: a.ports,
+      })),
+      [
+        {
+          name: "postgres",
+          image: "postgres",
+          hosts: ["db-1"],
+          ports: [{ containerPort: 5432, hostPort: 15432, bind: "127.0.0.1", public: false }],
+        },
+        {
+          name: "redis",
+          image: `docker.io/library/redis@${DIGEST}`,
+          hosts: ["web-1", "db-1"],
+          ports: [],
+        },
+      ],
+    );
+    assert.equal(config.accessories[0]!.deleteVolumesOnDestroy, false);
+  });
+
+  it("keeps slipway:service working as a one-service map with every request routed", () => {
+    const config = validateConfig("dev", base());
+    assert.deepEqual(
+      config.services.map((s) => [s.name, s.image, s.hosts, s.routes]),
+      [["web", "web", ["web-1"], [{ host: "web.example.com", tls: true }]]],
+    );
+    assert.deepEqual(config.accessories, []);
+  });
+
+  it("refuses each kind of bad input before any resource, with its path and the fix", () => {
+    const raw = several();
+    raw.services.worker.routes = [{ host: "w.example.com" }];
+    raw.services.worker.worker = true;
+    raw.services.web.routes.push({ host: "api.example.com", tls: true });
+    raw.services.web.role = "frontend";
+    raw.services.api.replicas = 0;
+    raw.services.lost = { image: "nope" };
+    raw.accessories.api = { image: "postgres" };
+    raw.accessories.postgres.ports[0].bind = "0.0.0.0";
+    raw.accessories.redis.image = "docker.io/library/redis:7";
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:services.api.replicas",
+        message: "must be at least 1: a service runs at least one container per host",
+      },
+      {
+        path: "slipway:services.worker.routes",
+        message:
+          "is set, but the service is a worker (worker: true); a worker gets no requests: remove its routes, or worker: true",
+      },
+      {
+        path: "slipway:services.web.role",
+        message:
+          'no host has role "frontend"; add it to a host\'s roles in slipway:hosts or use one of web, db',
+      },
+      {
+        path: "slipway:services.web.routes[1]",
+        message:
+          "is also a route of service api (host api.example.com, path any); give one of them another host or path",
+      },
+      {
+        path: "slipway:services.lost.image",
+        message: `"nope" is not in slipway:images (web, edge, api, postgres)`,
+      },
+      {
+        path: "slipway:accessories.postgres.ports[0].bind",
+        message:
+          "publishes postgres on 0.0.0.0, reachable from other machines; services reach it by name without any port. Bind 127.0.0.1, or set public: true if it is meant to be reachable",
+      },
+      {
+        path: "slipway:accessories.redis.image",
+        message: `"docker.io/library/redis:7" is neither in slipway:images (web, edge, api, postgres) nor a pinned repository@sha256:<digest>; an accessory runs a fixed digest`,
+      },
+      {
+        path: "slipway:accessories.api",
+        message:
+          "is also the name of a service; services and accessories share the stack's network, where each name is one container: rename one",
+      },
+    ]);
+  });
+
+  it("takes a published accessory port on all interfaces when public: true says so", () => {
+    const raw = several();
+    raw.accessories.postgres.ports = [{ containerPort: 5432, bind: "0.0.0.0", public: true }];
+    assert.deepEqual(validateConfig("dev", raw).accessories[0]!.ports, [
+      { containerPort: 5432, hostPort: 5432, bind: "0.0.0.0", public: true },
+    ]);
+  });
+
+  it("refuses slipway:service and slipway:services together, and names hosts that do not exist", () => {
+    const raw = several();
+    raw.service = { image: "web" };
+    raw.services.web = { hosts: ["web-9"], routes: [{ host: "web.example.com" }] };
+    const issues = issuesOf(raw).map((issue) => `${issue.path}: ${issue.message}`);
+    assert.ok(
+      issues.includes(
+        "slipway:services: is set together with slipway:service; keep one: move slipway:service into slipway:services.<name>",
+      ),
+      issues.join("\n"),
+    );
+    assert.ok(
+      issues.includes(
+        'slipway:services.web.hosts[0]: "web-9" is not a host of slipway:hosts (web-1, db-1)',
+      ),
+      issues.join("\n"),
+    );
+  });
+
+  it("defaults a service's image to its own name, and says so when there is none", () => {
+    const raw = several();
+    raw.services.cron = {};
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:services.cron",
+        message:
+          'has no image: none of slipway:images (web, edge, api, postgres) is called "cron"; set image: <one of them>',
+      },
+    ]);
+  });
+});
