@@ -101,6 +101,10 @@ export interface HostDeploymentArgs extends HostConnectionArgs {
   cpus?: pulumi.Input<number>;
   /** A command run in the container that exits 0 when healthy (workers); the image's HEALTHCHECK when absent. */
   healthCommand?: pulumi.Input<pulumi.Input<string>[]>;
+  /** A replica: the service's name on the stack network (`service` is then `<name>.<n>`). */
+  alias?: string;
+  /** The replicas the routes list (the first replica's deployment); `[]`: installs no routes. */
+  routeInstances?: string[];
 }
 
 /**
@@ -190,6 +194,8 @@ export class HostDeployment extends pulumi.ComponentResource {
         ...(values.memory === undefined ? {} : { memory: values.memory }),
         ...(values.cpus === undefined ? {} : { cpus: values.cpus }),
         ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
+        ...(args.alias === undefined ? {} : { alias: args.alias }),
+        ...(args.routeInstances === undefined ? {} : { routeInstances: args.routeInstances }),
       }));
 
     const script = definition.apply(deployScript);

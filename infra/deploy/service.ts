@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec, SlipwayConfig } from "../../src/config";
 import { secretEnvOf } from "./keys";
 import { HostAccessory } from "./accessory";
-import { HostDeployment } from "./host-deployment";
+import { HostDeployment, type HostDeploymentArgs } from "./host-deployment";
+import { replicaName } from "../../src/deploy";
 import { connectionArgs } from "./connection";
 
 /** The images a service release runs, as the stack's image outputs give them. */
@@ -57,47 +58,68 @@ export function deployService(
   const indexed = config.hosts
     .map((host, index) => ({ host, index }))
     .filter(({ host }) => service.hosts.includes(host.name));
+  const instances = Array.from({ length: service.replicas }, (_, i) =>
+    replicaName(service.name, i + 1),
+  );
   for (const batch of rolloutBatches(indexed, service.batchSize)) {
-    const current = batch.map(
-      ({ host, index }) =>
-        new HostDeployment(
-          `${service.name}-${host.name}`,
-          {
-            ...connectionArgs(host, index),
-            service: service.name,
-            image: service.image,
-            ref: release.ref,
-            ...(release.revision === undefined ? {} : { revision: release.revision }),
-            edge: config.edge.name,
-            containerPort: service.containerPort,
-            routes: service.routes.map((route) => ({ ...route })),
-            drainSeconds: service.drainSeconds,
-            healthPath: service.healthPath,
-            healthTimeoutSeconds: service.healthTimeoutSeconds,
-            keepReleases: service.keepReleases,
-            env: { ...service.env },
-            secretEnv: secretEnvOf(
-              service.secretEnv,
-              service.secretEnvFiles,
-              `slipway:services.${service.name}`,
-            ),
-            command: [...service.command],
-            ...(service.memory === undefined ? {} : { memory: service.memory }),
-            ...(service.cpus === undefined ? {} : { cpus: service.cpus }),
-            ...(service.healthCommand === undefined
-              ? {}
-              : { healthCommand: [...service.healthCommand] }),
-            ...registryArgs(config),
-          },
-          pulumi.mergeOptions(opts, {
-            dependsOn: [...previous, ...(hostDependencies[host.name] ?? [])],
-          }),
+    const current = batch.map(({ host, index }) => {
+      const args = (instance: string, first: boolean): HostDeploymentArgs => ({
+        ...connectionArgs(host, index),
+        service: instance,
+        image: service.image,
+        ref: release.ref,
+        ...(release.revision === undefined ? {} : { revision: release.revision }),
+        edge: config.edge.name,
+        containerPort: service.containerPort,
+        routes: service.routes.map((route) => ({ ...route })),
+        drainSeconds: service.drainSeconds,
+        healthPath: service.healthPath,
+        healthTimeoutSeconds: service.healthTimeoutSeconds,
+        keepReleases: service.keepReleases,
+        env: { ...service.env },
+        secretEnv: secretEnvOf(
+          service.secretEnv,
+          service.secretEnvFiles,
+          `slipway:services.${service.name}`,
         ),
-    );
-    batch.forEach(({ host }, index) => {
-      deployments[host.name] = current[index]!;
+        command: [...service.command],
+        ...(service.memory === undefined ? {} : { memory: service.memory }),
+        ...(service.cpus === undefined ? {} : { cpus: service.cpus }),
+        ...(service.healthCommand === undefined
+          ? {}
+          : { healthCommand: [...service.healthCommand] }),
+        ...registryArgs(config),
+        // One replica: exactly the definition a single service always had.
+        ...(service.replicas === 1
+          ? {}
+          : first
+            ? { routeInstances: instances }
+            : { alias: service.name, routeInstances: [] }),
+      });
+      const dependsOn = [...previous, ...(hostDependencies[host.name] ?? [])];
+      // The later replicas first (each health-gated), then the first one, which lists them
+      // all in the routes: the edge never routes to a replica that has not started.
+      const later = instances
+        .slice(1)
+        .map(
+          (instance) =>
+            new HostDeployment(
+              `${instance}-${host.name}`,
+              args(instance, false),
+              pulumi.mergeOptions(opts, { dependsOn }),
+            ),
+        );
+      const first = new HostDeployment(
+        `${service.name}-${host.name}`,
+        args(service.name, true),
+        pulumi.mergeOptions(opts, { dependsOn: [...dependsOn, ...later] }),
+      );
+      return { first, all: [first, ...later] };
     });
-    previous = current;
+    batch.forEach(({ host }, index) => {
+      deployments[host.name] = current[index]!.first;
+    });
+    previous = current.flatMap((entry) => entry.all);
   }
   return deployments;
 }

@@ -3,7 +3,7 @@
  * argument list of one command; `command()` in ./shell quotes it. Nothing here runs anything.
  */
 import { parseDigestReference } from "../reference";
-import type { ServiceDefinition, ServiceNames } from "./definition";
+import { aliasOf, type ServiceDefinition, type ServiceNames } from "./definition";
 import { command, ShellExpr, v, type ShellArg } from "./shell";
 
 /** The docker CLI, with the deploy's private config dir when `privateConfig` is set. */
@@ -70,7 +70,7 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
     // the stack's network, where the others and the accessories reach it by its name.
     ...(def.routes.length === 0 ? [] : ["--network", names.edge.network]),
     "--network",
-    `name=${def.network},alias=${def.service}`,
+    `name=${def.network},alias=${aliasOf(def)}`,
     ...limits(def),
     ...labels.flatMap((label) => ["--label", label]),
     ...env,

@@ -66,6 +66,34 @@ export interface ServiceDefinition extends HostService {
   readonly cpus?: number;
   /** A command run in the container (`docker exec`) that exits 0 when healthy (workers). */
   readonly healthCommand?: readonly string[];
+  /**
+   * Replicas: the service's name on the stack network (every replica answers to it) when
+   * this definition is one replica (`service` is then `<name>.<n>`); absent: `service`.
+   */
+  readonly alias?: string;
+  /**
+   * The instances whose upstream files the service's routes list (the first replica's
+   * definition carries them all); empty for the other replicas, which install no routes.
+   * Absent: `[service]`.
+   */
+  readonly routeInstances?: readonly string[];
+}
+
+/** The instance name of replica `n` (1-based) of `service`: `service` itself, then `service.n`. */
+export function replicaName(service: string, n: number): string {
+  return n === 1 ? service : `${service}.${n}`;
+}
+
+/** The network alias of a definition: the service's name, for every replica. */
+export function aliasOf(def: Pick<ServiceDefinition, "service" | "alias">): string {
+  return def.alias ?? def.service;
+}
+
+/** The instances the routes of `def` list; empty: it installs no routes (a later replica). */
+export function routeInstancesOf(
+  def: Pick<ServiceDefinition, "service" | "routeInstances">,
+): readonly string[] {
+  return def.routeInstances ?? [def.service];
 }
 
 /** The network of a stack's services and accessories on a host: `slipway-<stack>`. */
@@ -207,6 +235,7 @@ export function containerSpecHash(def: ServiceDefinition): string {
       env: sortedRecord(def.env),
       secretEnvNames: [...def.secretEnvNames].sort(),
       network: def.network,
+      alias: aliasOf(def),
       command: def.command,
       ...(def.memory === undefined ? {} : { memory: def.memory }),
       ...(def.cpus === undefined ? {} : { cpus: def.cpus }),
@@ -239,6 +268,8 @@ export function renderDefinition(def: ServiceDefinition): string {
     memory: def.memory ?? null,
     cpus: def.cpus ?? null,
     healthCommand: def.healthCommand ?? null,
+    alias: aliasOf(def),
+    routeInstances: routeInstancesOf(def),
   });
 }
 

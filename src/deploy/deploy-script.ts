@@ -38,6 +38,7 @@ import {
   checkDefinition,
   containerSpecHash,
   releasePrefix,
+  routeInstancesOf,
   serviceNames,
   type ServiceDefinition,
   type ServiceNames,
@@ -411,6 +412,9 @@ export function deployScript(def: ServiceDefinition): string {
   checkDefinition(def);
   const names = serviceNames(def);
   const routed = def.routes.length > 0;
+  // A later replica switches its own upstream only; the first replica installs the routes.
+  const instances = routeInstancesOf(def);
+  const installsRoutes = routed && instances.length > 0;
   const { digest } = parseDigestReference(def.ref);
   const title =
     `Slipway deploy of ${def.service} to host ${def.host} (stack ${def.stack}): ${def.ref}` +
@@ -429,14 +433,14 @@ export function deployScript(def: ServiceDefinition): string {
     ownerLines(def),
     routed ? edgeLines(names) : [],
     routed ? edgeFunctions(names.edge) : [],
-    routed ? clashLines() : [],
+    installsRoutes ? clashLines() : [],
     loginLines(def),
     imageLines(def, def.ref, "release"),
     nameLines(def),
     functionLines(def, names),
-    routed
+    installsRoutes
       ? [
-          `if ! printf '%s' ${quote(routeFileText(routeLines(def.service, def.routes)))} > "$tmp"/routes 2>/dev/null; then`,
+          `if ! printf '%s' ${quote(routeFileText(routeLines(def.service, def.routes, instances)))} > "$tmp"/routes 2>/dev/null; then`,
           '  fail "cannot write under $state (disk full?); nothing was changed"',
           "fi",
           'chmod 644 "$tmp"/routes',
@@ -450,7 +454,7 @@ export function deployScript(def: ServiceDefinition): string {
     startLines(def, names),
     healthLines(def),
     prepareLines(def),
-    routed ? routeInstallLines() : [],
+    installsRoutes ? routeInstallLines() : routed ? ["routes_changed=0"] : [],
     switchLines(def, names),
     pruneLines(def),
   ];

@@ -122,11 +122,17 @@ export interface RouteLine {
 /** Loopback clients: the deploy's own checks, run inside the edge container. */
 const LOOPBACK = ["127.0.0.0/8", "::1/128"];
 
-/** The handler every route of `service` ends in: its upstream, read from a file per request. */
-export function proxyHandler(service: string): Record<string, unknown> {
+/**
+ * The handler every route of `service` ends in: its upstream, read from a file per request;
+ * with replicas, one upstream per replica's file (`instances`, the first being `service`).
+ */
+export function proxyHandler(
+  service: string,
+  instances: readonly string[] = [service],
+): Record<string, unknown> {
   return {
     handler: "reverse_proxy",
-    upstreams: [{ dial: `{file.${upstreamMountPath(service)}}` }],
+    upstreams: instances.map((instance) => ({ dial: `{file.${upstreamMountPath(instance)}}` })),
     // A dial that fails (a release just stopped, a restart) is retried, re-reading the file.
     load_balancing: { try_duration: "5s", try_interval: "100ms" },
   };
@@ -170,8 +176,12 @@ function line(route: RouteConfig, sub: number, server: EdgeServer, value: unknow
 }
 
 /** The route lines of a service: HTTP (or a redirect to HTTPS), and HTTPS for TLS routes. */
-export function routeLines(service: string, routes: readonly RouteConfig[]): RouteLine[] {
-  const proxy = proxyHandler(service);
+export function routeLines(
+  service: string,
+  routes: readonly RouteConfig[],
+  instances: readonly string[] = [service],
+): RouteLine[] {
+  const proxy = proxyHandler(service, instances);
   const lines: RouteLine[] = [];
   for (const route of routes) {
     const match = matcher(route);

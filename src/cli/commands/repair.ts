@@ -40,16 +40,16 @@ function drifts(probe: StackProbe, stack: string): { drift: Drift[]; unreachable
   const transports = new Map(probe.config.hosts.map((host) => [host.name, host.transport]));
   const drift: Drift[] = [];
   const unreachable: string[] = [];
-  for (const { service, hosts } of probe.services) {
+  for (const { instance, hosts } of probe.services) {
     for (const host of hosts) {
       if (host.state === "unreachable") {
         unreachable.push(`${host.host}: ${host.error ?? ""}`);
       } else if (host.state !== "in-sync") {
         drift.push({
-          what: service.name,
+          what: instance,
           host: host.host,
           why: host.error ?? host.state,
-          urn: releaseUrn(stack, service.name, host.host, transports.get(host.host) ?? "ssh"),
+          urn: releaseUrn(stack, instance, host.host, transports.get(host.host) ?? "ssh"),
         });
       }
     }

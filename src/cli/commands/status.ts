@@ -8,6 +8,7 @@ import {
   hostProbeScript,
   parseHostProbe,
   parseProbe,
+  replicaName,
   stackNetwork,
   type ProbeResult,
   type ReleaseEntry,
@@ -108,6 +109,8 @@ function stateText(state: HostState, expected: string | undefined): string {
 /** What one service runs on its hosts, judged against what the stack pins for its image. */
 export interface ServiceProbe {
   readonly service: ServiceSpec;
+  /** The service, or one of its replicas (`<name>.<n>`): what runs on the hosts under that name. */
+  readonly instance: string;
   readonly expected: string | undefined;
   readonly expectedFrom: string;
   readonly hosts: readonly HostStatus[];
@@ -120,6 +123,14 @@ export interface AccessoryStatus {
   readonly state: "healthy" | "drift" | "missing" | "unreachable";
   readonly running?: string;
   readonly error?: string;
+}
+
+/** A service's instances on a host: the service itself, then `<name>.<n>` per replica. */
+function instancesOf(service: ServiceSpec): { service: ServiceSpec; instance: string }[] {
+  return Array.from({ length: service.replicas }, (_, i) => ({
+    service,
+    instance: replicaName(service.name, i + 1),
+  }));
 }
 
 /** What the hosts of a stack run, judged against what the stack pins. */
@@ -169,10 +180,10 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
       continue;
     }
     const script = hostProbeScript(
-      services.map((service) => ({
+      services.flatMap(instancesOf).map(({ service, instance }) => ({
         host: host.name,
         stack,
-        service: service.name,
+        service: instance,
         stateRoot: run.deps.releaseRoot,
         edge: config.edge.name,
         containerPort: service.containerPort,
@@ -198,7 +209,7 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
     );
   }
   const services: ServiceProbe[] = [];
-  for (const service of config.services) {
+  for (const { service, instance } of config.services.flatMap(instancesOf)) {
     const { expected, expectedFrom } = await expectation(service.image);
     const hosts: HostStatus[] = [];
     for (const hostName of service.hosts) {
@@ -211,14 +222,14 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
         });
         continue;
       }
-      const probe = result.services[service.name] ?? parseProbe("");
+      const probe = result.services[instance] ?? parseProbe("");
       const upstream =
         service.routes.length === 0 || probe.current === undefined
           ? undefined
           : `${probe.current}:${service.containerPort}`;
       hosts.push(judgeHost(hostName, probe, expected, stack, upstream));
     }
-    services.push({ service, expected, expectedFrom, hosts });
+    services.push({ service, instance, expected, expectedFrom, hosts });
   }
   const accessories: AccessoryStatus[] = [];
   for (const accessory of config.accessories) {
@@ -275,10 +286,12 @@ export async function status(run: Run, stack: string): Promise<number> {
   const { services, accessories } = await probeHosts(run, stack);
   const last: Release | undefined = files.ledger.releases[files.ledger.releases.length - 1];
 
-  const headlines = services.map(
-    ({ service, expected, expectedFrom }) =>
-      `${service.name}${service.routes.length === 0 ? " (worker)" : ""}: image ${service.image}; ${expectedFrom} ${expected === undefined ? "nothing" : expected}`,
-  );
+  const headlines = services
+    .filter(({ service, instance }) => instance === service.name)
+    .map(
+      ({ service, expected, expectedFrom }) =>
+        `${service.name}${service.routes.length === 0 ? " (worker)" : ""}: image ${service.image}; ${expectedFrom} ${expected === undefined ? "nothing" : expected}`,
+    );
   const images = [...new Set(services.map(({ service }) => service.image))];
   const expectedOf = new Map(services.map((entry) => [entry.service.image, entry.expected]));
   const ledgerLine =
@@ -289,9 +302,9 @@ export async function status(run: Run, stack: string): Promise<number> {
           ? "matches"
           : `records ${images.map((image) => `${image} ${last.images[image]?.digest === undefined ? "(none)" : shortDigest(last.images[image]!.digest)}`).join(", ")}; next: slipway up --stack ${stack}`);
   const rows = [
-    ...services.flatMap(({ service, expected, hosts }) =>
+    ...services.flatMap(({ instance, expected, hosts }) =>
       hosts.map((entry) => [
-        service.name,
+        instance,
         entry.host,
         stateText(entry.state, expected),
         entry.running === undefined ? "-" : shortDigest(entry.running),
@@ -317,8 +330,8 @@ export async function status(run: Run, stack: string): Promise<number> {
     rows,
   );
 
-  const all = services.flatMap(({ service, hosts }) =>
-    hosts.map((entry) => ({ ...entry, service: service.name })),
+  const all = services.flatMap(({ instance, hosts }) =>
+    hosts.map((entry) => ({ ...entry, service: instance })),
   );
   const unreachable = [
     ...all.filter((entry) => entry.state === "unreachable").map((entry) => entry.host),
