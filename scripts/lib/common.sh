@@ -20,6 +20,31 @@ SLIPWAY_STATE="$SLIPWAY_HOME/state"
 SLIPWAY_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SLIPWAY_HOME
 
+# The host's deb822 apt source; its bookworm stanza names the Debian mirror.
+SLIPWAY_DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
+
+# debian_source_field FIELD: value of FIELD (URIs, Signed-By, ...) in the
+# $SLIPWAY_DEBIAN_SOURCES stanza whose Suites list contains "bookworm". The
+# mirror is always read from here at run time, never written in a script.
+debian_source_field() {
+  awk -v want="$1" '
+    BEGIN { RS = ""; FS = "\n" }
+    {
+      suites = ""; value = ""
+      for (i = 1; i <= NF; i++) {
+        line = $i
+        if (line ~ /^#/) continue
+        split(line, kv, ":")
+        key = kv[1]
+        rest = substr(line, length(key) + 2)
+        sub(/^[ \t]+/, "", rest); sub(/[ \t]+$/, "", rest)
+        if (key == "Suites") suites = " " rest " "
+        if (key == want) value = rest
+      }
+      if (suites ~ / bookworm /) { print value; exit }
+    }' "$SLIPWAY_DEBIAN_SOURCES"
+}
+
 # Prefix for log lines: the calling script's name.
 SLIPWAY_LOG_TAG="${SLIPWAY_LOG_TAG:-$(basename "${0:-slipway}" .sh)}"
 
