@@ -4,11 +4,13 @@
 # VCS stamp, empty build id), into a cache keyed by the source:
 #   $SLIPWAY_HOME/api/<key>/api-linux-<arch>   (key: api/*.go but tests, go.mod, go.sum,
 #                                                the Go version)
-# and copies each binary with modification time 0 to api/bin/<arch>/api (gitignored),
-# which api/Dockerfile copies, so the image's digest depends on the source alone; and
-# api/bin/tmp.tar, the image's /tmp (mode 1777, mtime 0: the worker's /tmp/alive), since
-# a FROM scratch image has no /tmp and no RUN step may make one.
-# Idempotent: a cached build is reused, an identical copy is left as it is.
+# and puts it in the image's build context as api/bin/<arch>.tar (gitignored), which
+# api/Dockerfile ADDs: ./api (0755) and ./tmp (1777: a FROM scratch image has no /tmp,
+# and no RUN step may make one; the worker touches /tmp/alive), owner 0, mtime 0, so the
+# image's digest depends on the source alone. The tarball's own mtime comes from its
+# content (content_mtime in lib/common.sh): BuildKit's context transfer skips a file
+# whose size and mtime did not change, and a rebuilt binary can keep its size.
+# Idempotent: a cached build is reused, an identical tarball is left as it is.
 #
 # Usage: scripts/build-api.sh [--force]
 set -euo pipefail
@@ -39,22 +41,24 @@ for arch in amd64 arm64; do
     mv -f "$bin.tmp" "$bin"
     built+=("$arch in $(elapsed_s "$t") s")
   fi
-  to="$SRC/bin/$arch/api"
-  if ! cmp -s "$bin" "$to"; then
-    mkdir -p "$(dirname "$to")"
-    install -m 0755 "$bin" "$to.tmp"
-    touch -d @0 "$to.tmp"
+  if [[ ! -f "$cache/$arch.tar" ]]; then
+    stage="$(mktemp -d)"
+    install -m 0755 "$bin" "$stage/api"
+    mkdir -m 1777 "$stage/tmp"
+    tar --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+      -C "$stage" -cf "$cache/$arch.tar.tmp" ./api ./tmp
+    content_mtime "$cache/$arch.tar.tmp"
+    mv -f "$cache/$arch.tar.tmp" "$cache/$arch.tar"
+    rm -rf "$stage"
+  fi
+  to="$SRC/bin/$arch.tar"
+  if [[ "$(stat -c %Y "$cache/$arch.tar")" != "$(stat -c %Y "$to" 2>/dev/null)" ]] || ! cmp -s "$cache/$arch.tar" "$to"; then
+    mkdir -p "$SRC/bin"
+    install -m 0644 "$cache/$arch.tar" "$to.tmp"
+    touch -r "$cache/$arch.tar" "$to.tmp"
     mv -f "$to.tmp" "$to"
   fi
 done
-tmpdir="$(mktemp -d)"
-mkdir -m 1777 "$tmpdir/tmp"
-tar --format=gnu --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$tmpdir" -cf "$tmpdir/tmp.tar" ./tmp
-if ! cmp -s "$tmpdir/tmp.tar" "$SRC/bin/tmp.tar"; then
-  install -m 0644 "$tmpdir/tmp.tar" "$SRC/bin/tmp.tar"
-  touch -d @0 "$SRC/bin/tmp.tar"
-fi
-rm -rf "$tmpdir"
 what="cached"
 ((${#built[@]} == 0)) || what="built ${built[*]}"
-echo "build-api: api/bin/{amd64,arm64}/api (source $key, $what) in $(elapsed_s "$start") s"
+echo "build-api: api/bin/{amd64,arm64}.tar (source $key, $what) in $(elapsed_s "$start") s"

@@ -19,7 +19,10 @@
 #      the server's directories belong to uid 999)
 #      $SLIPWAY_HOME/accessories/<image>/<key>/rootfs-<arch>.tar, keyed by the suite, the
 #      package lists, the image's files and this script; it is copied with mtime 0 to
-#      accessories/<image>/rootfs/<arch>.tar (gitignored), which the Dockerfile ADDs.
+#      accessories/<image>/rootfs/<arch>.tar (gitignored), which the Dockerfile ADDs. Its
+#      own mtime comes from its content (content_mtime): ADD unpacks it, so the image sees
+#      only the mtimes inside, but BuildKit's context transfer skips a file whose size and
+#      mtime did not change, and tarballs (10 KiB records) often keep their size.
 #
 # Idempotent: a cached download or tarball is reused, an identical copy is left alone.
 # Prints one summary line on stdout. --force rebuilds the tarballs (not the downloads).
@@ -246,6 +249,7 @@ build_tar() {
   mkdir -p "$(dirname "$out")"
   tar --format=gnu --sort=name --mtime=@0 --numeric-owner -C "$stage/root" -cf "$out.tmp" .
   LC_ALL=C sort "$stage/packages" >"$(dirname "$out")/packages-$arch.txt"
+  content_mtime "$out.tmp"
   mv -f "$out.tmp" "$out"
 }
 
@@ -267,10 +271,10 @@ for image in "${images[@]}"; do
       log "$image $arch: $out ($(($(stat -c %s "$out") / 1048576)) MB) in $(elapsed_s "$t") s"
     fi
     to="$IMAGES_DIR/$image/rootfs/$arch.tar"
-    if ! cmp -s "$out" "$to"; then
+    if [[ "$(stat -c %Y "$out")" != "$(stat -c %Y "$to" 2>/dev/null)" ]] || ! cmp -s "$out" "$to"; then
       mkdir -p "$(dirname "$to")"
       install -m 0644 "$out" "$to.tmp"
-      touch -d @0 "$to.tmp"
+      touch -r "$out" "$to.tmp"
       mv -f "$to.tmp" "$to"
       log "copied $image $arch rootfs to $to"
     fi

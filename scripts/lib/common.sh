@@ -45,6 +45,16 @@ debian_source_field() {
     }' "$SLIPWAY_DEBIAN_SOURCES"
 }
 
+# content_mtime FILE: set FILE's mtime to a time derived from its content (the first 28
+# bits of its SHA-256, in seconds). For files a Dockerfile ADDs as tarballs: the image
+# sees only the mtimes inside, and BuildKit's incremental context transfer, which skips a
+# file whose size and mtime match its last copy, sees every change of content.
+content_mtime() {
+  local sum
+  sum="$(sha256sum "$1" | cut -c1-7)"
+  touch -d "@$((16#$sum))" "$1"
+}
+
 # Prefix for log lines: the calling script's name.
 SLIPWAY_LOG_TAG="${SLIPWAY_LOG_TAG:-$(basename "${0:-slipway}" .sh)}"
 
