@@ -43,6 +43,12 @@ fi
 if [ "$1" != postgres ]; then
   exec "$@"
 fi
+# `postgres --version` and friends only print: no data directory, no initialization.
+for arg in "$@"; do
+  case "$arg" in
+    -'?' | --help | --describe-config | -V | --version | -C) exec "$@" ;;
+  esac
+done
 
 if [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" /run/postgresql

@@ -17,6 +17,9 @@ if [ "$1" != redis-server ]; then
   exec "$@"
 fi
 shift
+case "${1:-}" in
+  -v | --version | -h | --help) exec redis-server "$@" ;;
+esac
 
 password="${REDIS_PASSWORD:-}"
 if [ -n "${REDIS_PASSWORD_FILE:-}" ]; then
