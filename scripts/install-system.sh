@@ -16,7 +16,8 @@
 #      needed package list is missing.
 #   4. Installs from trixie: docker.io docker-cli docker-buildx docker-compose
 #      oras (+ cosign if trixie has it); from bookworm: docker-registry
-#      openssh-server qemu-user-static binfmt-support curl jq, all with
+#      openssh-server qemu-user-static binfmt-support curl jq wrk debootstrap
+#      (scripts/fetch-accessories.sh), all with
 #      --no-install-recommends. Only the named packages come from trixie
 #      (`apt-get install pkg/trixie`): their dependencies are resolved from
 #      bookworm wherever bookworm satisfies them (only containerd comes from
@@ -48,14 +49,14 @@ set -euo pipefail
 require_root
 START_MS="$(now_ms)"
 
-DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
+DEBIAN_SOURCES="$SLIPWAY_DEBIAN_SOURCES"
 TRIXIE_SOURCES=/etc/apt/sources.list.d/slipway-trixie.sources
 TRIXIE_PIN=/etc/apt/preferences.d/slipway-trixie
 DAEMON_JSON=/etc/docker/daemon.json
 REGISTRY_ADDR=127.0.0.1:5000
 TRIXIE_PKGS=(docker.io docker-cli docker-buildx docker-compose oras)
 OPTIONAL_TRIXIE_PKGS=(cosign)
-BOOKWORM_PKGS=(docker-registry openssh-server qemu-user-static binfmt-support curl jq wrk)
+BOOKWORM_PKGS=(docker-registry openssh-server qemu-user-static binfmt-support curl jq wrk debootstrap)
 MIN_DOCKER_IO=26
 
 installed=()   # what this run installed or changed
@@ -85,32 +86,11 @@ write_if_changed() {
   return 0
 }
 
-# field_of_bookworm FIELD: value of FIELD in the debian.sources stanza whose
-# Suites list contains "bookworm".
-field_of_bookworm() {
-  awk -v want="$1" '
-    BEGIN { RS = ""; FS = "\n" }
-    {
-      suites = ""; value = ""
-      for (i = 1; i <= NF; i++) {
-        line = $i
-        if (line ~ /^#/) continue
-        split(line, kv, ":")
-        key = kv[1]
-        rest = substr(line, length(key) + 2)
-        sub(/^[ \t]+/, "", rest); sub(/[ \t]+$/, "", rest)
-        if (key == "Suites") suites = " " rest " "
-        if (key == want) value = rest
-      }
-      if (suites ~ / bookworm /) { print value; exit }
-    }' "$DEBIAN_SOURCES"
-}
-
 # --- 1. trixie source and pin -----------------------------------------------
 
 [[ -f "$DEBIAN_SOURCES" ]] || fail "$DEBIAN_SOURCES not found: expected a deb822 bookworm source"
-uris="$(field_of_bookworm URIs)"
-signed_by="$(field_of_bookworm Signed-By)"
+uris="$(debian_source_field URIs)"
+signed_by="$(debian_source_field Signed-By)"
 [[ -n "$uris" ]] || fail "no bookworm stanza with URIs in $DEBIAN_SOURCES"
 native_arch="$(dpkg --print-architecture)"
 

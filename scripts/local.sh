@@ -15,6 +15,8 @@ SLIPWAY_LOG_TAG=local
 step "system packages" scripts/install-system.sh
 step "node modules" scripts/node-deps.sh
 step "busybox for the sample images" scripts/fetch-busybox.sh
+step "PostgreSQL and Redis root file systems (Debian packages)" scripts/fetch-accessories.sh
+step "demo API binaries" scripts/build-api.sh
 step "Pulumi engine, plugins, buildkitd, Caddy, syft and trivy" scripts/bootstrap-engine.sh
 step "Caddy for the edge image" scripts/fetch-edge.sh
 step "local services" scripts/services.sh up

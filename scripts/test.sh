@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: set-up, types, lint, unit tests,
 # the Go tests of the command provider stand-in (scripts/engine/command, some
-# against the local sshd, which they start), integration tests (real Docker
+# against the local sshd, which they start) and of the demo API (api/), integration tests (real Docker
 # engine, registry and sshd, started and stopped by the tests) and the
 # end-to-end group (the real Pulumi engine on the local stacks). `.ci/run` runs
 # exactly this.
@@ -82,6 +82,8 @@ if wants e2e || wants integration; then
   step "Pulumi engine, plugins, buildkitd and Caddy" scripts/bootstrap-engine.sh
   step "Caddy for the edge image" scripts/fetch-edge.sh
   step "cosign key pair and trivy database" scripts/supply-setup.sh
+  step "PostgreSQL and Redis root file systems (Debian packages)" scripts/fetch-accessories.sh
+  step "demo API binaries" scripts/build-api.sh
 fi
 step "type check" npx tsc --noEmit -p .
 step "lint" npx eslint .
@@ -89,6 +91,7 @@ step "format" npx prettier --check .
 
 wants unit && run_mocha unit .mocharc.unit.json
 wants engine && run_go "engine (command provider stand-in)" scripts/engine/command
+wants engine && run_go "engine (demo API)" api
 wants integration && run_mocha integration .mocharc.integration.json
 wants e2e && run_mocha e2e .mocharc.e2e.json
 

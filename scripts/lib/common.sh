@@ -20,6 +20,41 @@ SLIPWAY_STATE="$SLIPWAY_HOME/state"
 SLIPWAY_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SLIPWAY_HOME
 
+# The host's deb822 apt source; its bookworm stanza names the Debian mirror.
+SLIPWAY_DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
+
+# debian_source_field FIELD: value of FIELD (URIs, Signed-By, ...) in the
+# $SLIPWAY_DEBIAN_SOURCES stanza whose Suites list contains "bookworm". The
+# mirror is always read from here at run time, never written in a script.
+debian_source_field() {
+  awk -v want="$1" '
+    BEGIN { RS = ""; FS = "\n" }
+    {
+      suites = ""; value = ""
+      for (i = 1; i <= NF; i++) {
+        line = $i
+        if (line ~ /^#/) continue
+        split(line, kv, ":")
+        key = kv[1]
+        rest = substr(line, length(key) + 2)
+        sub(/^[ \t]+/, "", rest); sub(/[ \t]+$/, "", rest)
+        if (key == "Suites") suites = " " rest " "
+        if (key == want) value = rest
+      }
+      if (suites ~ / bookworm /) { print value; exit }
+    }' "$SLIPWAY_DEBIAN_SOURCES"
+}
+
+# content_mtime FILE: set FILE's mtime to a time derived from its content (the first 28
+# bits of its SHA-256, in seconds). For files a Dockerfile ADDs as tarballs: the image
+# sees only the mtimes inside, and BuildKit's incremental context transfer, which skips a
+# file whose size and mtime match its last copy, sees every change of content.
+content_mtime() {
+  local sum
+  sum="$(sha256sum "$1" | cut -c1-7)"
+  touch -d "@$((16#$sum))" "$1"
+}
+
 # Prefix for log lines: the calling script's name.
 SLIPWAY_LOG_TAG="${SLIPWAY_LOG_TAG:-$(basename "${0:-slipway}" .sh)}"
 
