@@ -56,7 +56,7 @@ DAEMON_JSON=/etc/docker/daemon.json
 REGISTRY_ADDR=127.0.0.1:5000
 TRIXIE_PKGS=(docker.io docker-cli docker-buildx docker-compose oras)
 OPTIONAL_TRIXIE_PKGS=(cosign)
-BOOKWORM_PKGS=(docker-registry openssh-server qemu-user-static binfmt-support curl jq wrk debootstrap)
+BOOKWORM_PKGS=(docker-registry openssh-server qemu-user-static binfmt-support curl jq wrk debootstrap shellcheck)
 MIN_DOCKER_IO=26
 
 installed=()   # what this run installed or changed

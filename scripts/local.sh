@@ -21,6 +21,7 @@ step "Pulumi engine, plugins, buildkitd, Caddy, syft and trivy" scripts/bootstra
 step "Caddy for the edge image" scripts/fetch-edge.sh
 step "local services" scripts/services.sh up
 step "cosign key pair and trivy database" scripts/supply-setup.sh
+step "the local stacks' database passwords" scripts/local-secrets.sh
 
 # shellcheck source=scripts/pulumi-env.sh
 . scripts/pulumi-env.sh

@@ -78,6 +78,7 @@ step "system packages" scripts/install-system.sh
 step "node modules" scripts/node-deps.sh
 step "busybox for the sample images" scripts/fetch-busybox.sh
 step "cosign key pair of the local stacks" scripts/supply-setup.sh --keys-only
+step "the local stacks' database passwords" scripts/local-secrets.sh
 if wants e2e || wants integration; then
   step "Pulumi engine, plugins, buildkitd and Caddy" scripts/bootstrap-engine.sh
   step "Caddy for the edge image" scripts/fetch-edge.sh

@@ -114,7 +114,14 @@ const deployments = deployServices(
 moveTags(
   config,
   declared,
-  Object.values(deployments).flatMap((byHost) => Object.values(byHost)),
+  Object.fromEntries(
+    [...new Set(config.services.map((spec) => spec.image))].map((image) => [
+      image,
+      config.services
+        .filter((spec) => spec.image === image)
+        .flatMap((spec) => Object.values(deployments[spec.name] ?? {})),
+    ]),
+  ),
 );
 
 export const role = config.role;

@@ -185,14 +185,19 @@ export function repositoryOutputs(
 
 /**
  * Moves the moving tags (`dev`, `latest`, `1.2`, …) of every image the stack builds to its
- * new digest, after `deployments` (every host deployment of the stack): a release the hosts
- * refused never gets them. A stack without hosts moves them right after the build.
+ * new digest, after the host deployments that run it (an image no service runs: after every
+ * deployment of the stack): a release the hosts refused never gets them. A stack without
+ * hosts moves them right after the build.
  */
 export function moveTags(
   config: SlipwayConfig,
   images: Readonly<Record<string, pulumi.Output<ImageOutput>>>,
-  deployments: readonly (pulumi.Resource & { readonly ref: pulumi.Output<string> })[],
+  /** By image name, the deployments that run it; an image no service runs waits for them all. */
+  deployments: Readonly<
+    Record<string, readonly (pulumi.Resource & { readonly ref: pulumi.Output<string> })[]>
+  >,
 ): Record<string, MovingTags> {
+  const all = Object.values(deployments).flat();
   const moved: Record<string, MovingTags> = {};
   const { registry } = config;
   const auth =
@@ -222,10 +227,10 @@ export function moveTags(
               : moveTagsScript({ ref: value.ref, tags: moving, insecure: registry.insecure }),
           ),
         // What each host's deploy reports once its health gate passed: known only then.
-        healthy: deployments.map((deployment) => deployment.ref),
+        healthy: (deployments[image.name] ?? all).map((deployment) => deployment.ref),
         ...(auth === undefined ? {} : { registryAuth: auth }),
       },
-      { dependsOn: [...deployments] },
+      { dependsOn: [...(deployments[image.name] ?? all)] },
     );
   }
   return moved;

@@ -90,7 +90,9 @@ export function accessoryNames(
   },
 ): AccessoryNames {
   const container = `${def.network}-${def.name}`;
-  const volumes = Array.isArray(def.volumes) ? def.volumes : Object.keys(def.volumes);
+  const volumes: readonly string[] = Array.isArray(def.volumes)
+    ? (def.volumes as readonly string[])
+    : Object.keys(def.volumes);
   return {
     container,
     previous: `${container}-previous`,

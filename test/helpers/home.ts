@@ -34,6 +34,11 @@ export function fakeHome(): () => void {
     path.join(cosignDir, "cosign.pub"),
     publicKey.export({ type: "spki", format: "pem" }).toString(),
   );
+  const secrets = path.join(fake, ".cache", "slipway", "state", "secrets");
+  fs.mkdirSync(secrets, { recursive: true });
+  for (const name of ["postgres-password", "postgres-prod-password"]) {
+    fs.writeFileSync(path.join(secrets, name), `unit-test-${name}\n`, { mode: 0o600 });
+  }
   const tools = path.join(fake, "bin");
   fs.mkdirSync(tools);
   for (const tool of ["syft", "trivy", "cosign", "oras", "jq"]) {

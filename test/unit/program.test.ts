@@ -81,36 +81,69 @@ describe("the program for the local stack", function () {
   });
   after(() => restoreHome());
 
-  it("declares the images web and edge, one edge and one deployment per host", () => {
-    assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
-      "command:local:Command edge-attest",
-      "command:local:Command edge-supply-sbom",
-      "command:local:Command edge-supply-scan",
-      "command:local:Command edge-tags",
-      "command:local:Command web-attest",
-      "command:local:Command web-supply-sbom",
-      "command:local:Command web-supply-scan",
-      "command:local:Command web-tags",
-      "command:remote:Command slipway-edge-local-edge",
-      "command:remote:Command web-local-release",
-      "command:remote:Command web-local-service",
-      "docker-build:index:Image edge-image",
-      "docker-build:index:Image web-image",
-      "pulumi-nodejs:dynamic/slipway:RepositoryCheck edge-check",
-      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
-      "slipway:deploy:HostDeployment web-local",
-      "slipway:edge:EdgeProxy slipway-edge-local",
-      "slipway:image:Attestation edge",
-      "slipway:image:Attestation web",
-      "slipway:image:ImageBuild edge",
-      "slipway:image:ImageBuild web",
-      "slipway:image:MovingTags edge",
-      "slipway:image:MovingTags web",
-      "slipway:registry:RegistryRepository edge",
-      "slipway:registry:RegistryRepository web",
-      "slipway:supply:SupplyChain edge-supply",
-      "slipway:supply:SupplyChain web-supply",
-    ]);
+  it("declares five images, one edge, two accessories and three services on the host", () => {
+    const images = ["api", "edge", "postgres", "redis", "web"];
+    assert.deepEqual(
+      recorded.map((r) => `${r.type} ${r.name}`).sort(),
+      [
+        ...images.flatMap((image) => [
+          `command:local:Command ${image}-attest`,
+          `command:local:Command ${image}-supply-sbom`,
+          `command:local:Command ${image}-supply-scan`,
+          `command:local:Command ${image}-tags`,
+          `docker-build:index:Image ${image}-image`,
+          `pulumi-nodejs:dynamic/slipway:RepositoryCheck ${image}-check`,
+          `slipway:image:Attestation ${image}`,
+          `slipway:image:ImageBuild ${image}`,
+          `slipway:image:MovingTags ${image}`,
+          `slipway:registry:RegistryRepository ${image}`,
+          `slipway:supply:SupplyChain ${image}-supply`,
+        ]),
+        ...["postgres", "redis"].flatMap((accessory) => [
+          `command:remote:Command ${accessory}-local-container`,
+          `command:remote:Command ${accessory}-local-run`,
+          `slipway:deploy:HostAccessory ${accessory}-local`,
+        ]),
+        ...["api", "web", "worker"].flatMap((service) => [
+          `command:remote:Command ${service}-local-release`,
+          `command:remote:Command ${service}-local-service`,
+          `slipway:deploy:HostDeployment ${service}-local`,
+        ]),
+        "command:remote:Command slipway-edge-local-edge",
+        "slipway:edge:EdgeProxy slipway-edge-local",
+      ].sort(),
+    );
+  });
+
+  it("starts the accessories first, then api, worker and web, one after the other", () => {
+    const deps = (name: string) => one(recorded, name).options.dependsOn ?? [];
+    for (const service of ["api", "worker", "web"]) {
+      for (const accessory of ["postgres", "redis"]) {
+        assert.ok(deps(`${service}-local-release`).includes(`${accessory}-local-run`));
+      }
+    }
+    assert.ok(deps("worker-local-release").includes("api-local-release"));
+    assert.ok(deps("web-local-release").includes("worker-local-release"));
+    // An accessory waits for nothing of any service or release.
+    assert.ok(
+      !deps("postgres-local-run").some((dep) => /^(api|web|worker)-local-/.test(dep)),
+      deps("postgres-local-run").join(", "),
+    );
+  });
+
+  it("gives the api and the worker the database password as a secret from its file", () => {
+    for (const name of ["api-local-release", "worker-local-release", "postgres-local-run"]) {
+      const stdin = secrecy(one(recorded, name).inputs.stdin);
+      assert.ok("secret" in stdin, `${name}: stdin is secret`);
+      assert.ok(String(stdin.secret).includes("unit-test-postgres-password\n"), name);
+    }
+    const visible = JSON.stringify(recorded.map((r) => ({ ...r.inputs, stdin: undefined })));
+    assert.ok(!visible.includes("unit-test-postgres-password"), "the password is in a plain input");
+    const worker = String(
+      (secrecy(one(recorded, "worker-local-release").inputs.stdin) as { secret: string }).secret,
+    );
+    assert.ok(worker.includes(" --network name=slipway-local,alias=worker "), "stack network");
+    assert.ok(!worker.includes("--network slipway-edge"), "a worker is not on the edge network");
   });
 
   it("scans each built digest with the local stack's offline trivy database", () => {
@@ -222,11 +255,34 @@ describe("the program for the local stack", function () {
     assert.deepEqual(program.hosts, {
       local: { address: "127.0.0.1", port: 2222, user: "root", transport: "ssh" },
     });
-    assert.deepEqual(program.service, {
-      name: "web",
-      image: "web",
-      routes: ["https://web.localhost/", "http://*/"],
-      healthPath: "/healthz",
+    assert.deepEqual(program.services, {
+      api: {
+        name: "api",
+        image: "api",
+        routes: ["https://api.localhost/"],
+        healthPath: "/readyz",
+        containerPort: 8080,
+        hosts: ["local"],
+        worker: false,
+      },
+      worker: {
+        name: "worker",
+        image: "api",
+        routes: [],
+        healthPath: "/healthz",
+        containerPort: 8080,
+        hosts: ["local"],
+        worker: true,
+      },
+      web: {
+        name: "web",
+        image: "web",
+        routes: ["https://web.localhost/", "http://*/"],
+        healthPath: "/healthz",
+        containerPort: 8080,
+        hosts: ["local"],
+        worker: false,
+      },
     });
     assert.deepEqual(await valueOf(program.edge as pulumi.Output<unknown>), {
       name: "slipway-edge",
@@ -235,10 +291,9 @@ describe("the program for the local stack", function () {
       httpPort: 18080,
       httpsPort: 18443,
     });
-    assert.deepEqual(
-      await valueOf((program.deployed as Record<string, pulumi.Output<string>>).local!),
-      WEB_REF,
-    );
+    const deployed = program.deployed as Record<string, Record<string, pulumi.Output<string>>>;
+    assert.deepEqual(Object.keys(deployed), ["api", "worker", "web"]);
+    assert.deepEqual(await valueOf(deployed.web!.local!), WEB_REF);
     const managed = {
       kind: "oci",
       visibility: "unmanaged",
@@ -249,6 +304,9 @@ describe("the program for the local stack", function () {
     };
     assert.deepEqual(await valueOf(program.repositories as pulumi.Output<unknown>), {
       web: { repository: "127.0.0.1:5000/slipway/web", ...managed },
+      api: { repository: "127.0.0.1:5000/slipway/api", ...managed },
+      postgres: { repository: "127.0.0.1:5000/slipway/postgres", ...managed },
+      redis: { repository: "127.0.0.1:5000/slipway/redis", ...managed },
       edge: { repository: "127.0.0.1:5000/slipway/edge", ...managed },
     });
     // This update makes the next release of the local stack's ledger (none in a fresh clone;
@@ -261,10 +319,12 @@ describe("the program for the local stack", function () {
     assert.equal(release.kind, "up");
     assert.deepEqual(
       Object.fromEntries(Object.entries(release.images).map(([name, image]) => [name, image.ref])),
-      {
-        web: `127.0.0.1:5000/slipway/web@${DIGEST_A}`,
-        edge: `127.0.0.1:5000/slipway/edge@${DIGEST_A}`,
-      },
+      Object.fromEntries(
+        ["web", "api", "postgres", "redis", "edge"].map((name) => [
+          name,
+          `127.0.0.1:5000/slipway/${name}@${DIGEST_A}`,
+        ]),
+      ),
     );
     const ledger = (await valueOf(program.ledger as pulumi.Output<unknown>)) as {
       file: string;
@@ -289,25 +349,48 @@ describe("the program for the local-prod stack, once promoted into", function ()
     // What `slipway promote --from local --to local-prod` pins.
     const config = {
       ...stackConfig("local-prod"),
-      "slipway:images": JSON.stringify({ web: { pin: { digest } } }),
+      "slipway:images": JSON.stringify({
+        web: { pin: { digest } },
+        api: { pin: { digest } },
+        postgres: { pin: { digest } },
+      }),
     };
     ({ recorded, program } = await runProgram("local-prod", config));
   });
   after(() => restoreHome());
 
   it("declares no edge: it routes through the one the local stack manages", () => {
-    assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
-      "command:local:Command web-verify-verify",
-      "command:remote:Command web-prod-local-release",
-      "command:remote:Command web-prod-local-service",
-      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
-      "slipway:deploy:HostDeployment web-prod-local",
-      "slipway:registry:RegistryRepository web",
-      "slipway:supply:Verification web-verify",
-    ]);
-    // No edge to wait for; the verification of the pinned digest comes first.
+    assert.deepEqual(
+      recorded.map((r) => `${r.type} ${r.name}`).sort(),
+      [
+        ...["api", "postgres", "web"].flatMap((image) => [
+          `command:local:Command ${image}-verify-verify`,
+          `pulumi-nodejs:dynamic/slipway:RepositoryCheck ${image}-check`,
+          `slipway:registry:RegistryRepository ${image}`,
+          `slipway:supply:Verification ${image}-verify`,
+        ]),
+        "command:remote:Command postgres-local-container",
+        "command:remote:Command postgres-local-run",
+        "slipway:deploy:HostAccessory postgres-local",
+        ...["api-prod", "web-prod"].flatMap((service) => [
+          `command:remote:Command ${service}-local-release`,
+          `command:remote:Command ${service}-local-service`,
+          `slipway:deploy:HostDeployment ${service}-local`,
+        ]),
+      ].sort(),
+    );
+    // No edge to wait for; every verification of a pinned digest, and the accessory, first.
     const deps = one(recorded, "web-prod-local-release").options.dependsOn ?? [];
-    assert.deepEqual([...deps].sort(), ["web-prod-local-service", "web-verify-verify"]);
+    assert.deepEqual([...deps].sort(), [
+      "api-prod-local-release",
+      "api-prod-local-service",
+      "api-verify-verify",
+      "postgres-local-container",
+      "postgres-local-run",
+      "postgres-verify-verify",
+      "web-prod-local-service",
+      "web-verify-verify",
+    ]);
   });
 
   it("deploys the pinned digest on the same edge network", () => {
@@ -327,11 +410,15 @@ describe("the program for the local-prod stack, once promoted into", function ()
       httpPort: null,
       httpsPort: null,
     });
-    assert.deepEqual(program.service, {
-      name: "web-prod",
-      image: "web",
-      routes: ["https://web-prod.localhost/"],
-      healthPath: "/healthz",
+    assert.deepEqual(Object.keys(program.services as object), ["api-prod", "web-prod"]);
+    assert.deepEqual(await valueOf(program.accessories as pulumi.Output<unknown>), {
+      postgres: {
+        name: "postgres",
+        image: "postgres",
+        ref: `127.0.0.1:5000/slipway/postgres@${digest}`,
+        hosts: ["local"],
+        volumes: ["data"],
+      },
     });
   });
 });

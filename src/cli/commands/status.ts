@@ -300,7 +300,7 @@ export async function status(run: Run, stack: string): Promise<number> {
       : `ledger: last release #${last.id} (${last.kind}${last.source === undefined ? "" : ` from ${last.source}`}, ${last.at}) ` +
         (images.every((image) => last.images[image]?.digest === expectedOf.get(image))
           ? "matches"
-          : `records ${images.map((image) => `${image} ${last.images[image]?.digest === undefined ? "(none)" : shortDigest(last.images[image]!.digest)}`).join(", ")}; next: slipway up --stack ${stack}`);
+          : `records ${images.map((image) => `${image} ${last.images[image]?.digest === undefined ? "(none)" : shortDigest(last.images[image].digest)}`).join(", ")}; next: slipway up --stack ${stack}`);
   const rows = [
     ...services.flatMap(({ instance, expected, hosts }) =>
       hosts.map((entry) => [

@@ -93,7 +93,7 @@ describe("config: several services, workers and accessories", () => {
     const raw = several();
     raw.services.worker.routes = [{ host: "w.example.com" }];
     raw.services.worker.worker = true;
-    raw.services.web.routes.push({ host: "api.example.com", tls: true });
+    raw.services.web.routes = [...raw.services.web.routes, { host: "api.example.com", tls: true }];
     raw.services.web.role = "frontend";
     raw.services.api.replicas = 0;
     raw.services.lost = { image: "nope" };

@@ -34,11 +34,27 @@ describe("the checked-in stack files", () => {
     assert.ok(edge?.kind === "build");
     assert.equal(edge.build.stamp, "none");
     assert.equal(edge.build.context, "edge");
-    assert.equal(config.services[0]?.image, "web");
-    assert.deepEqual(config.services[0]?.routes, [
-      { host: "web.localhost", tls: true, redirect: false },
-      { tls: false },
-    ]);
+    assert.deepEqual(
+      config.services.map((service) => [service.name, service.image, service.routes]),
+      [
+        ["api", "api", [{ host: "api.localhost", tls: true, redirect: false }]],
+        ["worker", "api", []],
+        ["web", "web", [{ host: "web.localhost", tls: true, redirect: false }, { tls: false }]],
+      ],
+    );
+    assert.deepEqual(config.services[1]?.command, ["worker"]);
+    assert.deepEqual(
+      config.accessories.map((accessory) => [
+        accessory.name,
+        accessory.image,
+        accessory.volumes,
+        accessory.ports,
+      ]),
+      [
+        ["postgres", "postgres", { data: "/var/lib/postgresql/data" }, []],
+        ["redis", "redis", { data: "/data" }, []],
+      ],
+    );
   });
 
   it("dev and prod manage their edge from the pinned Caddy image, with ACME", () => {
@@ -70,7 +86,14 @@ describe("the checked-in stack files", () => {
       "local-prod",
       markSecrets({
         ...source,
-        values: { ...source.values, images: { web: { pin: { digest: DIGEST } } } },
+        values: {
+          ...source.values,
+          images: {
+            web: { pin: { digest: DIGEST } },
+            api: { pin: { digest: DIGEST } },
+            postgres: { pin: { digest: DIGEST } },
+          },
+        },
       }),
       { root: ROOT },
     );
@@ -82,10 +105,17 @@ describe("the checked-in stack files", () => {
       bind: "0.0.0.0",
       tls: "acme",
     });
-    assert.equal(config.services[0]?.name, "web-prod");
-    assert.deepEqual(config.services[0]?.routes, [
-      { host: "web-prod.localhost", tls: true, redirect: false },
-    ]);
+    assert.deepEqual(
+      config.services.map((service) => [service.name, service.image, service.routes]),
+      [
+        ["api-prod", "api", [{ host: "api-prod.localhost", tls: true, redirect: false }]],
+        ["web-prod", "web", [{ host: "web-prod.localhost", tls: true, redirect: false }]],
+      ],
+    );
+    assert.deepEqual(
+      config.accessories.map((accessory) => [accessory.name, accessory.image]),
+      [["postgres", "postgres"]],
+    );
   });
 });
 

@@ -131,7 +131,7 @@ describe("infra/deploy: several services and accessories under mocks", function 
     assert.ok(deps("web-h1-release").includes("worker-h2-release"));
   });
 
-  it("gives the first replica every replica's upstream and the later one none", async () => {
+  it("gives the first replica every replica's upstream and the later one none", () => {
     const stdin = (name: string) =>
       String((secrecy(one(name).inputs.stdin) as { secret: string }).secret);
     assert.ok(
