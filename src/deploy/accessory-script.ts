@@ -273,8 +273,8 @@ function healthLines(def: AccessoryDefinition): string[] {
 export function accessoryScript(def: AccessoryDefinition): string {
   check(def);
   const names = accessoryNames(def);
-  const status = (container: ShellArg) =>
-    `$(${command(containerInspect("{{.State.Status}}", container))} 2>/dev/null || echo missing)`;
+  // docker prints an empty line for a missing container: only its exit status tells.
+  const status = (container: ShellArg) => `$(status_of ${command([container])})`;
   const sections: string[][] = [
     scriptHeader(
       `Slipway accessory ${def.name} on host ${def.host} (stack ${def.stack}): ${def.ref}`,
@@ -319,6 +319,7 @@ export function accessoryScript(def: AccessoryDefinition): string {
     ],
     healthLines(def),
     [
+      `status_of() { if seen=$(${command(containerInspect("{{.State.Status}}", ShellExpr.positional(1)))} 2>/dev/null); then printf '%s\\n' "$seen"; else echo missing; fi; }`,
       "show_logs() {",
       `  logs=$(docker logs --tail 20 "$1" 2>&1 | redact || true)`,
       '  if [ -n "$logs" ]; then',
@@ -348,7 +349,9 @@ export function accessoryScript(def: AccessoryDefinition): string {
       `if [ "${status(v("container"))}" != missing ]; then`,
       '  say "stopping $container for its new definition"',
       `  ${quietly(containerStop(v("container"), ACCESSORY_STOP_SECONDS))}`,
-      `  ${command(containerRename(v("container"), v("previous")))}`,
+      `  if ! out=$(${command(containerRename(v("container"), v("previous")))} 2>&1); then`,
+      '    fail "cannot set $container aside as $previous: $(last_line "$out")"',
+      "  fi",
       "fi",
       'say "starting accessory $service as $container"',
       `if ! out=$(${command(accessoryRun(def, names))} 2>&1) || ! wait_healthy; then`,
