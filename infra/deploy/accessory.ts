@@ -17,6 +17,8 @@ import { hostCommand, type HostConnectionArgs } from "./host-deployment";
 export interface HostAccessoryArgs extends HostConnectionArgs {
   /** The accessory's name: its alias on the stack's network. */
   name: string;
+  /** The stack's network (`slipway-<stack>` when absent); it prefixes the container and volumes. */
+  network?: string;
   /** Name in `slipway:images`, or the pinned reference; recorded as a label. */
   image: pulumi.Input<string>;
   /** `repository@sha256:…` to run. */
@@ -59,7 +61,7 @@ export class HostAccessory extends pulumi.ComponentResource {
   constructor(name: string, args: HostAccessoryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:deploy:HostAccessory", name, {}, opts);
     const stack = pulumi.getStack();
-    const network = stackNetwork(stack);
+    const network = args.network ?? stackNetwork(stack);
     const stateRoot = pulumi.output(args.stateRoot ?? DEFAULT_STATE_ROOT);
     const secretEnv = pulumi.output(args.secretEnv ?? {});
     const secretEnvNames = pulumi.unsecret(secretEnv.apply((env) => Object.keys(env).sort()));

@@ -70,6 +70,7 @@ export function deployService(
         ref: release.ref,
         ...(release.revision === undefined ? {} : { revision: release.revision }),
         edge: config.edge.name,
+        network: config.network,
         containerPort: service.containerPort,
         routes: service.routes.map((route) => ({ ...route })),
         drainSeconds: service.drainSeconds,
@@ -178,6 +179,7 @@ export function deployAccessories(
         {
           ...connectionArgs(host, index),
           name: accessory.name,
+          network: config.network,
           image: accessory.image,
           ref,
           command: [...accessory.command],

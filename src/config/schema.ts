@@ -369,6 +369,14 @@ export const KEY_SCHEMAS = {
   service: serviceSchema.optional(),
   services: servicesSchema.optional(),
   accessories: accessoriesSchema.default({}),
+  /**
+   * The stack's Docker network on its hosts (`slipway-<stack>` by default): services and
+   * accessories reach each other by name on it, and accessory containers and volumes are
+   * named after it. Set it when two projects with the same stack name share a host.
+   */
+  network: plain
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a network name: lowercase letters, digits, _ . -")
+    .optional(),
   edge: edgeSchema.default({
     name: DEFAULT_EDGE_NAME,
     httpPort: 80,
@@ -421,6 +429,8 @@ export interface SlipwayConfig {
   readonly services: readonly ServiceSpec[];
   /** Stateful containers beside the services; they start before any service. */
   readonly accessories: readonly AccessorySpec[];
+  /** The stack's Docker network on its hosts (`slipway:network`, else `slipway-<stack>`). */
+  readonly network: string;
   /** The hosts' edge proxy; `image` set when this stack manages it. */
   readonly edge: EdgeConfig;
   readonly github?: GithubConfig;

@@ -59,6 +59,11 @@ const memory = plain.regex(
 );
 const cpus = z.number({ error: expected("a number of CPUs") }).positive("must be more than 0");
 
+/** The default network of a stack's services and accessories on a host: `slipway-<stack>`. */
+export function stackNetwork(stack: string): string {
+  return `slipway-${stack.toLowerCase().replace(/[^a-z0-9_.-]/g, "-")}`;
+}
+
 /** Fields every workload (service or accessory) has. */
 const workloadFields = {
   /** Host names it runs on; every host of the stack when absent (and no `role`). */

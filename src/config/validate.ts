@@ -14,7 +14,13 @@ import {
   type Role,
   type SlipwayConfig,
 } from "./schema";
-import { accessorySpec, serviceSpec, type AccessorySpec, type ServiceSpec } from "./services";
+import {
+  accessorySpec,
+  serviceSpec,
+  stackNetwork,
+  type AccessorySpec,
+  type ServiceSpec,
+} from "./services";
 
 /** The config namespace of every Slipway key. */
 export const NAMESPACE = "slipway";
@@ -193,6 +199,7 @@ function assemble(
     hosts: parsed.hosts,
     services,
     accessories,
+    network: parsed.network ?? stackNetwork(stack),
     edge: parsed.edge,
     ...(parsed.github === undefined ? {} : { github: parsed.github }),
     attestations: parsed.attestations,

@@ -96,10 +96,7 @@ export function routeInstancesOf(
   return def.routeInstances ?? [def.service];
 }
 
-/** The network of a stack's services and accessories on a host: `slipway-<stack>`. */
-export function stackNetwork(stack: string): string {
-  return `slipway-${stack.toLowerCase().replace(/[^a-z0-9_.-]/g, "-")}`;
-}
+export { stackNetwork } from "../config/services";
 
 export class DefinitionError extends Error {
   constructor(readonly problems: readonly string[]) {

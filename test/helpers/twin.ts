@@ -14,11 +14,34 @@ import { parseDocument } from "yaml";
 import { REPO_ROOT, SLIPWAY_HOME } from "./services";
 
 /** Build products the images copy; not tracked by git. */
-const BINARIES = ["app", "edge"].flatMap((dir) =>
-  ["amd64", "arm64"].flatMap((arch) =>
-    ["busybox", "caddy"].map((bin) => path.join(dir, "bin", arch, bin)),
+const BINARIES = [
+  ...["app", "edge"].flatMap((dir) =>
+    ["amd64", "arm64"].flatMap((arch) =>
+      ["busybox", "caddy"].map((bin) => path.join(dir, "bin", arch, bin)),
+    ),
   ),
-);
+  ...["amd64", "arm64"].flatMap((arch) => [
+    path.join("api", "bin", `${arch}.tar`),
+    path.join("accessories", "postgres", "rootfs", `${arch}.tar`),
+    path.join("accessories", "redis", "rootfs", `${arch}.tar`),
+  ]),
+];
+
+/** The YAML map at `path` with each key renamed by `rename` (order and values kept). */
+function renameKeys(
+  doc: ReturnType<typeof parseDocument>,
+  at: readonly string[],
+  rename: (key: string) => string,
+): void {
+  const map = doc.getIn(at) as { items: { key: { value: string } | string }[] } | undefined;
+  for (const item of map?.items ?? []) {
+    if (typeof item.key === "string") {
+      item.key = rename(item.key);
+    } else {
+      item.key.value = rename(item.key.value);
+    }
+  }
+}
 
 export interface TwinOptions {
   /** Registry namespace of the twin's images. */
@@ -102,7 +125,12 @@ export function makeTwin(options: TwinOptions, message = "twin: release r1"): Tw
   const promoteHost = `${options.prefix}-web-prod.localhost`;
   editStack(dir, "local", (doc) => {
     doc.setIn(["config", "slipway:registry", "namespace"], options.namespace);
-    doc.setIn(["config", "slipway:service", "name"], `${options.prefix}-web`);
+    renameKeys(doc, ["config", "slipway:services"], (key) => `${options.prefix}-${key}`);
+    doc.setIn(
+      ["config", "slipway:services", `${options.prefix}-api`, "routes", 0, "host"],
+      `${options.prefix}-api.localhost`,
+    );
+    doc.setIn(["config", "slipway:network"], `${options.prefix}-local`);
     doc.setIn(["config", "slipway:edge", "name"], options.edge);
     doc.setIn(["config", "slipway:edge", "httpPort"], options.httpPort);
     doc.setIn(["config", "slipway:edge", "httpsPort"], options.httpsPort);
@@ -110,8 +138,16 @@ export function makeTwin(options: TwinOptions, message = "twin: release r1"): Tw
   });
   editStack(dir, "local-prod", (doc) => {
     doc.setIn(["config", "slipway:registry", "namespace"], options.namespace);
-    doc.setIn(["config", "slipway:service", "name"], `${options.prefix}-web-prod`);
-    doc.setIn(["config", "slipway:service", "routes", 0, "host"], promoteHost);
+    renameKeys(doc, ["config", "slipway:services"], (key) => `${options.prefix}-${key}`);
+    doc.setIn(
+      ["config", "slipway:services", `${options.prefix}-web-prod`, "routes", 0, "host"],
+      promoteHost,
+    );
+    doc.setIn(
+      ["config", "slipway:services", `${options.prefix}-api-prod`, "routes", 0, "host"],
+      `${options.prefix}-api-prod.localhost`,
+    );
+    doc.setIn(["config", "slipway:network"], `${options.prefix}-local-prod`);
     doc.setIn(["config", "slipway:edge"], doc.createNode({ name: options.edge }));
   });
   const backend = fs.mkdtempSync(path.join(os.tmpdir(), `slipway-${options.prefix}-backend-`));

@@ -9,7 +9,6 @@ import {
   parseHostProbe,
   parseProbe,
   replicaName,
-  stackNetwork,
   type ProbeResult,
   type ReleaseEntry,
 } from "../../deploy";
@@ -169,7 +168,7 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
       expectedFrom: `the last update of ${stack} deployed`,
     };
   };
-  const network = stackNetwork(stack);
+  const network = config.network;
   const seen = new Map<string, ReturnType<typeof parseHostProbe> | { unreachable: string }>();
   for (const host of config.hosts) {
     const services = config.services.filter((service) => service.hosts.includes(host.name));
