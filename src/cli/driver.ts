@@ -31,6 +31,11 @@ export interface UpOutcome {
   readonly outputs: Readonly<Record<string, unknown>>;
   /** Whether the update changed any resource (false: a no-op, nothing deployed). */
   readonly changed: boolean;
+  /**
+   * The update as the stack's history shows it once it ended (version, times), when the
+   * driver read it already; otherwise the caller asks `lastUpdate` for it.
+   */
+  readonly update?: UpdateInfo;
 }
 
 /** What a stack's last checkpoint holds: its outputs and what an interrupted update left. */
@@ -86,4 +91,9 @@ export interface StackDriver {
   up(stack: string, options: UpOptions): Promise<UpOutcome>;
   /** The stack `pulumi stack select` selected in this project; undefined when none is. */
   selectedStack(): Promise<string | undefined>;
+  /**
+   * Starts what every engine call needs first (the Pulumi CLI's version check), while the
+   * command reads files and checks registries; errors surface at the first real call.
+   */
+  prepare?(): void;
 }

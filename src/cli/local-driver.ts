@@ -9,6 +9,7 @@ import {
   type UpOptions,
   type UpOutcome,
 } from "./driver";
+import { engineCall, lastUpdateOf, upArgs } from "./engine-calls";
 import { engineFailure } from "./failure";
 import { configFromFile, needsEngine, parseConfigValue, stackFilePath } from "./stack-config";
 
@@ -21,6 +22,13 @@ function plainOutputs(outputs: Record<string, { value: unknown }>): Record<strin
 function lastLines(text: string, count: number): string {
   return text.trim().split("\n").slice(-count).join("\n");
 }
+
+/**
+ * A page size that holds a stack's whole history: without one, `pulumi stack history` lists
+ * only the newest 10 updates, and a file backend's version (the newest update's place in the
+ * history) stopped at 10.
+ */
+const WHOLE_HISTORY = 1_000_000;
 
 /** The signature Pulumi marks a secret value with in a checkpoint. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -108,38 +116,64 @@ export class LocalStackDriver implements StackDriver {
   }
 
   async lastUpdate(stack: string): Promise<UpdateInfo | undefined> {
-    const history = await this.#call(stack, "read the history of", (s) => s.history());
-    const index = history.findIndex((entry) => entry.kind === "update");
-    const update = history[index];
-    if (update === undefined) {
-      return undefined;
-    }
-    const iso = (value: unknown) =>
-      value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : undefined;
-    const startTime = iso(update.startTime);
-    const endTime = iso(update.endTime);
-    return {
-      result: update.result,
-      // DIY (file, S3) backends report version 0; their history lists every operation, newest
-      // first, so its position counts versions as Pulumi Cloud numbers them.
-      version:
-        typeof update.version === "number" && update.version > 0
-          ? update.version
-          : history.length - index,
-      ...(startTime === undefined ? {} : { startTime }),
-      ...(endTime === undefined ? {} : { endTime }),
-      ...(update.resourceChanges === undefined
-        ? {}
-        : {
-            changed: Object.entries(update.resourceChanges).some(
-              ([op, count]) => op !== "same" && (count ?? 0) > 0,
-            ),
-          }),
-    };
+    // Without --show-secrets: the result and version need no decryption (a key derivation).
+    return lastUpdateOf(
+      await this.#call(stack, "read the history of", (s) => s.history(WHOLE_HISTORY, 1, false)),
+    );
   }
 
   async up(stack: string, options: UpOptions): Promise<UpOutcome> {
     const started = Date.now();
+    const call = engineCall(await this.#workspaceFor());
+    if (call === undefined) {
+      return this.#automationUp(stack, options, started);
+    }
+    await this.#call(stack, "update", () =>
+      call(stack, upArgs(options.replace), {
+        onOutput: options.onOutput,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    );
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    // What Stack.up reads after the update in four CLI calls one after the other (two
+    // `stack output`, a page of `stack history`, and the full history for a file backend's
+    // version), read in two at once: the checkpoint's outputs and the history.
+    const [outputs, history] = await Promise.all([
+      this.#outputsAfterUpdate(stack),
+      this.#call(stack, "read the history of", (s) => s.history(WHOLE_HISTORY, 1, false)),
+    ]);
+    const update = lastUpdateOf(history);
+    const reported = history.find((entry) => entry.kind === "update")?.version;
+    return {
+      // The version the backend numbers (as Stack.up reports it); a file backend's is the
+      // update's place in the history, which `update` has.
+      ...(typeof reported === "number" && reported > 0 ? { version: reported } : {}),
+      ...(update === undefined ? {} : { update }),
+      seconds,
+      outputs,
+      changed: update?.changed ?? false,
+    };
+  }
+
+  /** The outputs in the checkpoint; decrypted (`--show-secrets`) only when one is secret. */
+  async #outputsAfterUpdate(stack: string): Promise<Record<string, unknown>> {
+    const call = engineCall(await this.#workspaceFor());
+    const plain =
+      call === undefined
+        ? undefined
+        : await this.#call(stack, "read the state of", (s) =>
+            call(s.name, ["stack", "export"]).then((result) => result.stdout),
+          );
+    if (plain !== undefined) {
+      const { outputs } = stateOfDeployment(JSON.parse(plain));
+      if (!JSON.stringify(outputs).includes(SECRET_SIG)) {
+        return { ...outputs };
+      }
+    }
+    return this.outputs(stack);
+  }
+
+  async #automationUp(stack: string, options: UpOptions, started: number): Promise<UpOutcome> {
     const result = await this.#call(stack, "update", (s) =>
       s.up({
         onOutput: options.onOutput,
@@ -168,6 +202,12 @@ export class LocalStackDriver implements StackDriver {
         `pulumi could not list the stacks: ${lastLines(message, 4)}`,
       );
     }
+  }
+
+  prepare(): void {
+    this.#workspaceFor().catch(() => {
+      // Reported by the first call that needs the workspace.
+    });
   }
 
   #workspaceFor(): Promise<LocalWorkspace> {

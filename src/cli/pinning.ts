@@ -287,14 +287,15 @@ export async function upAndRecord(run: Run, files: StackFiles, role: StackRole):
     throw updateFailure(run, files, role, error, streamed);
   }
   // Backends that number updates say the version in the update's summary; a file backend
-  // reports 0, and its version is the update's place in the history (one more call).
+  // reports 0, and its version is the update's place in the history (which the driver read
+  // after the update, or one more call).
   let update: UpdateInfo = {
     result: "succeeded",
     ...(outcome.version === undefined ? {} : { version: outcome.version }),
   };
   if (outcome.version === undefined) {
     try {
-      update = (await run.deps.driver.lastUpdate(stack)) ?? update;
+      update = outcome.update ?? (await run.deps.driver.lastUpdate(stack)) ?? update;
     } catch {
       // Recorded without a version; `slipway history` shows none.
     }

@@ -1,5 +1,7 @@
 import * as fs from "node:fs";
-import { expandHome, type AttestationsConfig, type VerifyConfig } from "../config";
+// The modules themselves: the folder's index also loads @pulumi/pulumi, and the CLI imports this.
+import type { AttestationsConfig, VerifyConfig } from "../config";
+import { expandHome } from "../config/paths";
 
 /** A key file named in config, read on the deploying machine; `field` is its config path. */
 function readKeyFile(keyFile: string, field: string): string {

@@ -1,11 +1,10 @@
-import {
-  formatPath,
-  PATH_PLACEHOLDER,
-  type RegistryConfig,
-  verifyChecks,
-  verifySchema,
-} from "../../config";
-import { verifyDigests, type VerifyTarget } from "../../supply";
+// The modules themselves: the folders' indexes also load @pulumi/pulumi (a second at every
+// start of the CLI, whatever the command).
+import { formatPath } from "../../config/errors";
+import { PATH_PLACEHOLDER } from "../../config/primitives";
+import type { RegistryConfig } from "../../config/schema";
+import { verifyChecks, verifySchema } from "../../config/supply";
+import { verifyDigests, type VerifyTarget } from "../../supply/verify";
 import type { Run } from "../context";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";

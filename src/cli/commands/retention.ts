@@ -1,5 +1,7 @@
 import pLimit from "p-limit";
-import { repositoryConfigFor, type RegistryConfig } from "../../config";
+// The module itself: the folder's index also loads @pulumi/pulumi.
+import type { RegistryConfig } from "../../config";
+import { repositoryConfigFor } from "../../config/registry-repositories";
 import { registryKind } from "../../reference";
 import { protectedDigests } from "../../ledger";
 import { imageRepository } from "../../images/plan";

@@ -60,6 +60,9 @@ async function serviceImages(run: Run, stack: string, names: readonly string[]):
  * release from the ledger, after checking they are still in the registry, and runs the update.
  */
 export async function rollback(run: Run, options: RollbackOptions): Promise<void> {
+  if (!options.noUp) {
+    run.deps.driver.prepare?.();
+  }
   const { stack } = options;
   const files = readStackFiles(run, stack);
   const only =

@@ -9,6 +9,7 @@ import { recordUpdate } from "../record";
  * `--no-up`, or to retry a failed update) and records its release in the ledger, once.
  */
 export async function up(run: Run, stack: string): Promise<void> {
+  run.deps.driver.prepare?.();
   const files = readStackFiles(run, stack);
   const config = await validatedConfig(run, stack);
   const result = await upAndRecord(run, files, config.role);
