@@ -11,7 +11,8 @@
  * reads per request, so switching a release is an atomic rename of that one file — no
  * config reload, so no client connection (keep-alive included) is ever closed by a release.
  */
-import { routeMatchKey, type RouteConfig, type TlsIssuer } from "../config";
+import { routeMatchKey, type RouteConfig } from "../config/services";
+import type { TlsIssuer } from "../config/schema";
 import { EDGE_ADMIN_ADDRESS, EDGE_HTTP_PORT, EDGE_HTTPS_PORT, upstreamMountPath } from "./names";
 
 const HTTP_ROUTES = "__SLIPWAY_HTTP_ROUTES__";

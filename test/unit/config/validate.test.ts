@@ -346,6 +346,7 @@ describe("config validation", () => {
         },
       ],
       accessories: [],
+      network: "slipway-dev",
       edge: {
         name: "slipway-edge",
         image: "edge",
