@@ -26,6 +26,7 @@ import {
   useServices,
 } from "../helpers/services";
 import { makeTwin, type Twin } from "../helpers/twin";
+import { loadReport, underLoad } from "../integration/deploy-fixture";
 
 const HTTP_PORT = 28080;
 const HTTPS_PORT = 28443;
@@ -33,6 +34,9 @@ const NAMESPACE = "slipway-e2e";
 const EDGE = "e2e-edge";
 /** Any host name reaches the local stack's catch-all route. */
 const BUILD_HOST = "e2e.slipway.invalid";
+/** The twin's api (local) and api-prod (local-prod) host names. */
+const API_HOST = "e2e-api.localhost";
+const API_PROD_HOST = "e2e-api-prod.localhost";
 
 /** GET through the twin's edge with a Host header; the body of a 200. */
 function served(host: string, pathname: string): Promise<string> {
@@ -61,6 +65,56 @@ function served(host: string, pathname: string): Promise<string> {
     request.on("timeout", () => request.destroy(new Error(`GET ${host}${pathname} timed out`)));
     request.on("error", reject);
   });
+}
+
+/** A JSON request to the twin's api through the edge (by Host header). */
+function api(
+  host: string,
+  method: "GET" | "POST",
+  pathname: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: "127.0.0.1",
+        port: HTTP_PORT,
+        path: pathname,
+        method,
+        headers: { Host: host, "Content-Type": "application/json" },
+        timeout: 10000,
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
+    request.on("timeout", () =>
+      request.destroy(new Error(`${method} ${host}${pathname} timed out`)),
+    );
+    request.on("error", reject);
+    request.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** The names of the items the api at `host` lists. */
+async function items(host: string): Promise<string[]> {
+  const answer = await api(host, "GET", "/items");
+  assert.equal(answer.status, 200, answer.body);
+  return (JSON.parse(answer.body) as { name: string }[]).map((item) => item.name);
+}
+
+/** Container id by name, for every running container whose name starts with `prefix`. */
+function ids(prefix: string): Record<string, string> {
+  const listed = docker("ps", "--format", "{{.Names}} {{.ID}}", "--filter", `name=^${prefix}`);
+  return Object.fromEntries(
+    listed
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split(" ") as [string, string]),
+  );
 }
 
 function docker(...args: string[]): string {
@@ -190,7 +244,11 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
         .sort(),
       ["linux/amd64", "linux/arm64"],
     );
-    assert.deepEqual(result.outputs.deployed!.value, { local: images.web!.ref });
+    assert.deepEqual(result.outputs.deployed!.value, {
+      "e2e-api": { local: images.api!.ref },
+      "e2e-worker": { local: images.api!.ref },
+      "e2e-web": { local: images.web!.ref },
+    });
     release1 = images.web!.digest;
     assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r1");
     assert.equal(await served(BUILD_HOST, "/healthz"), "ok");
@@ -211,6 +269,22 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       { encoding: "utf8" },
     );
     assert.equal(https.trim(), "r1");
+    // The api reads and writes PostgreSQL (an accessory, reached by name on the stack network).
+    const created = await api(API_HOST, "POST", "/items", { name: "row-1" });
+    assert.equal(created.status, 201, created.body);
+    assert.deepEqual(await items(API_HOST), ["row-1"]);
+    const beats = docker(
+      "exec",
+      "e2e-local-postgres",
+      "psql",
+      "-U",
+      "slipway",
+      "-d",
+      "slipway",
+      "-tAc",
+      "select count(*) from worker_beats",
+    );
+    assert.equal(beats, "1", "the worker writes its heartbeat");
   });
 
   it("a second pulumi up reports no changes and runs no build or remote command", async () => {
@@ -237,19 +311,37 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r1", "local keeps serving");
   });
 
-  it("a second release goes out through local and is promoted", async () => {
+  it("a second release of web only leaves api, worker and the accessories as they are, and is promoted", async () => {
     twin.edit("local", (doc) =>
       doc.setIn(["config", "slipway:images", "web", "build", "args", "APP_RELEASE"], "r2"),
     );
     twin.git("commit", "-q", "-am", "e2e: release r2");
-    const result = await timed("pulumi up --stack local (release r2)", () =>
-      local.up({ onOutput: () => undefined }),
+    const untouched = { ...ids("e2e-api-"), ...ids("e2e-worker-"), ...ids("e2e-local-") };
+    assert.equal(Object.keys(untouched).length, 4, JSON.stringify(untouched));
+    // The api is under load, fresh and keep-alive, while web is released.
+    const { result, keepAlive, fresh } = await underLoad(
+      HTTP_PORT,
+      API_HOST,
+      () =>
+        timed("pulumi up --stack local (release r2)", () =>
+          local.up({ onOutput: () => undefined }),
+        ),
+      4,
+      "/healthz",
     );
     assert.equal(result.summary.result, "succeeded");
+    assert.equal(keepAlive.failures + fresh.failures, 0, loadReport([keepAlive, fresh]));
+    assert.ok(keepAlive.requests > 0 && fresh.requests > 0);
     const images = result.outputs.images!.value as Record<string, { digest: string }>;
     assert.notEqual(images.web!.digest, release1);
     assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
     assert.equal(caddyOf(EDGE), edgeId, "a release of a new commit never restarts the edge");
+    assert.deepEqual(
+      { ...ids("e2e-api-"), ...ids("e2e-worker-"), ...ids("e2e-local-") },
+      untouched,
+      "the api, the worker and the accessories keep their containers",
+    );
+    assert.deepEqual(await items(API_HOST), ["row-1"], "the data survives the release");
     const promoted = await timed("slipway promote (release r2)", () =>
       slipway("promote", "--from", "local", "--to", "local-prod"),
     );
@@ -258,19 +350,56 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(caddyOf(EDGE), edgeId);
   });
 
-  it("slipway rollback returns local-prod to the first digest", async () => {
-    const rolledBack = await timed("slipway rollback --stack local-prod", () =>
-      slipway("rollback", "--stack", "local-prod"),
+  it("slipway rollback --service returns only web of local-prod to the first digest", async () => {
+    const created = await api(API_PROD_HOST, "POST", "/items", { name: "prod-row" });
+    assert.equal(created.status, 201, created.body);
+    const apiProd = ids("e2e-api-prod-");
+    const rolledBack = await timed(
+      "slipway rollback --stack local-prod --service e2e-web-prod",
+      () => slipway("rollback", "--stack", "local-prod", "--service", "e2e-web-prod"),
     );
     assert.equal(rolledBack.code, 0, rolledBack.stderr);
     const file = fs.readFileSync(path.join(work, "Pulumi.local-prod.yaml"), "utf8");
     assert.ok(file.includes(`digest: ${release1}`), file);
     assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r1");
+    assert.deepEqual(ids("e2e-api-prod-"), apiProd, "the api of local-prod is not touched");
+    assert.deepEqual(await items(API_PROD_HOST), ["prod-row"]);
     assert.equal(
       await served(BUILD_HOST, "/cgi-bin/version"),
       "r2",
       "the build stack is untouched",
     );
+  });
+
+  it("data in PostgreSQL survives an accessory restart and a change of its definition, which restarts only it", async () => {
+    docker("restart", "e2e-local-postgres");
+    const ready = async () => {
+      for (let i = 0; i < 60; i++) {
+        if ((await api(API_HOST, "GET", "/readyz")).status === 200) return;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      assert.fail("the api did not see PostgreSQL again");
+    };
+    await ready();
+    assert.deepEqual(await items(API_HOST), ["row-1"]);
+    const before = ids("e2e-");
+    twin.edit("local", (doc) =>
+      doc.setIn(["config", "slipway:accessories", "postgres", "env", "TZ"], "UTC"),
+    );
+    const changed = await timed("pulumi up --stack local (postgres env)", () =>
+      local.up({ onOutput: () => undefined }),
+    );
+    assert.equal(changed.summary.result, "succeeded");
+    const after = ids("e2e-");
+    for (const [name, id] of Object.entries(before)) {
+      if (name === "e2e-local-postgres") {
+        assert.notEqual(after[name], id, "postgres restarts with its new definition");
+      } else {
+        assert.equal(after[name], id, `${name} is not restarted`);
+      }
+    }
+    await ready();
+    assert.deepEqual(await items(API_HOST), ["row-1"]);
   });
 
   it("history lists the three releases and status shows no drift", async () => {
@@ -283,6 +412,8 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       ledger.releases.map((release) => release.images.web?.digest === release1),
       [true, false, true],
     );
+    // The rollback of web alone keeps the api of release 2.
+    assert.equal(ledger.releases[2]!.images.api?.digest, ledger.releases[1]!.images.api?.digest);
     const status = await slipway("status", "--stack", "local-prod");
     assert.equal(status.code, 0, `${status.stdout}\n${status.stderr}`);
     assert.match(status.stdout, /in sync/);
@@ -305,7 +436,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     // host and the dial's cause.
     assert.match(
       unreachable,
-      /command:remote:Command \(e2e-(web-local-(service|release)|edge-local-edge)\)/,
+      /command:remote:Command \((e2e-[a-z-]+-local-(service|release)|e2e-edge-local-edge|(postgres|redis)-local-(run|container))\)/,
     );
     assert.match(unreachable, /dial tcp 127\.0\.0\.1:2299: connect: connection refused/);
     assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
@@ -322,7 +453,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     );
     assert.match(
       refused,
-      /command:remote:Command \(e2e-(web-local-(service|release)|edge-local-edge)\)/,
+      /command:remote:Command \((e2e-[a-z-]+-local-(service|release)|e2e-edge-local-edge|(postgres|redis)-local-(run|container))\)/,
     );
     assert.match(refused, /ssh: handshake failed: ssh: unable to authenticate/);
     assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
@@ -360,9 +491,13 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(replaced.summary.result, "succeeded");
     assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
 
-    twin.edit("local-prod", (doc) =>
-      doc.setIn(["config", "slipway:service", "name"], "e2e-web-prod-renamed"),
-    );
+    twin.edit("local-prod", (doc) => {
+      const services = doc.getIn(["config", "slipway:services"]) as {
+        items: { key: { value: string } }[];
+      };
+      services.items.find((item) => item.key.value === "e2e-web-prod")!.key.value =
+        "e2e-web-prod-renamed";
+    });
     const prod = await twin.stack("local-prod");
     const renamed = await timed("pulumi up --stack local-prod (service renamed)", () =>
       prod.up({ onOutput: () => undefined }),
@@ -384,6 +519,17 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       assert.equal(destroyed.code, 0, `${destroyed.stdout}\n${destroyed.stderr}`);
     }
     assert.deepEqual(await containers("e2e-web"), []);
+    assert.deepEqual(await containers("e2e-api"), []);
+    assert.deepEqual(await containers("e2e-worker"), []);
+    assert.deepEqual(await containers("e2e-local"), [], "the accessories are removed");
     assert.deepEqual(await containers(EDGE), [], "the edge goes with the last route");
+    // Their volumes stay (deleteVolumesOnDestroy is off); this test removes them itself.
+    const volumes = docker("volume", "ls", "--quiet", "--filter", "name=^e2e-local");
+    assert.deepEqual(volumes.split("\n").sort(), [
+      "e2e-local-postgres-data",
+      "e2e-local-prod-postgres-data",
+      "e2e-local-redis-data",
+    ]);
+    docker("volume", "rm", ...volumes.split("\n"));
   });
 });

@@ -386,20 +386,24 @@ export function loadLoop(
   };
 }
 
-/** Runs `action` under a keep-alive load (`sockets` sockets) and a fresh-connection loop at once. */
+/**
+ * Runs `action` under a keep-alive load (`sockets` sockets) and a fresh-connection loop at
+ * once, both requesting `urlPath` with Host `host`.
+ */
 export async function underLoad<T>(
   port: number,
   host: string,
   action: () => Promise<T>,
   sockets = 4,
+  urlPath = "/cgi-bin/version",
 ): Promise<{
   result: T;
   loads: [LoadResult, LoadResult];
   keepAlive: LoadResult;
   fresh: LoadResult;
 }> {
-  const keepAlive = loadLoop(port, "/cgi-bin/version", sockets, { host, keepAlive: true });
-  const fresh = loadLoop(port, "/cgi-bin/version", 2, { host });
+  const keepAlive = loadLoop(port, urlPath, sockets, { host, keepAlive: true });
+  const fresh = loadLoop(port, urlPath, 2, { host });
   await sleep(500);
   let result: T;
   try {
