@@ -137,7 +137,7 @@ export function declareImages(
         digest: built.digest,
         ...(context.source.url === undefined ? {} : { source: context.source.url }),
       });
-    const revision = context.source.sha;
+    const revision = plan.revision;
     images[image.name] = pulumi
       .all([built.repository, built.digest, built.ref, built.platforms])
       .apply(([repository, digest, ref, platforms]) => ({

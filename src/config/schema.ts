@@ -30,8 +30,12 @@ export type Role = (typeof ROLES)[number];
 export const CACHE_MODES = ["registry", "gha", "none"] as const;
 export type CacheMode = (typeof CACHE_MODES)[number];
 
-/** What an image build takes from the commit: its labels and time, or nothing. */
-export const STAMPS = ["commit", "none"] as const;
+/**
+ * What an image build takes from git: labels and time of the commit being built (`commit`),
+ * of the last commit that changed its context (`context`: an unchanged context keeps its
+ * digest across commits), or nothing (`none`).
+ */
+export const STAMPS = ["commit", "context", "none"] as const;
 export type Stamp = (typeof STAMPS)[number];
 
 /** How a host is reached: over SSH, or this machine itself (no SSH). */
@@ -124,9 +128,11 @@ export const buildSchema = z.strictObject({
   /** Extra static tags, besides the ones computed from git. */
   tags: z.array(plain.regex(TAG_PATTERN, "is not a valid tag")).default([]),
   /**
-   * `commit`: labels and timestamps from the commit (revision, created). `none`: none of
-   * them (SOURCE_DATE_EPOCH 0), so the digest depends only on the context, e.g. the edge
-   * proxy, which must not change with every application commit.
+   * `commit`: labels and timestamps from the commit (revision, created). `context`: from the
+   * last commit that changed the build context, so in a repository of several images a
+   * commit rebuilds only the images whose context it changed (the others keep their digest,
+   * and their services keep running). `none`: none of them (SOURCE_DATE_EPOCH 0), so the
+   * digest depends only on the context, e.g. the edge proxy.
    */
   stamp: z
     .enum(STAMPS, {

@@ -21,6 +21,19 @@ export interface SourceInfo {
   readonly dirty: boolean;
   /** Web URL of the source repository, when known. */
   readonly url?: string;
+  /**
+   * Per build context (its path as configured): the last commit that changed it, for images
+   * stamped by their context (`stamp: context`). Absent for a context no commit touched.
+   */
+  readonly contexts?: Readonly<Record<string, ContextCommit>>;
+}
+
+/** The last commit that changed one build context. */
+export interface ContextCommit {
+  readonly sha: string;
+  readonly commitTime: string;
+  /** Commits reachable from it. */
+  readonly commitCount: number;
 }
 
 /** Short sha as git and docker/metadata-action show it. */

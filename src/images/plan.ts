@@ -63,6 +63,8 @@ export function cachePlan(
 export interface BuildPlan {
   readonly name: string;
   readonly repository: string;
+  /** The commit its labels name: HEAD, or the last commit of its context (`stamp: context`). */
+  readonly revision: string;
   /** Full references pushed: `<repository>:<tag>`. */
   readonly tags: string[];
   readonly labels: Record<string, string>;
@@ -84,6 +86,23 @@ export function sourceDateEpoch(commitTime: string): string {
   return String(Math.floor(Date.parse(commitTime) / 1000));
 }
 
+/**
+ * The commit an image's labels and time come from: HEAD, or with `stamp: context` the last
+ * commit that changed its context (HEAD's release version only when that is HEAD).
+ */
+export function stampSource(
+  source: SourceInfo,
+  build: Pick<BuildConfig, "stamp" | "context">,
+): SourceInfo {
+  const last = build.stamp === "context" ? source.contexts?.[build.context] : undefined;
+  if (last === undefined || last.sha === source.sha) {
+    return source;
+  }
+  const rest: SourceInfo & { version?: string } = { ...source };
+  delete rest.version;
+  return { ...rest, sha: last.sha, commitTime: last.commitTime, commitCount: last.commitCount };
+}
+
 export function planBuild(
   name: string,
   build: BuildConfig,
@@ -93,13 +112,15 @@ export function planBuild(
 ): BuildPlan {
   const repository = repositoryFor(registry, name);
   const context = path.resolve(root, build.context);
+  const stamped = stampSource(source, build);
   return {
     name,
     repository,
+    revision: stamped.sha,
     tags: imageTags(source, build.tags, buildVariant(build, root)).map(
       (tag) => `${repository}:${tag}`,
     ),
-    labels: imageLabels(name, source, build.stamp),
+    labels: imageLabels(name, stamped, build.stamp === "none" ? "none" : "commit"),
     platforms: [...build.platforms],
     context,
     dockerfile:
@@ -111,7 +132,7 @@ export function planBuild(
     // rebuild of the same commit from the registry cache gives the same digest.
     // With `stamp: none`, time 0: the digest then follows the context alone.
     buildArgs: {
-      SOURCE_DATE_EPOCH: build.stamp === "commit" ? sourceDateEpoch(source.commitTime) : "0",
+      SOURCE_DATE_EPOCH: build.stamp === "none" ? "0" : sourceDateEpoch(stamped.commitTime),
       ...build.args,
     },
     secretIds: Object.keys(build.secrets).sort(),

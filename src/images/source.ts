@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import * as semver from "semver";
-import { repositoryUrl, type SourceInfo } from "./git";
+import { repositoryUrl, type ContextCommit, type SourceInfo } from "./git";
 
 function git(root: string, args: readonly string[]): string | undefined {
   try {
@@ -77,8 +77,22 @@ export function readSource(options: ReadSourceOptions): SourceInfo {
     (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
       ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`
       : repositoryUrl(git(root, ["remote", "get-url", "origin"]) ?? ""));
+  const contexts: Record<string, ContextCommit> = {};
+  for (const context of options.paths) {
+    const [last, time] = (git(root, ["log", "-1", "--format=%H%n%cI", "--", context]) ?? "").split(
+      "\n",
+    );
+    if (last !== undefined && /^[0-9a-f]{40}$/.test(last) && time !== undefined) {
+      contexts[context] = {
+        sha: last,
+        commitTime: new Date(time).toISOString().replace(/\.000Z$/, "Z"),
+        commitCount: Number(git(root, ["rev-list", "--count", last]) ?? "0"),
+      };
+    }
+  }
   return {
     sha,
+    contexts,
     ...(branch === undefined ? {} : { branch }),
     defaultBranch,
     ...(tagVersion === undefined ? {} : { version: tagVersion }),

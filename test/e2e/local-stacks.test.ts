@@ -316,8 +316,9 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       doc.setIn(["config", "slipway:images", "web", "build", "args", "APP_RELEASE"], "r2"),
     );
     twin.git("commit", "-q", "-am", "e2e: release r2");
+    // local's api, worker, postgres and redis; local-prod's api-prod and postgres.
     const untouched = { ...ids("e2e-api-"), ...ids("e2e-worker-"), ...ids("e2e-local-") };
-    assert.equal(Object.keys(untouched).length, 4, JSON.stringify(untouched));
+    assert.equal(Object.keys(untouched).length, 6, JSON.stringify(untouched));
     // The api is under load, fresh and keep-alive, while web is released.
     const { result, keepAlive, fresh } = await underLoad(
       HTTP_PORT,

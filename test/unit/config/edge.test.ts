@@ -310,7 +310,7 @@ describe("the edge", () => {
     assert.deepEqual(issuesOf(raw), [
       {
         path: "slipway:images.edge.build.stamp",
-        message: '"never" is not one of commit, none',
+        message: '"never" is not one of commit, context, none',
       },
     ]);
   });

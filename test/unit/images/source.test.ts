@@ -48,3 +48,64 @@ describe("the commit being built", () => {
     assert.equal(read(["v1.2", "release-3", "v01.2.3"]).version, undefined);
   });
 });
+
+describe("an image stamped by its context (stamp: context)", () => {
+  it("takes its labels and time from the last commit that changed its context, tags from HEAD", async () => {
+    const { planBuild, stampSource } = await import("../../../src/images");
+    const root = repoWithTags([]);
+    try {
+      const git = (...args: string[]) =>
+        execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@localhost", ...args], {
+          cwd: root,
+          encoding: "utf8",
+        }).trim();
+      const first = git("rev-parse", "HEAD");
+      fs.mkdirSync(path.join(root, "api"));
+      fs.writeFileSync(path.join(root, "api", "Dockerfile"), "FROM scratch\n");
+      git("add", "-A");
+      git("commit", "-qm", "two: api only");
+      const head = git("rev-parse", "HEAD");
+      const source = readSource({ root, paths: ["app", "api"], env: {} });
+      assert.equal(source.sha, head);
+      assert.equal(source.contexts?.app?.sha, first);
+      assert.equal(source.contexts?.app?.commitCount, 1);
+      assert.equal(source.contexts?.api?.sha, head);
+      const build = {
+        context: "app",
+        platforms: ["linux/amd64" as const],
+        args: {},
+        secrets: {},
+        cache: { mode: "none" as const },
+        buildOnPreview: false,
+        tags: [],
+      };
+      const byContext = planBuild(
+        "web",
+        { ...build, stamp: "context" },
+        { server: "127.0.0.1:5000" },
+        source,
+        root,
+      );
+      const byCommit = planBuild(
+        "web",
+        { ...build, stamp: "commit" },
+        { server: "127.0.0.1:5000" },
+        source,
+        root,
+      );
+      assert.equal(byContext.revision, first);
+      assert.equal(byContext.labels["org.opencontainers.image.revision"], first);
+      assert.equal(
+        byContext.labels["org.opencontainers.image.version"],
+        `dev-1-g${first.slice(0, 7)}`,
+      );
+      assert.equal(byCommit.labels["org.opencontainers.image.revision"], head);
+      assert.notEqual(byContext.buildArgs.SOURCE_DATE_EPOCH, undefined);
+      // Tags name the commit being built, whatever the stamp.
+      assert.deepEqual(byContext.tags, byCommit.tags);
+      assert.equal(stampSource(source, { stamp: "context", context: "api" }), source);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
