@@ -34,6 +34,8 @@ export interface ContextCommit {
   readonly commitTime: string;
   /** Commits reachable from it. */
   readonly commitCount: number;
+  /** Whether the context differs from HEAD (uncommitted changes in it). */
+  readonly dirty: boolean;
 }
 
 /** Short sha as git and docker/metadata-action show it. */

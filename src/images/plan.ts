@@ -95,12 +95,21 @@ export function stampSource(
   build: Pick<BuildConfig, "stamp" | "context">,
 ): SourceInfo {
   const last = build.stamp === "context" ? source.contexts?.[build.context] : undefined;
-  if (last === undefined || last.sha === source.sha) {
+  if (last === undefined) {
     return source;
   }
   const rest: SourceInfo & { version?: string } = { ...source };
-  delete rest.version;
-  return { ...rest, sha: last.sha, commitTime: last.commitTime, commitCount: last.commitCount };
+  if (last.sha !== source.sha) {
+    delete rest.version;
+  }
+  return {
+    ...rest,
+    sha: last.sha,
+    commitTime: last.commitTime,
+    commitCount: last.commitCount,
+    // Only its own context's changes make it dirty.
+    dirty: last.dirty,
+  };
 }
 
 export function planBuild(
@@ -117,7 +126,8 @@ export function planBuild(
     name,
     repository,
     revision: stamped.sha,
-    tags: imageTags(source, build.tags, buildVariant(build, root)).map(
+    // Tags name the commit being built; dirty only when this image's own context is.
+    tags: imageTags({ ...source, dirty: stamped.dirty }, build.tags, buildVariant(build, root)).map(
       (tag) => `${repository}:${tag}`,
     ),
     labels: imageLabels(name, stamped, build.stamp === "none" ? "none" : "commit"),

@@ -87,6 +87,7 @@ export function readSource(options: ReadSourceOptions): SourceInfo {
         sha: last,
         commitTime: new Date(time).toISOString().replace(/\.000Z$/, "Z"),
         commitCount: Number(git(root, ["rev-list", "--count", last]) ?? "0"),
+        dirty: (git(root, ["status", "--porcelain", "--", context]) ?? "") !== "",
       };
     }
   }

@@ -103,7 +103,17 @@ describe("an image stamped by its context (stamp: context)", () => {
       assert.notEqual(byContext.buildArgs.SOURCE_DATE_EPOCH, undefined);
       // Tags name the commit being built, whatever the stamp.
       assert.deepEqual(byContext.tags, byCommit.tags);
-      assert.equal(stampSource(source, { stamp: "context", context: "api" }), source);
+      assert.deepEqual(stampSource(source, { stamp: "context", context: "api" }), {
+        ...source,
+        commitCount: 2,
+        dirty: false,
+      });
+      // Uncommitted changes in api make api dirty, not web.
+      fs.writeFileSync(path.join(root, "api", "main.go"), "package main\n");
+      const dirty = readSource({ root, paths: ["app", "api"], env: {} });
+      assert.equal(dirty.dirty, true);
+      assert.equal(stampSource(dirty, { stamp: "context", context: "app" }).dirty, false);
+      assert.equal(stampSource(dirty, { stamp: "context", context: "api" }).dirty, true);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
