@@ -22,7 +22,7 @@ import {
   networkEnsureLines,
   quietly,
 } from "./commands";
-import { imageLines, loginLines } from "./deploy-script";
+import { imageLines, loginLines, waitHealthyFunction } from "./deploy-script";
 import { payloadReader, redactFunction } from "./payload";
 import { lock, scriptHeader, toolsCheck } from "./prelude";
 import { command, quote, ShellExpr, v, type ShellArg } from "./shell";
@@ -252,20 +252,7 @@ function healthLines(def: AccessoryDefinition): string[] {
     "health_probe() {",
     ...probe,
     "}",
-    "wait_healthy() {",
-    `  deadline=$(( $(date +%s) + ${def.healthTimeoutSeconds} ))`,
-    '  answer="no answer yet"',
-    "  while :; do",
-    `    run_state=$(${command(containerInspect("{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}", v("container")))} 2>/dev/null || echo 'missing 0 0')`,
-    "    case $run_state in",
-    '      "running "*" 0") ;;',
-    '      *) answer="the container stopped (status, exit code, restarts: $run_state)"; return 1 ;;',
-    "    esac",
-    "    if health_probe; then return 0; fi",
-    '    if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi',
-    "    sleep 1",
-    "  done",
-    "}",
+    ...waitHealthyFunction("container", def.healthTimeoutSeconds, "sleep 1"),
   ];
 }
 

@@ -151,6 +151,34 @@ function nameLines(def: ServiceDefinition): string[] {
   ];
 }
 
+/**
+ * `wait_healthy`: polls `health_probe` until it passes (0), the container `$<variable>` stops
+ * or restarts, or `timeoutSeconds` pass (1, with `$answer` saying why). Shared by the deploy
+ * and the accessory script.
+ */
+export function waitHealthyFunction(
+  variable: string,
+  timeoutSeconds: number,
+  sleep: string,
+): string[] {
+  return [
+    "wait_healthy() {",
+    `  deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
+    '  answer="no answer yet"',
+    "  while :; do",
+    `    run_state=$(${command(stateInspect(v(variable)))} 2>/dev/null || echo 'missing 0 0')`,
+    "    case $run_state in",
+    '      "running "*" 0") ;;',
+    '      *) answer="the container stopped (status, exit code, restarts: $run_state)"; return 1 ;;',
+    "    esac",
+    "    if health_probe; then return 0; fi",
+    '    if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi',
+    `    ${sleep}`,
+    "  done",
+    "}",
+  ];
+}
+
 /** The route the deploy verifies through: the first whose path covers the health path. */
 export function verifyRoute(def: ServiceDefinition): RouteConfig | undefined {
   return def.routes.find(
@@ -195,20 +223,7 @@ function functionLines(def: ServiceDefinition, names: ServiceNames): string[] {
             '  [ "$answer" = healthy ] || [ "$answer" = running ]',
             "}",
           ]),
-    "wait_healthy() {",
-    `  deadline=$(( $(date +%s) + ${def.healthTimeoutSeconds} ))`,
-    '  answer="no answer yet"',
-    "  while :; do",
-    `    run_state=$(${command(stateInspect(v("name")))} 2>/dev/null || echo 'missing 0 0')`,
-    "    case $run_state in",
-    '      "running "*" 0") ;;',
-    '      *) answer="the container stopped (status, exit code, restarts: $run_state)"; return 1 ;;',
-    "    esac",
-    "    if health_probe; then return 0; fi",
-    '    if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi',
-    `    ${SHORT_SLEEP}`,
-    "  done",
-    "}",
+    ...waitHealthyFunction("name", def.healthTimeoutSeconds, SHORT_SLEEP),
     // verify_edge: the health path through the edge's own listener and route, as clients get it.
     "verify_edge() {",
     ...(route === undefined

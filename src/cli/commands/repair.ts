@@ -7,6 +7,17 @@ import { probeHosts, type StackProbe } from "./status";
 /** The Pulumi project name (Pulumi.yaml `name`), part of every URN. */
 export const PROJECT = "slipway";
 
+/** URN of a host command `<name>-<host>-<command>` under an infra/deploy component. */
+function hostCommandUrn(
+  stack: string,
+  component: "HostDeployment" | "HostAccessory",
+  child: string,
+  transport: "ssh" | "local",
+): string {
+  const type = transport === "ssh" ? "command:remote:Command" : "command:local:Command";
+  return `urn:pulumi:${stack}::${PROJECT}::slipway:deploy:${component}$${type}::${child}`;
+}
+
 /** URN of the command that runs a service's release on a host (infra/deploy HostDeployment). */
 export function releaseUrn(
   stack: string,
@@ -14,8 +25,7 @@ export function releaseUrn(
   host: string,
   transport: "ssh" | "local",
 ): string {
-  const type = transport === "ssh" ? "command:remote:Command" : "command:local:Command";
-  return `urn:pulumi:${stack}::${PROJECT}::slipway:deploy:HostDeployment$${type}::${service}-${host}-release`;
+  return hostCommandUrn(stack, "HostDeployment", `${service}-${host}-release`, transport);
 }
 
 /** URN of the command that (re)starts an accessory on a host (infra/deploy HostAccessory). */
@@ -25,8 +35,7 @@ export function accessoryUrn(
   host: string,
   transport: "ssh" | "local",
 ): string {
-  const type = transport === "ssh" ? "command:remote:Command" : "command:local:Command";
-  return `urn:pulumi:${stack}::${PROJECT}::slipway:deploy:HostAccessory$${type}::${accessory}-${host}-run`;
+  return hostCommandUrn(stack, "HostAccessory", `${accessory}-${host}-run`, transport);
 }
 
 interface Drift {
