@@ -416,9 +416,14 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
       assertOk(await write(digests.b!), "writing the release record");
       const status = await slipway(["--root", root, "status", "--stack", "edge", "--json"]);
       assert.equal(status.code, 6, status.stderr);
-      const json = JSON.parse(status.stdout) as {
-        hosts: { host: string; state: string; error?: string }[];
+      const parsed = JSON.parse(status.stdout) as {
+        services: { service: string; hosts: { host: string; state: string; error?: string }[] }[];
       };
+      assert.deepEqual(
+        parsed.services.map((entry) => entry.service),
+        [service],
+      );
+      const json = parsed.services[0]!;
       assert.deepEqual(
         json.hosts.map((host) => [host.host, host.state]),
         [
@@ -437,7 +442,10 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
       );
       const table = await slipway(["--root", root, "status", "--stack", "edge"]);
       assert.equal(table.code, 6);
-      assert.match(table.stdout, /\nover-ssh {5}DRIFT \(stack: sha256:[0-9a-f]{12}\) {2}- /);
+      assert.match(
+        table.stdout,
+        new RegExp(`\\n${service} +over-ssh {5}DRIFT \\(stack: sha256:[0-9a-f]{12}\\) {2}- `),
+      );
       assert.match(table.stdout, /next: slipway repair --stack edge/);
     });
   });
