@@ -244,6 +244,8 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
         .sort(),
       ["linux/amd64", "linux/arm64"],
     );
+    // The api runs two replicas (e2e-api and e2e-api.2), each health-gated.
+    assert.equal(Object.keys(ids("e2e-api.2-")).length, 1, "the second replica runs");
     assert.deepEqual(result.outputs.deployed!.value, {
       "e2e-api": { local: images.api!.ref },
       "e2e-worker": { local: images.api!.ref },
@@ -316,9 +318,14 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       doc.setIn(["config", "slipway:images", "web", "build", "args", "APP_RELEASE"], "r2"),
     );
     twin.git("commit", "-q", "-am", "e2e: release r2");
-    // local's api, worker, postgres and redis; local-prod's api-prod and postgres.
-    const untouched = { ...ids("e2e-api-"), ...ids("e2e-worker-"), ...ids("e2e-local-") };
-    assert.equal(Object.keys(untouched).length, 6, JSON.stringify(untouched));
+    // local's api (two replicas), worker, postgres and redis; local-prod's api-prod and postgres.
+    const untouched = {
+      ...ids("e2e-api-"),
+      ...ids("e2e-api.2-"),
+      ...ids("e2e-worker-"),
+      ...ids("e2e-local-"),
+    };
+    assert.equal(Object.keys(untouched).length, 7, JSON.stringify(untouched));
     // The api is under load, fresh and keep-alive, while web is released.
     const { result, keepAlive, fresh } = await underLoad(
       HTTP_PORT,
@@ -338,7 +345,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(await served(BUILD_HOST, "/cgi-bin/version"), "r2");
     assert.equal(caddyOf(EDGE), edgeId, "a release of a new commit never restarts the edge");
     assert.deepEqual(
-      { ...ids("e2e-api-"), ...ids("e2e-worker-"), ...ids("e2e-local-") },
+      { ...ids("e2e-api-"), ...ids("e2e-api.2-"), ...ids("e2e-worker-"), ...ids("e2e-local-") },
       untouched,
       "the api, the worker and the accessories keep their containers",
     );
@@ -349,6 +356,46 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(promoted.code, 0, promoted.stderr);
     assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r2");
     assert.equal(caddyOf(EDGE), edgeId);
+  });
+
+  it("a release of the api alone (both replicas) drops no request on web or on the api", async () => {
+    twin.edit("local", (doc) =>
+      doc.setIn(["config", "slipway:images", "api", "build", "args"], { APP_RELEASE: "a2" }),
+    );
+    twin.git("commit", "-q", "-am", "e2e: api a2");
+    const web = ids("e2e-web-");
+    const accessories = ids("e2e-local-");
+    // Both routed services under load at once (keep-alive and fresh each) during the release.
+    const onApi = await underLoad(
+      HTTP_PORT,
+      API_HOST,
+      () =>
+        underLoad(
+          HTTP_PORT,
+          BUILD_HOST,
+          () =>
+            timed("pulumi up --stack local (api a2)", () =>
+              local.up({ onOutput: () => undefined }),
+            ),
+          4,
+          "/healthz",
+        ),
+      4,
+      "/healthz",
+    );
+    const { result, keepAlive, fresh } = onApi.result;
+    assert.equal(result.summary.result, "succeeded");
+    assert.equal(keepAlive.failures + fresh.failures, 0, `web: ${loadReport([keepAlive, fresh])}`);
+    assert.equal(
+      onApi.keepAlive.failures + onApi.fresh.failures,
+      0,
+      `api: ${loadReport([onApi.keepAlive, onApi.fresh])}`,
+    );
+    assert.equal(JSON.parse((await api(API_HOST, "GET", "/version")).body).release, "a2");
+    assert.deepEqual(ids("e2e-web-"), web, "web keeps its container");
+    assert.deepEqual(ids("e2e-local-"), accessories, "the accessories keep theirs");
+    assert.equal(Object.keys(ids("e2e-api.2-")).length, 1);
+    assert.deepEqual(await items(API_HOST), ["row-1"]);
   });
 
   it("slipway rollback --service returns only web of local-prod to the first digest", async () => {

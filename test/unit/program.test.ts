@@ -81,7 +81,7 @@ describe("the program for the local stack", function () {
   });
   after(() => restoreHome());
 
-  it("declares five images, one edge, two accessories and three services on the host", () => {
+  it("declares five images, one edge, two accessories and three services (the api twice) on the host", () => {
     const images = ["api", "edge", "postgres", "redis", "web"];
     assert.deepEqual(
       recorded.map((r) => `${r.type} ${r.name}`).sort(),
@@ -104,7 +104,7 @@ describe("the program for the local stack", function () {
           `command:remote:Command ${accessory}-local-run`,
           `slipway:deploy:HostAccessory ${accessory}-local`,
         ]),
-        ...["api", "web", "worker"].flatMap((service) => [
+        ...["api", "api.2", "web", "worker"].flatMap((service) => [
           `command:remote:Command ${service}-local-release`,
           `command:remote:Command ${service}-local-service`,
           `slipway:deploy:HostDeployment ${service}-local`,
