@@ -314,11 +314,7 @@ async function main(): Promise<void> {
     httpPort: 28280,
     httpsPort: 28643,
   });
-  // The program as `npm run build` compiled it (stacks/main.js runs dist/ when it is current).
-  fs.cpSync(path.join(REPO_ROOT, "dist"), path.join(twin.dir, "dist"), {
-    recursive: true,
-    preserveTimestamps: true,
-  });
+  // The twin has the program as `npm run build` compiled it (dist/).
   const done: Round[] = [];
   try {
     for (const services of SIZES) {

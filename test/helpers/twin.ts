@@ -122,6 +122,14 @@ export function makeTwin(options: TwinOptions, message = "twin: release r1"): Tw
     fs.utimesSync(to, stat.atime, stat.mtime);
   }
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
+  // The program and the CLI as `npm run build` compiled them (stacks/main.js and bin/slipway.js
+  // run dist/ when it is current), as a user's checkout has them after `npm ci`.
+  if (fs.existsSync(path.join(REPO_ROOT, "dist"))) {
+    fs.cpSync(path.join(REPO_ROOT, "dist"), path.join(dir, "dist"), {
+      recursive: true,
+      preserveTimestamps: true,
+    });
+  }
   const promoteHost = `${options.prefix}-web-prod.localhost`;
   editStack(dir, "local", (doc) => {
     doc.setIn(["config", "slipway:registry", "namespace"], options.namespace);
