@@ -226,17 +226,27 @@ function functionLines(def: ServiceDefinition, names: ServiceNames): string[] {
     ...waitHealthyFunction("name", def.healthTimeoutSeconds, SHORT_SLEEP),
     // verify_edge: the health path through the edge's own listener and route, as clients get it.
     "verify_edge() {",
-    ...(route === undefined
-      ? ['  answer="no route covers the health path; not verified through the edge"', "  return 0"]
-      : [
-          "  tries=0",
-          '  while [ "$tries" -lt 5 ]; do',
-          `    if answer=$(${command(edgeGet(names.edge, edgeLocalUrl(def.healthPath), verifyHost(def, route)))} 2>&1); then return 0; fi`,
-          "    tries=$((tries + 1))",
-          `    ${SHORT_SLEEP}`,
-          "  done",
-          "  return 1",
-        ]),
+    ...(routeInstancesOf(def).length === 0
+      ? [
+          // A later replica: the first one installs the routes (after every later one is up)
+          // and verifies them; this one was checked by name from inside the edge.
+          '  answer="a later replica: the first replica verifies the routes through the edge"',
+          "  return 0",
+        ]
+      : route === undefined
+        ? [
+            '  answer="no route covers the health path; not verified through the edge"',
+            "  return 0",
+          ]
+        : [
+            "  tries=0",
+            '  while [ "$tries" -lt 5 ]; do',
+            `    if answer=$(${command(edgeGet(names.edge, edgeLocalUrl(def.healthPath), verifyHost(def, route)))} 2>&1); then return 0; fi`,
+            "    tries=$((tries + 1))",
+            `    ${SHORT_SLEEP}`,
+            "  done",
+            "  return 1",
+          ]),
     "}",
   ];
 }

@@ -144,6 +144,13 @@ describe("infra/deploy: several services and accessories under mocks", function 
       "a later replica installs no route",
     );
     assert.ok(stdin("api.2-h1-release").includes("--network name=slipway-dev,alias=api "));
+    // A later replica starts before any route lists it: it is checked by name, not through the edge.
+    assert.ok(
+      stdin("api.2-h1-release").includes(
+        'answer="a later replica: the first replica verifies the routes through the edge"',
+      ),
+    );
+    assert.ok(!stdin("api-h1-release").includes("a later replica"));
     assert.ok(stdin("worker-h2-release").includes("--network name=slipway-dev,alias=worker "));
     assert.ok(stdin("worker-h2-release").includes(" worker 2>&1); then"), "the worker's command");
   });
