@@ -1,16 +1,18 @@
 /**
- * The repository check script (what `<image>-check` runs at create and update) against the
- * real local registry (127.0.0.1:5000), with images pushed here by hand: an index of two
- * platforms and an attestation entry, whose configs carry a source label, and a single image
- * without one. Then against a fake registry on loopback that wants a bearer token, to prove
+ * The repository check script (what `<image>-check` runs at create and update, on stdin)
+ * against the real local registry (127.0.0.1:5000), with images pushed here by hand: an index
+ * of two platforms and an attestation entry, whose configs carry a source label, and a single
+ * image without one. Then against a fake registry on loopback that wants a bearer token, to prove
  * the credentials reach the token service from the environment.
  */
 import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { REPOSITORY_CHECK_AUTH_ENV, repositoryCheckScript } from "../../src/registry";
-import { REGISTRY, REGISTRY_URL, run, uniqueTag, useServices } from "../helpers/services";
+import { SCRIPT_ON_STDIN } from "../../src/supply/script";
+import { REGISTRY, REGISTRY_URL, uniqueTag, useServices } from "../helpers/services";
 
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -18,13 +20,26 @@ const SOURCE = "https://github.com/acme/web";
 
 const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
-/** Runs a check script as the command provider does (`/bin/sh -c`). */
-async function check(script: string, env: Record<string, string> = {}) {
-  const result = await run("/bin/sh", ["-c", script], {
-    env: { ...process.env, ...env },
-    timeoutMs: 60_000,
+/** Runs a check script as `<image>-check` does: `/bin/sh -c "exec /bin/sh -s"`, the script on stdin. */
+function check(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/bin/sh", ["-c", SCRIPT_ON_STDIN], {
+      env: { ...process.env, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({ code: code ?? 1, stdout: stdout.trim(), stderr: stderr.trim() }),
+    );
+    child.stdin.end(script);
   });
-  return { code: result.code, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
 }
 
 describe("the repository check script", function () {
