@@ -1,8 +1,11 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { registryKind, type RegistryKind } from "../../src/reference";
+import { REPOSITORY_CHECK_AUTH_ENV, repositoryCheckScript } from "../../src/registry/check-script";
 import { managedFields } from "../../src/registry/repository";
 import { DOCKER_HUB_API_URL } from "../../src/registry/hub";
-import { DockerHubRepository, RepositoryCheck } from "./resources";
+import { SCRIPT_ON_STDIN } from "../../src/supply/script";
+import { DockerHubRepository } from "./resources";
 
 /** Inputs of a RegistryRepository. */
 export interface RegistryRepositoryArgs {
@@ -80,19 +83,7 @@ export class RegistryRepository extends pulumi.ComponentResource {
         { parent: this, retainOnDelete: true },
       );
     } else {
-      new RepositoryCheck(
-        `${name}-check`,
-        {
-          server: args.server,
-          path,
-          insecure: args.insecure ?? false,
-          digest: args.digest ?? "",
-          source: kind === "ghcr" ? (args.source ?? "") : "",
-          username: args.username ?? "",
-          password: args.password ?? "",
-        },
-        { parent: this, retainOnDelete: true },
-      );
+      checkRepository(`${name}-check`, args, kind === "ghcr", this);
     }
     const fields = managedFields(kind);
     this.repository = pulumi.interpolate`${args.server}/${path}`;
@@ -113,4 +104,59 @@ export class RegistryRepository extends pulumi.ComponentResource {
       keepDevVersions: this.keepDevVersions,
     });
   }
+}
+
+/**
+ * The check of a GHCR or plain-registry repository: a local command (the `command` provider
+ * every stack starts anyway) that runs `repositoryCheckScript` (on stdin) when the repository, the digest
+ * or the expected source changes, and fails the update with the reason. It owns nothing, so
+ * it has no delete; `pulumi refresh` does not run it again.
+ */
+function checkRepository(
+  name: string,
+  args: RegistryRepositoryArgs,
+  labelled: boolean,
+  parent: pulumi.Resource,
+): command.local.Command {
+  const path = pulumi.output(args.path);
+  const insecure = pulumi.output(args.insecure ?? false);
+  const digest = pulumi.output(args.digest ?? "");
+  const source = pulumi.output(labelled ? (args.source ?? "") : "");
+  const username = args.username === undefined ? undefined : pulumi.output(args.username);
+  const script = pulumi
+    .all([path, insecure, digest, source, username])
+    .apply(([pathValue, insecureValue, digestValue, sourceValue, user]) =>
+      repositoryCheckScript({
+        server: args.server,
+        path: pathValue,
+        insecure: insecureValue,
+        ...(digestValue === "" ? {} : { digest: digestValue }),
+        ...(sourceValue === "" ? {} : { source: sourceValue }),
+        ...(user === undefined ? {} : { username: user }),
+      }),
+    );
+  const environment: Record<string, pulumi.Input<string>> = {};
+  if (args.username !== undefined && args.password !== undefined) {
+    environment[REPOSITORY_CHECK_AUTH_ENV] = pulumi.secret(
+      pulumi
+        .all([args.username, args.password])
+        .apply(([user, password]) => Buffer.from(`${user}:${password}`).toString("base64")),
+    );
+  }
+  return new command.local.Command(
+    name,
+    {
+      // The script goes over stdin: a failure prints the short command and the reason, not
+      // the whole script.
+      create: SCRIPT_ON_STDIN,
+      update: SCRIPT_ON_STDIN,
+      stdin: script,
+      interpreter: ["/bin/sh", "-c"],
+      environment,
+      triggers: [args.server, path, insecure, digest, source],
+      addPreviousOutputInEnv: false,
+      logging: "stdoutAndStderr",
+    },
+    { parent, retainOnDelete: true },
+  );
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dockerHubProvider } from "./docker-hub-provider";
-import { repositoryCheckProvider } from "./repository-check-provider";
 
 /** Inputs of a DockerHubRepository. */
 export interface DockerHubRepositoryArgs {
@@ -35,41 +34,6 @@ export class DockerHubRepository extends pulumi.dynamic.Resource {
       { ...opts, additionalSecretOutputs: ["token"] },
       "slipway",
       "DockerHubRepository",
-    );
-  }
-}
-
-/** Inputs of a RepositoryCheck. */
-export interface RepositoryCheckArgs {
-  /** Registry host and optional port. */
-  server: pulumi.Input<string>;
-  /** Repository path below the server. */
-  path: pulumi.Input<string>;
-  /** Plain HTTP (loopback registries). */
-  insecure: pulumi.Input<boolean>;
-  /** Digest that must be in the repository; empty for none. */
-  digest: pulumi.Input<string>;
-  /** Source URL the image's source label must name; empty for no label check. */
-  source: pulumi.Input<string>;
-  /** Registry user; empty for anonymous. */
-  username: pulumi.Input<string>;
-  /** Registry password or token; kept secret in the state. */
-  password: pulumi.Input<string>;
-}
-
-/** Verifies a repository on every change of its inputs (see repositoryCheckProvider). */
-export class RepositoryCheck extends pulumi.dynamic.Resource {
-  /** Tags the repository had when last checked. */
-  declare public readonly tags: pulumi.Output<number>;
-
-  constructor(name: string, args: RepositoryCheckArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      repositoryCheckProvider,
-      name,
-      { ...args, password: pulumi.secret(args.password), tags: undefined },
-      { ...opts, additionalSecretOutputs: ["password"] },
-      "slipway",
-      "RepositoryCheck",
     );
   }
 }

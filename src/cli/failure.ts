@@ -78,8 +78,19 @@ export function engineFailure(output: string): EngineFailure {
             : "host";
     return { kind, cause: host };
   }
-  // What a program that threw said (`Error: …`) first, then the engine's own error lines.
+  // What a local command's script printed as its reason (`slipway: …`, the lines after the
+  // engine's `error: exit status 1: running "exec /bin/sh -s":`), then what a program that
+  // threw said (`Error: …`), then the engine's own error lines.
+  const reasons = lines.flatMap((line, index) => {
+    if (!/^error: exit status \d+: running /.test(line)) {
+      return [];
+    }
+    const after = lines.slice(index + 1);
+    const end = after.findIndex((next) => !next.startsWith("slipway: "));
+    return after.slice(0, end === -1 ? after.length : end);
+  });
   const errors = unique([
+    ...reasons,
     ...lines.filter((line) => /^[A-Za-z]*Error: \S/.test(line)),
     ...lines.filter((line) => /^error:/.test(line) && !GENERIC.test(line)),
   ]);

@@ -8,3 +8,4 @@ export * from "./tags";
 export * from "./hub";
 export * from "./repository";
 export * from "./ghcr-packages";
+export * from "./check-script";

@@ -1,5 +1,4 @@
 import type { RegistryKind } from "../reference";
-import type { RegistryClient } from "./client";
 
 /** The label GHCR reads to link a package to a GitHub repository. */
 export const SOURCE_LABEL = "org.opencontainers.image.source";
@@ -36,60 +35,35 @@ export function managedFields(kind: RegistryKind): {
   }
 }
 
-export interface RepositoryCheckInput {
-  readonly client: RegistryClient;
-  /** Repository path below the server, e.g. `acme/web`. */
-  readonly path: string;
-  /** A digest that must be in the repository (the one this stack pushed or pins). */
-  readonly digest?: string;
-  /** The source repository URL the image's `org.opencontainers.image.source` must name. */
-  readonly source?: string;
+/**
+ * A source URL as GHCR compares it: without trailing slashes and `.git`, lowercase. The
+ * repository check script does the same to the label in jq (ASCII lowercase).
+ */
+export function normalizeSource(url: string): string {
+  return url
+    .replace(/\/+$/, "")
+    .replace(/\.git$/, "")
+    .toLowerCase();
 }
 
-export interface RepositoryCheckResult {
-  /** How many tags the repository has. */
-  readonly tags: number;
-  /** The source label of `digest`, when one was checked. */
-  readonly sourceLabel?: string;
-}
-
-function sameSource(a: string, b: string): boolean {
-  const norm = (url: string) =>
-    url
-      .replace(/\/+$/, "")
-      .replace(/\.git$/, "")
-      .toLowerCase();
-  return norm(a) === norm(b);
+/** Why a repository fails its check for want of `digest`; `where` is `server/path`. */
+export function missingDigestMessage(where: string, digest: string): string {
+  return `${where} has no manifest ${digest}; push the image (pulumi up on the build stack) before this check`;
 }
 
 /**
- * Checks that the repository answers, that it holds `digest`, and that the image's source
- * label names `source`. Throws with what is wrong and how to fix it.
+ * Why `digest` fails its source-label check, around the label as shown (`"…"` or `unset`):
+ * what comes before it and what after (the check script puts its own value between).
  */
-export async function checkRepository(input: RepositoryCheckInput): Promise<RepositoryCheckResult> {
-  const { client, path } = input;
-  const where = `${client.server}/${path}`;
-  const tags = await client.tags(path);
-  if (input.digest === undefined) {
-    return { tags: tags.length };
-  }
-  if (!(await client.exists(path, input.digest))) {
-    throw new Error(
-      `${where} has no manifest ${input.digest}; push the image (pulumi up on the build stack) before this check`,
-    );
-  }
-  if (input.source === undefined) {
-    return { tags: tags.length };
-  }
-  const config = (await client.imageConfigOf(path, input.digest)) as
-    { config?: { Labels?: Record<string, unknown> } } | undefined;
-  const label = config?.config?.Labels?.[SOURCE_LABEL];
-  if (typeof label !== "string" || !sameSource(label, input.source)) {
-    throw new Error(
-      `${where}@${input.digest} has ${SOURCE_LABEL} ${typeof label === "string" ? JSON.stringify(label) : "unset"}, ` +
-        `but the stack's source is ${input.source}; GHCR links the package to the repository this label names: ` +
-        "set slipway:source, or remove a LABEL that overrides it in the Dockerfile",
-    );
-  }
-  return { tags: tags.length, sourceLabel: label };
+export function sourceLabelMessage(
+  where: string,
+  digest: string,
+  source: string,
+): { readonly before: string; readonly after: string } {
+  return {
+    before: `${where}@${digest} has ${SOURCE_LABEL} `,
+    after:
+      `, but the stack's source is ${source}; GHCR links the package to the repository this label names: ` +
+      "set slipway:source, or remove a LABEL that overrides it in the Dockerfile",
+  };
 }

@@ -92,7 +92,7 @@ describe("the program for the local stack", function () {
           `command:local:Command ${image}-supply-scan`,
           `command:local:Command ${image}-tags`,
           `docker-build:index:Image ${image}-image`,
-          `pulumi-nodejs:dynamic/slipway:RepositoryCheck ${image}-check`,
+          `command:local:Command ${image}-check`,
           `slipway:image:Attestation ${image}`,
           `slipway:image:ImageBuild ${image}`,
           `slipway:image:MovingTags ${image}`,
@@ -365,7 +365,7 @@ describe("the program for the local-prod stack, once promoted into", function ()
       [
         ...["api", "postgres", "web"].flatMap((image) => [
           `command:local:Command ${image}-verify-verify`,
-          `pulumi-nodejs:dynamic/slipway:RepositoryCheck ${image}-check`,
+          `command:local:Command ${image}-check`,
           `slipway:registry:RegistryRepository ${image}`,
           `slipway:supply:Verification ${image}-verify`,
         ]),

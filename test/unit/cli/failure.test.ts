@@ -80,6 +80,23 @@ describe("failure summaries", () => {
         ],
       },
     );
+    // A local command (the repository check, the supply chain): its script's own reason.
+    assert.deepEqual(
+      engineFailure(
+        ' ++ command:local:Command web-check creating replacement (0s)[retain] [diff: ~stdin,triggers]; error: exit status 1: running "exec /bin/sh -s":\n' +
+          "Diagnostics:\n  command:local:Command (web-check):\n" +
+          '    error: exit status 1: running "exec /bin/sh -s":\n' +
+          `    slipway: 127.0.0.1:5000/slipway/web has no manifest sha256:${"0".repeat(64)}; push the image (pulumi up on the build stack) before this check\n` +
+          "\n  pulumi:pulumi:Stack (slipway-upg):\n    error: update failed\n",
+      ),
+      {
+        kind: "other",
+        cause: [
+          `slipway: 127.0.0.1:5000/slipway/web has no manifest sha256:${"0".repeat(64)}; push the image (pulumi up on the build stack) before this check`,
+          'error: exit status 1: running "exec /bin/sh -s":',
+        ],
+      },
+    );
     assert.deepEqual(engineFailure("error: update failed\n"), { kind: "other", cause: [] });
   });
 

@@ -59,8 +59,8 @@ describe("ImageBuild in a build stack", () => {
   it("declares the ImageBuild with its Image, and the Attestation with its command", () => {
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
       "command:local:Command web-attest",
+      "command:local:Command web-check",
       "docker-build:index:Image web-image",
-      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
       "slipway:image:Attestation web",
       "slipway:image:ImageBuild web",
       "slipway:registry:RegistryRepository web",
@@ -193,7 +193,7 @@ describe("images in a promote stack", () => {
     });
     await settle();
     assert.deepEqual(recorded.map((r) => `${r.type} ${r.name}`).sort(), [
-      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
+      "command:local:Command web-check",
       "slipway:registry:RegistryRepository web",
     ]);
   });

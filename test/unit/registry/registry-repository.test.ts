@@ -1,6 +1,7 @@
 /** RegistryRepository under Pulumi mocks: which resources each kind of registry gets, and how. */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
+import { repositoryCheckScript } from "../../../src/registry";
 import { recordResources, secrecy, settle, valueOf, type Recorded } from "../../helpers/mocks";
 
 const DIGEST = `sha256:${"c3".repeat(32)}`;
@@ -63,7 +64,7 @@ describe("RegistryRepository", () => {
     assert.deepEqual(await valueOf(repository.managed), ["existence", "description", "visibility"]);
   });
 
-  it("on GHCR: a check of the pushed digest and its source label, retained, visibility unmanaged", async () => {
+  it("on GHCR: a local command checking the pushed digest and its source label, the login only in its secret environment", async () => {
     const { RegistryRepository } = await import("../../../infra/registry");
     const repository = new RegistryRepository(
       "web",
@@ -85,12 +86,12 @@ describe("RegistryRepository", () => {
     );
     await settle();
     assert.deepEqual(names(), [
-      "pulumi-nodejs:dynamic/slipway:RepositoryCheck web-check",
+      "command:local:Command web-check",
       "slipway:registry:RegistryRepository web",
     ]);
-    const { __provider, password, ...rest } = recorded.find((r) => r.name === "web-check")!.inputs;
-    assert.equal(typeof __provider, "string");
-    assert.deepEqual(rest, {
+    const check = recorded.find((r) => r.name === "web-check")!;
+    const { environment, ...rest } = check.inputs;
+    const script = repositoryCheckScript({
       server: "ghcr.io",
       path: "acme/web",
       insecure: false,
@@ -98,13 +99,30 @@ describe("RegistryRepository", () => {
       source: "https://github.com/acme/web",
       username: "bot",
     });
-    assert.deepEqual(secrecy(password), { secret: "ghp_x" });
+    assert.deepEqual(rest, {
+      create: "exec /bin/sh -s",
+      update: "exec /bin/sh -s",
+      stdin: script,
+      interpreter: ["/bin/sh", "-c"],
+      triggers: ["ghcr.io", "acme/web", false, DIGEST, "https://github.com/acme/web"],
+      addPreviousOutputInEnv: false,
+      logging: "stdoutAndStderr",
+    });
+    assert.deepEqual(secrecy(environment), {
+      secret: { SLIPWAY_REGISTRY_AUTH: Buffer.from("bot:ghp_x").toString("base64") },
+    });
+    // The token is only in the secret environment: no plain input holds it, in any form.
+    const plain = JSON.stringify(rest);
+    assert.ok(
+      !plain.includes("ghp_x") && !plain.includes(Buffer.from("bot:ghp_x").toString("base64")),
+    );
     assert.equal(options["web-check"]?.retainOnDelete, true);
+    assert.equal(check.options.parent, "web");
   });
 
-  it("on a plain registry: a check without a source label", async () => {
+  it("on a plain registry: a check of the digest without a source label or credentials", async () => {
     const { RegistryRepository } = await import("../../../infra/registry");
-    new RegistryRepository("web", {
+    const repository = new RegistryRepository("web", {
       server: "127.0.0.1:5000",
       path: "slipway/web",
       keepDevVersions: 10,
@@ -112,19 +130,38 @@ describe("RegistryRepository", () => {
       digest: DIGEST,
       source: "https://github.com/acme/web",
     });
-    await settle();
-    const { digest, source, insecure, username } = recorded.find(
-      (r) => r.name === "web-check",
-    )!.inputs;
     assert.deepEqual(
-      { digest, source, insecure, username },
       {
-        digest: DIGEST,
-        source: "",
-        insecure: true,
-        username: "",
+        kind: await valueOf(repository.kind),
+        visibility: await valueOf(repository.visibility),
+        keepDevVersions: await valueOf(repository.keepDevVersions),
+        managed: await valueOf(repository.managed),
+        unmanaged: await valueOf(repository.unmanaged),
+      },
+      {
+        kind: "oci",
+        visibility: "unmanaged",
+        keepDevVersions: 10,
+        managed: ["answers (checked)"],
+        unmanaged:
+          "a plain registry has no visibility, description or access settings per repository",
       },
     );
+    await settle();
+    const check = recorded.find((r) => r.name === "web-check")!;
+    const script = repositoryCheckScript({
+      server: "127.0.0.1:5000",
+      path: "slipway/web",
+      insecure: true,
+      digest: DIGEST,
+    });
+    assert.equal(check.type, "command:local:Command");
+    assert.equal(check.inputs.stdin, script);
+    assert.equal(check.inputs.create, "exec /bin/sh -s");
+    assert.equal(check.inputs.update, "exec /bin/sh -s");
+    assert.equal(check.inputs.delete, undefined);
+    assert.deepEqual(check.inputs.triggers, ["127.0.0.1:5000", "slipway/web", true, DIGEST, ""]);
+    assert.deepEqual(check.inputs.environment, {});
   });
 
   it("refuses Docker Hub without credentials before declaring the repository itself", async () => {
