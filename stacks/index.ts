@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployService } from "../infra/deploy";
 import { declareEdges } from "../infra/edge";
+import { deployToKubernetes } from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
 import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
@@ -76,25 +77,36 @@ const supply = Object.values(
 // release. Each host's deployment waits for that host's edge.
 const edges = declareEdges(config, edgeImageRef(config, declared), gate, supply);
 
-// The service, host by host in batches, pinned to the digests above.
+// The service, host by host in batches, pinned to the digests above; or, on a Kubernetes
+// target, one Deployment on the cluster.
 const serviceConfig = config.service;
-const deployments =
+const cluster =
   serviceConfig === undefined
-    ? {}
-    : deployService(
+    ? undefined
+    : deployToKubernetes(
         config,
-        {
-          ref: declared[serviceConfig.image]!.apply((image) => image.ref),
-          revision: declared[serviceConfig.image]!.apply((image) => image.revision),
-        },
-        gate,
-        Object.fromEntries(
-          config.hosts.map((host) => [
-            host.name,
-            [...(edges[host.name] === undefined ? [] : [edges[host.name]!]), ...supply],
-          ]),
-        ),
+        declared[serviceConfig.image]!.apply((image) => image.ref),
+        pulumi.mergeOptions(gate, { dependsOn: supply }),
       );
+const deployments: Record<string, pulumi.Resource & { readonly ref: pulumi.Output<string> }> =
+  cluster !== undefined
+    ? { [config.kubernetes!.namespace]: cluster }
+    : serviceConfig === undefined
+      ? {}
+      : deployService(
+          config,
+          {
+            ref: declared[serviceConfig.image]!.apply((image) => image.ref),
+            revision: declared[serviceConfig.image]!.apply((image) => image.revision),
+          },
+          gate,
+          Object.fromEntries(
+            config.hosts.map((host) => [
+              host.name,
+              [...(edges[host.name] === undefined ? [] : [edges[host.name]!]), ...supply],
+            ]),
+          ),
+        );
 
 // Moving tags (dev, latest, …) follow once every host runs the new digest healthily.
 moveTags(config, declared, deployments);
@@ -107,10 +119,19 @@ export const hosts = hostOutputs(config);
 export const service = serviceOutput(config) ?? null;
 /** The hosts' edge proxy: its name, and its image when this stack manages it. */
 export const edge = edgeOutput(config, edgeImageRef(config, declared));
-/** What each host was deployed with, by host name. */
+/** What each host was deployed with, by host name (a Kubernetes target: by namespace). */
 export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
 );
+/** The Kubernetes target's objects, for `slipway status` (null on SSH hosts). */
+export const kubernetes =
+  cluster === undefined
+    ? null
+    : {
+        namespace: cluster.namespace,
+        deployment: cluster.deployment,
+        nodePort: cluster.nodePort,
+      };
 /**
  * The release this update makes (null: it runs what the ledger's last release ran), which
  * `slipway up|promote|rollback|record` write to stacks/releases/<stack>.yaml once it succeeded.

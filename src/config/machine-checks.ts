@@ -30,18 +30,7 @@ export function keyFileChecks(raw: Map, home: string): RawIssue[] {
       if (typeof file !== "string" || file === "" || has(owner, "privateKey")) {
         continue;
       }
-      const resolved = path.resolve(expandHome(file, home));
-      let problem: string | undefined;
-      try {
-        if (!fs.statSync(resolved).isFile()) {
-          problem = "is not a file";
-        } else {
-          fs.accessSync(resolved, fs.constants.R_OK);
-        }
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        problem = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`;
-      }
+      const { resolved, problem } = readableFileProblem(file, home);
       if (problem !== undefined) {
         issues.push({
           key: "hosts",
@@ -54,6 +43,30 @@ export function keyFileChecks(raw: Map, home: string): RawIssue[] {
     }
   });
   return issues;
+}
+
+/**
+ * Why `file` (`~/` expanded against `home`) is not a readable file on this machine, or
+ * undefined: the one check behind every `…File` setting.
+ */
+export function readableFileProblem(
+  file: string,
+  home: string,
+): { readonly resolved: string; readonly problem?: string } {
+  const resolved = path.resolve(expandHome(file, home));
+  try {
+    if (!fs.statSync(resolved).isFile()) {
+      return { resolved, problem: "is not a file" };
+    }
+    fs.accessSync(resolved, fs.constants.R_OK);
+    return { resolved };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      resolved,
+      problem: code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`,
+    };
+  }
 }
 
 /** Refuses GITHUB_OWNER / GITHUB_ORGANIZATION in `env` when they name another account than slipway:github.owner. */

@@ -10,6 +10,7 @@ import { environmentNameProblem, healthPathProblem, sshPublicKeyProblem } from "
 import { repositoriesSchema } from "./registry-repositories";
 import { expected, plain, plainText, secret } from "./primitives";
 import { scanSchema, verifySchema, type ScanConfig, type VerifyConfig } from "./supply";
+import { kubernetesSchema, targetSchema, type KubernetesConfig, type Target } from "./kubernetes";
 
 /** Platforms Slipway builds for. */
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
@@ -431,8 +432,11 @@ export const KEY_SCHEMAS = {
   source: plain.url("must be a URL, e.g. https://github.com/acme/web").optional(),
   registry: registrySchema,
   images: imagesSchema,
+  /** Where the service runs: `ssh` (slipway:hosts) or `kubernetes` (slipway:kubernetes). */
+  target: targetSchema,
   hosts: hostsSchema.default([]),
   service: serviceSchema.optional(),
+  kubernetes: kubernetesSchema.optional(),
   edge: edgeSchema.default({
     name: DEFAULT_EDGE_NAME,
     httpPort: 80,
@@ -472,8 +476,12 @@ export interface SlipwayConfig {
   readonly source?: string;
   readonly registry: RegistryConfig;
   readonly images: readonly ImageConfig[];
+  /** Where the service runs. */
+  readonly target: Target;
   readonly hosts: readonly HostConfig[];
   readonly service?: ServiceConfig & { readonly name: string; readonly image: string };
+  /** The cluster of a `kubernetes` target (defaults filled in; namespace `slipway-<stack>`). */
+  readonly kubernetes?: KubernetesConfig & { readonly namespace: string };
   /** The hosts' edge proxy; `image` set when this stack manages it. */
   readonly edge: EdgeConfig;
   readonly github?: GithubConfig;
