@@ -1,8 +1,6 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as pulumi from "@pulumi/pulumi";
-import { expandHome, type SlipwayConfig } from "../../src/config";
-import type { KubeService } from "../../src/kubernetes";
+import type { SlipwayConfig } from "../../src/config";
+import { kubeconfigOf, type KubeService } from "../../src/kubernetes";
 import { ServiceDeployment } from "./service-deployment";
 
 /**
@@ -36,20 +34,6 @@ export function kubeServiceOf(config: SlipwayConfig): Omit<KubeService, "image">
     ...(kube.nodePort === undefined ? {} : { nodePort: kube.nodePort }),
     ...(kube.ingressClassName === undefined ? {} : { ingressClassName: kube.ingressClassName }),
   };
-}
-
-/** The kubeconfig text the stack names (secret or file), or undefined for the ambient one. */
-export function kubeconfigOf(
-  config: SlipwayConfig,
-  home: string = os.homedir(),
-): string | undefined {
-  const kube = config.kubernetes;
-  if (kube?.kubeconfig !== undefined) {
-    return kube.kubeconfig.reveal();
-  }
-  return kube?.kubeconfigFile === undefined
-    ? undefined
-    : fs.readFileSync(expandHome(kube.kubeconfigFile, home), "utf8");
 }
 
 /**

@@ -1,4 +1,3 @@
 export * from "./service-deployment";
-export * from "./kubeconfig";
 export * from "./from-config";
 export * from "./rollout-guard";

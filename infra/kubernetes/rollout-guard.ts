@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KubeClient } from "../../src/kubernetes/client";
+import { KubeClient, type KubeEndpoint } from "../../src/kubernetes/client";
 import { guardRollout } from "../../src/kubernetes/revert";
-import { ambientKubeconfig } from "./kubeconfig";
 
 /** The state of a rollout guard (inputs and outputs alike). */
 export interface RolloutGuardState {
@@ -11,15 +10,12 @@ export interface RolloutGuardState {
   /** The release whose rollout is guarded. */
   readonly image: string;
   readonly timeoutSeconds: number;
-  /** kubeconfig text (a secret); empty: the ambient one. */
-  readonly kubeconfig: string;
-  /** kubeconfig context; empty: its current one. */
-  readonly context: string;
+  /** The API endpoint and credentials (a secret), read from the kubeconfig by the program. */
+  readonly endpoint: KubeEndpoint;
 }
 
 async function guard(state: RolloutGuardState): Promise<void> {
-  const text = state.kubeconfig === "" ? ambientKubeconfig() : state.kubeconfig;
-  const client = KubeClient.fromKubeconfig(text, state.context === "" ? undefined : state.context);
+  const client = new KubeClient(state.endpoint);
   await guardRollout(
     client,
     { namespace: state.namespace, name: state.name, image: state.image },
@@ -59,8 +55,8 @@ export interface RolloutGuardArgs {
   name: pulumi.Input<string>;
   image: pulumi.Input<string>;
   timeoutSeconds: pulumi.Input<number>;
-  kubeconfig: pulumi.Input<string>;
-  context: pulumi.Input<string>;
+  /** The API endpoint and credentials; always handled as a secret. */
+  endpoint: pulumi.Input<KubeEndpoint>;
 }
 
 export class RolloutGuard extends pulumi.dynamic.Resource {
@@ -68,8 +64,8 @@ export class RolloutGuard extends pulumi.dynamic.Resource {
     super(
       rolloutGuardProvider,
       name,
-      { ...args, kubeconfig: pulumi.secret(args.kubeconfig) },
-      { ...opts, additionalSecretOutputs: ["kubeconfig"] },
+      { ...args, endpoint: pulumi.secret(args.endpoint) },
+      { ...opts, additionalSecretOutputs: ["endpoint"] },
       "slipway",
       "RolloutGuard",
     );

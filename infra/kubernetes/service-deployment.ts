@@ -9,6 +9,7 @@ import {
   serviceSpec,
   type KubeService,
 } from "../../src/kubernetes";
+import { ambientEndpoint, endpointOf } from "../../src/kubernetes/kubeconfig";
 import { RolloutGuard } from "./rollout-guard";
 
 /** Registry credentials for the pods' image pull Secret. */
@@ -164,8 +165,13 @@ export class ServiceDeployment extends pulumi.ComponentResource {
         name: service.name,
         image: args.image,
         timeoutSeconds: service.healthTimeoutSeconds,
-        kubeconfig: args.kubeconfig ?? "",
-        context: args.context ?? "",
+        endpoint: pulumi
+          .output(args.kubeconfig ?? "")
+          .apply((text) =>
+            text === ""
+              ? ambientEndpoint(process.env, args.context)
+              : endpointOf(text, args.context),
+          ),
       },
       { parent: this, ...(namespace === undefined ? {} : { dependsOn: [namespace] }) },
     );

@@ -1,83 +1,22 @@
 /**
- * A minimal Kubernetes API client over a kubeconfig, for what Slipway itself reads and writes
+ * A minimal Kubernetes API client for an endpoint (src/kubernetes/kubeconfig.ts reads one from
+ * a kubeconfig), for what Slipway itself reads and writes
  * outside the provider: the pods and events of a rollout, the revert patch, `slipway status`.
  * Client certificates and bearer tokens (inline or in files) are supported; exec and
  * auth-provider plugins are not (use a token or a certificate for Slipway's own calls).
  * The kubeconfig text is a secret: it is never logged, and errors never quote it.
  */
-import * as fs from "node:fs";
 import * as https from "node:https";
 import * as http from "node:http";
-import { parse } from "yaml";
 
+/** Where the API is and how to authenticate; PEM texts, not files. A secret as a whole. */
 export interface KubeEndpoint {
   readonly server: string;
-  readonly ca?: Buffer;
-  readonly cert?: Buffer;
-  readonly key?: Buffer;
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
   readonly token?: string;
   readonly insecure: boolean;
-}
-
-interface Named<T> {
-  readonly name: string;
-  readonly [key: string]: unknown;
-  readonly cluster?: T;
-  readonly user?: T;
-  readonly context?: T;
-}
-
-type Raw = Record<string, unknown>;
-
-function bytes(data: unknown, file: unknown): Buffer | undefined {
-  if (typeof data === "string" && data !== "") {
-    return Buffer.from(data, "base64");
-  }
-  if (typeof file === "string" && file !== "") {
-    return fs.readFileSync(file);
-  }
-  return undefined;
-}
-
-/** The endpoint and credentials of a kubeconfig's context (its current one by default). */
-export function endpointOf(kubeconfig: string, context?: string): KubeEndpoint {
-  const doc = (parse(kubeconfig) ?? {}) as Raw;
-  const find = <T>(list: unknown, name: unknown, what: string): T => {
-    const found = (Array.isArray(list) ? (list as Named<T>[]) : []).find((e) => e.name === name);
-    if (found === undefined) {
-      throw new Error(`kubeconfig has no ${what} named ${JSON.stringify(name)}`);
-    }
-    return (found.cluster ?? found.user ?? found.context ?? {}) as T;
-  };
-  const contextName = context ?? doc["current-context"];
-  const ctx = find<Raw>(doc.contexts, contextName, "context");
-  const cluster = find<Raw>(doc.clusters, ctx.cluster, "cluster");
-  const user = ctx.user === undefined ? {} : find<Raw>(doc.users, ctx.user, "user");
-  if (user.exec !== undefined || user["auth-provider"] !== undefined) {
-    throw new Error(
-      `kubeconfig user ${JSON.stringify(ctx.user)} authenticates through an exec or auth-provider plugin, which Slipway's own API calls do not run; give it a token or a client certificate`,
-    );
-  }
-  if (typeof cluster.server !== "string") {
-    throw new Error(`kubeconfig cluster ${JSON.stringify(ctx.cluster)} has no server`);
-  }
-  const ca = bytes(cluster["certificate-authority-data"], cluster["certificate-authority"]);
-  const cert = bytes(user["client-certificate-data"], user["client-certificate"]);
-  const key = bytes(user["client-key-data"], user["client-key"]);
-  const token =
-    typeof user.token === "string"
-      ? user.token
-      : typeof user.tokenFile === "string"
-        ? fs.readFileSync(user.tokenFile, "utf8").trim()
-        : undefined;
-  return {
-    server: cluster.server.replace(/\/+$/, ""),
-    ...(ca === undefined ? {} : { ca }),
-    ...(cert === undefined ? {} : { cert }),
-    ...(key === undefined ? {} : { key }),
-    ...(token === undefined ? {} : { token }),
-    insecure: cluster["insecure-skip-tls-verify"] === true,
-  };
 }
 
 export class KubeApiError extends Error {
@@ -95,10 +34,6 @@ export class KubeClient {
     private readonly endpoint: KubeEndpoint,
     private readonly timeoutMs = 15000,
   ) {}
-
-  static fromKubeconfig(kubeconfig: string, context?: string): KubeClient {
-    return new KubeClient(endpointOf(kubeconfig, context));
-  }
 
   get<T>(path: string): Promise<T> {
     return this.request<T>("GET", path);

@@ -6,6 +6,7 @@ import { parseProbe, probeScript, type ProbeResult, type ReleaseEntry } from "..
 import { imagesOutput } from "../outputs";
 import { driverCall, readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
+import { probePods } from "../kube-status";
 
 /** What one host runs compared with what the stack pins. */
 export type HostState = "in-sync" | "drift" | "no-release" | "unreadable" | "unreachable";
@@ -100,7 +101,8 @@ function stateText(state: HostState, expected: string | undefined): string {
  * `slipway status --stack <stack>`: what each host runs — the running release container, the
  * edge's route to it and a request through the edge — against what the stack pins (a
  * promote stack's pin, a build stack's last deployed output). The host's release record is
- * a cross-check: a stopped or removed release is DRIFT whatever the record says.
+ * a cross-check: a stopped or removed release is DRIFT whatever the record says. On a
+ * Kubernetes target each pod is a row: the digest its runtime reports (imageID) against the pin.
  */
 /** What the hosts of a stack run, judged against what the stack pins. */
 export interface StackProbe {
@@ -134,6 +136,15 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
     expected = imagesOutput(outputs, stack)[service.image]?.digest;
     expectedFrom = `the last update of ${stack} deployed`;
   }
+  if (config.target === "kubernetes") {
+    return {
+      config,
+      service,
+      expected,
+      expectedFrom,
+      hosts: await probePods(config, service, expected),
+    };
+  }
   const script = probeScript({
     host: "",
     stack,
@@ -163,7 +174,9 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
 
 export async function status(run: Run, stack: string): Promise<number> {
   const files = readStackFiles(run, stack);
-  const { service, expected, expectedFrom, hosts } = await probeHosts(run, stack);
+  const { config, service, expected, expectedFrom, hosts } = await probeHosts(run, stack);
+  const kube = config.target === "kubernetes";
+  const unit = kube ? "pod" : "host";
   const last: Release | undefined = files.ledger.releases[files.ledger.releases.length - 1];
 
   const headline =
@@ -200,23 +213,25 @@ export async function status(run: Run, stack: string): Promise<number> {
   const drifting = names(["drift", "no-release", "unreadable"]);
   const unreachableHosts = names(["unreachable"]);
   const count = (list: readonly string[]) =>
-    `${list.length} of ${hosts.length} host${hosts.length === 1 ? "" : "s"} (${list.join(", ")})`;
+    `${list.length} of ${hosts.length} ${unit}${hosts.length === 1 ? "" : "s"} (${list.join(", ")})`;
   const footer =
     hosts.length === 0
       ? `${stack} declares no hosts`
       : [
           ...(drifting.length === 0 && unreachableHosts.length === 0
-            ? [`every host runs what ${stack} pins`]
+            ? [`every ${unit} runs what ${stack} pins`]
             : []),
           ...(drifting.length === 0
             ? []
             : [
-                `${count(drifting)} differ from what ${stack} pins; next: slipway repair --stack ${stack}  # re-runs the pinned release on those hosts`,
+                kube
+                  ? `${count(drifting)} differ from what ${stack} pins; next: slipway up --stack ${stack}  # applies the pinned release again`
+                  : `${count(drifting)} differ from what ${stack} pins; next: slipway repair --stack ${stack}  # re-runs the pinned release on those hosts`,
               ]),
           ...(unreachableHosts.length === 0
             ? []
             : [
-                `${count(unreachableHosts)} could not be read; check SSH access, then: slipway status --stack ${stack}`,
+                `${count(unreachableHosts)} could not be read; check ${kube ? "the cluster's API access" : "SSH access"}, then: slipway status --stack ${stack}`,
               ]),
         ].join("\n");
   run.result(`${headline}\n${ledgerLine}\n${table}\n${footer}`, {

@@ -15,8 +15,14 @@ interface Seen {
   readonly inputs: Record<string, any>;
 }
 
-const KUBECONFIG =
-  "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: kube-token-s3cret}}]\n";
+const KUBECONFIG = [
+  "apiVersion: v1",
+  "kind: Config",
+  "current-context: c",
+  "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:16443/'}}]",
+  "users: [{name: u, user: {token: kube-token-s3cret}}]",
+  "contexts: [{name: c, context: {cluster: k, user: u}}]",
+].join("\n");
 const SECRET_VALUES = ["kube-token-s3cret", "db-pa55word", "api-t0ken", "registry-pa55"];
 
 describe("infra/kubernetes: ServiceDeployment under mocks", function () {
@@ -49,6 +55,7 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
       "dev",
       false,
     );
+    process.on("unhandledRejection", (e) => console.log("UNHANDLED", e));
     const { ServiceDeployment } = await import("../../../infra/kubernetes");
     const { image, ...service } = kubeService();
     assert.equal(image, REF_NEW);
@@ -65,6 +72,10 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
       },
     });
     await valueOf(component.ref);
+    // A dynamic resource registers once its provider is serialized.
+    for (let i = 0; i < 100 && !seen.some((e) => e.name === "web-rollout"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await settle();
   });
 
@@ -115,14 +126,15 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
     assert.equal(await valueOf(component.ref), REF_NEW);
   });
 
-  it("guards the rollout of the pinned image for the health timeout, with the kubeconfig as a secret", () => {
+  it("guards the rollout of the pinned image for the health timeout, with the API endpoint as a secret", () => {
     const guard = find("pulumi-nodejs:dynamic/slipway:RolloutGuard", "web-rollout");
     assert.equal(guard.namespace, "slipway-dev");
     assert.equal(guard.name, "web");
     assert.equal(guard.image, REF_NEW);
     assert.equal(guard.timeoutSeconds, 60);
-    assert.equal(guard.context, "");
-    assert.deepEqual(secrecy(guard.kubeconfig), { secret: KUBECONFIG });
+    assert.deepEqual(secrecy(guard.endpoint), {
+      secret: { server: "https://127.0.0.1:16443", token: "kube-token-s3cret", insecure: false },
+    });
   });
 
   it("declares the Service, Ingress and PodDisruptionBudget from the manifests", () => {
