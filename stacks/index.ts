@@ -12,6 +12,7 @@ import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { ledgerOutput, readLedger } from "../src/ledger";
+import type { KubernetesOutput } from "../src/outputs/contract";
 import { missingTools } from "../src/supply";
 import {
   afterLookups,
@@ -124,14 +125,12 @@ export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([host, deployment]) => [host, deployment.ref]),
 );
 /** The Kubernetes target's objects, for `slipway status` (null on SSH hosts). */
-export const kubernetes =
+export const kubernetes: pulumi.Output<KubernetesOutput> | null =
   cluster === undefined
     ? null
-    : {
-        namespace: cluster.namespace,
-        deployment: cluster.deployment,
-        nodePort: cluster.nodePort,
-      };
+    : pulumi
+        .all([cluster.namespace, cluster.deployment, cluster.nodePort])
+        .apply(([namespace, deployment, nodePort]) => ({ namespace, deployment, nodePort }));
 /**
  * The release this update makes (null: it runs what the ledger's last release ran), which
  * `slipway up|promote|rollback|record` write to stacks/releases/<stack>.yaml once it succeeded.
