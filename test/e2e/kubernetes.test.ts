@@ -18,7 +18,14 @@ import * as http from "node:http";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { load, sleep } from "../helpers/load";
-import { SLIPWAY_HOME, STATE_DIR, ensureBusybox, run, useServices } from "../helpers/services";
+import {
+  SERVICES_SH,
+  SLIPWAY_HOME,
+  STATE_DIR,
+  ensureBusybox,
+  run,
+  useServices,
+} from "../helpers/services";
 import { makeTwin, type Twin } from "../helpers/twin";
 
 const REGISTRY_NAMESPACE = "slipway-e2e-k8s";
@@ -149,6 +156,24 @@ describe("the Kubernetes target end to end on the local cluster", function () {
     for (const [label, seconds] of timings) {
       console.log(`      ${label.padEnd(52)} ${seconds.toFixed(1)}`);
     }
+  });
+
+  it("the cluster comes from the project's scripts: up is idempotent, status is one line", async () => {
+    const again = await run(SERVICES_SH, ["up", "cluster"], { timeoutMs: 120_000 });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      /^cluster: already running \(node slipway Ready, kubeconfig .*admin\.kubeconfig\)\n$/,
+    );
+    const status = await run(SERVICES_SH, ["status", "cluster"], { timeoutMs: 60_000 });
+    assert.match(
+      status.stdout,
+      /^cluster: running \(Kubernetes v1\.34\.4, node slipway Ready, https:\/\/127\.0\.0\.1:16443, /,
+    );
+    assert.equal(
+      kubectl("get", "node", "slipway", "-o", "jsonpath={.status.nodeInfo.kubeletVersion}"),
+      "v1.34.4",
+    );
   });
 
   it("pulumi up of local-k8s builds, pushes and runs two pods pinned by digest behind the NodePort", async () => {
