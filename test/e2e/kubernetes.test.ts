@@ -6,7 +6,8 @@
  * release under a request loop through the NodePort on 127.0.0.1 with no failed request;
  * `slipway promote` and `slipway rollback` on local-k8s-prod; `slipway status` reading the
  * pods' image IDs; an unready release rolled back automatically, the update failing with the
- * pod's cause; `pulumi destroy` leaving no namespace, pod or Service behind.
+ * pod's cause; a secret env value only in a Secret (never in the output or the state in plain
+ * text); `pulumi destroy` leaving no namespace, pod or Service behind.
  *
  * Runs in a twin of the project (test/helpers/twin.ts) with its own backend, registry
  * namespace, Kubernetes namespaces and NodePorts.
@@ -34,6 +35,7 @@ const PROMOTE_NAMESPACE = "e2e-k8s-prod";
 const BUILD_PORT = 30090;
 const PROMOTE_PORT = 30091;
 const KUBECONFIG = path.join(STATE_DIR, "cluster", "admin.kubeconfig");
+const SECRET_VALUE = `e2e-secret-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
 function kubectl(...args: string[]): string {
   return execFileSync("kubectl", ["--kubeconfig", KUBECONFIG, ...args], {
@@ -134,6 +136,20 @@ describe("the Kubernetes target end to end on the local cluster", function () {
     release("r1");
     twin.git("commit", "-qam", "e2e-k8s: release r1");
     build = await twin.stack("local-k8s");
+    // A secret env value, given on stdin (never on a command line).
+    execFileSync(
+      "bash",
+      [
+        "-c",
+        ". scripts/pulumi-env.sh && pulumi config set --secret --path 'slipway:service.secretEnv.API_TOKEN' --stack local-k8s",
+      ],
+      {
+        cwd: twin.dir,
+        env: { ...process.env, ...twin.env },
+        input: SECRET_VALUE,
+        stdio: ["pipe", "ignore", "inherit"],
+      },
+    );
     await twin.stack("local-k8s-prod");
   });
 
@@ -220,6 +236,48 @@ describe("the Kubernetes target end to end on the local cluster", function () {
     assert.deepEqual(runningDigests(BUILD_NAMESPACE), [release1]);
     assert.equal(await served(BUILD_PORT), "r1");
     assert.equal(await served(BUILD_PORT, "/healthz"), "ok");
+    // The secret env reaches the pods only through a Secret; the Deployment names it, the
+    // update's output and the stack's state never hold the value in plain text.
+    const env = JSON.parse(
+      kubectl(
+        "-n",
+        BUILD_NAMESPACE,
+        "get",
+        "deployment",
+        "web",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].env}",
+      ),
+    ) as {
+      name: string;
+      value?: string;
+      valueFrom?: { secretKeyRef: { name: string; key: string } };
+    }[];
+    const ref = env.find((entry) => entry.name === "API_TOKEN")?.valueFrom?.secretKeyRef;
+    assert.ok(
+      ref !== undefined && ref.key === "API_TOKEN" && ref.name.startsWith("web-env-"),
+      JSON.stringify(env),
+    );
+    assert.equal(
+      Buffer.from(
+        kubectl(
+          "-n",
+          BUILD_NAMESPACE,
+          "get",
+          "secret",
+          ref.name,
+          "-o",
+          "jsonpath={.data.API_TOKEN}",
+        ),
+        "base64",
+      ).toString(),
+      SECRET_VALUE,
+    );
+    assert.ok(!result.stdout.includes(SECRET_VALUE), "the update's output shows the secret");
+    const state = twin.shell("pulumi stack export --stack local-k8s");
+    assert.equal(state.code, 0, state.output);
+    assert.ok(!state.output.includes(SECRET_VALUE), "the state holds the secret in plain text");
+    assert.ok(!JSON.stringify(result.outputs).includes(SECRET_VALUE), "an output shows the secret");
     const status = await slipway("status", "--stack", "local-k8s");
     assert.equal(status.code, 0, `${status.stdout}\n${status.stderr}`);
     assert.equal(status.stdout.match(/^pod\/web-\S+\s+in sync/gm)?.length, 2, status.stdout);
