@@ -330,7 +330,7 @@ describe("the Kubernetes target end to end on the local cluster", function () {
     assert.deepEqual(runningDigests(BUILD_NAMESPACE), [release2]);
   });
 
-  it("slipway promote of the second release, then slipway rollback to the first", async () => {
+  it("slipway promote of the second release, then slipway rollback to the first; history lists the three", async () => {
     const promoted = await timed("slipway promote (r2)", () =>
       slipway("promote", "--from", "local-k8s", "--to", "local-k8s-prod"),
     );
@@ -348,6 +348,19 @@ describe("the Kubernetes target end to end on the local cluster", function () {
     const status = await slipway("status", "--stack", "local-k8s-prod");
     assert.equal(status.code, 0, `${status.stdout}\n${status.stderr}`);
     assert.match(status.stdout, /every pod runs what local-k8s-prod pins/);
+    const history = await slipway("history", "--stack", "local-k8s-prod", "--json");
+    assert.equal(history.code, 0, history.stderr);
+    const ledger = JSON.parse(history.stdout) as {
+      releases: { kind: string; images: Record<string, { digest: string }> }[];
+    };
+    assert.deepEqual(
+      ledger.releases.map((entry) => [entry.kind, entry.images.web?.digest]),
+      [
+        ["promote", release1],
+        ["promote", release2],
+        ["rollback", release1],
+      ],
+    );
   });
 
   it("an unready release is rolled back automatically and the update fails naming the pod's cause", async () => {
