@@ -16,8 +16,8 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as path from "node:path";
+import { load, sleep, type LoadCount } from "../test/helpers/load";
 import { makeTwin } from "../test/helpers/twin";
 import { servicesUp } from "../test/helpers/services";
 import { median } from "./stats";
@@ -27,86 +27,6 @@ const HTTPS_PORT = 28543;
 const DIRECT_PORT = 28190;
 const ROUNDS = 3;
 const ROUND_SECONDS = 5;
-
-interface LoadCount {
-  requests: number;
-  failures: number;
-  errors: string[];
-  bodies: Record<string, number>;
-  /** Milliseconds (since the load started) of the first and the last failure. */
-  firstFailure?: number;
-  lastFailure?: number;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Requests `path` with `Host: host` until stopped; every answer must be 200 with `expect(body)`. */
-function load(
-  port: number,
-  host: string,
-  urlPath: string,
-  keepAlive: boolean,
-  workers: number,
-): { stop: () => Promise<LoadCount> } {
-  const agent = keepAlive ? new http.Agent({ keepAlive: true, maxSockets: workers }) : false;
-  let running = true;
-  const started = Date.now();
-  const count: LoadCount = { requests: 0, failures: 0, errors: [], bodies: {} };
-  const failed = (why: string) => {
-    count.failures++;
-    if (count.errors.length < 10) count.errors.push(why);
-    const at = Date.now() - started;
-    count.firstFailure ??= at;
-    count.lastFailure = at;
-  };
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const request = http.get(
-        { host: "127.0.0.1", port, path: urlPath, agent, headers: { Host: host }, timeout: 5000 },
-        (response) => {
-          let body = "";
-          response.setEncoding("utf8");
-          response.on("data", (chunk: string) => (body += chunk));
-          response.on("end", () => {
-            const text = body.trim();
-            count.bodies[text] = (count.bodies[text] ?? 0) + 1;
-            if (response.statusCode !== 200 || !/^r\d+$/.test(text)) {
-              count.failures++;
-              if (count.errors.length < 10)
-                count.errors.push(`HTTP ${response.statusCode} ${text.slice(0, 60)}`);
-            }
-            resolve();
-          });
-          response.on("error", (error) => {
-            failed(error.message);
-            resolve();
-          });
-        },
-      );
-      request.on("timeout", () => request.destroy(new Error("timed out")));
-      request.on("error", (error) => {
-        failed(error.message);
-        resolve();
-      });
-    });
-  const worker = async () => {
-    while (running) {
-      count.requests++;
-      await one();
-    }
-  };
-  const all = Promise.all(Array.from({ length: workers }, worker));
-  return {
-    stop: async () => {
-      running = false;
-      await all;
-      if (agent) agent.destroy();
-      return count;
-    },
-  };
-}
 
 interface Scenario {
   name: string;

@@ -15,9 +15,10 @@
 #   3. Runs `apt-get update` only when a source/pin/architecture changed or a
 #      needed package list is missing.
 #   4. Installs from trixie: docker.io docker-cli docker-buildx docker-compose
-#      oras (+ cosign if trixie has it); from bookworm: docker-registry
-#      openssh-server qemu-user-static binfmt-support curl jq wrk debootstrap
-#      (scripts/fetch-accessories.sh), all with
+#      oras etcd-server kubernetes-client (+ cosign if trixie has it); from
+#      bookworm: docker-registry openssh-server qemu-user-static binfmt-support
+#      curl jq wrk debootstrap (scripts/fetch-accessories.sh) shellcheck
+#      containernetworking-plugins conntrack, all with
 #      --no-install-recommends. Only the named packages come from trixie
 #      (`apt-get install pkg/trixie`): their dependencies are resolved from
 #      bookworm wherever bookworm satisfies them (only containerd comes from
@@ -54,9 +55,13 @@ TRIXIE_SOURCES=/etc/apt/sources.list.d/slipway-trixie.sources
 TRIXIE_PIN=/etc/apt/preferences.d/slipway-trixie
 DAEMON_JSON=/etc/docker/daemon.json
 REGISTRY_ADDR=127.0.0.1:5000
-TRIXIE_PKGS=(docker.io docker-cli docker-buildx docker-compose oras)
+# etcd-server (3.5; bookworm has 3.4) and kubernetes-client (kubectl 1.32) are
+# for the local Kubernetes cluster (scripts/cluster.sh); containerd, already
+# pulled in by docker.io, runs there as a second instance with CRI enabled.
+TRIXIE_PKGS=(docker.io docker-cli docker-buildx docker-compose oras etcd-server kubernetes-client)
 OPTIONAL_TRIXIE_PKGS=(cosign)
-BOOKWORM_PKGS=(docker-registry openssh-server qemu-user-static binfmt-support curl jq wrk debootstrap shellcheck)
+BOOKWORM_PKGS=(docker-registry openssh-server qemu-user-static binfmt-support curl jq wrk
+  debootstrap shellcheck containernetworking-plugins conntrack)
 MIN_DOCKER_IO=26
 
 installed=()   # what this run installed or changed

@@ -6,7 +6,7 @@
 # Usage: scripts/services.sh up [--hold ID [--pid PID]] [service...]
 #        scripts/services.sh release ID [service...]
 #        scripts/services.sh down|status [service...]
-#   services (default: all, in this order):
+#   services (default: all, in this order; `up` starts cluster only when named):
 #     binfmt     binfmt_misc mounted, qemu-aarch64 enabled (run arm64 images)
 #     docker     dockerd; log state/logs/docker.log; waits for `docker info`
 #     registry   docker-registry on 127.0.0.1:5000, data in state/registry/data,
@@ -18,6 +18,13 @@
 #                on unix://$SLIPWAY_HOME/state/buildkit/buildkitd.sock, plus the
 #                buildx builder "slipway" (driver remote) pointing at it;
 #                skipped when the binary is missing
+#     cluster    (only when named: `up cluster`) the one-node Kubernetes cluster
+#                of scripts/cluster.sh: etcd, a CRI containerd of its own,
+#                kube-apiserver on https://127.0.0.1:16443, controller-manager,
+#                scheduler, kubelet, kube-proxy; kubeconfig
+#                state/cluster/admin.kubeconfig; needs registry and buildkitd
+#                (the pause image is built and pushed there); skipped when the
+#                binaries are missing
 #
 # Each requested service prints one line on stdout:
 #   <service>: started (N s) | already running | stopped | not running |
@@ -37,7 +44,9 @@ set -uo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-ALL_SERVICES=(binfmt docker registry sshd buildkitd)
+ALL_SERVICES=(binfmt docker registry sshd buildkitd cluster)
+# Started only when named (a Kubernetes cluster costs CPU the other tests need).
+OPTIONAL_SERVICES=(cluster)
 
 REGISTRY_ADDR=127.0.0.1:5000
 SSH_ADDR=127.0.0.1
@@ -476,6 +485,13 @@ status_buildkitd() {
   fi
 }
 
+# --------------------------------------------------------------- cluster ----
+
+CLUSTER_SH="$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
+up_cluster() { bash "$CLUSTER_SH" up 9>&-; }
+down_cluster() { bash "$CLUSTER_SH" down 9>&-; }
+status_cluster() { bash "$CLUSTER_SH" status; }
+
 # ------------------------------------------------------------------- main ----
 
 HOLD_DIR="$RUN_DIR/holds"      # one file per holder: its pid
@@ -526,7 +542,10 @@ fi
 
 requested=("$@")
 if ((${#requested[@]} == 0)); then
-  requested=("${ALL_SERVICES[@]}")
+  for s in "${ALL_SERVICES[@]}"; do
+    case " ${OPTIONAL_SERVICES[*]} " in *" $s "*) [[ "$action" != up ]] || continue ;; esac
+    requested+=("$s")
+  done
 fi
 for s in "${requested[@]}"; do
   case " ${ALL_SERVICES[*]} " in

@@ -3,8 +3,9 @@
 # the Go tests of the command provider stand-in (scripts/engine/command, some
 # against the local sshd, which they start) and of the demo API (api/), integration tests (real Docker
 # engine, registry and sshd, started and stopped by the tests) and the
-# end-to-end group (the real Pulumi engine on the local stacks). `.ci/run` runs
-# exactly this.
+# end-to-end group (the real Pulumi engine on the local stacks, and on the local
+# Kubernetes cluster of scripts/cluster.sh, which the tests start). `.ci/run`
+# runs exactly this.
 #
 # Usage: scripts/test.sh [unit|engine|integration|e2e ...]   (default: all groups)
 set -euo pipefail

@@ -6,11 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployAccessories, deployServices } from "../infra/deploy";
 import { declareEdges } from "../infra/edge";
+import { deployToKubernetes } from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
 import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
 import { ledgerOutput, readLedger } from "../src/ledger";
+import type { KubernetesOutput } from "../src/outputs/contract";
 import { missingTools } from "../src/supply";
 import {
   afterLookups,
@@ -78,37 +80,58 @@ const supply = Object.values(
 // release. Each host's deployment waits for that host's edge.
 const edges = declareEdges(config, edgeImageRef(config, declared), gate, supply);
 
-// Accessories first (each host's, beside its services), then the services in declared order,
-// each host by host in batches, pinned to the digests above.
-const accessoryDeployments = deployAccessories(
-  config,
-  accessoryRefs(config, declared),
-  gate,
-  Object.fromEntries(config.hosts.map((host) => [host.name, [...supply]])),
-);
-const deployments = deployServices(
-  config,
-  Object.fromEntries(
-    config.services.map((spec) => [
-      spec.name,
-      {
-        ref: declared[spec.image]!.apply((image) => image.ref),
-        revision: declared[spec.image]!.apply((image) => image.revision),
-      },
-    ]),
-  ),
-  gate,
-  Object.fromEntries(
-    config.hosts.map((host) => [
-      host.name,
-      [
-        ...(edges[host.name] === undefined ? [] : [edges[host.name]!]),
-        ...supply,
-        ...Object.values(accessoryDeployments).flatMap((byHost) => Object.values(byHost)),
-      ],
-    ]),
-  ),
-);
+// On a Kubernetes target: each service a Deployment on the cluster (one service per stack
+// there today), pinned to the digests above. On SSH hosts: accessories first (each host's,
+// beside its services), then the services in declared order, each host by host in batches.
+const kube = config.target === "kubernetes";
+const clusterSpec = kube ? config.services[0] : undefined;
+const cluster =
+  clusterSpec === undefined
+    ? undefined
+    : deployToKubernetes(
+        config,
+        clusterSpec,
+        declared[clusterSpec.image]!.apply((image) => image.ref),
+        pulumi.mergeOptions(gate, { dependsOn: supply }),
+      );
+const accessoryDeployments = kube
+  ? {}
+  : deployAccessories(
+      config,
+      accessoryRefs(config, declared),
+      gate,
+      Object.fromEntries(config.hosts.map((host) => [host.name, [...supply]])),
+    );
+const deployments: Record<
+  string,
+  Record<string, pulumi.Resource & { readonly ref: pulumi.Output<string> }>
+> = cluster !== undefined && clusterSpec !== undefined
+  ? { [clusterSpec.name]: { [config.kubernetes!.namespace]: cluster } }
+  : kube
+    ? {}
+    : deployServices(
+        config,
+        Object.fromEntries(
+          config.services.map((spec) => [
+            spec.name,
+            {
+              ref: declared[spec.image]!.apply((image) => image.ref),
+              revision: declared[spec.image]!.apply((image) => image.revision),
+            },
+          ]),
+        ),
+        gate,
+        Object.fromEntries(
+          config.hosts.map((host) => [
+            host.name,
+            [
+              ...(edges[host.name] === undefined ? [] : [edges[host.name]!]),
+              ...supply,
+              ...Object.values(accessoryDeployments).flatMap((byHost) => Object.values(byHost)),
+            ],
+          ]),
+        ),
+      );
 
 // Moving tags (dev, latest, …) follow once every host runs the new digest healthily.
 moveTags(
@@ -135,13 +158,20 @@ export const services = serviceOutputs(config);
 export const accessories = accessoryOutputs(config, declared);
 /** The hosts' edge proxy: its name, and its image when this stack manages it. */
 export const edge = edgeOutput(config, edgeImageRef(config, declared));
-/** What each host was deployed with, by service, then host name. */
+/** What each host was deployed with, by service, then host name (a Kubernetes target: namespace). */
 export const deployed = Object.fromEntries(
   Object.entries(deployments).map(([name, byHost]) => [
     name,
     Object.fromEntries(Object.entries(byHost).map(([host, deployment]) => [host, deployment.ref])),
   ]),
 );
+/** The Kubernetes target's objects, for `slipway status` (null on SSH hosts). */
+export const kubernetes: pulumi.Output<KubernetesOutput> | null =
+  cluster === undefined
+    ? null
+    : pulumi
+        .all([cluster.namespace, cluster.deployment, cluster.nodePort])
+        .apply(([namespace, deployment, nodePort]) => ({ namespace, deployment, nodePort }));
 /**
  * The release this update makes (null: it runs what the ledger's last release ran), which
  * `slipway up|promote|rollback|record` write to stacks/releases/<stack>.yaml once it succeeded.

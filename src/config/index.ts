@@ -1,4 +1,5 @@
 export * from "./errors";
+export * from "./kubernetes";
 export * from "./load";
 export * from "./paths";
 export * from "./project";

@@ -43,20 +43,9 @@ export function keyFileChecks(raw: Map, home: string): RawIssue[] {
   return issues;
 }
 
-/** Why a file on this machine cannot be read, or undefined. */
+/** Why a file on this machine cannot be read (its path and the reason), or undefined. */
 function unreadable(file: string, home: string): string | undefined {
-  const resolved = path.resolve(expandHome(file, home));
-  let problem: string | undefined;
-  try {
-    if (!fs.statSync(resolved).isFile()) {
-      problem = "is not a file";
-    } else {
-      fs.accessSync(resolved, fs.constants.R_OK);
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    problem = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`;
-  }
+  const { resolved, problem } = readableFileProblem(file, home);
   return problem === undefined
     ? undefined
     : `${JSON.stringify(file)} ${problem}${resolved === file ? "" : ` (${resolved})`}`;
@@ -84,6 +73,30 @@ export function secretFileChecks(raw: Map, home: string): RawIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * Why `file` (`~/` expanded against `home`) is not a readable file on this machine, or
+ * undefined: the one check behind every `…File` setting.
+ */
+export function readableFileProblem(
+  file: string,
+  home: string,
+): { readonly resolved: string; readonly problem?: string } {
+  const resolved = path.resolve(expandHome(file, home));
+  try {
+    if (!fs.statSync(resolved).isFile()) {
+      return { resolved, problem: "is not a file" };
+    }
+    fs.accessSync(resolved, fs.constants.R_OK);
+    return { resolved };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      resolved,
+      problem: code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`,
+    };
+  }
 }
 
 /** Refuses GITHUB_OWNER / GITHUB_ORGANIZATION in `env` when they name another account than slipway:github.owner. */

@@ -17,6 +17,7 @@ import {
   type ServiceSpec,
 } from "./services";
 import { scanSchema, verifySchema, type ScanConfig, type VerifyConfig } from "./supply";
+import { kubernetesSchema, targetSchema, type KubernetesConfig, type Target } from "./kubernetes";
 
 /** Platforms Slipway builds for. */
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
@@ -371,6 +372,8 @@ export const KEY_SCHEMAS = {
   source: plain.url("must be a URL, e.g. https://github.com/acme/web").optional(),
   registry: registrySchema,
   images: imagesSchema,
+  /** Where the service runs: `ssh` (slipway:hosts) or `kubernetes` (slipway:kubernetes). */
+  target: targetSchema,
   hosts: hostsSchema.default([]),
   service: serviceSchema.optional(),
   services: servicesSchema.optional(),
@@ -383,6 +386,7 @@ export const KEY_SCHEMAS = {
   network: plain
     .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a network name: lowercase letters, digits, _ . -")
     .optional(),
+  kubernetes: kubernetesSchema.optional(),
   edge: edgeSchema.default({
     name: DEFAULT_EDGE_NAME,
     httpPort: 80,
@@ -427,6 +431,8 @@ export interface SlipwayConfig {
   readonly source?: string;
   readonly registry: RegistryConfig;
   readonly images: readonly ImageConfig[];
+  /** Where the service runs. */
+  readonly target: Target;
   readonly hosts: readonly HostConfig[];
   /**
    * What runs on the hosts, in rollout order: `slipway:services` in declared order, or the
@@ -437,6 +443,8 @@ export interface SlipwayConfig {
   readonly accessories: readonly AccessorySpec[];
   /** The stack's Docker network on its hosts (`slipway:network`, else `slipway-<stack>`). */
   readonly network: string;
+  /** The cluster of a `kubernetes` target (defaults filled in; namespace `slipway-<stack>`). */
+  readonly kubernetes?: KubernetesConfig & { readonly namespace: string };
   /** The hosts' edge proxy; `image` set when this stack manages it. */
   readonly edge: EdgeConfig;
   readonly github?: GithubConfig;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { crossChecks, fileChecks, type RawIssue } from "./checks";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
 import { keyFileChecks, ownerChecks, secretFileChecks } from "./machine-checks";
+import { kubeconfigFileChecks, kubernetesChecks, kubernetesSchema } from "./kubernetes";
 import { supplyFileChecks } from "./supply";
 import {
   describe,
@@ -143,8 +144,14 @@ export function validateConfig(
     ...(options.home === undefined ? [] : secretFileChecks(raw, options.home)),
     ...(options.env === undefined ? [] : ownerChecks(raw, options.env)),
   ];
+  const addExtra = (key: string, path: readonly PropertyKey[], text: string) =>
+    extra.push({ key, path, message: text });
+  kubernetesChecks(raw, addExtra);
+  if (options.home !== undefined) {
+    kubeconfigFileChecks(raw, options.home, addExtra);
+  }
   if (options.root) {
-    supplyFileChecks(raw, (key, path, text) => extra.push({ key, path, message: text }));
+    supplyFileChecks(raw, addExtra);
   }
   for (const issue of extra) {
     issues.push(toIssue(issue.key, issue.path, issue.message));
@@ -159,6 +166,12 @@ export function validateConfig(
     throw new ConfigError(unique, stack);
   }
   return assemble(stack, role, parsed as { [K in ConfigKey]: z.output<(typeof KEY_SCHEMAS)[K]> });
+}
+
+/** The default namespace of a stack: `slipway-<stack>`, cut to a DNS label. */
+export function kubeNamespaceOf(stack: string): string {
+  const label = `slipway-${stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63);
+  return label.replace(/-+$/, "");
 }
 
 function assemble(
@@ -196,10 +209,19 @@ function assemble(
     ...(parsed.source === undefined ? {} : { source: parsed.source }),
     registry: parsed.registry,
     images,
+    target: parsed.target,
     hosts: parsed.hosts,
     services,
     accessories,
     network: parsed.network ?? stackNetwork(stack),
+    ...(parsed.target !== "kubernetes"
+      ? {}
+      : {
+          kubernetes: {
+            ...(parsed.kubernetes ?? kubernetesSchema.parse({})),
+            namespace: parsed.kubernetes?.namespace ?? kubeNamespaceOf(stack),
+          },
+        }),
     edge: parsed.edge,
     ...(parsed.github === undefined ? {} : { github: parsed.github }),
     attestations: parsed.attestations,

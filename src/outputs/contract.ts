@@ -56,6 +56,15 @@ export interface AccessoryOutput {
 /** A stack's `deployed` output: the reference each service's deploy succeeded with, by service, then host. */
 export type DeployedOutput = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
+/** A Kubernetes stack's `kubernetes` output (null on SSH hosts): where its objects are. */
+export interface KubernetesOutput {
+  readonly namespace: string;
+  /** The Deployment (and Service, PodDisruptionBudget) name. */
+  readonly deployment: string;
+  /** The Service's NodePort, or null for a ClusterIP Service. */
+  readonly nodePort: number | null;
+}
+
 /**
  * A stack's `release` output: what this update deploys, as the ledger records it, and how
  * it came about (from the pins: `source` after a promote, `restores` after a rollback).

@@ -48,7 +48,14 @@ export const SSH = {
 export const BUILDKIT_SOCKET = `unix://${path.join(STATE_DIR, "buildkit", "buildkitd.sock")}`;
 export const BUILDX_BUILDER = "slipway";
 
-export const ALL_SERVICES = ["binfmt", "docker", "registry", "sshd", "buildkitd"] as const;
+export const ALL_SERVICES = [
+  "binfmt",
+  "docker",
+  "registry",
+  "sshd",
+  "buildkitd",
+  "cluster",
+] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
 export type ServiceState = "started" | "already running" | "skipped" | "FAILED";

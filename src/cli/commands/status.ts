@@ -15,6 +15,7 @@ import {
 import { imagesOutput } from "../outputs";
 import { driverCall, readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
+import { probePods } from "../kube-status";
 
 /** What one host runs compared with what the stack pins. */
 export type HostState = "in-sync" | "drift" | "no-release" | "unreadable" | "unreachable";
@@ -168,6 +169,21 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
       expectedFrom: `the last update of ${stack} deployed`,
     };
   };
+  if (config.target === "kubernetes") {
+    // Each pod is a row: the digest its runtime reports (imageID) against the pin.
+    const services: ServiceProbe[] = [];
+    for (const service of config.services) {
+      const { expected, expectedFrom } = await expectation(service.image);
+      services.push({
+        service,
+        instance: service.name,
+        expected,
+        expectedFrom,
+        hosts: await probePods(config, service, expected),
+      });
+    }
+    return { config, services, accessories: [] };
+  }
   const network = config.network;
   const seen = new Map<string, ReturnType<typeof parseHostProbe> | { unreachable: string }>();
   for (const host of config.hosts) {
@@ -282,7 +298,8 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
  */
 export async function status(run: Run, stack: string): Promise<number> {
   const files = readStackFiles(run, stack);
-  const { services, accessories } = await probeHosts(run, stack);
+  const { config, services, accessories } = await probeHosts(run, stack);
+  const kube = config.target === "kubernetes";
   const last: Release | undefined = files.ledger.releases[files.ledger.releases.length - 1];
 
   const headlines = services
@@ -325,7 +342,7 @@ export async function status(run: Run, stack: string): Promise<number> {
     ]),
   ];
   const table = formatTable(
-    ["SERVICE", "HOST", "STATE", "RUNS", "REVISION", "DEPLOYED", "PREVIOUS", "NOTE"],
+    ["SERVICE", kube ? "POD" : "HOST", "STATE", "RUNS", "REVISION", "DEPLOYED", "PREVIOUS", "NOTE"],
     rows,
   );
 
@@ -356,12 +373,14 @@ export async function status(run: Run, stack: string): Promise<number> {
           ...(drifting.length === 0
             ? []
             : [
-                `${drifting.join(", ")} differ${drifting.length === 1 ? "s" : ""} from what ${stack} pins; next: slipway repair --stack ${stack}  # re-runs the pinned release there`,
+                kube
+                  ? `${drifting.join(", ")} differ${drifting.length === 1 ? "s" : ""} from what ${stack} pins; next: slipway up --stack ${stack}  # applies the pinned release again`
+                  : `${drifting.join(", ")} differ${drifting.length === 1 ? "s" : ""} from what ${stack} pins; next: slipway repair --stack ${stack}  # re-runs the pinned release there`,
               ]),
           ...(unreachable.length === 0
             ? []
             : [
-                `${[...new Set(unreachable)].join(", ")} could not be read; check SSH access, then: slipway status --stack ${stack}`,
+                `${[...new Set(unreachable)].join(", ")} could not be read; check ${kube ? "the cluster's API access" : "SSH access"}, then: slipway status --stack ${stack}`,
               ]),
         ].join("\n");
   run.result(

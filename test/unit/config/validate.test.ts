@@ -275,6 +275,7 @@ describe("config validation", () => {
     assert.equal(buildSecret?.reveal(), "npm-token");
     assert.deepEqual(JSON.parse(JSON.stringify(config)), {
       stack: "dev",
+      target: "ssh",
       role: "build",
       registry: {
         server: "ghcr.io",

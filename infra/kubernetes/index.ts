@@ -1,0 +1,3 @@
+export * from "./service-deployment";
+export * from "./from-config";
+export * from "./rollout-guard";

@@ -1,0 +1,209 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  deploymentSpec,
+  disruptionBudgetSpec,
+  dockerConfigJson,
+  ingressSpec,
+  metadata,
+  serviceSpec,
+  type KubeService,
+} from "../../src/kubernetes";
+import { ambientEndpoint, endpointOf } from "../../src/kubernetes/kubeconfig";
+import { RolloutGuard } from "./rollout-guard";
+
+/** Registry credentials for the pods' image pull Secret. */
+export interface PullCredentials {
+  /** Registry host (`ghcr.io`, `127.0.0.1:5000`). */
+  server: string;
+  username: string;
+  /** Password or token; always handled as a secret. */
+  password: pulumi.Input<string>;
+}
+
+export interface ServiceDeploymentArgs {
+  /** The service as the manifests take it, except its image (known only after the build). */
+  service: Omit<KubeService, "image">;
+  /** `repository@sha256:…` of the release to run. */
+  image: pulumi.Input<string>;
+  /** kubeconfig text (a secret); absent: the ambient one (KUBECONFIG, ~/.kube/config, in-cluster). */
+  kubeconfig?: pulumi.Input<string>;
+  /** kubeconfig context; absent: its current context. */
+  context?: string;
+  /** Create the namespace (and delete it on destroy); false: it must exist. */
+  createNamespace: boolean;
+  /** Values of the secret environment variables, by name (`service.secretEnvNames`). */
+  secretEnv?: pulumi.Input<Record<string, string>>;
+  /** Registry credentials: an image pull Secret; absent: the registry needs none. */
+  pullCredentials?: PullCredentials;
+}
+
+/**
+ * One service on a Kubernetes cluster: Deployment (pinned to a digest, RollingUpdate with
+ * maxUnavailable 0, probes from the health path), Service, optional Ingress,
+ * PodDisruptionBudget, and Secrets for the secret env and the registry credentials. The
+ * provider awaits each rollout (the update completes only when the new ReplicaSet is ready);
+ * a RolloutGuard beside it undoes a rollout not ready within the health timeout (the previous
+ * ReplicaSet's template) and fails the update naming the pods' cause.
+ */
+export class ServiceDeployment extends pulumi.ComponentResource {
+  /** The image the Deployment runs once the update succeeded. */
+  public readonly ref: pulumi.Output<string>;
+  public readonly namespace: pulumi.Output<string>;
+  public readonly deployment: pulumi.Output<string>;
+  /** The Service's NodePort, or null. */
+  public readonly nodePort: pulumi.Output<number | null>;
+
+  constructor(name: string, args: ServiceDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("slipway:kubernetes:ServiceDeployment", name, {}, opts);
+    const { service } = args;
+    const missing = service.secretEnvNames.filter((n) => n.length === 0);
+    if (missing.length > 0) {
+      throw new Error(`service ${service.name}: empty secret env name`);
+    }
+
+    const provider = new k8s.Provider(
+      `${name}-cluster`,
+      {
+        ...(args.kubeconfig === undefined ? {} : { kubeconfig: pulumi.secret(args.kubeconfig) }),
+        ...(args.context === undefined ? {} : { context: args.context }),
+        namespace: service.namespace,
+      },
+      { parent: this },
+    );
+    const child = { parent: this, provider };
+
+    const namespace = args.createNamespace
+      ? new k8s.core.v1.Namespace(
+          `${name}-namespace`,
+          {
+            metadata: {
+              name: service.namespace,
+              labels: { "app.kubernetes.io/managed-by": "slipway" },
+            },
+          },
+          child,
+        )
+      : undefined;
+    const inNamespace = namespace === undefined ? child : { ...child, dependsOn: [namespace] };
+    const base = { ...service, image: "" } as KubeService;
+
+    // Secrets are auto-named (a suffix): a changed value is a new Secret, so the Deployment's
+    // template changes and the pods roll, and the old one goes only after the rollout.
+    const envSecret =
+      service.secretEnvNames.length === 0
+        ? undefined
+        : new k8s.core.v1.Secret(
+            `${name}-env`,
+            {
+              metadata: { ...metadata(base), name: undefined },
+              type: "Opaque",
+              stringData: pulumi.secret(
+                pulumi
+                  .output(args.secretEnv ?? {})
+                  .apply((values) =>
+                    Object.fromEntries(service.secretEnvNames.map((n) => [n, values[n] ?? ""])),
+                  ),
+              ),
+            },
+            inNamespace,
+          );
+    const credentials = args.pullCredentials;
+    const pullSecret =
+      credentials === undefined
+        ? undefined
+        : new k8s.core.v1.Secret(
+            `${name}-pull`,
+            {
+              metadata: { ...metadata(base), name: undefined },
+              type: "kubernetes.io/dockerconfigjson",
+              stringData: pulumi.secret(
+                pulumi.output(credentials.password).apply((password) => ({
+                  ".dockerconfigjson": dockerConfigJson(
+                    credentials.server,
+                    credentials.username,
+                    password,
+                  ),
+                })),
+              ),
+            },
+            inNamespace,
+          );
+
+    // The provider's await gives up a little after Slipway's guard, which reverts first.
+    const timeout = `${service.healthTimeoutSeconds + 30}s`;
+    const deployment = new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: {
+          ...metadata(base),
+          // Slipway's revert patches the template; the next apply takes the fields back.
+          annotations: { "pulumi.com/patchForce": "true" },
+        },
+        spec: pulumi
+          .all([args.image, envSecret?.metadata.name, pullSecret?.metadata.name])
+          .apply(([image, env, pull]) =>
+            deploymentSpec(
+              { ...service, image },
+              {
+                ...(env === undefined ? {} : { env }),
+                ...(pull === undefined ? {} : { pull }),
+              },
+            ),
+          ),
+      },
+      {
+        ...inNamespace,
+        customTimeouts: { create: timeout, update: timeout },
+      },
+    );
+    // Beside the Deployment, not after it: it must see the rollout the provider awaits.
+    new RolloutGuard(
+      `${name}-rollout`,
+      {
+        namespace: service.namespace,
+        name: service.name,
+        image: args.image,
+        timeoutSeconds: service.healthTimeoutSeconds,
+        endpoint: pulumi
+          .output(args.kubeconfig ?? "")
+          .apply((text) =>
+            text === ""
+              ? ambientEndpoint(process.env, args.context)
+              : endpointOf(text, args.context),
+          ),
+      },
+      { parent: this, ...(namespace === undefined ? {} : { dependsOn: [namespace] }) },
+    );
+
+    const svc = new k8s.core.v1.Service(
+      `${name}-service`,
+      { metadata: metadata(base), spec: serviceSpec(base) },
+      inNamespace,
+    );
+    const ingress = ingressSpec(base);
+    if (ingress !== undefined) {
+      new k8s.networking.v1.Ingress(
+        `${name}-ingress`,
+        { metadata: metadata(base), spec: ingress },
+        { ...inNamespace, dependsOn: [...(namespace === undefined ? [] : [namespace]), svc] },
+      );
+    }
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      { metadata: metadata(base), spec: disruptionBudgetSpec(base) },
+      inNamespace,
+    );
+
+    this.ref = deployment.spec.template.spec.containers.apply((containers) => containers[0]!.image);
+    this.namespace = deployment.metadata.namespace;
+    this.deployment = deployment.metadata.name;
+    this.nodePort = svc.spec.ports.apply((ports) => ports[0]?.nodePort ?? null);
+    this.registerOutputs({
+      ref: this.ref,
+      namespace: this.namespace,
+      deployment: this.deployment,
+      nodePort: this.nodePort,
+    });
+  }
+}

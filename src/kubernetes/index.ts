@@ -1,0 +1,4 @@
+export * from "./model";
+export * from "./manifests";
+export * from "./rollout";
+export * from "./kubeconfig";

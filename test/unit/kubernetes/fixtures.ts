@@ -1,0 +1,32 @@
+import type { KubeService } from "../../../src/kubernetes";
+
+export const DIGEST_OLD = `sha256:${"0a".repeat(32)}`;
+export const DIGEST_NEW = `sha256:${"0b".repeat(32)}`;
+export const REF_OLD = `127.0.0.1:5000/slipway-k8s/web@${DIGEST_OLD}`;
+export const REF_NEW = `127.0.0.1:5000/slipway-k8s/web@${DIGEST_NEW}`;
+
+/** A service with every optional part on; each test takes out what it does not need. */
+export function kubeService(overrides: Partial<KubeService> = {}): KubeService {
+  return {
+    name: "web",
+    namespace: "slipway-dev",
+    image: REF_NEW,
+    containerPort: 8080,
+    routes: [
+      { host: "web.example.com", tls: true },
+      { path: "/api", tls: false },
+    ],
+    healthPath: "/healthz",
+    healthTimeoutSeconds: 60,
+    drainSeconds: 2,
+    env: { LOG_LEVEL: "info", APP_MODE: "prod" },
+    secretEnvNames: ["DB_PASSWORD", "API_TOKEN"],
+    replicas: 3,
+    keepReleases: 3,
+    cpu: { request: "100m", limit: "1" },
+    memory: { request: "64Mi", limit: "128Mi" },
+    nodePort: 30080,
+    ingressClassName: "nginx",
+    ...overrides,
+  };
+}
