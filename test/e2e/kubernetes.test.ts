@@ -203,7 +203,9 @@ describe("the Kubernetes target end to end on the local cluster", function () {
       images.web!.ref,
       new RegExp(`^127\\.0\\.0\\.1:5000/${REGISTRY_NAMESPACE}/web@sha256:[0-9a-f]{64}$`),
     );
-    assert.deepEqual(result.outputs.deployed!.value, { [BUILD_NAMESPACE]: images.web!.ref });
+    assert.deepEqual(result.outputs.deployed!.value, {
+      web: { [BUILD_NAMESPACE]: images.web!.ref },
+    });
     assert.deepEqual(result.outputs.kubernetes!.value, {
       namespace: BUILD_NAMESPACE,
       deployment: "web",
@@ -280,7 +282,7 @@ describe("the Kubernetes target end to end on the local cluster", function () {
     assert.ok(!JSON.stringify(result.outputs).includes(SECRET_VALUE), "an output shows the secret");
     const status = await slipway("status", "--stack", "local-k8s");
     assert.equal(status.code, 0, `${status.stdout}\n${status.stderr}`);
-    assert.equal(status.stdout.match(/^pod\/web-\S+\s+in sync/gm)?.length, 2, status.stdout);
+    assert.equal(status.stdout.match(/^web\s+pod\/web-\S+\s+in sync/gm)?.length, 2, status.stdout);
   });
 
   it("slipway promote pins that digest into local-k8s-prod, which runs it in its own namespace", async () => {

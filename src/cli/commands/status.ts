@@ -368,7 +368,7 @@ export async function status(run: Run, stack: string): Promise<number> {
       ? `${stack} declares no hosts`
       : [
           ...(drifting.length === 0 && unreachable.length === 0
-            ? [`every host runs what ${stack} pins`]
+            ? [`every ${kube ? "pod" : "host"} runs what ${stack} pins`]
             : []),
           ...(drifting.length === 0
             ? []
