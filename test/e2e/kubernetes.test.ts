@@ -62,6 +62,24 @@ function served(port: number, pathname = "/cgi-bin/version"): Promise<string> {
   });
 }
 
+/**
+ * What the NodePort answers once the rollout settled: an update completes when the new
+ * ReplicaSet is ready, while the old pods still drain (their preStop sleep of drainSeconds)
+ * and kube-proxy drops them from its rules; so five answers in a row, within 20 s.
+ */
+async function settled(port: number, expected: string): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  let streak = 0;
+  let last = "";
+  while (Date.now() < deadline) {
+    last = await served(port).catch((error: Error) => error.message);
+    streak = last === expected ? streak + 1 : 0;
+    if (streak === 5) return last;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return last;
+}
+
 /** The digests the live pods of a Deployment really run (their containers' imageIDs). */
 function runningDigests(namespace: string): string[] {
   const pods = JSON.parse(
@@ -292,7 +310,7 @@ describe("the Kubernetes target end to end on the local cluster", function () {
     assert.equal(promoted.code, 0, `${promoted.stdout}\n${promoted.stderr}`);
     const file = fs.readFileSync(path.join(twin.dir, "Pulumi.local-k8s-prod.yaml"), "utf8");
     assert.ok(file.includes(`digest: ${release1}`), file);
-    assert.equal(await served(PROMOTE_PORT), "r1");
+    assert.equal(await settled(PROMOTE_PORT, "r1"), "r1");
     assert.deepEqual(runningDigests(PROMOTE_NAMESPACE), [release1]);
   });
 
@@ -337,14 +355,14 @@ describe("the Kubernetes target end to end on the local cluster", function () {
       slipway("promote", "--from", "local-k8s", "--to", "local-k8s-prod"),
     );
     assert.equal(promoted.code, 0, `${promoted.stdout}\n${promoted.stderr}`);
-    assert.equal(await served(PROMOTE_PORT), "r2");
+    assert.equal(await settled(PROMOTE_PORT, "r2"), "r2");
     const rolledBack = await timed("slipway rollback --stack local-k8s-prod", () =>
       slipway("rollback", "--stack", "local-k8s-prod"),
     );
     assert.equal(rolledBack.code, 0, `${rolledBack.stdout}\n${rolledBack.stderr}`);
     const file = fs.readFileSync(path.join(twin.dir, "Pulumi.local-k8s-prod.yaml"), "utf8");
     assert.ok(file.includes(`digest: ${release1}`), file);
-    assert.equal(await served(PROMOTE_PORT), "r1");
+    assert.equal(await settled(PROMOTE_PORT, "r1"), "r1");
     assert.deepEqual(runningDigests(PROMOTE_NAMESPACE), [release1]);
     assert.equal(await served(BUILD_PORT), "r2", "the build stack is untouched");
     const status = await slipway("status", "--stack", "local-k8s-prod");
