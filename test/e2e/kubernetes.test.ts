@@ -27,6 +27,7 @@ import {
   run,
   useServices,
 } from "../helpers/services";
+import { timings } from "../helpers/timings";
 import { makeTwin, type Twin } from "../helpers/twin";
 
 const REGISTRY_NAMESPACE = "slipway-e2e-k8s";
@@ -96,15 +97,8 @@ function runningDigests(namespace: string): string[] {
   return [...new Set(ids.map((id) => id.slice(id.indexOf("@") + 1)))].sort();
 }
 
-const timings: [string, number][] = [];
-async function timed<T>(label: string, work: () => T | Promise<T>): Promise<T> {
-  const start = Date.now();
-  try {
-    return await work();
-  } finally {
-    timings.push([label, (Date.now() - start) / 1000]);
-  }
-}
+const steps = timings();
+const timed = steps.timed.bind(steps);
 
 describe("the Kubernetes target end to end on the local cluster", function () {
   this.timeout(1_800_000);
@@ -186,10 +180,7 @@ describe("the Kubernetes target end to end on the local cluster", function () {
       }
       twin.remove();
     }
-    console.log("\n    timings (s):");
-    for (const [label, seconds] of timings) {
-      console.log(`      ${label.padEnd(52)} ${seconds.toFixed(1)}`);
-    }
+    steps.print(52);
   });
 
   it("the cluster comes from the project's scripts: up is idempotent, status is one line", async () => {

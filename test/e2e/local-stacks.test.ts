@@ -25,6 +25,7 @@ import {
   run,
   useServices,
 } from "../helpers/services";
+import { timings } from "../helpers/timings";
 import { makeTwin, type Twin } from "../helpers/twin";
 import { loadReport, underLoad } from "../integration/deploy-fixture";
 
@@ -139,15 +140,8 @@ function changes(result: UpResult): Record<string, number> {
   );
 }
 
-const timings: [string, number][] = [];
-async function timed<T>(label: string, work: () => T | Promise<T>): Promise<T> {
-  const start = Date.now();
-  try {
-    return await work();
-  } finally {
-    timings.push([label, (Date.now() - start) / 1000]);
-  }
-}
+const steps = timings();
+const timed = steps.timed.bind(steps);
 
 describe("the local stacks end to end with the real Pulumi engine", function () {
   this.timeout(1_800_000);
@@ -215,10 +209,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       }
       twin.remove();
     }
-    console.log("\n    timings (s):");
-    for (const [label, seconds] of timings) {
-      console.log(`      ${label.padEnd(46)} ${seconds.toFixed(1)}`);
-    }
+    steps.print(46);
   });
 
   it("first pulumi up builds both platforms, pushes, deploys and exports digests and refs", async () => {
