@@ -15,10 +15,7 @@ import {
   type ServiceDefinition,
 } from "../../../src/deploy";
 import { configParts, renderConfig, routeFileText, routeLines } from "../../../src/edge";
-import { fakeDocker, sh, tempDir, typicalDefinition } from "./fixtures";
-
-/** The current Caddy container of the edge, as the edge script records it. */
-const CADDY = "slipway-edge-caddy-cdcdcdcdcdcd-0a1b";
+import { CADDY, fakeDocker, reloadCall, sh, tempDir, typicalDefinition } from "./fixtures";
 
 const DIGEST_2 = `sha256:${"12".repeat(32)}`;
 const PAYLOAD = renderPayload({
@@ -118,18 +115,7 @@ describe("deploy/deploy-script: run against a fake docker", function () {
     );
     assert.deepEqual(
       calls.filter((call) => call.includes("reload")),
-      [
-        [
-          "exec",
-          CADDY,
-          "caddy",
-          "reload",
-          "--config",
-          "/etc/slipway/caddy.json.next",
-          "--address",
-          "unix//run/caddy/admin.sock",
-        ],
-      ],
+      [reloadCall(CADDY)],
     );
     assert.ok(
       calls.some((call) => call.join(" ").includes("--header Host: web.example.com")),

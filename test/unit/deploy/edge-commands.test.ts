@@ -27,12 +27,10 @@ import {
   routeLines,
   type RouteLine,
 } from "../../../src/edge";
-import { fakeDocker, REF_EDGE, sh, tempDir } from "./fixtures";
+import { CADDY, fakeDocker, REF_EDGE, reloadCall, sh, tempDir } from "./fixtures";
 
 const NAMES = edgeNames("slipway-edge", "/var/lib/slipway");
 const SPEC: EdgeSpec = { image: REF_EDGE, bind: "127.0.0.1", httpPort: 18080, httpsPort: 18443 };
-/** The current Caddy container, as the edge script records it in `<edge>/caddy`. */
-const CADDY = "slipway-edge-caddy-cdcdcdcdcdcd-0a1b";
 
 describe("deploy/edge-commands: docker commands of the edge, as argument lists", () => {
   it("labels the holder with its published ports, and inspects one label with the state", () => {
@@ -299,18 +297,7 @@ describe("deploy/edge-commands: the edge functions under sh", () => {
     );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, "loaded the new routes into slipway-edge\n");
-    assert.deepEqual(docker.calls(), [
-      [
-        "exec",
-        CADDY,
-        "caddy",
-        "reload",
-        "--config",
-        "/etc/slipway/caddy.json.next",
-        "--address",
-        "unix//run/caddy/admin.sock",
-      ],
-    ]);
+    assert.deepEqual(docker.calls(), [reloadCall(CADDY)]);
     assert.deepEqual(fs.readdirSync(dir).sort(), [
       "caddy",
       "caddy.json",

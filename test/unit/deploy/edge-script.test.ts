@@ -8,7 +8,7 @@ import {
   type EdgeDefinition,
 } from "../../../src/deploy";
 import { configParts, edgeNames, renderConfig, routeFileText, routeLines } from "../../../src/edge";
-import { DIGEST_EDGE, fakeDocker, REF_EDGE, sh, tempDir } from "./fixtures";
+import { DIGEST_EDGE, fakeDocker, REF_EDGE, reloadCall, sh, tempDir } from "./fixtures";
 
 const PORTS = "127.0.0.1:18080 127.0.0.1:18443";
 const HOLDER_FORMAT = '{{.State.Running}} {{index .Config.Labels "slipway.edge.ports"}}';
@@ -254,18 +254,7 @@ describe("deploy/edge-script: run against a fake docker", () => {
       ["container", "inspect", "--format", HOLDER_FORMAT, "slipway-edge"],
       ["container", "inspect", "--format", CADDY_FORMAT, OLD_CADDY],
     ]);
-    assert.deepEqual(docker.calls().slice(-1), [
-      [
-        "exec",
-        OLD_CADDY,
-        "caddy",
-        "reload",
-        "--config",
-        "/etc/slipway/caddy.json.next",
-        "--address",
-        "unix//run/caddy/admin.sock",
-      ],
-    ]);
+    assert.deepEqual(docker.calls().slice(-1), [reloadCall(OLD_CADDY)]);
     assert.deepEqual(
       JSON.parse(read("caddy.json")),
       JSON.parse(renderConfig(configParts(def), [web[0]!.json], [web[1]!.json], ":18443")),

@@ -9,6 +9,23 @@ export const DIGEST_EDGE = `sha256:${"cd".repeat(32)}`;
 export const REF_WEB = `ghcr.io/acme/web@${DIGEST_WEB}`;
 export const REF_EDGE = `ghcr.io/acme/edge@${DIGEST_EDGE}`;
 
+/** The edge's current Caddy container, as the edge script records it, in the script-run tests. */
+export const CADDY = "slipway-edge-caddy-cdcdcdcdcdcd-0a1b";
+
+/** The docker call a script makes to load `caddy.json.next` into Caddy container `caddy`. */
+export function reloadCall(caddy: string): string[] {
+  return [
+    "exec",
+    caddy,
+    "caddy",
+    "reload",
+    "--config",
+    "/etc/slipway/caddy.json.next",
+    "--address",
+    "unix//run/caddy/admin.sock",
+  ];
+}
+
 /** Values a shell would misread if they were not quoted. */
 export const HOSTILE = {
   SPACES: "two  spaces and\ttab",

@@ -3,10 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stopScript, type HostService } from "../../../src/deploy";
 import { configParts, renderConfig, routeFileText, routeLines } from "../../../src/edge";
-import { fakeDocker, lines, sh, tempDir, typicalDefinition } from "./fixtures";
-
-/** The current Caddy container of the edge, as the edge script records it. */
-const CADDY = "slipway-edge-caddy-cdcdcdcdcdcd-0a1b";
+import { CADDY, fakeDocker, lines, reloadCall, sh, tempDir, typicalDefinition } from "./fixtures";
 
 describe("deploy/stop-script: the text", () => {
   const script = stopScript(typicalDefinition());
@@ -105,16 +102,7 @@ describe("deploy/stop-script: run against a fake docker", () => {
     );
     assert.deepEqual(docker.calls(), [
       ["version", "--format", "{{.Server.Version}}"],
-      [
-        "exec",
-        CADDY,
-        "caddy",
-        "reload",
-        "--config",
-        "/etc/slipway/caddy.json.next",
-        "--address",
-        "unix//run/caddy/admin.sock",
-      ],
+      reloadCall(CADDY),
       ["ps", "--all", "--quiet", "--filter", "label=slipway.service=web"],
       ["stop", "c1"],
       ["rm", "--force", "c1"],
