@@ -17,12 +17,18 @@ import {
   containerRemove,
   containerRename,
   containerStop,
-  execIn,
   limits,
   networkEnsureLines,
   quietly,
 } from "./commands";
-import { imageLines, loginLines, waitHealthyFunction } from "./deploy-script";
+import {
+  containerHealthProbe,
+  imageLines,
+  loginLines,
+  showLogsFunction,
+  statusOfFunction,
+  waitHealthyFunction,
+} from "./deploy-script";
 import { payloadReader, redactFunction } from "./payload";
 import { lock, scriptHeader, toolsCheck } from "./prelude";
 import { command, quote, ShellExpr, v, type ShellArg } from "./shell";
@@ -241,17 +247,8 @@ function volumeLines(def: AccessoryDefinition, names: AccessoryNames): string[] 
 }
 
 function healthLines(def: AccessoryDefinition): string[] {
-  const probe =
-    def.healthCommand !== undefined
-      ? [`  answer=$(${command(execIn(v("container"), def.healthCommand))} 2>&1) || return 1`]
-      : [
-          `  answer=$(${command(containerInspect("{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}", v("container")))} 2>&1 || true)`,
-          '  [ "$answer" = healthy ] || [ "$answer" = running ]',
-        ];
   return [
-    "health_probe() {",
-    ...probe,
-    "}",
+    ...containerHealthProbe("container", def.healthCommand),
     ...waitHealthyFunction("container", def.healthTimeoutSeconds, "sleep 1"),
   ];
 }
@@ -306,14 +303,8 @@ export function accessoryScript(def: AccessoryDefinition): string {
     ],
     healthLines(def),
     [
-      `status_of() { if seen=$(${command(containerInspect("{{.State.Status}}", ShellExpr.positional(1)))} 2>/dev/null); then printf '%s\\n' "$seen"; else echo missing; fi; }`,
-      "show_logs() {",
-      `  logs=$(docker logs --tail 20 "$1" 2>&1 | redact || true)`,
-      '  if [ -n "$logs" ]; then',
-      `    printf '%s\\n' "last 20 log lines of $1:" >&2`,
-      `    printf '%s\\n' "$logs" | sed 's/^/  | /' >&2`,
-      "  fi",
-      "}",
+      statusOfFunction(),
+      ...showLogsFunction(),
       'if [ "$running_spec" = "$spec" ]; then',
       `  if [ "${status(v("container"))}" = running ]; then`,
       '    say "accessory $service is up to date as $container; left running"',

@@ -152,6 +152,45 @@ function nameLines(def: ServiceDefinition): string[] {
 }
 
 /**
+ * `status_of <container>`: its status, or `missing` (docker prints an empty line for a
+ * missing container: only its exit status tells). Shared by the deploy and accessory scripts.
+ */
+export function statusOfFunction(): string {
+  return `status_of() { if seen=$(${command(containerInspect("{{.State.Status}}", ShellExpr.positional(1)))} 2>/dev/null); then printf '%s\\n' "$seen"; else echo missing; fi; }`;
+}
+
+/** `show_logs <container>`: its last 20 log lines (redacted) on stderr, for a failure. */
+export function showLogsFunction(): string[] {
+  return [
+    "show_logs() {",
+    '  logs=$(docker logs --tail 20 "$1" 2>&1 | redact || true)',
+    '  if [ -n "$logs" ]; then',
+    `    printf '%s\\n' "last 20 log lines of $1:" >&2`,
+    `    printf '%s\\n' "$logs" | sed 's/^/  | /' >&2`,
+    "  fi",
+    "}",
+  ];
+}
+
+/**
+ * `health_probe` of a container without an HTTP route (a worker, an accessory), `$<variable>`:
+ * its health command run inside it, else Docker's HEALTHCHECK, else that it runs.
+ */
+export function containerHealthProbe(
+  variable: string,
+  healthCommand: readonly string[] | undefined,
+): string[] {
+  return healthCommand !== undefined
+    ? [`health_probe() { answer=$(${command(execIn(v(variable), healthCommand))} 2>&1); }`]
+    : [
+        "health_probe() {",
+        `  answer=$(${command(containerInspect("{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}", v(variable)))} 2>&1 || true)`,
+        '  [ "$answer" = healthy ] || [ "$answer" = running ]',
+        "}",
+      ];
+}
+
+/**
  * `wait_healthy`: polls `health_probe` until it passes (0), the container `$<variable>` stops
  * or restarts, or `timeoutSeconds` pass (1, with `$answer` saying why). Shared by the deploy
  * and the accessory script.
@@ -203,7 +242,8 @@ function functionLines(def: ServiceDefinition, names: ServiceNames): string[] {
   return [
     // one_line: service output (an answer, an error) as one redacted line for a message.
     "one_line() { redact | tr '\\n\\r\\t' '   ' | sed 's/  *$//' | cut -c1-300; }",
-    `status_of() { ${command(containerInspect("{{.State.Status}}", ShellExpr.positional(1)))} 2>/dev/null || echo missing; }`,
+    statusOfFunction(),
+    ...showLogsFunction(),
     ...(routed
       ? [
           // health_probe: one request to the release's health path, by container name on the
@@ -211,18 +251,8 @@ function functionLines(def: ServiceDefinition, names: ServiceNames): string[] {
           // body or wget's error.
           `health_probe() { answer=$(${command(edgeGet(names.edge, healthUrl(def)))} 2>&1); }`,
         ]
-      : def.healthCommand !== undefined
-        ? [
-            // A worker with a health command: it exits 0 inside the container when healthy.
-            `health_probe() { answer=$(${command(execIn(v("name"), def.healthCommand))} 2>&1); }`,
-          ]
-        : [
-            // A worker has no route: healthy is running, and Docker's HEALTHCHECK if the image has one.
-            "health_probe() {",
-            `  answer=$(${command(containerInspect("{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}", v("name")))} 2>&1 || true)`,
-            '  [ "$answer" = healthy ] || [ "$answer" = running ]',
-            "}",
-          ]),
+      : // A worker: its health command, else Docker's HEALTHCHECK, else running.
+        containerHealthProbe("name", def.healthCommand)),
     ...waitHealthyFunction("name", def.healthTimeoutSeconds, SHORT_SLEEP),
     // verify_edge: the health path through the edge's own listener and route, as clients get it.
     "verify_edge() {",
@@ -284,11 +314,7 @@ function healthLines(def: ServiceDefinition): string[] {
   return [
     "started_at=$(date +%s)",
     "if ! wait_healthy; then",
-    '  logs=$(docker logs --tail 20 "$name" 2>&1 | redact || true)',
-    '  if [ -n "$logs" ]; then',
-    `    printf '%s\\n' "last 20 log lines of $name:" >&2`,
-    `    printf '%s\\n' "$logs" | sed 's/^/  | /' >&2`,
-    "  fi",
+    '  show_logs "$name"',
     "  answer=$(printf '%s\\n' \"$answer\" | one_line)",
     '  if [ "$mode" = current ]; then',
     `    fail "release $digest is serving as $name but its health check fails; left as it is; last health response: $answer"`,
