@@ -266,18 +266,26 @@ export function serviceOutputs(config: SlipwayConfig): Record<string, ServiceOut
   );
 }
 
+/**
+ * The `repository@sha256:…` of a setting that names either a pinned reference (it holds `@`:
+ * the config checked its form) or an image of the stack (the edge's and accessories' `image`).
+ */
+export function imageRefOf(
+  image: string,
+  images: Readonly<Record<string, pulumi.Output<ImageOutput>>>,
+): pulumi.Output<string> {
+  return image.includes("@")
+    ? pulumi.output(image)
+    : images[image]!.apply((declared) => declared.ref);
+}
+
 /** The `repository@sha256:…` each accessory runs: a pinned reference, or an image of the stack. */
 export function accessoryRefs(
   config: SlipwayConfig,
   images: Readonly<Record<string, pulumi.Output<ImageOutput>>>,
 ): Record<string, pulumi.Output<string>> {
   return Object.fromEntries(
-    config.accessories.map((accessory) => [
-      accessory.name,
-      accessory.image.includes("@")
-        ? pulumi.output(accessory.image)
-        : images[accessory.image]!.apply((image) => image.ref),
-    ]),
+    config.accessories.map((accessory) => [accessory.name, imageRefOf(accessory.image, images)]),
   );
 }
 
@@ -402,9 +410,7 @@ export function edgeImageRef(
   if (image === undefined) {
     return undefined;
   }
-  return image.includes("@")
-    ? pulumi.output(image)
-    : images[image]!.apply((declared) => declared.ref);
+  return imageRefOf(image, images);
 }
 
 export interface EdgeOutput {

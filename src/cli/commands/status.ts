@@ -13,6 +13,7 @@ import {
   type ReleaseEntry,
 } from "../../deploy";
 import { imagesOutput } from "../outputs";
+import { parseDigestReference } from "../../reference";
 import { driverCall, readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
 import { probePods } from "../kube-status";
@@ -249,7 +250,7 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
   const accessories: AccessoryStatus[] = [];
   for (const accessory of config.accessories) {
     const expected = accessory.image.includes("@")
-      ? accessory.image.slice(accessory.image.indexOf("@") + 1)
+      ? parseDigestReference(accessory.image).digest
       : (await expectation(accessory.image)).expected;
     for (const hostName of accessory.hosts) {
       const result = seen.get(hostName);
