@@ -4,7 +4,7 @@ import { REPOSITORY_COMPONENT_PATTERN } from "../reference";
 import { asList, asMap, has, type RawMap } from "./raw";
 import { repositoryChecks } from "./registry-repositories";
 import { Secret } from "./secret";
-import { isDigestReference, workloadChecks } from "./service-checks";
+import { imageOrPinProblem, workloadChecks } from "./service-checks";
 import { verifyChecks } from "./supply";
 import { MAX_REVIEWERS, PATH_PLACEHOLDER, type Role } from "./schema";
 
@@ -417,20 +417,9 @@ function edgeChecks(edge: Map | undefined, imageNames: readonly string[], add: A
     }
     return;
   }
-  // With no image at all, the images problem says what to do; this would only echo it.
-  if (!image.includes("@") && imageNames.length > 0 && !imageNames.includes(image)) {
-    add(
-      "edge",
-      ["image"],
-      `${JSON.stringify(image)} is neither in slipway:images (${imageNames.join(", ") || "none declared"}) nor a pinned repository@sha256:<digest>`,
-    );
-  }
-  if (image.includes("@") && !isDigestReference(image)) {
-    add(
-      "edge",
-      ["image"],
-      "give a pinned reference: registry/repository@sha256:<64 hex>, e.g. docker.io/library/caddy@sha256:…",
-    );
+  const problem = imageOrPinProblem(image, imageNames, "docker.io/library/caddy");
+  if (problem !== undefined) {
+    add("edge", ["image"], problem);
   }
   const http = typeof edge.httpPort === "number" ? edge.httpPort : 80;
   const https = typeof edge.httpsPort === "number" ? edge.httpsPort : 443;

@@ -24,6 +24,28 @@ export function isDigestReference(ref: string): boolean {
   }
 }
 
+/**
+ * Why a setting that names an image of the stack or a pinned `repository@sha256:…` (the
+ * edge's and an accessory's `image`) names neither, or undefined. `example` is the official
+ * repository shown in the fix; `unknown` ends the message for a name not in slipway:images.
+ */
+export function imageOrPinProblem(
+  image: string,
+  imageNames: readonly string[],
+  example: string,
+  unknown = "",
+): string | undefined {
+  if (image.includes("@")) {
+    return isDigestReference(image)
+      ? undefined
+      : `give a pinned reference: registry/repository@sha256:<64 hex>, e.g. ${example}@sha256:…`;
+  }
+  // With no image at all, the images problem says what to do; this would only echo it.
+  return imageNames.length === 0 || imageNames.includes(image)
+    ? undefined
+    : `${JSON.stringify(image)} is neither in slipway:images (${imageNames.join(", ")}) nor a pinned repository@sha256:<digest>${unknown}`;
+}
+
 /** Env names, one-line secrets, and no variable in both env and secretEnv. */
 export function envChecks(key: string, at: readonly PropertyKey[], entry: RawMap, add: Add): void {
   const env = asMap(entry.env) ?? {};
@@ -268,23 +290,17 @@ export function workloadChecks(raw: RawMap, imageNames: readonly string[], add: 
         `is also the name of a service; services and accessories share the stack's network, where each name is one container: rename one`,
       );
     }
-    const image = entry.image;
-    if (typeof image === "string") {
-      if (image.includes("@")) {
-        if (!isDigestReference(image)) {
-          add(
-            "accessories",
-            [name, "image"],
-            "give a pinned reference: registry/repository@sha256:<64 hex>, e.g. docker.io/library/postgres@sha256:…",
-          );
-        }
-      } else if (imageNames.length > 0 && !imageNames.includes(image)) {
-        add(
-          "accessories",
-          [name, "image"],
-          `${JSON.stringify(image)} is neither in slipway:images (${imageNames.join(", ")}) nor a pinned repository@sha256:<digest>; an accessory runs a fixed digest`,
-        );
-      }
+    const problem =
+      typeof entry.image === "string"
+        ? imageOrPinProblem(
+            entry.image,
+            imageNames,
+            "docker.io/library/postgres",
+            "; an accessory runs a fixed digest",
+          )
+        : undefined;
+    if (problem !== undefined) {
+      add("accessories", [name, "image"], problem);
     }
     envChecks("accessories", [name], entry, add);
     placementChecks("accessories", [name], entry, hosts, add);
