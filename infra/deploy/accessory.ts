@@ -11,7 +11,7 @@ import {
   type AccessoryDefinition,
   type AccessoryPortDefinition,
 } from "../../src/deploy";
-import { hostCommand, type HostConnectionArgs } from "./host-deployment";
+import { after, childOptions, hostCommand, type HostConnectionArgs } from "./host-deployment";
 
 /** Inputs of a HostAccessory: one accessory on one host. */
 export interface HostAccessoryArgs extends HostConnectionArgs {
@@ -117,10 +117,7 @@ export class HostAccessory extends pulumi.ComponentResource {
         }),
       ),
     );
-    const childOpts: pulumi.CustomResourceOptions = {
-      parent: this,
-      ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }),
-    };
+    const childOpts = childOptions(this, opts);
     const removal = pulumi
       .all([definition, args.deleteVolumesOnDestroy])
       .apply(([def, deleteVolumes]) =>
@@ -155,12 +152,7 @@ export class HostAccessory extends pulumi.ComponentResource {
           .all([definition.apply(accessoryDefinitionHash), container.id])
           .apply(([hash, id]) => [hash, id]),
       },
-      {
-        ...childOpts,
-        dependsOn: pulumi
-          .output(childOpts.dependsOn ?? [])
-          .apply((deps) => [...(Array.isArray(deps) ? deps : [deps]), container]),
-      },
+      after(childOpts, container),
     );
     this.ref = pulumi.all([run.id, args.ref]).apply(([, ref]) => ref);
     this.registerOutputs({ ref: this.ref });

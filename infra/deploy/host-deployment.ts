@@ -215,10 +215,7 @@ export class HostDeployment extends pulumi.ComponentResource {
     const stop = hostService.apply(stopScript);
     // The component's own dependencies (the previous batch, the host's edge) hold its
     // commands too: a component's dependsOn does not reach its children by itself.
-    const childOpts: pulumi.CustomResourceOptions = {
-      parent: this,
-      ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }),
-    };
+    const childOpts = childOptions(this, opts);
 
     // Only stops the service, on delete (see the class comment). Its triggers are what
     // identifies the service on the host: renaming it replaces this, deleting first.
@@ -241,18 +238,37 @@ export class HostDeployment extends pulumi.ComponentResource {
         // script, so the release must then run again.
         triggers: pulumi.all([triggersBase, service.id]).apply(([base, id]) => [...base, id]),
       },
-      {
-        ...childOpts,
-        dependsOn: pulumi
-          .output(childOpts.dependsOn ?? [])
-          .apply((deps) => [...(Array.isArray(deps) ? deps : [deps]), service]),
-      },
+      after(childOpts, service),
     );
 
     this.host = pulumi.output(args.host);
     this.ref = pulumi.all([release.id, args.ref]).apply(([, ref]) => ref);
     this.registerOutputs({ host: this.host, ref: this.ref });
   }
+}
+
+/**
+ * Options of a component's child commands: parented to it, and held by the component's own
+ * dependencies (a component's dependsOn does not reach its children by itself).
+ */
+export function childOptions(
+  parent: pulumi.Resource,
+  opts: pulumi.ComponentResourceOptions | undefined,
+): pulumi.CustomResourceOptions {
+  return { parent, ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }) };
+}
+
+/** `options` that also wait for `first`: the command that must exist before this one. */
+export function after(
+  options: pulumi.CustomResourceOptions,
+  first: pulumi.Resource,
+): pulumi.CustomResourceOptions {
+  return {
+    ...options,
+    dependsOn: pulumi
+      .output(options.dependsOn ?? [])
+      .apply((deps) => [...(Array.isArray(deps) ? deps : [deps]), first]),
+  };
 }
 
 /** What a host command runs: scripts and their stdin; `triggers` re-run it (by replacement). */
