@@ -28,7 +28,7 @@ import {
   showLogsFunction,
   statusOfFunction,
   waitHealthyFunction,
-} from "./deploy-script";
+} from "./container-lines";
 import { payloadReader, redactFunction } from "./payload";
 import { lock, scriptHeader, toolsCheck } from "./prelude";
 import { command, quote, ShellExpr, v, type ShellArg } from "./shell";

@@ -22,17 +22,12 @@ import { parseDigestReference } from "../reference";
 import {
   containerRemove,
   containerStop,
-  execIn,
   networkEnsureLines,
   quietly,
   containerInspect,
   healthUrl,
-  imageInspect,
-  pull,
   releaseList,
   releaseRun,
-  stateInspect,
-  usesLogin,
 } from "./commands";
 import {
   checkDefinition,
@@ -44,56 +39,23 @@ import {
   type ServiceNames,
 } from "./definition";
 import { edgeFunctions, edgeGet, edgeLocalUrl } from "./edge-commands";
-import { payloadReader, redactFunction, registryLoginCommand } from "./payload";
+import { payloadReader, redactFunction } from "./payload";
+import {
+  containerHealthProbe,
+  imageLines,
+  loginLines,
+  showLogsFunction,
+  statusOfFunction,
+  waitHealthyFunction,
+} from "./container-lines";
 import { header, lock, stateDir, toolsCheck } from "./prelude";
 import { commitRecordLines, prepareRecordLines } from "./record";
-import { assign, command, quote, ShellExpr, v } from "./shell";
+import { assign, command, quote, v } from "./shell";
 
 const SHORT_SLEEP = "sleep 0.5 2>/dev/null || sleep 1";
 
 function indent(lines: readonly string[], by = "  "): string[] {
   return lines.map((line) => (line === "" ? line : `${by}${line}`));
-}
-
-/** The registry login function, when the definition has credentials. */
-export function loginLines(def: Pick<ServiceDefinition, "registryLogin">): string[] {
-  if (def.registryLogin === undefined) {
-    return [];
-  }
-  const { server, username } = def.registryLogin;
-  const who = `${username}@${server}`;
-  return [
-    "logged_in=",
-    "registry_login() {",
-    '  if [ -n "$logged_in" ]; then return 0; fi',
-    '  if [ -z "$registry_password" ]; then',
-    `    fail ${quote(`no registry password for ${who} came with the payload`)}`,
-    "  fi",
-    `  if ! out=$(${registryLoginCommand(server, username)} 2>&1); then`,
-    `    fail "docker login as ${who} failed: $(last_line "$out" | redact)"`,
-    "  fi",
-    "  logged_in=1",
-    "}",
-  ];
-}
-
-/** Present on the host, or pulled by digest. */
-export function imageLines(
-  def: Pick<ServiceDefinition, "registryLogin">,
-  ref: string,
-  what: string,
-): string[] {
-  return [
-    `if ${command(imageInspect(ref))} >/dev/null 2>&1; then`,
-    `  say ${quote(`${what} ${ref} is on the host, no pull`)}`,
-    "else",
-    ...(usesLogin(def, ref) ? ["  registry_login"] : []),
-    `  say ${quote(`pulling ${what} ${ref}`)}`,
-    `  if ! out=$(${command(pull(def, ref))} 2>&1); then`,
-    `    fail "cannot pull ${what} ${ref}: $(last_line "$out")"`,
-    "  fi",
-    "fi",
-  ];
 }
 
 /** One stack owns a service on a host: another stack's deploy is refused, naming it. */
@@ -148,73 +110,6 @@ function nameLines(def: ServiceDefinition): string[] {
     'if [ -n "$current" ]; then',
     `  current_digest=$(docker container inspect --format '{{index .Config.Labels "slipway.digest"}}' "$current" 2>/dev/null || true)`,
     "fi",
-  ];
-}
-
-/**
- * `status_of <container>`: its status, or `missing` (docker prints an empty line for a
- * missing container: only its exit status tells). Shared by the deploy and accessory scripts.
- */
-export function statusOfFunction(): string {
-  return `status_of() { if seen=$(${command(containerInspect("{{.State.Status}}", ShellExpr.positional(1)))} 2>/dev/null); then printf '%s\\n' "$seen"; else echo missing; fi; }`;
-}
-
-/** `show_logs <container>`: its last 20 log lines (redacted) on stderr, for a failure. */
-export function showLogsFunction(): string[] {
-  return [
-    "show_logs() {",
-    '  logs=$(docker logs --tail 20 "$1" 2>&1 | redact || true)',
-    '  if [ -n "$logs" ]; then',
-    `    printf '%s\\n' "last 20 log lines of $1:" >&2`,
-    `    printf '%s\\n' "$logs" | sed 's/^/  | /' >&2`,
-    "  fi",
-    "}",
-  ];
-}
-
-/**
- * `health_probe` of a container without an HTTP route (a worker, an accessory), `$<variable>`:
- * its health command run inside it, else Docker's HEALTHCHECK, else that it runs.
- */
-export function containerHealthProbe(
-  variable: string,
-  healthCommand: readonly string[] | undefined,
-): string[] {
-  return healthCommand !== undefined
-    ? [`health_probe() { answer=$(${command(execIn(v(variable), healthCommand))} 2>&1); }`]
-    : [
-        "health_probe() {",
-        `  answer=$(${command(containerInspect("{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}", v(variable)))} 2>&1 || true)`,
-        '  [ "$answer" = healthy ] || [ "$answer" = running ]',
-        "}",
-      ];
-}
-
-/**
- * `wait_healthy`: polls `health_probe` until it passes (0), the container `$<variable>` stops
- * or restarts, or `timeoutSeconds` pass (1, with `$answer` saying why). Shared by the deploy
- * and the accessory script.
- */
-export function waitHealthyFunction(
-  variable: string,
-  timeoutSeconds: number,
-  sleep: string,
-): string[] {
-  return [
-    "wait_healthy() {",
-    `  deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
-    '  answer="no answer yet"',
-    "  while :; do",
-    `    run_state=$(${command(stateInspect(v(variable)))} 2>/dev/null || echo 'missing 0 0')`,
-    "    case $run_state in",
-    '      "running "*" 0") ;;',
-    '      *) answer="the container stopped (status, exit code, restarts: $run_state)"; return 1 ;;',
-    "    esac",
-    "    if health_probe; then return 0; fi",
-    '    if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi',
-    `    ${sleep}`,
-    "  done",
-    "}",
   ];
 }
 

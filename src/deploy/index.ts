@@ -11,3 +11,4 @@ export * from "./edge-commands";
 export * from "./edge-script";
 export * from "./probe-script";
 export * from "./accessory-script";
+export * from "./container-lines";
