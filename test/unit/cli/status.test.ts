@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { knownHostsLine, sshArgs, SystemHostReader } from "../../../src/cli";
 import { judgeHost } from "../../../src/cli/commands/status";
 import type { HostConfig } from "../../../src/config";
-import { hostProbeScript, parseProbe } from "../../../src/deploy";
+import { hostProbeScript, parseProbe, PROBE_SECTION } from "../../../src/deploy";
 import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
 import { D7, entry, healthy, probeText, ran, type Probed } from "./probe-fixtures";
 
@@ -248,5 +248,63 @@ describe("host release records", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("slipway status of accessories: what their containers are, not what the stack says", () => {
+  const PG = `docker.io/library/postgres@${digest(3)}`;
+  const WITH_PG = `${PROD}  slipway:accessories:
+    postgres:
+      image: ${PG}
+      hosts:
+        - web-2
+      volumes:
+        data: /var/lib/postgresql/data
+`;
+  let p: Project;
+  beforeEach(async () => {
+    p = await project({ "Pulumi.dev.yaml": DEV, "Pulumi.prod.yaml": WITH_PG });
+  });
+  afterEach(async () => p.close());
+
+  /** web-2's probe output: web healthy on digest 1, and postgres's container as `seen`. */
+  const withPostgres = (seen: string) => ({
+    kind: "ran" as const,
+    stdout: `${PROBE_SECTION} web\n${probeText(healthy(digest(1)))}slipway-probe-accessory postgres ${seen}\n`,
+  });
+
+  it("probes the accessory's container on its host only, and says running when it is", async () => {
+    p.hosts.answers["web-1"] = ran(healthy(digest(1)));
+    p.hosts.answers["web-2"] = withPostgres(`running healthy ${digest(3)} prod`);
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stdout);
+    assert.ok(
+      result.stdout.includes(`\npostgres (accessory)  web-2  running  ${digest(3).slice(0, 19)}\n`),
+      result.stdout,
+    );
+    assert.ok(p.hosts.runs[0]!.script.includes("slipway-probe-accessory") === false);
+    assert.ok(p.hosts.runs[1]!.script.includes("slipway-probe-accessory postgres"));
+    assert.ok(p.hosts.runs[1]!.script.includes(" slipway-prod-postgres 2>/dev/null"));
+  });
+
+  it("is DRIFT when the container stopped, is unhealthy or runs another digest; MISSING when gone", async () => {
+    p.hosts.answers["web-1"] = ran(healthy(digest(1)));
+    p.hosts.answers["web-2"] = withPostgres(`exited unhealthy ${digest(4)} prod`);
+    const drift = await slipway(p, ["status", "--stack", "prod", "--json"]);
+    assert.equal(drift.code, 5, drift.stdout);
+    assert.deepEqual((JSON.parse(drift.stdout) as { accessories: unknown[] }).accessories, [
+      {
+        accessory: "postgres",
+        host: "web-2",
+        state: "drift",
+        running: digest(4),
+        error: `container is exited; health unhealthy; runs ${digest(4).slice(0, 19)}`,
+      },
+    ]);
+    p.hosts.answers["web-2"] = withPostgres("missing");
+    const missing = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(missing.code, 5);
+    assert.match(missing.stdout, /\npostgres \(accessory\) +web-2 +MISSING /);
+    assert.match(missing.stdout, /postgres on web-2 differs from what prod pins/);
   });
 });
