@@ -332,7 +332,13 @@ async function main(): Promise<void> {
     await ensureBusybox();
     const images = localImages();
     // Read once: a commit made meanwhile must not change the labels between builds.
-    const source = readSource({ root: REPO_ROOT, paths: images.map((i) => i.build.context) });
+    const source = readSource({
+      root: REPO_ROOT,
+      paths: images.map((i) => i.build.context),
+      stampedContexts: images.flatMap((i) =>
+        i.build.stamp === "context" ? [i.build.context] : [],
+      ),
+    });
     const tag = uniqueTag("images");
     for (let rep = 1; rep <= reps; rep++) {
       for (const image of images) {

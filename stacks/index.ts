@@ -41,6 +41,9 @@ const source =
     : readSource({
         root,
         paths: contexts,
+        stampedContexts: config.images.flatMap((image) =>
+          image.kind === "build" && image.build.stamp === "context" ? [image.build.context] : [],
+        ),
         ...(config.source === undefined ? {} : { url: config.source }),
       });
 

@@ -31,6 +31,11 @@ export interface ReadSourceOptions {
   readonly root: string;
   /** Paths (relative to root) whose changes make a build dirty: the build contexts. */
   readonly paths: readonly string[];
+  /**
+   * Contexts of images stamped by their context (`stamp: context`): for each, the last commit
+   * that changed it. Only these: three git calls each, at every program start.
+   */
+  readonly stampedContexts?: readonly string[];
   /** Source URL from config, which wins over CI and the git remote. */
   readonly url?: string;
   /** Environment (CI variables); `process.env` by default. */
@@ -78,7 +83,7 @@ export function readSource(options: ReadSourceOptions): SourceInfo {
       ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`
       : repositoryUrl(git(root, ["remote", "get-url", "origin"]) ?? ""));
   const contexts: Record<string, ContextCommit> = {};
-  for (const context of options.paths) {
+  for (const context of options.stampedContexts ?? []) {
     const [last, time] = (git(root, ["log", "-1", "--format=%H%n%cI", "--", context]) ?? "").split(
       "\n",
     );

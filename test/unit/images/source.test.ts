@@ -65,8 +65,18 @@ describe("an image stamped by its context (stamp: context)", () => {
       git("add", "-A");
       git("commit", "-qm", "two: api only");
       const head = git("rev-parse", "HEAD");
-      const source = readSource({ root, paths: ["app", "api"], env: {} });
+      const source = readSource({
+        root,
+        paths: ["app", "api"],
+        stampedContexts: ["app", "api"],
+        env: {},
+      });
       assert.equal(source.sha, head);
+      // Only the contexts of images stamped by their context are read.
+      assert.deepEqual(
+        Object.keys(readSource({ root, paths: ["app", "api"], env: {} }).contexts ?? {}),
+        [],
+      );
       assert.equal(source.contexts?.app?.sha, first);
       assert.equal(source.contexts?.app?.commitCount, 1);
       assert.equal(source.contexts?.api?.sha, head);
@@ -110,7 +120,12 @@ describe("an image stamped by its context (stamp: context)", () => {
       });
       // Uncommitted changes in api make api dirty, not web.
       fs.writeFileSync(path.join(root, "api", "main.go"), "package main\n");
-      const dirty = readSource({ root, paths: ["app", "api"], env: {} });
+      const dirty = readSource({
+        root,
+        paths: ["app", "api"],
+        stampedContexts: ["app", "api"],
+        env: {},
+      });
       assert.equal(dirty.dirty, true);
       assert.equal(stampSource(dirty, { stamp: "context", context: "app" }).dirty, false);
       assert.equal(stampSource(dirty, { stamp: "context", context: "api" }).dirty, true);
