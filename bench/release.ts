@@ -19,6 +19,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { load, sleep, type LoadCount } from "../test/helpers/load";
 import { makeTwin } from "../test/helpers/twin";
+import { retiresSettled } from "../test/integration/deploy-fixture";
 import { servicesUp } from "../test/helpers/services";
 import { median } from "./stats";
 
@@ -48,6 +49,8 @@ async function underLoad(
   const started = Date.now();
   const result = await work();
   const seconds = (Date.now() - started) / 1000;
+  // The replaced release drains and stops in the background: keep the load on through it.
+  await retiresSettled();
   await sleep(1500);
   const scenario = {
     name,

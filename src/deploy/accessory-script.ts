@@ -249,7 +249,7 @@ function volumeLines(def: AccessoryDefinition, names: AccessoryNames): string[] 
 function healthLines(def: AccessoryDefinition): string[] {
   return [
     ...containerHealthProbe("container", def.healthCommand),
-    ...waitHealthyFunction("container", def.healthTimeoutSeconds, "sleep 1"),
+    ...waitHealthyFunction("container", def.healthTimeoutSeconds, 1),
   ];
 }
 

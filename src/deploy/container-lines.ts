@@ -90,18 +90,21 @@ export function containerHealthProbe(
 
 /**
  * `wait_healthy`: polls `health_probe` until it passes (0), the container `$<variable>` stops
- * or restarts, or `timeoutSeconds` pass (1, with `$answer` saying why). Shared by the deploy
+ * or restarts, or `timeoutSeconds` pass (1, with `$answer` saying why). Between probes it
+ * sleeps 0.1, 0.2, 0.4 s, then `maxNapSeconds` each time (a release that starts in a few
+ * hundred milliseconds is seen at once; a slow one is not polled hard). Shared by the deploy
  * and the accessory script.
  */
 export function waitHealthyFunction(
   variable: string,
   timeoutSeconds: number,
-  sleep: string,
+  maxNapSeconds: number,
 ): string[] {
   return [
     "wait_healthy() {",
     `  deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
     '  answer="no answer yet"',
+    "  nap=0.1",
     "  while :; do",
     `    run_state=$(${command(stateInspect(v(variable)))} 2>/dev/null || echo 'missing 0 0')`,
     "    case $run_state in",
@@ -110,7 +113,9 @@ export function waitHealthyFunction(
     "    esac",
     "    if health_probe; then return 0; fi",
     '    if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi',
-    `    ${sleep}`,
+    // A sleep without fractions (rare) waits a whole second instead.
+    '    sleep "$nap" 2>/dev/null || sleep 1',
+    `    case $nap in 0.1) nap=0.2 ;; 0.2) nap=0.4 ;; *) nap=${maxNapSeconds} ;; esac`,
     "  done",
     "}",
   ];

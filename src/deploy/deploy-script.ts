@@ -11,7 +11,8 @@
  * loaded into the edge when they changed (admin API; refused: nothing switched) → the
  * switch: one rename of the service's upstream file, which the edge reads per request (no
  * reload, no connection closed) → verify through the edge → the record renamed into place →
- * drain, stop the previous release (kept for rollback) → keep `keepReleases`.
+ * the previous release (kept for rollback) drains and stops in the background, holding
+ * `retire.lock`, which the next deploy or stop waits for → keep `keepReleases`.
  * Before the switch a failure leaves the previous release serving and the record as it was;
  * after it only renames happen, and a failed verification renames the previous upstream
  * back, so the record always names what serves.
@@ -21,7 +22,6 @@ import { routeFileText, routeLines } from "../edge";
 import { parseDigestReference } from "../reference";
 import {
   containerRemove,
-  containerStop,
   networkEnsureLines,
   quietly,
   containerInspect,
@@ -48,7 +48,7 @@ import {
   statusOfFunction,
   waitHealthyFunction,
 } from "./container-lines";
-import { header, lock, stateDir, toolsCheck } from "./prelude";
+import { awaitRetire, header, lock, retireFunction, stateDir, toolsCheck } from "./prelude";
 import { commitRecordLines, prepareRecordLines } from "./record";
 import { assign, command, quote, v } from "./shell";
 
@@ -148,7 +148,7 @@ function functionLines(def: ServiceDefinition, names: ServiceNames): string[] {
         ]
       : // A worker: its health command, else Docker's HEALTHCHECK, else running.
         containerHealthProbe("name", def.healthCommand)),
-    ...waitHealthyFunction("name", def.healthTimeoutSeconds, SHORT_SLEEP),
+    ...waitHealthyFunction("name", def.healthTimeoutSeconds, 0.5),
     // verify_edge: the health path through the edge's own listener and route, as clients get it.
     "verify_edge() {",
     ...(routeInstancesOf(def).length === 0
@@ -323,10 +323,12 @@ function switchLines(def: ServiceDefinition, names: ServiceNames): string[] {
     'if [ "$mode" = new ]; then',
     ...indent(commitRecordLines()),
     "fi",
-    'if [ "$mode" = new ] && [ -n "$current" ] && [ "$current" != "$name" ]; then',
-    ...(def.drainSeconds > 0 ? [`  sleep ${def.drainSeconds}`] : []),
-    `  ${quietly(containerStop(v("current")))}`,
-    '  say "stopped the previous release $current (kept for rollback)"',
+    // The previous release drains and stops in the background (the next deploy waits for it).
+    "retiring=",
+    'if [ "$mode" = new ] && [ -n "$current" ] && [ "$current" != "$name" ] && [ "$(status_of "$current")" = running ]; then',
+    "  retiring=$current",
+    `  retire "$current" ${def.drainSeconds}`,
+    `  say "the previous release $current stops after a ${def.drainSeconds} s drain, in the background (kept for rollback)"`,
     "fi",
     'if [ "$mode" = new ]; then',
     '  say "release $digest is serving as $name"',
@@ -342,6 +344,8 @@ function pruneLines(def: ServiceDefinition): string[] {
     "kept=0",
     "while IFS= read -r old; do",
     '  if [ "$old" = "$name" ]; then continue; fi',
+    // Kept, and stopped by its retire after the drain.
+    '  if [ "$old" = "$retiring" ]; then kept=$((kept + 1)); continue; fi',
     `  if [ "$kept" -lt ${def.keepReleases} ]; then`,
     "    kept=$((kept + 1))",
     '    if [ "$(status_of "$old")" = running ]; then docker stop "$old" >/dev/null 2>&1 || true; fi',
@@ -374,6 +378,7 @@ export function deployScript(def: ServiceDefinition): string {
     payloadReader(),
     ['docker_config="$tmp"/docker'],
     lock(),
+    awaitRetire(),
     // Private dirs of earlier runs that were killed (SIGKILL skips the cleanup); we hold the lock.
     [`find "$state" -maxdepth 1 -name 'tmp.*' ! -path "$tmp" -exec rm -rf {} +`],
     ownerLines(def),
@@ -384,6 +389,7 @@ export function deployScript(def: ServiceDefinition): string {
     imageLines(def, def.ref, "release"),
     nameLines(def),
     functionLines(def, names),
+    retireFunction(),
     installsRoutes
       ? [
           `if ! printf '%s' ${quote(routeFileText(routeLines(def.service, def.routes, instances)))} > "$tmp"/routes 2>/dev/null; then`,

@@ -3,7 +3,8 @@
  * directory, the tools check and the host lock.
  */
 import { serviceNames, type HostService } from "./definition";
-import { assign } from "./shell";
+import { containerStop } from "./commands";
+import { assign, command, v } from "./shell";
 
 /** What the scripts need on a host besides a POSIX sh. */
 export const REQUIRED_TOOLS = ["docker", "flock", "sha256sum", "mktemp", "awk", "od"] as const;
@@ -89,5 +90,60 @@ export function lock(): string[] {
     "from=${SSH_CLIENT:-}",
     "from=${from%% *}",
     `printf 'stack %s, %s from %s (pid %s) since %s\\n' "$stack" "$(id -un)" "\${from:-this machine}" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state"/lock.owner`,
+  ];
+}
+
+/** The longest a deploy or a stop waits for the previous release's background stop. */
+export const RETIRE_WAIT_SECONDS = 660;
+
+/**
+ * After the lock: waits for the background stop of a previous release (see `retireFunction`)
+ * to end, so nothing else touches the service's containers meanwhile, and says how the last
+ * one ended when it failed. A retire takes at most the drain (≤ 600 s) and `docker stop`.
+ */
+export function awaitRetire(): string[] {
+  return [
+    'exec 7>>"$state"/retire.lock',
+    `if ! flock -w ${RETIRE_WAIT_SECONDS} 7; then`,
+    `  fail "the previous release of $service is still being stopped after ${RETIRE_WAIT_SECONDS} s: $(cat "$state"/retire.owner 2>/dev/null || echo 'holder unknown'); see $state/retire.log"`,
+    "fi",
+    "exec 7>&-",
+    'if [ -s "$state"/retire.failed ]; then',
+    `  retire_failed=$(head -c 300 "$state"/retire.failed | tr -d '\\n')`,
+    '  say "the last background stop failed: $retire_failed"',
+    '  rm -f "$state"/retire.failed',
+    "fi",
+  ];
+}
+
+/**
+ * `retire <container> <drain seconds>`: stops a replaced release in the background, after the
+ * drain (requests the edge sent it before the switch finish), so the command returns as soon
+ * as the new release serves, as a Kubernetes rollout ends while old pods terminate. The
+ * background process holds `retire.lock` (not the host lock) until the container is stopped;
+ * the next deploy or stop waits for it (`awaitRetire`). Its output goes to `retire.log`; a
+ * failure also to `retire.failed`, which the next deploy reports. HUP is ignored (the
+ * header), so an SSH session ending does not cut the drain short.
+ */
+export function retireFunction(): string[] {
+  return [
+    "retire() {",
+    "  retiree=$1",
+    "  drain=$2",
+    '  exec 7>>"$state"/retire.lock',
+    "  flock 7",
+    // A background group runs in a subshell: closing the host lock there keeps it here.
+    "  {",
+    "    exec 9>&-",
+    '    sleep "$drain"',
+    `    if out=$(${command(containerStop(v("retiree")))} 2>&1); then`,
+    `      printf '%s stopped %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree"`,
+    "    else",
+    `      printf '%s could not stop %s: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree" "$(last_line "$out")" | tee "$state"/retire.failed`,
+    "    fi",
+    '  } </dev/null >"$state"/retire.log 2>&1 &',
+    `  printf 'stopping %s after a %s s drain, since %s (pid %s)\\n' "$retiree" "$drain" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$!" > "$state"/retire.owner`,
+    "  exec 7>&-",
+    "}",
   ];
 }

@@ -8,7 +8,7 @@
 import { containerStop, quietly, serviceContainers } from "./commands";
 import { checkHostService, serviceNames, type HostService } from "./definition";
 import { edgeFunctions } from "./edge-commands";
-import { header, lock, toolsCheck } from "./prelude";
+import { awaitRetire, header, lock, toolsCheck } from "./prelude";
 import { command, v } from "./shell";
 
 export function stopScript(def: HostService): string {
@@ -26,6 +26,7 @@ export function stopScript(def: HostService): string {
       'mkdir -p "$state"',
     ],
     lock(),
+    awaitRetire(),
     [
       'owner=$(head -c 100 "$state"/owner 2>/dev/null | head -n 1 || true)',
       'if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then',

@@ -27,7 +27,7 @@ import {
 } from "../helpers/services";
 import { timings } from "../helpers/timings";
 import { makeTwin, type Twin } from "../helpers/twin";
-import { loadReport, underLoad } from "../integration/deploy-fixture";
+import { loadReport, retiresSettled, underLoad } from "../integration/deploy-fixture";
 
 const HTTP_PORT = 28080;
 const HTTPS_PORT = 28443;
@@ -310,6 +310,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     );
     twin.git("commit", "-q", "-am", "e2e: release r2");
     // local's api (two replicas), worker, postgres and redis; local-prod's api-prod and postgres.
+    await retiresSettled(); // no replaced release of an earlier step still stopping
     const untouched = {
       ...ids("e2e-api-"),
       ...ids("e2e-api.2-"),
@@ -354,6 +355,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       doc.setIn(["config", "slipway:images", "api", "build", "args"], { APP_RELEASE: "a2" }),
     );
     twin.git("commit", "-q", "-am", "e2e: api a2");
+    await retiresSettled();
     const web = ids("e2e-web-");
     const accessories = ids("e2e-local-");
     // Both routed services under load at once (keep-alive and fresh each) during the release.
@@ -392,6 +394,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
   it("slipway rollback --service returns only web of local-prod to the first digest", async () => {
     const created = await api(API_PROD_HOST, "POST", "/items", { name: "prod-row" });
     assert.equal(created.status, 201, created.body);
+    await retiresSettled();
     const apiProd = ids("e2e-api-prod-");
     const rolledBack = await timed(
       "slipway rollback --stack local-prod --service e2e-web-prod",
@@ -421,6 +424,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     };
     await ready();
     assert.deepEqual(await items(API_HOST), ["row-1"]);
+    await retiresSettled();
     const before = ids("e2e-");
     twin.edit("local", (doc) =>
       doc.setIn(["config", "slipway:accessories", "postgres", "env", "TZ"], "UTC"),

@@ -387,6 +387,19 @@ export function loadLoop(
 }
 
 /**
+ * Waits until no replaced release is still draining or stopping in the background under
+ * `stateRoot` on this machine (each deploy's `retire` holds `<service>/retire.lock`).
+ */
+export async function retiresSettled(stateRoot = "/var/lib/slipway"): Promise<void> {
+  await runOk("sh", [
+    "-c",
+    'for lock in "$1"/*/retire.lock; do [ -f "$lock" ] && flock "$lock" true; done; exit 0',
+    "sh",
+    stateRoot,
+  ]);
+}
+
+/**
  * Runs `action` under a keep-alive load (`sockets` sockets) and a fresh-connection loop at
  * once, both requesting `urlPath` with Host `host`.
  */
@@ -408,6 +421,8 @@ export async function underLoad<T>(
   let result: T;
   try {
     result = await action();
+    // Replaced releases stop in the background after their drain: the load runs through it.
+    await retiresSettled();
   } finally {
     await sleep(500);
   }

@@ -187,7 +187,10 @@ describe("deploy through the edge over SSH (real sshd, Docker engine and registr
       loadReport(loads),
     );
     assert.equal(keepAlive.sockets, KEEP_ALIVE_SOCKETS, "keep-alive sockets were reconnected");
-    assert.match(run.stdout, /: stopped the previous release it-a-\S+ \(kept for rollback\)\n/);
+    assert.match(
+      run.stdout,
+      /: the previous release it-a-\S+ stops after a 1 s drain, in the background \(kept for rollback\)\n/,
+    );
     const states = await containersOf(SERVICE);
     assert.deepEqual(
       states.map((s) => s.split(" ")[1]),

@@ -77,14 +77,22 @@ describe("deploy/deploy-script: run against a fake docker", function () {
     return typicalDefinition({ stateRoot: root, ...overrides });
   }
 
-  async function deploy(def: ServiceDefinition, env: Record<string, string> = {}) {
+  async function deploy(
+    def: ServiceDefinition,
+    env: Record<string, string> = {},
+    { awaitRetire = true } = {},
+  ) {
     const docker = fakeDocker(path.join(temp.dir, "fake"), ANSWERS);
     const before = docker.calls().length;
     const result = await sh(deployScript(def), {
       stdin: PAYLOAD,
       env: { ...docker.env, ...env },
     });
-    return { ...result, calls: docker.calls().slice(before) };
+    const calls = docker.calls().slice(before);
+    // The previous release stops in the background; wait for it as the next deploy would.
+    const retireLock = path.join(state, "retire.lock");
+    if (awaitRetire && fs.existsSync(retireLock)) await sh(`flock ${retireLock} true`);
+    return { ...result, calls, retired: docker.calls().slice(before + calls.length) };
   }
 
   const read = (file: string) => fs.readFileSync(file, "utf8");
@@ -209,13 +217,46 @@ describe("deploy/deploy-script: run against a fake docker", function () {
       [],
       "no reload: the routes did not change",
     );
-    const stops = second.calls.filter((call) => call[0] === "stop");
-    assert.deepEqual(stops, [["stop", first]]);
+    // Stopped after the script returned, by its background retire (after the drain).
+    assert.deepEqual(
+      second.calls.filter((call) => call[0] === "stop"),
+      [],
+    );
+    assert.deepEqual(second.retired, [["stop", first]]);
+    assert.ok(
+      second.stdout.includes(
+        `slipway: host web-1: the previous release ${first} stops after a 1 s drain, in the background (kept for rollback)\n`,
+      ),
+      second.stdout,
+    );
+    assert.match(read(path.join(state, "retire.log")), new RegExp(`^\\S+Z stopped ${first}\\n$`));
     const record = parseReleaseRecord(read(path.join(state, "release.json")));
     assert.deepEqual(
       [record.current.digest, record.current.revision, record.previous.map((e) => e.digest)],
       [DIGEST_2, "rev-2", [`sha256:${"ab".repeat(32)}`]],
     );
+  });
+
+  it("the next deploy waits for the previous release's background stop before it touches containers", async () => {
+    assert.equal((await deploy(definition())).code, 0);
+    const first = read(path.join(state, "current")).trim();
+    const started = Date.now();
+    const second = await deploy(
+      definition({ ref: `ghcr.io/acme/web@${DIGEST_2}`, drainSeconds: 2 }),
+      {},
+      { awaitRetire: false },
+    );
+    assert.equal(second.code, 0, second.stderr);
+    assert.ok(Date.now() - started < 1900, "the deploy returned before the drain ended");
+    assert.match(
+      read(path.join(state, "retire.owner")),
+      new RegExp(`^stopping ${first} after a 2 s drain, since `),
+    );
+    const third = await deploy(definition({ ref: `ghcr.io/acme/web@${DIGEST_2}` }));
+    assert.equal(third.code, 0, third.stderr);
+    assert.ok(Date.now() - started >= 2000, "the third deploy waited for the drain");
+    // The retire's stop came before anything but the tools check of the third deploy.
+    assert.deepEqual(third.calls.filter((call) => call[0] !== "version")[0], ["stop", first]);
   });
 
   it("a release the edge cannot reach is switched back; the record keeps naming what serves", async () => {

@@ -227,9 +227,10 @@ describe("deploy/deploy-script: the script for a typical host", () => {
     );
   });
 
-  it("does the steps in order: lock, owner, edge, pull, run, health, prepare, routes, switch, verify, record, drain, retire, prune", () => {
+  it("does the steps in order: lock, retire wait, owner, edge, pull, run, health, prepare, routes, switch, verify, record, retire, prune", () => {
     const order = [
       "if ! flock -n 9; then",
+      "if ! flock -w 660 7; then",
       'if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then',
       'if [ "$edge_running" != true ]; then',
       `if docker image inspect ${REF_WEB} >/dev/null 2>&1; then`,
@@ -240,8 +241,7 @@ describe("deploy/deploy-script: the script for a typical host", () => {
       'mv -f "$tmp"/upstream "$edge"/upstreams/"$service"',
       "if ! verify_edge; then",
       'mv -f "$tmp"/release.json "$state"/release.json',
-      "sleep 1",
-      'docker stop "$current" >/dev/null 2>&1 || true',
+      'retire "$current" 1',
       'done < "$tmp"/containers',
     ].map((line) => indexOfLine(script, line));
     assert.deepEqual(
@@ -315,14 +315,33 @@ describe("deploy/deploy-script: variations", () => {
     assert.ok(!script.includes("--env-file"));
   });
 
-  it("drains for drainSeconds before stopping the previous release, or not at all for 0", () => {
+  it("stops the previous release in the background after drainSeconds, holding retire.lock, not the host lock", () => {
     const five = deployScript(typicalDefinition({ drainSeconds: 5 }));
-    assert.equal(
-      indexOfLine(five, "sleep 5") + 1,
-      indexOfLine(five, 'docker stop "$current" >/dev/null 2>&1 || true'),
+    indexOfLine(five, 'retire "$current" 5');
+    const body = lines(five);
+    const start = body.indexOf("retire() {");
+    const group = body.slice(
+      start,
+      body.indexOf('} </dev/null >"$state"/retire.log 2>&1 &', start),
     );
+    assert.deepEqual(group, [
+      "retire() {",
+      "retiree=$1",
+      "drain=$2",
+      'exec 7>>"$state"/retire.lock',
+      "flock 7",
+      "{",
+      "exec 9>&-",
+      'sleep "$drain"',
+      'if out=$(docker stop "$retiree" 2>&1); then',
+      `printf '%s stopped %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree"`,
+      "else",
+      `printf '%s could not stop %s: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree" "$(last_line "$out")" | tee "$state"/retire.failed`,
+      "fi",
+    ]);
+    indexOfLine(five, '} </dev/null >"$state"/retire.log 2>&1 &');
     const none = deployScript(typicalDefinition({ drainSeconds: 0 }));
-    assert.ok(!lines(none).some((line) => /^sleep \d+$/.test(line)));
+    indexOfLine(none, 'retire "$current" 0');
   });
 
   it("a worker (no routes): no edge, healthy is running, no switch", () => {

@@ -77,6 +77,7 @@ const SAY_VARIABLE_BOUNDS: Record<string, number> = {
   count: 10, // a number
   owner: 100, // a stack name, read with head -c 100 from <state>/owner
   edge_error: 300, // the last line of Caddy's answer, cut to 300 characters
+  retire_failed: 300, // the last background stop's failure, read with head -c 300
 };
 
 interface Masked {

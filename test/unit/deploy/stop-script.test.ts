@@ -8,7 +8,7 @@ import { CADDY, fakeDocker, lines, reloadCall, sh, tempDir, typicalDefinition } 
 describe("deploy/stop-script: the text", () => {
   const script = stopScript(typicalDefinition());
 
-  it("takes the lock, takes the routes out of the edge, then removes containers and state", () => {
+  it("takes the lock, waits for a background stop, takes the routes out of the edge, then removes containers and state", () => {
     const all = lines(script);
     const at = (line: string) => {
       const found = all.flatMap((candidate, index) => (candidate === line ? [index] : []));
@@ -17,6 +17,7 @@ describe("deploy/stop-script: the text", () => {
     };
     const order = [
       at("if ! flock -n 9; then"),
+      at("if ! flock -w 660 7; then"),
       at('if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then'),
       at('if [ -f "$edge"/routes/"$service" ] || [ -f "$edge"/upstreams/"$service" ]; then'),
       at("edge_lock"),
