@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployAccessories, deployServices } from "../infra/deploy";
 import { declareEdges } from "../infra/edge";
-import { deployToKubernetes } from "../infra/kubernetes";
+import type * as KubernetesTarget from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
 import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
@@ -91,7 +91,9 @@ const clusterSpec = kube ? config.services[0] : undefined;
 const cluster =
   clusterSpec === undefined
     ? undefined
-    : deployToKubernetes(
+    : // Loaded only here: @pulumi/kubernetes costs every other stack ~40 ms per program run.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require("../infra/kubernetes") as typeof KubernetesTarget).deployToKubernetes(
         config,
         clusterSpec,
         declared[clusterSpec.image]!.apply((image) => image.ref),

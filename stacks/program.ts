@@ -81,7 +81,10 @@ export function declareImages(
       repositories[image.name] = registryRepository(
         config,
         image,
-        { digest: image.pin.digest },
+        {
+          digest: image.pin.digest,
+          ...(image.pin.checkedOn === undefined ? {} : { checkedOn: image.pin.checkedOn }),
+        },
         opts,
       );
       continue;

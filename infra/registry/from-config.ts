@@ -9,6 +9,8 @@ export interface RepositoryContext {
   readonly digest?: pulumi.Input<string>;
   /** The source URL the image's labels carry (the build's), when known. */
   readonly source?: string;
+  /** `hosts`: the pin was checked on the hosts (`pin.checkedOn`); the check says so only. */
+  readonly checkedOn?: "hosts";
 }
 
 /** The source URL GHCR should link a pinned image to: `slipway:source`, or the GitHub repository. */
@@ -51,6 +53,7 @@ export function registryRepository(
         : { password: pulumi.secret(registry.password.reveal()) }),
       ...(context.digest === undefined ? {} : { digest: context.digest }),
       ...(source === undefined ? {} : { source }),
+      ...(context.checkedOn === undefined ? {} : { checkedOn: context.checkedOn }),
     },
     opts,
   );

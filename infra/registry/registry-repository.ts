@@ -1,7 +1,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { registryKind, type RegistryKind } from "../../src/reference";
-import { REPOSITORY_CHECK_AUTH_ENV, repositoryCheckScript } from "../../src/registry/check-script";
+import {
+  checkedOnHostsScript,
+  REPOSITORY_CHECK_AUTH_ENV,
+  repositoryCheckScript,
+} from "../../src/registry/check-script";
 import { managedFields } from "../../src/registry/repository";
 import { DOCKER_HUB_API_URL } from "../../src/registry/hub";
 import { SCRIPT_ON_STDIN } from "../../src/supply/script";
@@ -32,6 +36,11 @@ export interface RegistryRepositoryArgs {
   digest?: pulumi.Input<string>;
   /** GHCR: the source URL the image's `org.opencontainers.image.source` label must name. */
   source?: pulumi.Input<string>;
+  /**
+   * `hosts`: the pin's digest was checked on the hosts, the registry being unreachable
+   * (`slipway rollback`); the check then only says so, without contacting the registry.
+   */
+  checkedOn?: "hosts";
   /** Docker Hub's API origin; tests pass a fake. */
   hubApiUrl?: pulumi.Input<string>;
 }
@@ -126,14 +135,16 @@ function checkRepository(
   const script = pulumi
     .all([path, insecure, digest, source, username])
     .apply(([pathValue, insecureValue, digestValue, sourceValue, user]) =>
-      repositoryCheckScript({
-        server: args.server,
-        path: pathValue,
-        insecure: insecureValue,
-        ...(digestValue === "" ? {} : { digest: digestValue }),
-        ...(sourceValue === "" ? {} : { source: sourceValue }),
-        ...(user === undefined ? {} : { username: user }),
-      }),
+      args.checkedOn === "hosts" && digestValue !== ""
+        ? checkedOnHostsScript("repository check", `${args.server}/${pathValue}@${digestValue}`)
+        : repositoryCheckScript({
+            server: args.server,
+            path: pathValue,
+            insecure: insecureValue,
+            ...(digestValue === "" ? {} : { digest: digestValue }),
+            ...(sourceValue === "" ? {} : { source: sourceValue }),
+            ...(user === undefined ? {} : { username: user }),
+          }),
     );
   const environment: Record<string, pulumi.Input<string>> = {};
   if (args.username !== undefined && args.password !== undefined) {
@@ -153,7 +164,15 @@ function checkRepository(
       stdin: script,
       interpreter: ["/bin/sh", "-c"],
       environment,
-      triggers: [args.server, path, insecure, digest, source],
+      // A check skipped for an unreachable registry runs again once the pin is written anew.
+      triggers: [
+        args.server,
+        path,
+        insecure,
+        digest,
+        source,
+        ...(args.checkedOn === undefined ? [] : [`checked on ${args.checkedOn}`]),
+      ],
       addPreviousOutputInEnv: false,
       logging: "stdoutAndStderr",
     },

@@ -9,6 +9,7 @@ import {
   verifyPublicKey,
   verifyScript,
 } from "../../src/supply";
+import { checkedOnHostsScript } from "../../src/registry/check-script";
 import { SupplyChain } from "./supply-chain";
 import { Verification } from "./verification";
 
@@ -86,14 +87,17 @@ export function declareSupplyChain(
     resources[image.name] = new Verification(`${image.name}-verify`, {
       ref,
       script: pulumi.output(ref).apply((r) =>
-        verifyScript({
-          image: image.name,
-          ref: r,
-          verify,
-          insecure: registry.insecure,
-          ...(publicKey === undefined ? {} : { publicKey }),
-        }),
+        image.pin.checkedOn === "hosts"
+          ? checkedOnHostsScript("signature verification", r)
+          : verifyScript({
+              image: image.name,
+              ref: r,
+              verify,
+              insecure: registry.insecure,
+              ...(publicKey === undefined ? {} : { publicKey }),
+            }),
       ),
+      ...(image.pin.checkedOn === undefined ? {} : { checkedOn: image.pin.checkedOn }),
       policy: JSON.stringify({
         key: publicKey?.trim() ?? null,
         identity: verify.identity ?? null,

@@ -12,6 +12,8 @@ export interface VerificationArgs {
   policy: pulumi.Input<string>;
   /** Registry `user:password` in base64 (docker config `auth`); a secret. */
   registryAuth?: pulumi.Input<string>;
+  /** `hosts`: verification skipped for an unreachable registry (`pin.checkedOn`); a trigger. */
+  checkedOn?: "hosts";
 }
 
 /**
@@ -38,7 +40,11 @@ export class Verification extends pulumi.ComponentResource {
         stdin: args.script,
         interpreter: ["/bin/sh", "-c"],
         environment,
-        triggers: [args.ref, args.policy],
+        triggers: [
+          args.ref,
+          args.policy,
+          ...(args.checkedOn === undefined ? [] : [`checked on ${args.checkedOn}`]),
+        ],
         addPreviousOutputInEnv: false,
         logging: "stdoutAndStderr",
       },

@@ -33,8 +33,22 @@ export interface DigestCheck {
   readonly platforms?: readonly string[];
 }
 
-/** What the registry says about each checked digest (`platforms` of the ones that exist). */
-export type CheckResult = Record<string, { readonly platforms: readonly string[] }>;
+/**
+ * What the registry says about each checked digest (`platforms` of the ones that exist), or
+ * `heldOnHosts` for one the registry could not be asked about and `whenUnreachable` vouched
+ * for.
+ */
+export type CheckResult = Record<
+  string,
+  { readonly platforms: readonly string[]; readonly heldOnHosts?: true }
+>;
+
+/**
+ * For digests whose registry did not answer (unreachable: no connection, a timeout, a 5xx;
+ * not a refused login): another way to vouch for them. Returns the problems left (none: the
+ * digests count as checked, `heldOnHosts`).
+ */
+export type WhenUnreachable = (checks: readonly DigestCheck[]) => Promise<readonly string[]>;
 
 /**
  * Checks every digest against its registry and reports every problem at once: a digest that
@@ -46,10 +60,12 @@ export async function checkDigests(
   checks: readonly DigestCheck[],
   registries: readonly RegistryConfig[],
   next: readonly string[],
+  whenUnreachable?: WhenUnreachable,
 ): Promise<CheckResult> {
   const problems: string[] = [];
   const unreachable: string[] = [];
-  const result: CheckResult = {};
+  const unanswered: DigestCheck[] = [];
+  const result: Record<string, CheckResult[string]> = {};
   for (const check of checks) {
     const reference = parseDigestReference(check.ref);
     const client = clientFor(run, reference.registry, registries);
@@ -79,9 +95,27 @@ export async function checkDigests(
           ? unreachable
           : problems
         ).push(`${check.name}: ${error.message}`);
+        if (error.kind === "unreachable") {
+          unanswered.push(check);
+        }
         continue;
       }
       throw error;
+    }
+  }
+  if (
+    whenUnreachable !== undefined &&
+    unanswered.length > 0 &&
+    unanswered.length === unreachable.length
+  ) {
+    const left = await whenUnreachable(unanswered);
+    if (left.length === 0) {
+      for (const check of unanswered) {
+        result[check.name] = { platforms: [], heldOnHosts: true };
+      }
+      unreachable.length = 0;
+    } else {
+      unreachable.push(...left);
     }
   }
   if (unreachable.length > 0) {

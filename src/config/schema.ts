@@ -159,6 +159,14 @@ export const pinSchema = z.strictObject({
   source: plain.regex(/^[A-Za-z0-9_.-]+$/, "is not a stack name").optional(),
   /** The ledger release a rollback restored (written by `slipway rollback`). */
   restores: z.number().int().min(1).optional(),
+  /**
+   * `hosts`: written by `slipway rollback` when the registry was unreachable and every host
+   * that runs the image still had this digest; the stack's repository check and signature
+   * verification then do not contact the registry for it. Any later pin write drops it.
+   */
+  checkedOn: z
+    .literal("hosts", { error: 'can only be "hosts" (written by slipway rollback)' })
+    .optional(),
 });
 
 export const imageSchema = z.strictObject({

@@ -13,6 +13,8 @@ export interface StackPin {
   readonly source?: string;
   /** The ledger release it restores (`slipway rollback`). */
   readonly restores?: number;
+  /** `hosts`: checked on the hosts, the registry being unreachable (`slipway rollback`). */
+  readonly checkedOn?: "hosts";
 }
 
 /** A pin to write: the digest, and the tag and repository to record (null removes them). */
@@ -28,6 +30,11 @@ export interface PinUpdate {
   readonly source?: string | null;
   /** The ledger release a rollback restores; null removes it; undefined keeps it. */
   readonly restores?: number | null;
+  /**
+   * `hosts` when the digest was checked on the hosts instead of the unreachable registry;
+   * anything else removes it: every pin write is checked afresh.
+   */
+  readonly checkedOn?: "hosts";
 }
 
 const IMAGES_KEY = `${NAMESPACE}:images`;
@@ -84,6 +91,7 @@ export function readPins(text: string, display = "stack file"): Record<string, S
     const repository = scalarText(pin.get("repository", true));
     const source = scalarText(pin.get("source", true));
     const restores = Number(scalarText(pin.get("restores", true)));
+    const checkedOn = scalarText(pin.get("checkedOn", true));
     pins[name] = {
       ...(digest === undefined ? {} : { digest }),
       ...(tag === undefined ? {} : { tag }),
@@ -91,6 +99,7 @@ export function readPins(text: string, display = "stack file"): Record<string, S
       ...(repository === undefined ? {} : { repository }),
       ...(source === undefined ? {} : { source }),
       ...(Number.isInteger(restores) && restores > 0 ? { restores } : {}),
+      ...(checkedOn === "hosts" ? { checkedOn } : {}),
     };
   }
   return pins;
@@ -168,6 +177,7 @@ export function setPins(
     setScalar(map, "repository", update.repository);
     setScalar(map, "source", update.source);
     setScalar(map, "restores", update.restores);
+    setScalar(map, "checkedOn", update.checkedOn ?? null);
   }
   return document.toString(YAML_OUTPUT);
 }

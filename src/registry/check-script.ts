@@ -26,6 +26,18 @@ export interface RepositoryCheckScriptInput {
   readonly username?: string;
 }
 
+/**
+ * What a registry check of a pin with `checkedOn: hosts` runs instead: one line saying what
+ * was not checked and why (`slipway rollback` found the registry unreachable and every host
+ * still holding the digest). `what`: `repository check`, `signature verification`.
+ */
+export function checkedOnHostsScript(what: string, ref: string): string {
+  return `echo ${quote(
+    `slipway: ${what} of ${ref} skipped: the registry was unreachable when slipway rollback pinned it, and every host still had it (pin.checkedOn: hosts); the next promote or rollback checks the registry again`,
+  )}
+`;
+}
+
 /** The digest of the first runnable platform of an index (attestation manifests left out). */
 const FIRST_PLATFORM_JQ =
   '[.manifests[]? | select((.digest | type) == "string")' +

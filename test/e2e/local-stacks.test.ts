@@ -23,6 +23,8 @@ import {
   ensureBusybox,
   getManifest,
   run,
+  servicesDown,
+  servicesUp,
   useServices,
 } from "../helpers/services";
 import { timings } from "../helpers/timings";
@@ -391,19 +393,35 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.deepEqual(await items(API_HOST), ["row-1"]);
   });
 
-  it("slipway rollback --service returns only web of local-prod to the first digest", async () => {
+  it("slipway rollback --service with the registry down returns only web of local-prod to the first digest: the host still holds it", async () => {
     const created = await api(API_PROD_HOST, "POST", "/items", { name: "prod-row" });
     assert.equal(created.status, 201, created.body);
     await retiresSettled();
     const apiProd = ids("e2e-api-prod-");
-    const rolledBack = await timed(
-      "slipway rollback --stack local-prod --service e2e-web-prod",
-      () => slipway("rollback", "--stack", "local-prod", "--service", "e2e-web-prod"),
-    );
+    const down = await servicesDown(["registry"]);
+    assert.equal(down.code, 0, `${down.stdout}\n${down.stderr}`);
+    let rolledBack: Awaited<ReturnType<typeof slipway>>;
+    try {
+      const probe = await run("curl", ["-fsS", "-m", "2", `${REGISTRY_URL}/v2/`]);
+      assert.notEqual(probe.code, 0, `the registry still answers: services.sh said ${down.stdout}`);
+      rolledBack = await timed(
+        "slipway rollback --stack local-prod --service e2e-web-prod (registry down)",
+        () => slipway("rollback", "--stack", "local-prod", "--service", "e2e-web-prod"),
+      );
+      assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r1");
+    } finally {
+      await servicesUp(["registry"]);
+    }
     assert.equal(rolledBack.code, 0, rolledBack.stderr);
+    assert.ok(
+      rolledBack.stderr.includes(
+        `\nthe registry is unreachable, but every host that runs web still holds ${release1} (local): rolling back without a pull\n`,
+      ),
+      rolledBack.stderr,
+    );
     const file = fs.readFileSync(path.join(work, "Pulumi.local-prod.yaml"), "utf8");
     assert.ok(file.includes(`digest: ${release1}`), file);
-    assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r1");
+    assert.match(file, /\n {8}restores: 1\n {8}checkedOn: hosts\n/);
     assert.deepEqual(ids("e2e-api-prod-"), apiProd, "the api of local-prod is not touched");
     assert.deepEqual(await items(API_PROD_HOST), ["prod-row"]);
     assert.equal(

@@ -13,6 +13,7 @@ import { BOOTSTRAP_COMMAND, bootstrapStdin, edgeRemoveScript, edgeScript } from 
 import { fakeHome } from "../helpers/home";
 import { isMovingTag } from "../../src/images";
 import { readLedger } from "../../src/ledger";
+import { checkedOnHostsScript } from "../../src/registry/check-script";
 import {
   DIGEST_A,
   recordResources,
@@ -337,6 +338,50 @@ describe("the program for the local stack", function () {
   });
 });
 
+/** local-prod's config as `slipway promote --from local --to local-prod` pins it (`web`: more). */
+function promotedLocalProd(digest: string, web: Record<string, unknown> = {}) {
+  return {
+    ...stackConfig("local-prod"),
+    "slipway:images": JSON.stringify({
+      web: { pin: { digest, ...web } },
+      api: { pin: { digest } },
+      postgres: { pin: { digest } },
+    }),
+  };
+}
+
+describe("the program for local-prod after a rollback with the registry down (pin.checkedOn: hosts)", function () {
+  this.timeout(20_000);
+  const digest = `sha256:${"b2".repeat(32)}`;
+  let recorded: Recorded[];
+  let restoreHome: () => void;
+
+  before(async () => {
+    restoreHome = fakeHome();
+    const config = promotedLocalProd(digest, { restores: 1, checkedOn: "hosts" });
+    ({ recorded } = await runProgram("local-prod", config));
+  });
+  after(() => restoreHome());
+
+  it("neither checks nor verifies web in the registry, says so, and does both for the other images", () => {
+    const ref = `127.0.0.1:5000/slipway/web@${digest}`;
+    assert.equal(
+      one(recorded, "web-check").inputs.stdin,
+      checkedOnHostsScript("repository check", ref),
+    );
+    assert.equal(
+      one(recorded, "web-verify-verify").inputs.stdin,
+      checkedOnHostsScript("signature verification", ref),
+    );
+    assert.deepEqual((one(recorded, "web-verify-verify").inputs.triggers as unknown[]).slice(2), [
+      "checked on hosts",
+    ]);
+    assert.equal((one(recorded, "api-verify-verify").inputs.triggers as unknown[]).length, 2);
+    assert.ok(String(one(recorded, "api-verify-verify").inputs.stdin).includes("cosign"));
+    assert.ok(String(one(recorded, "api-check").inputs.stdin).includes("curl"));
+  });
+});
+
 describe("the program for the local-prod stack, once promoted into", function () {
   this.timeout(20_000);
   const digest = `sha256:${"b2".repeat(32)}`;
@@ -346,16 +391,7 @@ describe("the program for the local-prod stack, once promoted into", function ()
 
   before(async () => {
     restoreHome = fakeHome();
-    // What `slipway promote --from local --to local-prod` pins.
-    const config = {
-      ...stackConfig("local-prod"),
-      "slipway:images": JSON.stringify({
-        web: { pin: { digest } },
-        api: { pin: { digest } },
-        postgres: { pin: { digest } },
-      }),
-    };
-    ({ recorded, program } = await runProgram("local-prod", config));
+    ({ recorded, program } = await runProgram("local-prod", promotedLocalProd(digest)));
   });
   after(() => restoreHome());
 

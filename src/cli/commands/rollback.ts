@@ -10,7 +10,8 @@ import {
   stackSettings,
   validatedConfig,
 } from "../pinning";
-import { checkDigests } from "../registries";
+import { heldOnHosts } from "../held-on-hosts";
+import { checkDigests, type DigestCheck } from "../registries";
 import { parseDigestReference } from "../../reference";
 
 export interface RollbackOptions {
@@ -53,6 +54,38 @@ async function serviceImages(run: Run, stack: string, names: readonly string[]):
     }
   }
   return images;
+}
+
+/**
+ * With the registry unreachable, a rollback goes ahead when every host that runs each image
+ * still holds the digest (a kept release: no pull); the pin says so (`checkedOn: hosts`), and
+ * the stack's registry check and verification skip it. The problems otherwise.
+ */
+async function heldEverywhere(
+  run: Run,
+  stack: string,
+  checks: readonly DigestCheck[],
+): Promise<string[]> {
+  const config = await validatedConfig(run, stack);
+  if (config.target === "kubernetes") {
+    return ["a Kubernetes target pulls on whichever node a pod lands: it needs the registry"];
+  }
+  const held = await heldOnHosts(run, config, checks);
+  const problems = held.flatMap((image) =>
+    image.hosts.length === 0
+      ? [`${image.name}: nothing on the hosts runs it, so no host can vouch for it`]
+      : image.lacking.map(
+          (gap) => `${image.name}: host ${gap.host} ${gap.why} (${image.ref}), so it would pull`,
+        ),
+  );
+  if (problems.length === 0) {
+    for (const image of held) {
+      run.progress(
+        `the registry is unreachable, but every host that runs ${image.name} still holds ${parseDigestReference(image.ref).digest} (${image.hosts.join(", ")}): rolling back without a pull`,
+      );
+    }
+  }
+  return problems;
 }
 
 /**
@@ -111,7 +144,7 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
   const earlier = files.ledger.releases
     .filter((entry) => entry.id < release.id)
     .map((entry) => entry.id);
-  await checkDigests(
+  const checked = await checkDigests(
     run,
     Object.entries(images).map(([name, image]) => ({ name, ref: image.ref })),
     [settings.registry],
@@ -121,6 +154,7 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
         ? `slipway rollback --stack ${stack} --to <digest of release #${earlier[earlier.length - 1]!} or earlier>`
         : `slipway promote --from <build stack> --to ${stack}  # rebuild and promote instead`,
     ],
+    (unanswered) => heldEverywhere(run, stack, unanswered),
   );
 
   const updates: Record<string, PinUpdate> = {};
@@ -133,6 +167,7 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
       repository: repository === defaultRepository(settings.registry, name) ? null : repository,
       source: null,
       restores: release.id,
+      ...(checked[name]?.heldOnHosts === true ? { checkedOn: "hosts" as const } : {}),
     };
   }
   const { up } = await pinAndUp(run, files, settings, updates, { noUp: options.noUp });

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { heldScript } from "../../../src/cli/held-on-hosts";
 import { appendRelease, type NewRelease } from "../../../src/ledger";
 import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
 
@@ -175,6 +176,60 @@ describe("slipway rollback and history", () => {
         "  slipway rollback --stack prod --to <digest of release #1 or earlier>\n",
     });
     assert.equal(p.read("Pulumi.prod.yaml"), before);
+  });
+
+  it("rolls back with the registry down when every host still holds the digest, and says so in the pin", async () => {
+    const server = p.registry.server;
+    const ref = `${server}/acme/web@${d[2]!}`;
+    await p.registry.stop();
+    for (const host of ["web-1", "web-2"]) {
+      p.hosts.answers[host] = { kind: "ran", stdout: `present ${ref}\n` };
+    }
+    const result = await slipway(p, ["rollback", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(p.hosts.runs, [
+      { host: "web-1", script: heldScript([ref]) },
+      { host: "web-2", script: heldScript([ref]) },
+    ]);
+    assert.equal(
+      result.stderr.split("\n")[1],
+      `the registry is unreachable, but every host that runs web still holds ${d[2]!} (web-1, web-2): rolling back without a pull`,
+    );
+    assert.match(
+      p.read("Pulumi.prod.yaml"),
+      new RegExp(
+        `\n {8}digest: ${d[2]!}\n {8}tag: sha-2222222\n {8}revision: "${"2".repeat(40)}"\n {8}restores: 2\n {8}checkedOn: hosts\n`,
+      ),
+    );
+    assert.match(p.read("stacks/releases/prod.yaml"), /- id: 4\n.*\n {4}kind: rollback\n/);
+  });
+
+  it("refuses a rollback with the registry down when a host lacks the digest; nothing changes", async () => {
+    const server = p.registry.server;
+    const ref = `${server}/acme/web@${d[2]!}`;
+    await p.registry.stop();
+    p.hosts.answers["web-1"] = { kind: "ran", stdout: `present ${ref}\n` };
+    p.hosts.answers["web-2"] = { kind: "ran", stdout: `absent ${ref}\n` };
+    const before = p.read("Pulumi.prod.yaml");
+    const result = await slipway(p, ["rollback", "--stack", "prod"]);
+    assert.equal(result.code, 6, result.stderr);
+    const lines = result.stderr.split("\n");
+    assert.equal(lines[1], "slipway: could not check the registry; nothing was changed:");
+    assert.match(
+      lines[2]!,
+      new RegExp(`^  web: cannot reach registry ${server.replace(".", "\\.")}`),
+    );
+    assert.equal(lines[3], `  web: host web-2 does not hold it (${ref}), so it would pull`);
+    assert.equal(p.read("Pulumi.prod.yaml"), before);
+    assert.deepEqual(p.driver.ups, []);
+  });
+
+  it("heldScript asks docker for each image by digest, one answer line each", () => {
+    const ref = `127.0.0.1:5000/acme/web@${digest(7)}`;
+    assert.equal(
+      heldScript([ref]),
+      `if docker image inspect ${ref} >/dev/null 2>&1; then echo present ${ref}; else echo absent ${ref}; fi\n`,
+    );
   });
 
   it("refuses a rollback with nothing to go back to, and bad arguments", async () => {

@@ -62,6 +62,23 @@ describe("stack file pins", () => {
     assert.deepEqual(readPins(out).web, { digest: DIGEST });
   });
 
+  it("writes checkedOn: hosts when asked, and drops it at the next pin write that does not say so", () => {
+    const offline = setPins(PROD, { web: { digest: DIGEST, restores: 2, checkedOn: "hosts" } });
+    assert.ok(
+      offline.includes(
+        `digest: ${DIGEST} # current\n        tag: sha-4c2a9e1\n        restores: 2\n        checkedOn: hosts\n`,
+      ),
+    );
+    assert.deepEqual(readPins(offline).web, {
+      digest: DIGEST,
+      tag: "sha-4c2a9e1",
+      restores: 2,
+      checkedOn: "hosts",
+    });
+    const online = setPins(offline, { web: { digest: DIGEST, restores: 2 } });
+    assert.deepEqual(readPins(online).web, { digest: DIGEST, tag: "sha-4c2a9e1", restores: 2 });
+  });
+
   it("leaves every checked-in stack file byte for byte when nothing changes", () => {
     for (const name of fs.readdirSync(ROOT).filter((file) => /^Pulumi\..+\.yaml$/.test(file))) {
       const text = fs.readFileSync(path.join(ROOT, name), "utf8");

@@ -1,7 +1,9 @@
 /** RegistryRepository under Pulumi mocks: which resources each kind of registry gets, and how. */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "node:child_process";
 import { repositoryCheckScript } from "../../../src/registry";
+import { checkedOnHostsScript } from "../../../src/registry/check-script";
 import { recordResources, secrecy, settle, valueOf, type Recorded } from "../../helpers/mocks";
 
 const DIGEST = `sha256:${"c3".repeat(32)}`;
@@ -162,6 +164,38 @@ describe("RegistryRepository", () => {
     assert.equal(check.inputs.delete, undefined);
     assert.deepEqual(check.inputs.triggers, ["127.0.0.1:5000", "slipway/web", true, DIGEST, ""]);
     assert.deepEqual(check.inputs.environment, {});
+  });
+
+  it("a pin checked on the hosts (registry unreachable at rollback): the check only says so, and runs again once the pin changes", async () => {
+    const { RegistryRepository } = await import("../../../infra/registry");
+    new RegistryRepository("web", {
+      server: "127.0.0.1:5000",
+      path: "slipway/web",
+      keepDevVersions: 10,
+      insecure: true,
+      digest: DIGEST,
+      checkedOn: "hosts",
+    });
+    await settle();
+    const check = recorded.find((r) => r.name === "web-check")!;
+    assert.equal(
+      check.inputs.stdin,
+      checkedOnHostsScript("repository check", `127.0.0.1:5000/slipway/web@${DIGEST}`),
+    );
+    assert.ok(!String(check.inputs.stdin).includes("curl"));
+    assert.deepEqual(check.inputs.triggers, [
+      "127.0.0.1:5000",
+      "slipway/web",
+      true,
+      DIGEST,
+      "",
+      "checked on hosts",
+    ]);
+    const ran = execFileSync("/bin/sh", ["-c", String(check.inputs.stdin)], { encoding: "utf8" });
+    assert.equal(
+      ran,
+      `slipway: repository check of 127.0.0.1:5000/slipway/web@${DIGEST} skipped: the registry was unreachable when slipway rollback pinned it, and every host still had it (pin.checkedOn: hosts); the next promote or rollback checks the registry again\n`,
+    );
   });
 
   it("refuses Docker Hub without credentials before declaring the repository itself", async () => {
