@@ -24,6 +24,8 @@
 #   new-ts        this tree with Pulumi.yaml's main back at stacks/index.ts, which ts-node
 #                 compiles transpile-only (stacks/tsconfig.json): the other option for the
 #                 program (no-op up only)
+#   floor         a Pulumi program of the same SDK and engine that declares nothing but its
+#                 stack (no-op up only): the part of a no-op that no program change can save
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OLD_COMMIT="${1:-$(git -C "$HERE" merge-base HEAD main)}"
@@ -55,6 +57,15 @@ copy new-ts worktree
 (cd "$BENCH_DIR/new" && npx tsc -p tsconfig.build.json)
 (cd "$BENCH_DIR/new-ts" && npx tsc -p tsconfig.build.json &&
   sed -i 's|^main: stacks/main.js|main: stacks/index.ts|' Pulumi.yaml)
+# The floor: a Pulumi program with the same SDK and engine that declares nothing but its
+# stack. What a no-op `pulumi up` costs before any line of Slipway runs.
+mkdir -p "$BENCH_DIR/floor"
+ln -s "$HERE/node_modules" "$BENCH_DIR/floor/node_modules"
+printf 'name: floor\nruntime: nodejs\nmain: index.js\n' >"$BENCH_DIR/floor/Pulumi.yaml"
+printf '{ "name": "floor", "version": "0.0.0", "private": true }\n' >"$BENCH_DIR/floor/package.json"
+printf 'require("@pulumi/pulumi");\nmodule.exports = { empty: true };\n' >"$BENCH_DIR/floor/index.js"
+(cd "$BENCH_DIR/floor" && pulumi stack init speed-floor --non-interactive >/dev/null &&
+  pulumi up --yes --stack speed-floor >/dev/null)
 
 # Two digests of the web image in a repository of the bench's own: the local stack's index,
 # and the same index with one annotation more (same layers, another digest).
@@ -154,6 +165,7 @@ cleanup() {
     (cd "$BENCH_DIR/$path" && pulumi destroy --yes --stack "speed-$path" >/dev/null 2>&1 &&
       pulumi stack rm --yes --stack "speed-$path" >/dev/null 2>&1) || true
   done
+  (cd "$BENCH_DIR/floor" 2>/dev/null && pulumi stack rm --yes --force --stack speed-floor >/dev/null 2>&1) || true
 }
 trap cleanup EXIT
 
@@ -192,6 +204,7 @@ for run in $(seq "$RUNS"); do
     dir="$BENCH_DIR/$path"
     add "up $path" "$(cd "$dir" && seconds pulumi up --yes --stack "speed-$path")"
   done
+  add "up floor" "$(cd "$BENCH_DIR/floor" && seconds pulumi up --yes --stack speed-floor)"
   for path in old new; do
     dir="$BENCH_DIR/$path"
     add "rollback $path" "$(cd "$dir" && seconds node bin/slipway.js rollback --stack "speed-$path")"
@@ -219,6 +232,9 @@ row() {
   printf '| no-op `pulumi up --yes`, the other option: ts-node transpile-only from stacks/ | | %s (%s) | %s× |\n' \
     "$(median <<<"${TIMES[up new-ts]}")" "${TIMES[up new-ts]# }" \
     "$(awk -v a="$(median <<<"${TIMES[up old]}")" -v b="$(median <<<"${TIMES[up new-ts]}")" 'BEGIN { printf "%.2f", b / a }')"
+  printf '| no-op `pulumi up --yes` of the floor: a program of the same SDK and engine that declares nothing | | %s (%s) | %s× |\n' \
+    "$(median <<<"${TIMES[up floor]}")" "${TIMES[up floor]# }" \
+    "$(awk -v a="$(median <<<"${TIMES[up old]}")" -v b="$(median <<<"${TIMES[up floor]}")" 'BEGIN { printf "%.2f", b / a }')"
   row rollback '`slipway rollback` of one host (local transport)'
 } >"$OUT"
 cat "$OUT"
