@@ -131,12 +131,15 @@ export function healthUrl(def: ServiceDefinition): ShellExpr {
   return ShellExpr.join(["http://", v("name"), `:${def.containerPort}${def.healthPath}`]);
 }
 
-/** All release containers of the service, newest first. */
-export function releaseList(def: ServiceDefinition): ShellArg[] {
+/** All release containers of the service, newest first (`running`: only those that run). */
+export function releaseList(
+  def: Pick<ServiceDefinition, "service">,
+  { running = false } = {},
+): ShellArg[] {
   return [
     "docker",
     "ps",
-    "--all",
+    ...(running ? ["--filter", "status=running"] : ["--all"]),
     "--filter",
     `label=slipway.service=${def.service}`,
     "--filter",

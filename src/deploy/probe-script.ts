@@ -6,13 +6,15 @@
  *     owner <stack>
  *     current <container name from the record>
  *     container <status> <slipway.digest label> <slipway.stack label>   (missing: no container)
+ *     others <running release containers besides current, space-separated>   (a previous
+ *                                             release still draining, or left running)
  *     upstream <what the edge routes the service to>
  *     edge <running or missing>
  *     health ok <answer> | health fail <answer>    (through the edge, as clients get it)
  *
  * Reads only; takes no lock. Pure: the same definition gives the same text.
  */
-import { containerInspect } from "./commands";
+import { containerInspect, releaseList } from "./commands";
 import { checkHostService, serviceNames, type ServiceDefinition } from "./definition";
 import { verifyHost, verifyRoute } from "./deploy-script";
 import { edgeGet, edgeLocalUrl } from "./edge-commands";
@@ -51,6 +53,7 @@ export function probeScript(def: ProbeDefinition): string {
     "else",
     "  printf 'container missing\\n'",
     "fi",
+    `printf 'others %s\\n' "$(${command(releaseList(def, { running: true }))} 2>/dev/null | grep -vxF -- "$current" | tr '\\n' ' ' | sed 's/ $//')"`,
     'printf \'upstream %s\\n\' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"',
     `if seen=$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null); then printf 'edge %s\\n' "$seen"; else printf 'edge missing\\n'; fi`,
     ...(route === undefined || def.routes.length === 0
@@ -81,6 +84,8 @@ export interface ProbeResult {
         readonly digest: string;
         readonly stack: string;
       };
+  /** Release containers of the service that run besides the current one (a draining one). */
+  readonly others: readonly string[];
   readonly upstream?: string;
   readonly edge: string;
   readonly health: { readonly kind: "ok" | "fail" | "skipped"; readonly answer: string };
@@ -123,6 +128,7 @@ export function parseProbe(text: string): ProbeResult {
     ...(current === undefined ? {} : { current }),
     container:
       container === "missing" ? { kind: "missing" } : { kind: "found", status, digest, stack },
+    others: (values.get("others") ?? "").split(" ").filter((name) => name !== ""),
     ...(upstream === undefined ? {} : { upstream }),
     edge: values.get("edge") ?? "missing",
     health: {

@@ -31,6 +31,8 @@ export interface HostStatus {
   readonly running?: string;
   /** Why the host is not in sync, each reason in a few words; or why it could not be read. */
   readonly error?: string;
+  /** What else runs that is not drift: a previous release still draining before its stop. */
+  readonly note?: string;
 }
 
 /**
@@ -79,12 +81,18 @@ export function judgeHost(
   if (probe.health.kind === "fail") {
     reasons.push(`health through the edge fails: ${probe.health.answer}`);
   }
+  // A replaced release runs on for drainSeconds after the switch, then stops in the background.
+  const note =
+    probe.others.length === 0
+      ? undefined
+      : `also running: ${probe.others.join(", ")} (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)`;
   return {
     host,
     state: reasons.length === 0 ? "in-sync" : "drift",
     ...(record === undefined ? {} : { current: record.current, previous: record.previous }),
     ...(running === undefined ? {} : { running }),
     ...(reasons.length === 0 ? {} : { error: reasons.join("; ") }),
+    ...(note === undefined ? {} : { note }),
   };
 }
 
@@ -328,7 +336,7 @@ export async function status(run: Run, stack: string): Promise<number> {
         entry.current?.revision?.slice(0, 7) ?? "",
         entry.current?.deployedAt ?? "",
         entry.previous?.[0] === undefined ? "" : shortDigest(entry.previous[0].digest),
-        entry.error ?? "",
+        [entry.error, entry.note].filter((text) => text !== undefined).join("; "),
       ]),
     ),
     ...accessories.map((entry) => [

@@ -19,6 +19,7 @@ export interface Probed {
   readonly owner?: string;
   readonly current?: string;
   readonly container?: string;
+  readonly others?: string;
   readonly upstream?: string;
   readonly edge?: string;
   readonly health?: string;
@@ -31,6 +32,7 @@ export function probeText(fields: Probed): string {
     `owner ${fields.owner ?? ""}`,
     `current ${fields.current ?? ""}`,
     `container ${fields.container ?? "missing"}`,
+    `others ${fields.others ?? ""}`,
     `upstream ${fields.upstream ?? ""}`,
     `edge ${fields.edge ?? "missing"}`,
     `health ${fields.health ?? "fail no answer"}`,

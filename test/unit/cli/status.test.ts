@@ -34,6 +34,18 @@ describe("slipway status", () => {
     });
   });
 
+  it("in sync with a note while a previous release still runs (draining before its background stop)", async () => {
+    p.hosts.answers["web-1"] = ran(healthy(digest(1), [D7], { others: "web-7-release" }));
+    p.hosts.answers["web-2"] = ran(healthy(digest(1)));
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout.split("\n")[4],
+      `web      web-1  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${D7.slice(0, 19)}  ` +
+        "also running: web-7-release (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)",
+    );
+  });
+
   it("probes each host with the probe script of the stack's service and edge", async () => {
     await slipway(p, ["status", "--stack", "prod"]);
     const script = (host: string) =>

@@ -39,6 +39,11 @@ const ANSWERS = [
   "    esac ;;",
   '  "run --detach") touch "$FAKE_DOCKER_LOG.ran.$4" ;;',
   '  "rm --force") rm -f "$FAKE_DOCKER_LOG.ran.$3" ;;',
+  '  "stop "*) rm -f "$FAKE_DOCKER_LOG.ran.$2" ;;',
+  // `docker ps --filter status=running …`: the service's containers this fake runs.
+  '  "ps --filter")',
+  "    svc=$(printf '%s\\n' \"$@\" | sed -n 's/^label=slipway.service=//p')",
+  '    for f in "$FAKE_DOCKER_LOG".ran.*; do n=${f##*.ran.}; case $n in "$svc"-*) echo "$n" ;; esac; done ;;',
   '  "exec slipway-edge")',
   '    case "$*" in',
   "      *--header*)",
@@ -172,10 +177,24 @@ describe("deploy/deploy-script: run against a fake docker", function () {
         digest: `sha256:${"ab".repeat(32)}`,
         stack: "dev",
       },
+      others: [],
       upstream: `${name}:8080`,
       edge: "running",
       health: { kind: "ok", answer: "ok" },
     });
+  });
+
+  it("shows the probe a previous release still draining, and nothing once it stopped", async () => {
+    assert.equal((await deploy(definition())).code, 0);
+    const first = read(path.join(state, "current")).trim();
+    const def = definition({ ref: `ghcr.io/acme/web@${DIGEST_2}`, drainSeconds: 2 });
+    assert.equal((await deploy(def, {}, { awaitRetire: false })).code, 0);
+    const docker = fakeDocker(path.join(temp.dir, "fake"), ANSWERS);
+    const draining = await sh(probeScript(def), { env: docker.env });
+    assert.deepEqual(parseProbe(draining.stdout).others, [first]);
+    await sh(`flock ${path.join(state, "retire.lock")} true`);
+    const stopped = await sh(probeScript(def), { env: docker.env });
+    assert.deepEqual(parseProbe(stopped.stdout).others, []);
   });
 
   it("the same release again: checked, nothing switched, nothing added to the record", async () => {
