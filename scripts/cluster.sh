@@ -346,19 +346,10 @@ up_piece() { # up_piece NAME IP -> 0 (prints nothing) or 1 with a reason
     read -r -a cmd <<<"$(cmd_of "$p" "$ip")"
     spawn_detached "$log" "$pidfile" "${cmd[@]}" 9>&-
   fi
-  local deadline=$(($(date +%s) + 120))
-  until "${p}_ok"; do
-    if ! pid_alive "$pidfile"; then
-      rm -f "$pidfile"
-      echo "$p exited: $(grep -v '^\s*$' "$log" | tail -n 1 | cut -c1-300) (log: $log)"
-      return 1
-    fi
-    if (($(date +%s) >= deadline)); then
-      echo "$p not healthy within 120 s (log: $log)"
-      return 1
-    fi
-    sleep 0.3
-  done
+  # The caller prefixes its own FAILED: the reason alone.
+  local reason
+  reason="$(wait_ready "$p" "$pidfile" "$log" 120 0.3 "$p not healthy" "${p}_ok")" ||
+    { echo "${reason#FAILED: }"; return 1; }
 }
 
 missing_binaries() {

@@ -130,6 +130,33 @@ pid_alive() {
   proc_alive "$(tr -dc '0-9' <"$pidfile")"
 }
 
+# tail_log FILE: last meaningful line of a log, for failure messages.
+tail_log() {
+  [[ -f "$1" ]] || return 0
+  grep -v '^\s*$' "$1" | tail -n 1 | cut -c1-300
+}
+
+# wait_ready WHAT PIDFILE LOG SECONDS INTERVAL NOT_READY PROBE...
+#   Polls PROBE until it succeeds. Prints a FAILED line and returns 1 when the daemon
+#   (WHAT, its pid in PIDFILE) exits first, or NOT_READY when SECONDS pass.
+wait_ready() {
+  local what="$1" pidfile="$2" log="$3" seconds="$4" interval="$5" not_ready="$6"
+  shift 6
+  local deadline=$(($(date +%s) + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ! pid_alive "$pidfile"; then
+      rm -f "$pidfile"
+      echo "FAILED: $what exited: $(tail_log "$log") (log: $log)"
+      return 1
+    fi
+    if (($(date +%s) >= deadline)); then
+      echo "FAILED: $not_ready within $seconds s (log: $log)"
+      return 1
+    fi
+    sleep "$interval"
+  done
+}
+
 # pid_of PIDFILE: print the pid stored in PIDFILE.
 pid_of() {
   tr -dc '0-9' <"$1"
