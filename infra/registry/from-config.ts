@@ -1,5 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { repositoryConfigFor, type ImageConfig, type SlipwayConfig } from "../../src/config";
+import {
+  repositoryConfigFor,
+  type CheckedOn,
+  type ImageConfig,
+  type SlipwayConfig,
+} from "../../src/config";
 import { imageRepository } from "../../src/images/plan";
 import { RegistryRepository } from "./registry-repository";
 
@@ -10,7 +15,7 @@ export interface RepositoryContext {
   /** The source URL the image's labels carry (the build's), when known. */
   readonly source?: string;
   /** `hosts`: the pin was checked on the hosts (`pin.checkedOn`); the check says so only. */
-  readonly checkedOn?: "hosts";
+  readonly checkedOn?: CheckedOn;
 }
 
 /** The source URL GHCR should link a pinned image to: `slipway:source`, or the GitHub repository. */

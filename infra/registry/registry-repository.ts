@@ -1,8 +1,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { registryKind, type RegistryKind } from "../../src/reference";
+import type { CheckedOn } from "../../src/config/schema";
 import {
   checkedOnHostsScript,
+  checkedOnTriggers,
   REPOSITORY_CHECK_AUTH_ENV,
   repositoryCheckScript,
 } from "../../src/registry/check-script";
@@ -40,7 +42,7 @@ export interface RegistryRepositoryArgs {
    * `hosts`: the pin's digest was checked on the hosts, the registry being unreachable
    * (`slipway rollback`); the check then only says so, without contacting the registry.
    */
-  checkedOn?: "hosts";
+  checkedOn?: CheckedOn;
   /** Docker Hub's API origin; tests pass a fake. */
   hubApiUrl?: pulumi.Input<string>;
 }
@@ -165,14 +167,7 @@ function checkRepository(
       interpreter: ["/bin/sh", "-c"],
       environment,
       // A check skipped for an unreachable registry runs again once the pin is written anew.
-      triggers: [
-        args.server,
-        path,
-        insecure,
-        digest,
-        source,
-        ...(args.checkedOn === undefined ? [] : [`checked on ${args.checkedOn}`]),
-      ],
+      triggers: [args.server, path, insecure, digest, source, ...checkedOnTriggers(args.checkedOn)],
       addPreviousOutputInEnv: false,
       logging: "stdoutAndStderr",
     },

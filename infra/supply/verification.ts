@@ -1,5 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import type { CheckedOn } from "../../src/config/schema";
+import { checkedOnTriggers } from "../../src/registry/check-script";
 import { SCRIPT_ON_STDIN, SUPPLY_SECRET_ENV } from "../../src/supply";
 
 /** Inputs of a Verification: one pinned digest and the script that checks it. */
@@ -13,7 +15,7 @@ export interface VerificationArgs {
   /** Registry `user:password` in base64 (docker config `auth`); a secret. */
   registryAuth?: pulumi.Input<string>;
   /** `hosts`: verification skipped for an unreachable registry (`pin.checkedOn`); a trigger. */
-  checkedOn?: "hosts";
+  checkedOn?: CheckedOn;
 }
 
 /**
@@ -40,11 +42,7 @@ export class Verification extends pulumi.ComponentResource {
         stdin: args.script,
         interpreter: ["/bin/sh", "-c"],
         environment,
-        triggers: [
-          args.ref,
-          args.policy,
-          ...(args.checkedOn === undefined ? [] : [`checked on ${args.checkedOn}`]),
-        ],
+        triggers: [args.ref, args.policy, ...checkedOnTriggers(args.checkedOn)],
         addPreviousOutputInEnv: false,
         logging: "stdoutAndStderr",
       },

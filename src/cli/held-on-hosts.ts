@@ -7,12 +7,7 @@ import type { SlipwayConfig } from "../config/schema";
 import { imageInspect } from "../deploy/commands";
 import { command, quote } from "../deploy/shell";
 import type { Run } from "./context";
-
-/** An image to look for: its name in `slipway:images` and the `repository@sha256:…` ref. */
-export interface HeldCheck {
-  readonly name: string;
-  readonly ref: string;
-}
+import type { DigestCheck } from "./registries";
 
 /** What the hosts answered: every host that runs the image, and those that lack it (why). */
 export interface Held {
@@ -40,7 +35,7 @@ export function heldScript(refs: readonly string[]): string {
 export async function heldOnHosts(
   run: Run,
   config: SlipwayConfig,
-  checks: readonly HeldCheck[],
+  checks: readonly Pick<DigestCheck, "name" | "ref">[],
 ): Promise<Held[]> {
   // Every workload that runs the image on its hosts; a managed edge runs on every host.
   const hostsOf = (image: string) => [
@@ -51,9 +46,10 @@ export async function heldOnHosts(
       ...(config.edge.image === image ? config.hosts.map((host) => host.name) : []),
     ]),
   ];
+  const hostsByImage = new Map(checks.map((check) => [check.name, hostsOf(check.name)]));
   const answers = new Map<string, { present: Set<string> } | { unreachable: string }>();
   for (const host of config.hosts) {
-    const refs = checks.filter((check) => hostsOf(check.name).includes(host.name));
+    const refs = checks.filter((check) => hostsByImage.get(check.name)!.includes(host.name));
     if (refs.length === 0) {
       continue;
     }
@@ -73,7 +69,7 @@ export async function heldOnHosts(
     );
   }
   return checks.map((check) => {
-    const hosts = hostsOf(check.name);
+    const hosts = hostsByImage.get(check.name)!;
     const lacking = hosts.flatMap((host) => {
       const answer = answers.get(host);
       if (answer === undefined) {

@@ -413,6 +413,8 @@ export type ConfigKey = keyof typeof KEY_SCHEMAS;
 export type RegistryConfig = z.output<typeof registrySchema>;
 export type BuildConfig = z.output<typeof buildSchema>;
 export type PinConfig = z.output<typeof pinSchema> & { readonly digest: string };
+/** Where a pin's digest was checked instead of the registry (`pin.checkedOn`). */
+export type CheckedOn = NonNullable<PinConfig["checkedOn"]>;
 export type HostConfig = z.output<typeof hostSchema>;
 export type ProxyConfig = z.output<typeof proxySchema>;
 export type {

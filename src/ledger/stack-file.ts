@@ -1,4 +1,5 @@
 import { isMap, isScalar, parseDocument, Scalar, YAMLMap, type Document } from "yaml";
+import type { CheckedOn } from "../config/schema";
 import { NAMESPACE } from "../config/validate";
 import { assertNoConflictMarkers, LedgerError } from "./errors";
 import { YAML_OUTPUT } from "./ledger";
@@ -14,7 +15,7 @@ export interface StackPin {
   /** The ledger release it restores (`slipway rollback`). */
   readonly restores?: number;
   /** `hosts`: checked on the hosts, the registry being unreachable (`slipway rollback`). */
-  readonly checkedOn?: "hosts";
+  readonly checkedOn?: CheckedOn;
 }
 
 /** A pin to write: the digest, and the tag and repository to record (null removes them). */
@@ -34,7 +35,7 @@ export interface PinUpdate {
    * `hosts` when the digest was checked on the hosts instead of the unreachable registry;
    * anything else removes it: every pin write is checked afresh.
    */
-  readonly checkedOn?: "hosts";
+  readonly checkedOn?: CheckedOn;
 }
 
 const IMAGES_KEY = `${NAMESPACE}:images`;

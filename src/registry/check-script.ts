@@ -1,3 +1,4 @@
+import type { CheckedOn } from "../config/schema";
 import { assign, quote } from "../deploy/shell";
 import { MANIFEST_ACCEPT, DOCKER_MANIFEST_LIST, OCI_INDEX } from "./media-types";
 import {
@@ -36,6 +37,14 @@ export function checkedOnHostsScript(what: string, ref: string): string {
     `slipway: ${what} of ${ref} skipped: the registry was unreachable when slipway rollback pinned it, and every host still had it (pin.checkedOn: hosts); the next promote or rollback checks the registry again`,
   )}
 `;
+}
+
+/**
+ * What a pin's `checkedOn` adds to the triggers of its check or verification (nothing when
+ * unset): the check runs again, against the registry, once the pin is written anew.
+ */
+export function checkedOnTriggers(checkedOn: CheckedOn | undefined): string[] {
+  return checkedOn === undefined ? [] : [`checked on ${checkedOn}`];
 }
 
 /** The digest of the first runnable platform of an index (attestation manifests left out). */
