@@ -45,6 +45,11 @@ function kubectl(...args: string[]): string {
   }).trim();
 }
 
+/** `kubectl -n <namespace> get <kind> <name> -o jsonpath=<path>`: one field of one object. */
+function field(namespace: string, kind: string, name: string, jsonpath: string): string {
+  return kubectl("-n", namespace, "get", kind, name, "-o", `jsonpath=${jsonpath}`);
+}
+
 /** The body of GET 127.0.0.1:<port><path>, or why it failed. */
 function served(port: number, pathname = "/cgi-bin/version"): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -221,44 +226,17 @@ describe("the Kubernetes target end to end on the local cluster", function () {
       nodePort: BUILD_PORT,
     });
     assert.equal(
-      kubectl(
-        "-n",
-        BUILD_NAMESPACE,
-        "get",
-        "deployment",
-        "web",
-        "-o",
-        "jsonpath={.spec.template.spec.containers[0].image}",
-      ),
+      field(BUILD_NAMESPACE, "deployment", "web", "{.spec.template.spec.containers[0].image}"),
       images.web!.ref,
     );
-    assert.equal(
-      kubectl(
-        "-n",
-        BUILD_NAMESPACE,
-        "get",
-        "deployment",
-        "web",
-        "-o",
-        "jsonpath={.status.readyReplicas}",
-      ),
-      "2",
-    );
+    assert.equal(field(BUILD_NAMESPACE, "deployment", "web", "{.status.readyReplicas}"), "2");
     assert.deepEqual(runningDigests(BUILD_NAMESPACE), [release1]);
     assert.equal(await served(BUILD_PORT), "r1");
     assert.equal(await served(BUILD_PORT, "/healthz"), "ok");
     // The secret env reaches the pods only through a Secret; the Deployment names it, the
     // update's output and the stack's state never hold the value in plain text.
     const env = JSON.parse(
-      kubectl(
-        "-n",
-        BUILD_NAMESPACE,
-        "get",
-        "deployment",
-        "web",
-        "-o",
-        "jsonpath={.spec.template.spec.containers[0].env}",
-      ),
+      field(BUILD_NAMESPACE, "deployment", "web", "{.spec.template.spec.containers[0].env}"),
     ) as {
       name: string;
       value?: string;
@@ -271,15 +249,7 @@ describe("the Kubernetes target end to end on the local cluster", function () {
     );
     assert.equal(
       Buffer.from(
-        kubectl(
-          "-n",
-          BUILD_NAMESPACE,
-          "get",
-          "secret",
-          ref.name,
-          "-o",
-          "jsonpath={.data.API_TOKEN}",
-        ),
+        field(BUILD_NAMESPACE, "secret", ref.name, "{.data.API_TOKEN}"),
         "base64",
       ).toString(),
       SECRET_VALUE,
