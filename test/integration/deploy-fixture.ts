@@ -7,7 +7,6 @@
  * request loads against the edge's published port, by Host header, fresh or keep-alive.
  */
 import { spawn } from "node:child_process";
-import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -21,6 +20,18 @@ import {
   type EdgeDefinition,
   type ServiceDefinition,
 } from "../../src/deploy";
+import { loadLoop, request, type LoadResult } from "../helpers/load";
+
+// The request loop and the one request live in test/helpers/load.ts (benches use them too).
+export {
+  loadLoop,
+  request,
+  type Answer,
+  type LoadOptions,
+  type LoadResult,
+  type RequestOptions,
+  type Sample,
+} from "../helpers/load";
 import {
   deleteManifest,
   getManifest,
@@ -245,52 +256,6 @@ export async function freePort(from: number): Promise<number> {
   throw new Error(`no free port in ${from}..${from + 199}`);
 }
 
-export interface RequestOptions {
-  /** Host header (routes match on it); default `127.0.0.1:<port>`. */
-  readonly host?: string;
-  /** A keep-alive agent; default a fresh connection per request. */
-  readonly agent?: http.Agent;
-  readonly timeoutMs?: number;
-}
-
-export interface Answer {
-  readonly status: number;
-  readonly body: string;
-  readonly headers: http.IncomingHttpHeaders;
-  /** The socket that carried it. */
-  readonly socket: net.Socket | undefined;
-}
-
-/** One GET to 127.0.0.1:`port`. */
-export function request(port: number, urlPath: string, opts: RequestOptions = {}): Promise<Answer> {
-  const timeoutMs = opts.timeoutMs ?? 5000;
-  return new Promise((resolve, reject) => {
-    let socket: net.Socket | undefined;
-    const req = http.get(
-      {
-        host: "127.0.0.1",
-        port,
-        path: urlPath,
-        agent: opts.agent ?? false,
-        timeout: timeoutMs,
-        ...(opts.host === undefined ? {} : { headers: { Host: opts.host } }),
-      },
-      (response) => {
-        let body = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => (body += chunk));
-        response.on("end", () =>
-          resolve({ status: response.statusCode ?? 0, body, headers: response.headers, socket }),
-        );
-        response.on("error", reject);
-      },
-    );
-    req.on("socket", (s) => (socket = s));
-    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-    req.on("error", reject);
-  });
-}
-
 /** One GET on a fresh connection (no keep-alive), like most health checkers and curl. */
 export async function get(
   port: number,
@@ -299,91 +264,6 @@ export async function get(
 ): Promise<{ status: number; body: string }> {
   const { status, body } = await request(port, urlPath, { timeoutMs });
   return { status, body };
-}
-
-/** One answered request of a load: when it started and ended (performance.now(), ms). */
-export interface Sample {
-  readonly start: number;
-  readonly end: number;
-  /** The body (the release version) of a 200; empty for a failure. */
-  readonly version: string;
-  readonly ok: boolean;
-}
-
-export interface LoadResult {
-  readonly requests: number;
-  readonly failures: number;
-  /** Failure reasons, at most 20. */
-  readonly errors: string[];
-  /** How many answers each body (the release version) got. */
-  readonly versions: Record<string, number>;
-  readonly samples: readonly Sample[];
-  /** Distinct client sockets used (a keep-alive load that was never cut: one per worker). */
-  readonly sockets: number;
-}
-
-export interface LoadOptions {
-  /** Host header of every request. */
-  readonly host?: string;
-  /** Reuse connections: one keep-alive socket per worker. */
-  readonly keepAlive?: boolean;
-}
-
-/**
- * Hits `port` with `workers` parallel request loops until stopped. A request fails when it
- * errors, times out or does not answer 200.
- */
-export function loadLoop(
-  port: number,
-  urlPath = "/cgi-bin/version",
-  workers = 4,
-  options: LoadOptions = {},
-): { stop: () => Promise<LoadResult> } {
-  let running = true;
-  let requests = 0;
-  let failures = 0;
-  const errors: string[] = [];
-  const versions: Record<string, number> = {};
-  const samples: Sample[] = [];
-  const sockets = new Set<net.Socket>();
-  const agent = options.keepAlive
-    ? new http.Agent({ keepAlive: true, maxSockets: workers, maxFreeSockets: workers })
-    : undefined;
-  const worker = async () => {
-    while (running) {
-      requests++;
-      const start = performance.now();
-      try {
-        const answer = await request(port, urlPath, {
-          ...(options.host === undefined ? {} : { host: options.host }),
-          ...(agent === undefined ? {} : { agent }),
-        });
-        if (answer.socket !== undefined) sockets.add(answer.socket);
-        const ok = answer.status === 200;
-        const version = ok ? answer.body.trim() : "";
-        samples.push({ start, end: performance.now(), version, ok });
-        if (ok) {
-          versions[version] = (versions[version] ?? 0) + 1;
-        } else {
-          failures++;
-          if (errors.length < 20) errors.push(`HTTP ${answer.status}`);
-        }
-      } catch (error) {
-        failures++;
-        samples.push({ start, end: performance.now(), version: "", ok: false });
-        if (errors.length < 20) errors.push((error as Error).message);
-      }
-    }
-  };
-  const all = Promise.all(Array.from({ length: workers }, worker));
-  return {
-    stop: async () => {
-      running = false;
-      await all;
-      agent?.destroy();
-      return { requests, failures, errors, versions, samples, sockets: sockets.size };
-    },
-  };
 }
 
 /**
