@@ -30,12 +30,10 @@ export function projectRoot(start: string = __dirname): string {
 export function readConfigSource(root: string = projectRoot()): ConfigSource {
   const values: Record<string, unknown> = {};
   const secretKeys = new Set<string>();
-  const githubProviderKeys: string[] = [];
+  const foreignKeys: string[] = [];
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
-    if (fullKey.startsWith("github:")) {
-      githubProviderKeys.push(fullKey);
-    }
     if (!fullKey.startsWith(`${NAMESPACE}:`)) {
+      foreignKeys.push(fullKey);
       continue;
     }
     const key = fullKey.slice(NAMESPACE.length + 1);
@@ -48,7 +46,7 @@ export function readConfigSource(root: string = projectRoot()): ConfigSource {
   return {
     values,
     secretKeys,
-    ...(githubProviderKeys.length === 0 ? {} : { githubProviderKeys }),
+    ...(foreignKeys.length === 0 ? {} : { foreignKeys }),
     ...(fs.existsSync(stackFile) ? { stackFile: fs.readFileSync(stackFile, "utf8") } : {}),
   };
 }
@@ -71,9 +69,7 @@ export function loadConfig(
       root,
       home,
       env,
-      ...(source.githubProviderKeys === undefined
-        ? {}
-        : { githubProviderKeys: source.githubProviderKeys }),
+      ...(source.foreignKeys === undefined ? {} : { foreignKeys: source.foreignKeys }),
     });
   } catch (error) {
     throw error instanceof ConfigError ? asRunError(error) : error;

@@ -11,10 +11,10 @@ export interface ConfigSource {
   /** Text of `Pulumi.<stack>.yaml`, which tells exactly which leaves are `secure:`. */
   readonly stackFile?: string;
   /**
-   * Keys set in the GitHub provider's own namespace (`github:token`, …). Slipway's GitHub
-   * environment configures its own provider, which never reads them.
+   * Keys set outside the `slipway` namespace (`github:token`, `slipwya:edge`, …): the GitHub
+   * provider's own keys, which Slipway's provider never reads, and misspelt namespaces.
    */
-  readonly githubProviderKeys?: readonly string[];
+  readonly foreignKeys?: readonly string[];
 }
 
 type Path = readonly (string | number)[];

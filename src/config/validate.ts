@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { crossChecks, fileChecks, type RawIssue } from "./checks";
+import { nearest } from "./did-you-mean";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
 import { keyFileChecks, ownerChecks, secretFileChecks } from "./machine-checks";
 import { kubeconfigFileChecks, kubernetesChecks, kubernetesSchema } from "./kubernetes";
+import { asMap } from "./raw";
 import { supplyFileChecks } from "./supply";
 import {
   describe,
@@ -38,8 +40,11 @@ export interface ValidateOptions {
    * `GITHUB_ORGANIZATION` must not name another account than `slipway:github.owner`.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Keys set in the `github:` namespace; each is refused, naming the Slipway key to use. */
-  readonly githubProviderKeys?: readonly string[];
+  /**
+   * Keys set outside the `slipway` namespace: each `github:` key is refused, naming the Slipway
+   * key to use, and so is a near-miss namespace (`slipwya:edge`, `slipway.edge:image`).
+   */
+  readonly foreignKeys?: readonly string[];
 }
 
 /** The Slipway setting that takes the place of a `github:` provider key. */
@@ -49,6 +54,69 @@ const GITHUB_PROVIDER_KEYS: Readonly<Record<string, string>> = {
   "github:owner": "slipway:github.owner",
   "github:organization": "slipway:github.owner",
 };
+
+/** Where the reference of every key is. */
+const REFERENCE = "docs/configuration.md";
+
+/** The fields of a map schema that a user may set (a `moved` field is an error that says where it went). */
+function knownKeys(inst: unknown): string[] {
+  if (!(inst instanceof z.ZodObject)) {
+    return [];
+  }
+  return Object.entries(inst.shape as Record<string, z.ZodType>)
+    .filter(
+      ([, field]) => !(field instanceof z.ZodOptional && field.unwrap() instanceof z.ZodUndefined),
+    )
+    .map(([name]) => name);
+}
+
+/** The message for a key the schema does not have: the near miss, else the keys it has. */
+function unknownKey(key: string, known: readonly string[], prefix = ""): string {
+  const near = nearest(key, known);
+  return near !== undefined
+    ? `unknown key; did you mean ${prefix}${near}?`
+    : `unknown key; the keys here are ${known.map((name) => `${prefix}${name}`).join(", ")} (${REFERENCE})`;
+}
+
+const TOP_PREFIX = `${NAMESPACE}:`;
+/** `slipway.edge`, `slipway-edge`, `slipway_edge`: the namespace written with another separator. */
+const MISSEPARATED = new RegExp(`^${NAMESPACE}[._-](.+)$`, "i");
+
+/** A top-level `slipway:<key>` that Slipway does not have. */
+function unknownTopKey(key: string, value: unknown): ConfigIssue {
+  // `slipway:slipway.edge` (no colon after slipway), or `pulumi config set --path slipway.edge.image`,
+  // which stores {edge: {image}} under slipway:slipway.
+  const rest =
+    MISSEPARATED.exec(key)?.[1] ??
+    (key.toLowerCase() === NAMESPACE ? Object.keys(asMap(value) ?? {})[0] : undefined);
+  const first = rest?.split(/[.[]/)[0];
+  const near = first === undefined ? undefined : nearest(first, KEYS);
+  if (rest !== undefined && near !== undefined) {
+    const path = key.toLowerCase() === NAMESPACE ? near : near + rest.slice(first!.length);
+    return toIssue(
+      key,
+      [],
+      `unknown key: the namespace and the key are separated by a colon; did you mean ${TOP_PREFIX}${path}?`,
+    );
+  }
+  return toIssue(key, [], unknownKey(key, KEYS, TOP_PREFIX));
+}
+
+/** A key in another namespace that is a misspelt `slipway` one (`slipwya:edge`, `Slipway:edge`, `slipway.edge:image`). */
+function nearNamespaceIssue(fullKey: string): ConfigIssue | undefined {
+  const colon = fullKey.indexOf(":");
+  const namespace = fullKey.slice(0, colon);
+  const name = fullKey.slice(colon + 1);
+  const inner = MISSEPARATED.exec(namespace)?.[1];
+  if (colon < 0 || (inner === undefined && nearest(namespace, [NAMESPACE]) === undefined)) {
+    return undefined;
+  }
+  const meant = inner === undefined ? name : `${inner}.${name}`;
+  return {
+    path: fullKey,
+    message: `unknown namespace ${JSON.stringify(namespace)}: Slipway reads only ${TOP_PREFIX}<key>; did you mean ${TOP_PREFIX}${meant}?`,
+  };
+}
 
 function providerKeyIssue(key: string): ConfigIssue {
   const instead = GITHUB_PROVIDER_KEYS[key];
@@ -72,7 +140,8 @@ function message(issue: z.core.$ZodRawIssue): string | undefined {
         issue.expected === "object" || issue.expected === "record" ? "a map" : issue.expected,
       )(issue);
     case "unrecognized_keys":
-      return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => JSON.stringify(key)).join(", ")}; check the spelling against the configuration reference in the README`;
+      // One line per key, in the order of issue.keys: validateConfig makes an issue of each.
+      return issue.keys.map((key) => unknownKey(key, knownKeys(issue.inst))).join("\n");
     case "too_big":
       return `must be at most ${String(issue.maximum)}`;
     case "too_small":
@@ -101,25 +170,24 @@ export function validateConfig(
   options: ValidateOptions = {},
 ): SlipwayConfig {
   const issues: ConfigIssue[] = [];
-  for (const key of Object.keys(raw)) {
+  for (const [key, value] of Object.entries(raw)) {
     if (!(KEYS as string[]).includes(key)) {
-      issues.push(
-        toIssue(
-          key,
-          [],
-          `is not a Slipway setting; known keys: ${KEYS.map((k) => `${NAMESPACE}:${k}`).join(", ")}`,
-        ),
-      );
+      issues.push(unknownTopKey(key, value));
     }
   }
 
-  issues.push(...(options.githubProviderKeys ?? []).map(providerKeyIssue));
+  for (const key of options.foreignKeys ?? []) {
+    const issue = key.startsWith("github:") ? providerKeyIssue(key) : nearNamespaceIssue(key);
+    if (issue !== undefined) {
+      issues.push(issue);
+    }
+  }
 
   const parsed: Partial<Record<ConfigKey, unknown>> = {};
   for (const key of KEYS) {
     const value = raw[key];
     if (value === undefined && (key === "registry" || key === "images")) {
-      issues.push(toIssue(key, [], `is required; see the configuration reference in the README`));
+      issues.push(toIssue(key, [], `is required; see ${REFERENCE}`));
       continue;
     }
     const result = KEY_SCHEMAS[key].safeParse(value, { reportInput: true, error: message });
@@ -127,11 +195,14 @@ export function validateConfig(
       parsed[key] = result.data;
     } else {
       for (const issue of result.error.issues) {
-        const where =
-          issue.code === "unrecognized_keys" && issue.keys.length === 1
-            ? [...issue.path, issue.keys[0]!]
-            : issue.path;
-        issues.push(toIssue(key, where, issue.message));
+        if (issue.code === "unrecognized_keys") {
+          const lines = issue.message.split("\n");
+          issue.keys.forEach((name, index) =>
+            issues.push(toIssue(key, [...issue.path, name], lines[index]!)),
+          );
+        } else {
+          issues.push(toIssue(key, issue.path, issue.message));
+        }
       }
     }
   }

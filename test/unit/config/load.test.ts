@@ -56,7 +56,7 @@ describe("loadConfig (the program's config)", () => {
     );
   });
 
-  it("refuses github: provider keys set in the stack, which its own provider would ignore", () => {
+  it("refuses github: provider keys and a misspelt namespace set in the stack, and leaves other namespaces alone", () => {
     const values = sourceFromStackFile("prod").values;
     pulumi.runtime.setAllConfig({
       ...Object.fromEntries(
@@ -66,6 +66,8 @@ describe("loadConfig (the program's config)", () => {
         ]),
       ),
       "github:baseUrl": "https://github.example.com/",
+      "slipwya:edge": JSON.stringify({ image: "edge" }),
+      "pulumi:disable-default-providers": '["*"]',
     });
     try {
       assert.throws(
@@ -73,8 +75,9 @@ describe("loadConfig (the program's config)", () => {
         (error: Error) =>
           pulumi.RunError.isInstance(error) &&
           error.message ===
-            'config of stack "prod" has 1 problem; nothing was changed:\n' +
-              "  github:baseUrl: is not read: Slipway's GitHub environment configures its own provider; set slipway:github.baseUrl instead",
+            'config of stack "prod" has 2 problems; nothing was changed:\n' +
+              "  github:baseUrl: is not read: Slipway's GitHub environment configures its own provider; set slipway:github.baseUrl instead\n" +
+              '  slipwya:edge: unknown namespace "slipwya": Slipway reads only slipway:<key>; did you mean slipway:edge?',
       );
     } finally {
       pulumi.runtime.setAllConfig({});

@@ -257,11 +257,11 @@ describe("config validation", () => {
       { path: "slipway:registry.server", message: "is required" },
       {
         path: "slipway:registry.servr",
-        message: `unknown field "servr"; check the spelling against the configuration reference in the README`,
+        message: "unknown key; did you mean server?",
       },
       {
         path: "slipway:service.healthpath",
-        message: `unknown field "healthpath"; check the spelling against the configuration reference in the README`,
+        message: "unknown key; did you mean healthPath?",
       },
     ]);
   });
@@ -665,7 +665,7 @@ describe("GitHub provider settings", () => {
   it("in the github: namespace are refused, naming the Slipway key that takes their place", () => {
     let error: unknown;
     try {
-      validateConfig("prod", base(), { githubProviderKeys: ["github:token", "github:insecure"] });
+      validateConfig("prod", base(), { foreignKeys: ["github:token", "github:insecure"] });
     } catch (caught) {
       error = caught;
     }
