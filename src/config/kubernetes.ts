@@ -26,33 +26,51 @@ const dnsLabel = plain.regex(
 
 /** `slipway:kubernetes`: the cluster of a `slipway:target: kubernetes` stack, and how the service runs there. */
 export const kubernetesSchema = z.strictObject({
-  /** kubeconfig text (a Pulumi secret: it holds credentials). */
-  kubeconfig: secret.optional(),
-  /** Or: path of a kubeconfig on the machine that runs `pulumi up`; `~/` expanded. */
-  kubeconfigFile: plain.min(1, "must not be empty").optional(),
-  /** kubeconfig context; its current context when absent. */
-  context: plain.min(1, "must not be empty").optional(),
-  /** Namespace of the service's objects; `slipway-<stack>` when absent. */
-  namespace: dnsLabel.optional(),
-  /** Create the namespace (and delete it on destroy); false: it must exist already. */
-  createNamespace: z.boolean().default(true),
-  /** Pods of the service. */
-  replicas: z.number().int("must be a whole number").min(1).max(100).default(2),
-  /** CPU request per pod; `cpuLimit` absent: no CPU limit (no throttling). */
-  cpu: quantity.default("50m"),
+  kubeconfig: secret
+    .optional()
+    .describe("kubeconfig text (a Pulumi secret: it holds credentials)."),
+  kubeconfigFile: plain
+    .min(1, "must not be empty")
+    .optional()
+    .describe("Or: path of a kubeconfig on the machine that runs `pulumi up`; `~/` expanded."),
+  context: plain
+    .min(1, "must not be empty")
+    .optional()
+    .describe("kubeconfig context; its current context when absent."),
+  namespace: dnsLabel
+    .optional()
+    .describe("Namespace of the service's objects; `slipway-<stack>` when absent."),
+  createNamespace: z
+    .boolean()
+    .default(true)
+    .describe("Create the namespace (and delete it on destroy); false: it must exist already."),
+  replicas: z
+    .number()
+    .int("must be a whole number")
+    .min(1)
+    .max(100)
+    .default(2)
+    .describe("Pods of the service."),
+  cpu: quantity
+    .default("50m")
+    .describe("CPU request per pod; `cpuLimit` absent: no CPU limit (no throttling)."),
   cpuLimit: quantity.optional(),
-  /** Memory request per pod; the limit is `memoryLimit`, else the request. */
-  memory: quantity.default("64Mi"),
+  memory: quantity
+    .default("64Mi")
+    .describe("Memory request per pod; the limit is `memoryLimit`, else the request."),
   memoryLimit: quantity.optional(),
-  /** Expose the service on every node's port (30000-32767); absent: a ClusterIP Service. */
   nodePort: z
     .number({ error: "expected a port number" })
     .int("must be a whole number")
     .min(30000, "must be a NodePort between 30000 and 32767")
     .max(32767, "must be a NodePort between 30000 and 32767")
-    .optional(),
-  /** Declare an Ingress of this class for `slipway:service.routes`; absent: no Ingress. */
-  ingressClassName: dnsLabel.optional(),
+    .optional()
+    .describe(
+      "Expose the service on every node's port (30000-32767); absent: a ClusterIP Service.",
+    ),
+  ingressClassName: dnsLabel
+    .optional()
+    .describe("Declare an Ingress of this class for `slipway:service.routes`; absent: no Ingress."),
 });
 
 export type KubernetesConfig = z.output<typeof kubernetesSchema>;

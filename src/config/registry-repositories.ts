@@ -29,26 +29,28 @@ const text = z.string({
 });
 
 export const repositorySchema = z.strictObject({
-  /** `public` or `private` (Docker Hub only). */
   visibility: z
     .enum(VISIBILITIES, {
       error: (issue) =>
         `${JSON.stringify(issue.input)} is not a visibility; use one of ${VISIBILITIES.join(", ")}`,
     })
-    .optional(),
-  /** Short description (Docker Hub only), at most 100 characters. */
+    .optional()
+    .describe("`public` or `private` (Docker Hub only)."),
   description: text
     .max(
       MAX_DESCRIPTION_LENGTH,
       `must be at most ${MAX_DESCRIPTION_LENGTH} characters (Docker Hub's limit for a short description)`,
     )
-    .optional(),
-  /** Retention keeps the newest N of each per-build tag kind (`dev-<n>-g<sha>`, `sha-*`, `pr-*`). */
+    .optional()
+    .describe("Short description (Docker Hub only), at most 100 characters."),
   keepDevVersions: z
     .number({ error: "expected a whole number of versions" })
     .int("must be a whole number of versions")
     .min(1, "must be at least 1: retention always keeps the newest build")
-    .default(DEFAULT_KEEP_DEV_VERSIONS),
+    .default(DEFAULT_KEEP_DEV_VERSIONS)
+    .describe(
+      "Retention keeps the newest N of each per-build tag kind (`dev-<n>-g<sha>`, `sha-*`, `pr-*`).",
+    ),
 });
 
 export const repositoriesSchema = z.record(z.string(), repositorySchema).default({});

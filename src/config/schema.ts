@@ -66,38 +66,48 @@ const platform = z.enum(PLATFORMS, {
 const relativePath = plain.min(1, "must not be empty");
 
 export const registrySchema = z.strictObject({
-  /** Registry host and optional port: `ghcr.io`, `docker.io`, `127.0.0.1:5000`. */
-  server: plain.regex(REGISTRY_PATTERN, "is not a registry host[:port], e.g. ghcr.io"),
-  /** Path prefix below the server, e.g. an organisation: `acme` gives `ghcr.io/acme/<image>`. */
+  server: plain
+    .regex(REGISTRY_PATTERN, "is not a registry host[:port], e.g. ghcr.io")
+    .describe("Registry host and optional port: `ghcr.io`, `docker.io`, `127.0.0.1:5000`."),
   namespace: plain
     .refine(
       (value) => value.split("/").every((part) => REPOSITORY_COMPONENT_PATTERN.test(part)),
       "is not a repository path: lowercase components separated by /, e.g. acme or acme/team",
     )
-    .optional(),
-  /** Login for pushing and pulling; omit both username and password for an open registry. */
-  username: plain.optional(),
-  /** Password or token for `username`; a Pulumi secret. */
-  password: secret.optional(),
-  /** Plain-HTTP registry (only for loopback development registries). */
-  insecure: z.boolean().default(false),
-  /** Per image: the repository's settings and retention (see registry-repositories.ts). */
-  repositories: repositoriesSchema,
+    .optional()
+    .describe(
+      "Path prefix below the server, e.g. an organisation: `acme` gives `ghcr.io/acme/<image>`. Required on Docker Hub.",
+    ),
+  username: plain
+    .optional()
+    .describe(
+      "Login for pushing and pulling; both `username` and `password`, or neither (an open registry). On Docker Hub both are required (an access token).",
+    ),
+  password: secret.optional().describe("Password or token for `username`; a Pulumi secret."),
+  insecure: z
+    .boolean()
+    .default(false)
+    .describe("Plain-HTTP registry (loopback development registries only)."),
+  repositories: repositoriesSchema.describe(
+    "Per image of `slipway:images` (another name is an error): the repository's settings and retention; see docs/services.md#registry-repositories-and-retention.",
+  ),
 });
 
 export const buildSchema = z.strictObject({
-  /** Build context, relative to the project root; must stay inside it. */
-  context: relativePath,
-  /** Dockerfile, relative to the project root; defaults to `<context>/Dockerfile`. */
-  dockerfile: relativePath.optional(),
-  /** Stage to build. */
-  target: plain.optional(),
-  /** Platforms of the multi-platform image. */
+  context: relativePath.describe(
+    "Build context: a folder inside the project, relative to its root. Required.",
+  ),
+  dockerfile: relativePath
+    .optional()
+    .describe(
+      "Dockerfile, relative to the project root (it must exist inside the project); defaults to `<context>/Dockerfile`.",
+    ),
+  target: plain.optional().describe("Stage to build; the last stage when absent."),
   platforms: z
     .array(platform)
     .min(1, "needs at least one platform")
-    .default([...PLATFORMS]),
-  /** Build arguments. They are stored in the image: never put a secret here. */
+    .default([...PLATFORMS])
+    .describe("Platforms of the multi-platform image."),
   args: z
     .record(
       z.string(),
@@ -106,10 +116,16 @@ export const buildSchema = z.strictObject({
         "build args are kept in the image history; pass it in build.secrets and read it with RUN --mount=type=secret",
       ),
     )
-    .default({}),
-  /** BuildKit secrets by id, mounted with `RUN --mount=type=secret,id=<id>`; Pulumi secrets. */
-  secrets: z.record(z.string(), secret).default({}),
-  /** Layer cache: `registry` (`<repo>:buildcache`, mode max), `gha`, or `none`. */
+    .default({})
+    .describe(
+      "Build arguments. They are stored in the image: secret-looking names and secure values are refused (use `secrets`).",
+    ),
+  secrets: z
+    .record(z.string(), secret)
+    .default({})
+    .describe(
+      "BuildKit secrets by id, mounted with `RUN --mount=type=secret,id=<id>`; Pulumi secrets, ignored in diffs.",
+    ),
   cache: z
     .strictObject({
       mode: z
@@ -118,55 +134,71 @@ export const buildSchema = z.strictObject({
             `${JSON.stringify(issue.input)} is not a cache mode; use one of ${CACHE_MODES.join(", ")}`,
         })
         .default("registry"),
-      /** Cache image for `registry` mode; defaults to `<repository>:buildcache`. */
-      ref: plain.optional(),
-      /** Cache scope for `gha` mode; defaults to the image name. */
-      scope: plain.optional(),
+      ref: plain
+        .optional()
+        .describe("Cache image for `registry` mode; defaults to `<repository>:buildcache`."),
+      scope: plain.optional().describe("Cache scope for `gha` mode; defaults to the image name."),
     })
-    .default({ mode: "registry" }),
-  /** Build during `pulumi preview` too (off: previews of pull requests never build or push). */
-  buildOnPreview: z.boolean().default(false),
-  /** Extra static tags, besides the ones computed from git. */
-  tags: z.array(plain.regex(TAG_PATTERN, "is not a valid tag")).default([]),
-  /**
-   * `commit`: labels and timestamps from the commit (revision, created). `context`: from the
-   * last commit that changed the build context, so in a repository of several images a
-   * commit rebuilds only the images whose context it changed (the others keep their digest,
-   * and their services keep running). `none`: none of them (SOURCE_DATE_EPOCH 0), so the
-   * digest depends only on the context, e.g. the edge proxy.
-   */
+    .default({ mode: "registry" })
+    .describe("Layer cache: `registry` (`<repo>:buildcache`, mode max), `gha`, or `none`."),
+  buildOnPreview: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Build during `pulumi preview` too (off: previews of pull requests never build or push).",
+    ),
+  tags: z
+    .array(plain.regex(TAG_PATTERN, "is not a valid tag"))
+    .default([])
+    .describe("Extra static tags, besides the ones computed from git."),
   stamp: z
     .enum(STAMPS, {
       error: (issue) => `${JSON.stringify(issue.input)} is not one of ${STAMPS.join(", ")}`,
     })
-    .default("commit"),
+    .default("commit")
+    .describe(
+      "`commit`: labels and timestamps from the commit (revision, created). `context`: from the last commit that changed the build context, so in a repository of several images a commit rebuilds only the images whose context it changed (the others keep their digest, and their services keep running). `none`: none of them (SOURCE_DATE_EPOCH 0), so the digest depends only on the context, e.g. the edge proxy.",
+    ),
 });
 
 export const pinSchema = z.strictObject({
-  /** `sha256:<64 hex>`, the digest a build stack produced. */
   digest: plain
     .refine((value) => DIGEST_PATTERN.test(value), {
       error: (issue) => `${digestProblem(String(issue.input))}`,
     })
-    .optional(),
-  /** The tag the digest was published under, kept for people reading the file. */
-  tag: plain.regex(TAG_PATTERN, "is not a valid tag").optional(),
-  /** Source commit the digest was built from (written by `slipway promote`). */
-  revision: plain.regex(/^[0-9a-f]{7,40}$/, "is not a git commit sha").optional(),
-  /** Repository to pull from, when it is not `<registry>/<namespace>/<name>`. */
-  repository: plain.optional(),
-  /** The stack the digest was promoted from (written by `slipway promote`; the ledger's source). */
-  source: plain.regex(/^[A-Za-z0-9_.-]+$/, "is not a stack name").optional(),
-  /** The ledger release a rollback restored (written by `slipway rollback`). */
-  restores: z.number().int().min(1).optional(),
-  /**
-   * `hosts`: written by `slipway rollback` when the registry was unreachable and every host
-   * that runs the image still had this digest; the stack's repository check and signature
-   * verification then do not contact the registry for it. Any later pin write drops it.
-   */
+    .optional()
+    .describe(
+      "`sha256:<64 hex>`, the digest a build stack produced (written by `slipway promote`). Required in a promote stack: a tag can move.",
+    ),
+  tag: plain
+    .regex(TAG_PATTERN, "is not a valid tag")
+    .optional()
+    .describe("The tag the digest was published under, kept for people reading the file."),
+  revision: plain
+    .regex(/^[0-9a-f]{7,40}$/, "is not a git commit sha")
+    .optional()
+    .describe("Source commit the digest was built from (written by `slipway promote`)."),
+  repository: plain
+    .optional()
+    .describe("Repository to pull from, when it is not `<registry>/<namespace>/<name>`."),
+  source: plain
+    .regex(/^[A-Za-z0-9_.-]+$/, "is not a stack name")
+    .optional()
+    .describe(
+      "The stack the digest was promoted from (written by `slipway promote`; the ledger's source).",
+    ),
+  restores: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("The ledger release a rollback restored (written by `slipway rollback`)."),
   checkedOn: z
     .literal("hosts", { error: 'can only be "hosts" (written by slipway rollback)' })
-    .optional(),
+    .optional()
+    .describe(
+      "`hosts`: written by `slipway rollback` when the registry was unreachable and every host that runs the image still had this digest; the stack's repository check and signature verification then do not contact the registry for it. Any later pin write drops it.",
+    ),
 });
 
 export const imageSchema = z.strictObject({
@@ -186,29 +218,39 @@ const proxySchema = z.strictObject({
 });
 
 export const hostSchema = z.strictObject({
-  /** Short name, used in resource names and messages. */
-  name: plain.regex(
-    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
-    "is not a host name: lowercase letters, digits and inner dashes",
-  ),
-  /** `ssh`: over SSH (default); `local`: this machine, no SSH. */
+  name: plain
+    .regex(
+      /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+      "is not a host name: lowercase letters, digits and inner dashes",
+    )
+    .describe("Short name, unique in the stack, used in resource names and messages. Required."),
   transport: z
     .enum(TRANSPORTS, {
       error: (issue) => `${JSON.stringify(issue.input)} is not one of ${TRANSPORTS.join(", ")}`,
     })
-    .default("ssh"),
+    .default("ssh")
+    .describe("`ssh`: over SSH (default); `local`: this machine, no SSH."),
   address: plain.min(1, "must not be empty").default("127.0.0.1"),
   port: port.default(22),
   user: plain.min(1, "must not be empty").default("root"),
-  /** SSH private key (PEM/OpenSSH); a Pulumi secret. */
-  privateKey: secret.optional(),
-  /** Path to an SSH private key file on the machine that runs `pulumi up`. */
-  privateKeyFile: plain.optional(),
-  /** The host's public key (`ssh-ed25519 AAAA…`); pins the host's identity. */
-  hostKey: hostKey.optional(),
-  /** A bastion to jump through. */
-  proxy: proxySchema.optional(),
-  /** Roles the host has: services and accessories with `role: <role>` run on it. */
+  privateKey: secret
+    .optional()
+    .describe(
+      "SSH private key (PEM/OpenSSH); a Pulumi secret. An SSH host needs `privateKey` or `privateKeyFile`.",
+    ),
+  privateKeyFile: plain
+    .optional()
+    .describe(
+      "Path to an SSH private key file on the machine that runs `pulumi up` (`~/` expanded); it must exist when the program runs.",
+    ),
+  hostKey: hostKey
+    .optional()
+    .describe(
+      "The host's public key, `ssh-ed25519 AAAA…` as `ssh-keyscan` prints it; pins the host's identity (checked to parse).",
+    ),
+  proxy: proxySchema
+    .optional()
+    .describe("A bastion to jump through: `address`, `port`, `user`, a key, `hostKey`."),
   roles: z
     .array(
       plain.regex(
@@ -216,7 +258,10 @@ export const hostSchema = z.strictObject({
         "is not a role: lowercase letters, digits and inner dashes",
       ),
     )
-    .default([]),
+    .default([])
+    .describe(
+      "Roles the host has (`[web]`, `[db]`): services and accessories with `role: <role>` run on it.",
+    ),
 });
 
 export const hostsSchema = z.array(hostSchema);
@@ -236,26 +281,34 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
  * manages on the same hosts.
  */
 export const edgeSchema = z.strictObject({
-  /** Container, network and state directory name of the edge on each host. */
   name: plain
     .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a container name: lowercase letters, digits, _ . -")
-    .default(DEFAULT_EDGE_NAME),
-  /** An image of `slipway:images` (e.g. `edge`), or a pinned `repository@sha256:…` (e.g. the official caddy image). */
-  image: plain.min(1, "must not be empty").optional(),
-  /** Host port for HTTP. */
-  httpPort: port.default(80),
-  /** Host port for HTTPS. */
-  httpsPort: port.default(443),
-  /** Address the ports are published on: `0.0.0.0` (all interfaces) or `127.0.0.1`. */
-  bind: plain.regex(IPV4, "is not an IPv4 address, e.g. 0.0.0.0 or 127.0.0.1").default("0.0.0.0"),
-  /** Certificate issuer for TLS routes. */
+    .default(DEFAULT_EDGE_NAME)
+    .describe("Container, network and state directory name of the edge on each host."),
+  image: plain
+    .min(1, "must not be empty")
+    .optional()
+    .describe(
+      "Set: this stack manages the edge. An image of `slipway:images` (`edge` locally), or a pinned `repository@sha256:…` (e.g. the official `docker.io/library/caddy:2.11@sha256:…`). Absent: the stack routes through the edge another stack manages on its hosts.",
+    ),
+  httpPort: port.default(80).describe("Host port for HTTP (the managing stack only)."),
+  httpsPort: port.default(443).describe("Host port for HTTPS (the managing stack only)."),
+  bind: plain
+    .regex(IPV4, "is not an IPv4 address, e.g. 0.0.0.0 or 127.0.0.1")
+    .default("0.0.0.0")
+    .describe("Address the ports are published on: `0.0.0.0` (all interfaces) or `127.0.0.1`."),
   tls: z
     .enum(TLS_ISSUERS, {
       error: (issue) => `${JSON.stringify(issue.input)} is not one of ${TLS_ISSUERS.join(", ")}`,
     })
-    .default("acme"),
-  /** ACME account e-mail (expiry notices); optional. */
-  email: plain.regex(/^[^\s@]+@[^\s@]+$/, "is not an e-mail address").optional(),
+    .default("acme")
+    .describe(
+      "Certificate issuer for TLS routes: `acme` (public names; Caddy's own CA for `localhost` names) or `internal` (Caddy's CA for every name).",
+    ),
+  email: plain
+    .regex(/^[^\s@]+@[^\s@]+$/, "is not an e-mail address")
+    .optional()
+    .describe("ACME account e-mail (expiry notices); optional."),
 });
 
 const branchPattern = plain.refine((value) => branchPatternProblem(value) === undefined, {
@@ -293,18 +346,18 @@ function isHttpUrl(value: string): boolean {
 export const githubSchema = z.strictObject({
   owner: plain.min(1, "must not be empty"),
   repository: plain.min(1, "must not be empty"),
-  /** Environment name, e.g. `production`. */
-  environment: ruled(environmentNameProblem),
-  /**
-   * GitHub API base URL: GitHub Enterprise Server's `https://<host>/` (the provider then calls
-   * `<host>/api/v3/`). GITHUB_BASE_URL, else GitHub's own API, when absent.
-   */
+  environment: ruled(environmentNameProblem).describe(
+    "Environment name, e.g. `production`: 1 to 255 letters, digits, spaces, `. _ - /`. Required, with `owner` and `repository`.",
+  ),
   baseUrl: plain
     .refine(isHttpUrl, "must be an http(s) URL, e.g. https://github.example.com/")
-    .optional(),
-  /** Token for the GitHub API (a Pulumi secret); GITHUB_TOKEN when absent. */
-  token: secret.optional(),
-  /** Required reviewers by login and by team slug; at most 6 together. */
+    .optional()
+    .describe(
+      "GitHub API base URL: GitHub Enterprise Server's `https://<host>/` (the provider then calls `<host>/api/v3/`). GITHUB_BASE_URL, else GitHub's own API, when absent.",
+    ),
+  token: secret
+    .optional()
+    .describe("Token for the GitHub API (a Pulumi secret); GITHUB_TOKEN when absent."),
   reviewers: z
     .strictObject({
       users: z
@@ -319,8 +372,10 @@ export const githubSchema = z.strictObject({
         )
         .default([]),
     })
-    .default({ users: [], teams: [] }),
-  /** Minutes to wait before a deployment may proceed. */
+    .default({ users: [], teams: [] })
+    .describe(
+      "Required reviewers by login and by team slug; at most 6 together, resolved to ids before anything is changed.",
+    ),
   waitTimer: z
     .number({ error: expected("a number of minutes") })
     .int("must be a whole number of minutes")
@@ -329,39 +384,63 @@ export const githubSchema = z.strictObject({
       MAX_WAIT_TIMER_MINUTES,
       `must be between 0 and ${MAX_WAIT_TIMER_MINUTES} minutes (30 days)`,
     )
-    .default(0),
-  /** The person who triggered a deployment may not approve it. */
-  preventSelfReview: z.boolean().default(false),
-  /** Whether admins may bypass the rules; always false for promote stacks. */
-  canAdminsBypass: z.boolean().optional(),
-  /** Which refs may deploy: protected branches, or branch and tag patterns. */
+    .default(0)
+    .describe("Minutes to wait before a deployment may proceed."),
+  preventSelfReview: z
+    .boolean()
+    .default(false)
+    .describe("The person who triggered a deployment may not approve it."),
+  canAdminsBypass: z
+    .boolean()
+    .optional()
+    .describe(
+      "Whether admins may bypass the rules (GitHub's default when absent); always false for promote stacks.",
+    ),
   deploymentBranches: z
     .strictObject({
       protectedBranches: z.boolean().default(false),
       branches: z.array(branchPattern).default([]),
       tags: z.array(branchPattern).default([]),
     })
-    .optional(),
-  /** Environment secrets (values are Pulumi secrets). */
-  secrets: z.record(z.string(), secret).default({}),
-  /** Environment variables. */
-  variables: z.record(z.string(), plainScalar).default({}),
+    .optional()
+    .describe(
+      "Which refs may deploy: `protectedBranches: true`, or `branches`/`tags` patterns; any ref when absent.",
+    ),
+  secrets: z
+    .record(z.string(), secret)
+    .default({})
+    .describe("Environment secrets (values are Pulumi secrets)."),
+  variables: z.record(z.string(), plainScalar).default({}).describe("Environment variables."),
 });
 
 export const attestationsSchema = z
   .strictObject({
-    /** SLSA provenance attestation, `max` by default. */
-    provenance: z.enum(["off", "min", "max"]).default("max"),
-    /** SPDX SBOM per platform of each built digest, made with syft (src/supply/). */
-    sbom: z.boolean().default(false),
-    /** Sign each pushed digest with cosign. */
-    sign: z.boolean().default(false),
-    /** cosign private key (a Pulumi secret), needed when `sign` is on. */
-    cosignKey: secret.optional(),
-    /** Or: path of the cosign private key on the machine that runs `pulumi up`; `~/` expanded. */
-    cosignKeyFile: plain.min(1, "must not be empty").optional(),
-    /** Password of the cosign key. */
-    cosignPassword: secret.optional(),
+    provenance: z
+      .enum(["off", "min", "max"])
+      .default("max")
+      .describe("SLSA provenance attestation attached with `oras`: `off`, `min` or `max`."),
+    sbom: z
+      .boolean()
+      .default(false)
+      .describe(
+        "SPDX SBOM per platform of each built digest, made with syft, attested on each platform's manifest digest (`spdxjson`) when signing, an OCI referrer otherwise.",
+      ),
+    sign: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Sign each pushed digest with cosign, and sign its attestations (provenance, SBOM, scan); no transparency log upload.",
+      ),
+    cosignKey: secret
+      .optional()
+      .describe("cosign private key (a Pulumi secret), needed when `sign` is on."),
+    cosignKeyFile: plain
+      .min(1, "must not be empty")
+      .optional()
+      .describe(
+        "Or: path of the cosign private key on the machine that runs `pulumi up`; `~/` expanded.",
+      ),
+    cosignPassword: secret.optional().describe("Password of the cosign key."),
   })
   .default({ provenance: "max", sbom: false, sign: false });
 
@@ -373,39 +452,82 @@ export const roleSchema = z
 
 /** One schema per `slipway:<key>`; a key not listed here is an error. */
 export const KEY_SCHEMAS = {
-  role: roleSchema,
-  /** Buildx builder to build with (e.g. a `remote` builder); the default builder when absent. */
-  builder: plain.min(1, "must not be empty").optional(),
-  /** Source repository URL for image labels; from CI or the git remote when absent. */
-  source: plain.url("must be a URL, e.g. https://github.com/acme/web").optional(),
-  registry: registrySchema,
-  images: imagesSchema,
-  /** Where the service runs: `ssh` (slipway:hosts) or `kubernetes` (slipway:kubernetes). */
-  target: targetSchema,
-  hosts: hostsSchema.default([]),
-  service: serviceSchema.optional(),
-  services: servicesSchema.optional(),
-  accessories: accessoriesSchema.default({}),
-  /**
-   * The stack's Docker network on its hosts (`slipway-<stack>` by default): services and
-   * accessories reach each other by name on it, and accessory containers and volumes are
-   * named after it. Set it when two projects with the same stack name share a host.
-   */
+  role: roleSchema.describe(
+    "`build` stacks build images (dev, local); `promote` stacks only pin digests a build stack produced (prod): a `build` section or a tag-only pin there is an error.",
+  ),
+  builder: plain
+    .min(1, "must not be empty")
+    .optional()
+    .describe(
+      "Buildx builder to build with (e.g. a `remote` builder); the default builder when absent.",
+    ),
+  source: plain
+    .url("must be a URL, e.g. https://github.com/acme/web")
+    .optional()
+    .describe("Source repository URL for image labels; from CI or the git remote when absent."),
+  registry: registrySchema.describe(
+    "The OCI registry images are pushed to and pulled from: `<server>/<namespace>/<image>`. Required.",
+  ),
+  images: imagesSchema.describe(
+    "The stack's images by name (a repository component: `[a-z0-9]` with `._-` between), each with `build` (build stacks) or `pin` (a digest another stack built). Required.",
+  ),
+  target: targetSchema.describe(
+    "Where the service runs: `ssh` (slipway:hosts) or `kubernetes` (slipway:kubernetes, see docs/kubernetes.md). A Kubernetes stack has no hosts and no `edge.image`.",
+  ),
+  hosts: hostsSchema
+    .default([])
+    .describe("The machines services and accessories run on, reached over SSH or locally."),
+  service: serviceSchema
+    .optional()
+    .describe(
+      "The one-service form (stacks before `slipway:services`): the fields of a service plus `name` and `image` defaults, and `routes` default `[{}]` (every request). Not together with `slipway:services`.",
+    ),
+  services: servicesSchema
+    .optional()
+    .describe(
+      "What runs on the hosts, rolled out in this (declared) order. `<name>` (`[a-z0-9-]`) names the containers (`<name>-<digest12>-<hash>`) and the state directory; one stack owns a name on a host. A service with routes is served by the edge; one without is a worker.",
+    ),
+  accessories: accessoriesSchema
+    .default({})
+    .describe(
+      "Stateful containers beside the services (PostgreSQL, Redis, …), started before any service, pinned by digest, with named volumes that survive every release; an app release never restarts them. A name a service has is an error.",
+    ),
   network: plain
     .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a network name: lowercase letters, digits, _ . -")
-    .optional(),
-  kubernetes: kubernetesSchema.optional(),
-  edge: edgeSchema.default({
-    name: DEFAULT_EDGE_NAME,
-    httpPort: 80,
-    httpsPort: 443,
-    bind: "0.0.0.0",
-    tls: "acme",
-  }),
-  github: githubSchema.optional(),
-  attestations: attestationsSchema,
-  scan: scanSchema,
-  verify: verifySchema,
+    .optional()
+    .describe(
+      "The stack's Docker network on its hosts (`slipway-<stack>` by default): services and accessories reach each other by name on it, and accessory containers and volumes are named after it. Set it when two projects with the same stack name share a host.",
+    ),
+  kubernetes: kubernetesSchema
+    .optional()
+    .describe(
+      "The cluster of a `slipway:target: kubernetes` stack and how the service runs there; read only on that target.",
+    ),
+  edge: edgeSchema
+    .default({
+      name: DEFAULT_EDGE_NAME,
+      httpPort: 80,
+      httpsPort: 443,
+      bind: "0.0.0.0",
+      tls: "acme",
+    })
+    .describe(
+      "The edge proxy (Caddy) of every host of the stack. A stack that sets `image` manages it (starts, upgrades it); a stack without it routes through the edge of that name that another stack manages on the same hosts.",
+    ),
+  github: githubSchema
+    .optional()
+    .describe(
+      "The GitHub environment of the stack (reviewers, wait timer, branch rules, secrets, variables); absent: no GitHub resources.",
+    ),
+  attestations: attestationsSchema.describe(
+    "Provenance, SBOMs and signatures of every digest this stack builds.",
+  ),
+  scan: scanSchema.describe(
+    "The vulnerability gate: trivy scans each platform of every built digest before any host is touched, and the result is attested on the digest (also when it fails). Absent: no scan.",
+  ),
+  verify: verifySchema.describe(
+    "What every digest this stack deploys must be signed with and carry, checked by `slipway promote` and again before any host pulls. Absent: no check.",
+  ),
 } as const;
 
 export type ConfigKey = keyof typeof KEY_SCHEMAS;

@@ -10,7 +10,10 @@ import type { Secret } from "./secret";
 
 /** A key that moved elsewhere: present, it is an error that says where it went. */
 function moved(where: string) {
-  return z.undefined({ error: `moved: ${where}` }).optional();
+  return z
+    .undefined({ error: `moved: ${where}` })
+    .optional()
+    .describe(`Moved: ${where}.`);
 }
 
 /** Host names a route may match: DNS names, `*.` wildcards, `localhost`, IPv4 addresses. */
@@ -27,18 +30,28 @@ const workloadName = plain.regex(
 
 /** How the edge proxy reaches a service: by host name, path prefix, or both. */
 export const routeSchema = z.strictObject({
-  /** Host name the route answers (`app.example.com`, `*.example.com`); absent: any host. */
   host: plain
     .regex(ROUTE_HOST, "is not a host name: lowercase DNS labels (a-z, 0-9, -), optionally *.")
-    .optional(),
-  /** Path prefix (`/api`): requests for it and below; passed on unchanged. */
+    .optional()
+    .describe(
+      "Host name the route answers (`app.example.com`, `*.example.com`); absent: any host.",
+    ),
   path: plain
     .regex(ROUTE_PATH, "is not a path prefix: starts with /, no trailing /, no spaces or *")
-    .optional(),
-  /** Serve the route over HTTPS too, with a certificate the edge obtains (needs `host`). */
-  tls: z.boolean().default(false),
-  /** Answer plain-HTTP requests with a redirect to HTTPS (only with `tls`); default: `tls`. */
-  redirect: z.boolean().optional(),
+    .optional()
+    .describe("Path prefix (`/api`): requests for it and below; passed on unchanged."),
+  tls: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Serve the route over HTTPS too, with a certificate the edge obtains (needs `host`).",
+    ),
+  redirect: z
+    .boolean()
+    .optional()
+    .describe(
+      "Answer plain-HTTP requests with a redirect to HTTPS (only with `tls`); default: `tls`.",
+    ),
 });
 
 /**
@@ -66,63 +79,102 @@ export function stackNetwork(stack: string): string {
 
 /** Fields every workload (service or accessory) has. */
 const workloadFields = {
-  /** Host names it runs on; every host of the stack when absent (and no `role`). */
-  hosts: z.array(plain.min(1, "must not be empty")).min(1, "names no host").optional(),
-  /** Runs on the hosts whose `roles` list this role. */
-  role: plain.min(1, "must not be empty").optional(),
-  /** Replaces the image's CMD (arguments after its ENTRYPOINT). */
-  command: argv.optional(),
-  /** Plain environment variables. */
-  env: z.record(z.string(), plainScalar).default({}),
-  /** Secret environment variables (Pulumi secrets); written to a 0600 file on the host. */
-  secretEnv: z.record(z.string(), secret).default({}),
-  /**
-   * Secret environment variables read from files on the machine that runs `pulumi up`
-   * (`~/` expanded; one trailing newline dropped), delivered like `secretEnv`.
-   */
-  secretEnvFiles: z.record(z.string(), plain.min(1, "must not be empty")).default({}),
-  /** Memory limit, e.g. `512m`. */
-  memory: memory.optional(),
-  /** CPU limit, e.g. `0.5`. */
-  cpus: cpus.optional(),
-  /** A command run inside the container (`docker exec`) that exits 0 when healthy. */
-  healthCommand: argv.optional(),
-  /** How long it may take to become healthy. */
-  healthTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+  hosts: z
+    .array(plain.min(1, "must not be empty"))
+    .min(1, "names no host")
+    .optional()
+    .describe("Host names it runs on; every host of the stack when absent (and no `role`)."),
+  role: plain
+    .min(1, "must not be empty")
+    .optional()
+    .describe(
+      "Runs on the hosts whose `roles` list this role (one that matches no host is an error).",
+    ),
+  command: argv.optional().describe("Replaces the image's CMD (arguments after its ENTRYPOINT)."),
+  env: z.record(z.string(), plainScalar).default({}).describe("Plain environment variables."),
+  secretEnv: z
+    .record(z.string(), secret)
+    .default({})
+    .describe("Secret environment variables (Pulumi secrets); written to a 0600 file on the host."),
+  secretEnvFiles: z
+    .record(z.string(), plain.min(1, "must not be empty"))
+    .default({})
+    .describe(
+      "Secret environment variables read from files on the machine that runs `pulumi up` (`~/` expanded; one trailing newline dropped), delivered like `secretEnv`.",
+    ),
+  memory: memory.optional().describe("Memory limit (`docker run --memory`), e.g. `512m`."),
+  cpus: cpus.optional().describe("CPU limit (`docker run --cpus`), e.g. `0.5`."),
+  healthCommand: argv
+    .optional()
+    .describe(
+      "A command run inside the container (`docker exec`, an argument list) that exits 0 when healthy: a worker's or an accessory's health. Without it: the image's `HEALTHCHECK`, else running.",
+    ),
+  healthTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe("How long it may take to become healthy."),
 };
 
 const serviceFields = {
   ...workloadFields,
-  /** Port the application listens on inside the container. */
-  containerPort: port.default(8080),
-  /** Path that answers 2xx when a routed release is healthy. */
-  healthPath: ruled(healthPathProblem).default("/healthz"),
-  /** Seconds the previous release keeps serving requests it already had after the switch. */
-  drainSeconds: z.number().int().min(0).max(600).default(1),
-  /** How many hosts are deployed at once; a failed batch stops the rollout. */
-  batchSize: z.number().int().min(1).default(1),
-  /** How many previous releases each host keeps for instant rollback. */
-  keepReleases: z.number().int().min(1).max(50).default(3),
-  /** Containers per host, each health-gated; the edge balances requests over them. */
+  containerPort: port
+    .default(8080)
+    .describe("Port the application listens on inside the container."),
+  healthPath: ruled(healthPathProblem)
+    .default("/healthz")
+    .describe(
+      "Path that answers 2xx when a routed release is healthy: the health gate of a new release, checked directly, then through the edge.",
+    ),
+  drainSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(600)
+    .default(1)
+    .describe(
+      "Seconds the previous release keeps serving the requests it already had after the switch, then stops (in the background: the update does not wait).",
+    ),
+  batchSize: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe("How many hosts are deployed at once; a failed batch stops the rollout."),
+  keepReleases: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(3)
+    .describe("How many previous releases each host keeps for instant rollback."),
   replicas: z
     .number({ error: expected("a number of replicas") })
     .int("must be a whole number")
     .min(1, "must be at least 1: a service runs at least one container per host")
     .max(20, "must be at most 20 per host")
-    .default(1),
+    .default(1)
+    .describe("Containers per host, each health-gated; the edge balances requests over them."),
 };
 
 /** `slipway:service`: the one service of a stack (the older form of `slipway:services`). */
 export const serviceSchema = z.strictObject({
   ...serviceFields,
-  /** Container name prefix on the hosts; defaults to the image name. */
   name: plain
     .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a container name: lowercase letters, digits, _ . -")
-    .optional(),
-  /** Which of `slipway:images` runs; may be omitted when there is only one besides the edge. */
-  image: plain.optional(),
-  /** How the host's edge proxy routes requests to the service; default: every request. */
-  routes: z.array(routeSchema).default([{ tls: false }]),
+    .optional()
+    .describe("Container name prefix on the hosts; defaults to the image name."),
+  image: plain
+    .optional()
+    .describe(
+      "Which of `slipway:images` runs; may be omitted when there is only one besides the edge.",
+    ),
+  routes: z
+    .array(routeSchema)
+    .default([{ tls: false }])
+    .describe("How the host's edge proxy routes requests to the service; default: every request."),
   publishedPort: moved(
     "the host's edge proxy owns the ports; set slipway:edge.httpPort in the stack that manages the edge, and route the service with slipway:service.routes",
   ),
@@ -132,12 +184,17 @@ export const serviceSchema = z.strictObject({
 /** One entry of `slipway:services`. */
 export const serviceEntrySchema = z.strictObject({
   ...serviceFields,
-  /** Which of `slipway:images` runs; defaults to the image of the service's own name. */
-  image: plain.min(1, "must not be empty").optional(),
-  /** How the edge routes requests to it; none: a worker (no route, health by command). */
-  routes: z.array(routeSchema).default([]),
-  /** Says this service is a worker: it must have no routes. */
-  worker: z.boolean().optional(),
+  image: plain
+    .min(1, "must not be empty")
+    .optional()
+    .describe("Which of `slipway:images` runs; defaults to the image of the service's own name."),
+  routes: z
+    .array(routeSchema)
+    .default([])
+    .describe(
+      "How the edge routes requests to it; none: a worker (no route, health by command). A route another service of the stack claims is an error.",
+    ),
+  worker: z.boolean().optional().describe("Says this service is a worker: it must have no routes."),
 });
 
 export const servicesSchema = z.record(workloadName, serviceEntrySchema);
@@ -147,30 +204,46 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 /** A port an accessory publishes on the host: loopback unless `public` says otherwise. */
 export const accessoryPortSchema = z.strictObject({
   containerPort: port,
-  /** Host port; the container port when absent. */
-  hostPort: port.optional(),
-  /** Address on the host; loopback by default. */
-  bind: plain.regex(IPV4, "is not an IPv4 address, e.g. 127.0.0.1").default("127.0.0.1"),
-  /** Says that binding a non-loopback address is intended (reachable from other machines). */
-  public: z.boolean().default(false),
+  hostPort: port.optional().describe("Host port; the container port when absent."),
+  bind: plain
+    .regex(IPV4, "is not an IPv4 address, e.g. 127.0.0.1")
+    .default("127.0.0.1")
+    .describe("Address on the host; loopback by default."),
+  public: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Says that binding a non-loopback address is intended (reachable from other machines).",
+    ),
 });
 
 /** One entry of `slipway:accessories`: a stateful container beside the services. */
 export const accessorySchema = z.strictObject({
   ...workloadFields,
-  /** An image of `slipway:images`, or a pinned `repository@sha256:…` (e.g. the official postgres:17). */
-  image: plain.min(1, "must not be empty"),
-  /** Named volumes by volume name: the path they mount at. They survive every release and restart. */
+  image: plain
+    .min(1, "must not be empty")
+    .describe(
+      "An image of `slipway:images` (built or promoted like the others), or a pinned `repository@sha256:…` (e.g. the official `docker.io/library/postgres:17@sha256:…`; `docker buildx imagetools inspect postgres:17` prints the digest). A tag is an error. Required.",
+    ),
   volumes: z
     .record(
       workloadName,
       plain.regex(/^\/[^\s:]*$/, "is not an absolute path in the container (no spaces or :)"),
     )
-    .default({}),
-  /** Ports published on the host (services reach it by name without any). */
-  ports: z.array(accessoryPortSchema).default([]),
-  /** `pulumi destroy` deletes its volumes too (off: the data stays on the hosts). */
-  deleteVolumesOnDestroy: z.boolean().default(false),
+    .default({})
+    .describe(
+      "Named volumes (`<network>-<name>-<volume>`) by volume name: the absolute path they mount at. They survive every release, rollback, restart and `pulumi destroy`.",
+    ),
+  ports: z
+    .array(accessoryPortSchema)
+    .default([])
+    .describe(
+      "Ports published on the host, on loopback unless `public` (services need none: they reach it by name).",
+    ),
+  deleteVolumesOnDestroy: z
+    .boolean()
+    .default(false)
+    .describe("`pulumi destroy` deletes its volumes too (off: the data stays on the hosts)."),
 });
 
 export const accessoriesSchema = z.record(workloadName, accessorySchema);

@@ -39,9 +39,9 @@ export function publicKeyProblem(text: string): string | undefined {
 }
 
 const allowEntrySchema = z.strictObject({
-  /** The vulnerability id trivy reports (`CVE-2024-1234`). */
-  id: plain.regex(VULNERABILITY_ID, "is not a vulnerability id such as CVE-2024-1234 or GHSA-…"),
-  /** Last day (UTC) the entry applies; after it the finding blocks again. */
+  id: plain
+    .regex(VULNERABILITY_ID, "is not a vulnerability id such as CVE-2024-1234 or GHSA-…")
+    .describe("The vulnerability id trivy reports (`CVE-2024-1234`)."),
   expires: z
     .string({
       error: (issue) =>
@@ -51,8 +51,8 @@ const allowEntrySchema = z.strictObject({
     })
     .refine(validDate, {
       error: (issue) => `${JSON.stringify(issue.input)} is not a date YYYY-MM-DD, e.g. 2027-01-31`,
-    }),
-  /** Why the finding is accepted, for whoever reads the stack file (and the scan attestation). */
+    })
+    .describe("Last day (UTC) the entry applies; after it the finding blocks again."),
   reason: z
     .string({
       error: (issue) =>
@@ -62,46 +62,70 @@ const allowEntrySchema = z.strictObject({
     })
     .refine((value) => value.trim() !== "", {
       error: `must not be empty: say why this vulnerability is accepted`,
-    }),
+    })
+    .describe(
+      "Why the finding is accepted, for whoever reads the stack file (and the scan attestation).",
+    ),
 });
 
 /** `slipway:scan`: the vulnerability gate of every built digest. Absent: no scan. */
 export const scanSchema = z
   .strictObject({
-    /** Lowest severity that fails the update. */
     failOn: z
       .enum(SEVERITIES, {
         error: (issue) =>
           `${JSON.stringify(issue.input)} is not a trivy severity; use one of ${SEVERITIES.join(", ")}`,
       })
-      .default("CRITICAL"),
-    /** Accepted findings, each with an expiry date and a reason. */
-    allow: z.array(allowEntrySchema).default([]),
-    /** trivy's cache directory (`--cache-dir`; its database is `<cacheDir>/db`); `~/` expanded. */
-    cacheDir: plain.min(1, "must not be empty").optional(),
-    /** OCI repository of trivy's database (`--db-repository`), e.g. a mirror in your registry. */
-    dbRepository: plain.min(1, "must not be empty").optional(),
-    /** Never download the database (`--skip-db-update --offline-scan`); it must be in cacheDir. */
-    offline: z.boolean().default(false),
+      .default("CRITICAL")
+      .describe("Lowest severity that fails the update."),
+    allow: z
+      .array(allowEntrySchema)
+      .default([])
+      .describe("Accepted findings, each with an expiry date and a reason."),
+    cacheDir: plain
+      .min(1, "must not be empty")
+      .optional()
+      .describe(
+        "trivy's cache directory (`--cache-dir`; its database is `<cacheDir>/db`); `~/` expanded.",
+      ),
+    dbRepository: plain
+      .min(1, "must not be empty")
+      .optional()
+      .describe(
+        "OCI repository of trivy's database (`--db-repository`), e.g. a mirror in your registry.",
+      ),
+    offline: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Never download the database (`--skip-db-update --offline-scan`); it must be in cacheDir.",
+      ),
   })
   .optional();
 
 /** `slipway:verify`: what every digest this stack deploys must be signed with and carry. */
 export const verifySchema = z
   .strictObject({
-    /** cosign public key (PEM). */
     publicKey: plain
       .refine((value) => publicKeyProblem(value) === undefined, {
         error: (issue) => publicKeyProblem(String(issue.input)) ?? "is not a public key",
       })
-      .optional(),
-    /** Path of a cosign public key file on the machine that runs `pulumi up`; `~/` expanded. */
-    publicKeyFile: plain.min(1, "must not be empty").optional(),
-    /** Keyless: the signer's certificate identity (e.g. a workflow URL). */
-    identity: plain.min(1, "must not be empty").optional(),
-    /** Keyless: the OIDC issuer of that identity. */
-    issuer: plain.url("must be a URL, e.g. https://token.actions.githubusercontent.com").optional(),
-    /** Attestations each digest must carry, signed by the same key or identity. */
+      .optional()
+      .describe("cosign public key (PEM)."),
+    publicKeyFile: plain
+      .min(1, "must not be empty")
+      .optional()
+      .describe(
+        "Path of a cosign public key file on the machine that runs `pulumi up`; `~/` expanded.",
+      ),
+    identity: plain
+      .min(1, "must not be empty")
+      .optional()
+      .describe("Keyless: the signer's certificate identity (e.g. a workflow URL)."),
+    issuer: plain
+      .url("must be a URL, e.g. https://token.actions.githubusercontent.com")
+      .optional()
+      .describe("Keyless: the OIDC issuer of that identity."),
     require: z
       .array(
         z.enum(REQUIREMENTS, {
@@ -109,13 +133,14 @@ export const verifySchema = z
             `${JSON.stringify(issue.input)} is not one of ${REQUIREMENTS.join(", ")}`,
         }),
       )
-      .default([...REQUIREMENTS]),
-    /** A passing scan older than this many days is refused. */
+      .default([...REQUIREMENTS])
+      .describe("Attestations each digest must carry, signed by the same key or identity."),
     maxScanAgeDays: z
       .number({ error: "expected a number of days" })
       .int("must be a whole number of days")
       .min(1, "must be at least 1 day")
-      .default(7),
+      .default(7)
+      .describe("A passing scan older than this many days is refused."),
   })
   .optional();
 
