@@ -54,11 +54,13 @@ export const kubernetesSchema = z.strictObject({
   cpu: quantity
     .default("50m")
     .describe("CPU request per pod; `cpuLimit` absent: no CPU limit (no throttling)."),
-  cpuLimit: quantity.optional(),
+  cpuLimit: quantity.optional().describe("CPU limit per pod; none when absent."),
   memory: quantity
     .default("64Mi")
     .describe("Memory request per pod; the limit is `memoryLimit`, else the request."),
-  memoryLimit: quantity.optional(),
+  memoryLimit: quantity
+    .optional()
+    .describe("Memory limit per pod; the memory request when absent."),
   nodePort: z
     .number({ error: "expected a port number" })
     .int("must be a whole number")

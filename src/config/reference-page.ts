@@ -72,7 +72,7 @@ function typeText(schema: JsonSchema): string {
     return "moved";
   }
   if (Array.isArray(schema.enum)) {
-    return schema.enum.map((value) => `\`${String(value)}\``).join(" \\| ");
+    return schema.enum.map((value) => `\`${String(value)}\``).join(" | ");
   }
   if (schema.const !== undefined) {
     return `\`${json(schema.const)}\``;
@@ -171,7 +171,7 @@ function section(key: string): string {
     for (const row of rows) {
       const description =
         (typeof row.schema.description === "string" ? row.schema.description : "") +
-        (row.required ? " Required." : "");
+        (row.required && !String(row.schema.description).includes("Required") ? " Required." : "");
       lines.push(
         `| \`${row.path}\` | ${cell(typeText(row.schema))} | ${cell(defaultText(row.schema))} | ${cell(description.trim())} |`,
       );

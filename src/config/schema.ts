@@ -133,7 +133,8 @@ export const buildSchema = z.strictObject({
           error: (issue) =>
             `${JSON.stringify(issue.input)} is not a cache mode; use one of ${CACHE_MODES.join(", ")}`,
         })
-        .default("registry"),
+        .default("registry")
+        .describe("Where the cache lives: `registry`, `gha` (GitHub Actions' cache) or `none`."),
       ref: plain
         .optional()
         .describe("Cache image for `registry` mode; defaults to `<repository>:buildcache`."),
@@ -202,19 +203,25 @@ export const pinSchema = z.strictObject({
 });
 
 export const imageSchema = z.strictObject({
-  build: buildSchema.optional(),
-  pin: pinSchema.optional(),
+  build: buildSchema
+    .optional()
+    .describe("How a build stack builds the image (refused in a promote stack)."),
+  pin: pinSchema
+    .optional()
+    .describe("The digest another stack built, pinned by `slipway promote` or `slipway rollback`."),
 });
 
 export const imagesSchema = z.record(z.string(), imageSchema);
 
 const proxySchema = z.strictObject({
-  address: plain.min(1, "must not be empty"),
-  port: port.default(22),
-  user: plain.min(1).default("root"),
-  privateKey: secret.optional(),
-  privateKeyFile: plain.optional(),
-  hostKey: hostKey.optional(),
+  address: plain.min(1, "must not be empty").describe("The bastion's address. Required."),
+  port: port.default(22).describe("The bastion's SSH port."),
+  user: plain.min(1).default("root").describe("User on the bastion."),
+  privateKey: secret.optional().describe("SSH private key for the bastion; a Pulumi secret."),
+  privateKeyFile: plain
+    .optional()
+    .describe("Or: path of that key on the machine that runs `pulumi up` (`~/` expanded)."),
+  hostKey: hostKey.optional().describe("The bastion's public key; pins its identity."),
 });
 
 export const hostSchema = z.strictObject({
@@ -230,9 +237,12 @@ export const hostSchema = z.strictObject({
     })
     .default("ssh")
     .describe("`ssh`: over SSH (default); `local`: this machine, no SSH."),
-  address: plain.min(1, "must not be empty").default("127.0.0.1"),
-  port: port.default(22),
-  user: plain.min(1, "must not be empty").default("root"),
+  address: plain
+    .min(1, "must not be empty")
+    .default("127.0.0.1")
+    .describe("Address (name or IP) the host is reached at over SSH."),
+  port: port.default(22).describe("The host's SSH port."),
+  user: plain.min(1, "must not be empty").default("root").describe("SSH user; runs docker."),
   privateKey: secret
     .optional()
     .describe(
@@ -344,8 +354,12 @@ function isHttpUrl(value: string): boolean {
 }
 
 export const githubSchema = z.strictObject({
-  owner: plain.min(1, "must not be empty"),
-  repository: plain.min(1, "must not be empty"),
+  owner: plain
+    .min(1, "must not be empty")
+    .describe(
+      "User or organisation that owns the repository; GITHUB_OWNER or GITHUB_ORGANIZATION naming another account is refused.",
+    ),
+  repository: plain.min(1, "must not be empty").describe("The repository's name."),
   environment: ruled(environmentNameProblem).describe(
     "Environment name, e.g. `production`: 1 to 255 letters, digits, spaces, `. _ - /`. Required, with `owner` and `repository`.",
   ),
@@ -362,7 +376,8 @@ export const githubSchema = z.strictObject({
     .strictObject({
       users: z
         .array(plain.refine((value) => value.trim() !== "", "is empty; give a GitHub login"))
-        .default([]),
+        .default([])
+        .describe("GitHub logins."),
       teams: z
         .array(
           plain.refine(
@@ -370,7 +385,8 @@ export const githubSchema = z.strictObject({
             "is empty; give the team's slug (the last part of its URL), e.g. platform",
           ),
         )
-        .default([]),
+        .default([])
+        .describe("Team slugs (the last part of the team's URL), e.g. `platform`."),
     })
     .default({ users: [], teams: [] })
     .describe(
@@ -398,9 +414,12 @@ export const githubSchema = z.strictObject({
     ),
   deploymentBranches: z
     .strictObject({
-      protectedBranches: z.boolean().default(false),
-      branches: z.array(branchPattern).default([]),
-      tags: z.array(branchPattern).default([]),
+      protectedBranches: z
+        .boolean()
+        .default(false)
+        .describe("Only protected branches may deploy (not with `branches` or `tags`)."),
+      branches: z.array(branchPattern).default([]).describe("Branch name patterns, e.g. `main`."),
+      tags: z.array(branchPattern).default([]).describe("Tag name patterns, e.g. `v*`."),
     })
     .optional()
     .describe(
