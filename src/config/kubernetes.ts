@@ -32,7 +32,9 @@ export const kubernetesSchema = z.strictObject({
   kubeconfigFile: plain
     .min(1, "must not be empty")
     .optional()
-    .describe("Or: path of a kubeconfig on the machine that runs `pulumi up`; `~/` expanded."),
+    .describe(
+      "Or: path of a kubeconfig on the machine that runs `pulumi up`; `~/` expanded, must exist. Neither: `KUBECONFIG`, `~/.kube/config` or in-cluster.",
+    ),
   context: plain
     .min(1, "must not be empty")
     .optional()
@@ -50,7 +52,9 @@ export const kubernetesSchema = z.strictObject({
     .min(1)
     .max(100)
     .default(2)
-    .describe("Pods of the service."),
+    .describe(
+      "Pods of the service, unless the service itself asks for more than one (`replicas`).",
+    ),
   cpu: quantity
     .default("50m")
     .describe("CPU request per pod; `cpuLimit` absent: no CPU limit (no throttling)."),

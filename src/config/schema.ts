@@ -89,7 +89,7 @@ export const registrySchema = z.strictObject({
     .default(false)
     .describe("Plain-HTTP registry (loopback development registries only)."),
   repositories: repositoriesSchema.describe(
-    "Per image of `slipway:images` (another name is an error): the repository's settings and retention; see docs/services.md#registry-repositories-and-retention.",
+    "Per image of `slipway:images` (another name is an error): the repository's settings and retention; see docs/images.md#registry-repositories-and-retention.",
   ),
 });
 
