@@ -1,17 +1,6 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, validateConfig, type ConfigIssue } from "../../../src/config";
 import { nearest } from "../../../src/config/did-you-mean";
-import { base, issuesOf } from "./fixtures";
-
-function foreignIssues(foreignKeys: string[]): ConfigIssue[] {
-  try {
-    validateConfig("prod", base(), { foreignKeys });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    return [...error.issues];
-  }
-  return assert.fail("expected the config to be rejected");
-}
+import { base, issuesOf, issuesWith } from "./fixtures";
 
 describe("unknown keys: did you mean", () => {
   it("nearest: the same name in other case, a swap, a missing or extra letter; nothing far off", () => {
@@ -109,15 +98,17 @@ describe("unknown keys: did you mean", () => {
 
   it("refuses a misspelt namespace, and leaves the namespaces of other packages alone", () => {
     assert.deepEqual(
-      foreignIssues([
-        "slipwya:edge",
-        "Slipway:services",
-        "slipway.edge:image",
-        "slipwa:registry",
-        "pulumi:disable-default-providers",
-        "docker-build:host",
-        "kubernetes:context",
-      ]),
+      issuesWith(base(), {
+        foreignKeys: [
+          "slipwya:edge",
+          "Slipway:services",
+          "slipway.edge:image",
+          "slipwa:registry",
+          "pulumi:disable-default-providers",
+          "docker-build:host",
+          "kubernetes:context",
+        ],
+      }),
       [
         {
           path: "slipwya:edge",

@@ -1,5 +1,11 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, Secret, validateConfig, type ConfigIssue } from "../../../src/config";
+import {
+  ConfigError,
+  Secret,
+  validateConfig,
+  type ConfigIssue,
+  type ValidateOptions,
+} from "../../../src/config";
 
 export const DIGEST = `sha256:${"ab".repeat(32)}`;
 
@@ -48,8 +54,13 @@ export function promote(): Record<string, any> {
 }
 
 export function issuesOf(raw: Record<string, unknown>, root?: string): ConfigIssue[] {
+  return issuesWith(raw, root === undefined ? {} : { root });
+}
+
+/** The issues validation finds with `options`; fails when it accepts the config. */
+export function issuesWith(raw: Record<string, unknown>, options: ValidateOptions): ConfigIssue[] {
   try {
-    validateConfig("prod", raw, root === undefined ? {} : { root });
+    validateConfig("prod", raw, options);
   } catch (error) {
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
     return [...error.issues];
