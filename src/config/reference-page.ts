@@ -63,6 +63,11 @@ function asSchema(value: unknown): JsonSchema | undefined {
     : undefined;
 }
 
+/** `map` → `maps` in `list of maps`; other types read as they are. */
+function plural(type: string): string {
+  return type === "map" ? "maps" : type;
+}
+
 /** A short type: `secret`, `integer 1–65535`, `list of string`, `` `a` \| `b` ``. */
 function typeText(schema: JsonSchema): string {
   if (isSecure(schema)) {
@@ -98,12 +103,12 @@ function typeText(schema: JsonSchema): string {
     }
     case "array": {
       const items = asSchema(schema.items);
-      return `list of ${items === undefined ? "values" : typeText(items)}`;
+      return `list of ${items === undefined ? "values" : plural(typeText(items))}`;
     }
     case "object": {
       const values = asSchema(schema.additionalProperties);
       if (values !== undefined && schema.properties === undefined) {
-        return `map of ${typeText(values)}`;
+        return `map of ${plural(typeText(values))}`;
       }
       return "map";
     }
@@ -117,7 +122,7 @@ function defaultText(schema: JsonSchema): string {
     return "";
   }
   const text = JSON.stringify(schema.default);
-  return text.length > 40 ? "see the fields" : `\`${text}\``;
+  return text.length > 40 ? "the fields' defaults" : `\`${text}\``;
 }
 
 function cell(text: string): string {

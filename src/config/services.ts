@@ -203,7 +203,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 
 /** A port an accessory publishes on the host: loopback unless `public` says otherwise. */
 export const accessoryPortSchema = z.strictObject({
-  containerPort: port,
+  containerPort: port.describe("Port the accessory listens on inside the container."),
   hostPort: port.optional().describe("Host port; the container port when absent."),
   bind: plain
     .regex(IPV4, "is not an IPv4 address, e.g. 127.0.0.1")

@@ -52,7 +52,9 @@ const allowEntrySchema = z.strictObject({
     .refine(validDate, {
       error: (issue) => `${JSON.stringify(issue.input)} is not a date YYYY-MM-DD, e.g. 2027-01-31`,
     })
-    .describe("Last day (UTC) the entry applies; after it the finding blocks again."),
+    .describe(
+      "The day the entry expires, `YYYY-MM-DD`: from 00:00 UTC that day the finding blocks again (trivy's `expired_at`).",
+    ),
   reason: z
     .string({
       error: (issue) =>
