@@ -56,7 +56,7 @@ copy new worktree
 copy new-ts worktree
 (cd "$BENCH_DIR/new" && npx tsc -p tsconfig.build.json)
 (cd "$BENCH_DIR/new-ts" && npx tsc -p tsconfig.build.json &&
-  sed -i 's|^main: stacks/main.js|main: stacks/index.ts|' Pulumi.yaml)
+  sed -i -e 's|^main: stacks/main.js|main: stacks/index.ts|' -e 's|typescript: false|typescript: true|' Pulumi.yaml)
 # The floor: a Pulumi program with the same SDK and engine that declares nothing but its
 # stack. What a no-op `pulumi up` costs before any line of Slipway runs.
 mkdir -p "$BENCH_DIR/floor"

@@ -28,7 +28,8 @@ import {
   accessoryRefs,
 } from "./program";
 
-const root = projectRoot(__dirname);
+// The user's project (Pulumi's root directory), wherever this program is installed.
+const root = projectRoot();
 // Every check that reads files or git runs here, before any resource is declared.
 const config = loadConfig(root);
 const recorded = readLedger(config.stack, root);

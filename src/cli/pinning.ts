@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { ConfigError } from "../config/errors";
 import { registrySchema, type RegistryConfig, type SlipwayConfig } from "../config/schema";
 import { markSecrets, type ConfigSource } from "../config/source";
+import { slipwayVersion } from "../version";
 import { validateConfig } from "../config/validate";
 import { repositoryFor } from "../images/plan";
 import {
@@ -123,7 +124,10 @@ export async function stackSettings(run: Run, stack: string): Promise<StackSetti
   if (!registry.success) {
     // Let validation name every problem with its path.
     try {
-      validateConfig(stack, raw, { root: run.deps.root });
+      validateConfig(stack, raw, {
+        root: run.deps.root,
+        installedVersion: slipwayVersion(),
+      });
     } catch (error) {
       return refusal(error, { run, stack });
     }
@@ -136,7 +140,10 @@ export async function stackSettings(run: Run, stack: string): Promise<StackSetti
 export async function validatedConfig(run: Run, stack: string): Promise<SlipwayConfig> {
   const source = await driverCall(run, stack, () => run.deps.driver.config(stack));
   try {
-    return validateConfig(stack, markSecrets(source), { root: run.deps.root });
+    return validateConfig(stack, markSecrets(source), {
+      root: run.deps.root,
+      installedVersion: slipwayVersion(),
+    });
   } catch (error) {
     return refusal(error, { run, stack });
   }

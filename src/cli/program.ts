@@ -12,7 +12,7 @@ import { Run } from "./context";
 import { CliError } from "./errors";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes";
 import { DIGEST_PREFIX } from "../ledger/rollback";
-import { slipwayVersion } from "./version";
+import { slipwayVersion } from "../version";
 
 const HELP_FOOTER = "\nExit codes: slipway --help";
 

@@ -6,6 +6,7 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigError } from "./errors";
 import { findProjectRoot, parseConfigValue } from "./project";
 import type { SlipwayConfig } from "./schema";
+import { slipwayVersion } from "../version";
 import { markSecrets, type ConfigSource } from "./source";
 import { NAMESPACE, validateConfig } from "./validate";
 
@@ -14,11 +15,15 @@ const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret?: (key: str
   .isConfigSecret;
 
 /**
- * The project root: the nearest folder holding Pulumi.yaml, from the program's own location.
- * (The engine runs the program with `main`'s folder as working directory, and older SDKs
- * disagree with newer language hosts about `getRootDirectory`, so neither is relied on.)
+ * The user's project root: the folder of the Pulumi.yaml the engine runs (Pulumi's root
+ * directory), else the nearest folder holding Pulumi.yaml from the program's working
+ * directory. Never the program's own location: Slipway runs from the user's node_modules.
  */
-export function projectRoot(start: string = __dirname): string {
+export function projectRoot(start: string = process.cwd()): string {
+  const given = pulumi.runtime.getRootDirectory();
+  if (given !== "" && fs.existsSync(path.join(given, "Pulumi.yaml"))) {
+    return given;
+  }
   const root = findProjectRoot(start);
   if (root === undefined) {
     throw new Error(`no Pulumi.yaml above ${start}; run Slipway from its project folder`);
@@ -70,6 +75,7 @@ export function loadConfig(
       home,
       env,
       ...(source.foreignKeys === undefined ? {} : { foreignKeys: source.foreignKeys }),
+      installedVersion: slipwayVersion(),
     });
   } catch (error) {
     throw error instanceof ConfigError ? asRunError(error) : error;

@@ -1,3 +1,4 @@
+import * as semver from "semver";
 import { z } from "zod";
 import {
   DIGEST_PATTERN,
@@ -474,6 +475,12 @@ export const KEY_SCHEMAS = {
   role: roleSchema.describe(
     "`build` stacks build images (dev, local); `promote` stacks only pin digests a build stack produced (prod): a `build` section or a tag-only pin there is an error.",
   ),
+  version: plain
+    .refine((value) => semver.validRange(value) !== null, "is not a version range, e.g. ^0.1.0")
+    .optional()
+    .describe(
+      "The Slipway versions this project runs with, as a semver range (`^0.1.0`): `slipway init` writes it into Pulumi.yaml. Another installed version is refused, naming both.",
+    ),
   builder: plain
     .min(1, "must not be empty")
     .optional()
@@ -578,6 +585,8 @@ export type ImageConfig =
 export interface SlipwayConfig {
   readonly stack: string;
   readonly role: Role;
+  /** The Slipway versions the project names (`slipway:version`), already checked. */
+  readonly version?: string;
   readonly builder?: string;
   readonly source?: string;
   readonly registry: RegistryConfig;

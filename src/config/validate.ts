@@ -1,3 +1,4 @@
+import * as semver from "semver";
 import { z } from "zod";
 import { crossChecks, fileChecks, type RawIssue } from "./checks";
 import { nearest } from "./did-you-mean";
@@ -45,6 +46,30 @@ export interface ValidateOptions {
    * key to use, and so is a near-miss namespace (`slipwya:edge`, `slipway.edge:image`).
    */
   readonly foreignKeys?: readonly string[];
+  /** The installed Slipway's version; when given, `slipway:version` must admit it. */
+  readonly installedVersion?: string;
+}
+
+/**
+ * The refusal of a project whose `slipway:version` (a range, in Pulumi.yaml) does not admit the
+ * installed package; undefined when it does, or when either is unknown.
+ */
+export function versionIssue(named: unknown, installed: string): ConfigIssue | undefined {
+  if (
+    typeof named !== "string" ||
+    semver.validRange(named) === null ||
+    semver.valid(installed) === null ||
+    semver.satisfies(installed, named, { includePrerelease: true })
+  ) {
+    return undefined;
+  }
+  return {
+    path: `${NAMESPACE}:version`,
+    message:
+      `this project names Slipway ${named} but the installed package is ${installed}; ` +
+      `install the named version (npm install slipway@${named}), or upgrade the project: ` +
+      `set slipway:version: ^${installed} in Pulumi.yaml and apply the upgrade notes`,
+  };
 }
 
 /** The Slipway setting that takes the place of a `github:` provider key. */
@@ -182,6 +207,13 @@ export function validateConfig(
       issues.push(issue);
     }
   }
+  const mismatch =
+    options.installedVersion === undefined
+      ? undefined
+      : versionIssue(raw.version, options.installedVersion);
+  if (mismatch !== undefined) {
+    issues.push(mismatch);
+  }
 
   const parsed: Partial<Record<ConfigKey, unknown>> = {};
   for (const key of KEYS) {
@@ -276,6 +308,7 @@ function assemble(
   return {
     stack,
     role,
+    ...(parsed.version === undefined ? {} : { version: parsed.version }),
     ...(parsed.builder === undefined ? {} : { builder: parsed.builder }),
     ...(parsed.source === undefined ? {} : { source: parsed.source }),
     registry: parsed.registry,

@@ -1,5 +1,6 @@
 import { PLATFORMS, type RegistryConfig } from "../../config/schema";
 import { markSecrets } from "../../config/source";
+import { slipwayVersion } from "../../version";
 import { validateConfig } from "../../config/validate";
 import type { PinUpdate } from "../../ledger";
 import { recordedTag } from "../../registry";
@@ -55,7 +56,10 @@ async function requiredPlatforms(
   const source = await driverCall(run, from, () => run.deps.driver.config(from));
   let config;
   try {
-    config = validateConfig(from, markSecrets(source), { root: run.deps.root });
+    config = validateConfig(from, markSecrets(source), {
+      root: run.deps.root,
+      installedVersion: slipwayVersion(),
+    });
   } catch (error) {
     return refusal(error, { run, stack: from });
   }
