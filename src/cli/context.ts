@@ -21,6 +21,8 @@ export interface CliDeps {
   readonly user: string;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Asks a person a question and returns the answer; absent when no one is at a terminal. */
+  readonly ask?: (question: string) => Promise<string>;
   /** Aborted on Ctrl-C; an update in progress is cancelled. */
   readonly signal?: AbortSignal;
 }

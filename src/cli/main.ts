@@ -43,7 +43,19 @@ export function defaultDeps(root: string): CliDeps {
     user: process.env.SLIPWAY_USER ?? process.env.GITHUB_ACTOR ?? os.userInfo().username,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    ...(process.stdin.isTTY && process.stdout.isTTY ? { ask: askAtTerminal } : {}),
   };
+}
+
+/** One question at the terminal (slipway init asks for what its flags did not give). */
+async function askAtTerminal(question: string): Promise<string> {
+  const readline = await import("node:readline/promises");
+  const terminal = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await terminal.question(question);
+  } finally {
+    terminal.close();
+  }
 }
 
 /** An error as the CLI reports it: exit code, message and next commands. */

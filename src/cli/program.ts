@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { previewSummaryCommand } from "../preview/cli";
 import { history } from "./commands/history";
+import { init } from "./commands/init";
 import { promote } from "./commands/promote";
 import { repair } from "./commands/repair";
 import { retention } from "./commands/retention";
@@ -99,6 +100,71 @@ export function buildProgram(deps: CliDeps, by: string, outcome: Outcome): Comma
     .option("--root <dir>", "project root (default: the nearest folder with Pulumi.yaml)");
 
   const run = (options: { json?: boolean }) => new Run(deps, options.json === true, by);
+
+  program
+    .command("init")
+    .summary("make this repository a Slipway project: stack files and workflows")
+    .description(
+      `Writes Pulumi.yaml (the program is the installed slipway package's), a build
+stack Pulumi.dev.yaml (SBOM, scan gate and signature on), a promote stack
+Pulumi.prod.yaml (verification on), GitHub workflows (preview, main to dev,
+promote and rollback of prod) and .gitignore lines, with the images named
+after the repository's Dockerfiles. Asks for missing values in a terminal;
+prints the secrets to set (pulumi config set --secret) as next steps.
+
+Refuses (exit 2, nothing written) outside a git repository, without a
+Dockerfile, or with a malformed value; refuses (exit 3) to replace files that
+exist unless --force.`,
+    )
+    .option("--registry <server/namespace>", "registry and namespace to push to, e.g. ghcr.io/acme")
+    .option(
+      "--host <user@address[:port]>",
+      "the host to deploy to over SSH, e.g. deploy@203.0.113.10",
+    )
+    .option("--ssh-key <file>", "the SSH private key file for that host")
+    .option("--port <port>", "the port your container listens on")
+    .option("--health <path>", "the path that answers 200 when healthy, e.g. /health")
+    .option(
+      "--edge-image <ref>",
+      "the edge proxy image pinned by digest (the official Caddy image)",
+    )
+    .option("--domain <name>", "the service's public name (routes with TLS); optional")
+    .option("--yes", "never ask; every missing value is an error")
+    .option("--force", "replace files that exist")
+    .option("--dry-run", "print the files it would write; write nothing")
+    .addHelpText(
+      "after",
+      `\nExample:\n  slipway init --registry ghcr.io/acme --host deploy@203.0.113.10 \\\n    --ssh-key ~/.ssh/id_ed25519 --port 8080 --health /health \\\n    --edge-image docker.io/library/caddy:2@sha256:<digest> --domain app.example.com\n\nExit codes: slipway --help`,
+    )
+    .action(
+      async (options: {
+        registry?: string;
+        host?: string;
+        sshKey?: string;
+        port?: string;
+        health?: string;
+        edgeImage?: string;
+        domain?: string;
+        yes?: boolean;
+        force?: boolean;
+        dryRun?: boolean;
+      }) => {
+        await init(deps, {
+          input: {
+            ...(options.registry === undefined ? {} : { registry: options.registry }),
+            ...(options.host === undefined ? {} : { host: options.host }),
+            ...(options.sshKey === undefined ? {} : { "ssh-key": options.sshKey }),
+            ...(options.port === undefined ? {} : { port: options.port }),
+            ...(options.health === undefined ? {} : { health: options.health }),
+            ...(options.edgeImage === undefined ? {} : { "edge-image": options.edgeImage }),
+            ...(options.domain === undefined ? {} : { domain: options.domain }),
+          },
+          yes: options.yes === true,
+          force: options.force === true,
+          dryRun: options.dryRun === true,
+        });
+      },
+    );
 
   program
     .command("promote")
