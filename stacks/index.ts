@@ -77,6 +77,7 @@ const supply = Object.values(
       Object.entries(declared).map(([name, image]) => [name, image.apply((i) => i.ref)]),
     ),
     attestations,
+    gate,
   ),
 );
 

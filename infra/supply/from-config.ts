@@ -19,12 +19,14 @@ import { Verification } from "./verification";
  * each pinned image when `slipway:verify` is set. `refs` are the images' `repository@sha256:…`.
  * Whatever deploys an image (hosts, the edge) depends on the returned resources. A SupplyChain
  * waits for the image's Attestation in `after`: cosign appends to the digest's one attestation
- * manifest, and two writers at once would lose one.
+ * manifest, and two writers at once would lose one. Each waits for `gate` (the GitHub
+ * look-ups): nothing runs before every look-up has passed.
  */
 export function declareSupplyChain(
   config: SlipwayConfig,
   refs: Record<string, pulumi.Input<string>>,
   after: Readonly<Record<string, pulumi.Resource>> = {},
+  gate: pulumi.ComponentResourceOptions = {},
 ): Record<string, pulumi.Resource> {
   const { attestations, registry, scan, verify } = config;
   const auth = registryAuth(registry);
@@ -76,7 +78,9 @@ export function declareSupplyChain(
             ? { cosignPassword: pulumi.secret(attestations.cosignPassword.reveal()) }
             : {}),
         },
-        after[image.name] === undefined ? undefined : { dependsOn: [after[image.name]!] },
+        after[image.name] === undefined
+          ? gate
+          : pulumi.mergeOptions(gate, { dependsOn: [after[image.name]!] }),
       );
       continue;
     }
@@ -84,29 +88,33 @@ export function declareSupplyChain(
       continue;
     }
     const publicKey = verifyPublicKey(verify);
-    resources[image.name] = new Verification(`${image.name}-verify`, {
-      ref,
-      script: pulumi.output(ref).apply((r) =>
-        image.pin.checkedOn === "hosts"
-          ? checkedOnHostsScript("signature verification", r)
-          : verifyScript({
-              image: image.name,
-              ref: r,
-              verify,
-              insecure: registry.insecure,
-              ...(publicKey === undefined ? {} : { publicKey }),
-            }),
-      ),
-      ...(image.pin.checkedOn === undefined ? {} : { checkedOn: image.pin.checkedOn }),
-      policy: JSON.stringify({
-        key: publicKey?.trim() ?? null,
-        identity: verify.identity ?? null,
-        issuer: verify.issuer ?? null,
-        require: verify.require,
-        maxScanAgeDays: verify.maxScanAgeDays,
-      }),
-      ...secretAuth,
-    });
+    resources[image.name] = new Verification(
+      `${image.name}-verify`,
+      {
+        ref,
+        script: pulumi.output(ref).apply((r) =>
+          image.pin.checkedOn === "hosts"
+            ? checkedOnHostsScript("signature verification", r)
+            : verifyScript({
+                image: image.name,
+                ref: r,
+                verify,
+                insecure: registry.insecure,
+                ...(publicKey === undefined ? {} : { publicKey }),
+              }),
+        ),
+        ...(image.pin.checkedOn === undefined ? {} : { checkedOn: image.pin.checkedOn }),
+        policy: JSON.stringify({
+          key: publicKey?.trim() ?? null,
+          identity: verify.identity ?? null,
+          issuer: verify.issuer ?? null,
+          require: verify.require,
+          maxScanAgeDays: verify.maxScanAgeDays,
+        }),
+        ...secretAuth,
+      },
+      gate,
+    );
   }
   return resources;
 }

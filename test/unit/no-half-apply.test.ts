@@ -122,6 +122,8 @@ describe("nothing is applied until every look-up has passed", () => {
       "register command:local:Command github-prune-policies",
       // The repository check (read-only, but a command: it waits like the rest).
       "register command:local:Command web-check",
+      // The signature verification of slipway:verify (read-only too).
+      "register command:local:Command web-verify-verify",
       "register command:remote:Command slipway-edge-web-1-edge",
       "register command:remote:Command slipway-edge-web-2-edge",
       "register command:remote:Command web-web-1-release",

@@ -279,6 +279,8 @@ describe("GitHub Actions workflows", () => {
         "docker/setup-buildx-action@v3",
         "oras-project/setup-oras@v1",
         "anchore/sbom-action/download-syft@v0",
+        "aquasecurity/setup-trivy@v0",
+        "sigstore/cosign-installer@v3",
         "pulumi/actions@v6",
       ]);
       assert.deepEqual(step(up, "pulumi up").with, { command: "up", "stack-name": "dev" });
