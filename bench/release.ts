@@ -213,7 +213,7 @@ async function main(): Promise<void> {
     scenarios.push(
       await underLoad("proxy upgrade (new edge image, pulumi up)", localHost, async () => {
         fs.appendFileSync(
-          path.join(twin.dir, "edge", "Dockerfile"),
+          path.join(twin.dir, "examples", "edge", "Dockerfile"),
           'LABEL org.slipway.bench="upgrade"\n',
         );
         twin.git("commit", "-q", "-am", "bench: a new edge image");

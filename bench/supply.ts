@@ -1,6 +1,6 @@
 /**
  * Supply-chain benchmark: the time the gate adds per image, on the `scannable` sample image
- * (app/, both platforms, a dpkg status with the seeded CVE, allowed so the scan passes).
+ * (examples/app/, both platforms, a dpkg status with the seeded CVE, allowed so the scan passes).
  *
  *   npx ts-node --transpile-only bench/supply.ts [--reps N]
  *

@@ -66,7 +66,7 @@ NODEJS_HOST_VERSION="v3.60.0"
 COMMAND_VERSION="v1.2.1"
 DOCKER_BUILD_VERSION="v0.0.22"
 BUILDKIT_VERSION="v0.31.0"
-# The edge proxy (edge/Dockerfile). Its version is the edge image's only input
+# The edge proxy (examples/edge/Dockerfile). Its version is the edge image's only input
 # besides busybox: see scripts/fetch-edge.sh.
 CADDY_VERSION="v2.11.9"
 # Supply chain (src/supply/): SBOMs and the vulnerability gate. A syft or trivy

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds the demo API (api/, Go, github.com/jackc/pgx/v5 through the Go module proxy)
+# Builds the demo API (examples/api/, Go, github.com/jackc/pgx/v5 through the Go module proxy)
 # for linux/amd64 and linux/arm64, static (CGO_ENABLED=0), reproducible (-trimpath, no
 # VCS stamp, empty build id), into a cache keyed by the source:
 #   $SLIPWAY_HOME/api/<key>/api-linux-<arch>   (key: api/*.go but tests, go.mod, go.sum,
 #                                                the Go version)
-# and puts it in the image's build context as api/bin/<arch>.tar (gitignored), which
-# api/Dockerfile ADDs: ./api (0755) and ./tmp (1777: a FROM scratch image has no /tmp,
+# and puts it in the image's build context as examples/api/bin/<arch>.tar (gitignored), which
+# examples/api/Dockerfile ADDs: ./api (0755) and ./tmp (1777: a FROM scratch image has no /tmp,
 # and no RUN step may make one; the worker touches /tmp/alive), owner 0, mtime 0, so the
 # image's digest depends on the source alone. The tarball's own mtime comes from its
 # content (content_mtime in lib/common.sh): BuildKit's context transfer skips a file
@@ -17,14 +17,14 @@ set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-SRC="$SLIPWAY_REPO_ROOT/api"
+SRC="$SLIPWAY_REPO_ROOT/examples/api"
 force=0
 case "${1:-}" in
   --force) force=1 ;;
   "") ;;
   *) fail "usage: $0 [--force]" ;;
 esac
-have go || fail "Go is not installed (needed to build api/)"
+have go || fail "Go is not installed (needed to build examples/api/)"
 
 start="$(now_ms)"
 key="$( (cd "$SRC" && find . -maxdepth 1 -type f \( -name '*.go' ! -name '*_test.go' -o -name go.mod -o -name go.sum \) -print0 |
@@ -37,7 +37,7 @@ for arch in amd64 arm64; do
   if ((force == 1)) || [[ ! -x "$bin" ]]; then
     t="$(now_ms)"
     (cd "$SRC" && CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath -buildvcs=false \
-      -ldflags "-s -w -buildid=" -o "$bin.tmp" .) || fail "go build of api/ for $arch failed"
+      -ldflags "-s -w -buildid=" -o "$bin.tmp" .) || fail "go build of examples/api/ for $arch failed"
     mv -f "$bin.tmp" "$bin"
     built+=("$arch in $(elapsed_s "$t") s")
   fi
@@ -61,4 +61,4 @@ for arch in amd64 arm64; do
 done
 what="cached"
 ((${#built[@]} == 0)) || what="built ${built[*]}"
-echo "build-api: api/bin/{amd64,arm64}.tar (source $key, $what) in $(elapsed_s "$start") s"
+echo "build-api: examples/api/bin/{amd64,arm64}.tar (source $key, $what) in $(elapsed_s "$start") s"

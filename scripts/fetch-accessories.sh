@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Root file systems of the accessory images (accessories/postgres, accessories/redis), for
+# Root file systems of the accessory images (examples/accessories/postgres, examples/accessories/redis), for
 # linux/amd64 and linux/arm64, from Debian packages, without emulation and without a base
 # image (none can be pulled here):
 #
@@ -13,13 +13,13 @@
 #      tooling, perl, locales, LLVM for the JIT, ...) is unpacked with `dpkg-deb`; no
 #      maintainer script runs. What the server does not need (docs but the copyright
 #      files, man pages, translations, the JIT) is removed; the image's users, groups,
-#      directories and files (accessories/<image>/files/: the entrypoint) are added, and a
+#      directories and files (examples/accessories/<image>/files/: the entrypoint) are added, and a
 #      dpkg status file lists the unpacked packages (for SBOMs and scanners).
 #   3. The tree becomes a reproducible tarball (sorted, mtime 0, numeric owners kept:
 #      the server's directories belong to uid 999)
 #      $SLIPWAY_HOME/accessories/<image>/<key>/rootfs-<arch>.tar, keyed by the suite, the
 #      package lists, the image's files and this script; it is copied with mtime 0 to
-#      accessories/<image>/rootfs/<arch>.tar (gitignored), which the Dockerfile ADDs. Its
+#      examples/accessories/<image>/rootfs/<arch>.tar (gitignored), which the Dockerfile ADDs. Its
 #      own mtime comes from its content (content_mtime): ADD unpacks it, so the image sees
 #      only the mtimes inside, but BuildKit's context transfer skips a file whose size and
 #      mtime did not change, and tarballs (10 KiB records) often keep their size.
@@ -54,7 +54,7 @@ PRUNE="usr/share/man usr/share/info usr/share/locale usr/share/lintian usr/share
   usr/lib/postgresql/*/lib/bitcode usr/share/postgresql/*/man var/cache/* var/log/*
   etc/init.d etc/logrotate.d etc/cron.daily"
 
-IMAGES_DIR="$SLIPWAY_REPO_ROOT/accessories"
+IMAGES_DIR="$SLIPWAY_REPO_ROOT/examples/accessories"
 CACHE="$SLIPWAY_HOME/accessories"
 force=0
 images=()
@@ -287,4 +287,4 @@ for image in "${images[@]}"; do
 done
 
 printf -v joined '%s, ' "${summary[@]}"
-echo "fetch-accessories: $SUITE rootfs for amd64/arm64 in accessories/*/rootfs/: ${joined%, } in $(elapsed_s "$start") s"
+echo "fetch-accessories: $SUITE rootfs for amd64/arm64 in examples/accessories/*/rootfs/: ${joined%, } in $(elapsed_s "$start") s"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Put static busybox binaries into the sample app's build context:
-#   app/bin/amd64/busybox   (from Debian's busybox-static:amd64)
-#   app/bin/arm64/busybox   (from Debian's busybox-static:arm64)
-# and the same two files into the proxy image's context (proxy/bin/<arch>/busybox).
-# The Dockerfile copies bin/${TARGETARCH}/busybox, so both platforms build
+#   examples/app/bin/amd64/busybox   (from Debian's busybox-static:amd64)
+#   examples/app/bin/arm64/busybox   (from Debian's busybox-static:arm64)
+# and the same two files into the edge image's context (examples/edge/bin/<arch>/busybox).
+# The Dockerfiles copy bin/${TARGETARCH}/busybox, so both platforms build
 # without a base image and without emulation. The files are gitignored
-# (app/.gitignore, proxy/.gitignore). Needs the arm64 dpkg architecture and package lists:
-# run scripts/install-system.sh first.
+# (examples/app/.gitignore, examples/edge/.gitignore). Needs the arm64 dpkg architecture
+# and package lists: run scripts/install-system.sh first.
 #
 # Idempotent: does nothing when both binaries are present and are ELF files
 # of the right machine type. --force downloads again.
@@ -16,9 +16,9 @@ set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-APP_BIN="$SLIPWAY_REPO_ROOT/app/bin"
-# Other build contexts that need the same binaries (copies of app/bin).
-COPY_BINS=("$SLIPWAY_REPO_ROOT/edge/bin")
+APP_BIN="$SLIPWAY_REPO_ROOT/examples/app/bin"
+# Other build contexts that need the same binaries (copies of examples/app/bin).
+COPY_BINS=("$SLIPWAY_REPO_ROOT/examples/edge/bin")
 PKG=busybox-static
 force=0
 case "${1:-}" in
@@ -46,7 +46,7 @@ ok_binary() { # ok_binary ARCH
   [[ -x "$f" ]] && [[ "$(elf_machine "$f")" == "$(expected_machine "$1")" ]]
 }
 
-# place_copies: app/bin/<arch>/busybox into each of COPY_BINS, when missing or different.
+# place_copies: examples/app/bin/<arch>/busybox into each of COPY_BINS, when missing or different.
 place_copies() {
   local dir arch
   for dir in "${COPY_BINS[@]}"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: set-up, types, lint, unit tests,
 # the Go tests of the command provider stand-in (scripts/engine/command, some
-# against the local sshd, which they start) and of the demo API (api/), integration tests (real Docker
+# against the local sshd, which they start) and of the demo API (examples/api/), integration tests (real Docker
 # engine, registry and sshd, started and stopped by the tests) and the
 # end-to-end group (the real Pulumi engine on the local stacks, and on the local
 # Kubernetes cluster of scripts/cluster.sh, which the tests start). `.ci/run`
@@ -93,7 +93,7 @@ step "format" npx prettier --check .
 
 wants unit && run_mocha unit .mocharc.unit.json
 wants engine && run_go "engine (command provider stand-in)" scripts/engine/command
-wants engine && run_go "engine (demo API)" api
+wants engine && run_go "engine (demo API)" examples/api
 wants integration && run_mocha integration .mocharc.integration.json
 wants e2e && run_mocha e2e .mocharc.e2e.json
 

@@ -24,7 +24,7 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const SERVICES_SH = path.join(REPO_ROOT, "scripts", "services.sh");
 export const FETCH_BUSYBOX_SH = path.join(REPO_ROOT, "scripts", "fetch-busybox.sh");
 /** Build context of the sample service. */
-export const APP_DIR = path.join(REPO_ROOT, "app");
+export const APP_DIR = path.join(REPO_ROOT, "examples", "app");
 
 /** Same default as scripts/lib/common.sh. */
 export const SLIPWAY_HOME =
@@ -281,7 +281,7 @@ export function uniqueTag(prefix = "t"): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Put the busybox binaries into app/bin (scripts/fetch-busybox.sh, idempotent). */
+/** Put the busybox binaries into examples/app/bin (scripts/fetch-busybox.sh, idempotent). */
 export async function ensureBusybox(): Promise<void> {
   await runOk(FETCH_BUSYBOX_SH, [], { timeoutMs: 300_000 });
 }

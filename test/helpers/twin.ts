@@ -17,13 +17,13 @@ import { REPO_ROOT, SLIPWAY_HOME } from "./services";
 const BINARIES = [
   ...["app", "edge"].flatMap((dir) =>
     ["amd64", "arm64"].flatMap((arch) =>
-      ["busybox", "caddy"].map((bin) => path.join(dir, "bin", arch, bin)),
+      ["busybox", "caddy"].map((bin) => path.join("examples", dir, "bin", arch, bin)),
     ),
   ),
   ...["amd64", "arm64"].flatMap((arch) => [
-    path.join("api", "bin", `${arch}.tar`),
-    path.join("accessories", "postgres", "rootfs", `${arch}.tar`),
-    path.join("accessories", "redis", "rootfs", `${arch}.tar`),
+    path.join("examples", "api", "bin", `${arch}.tar`),
+    path.join("examples", "accessories", "postgres", "rootfs", `${arch}.tar`),
+    path.join("examples", "accessories", "redis", "rootfs", `${arch}.tar`),
   ]),
 ];
 

@@ -1,5 +1,5 @@
 /**
- * The accessory images (accessories/postgres, accessories/redis) and the demo API (api/)
+ * The accessory images (examples/accessories/postgres, examples/accessories/redis) and the demo API (examples/api/)
  * for real: built for linux/amd64 and linux/arm64 by the `slipway` builder, pushed to the
  * local registry, then run on one user-defined Docker network the way the local stack
  * runs them: PostgreSQL and Redis with named volumes and passwords from 0600 env files,
@@ -152,9 +152,9 @@ describe("accessory images and the demo API on one network", function () {
     await runOk("bash", [path.join(REPO_ROOT, "scripts", "build-api.sh")], {
       timeoutMs: 1_200_000,
     });
-    await build("postgres", path.join(REPO_ROOT, "accessories", "postgres"));
-    await build("redis", path.join(REPO_ROOT, "accessories", "redis"));
-    await build("api", path.join(REPO_ROOT, "api"), ["--build-arg", "APP_RELEASE=it-1"]);
+    await build("postgres", path.join(REPO_ROOT, "examples", "accessories", "postgres"));
+    await build("redis", path.join(REPO_ROOT, "examples", "accessories", "redis"));
+    await build("api", path.join(REPO_ROOT, "examples", "api"), ["--build-arg", "APP_RELEASE=it-1"]);
     await runOk("docker", ["network", "create", network]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * What the deploy and edge integration tests and the deploy benchmark share: releases built
- * from app/ and the edge image from edge/, pushed to the local registry; the generated scripts
+ * from examples/app/ and the edge image from examples/edge/, pushed to the local registry; the generated scripts
  * run exactly as the resources run them (over SSH: `BOOTSTRAP_COMMAND` as the remote command,
  * `bootstrapStdin(script, payload)` on stdin, like `remote.Command`; locally the same through
  * `/bin/sh -c`, like `local.Command`; a delete runs its script text as the command); and
@@ -62,7 +62,7 @@ export interface ReleaseSet {
   readonly namespace: string;
 }
 
-/** Builds `context` (app/ or edge/) for this machine's platform, pushes it, drops it locally. */
+/** Builds `context` (examples/app or examples/edge) for this machine's platform, pushes it, drops it locally. */
 export async function buildAndPush(
   repository: string,
   tag: string,
@@ -102,16 +102,16 @@ export async function buildReleases(prefix: string): Promise<ReleaseSet> {
   const tag = uniqueTag(prefix);
   const namespace = `slipway-it/${tag}`;
   const web = `${namespace}/web`;
-  const a = await buildAndPush(web, "a", "app", { APP_RELEASE: `${tag}-a` }, "prod");
-  const b = await buildAndPush(web, "b", "app", { APP_RELEASE: `${tag}-b` }, "prod");
+  const a = await buildAndPush(web, "a", "examples/app", { APP_RELEASE: `${tag}-a` }, "prod");
+  const b = await buildAndPush(web, "b", "examples/app", { APP_RELEASE: `${tag}-b` }, "prod");
   const broken = await buildAndPush(
     web,
     "broken",
-    "app",
+    "examples/app",
     { APP_RELEASE: `${tag}-broken`, HEALTH: "broken" },
     "prod",
   );
-  const edge = await buildAndPush(`${namespace}/edge`, "1", "edge", {});
+  const edge = await buildAndPush(`${namespace}/edge`, "1", "examples/edge", {});
   return { a, b, broken, edge, namespace };
 }
 

@@ -13,6 +13,7 @@ import {
   BUILDX_BUILDER,
   REGISTRY,
   REGISTRY_URL,
+  REPO_ROOT,
   ensureBusybox,
   getManifest,
   run,
@@ -89,7 +90,7 @@ describe("images built with the component's settings", function () {
     const plan = planBuild(
       "web",
       {
-        context: "app",
+        context: "examples/app",
         target: "prod",
         platforms: ["linux/amd64", "linux/arm64"],
         args: { APP_RELEASE: "it" },
@@ -101,7 +102,7 @@ describe("images built with the component's settings", function () {
       },
       { server: REGISTRY, namespace },
       source(),
-      path.dirname(APP_DIR),
+      REPO_ROOT,
     );
     const args = buildxArgs(plan);
     const builder = await builderArgs();

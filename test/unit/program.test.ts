@@ -161,7 +161,7 @@ describe("the program for the local stack", function () {
     const web = one(recorded, "web-image").inputs;
     const edge = one(recorded, "edge-image").inputs;
     assert.deepEqual(web.builder, { name: "slipway" });
-    assert.deepEqual(edge.context, { location: path.join(ROOT, "edge") });
+    assert.deepEqual(edge.context, { location: path.join(ROOT, "examples", "edge") });
     assert.deepEqual(edge.buildArgs, { SOURCE_DATE_EPOCH: "0" });
     assert.equal(edge.labels["org.opencontainers.image.title"], "edge");
     for (const label of ["created", "revision", "version"]) {

@@ -33,7 +33,7 @@ describe("the checked-in stack files", () => {
     const edge = config.images.find((image) => image.name === "edge");
     assert.ok(edge?.kind === "build");
     assert.equal(edge.build.stamp, "none");
-    assert.equal(edge.build.context, "edge");
+    assert.equal(edge.build.context, "examples/edge");
     assert.deepEqual(
       config.services.map((service) => [service.name, service.image, service.routes]),
       [
