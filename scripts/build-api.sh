@@ -2,7 +2,7 @@
 # Builds the demo API (examples/api/, Go, github.com/jackc/pgx/v5 through the Go module proxy)
 # for linux/amd64 and linux/arm64, static (CGO_ENABLED=0), reproducible (-trimpath, no
 # VCS stamp, empty build id), into a cache keyed by the source:
-#   $SLIPWAY_HOME/api/<key>/api-linux-<arch>   (key: api/*.go but tests, go.mod, go.sum,
+#   $SLIPWAY_HOME/api/<key>/api-linux-<arch>   (key: examples/api/*.go but tests, go.mod, go.sum,
 #                                                the Go version)
 # and puts it in the image's build context as examples/api/bin/<arch>.tar (gitignored), which
 # examples/api/Dockerfile ADDs: ./api (0755) and ./tmp (1777: a FROM scratch image has no /tmp,

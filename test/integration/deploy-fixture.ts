@@ -56,7 +56,7 @@ export interface ReleaseSet {
   readonly b: Release;
   /** Starts, but /healthz answers 404. */
   readonly broken: Release;
-  /** The edge image (Caddy), built from edge/. */
+  /** The edge image (Caddy), built from examples/edge/. */
   readonly edge: Release;
   /** Repository path prefix in the registry, e.g. `slipway-it/deploy-<tag>`. */
   readonly namespace: string;

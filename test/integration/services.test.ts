@@ -57,7 +57,7 @@ describe("local services (scripts/services.sh)", function () {
     assert.match(r.stdout, /^sshd: already running/m);
   });
 
-  describe("multi-platform build of app/ pushed to the local registry", function () {
+  describe("multi-platform build of examples/app/ pushed to the local registry", function () {
     const tag = uniqueTag("svc");
     const ref = `${REGISTRY}/${REPO}:${tag}`;
     let indexDigest = "";
@@ -198,7 +198,7 @@ describe("local services (scripts/services.sh)", function () {
       }
     });
 
-    it(`points at ${BUILDKIT_SOCKET} and builds app/ for both platforms`, async function () {
+    it(`points at ${BUILDKIT_SOCKET} and builds examples/app/ for both platforms`, async function () {
       const inspect = await runOk("docker", ["buildx", "inspect", "--bootstrap", BUILDX_BUILDER]);
       assert.match(
         inspect.stdout,
