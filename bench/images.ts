@@ -1,7 +1,7 @@
 /**
  * Image build benchmark: what a second build with an unchanged context costs compared with the
- * first, for the images the local stack builds (Pulumi.local.yaml: the sample app `examples/app/`, target
- * prod, and the proxy `proxy/`; both linux/amd64 + linux/arm64, registry cache
+ * first, for the images the local stack builds (Pulumi.local.yaml: the samples under `examples/`;
+ * linux/amd64 + linux/arm64, registry cache
  * `<repository>:buildcache`). The settings come from the project's own code: the stack file is
  * validated with `validateConfig`, each image is planned with `planBuild` and built with the
  * `buildxArgs` argument list on the `slipway` buildx builder (remote driver, standalone
