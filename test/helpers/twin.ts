@@ -71,8 +71,8 @@ export interface Twin {
   remove(): void;
 }
 
-/** The engine environment of scripts/pulumi-env.sh, with this twin's own backend. */
-function engineEnv(backend: string): Record<string, string> {
+/** The engine environment of scripts/pulumi-env.sh, with `backend` (a folder) as its backend. */
+export function engineEnv(backend: string): Record<string, string> {
   const out = execFileSync(
     "bash",
     [
