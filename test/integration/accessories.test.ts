@@ -154,7 +154,10 @@ describe("accessory images and the demo API on one network", function () {
     });
     await build("postgres", path.join(REPO_ROOT, "examples", "accessories", "postgres"));
     await build("redis", path.join(REPO_ROOT, "examples", "accessories", "redis"));
-    await build("api", path.join(REPO_ROOT, "examples", "api"), ["--build-arg", "APP_RELEASE=it-1"]);
+    await build("api", path.join(REPO_ROOT, "examples", "api"), [
+      "--build-arg",
+      "APP_RELEASE=it-1",
+    ]);
     await runOk("docker", ["network", "create", network]);
   });
 
