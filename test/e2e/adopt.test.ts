@@ -23,7 +23,9 @@ import {
   REPO_ROOT,
   SLIPWAY_HOME,
   SSH,
+  containerNames,
   ensureBusybox,
+  pulumiDestroy,
   run,
   runOk,
   useServices,
@@ -92,25 +94,7 @@ describe("a repository of its own adopts Slipway from the packed tarball", funct
     return pin;
   }
 
-  function destroy(stack: string): Promise<RunResult> {
-    return run("bash", ["-c", `pulumi destroy --stack ${stack} --yes --non-interactive`], {
-      cwd: repo,
-      env: { ...process.env, ...env },
-      timeoutMs: 600_000,
-    });
-  }
-
-  async function containers(prefix: string): Promise<string[]> {
-    const listed = await runOk("docker", [
-      "ps",
-      "-a",
-      "--format",
-      "{{.Names}}",
-      "--filter",
-      `name=^${prefix}`,
-    ]);
-    return listed.stdout.split("\n").filter(Boolean);
-  }
+  const destroy = (stack: string) => pulumiDestroy(stack, repo, env);
 
   function release(text: string): void {
     fs.writeFileSync(path.join(repo, "www", "index.html"), `${text}\n`);
@@ -279,7 +263,7 @@ describe("a repository of its own adopts Slipway from the packed tarball", funct
       assert.equal(destroyed.code, 0, `${destroyed.stdout}\n${destroyed.stderr}`);
       deployed.splice(deployed.indexOf(stack), 1);
     }
-    assert.deepEqual(await containers(NAME), []);
-    assert.deepEqual(await containers(EDGE), [], "the edge goes with the last route");
+    assert.deepEqual(await containerNames(NAME), []);
+    assert.deepEqual(await containerNames(EDGE), [], "the edge goes with the last route");
   });
 });

@@ -20,7 +20,9 @@ import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import {
   REGISTRY_URL,
   SLIPWAY_HOME,
+  containerNames,
   ensureBusybox,
+  pulumiDestroy,
   getManifest,
   run,
   servicesDown,
@@ -179,29 +181,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
   });
 
   /** `pulumi destroy` of a stack of the copy, as a person would run it. */
-  function destroy(stack: string) {
-    return run(
-      "bash",
-      ["-c", `. scripts/pulumi-env.sh && pulumi destroy --stack ${stack} --yes --non-interactive`],
-      {
-        cwd: work,
-        env: { ...process.env, ...twin.env },
-        timeoutMs: 600_000,
-      },
-    );
-  }
-
-  async function containers(prefix: string): Promise<string[]> {
-    const listed = await run("docker", [
-      "ps",
-      "-a",
-      "--format",
-      "{{.Names}}",
-      "--filter",
-      `name=^${prefix}`,
-    ]);
-    return listed.stdout.split("\n").filter(Boolean).sort();
-  }
+  const destroy = (stack: string) => pulumiDestroy(stack, work, twin.env);
 
   after(async () => {
     if (work !== undefined) {
@@ -566,7 +546,7 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
     assert.equal(renamed.summary.result, "succeeded");
     assert.equal(await served(twin.promoteHost, "/cgi-bin/version"), "r1");
     assert.deepEqual(
-      (await containers("e2e-web-prod-")).filter(
+      (await containerNames("e2e-web-prod-")).filter(
         (name) => !name.startsWith("e2e-web-prod-renamed"),
       ),
       [],
@@ -579,11 +559,11 @@ describe("the local stacks end to end with the real Pulumi engine", function () 
       const destroyed = await timed(`pulumi destroy --stack ${stack}`, () => destroy(stack));
       assert.equal(destroyed.code, 0, `${destroyed.stdout}\n${destroyed.stderr}`);
     }
-    assert.deepEqual(await containers("e2e-web"), []);
-    assert.deepEqual(await containers("e2e-api"), []);
-    assert.deepEqual(await containers("e2e-worker"), []);
-    assert.deepEqual(await containers("e2e-local"), [], "the accessories are removed");
-    assert.deepEqual(await containers(EDGE), [], "the edge goes with the last route");
+    assert.deepEqual(await containerNames("e2e-web"), []);
+    assert.deepEqual(await containerNames("e2e-api"), []);
+    assert.deepEqual(await containerNames("e2e-worker"), []);
+    assert.deepEqual(await containerNames("e2e-local"), [], "the accessories are removed");
+    assert.deepEqual(await containerNames(EDGE), [], "the edge goes with the last route");
     // Their volumes stay (deleteVolumesOnDestroy is off); this test removes them itself.
     const volumes = docker("volume", "ls", "--quiet", "--filter", "name=^e2e-local");
     assert.deepEqual(volumes.split("\n").sort(), [

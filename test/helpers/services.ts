@@ -281,6 +281,32 @@ export function uniqueTag(prefix = "t"): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** `pulumi destroy --stack STACK` in `cwd` with the engine environment `env` (never throws). */
+export function pulumiDestroy(
+  stack: string,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<RunResult> {
+  return run("bash", ["-c", `pulumi destroy --stack ${stack} --yes --non-interactive`], {
+    cwd,
+    env: { ...process.env, ...env },
+    timeoutMs: 600_000,
+  });
+}
+
+/** Names of the containers, running or not, whose name starts with `prefix`; sorted. */
+export async function containerNames(prefix: string): Promise<string[]> {
+  const listed = await runOk("docker", [
+    "ps",
+    "-a",
+    "--format",
+    "{{.Names}}",
+    "--filter",
+    `name=^${prefix}`,
+  ]);
+  return listed.stdout.split("\n").filter(Boolean).sort();
+}
+
 /** Put the busybox binaries into examples/app/bin (scripts/fetch-busybox.sh, idempotent). */
 export async function ensureBusybox(): Promise<void> {
   await runOk(FETCH_BUSYBOX_SH, [], { timeoutMs: 300_000 });
