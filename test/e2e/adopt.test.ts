@@ -106,7 +106,15 @@ describe("a repository of its own adopts Slipway from the packed tarball", funct
     edgeImage = (await buildAndPush(`${NAMESPACE}/edge`, "1", "examples/edge", {})).ref;
     work = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-adopt-"));
     repo = path.join(work, NAME);
-    env = { ...engineEnv(path.join(work, "backend")), COSIGN_PASSWORD: "" };
+    env = {
+      ...engineEnv(path.join(work, "backend")),
+      COSIGN_PASSWORD: "",
+      // Commits need an identity, also where git has none configured (CI).
+      GIT_AUTHOR_NAME: "adopter",
+      GIT_AUTHOR_EMAIL: "adopter@slipway.invalid",
+      GIT_COMMITTER_NAME: "adopter",
+      GIT_COMMITTER_EMAIL: "adopter@slipway.invalid",
+    };
     fs.mkdirSync(path.join(work, "backend"));
     // The outside service: its own pages, a vendored static busybox, its own Dockerfile.
     fs.mkdirSync(path.join(repo, "www"), { recursive: true });
