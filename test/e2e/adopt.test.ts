@@ -85,9 +85,14 @@ describe("a repository of its own adopts Slipway from the packed tarball", funct
   }
 
   /** What prod pins for the image: digest and the commit it was built from. */
-  function prodPin(): { digest: string; revision: string } {
+  function prodPin(): { digest: string; revision: string; tag: string } {
     const stack = parse(fs.readFileSync(path.join(repo, "Pulumi.prod.yaml"), "utf8")) as {
-      config: { "slipway:images": Record<string, { pin: { digest: string; revision: string } }> };
+      config: {
+        "slipway:images": Record<
+          string,
+          { pin: { digest: string; revision: string; tag: string } }
+        >;
+      };
     };
     const pin = stack.config["slipway:images"][NAME]!.pin;
     assert.match(pin.digest, /^sha256:[0-9a-f]{64}$/);
@@ -193,6 +198,7 @@ describe("a repository of its own adopts Slipway from the packed tarball", funct
         `pulumi config set --stack dev --path slipway:edge.httpsPort ${HTTPS_PORT}`,
         "pulumi config set --stack dev --path slipway:edge.tls internal",
         `pulumi config set --stack prod --path slipway:edge.name ${EDGE}`,
+        "git add -A && git commit -q -m 'Slipway: init'",
       ].join(" && "),
     );
     deployed.push("dev");
@@ -210,7 +216,10 @@ describe("a repository of its own adopts Slipway from the packed tarball", funct
     );
     const first = prodPin();
     firstDigest = first.digest;
-    assert.equal(first.revision, (await sh("git rev-parse HEAD")).stdout.trim());
+    // Built from the committed tree: the tag names the commit, not a dirty one.
+    const head = (await sh("git rev-parse HEAD")).stdout.trim();
+    assert.equal(first.revision, head);
+    assert.equal(first.tag, `sha-${head.slice(0, 7)}`);
     assert.equal(await served(PROD_HOST), "hello r1");
 
     release("hello r2");
