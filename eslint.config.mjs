@@ -3,8 +3,18 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  // bin/ and stacks/main.js are the plain-JavaScript launchers of dist/ (see bin/built.js).
-  { ignores: ["node_modules/", "dist/", "bin/", "stacks/main.js", "eslint.config.mjs"] },
+  // bin/ and stacks/main.js are the plain-JavaScript launchers of dist/ (see bin/built.js);
+  // scripts/clean-dist.js empties dist/ before a build.
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "bin/",
+      "stacks/main.js",
+      "scripts/clean-dist.js",
+      "eslint.config.mjs",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
