@@ -103,6 +103,8 @@ export interface HostDeploymentArgs extends HostConnectionArgs {
   healthCommand?: pulumi.Input<pulumi.Input<string>[]>;
   /** A replica: the service's name on the stack network (`service` is then `<name>.<n>`). */
   alias?: string;
+  /** Where the service is configured (`slipway:services.<name>`, `slipway:service`), for the fixes messages name. */
+  configPath?: string;
   /** The replicas the routes list (the first replica's deployment); `[]`: installs no routes. */
   routeInstances?: string[];
 }
@@ -196,6 +198,7 @@ export class HostDeployment extends pulumi.ComponentResource {
         ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
         ...(args.alias === undefined ? {} : { alias: args.alias }),
         ...(args.routeInstances === undefined ? {} : { routeInstances: args.routeInstances }),
+        ...(args.configPath === undefined ? {} : { configPath: args.configPath }),
       }));
 
     const script = definition.apply(deployScript);
@@ -209,6 +212,7 @@ export class HostDeployment extends pulumi.ComponentResource {
               ? {}
               : { registryPassword: password }),
             secretEnv: env,
+            ...(args.configPath === undefined ? {} : { configPath: args.configPath }),
           }),
         ),
     );

@@ -309,6 +309,8 @@ export interface WorkloadSpec {
 
 /** A service as the program deploys it; `routes` empty: a worker. */
 export interface ServiceSpec extends WorkloadSpec {
+  /** Where it is configured, for messages: `slipway:services.<name>`, or `slipway:service`. */
+  readonly configPath: string;
   readonly containerPort: number;
   readonly routes: readonly RouteConfig[];
   readonly healthPath: string;
@@ -365,9 +367,11 @@ export function serviceSpec(
   image: string,
   entry: ServiceEntry | ServiceConfig,
   hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
+  configPath = `slipway:services.${name}`,
 ): ServiceSpec {
   return {
     ...workload(name, image, entry, hosts),
+    configPath,
     containerPort: entry.containerPort,
     routes: entry.routes,
     healthPath: entry.healthPath,

@@ -277,7 +277,9 @@ function assemble(
             const rest: ServiceConfig = parsed.service;
             const image =
               rest.image ?? images.find((candidate) => candidate.name !== edgeImage)!.name;
-            return [serviceSpec(rest.name ?? image, image, rest, parsed.hosts)];
+            return [
+              serviceSpec(rest.name ?? image, image, rest, parsed.hosts, `${NAMESPACE}:service`),
+            ];
           })()
         : [];
   const accessories: AccessorySpec[] = Object.entries(parsed.accessories).map(([name, entry]) =>
