@@ -24,6 +24,7 @@ import {
 import {
   containerHealthProbe,
   imageLines,
+  cpuLimitLines,
   loginLines,
   showLogsFunction,
   statusOfFunction,
@@ -289,6 +290,7 @@ export function accessoryScript(def: AccessoryDefinition): string {
       `  fail "container $container on this host belongs to stack $owner; rename this accessory or remove it there first"`,
       "fi",
     ],
+    cpuLimitLines(def.cpus, `slipway:accessories.${def.name}.cpus`),
     networkEnsureLines(def.network, def.stack),
     loginLines(def),
     imageLines(def, def.ref, `accessory ${def.name}`),

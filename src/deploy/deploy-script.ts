@@ -43,6 +43,7 @@ import { edgeFunctions, edgeGet, edgeLocalUrl } from "./edge-commands";
 import { payloadReader, redactFunction } from "./payload";
 import {
   containerHealthProbe,
+  cpuLimitLines,
   imageLines,
   loginLines,
   showLogsFunction,
@@ -390,6 +391,7 @@ export function deployScript(def: ServiceDefinition): string {
     // Private dirs of earlier runs that were killed (SIGKILL skips the cleanup); we hold the lock.
     [`find "$state" -maxdepth 1 -name 'tmp.*' ! -path "$tmp" -exec rm -rf {} +`],
     ownerLines(def),
+    cpuLimitLines(def.cpus, `${configPathOf(def)}.cpus`),
     routed ? edgeLines(names) : [],
     routed ? edgeFunctions(names.edge) : [],
     installsRoutes ? clashLines(def) : [],

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
   deployScript,
@@ -278,6 +279,23 @@ describe("deploy/deploy-script: run against a fake docker", function () {
     assert.ok(Date.now() - started >= 2000, "the third deploy waited for the drain");
     // The retire's stop came before anything but the tools check of the third deploy.
     assert.deepEqual(third.calls.filter((call) => call[0] !== "version")[0], ["stop", first]);
+  });
+
+  it("refuses a CPU limit above the host's CPUs before touching any container, with the figure", async () => {
+    const cpus = os.availableParallelism();
+    const failed = await deploy(
+      definition({ cpus: cpus + 62, configPath: "slipway:services.web" }),
+    );
+    assert.equal(failed.code, 1);
+    assert.equal(
+      failed.stderr,
+      `slipway: host web-1: slipway:services.web.cpus is ${cpus + 62}, but this host has ${cpus} CPUs (nproc) and Docker allows at most that; set slipway:services.web.cpus to ${cpus} or less; nothing was changed\n`,
+    );
+    assert.deepEqual(
+      failed.calls.filter((call) => ["run", "rm", "stop", "start"].includes(call[0]!)),
+      [],
+    );
+    assert.equal((await deploy(definition({ cpus }))).code, 0);
   });
 
   it("says so when a failed request through the edge answered nothing (never an empty reason)", async () => {
