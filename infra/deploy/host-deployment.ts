@@ -216,7 +216,10 @@ export class HostDeployment extends pulumi.ComponentResource {
           }),
         ),
     );
-    const stop = hostService.apply(stopScript);
+    const network = pulumi.output(args.network ?? stackNetwork(stack));
+    const stop = pulumi
+      .all([hostService, network])
+      .apply(([service, name]) => stopScript({ ...service, network: name }));
     // The component's own dependencies (the previous batch, the host's edge) hold its
     // commands too: a component's dependsOn does not reach its children by itself.
     const childOpts = childOptions(this, opts);
