@@ -90,15 +90,12 @@ export function memoryBytes(size: string): number | undefined {
   return Math.floor(Number(match[1]) * 1024 ** power);
 }
 
-const memory = ruled((value) => {
-  const bytes = memoryBytes(value);
-  if (bytes === undefined) {
-    return "is not a memory size: a number and a unit b, k, m or g, e.g. 512m or 1g";
-  }
-  return bytes < DOCKER_MIN_MEMORY_BYTES
-    ? `${JSON.stringify(value)} is below Docker's minimum memory limit of 6m; give at least 6m, e.g. 64m or 512m (or remove memory for no limit)`
-    : undefined;
-});
+const memory = plain
+  .regex(MEMORY_SIZE, "is not a memory size: a number and a unit b, k, m or g, e.g. 512m or 1g")
+  .refine((value) => (memoryBytes(value) ?? 0) >= DOCKER_MIN_MEMORY_BYTES, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is below Docker's minimum memory limit of 6m; give at least 6m, e.g. 64m or 512m (or remove memory for no limit)`,
+  });
 const cpus = z.number({ error: expected("a number of CPUs") }).positive("must be more than 0");
 
 /** The default network of a stack's services and accessories on a host: `slipway-<stack>`. */
