@@ -397,6 +397,8 @@ export function accessoryRemoveScript(def: AccessoryRemoval): string {
       // The stack's network goes with its last container (refused while one is attached).
       `docker network rm ${def.network} >/dev/null 2>&1 || true`,
       'rm -rf "$state"',
+      // The accessories' directory goes with the last accessory of the host.
+      'rmdir "$(dirname "$state")" 2>/dev/null || true',
     ],
   ]
     .map((section) => section.join("\n"))
