@@ -330,26 +330,40 @@ push_pause() {
 
 # ------------------------------------------------------------------- up ----
 
-up_piece() { # up_piece NAME IP -> 0 (prints nothing) or 1 with a reason
-  local p="$1" ip="$2" pidfile log cmd
+# up_piece NAME IP -> 0 or 1 with a reason. Prints nothing when the piece answers
+# (or was started); "replaced: NAME pid N …" when a running one never answered
+# its probe within SLIPWAY_PROBE_DEADLINE seconds and was stopped by its pid and
+# started anew. A running piece's socket, pid file and state are never removed.
+up_piece() {
+  local p="$1" ip="$2" pidfile log cmd note rc
   pidfile="$(pidfile_of "$p")"
   log="$(logfile_of "$p")"
   "${p}_ok" && return 0
   if pid_alive "$pidfile"; then
-    :  # starting already (a previous up); wait below
-  else
-    case "$p" in
-      containerd) write_containerd_config ;;
-      kubelet) write_kubelet_config; mkdir -p "$CLUSTER_DIR/kubelet/root" "$CLUSTER_DIR/kubelet/pki" ;;
-      etcd) mkdir -p "$CLUSTER_DIR/etcd" && chmod 700 "$CLUSTER_DIR/etcd" ;;
+    # Running (a previous up, or slow on a busy machine): retry, then stop it by
+    # pid. A piece may take 120 s to start: never replace one sooner.
+    note="$(SLIPWAY_PROBE_DEADLINE=$((SLIPWAY_PROBE_DEADLINE > 120 ? SLIPWAY_PROBE_DEADLINE : 120)) \
+      answer_or_stop "$p" "$(pid_of "$pidfile")" 30 "${p}_ok")"
+    rc=$?
+    case $rc in
+      0) return 0 ;;
+      2) echo "$note"; return 1 ;;
     esac
-    read -r -a cmd <<<"$(cmd_of "$p" "$ip")"
-    spawn_detached "$log" "$pidfile" "${cmd[@]}" 9>&-
+    rm -f "$pidfile"
+    note="replaced: $note"
   fi
+  case "$p" in
+    containerd) write_containerd_config ;;
+    kubelet) write_kubelet_config; mkdir -p "$CLUSTER_DIR/kubelet/root" "$CLUSTER_DIR/kubelet/pki" ;;
+    etcd) mkdir -p "$CLUSTER_DIR/etcd" && chmod 700 "$CLUSTER_DIR/etcd" ;;
+  esac
+  read -r -a cmd <<<"$(cmd_of "$p" "$ip")"
+  spawn_detached "$log" "$pidfile" "${cmd[@]}" 9>&-
   # The caller prefixes its own FAILED: the reason alone.
   local reason
   reason="$(wait_ready "$p" "$pidfile" "$log" 120 0.3 "$p not healthy" "${p}_ok")" ||
     { echo "${reason#FAILED: }"; return 1; }
+  [[ -z "${note:-}" ]] || echo "$note"
 }
 
 missing_binaries() {
@@ -383,15 +397,19 @@ cmd_up() {
   sysctl -qw net.ipv4.ip_forward=1 >/dev/null 2>&1 || true
   modprobe br_netfilter >/dev/null 2>&1 || true
   sysctl -qw net.bridge.bridge-nf-call-iptables=1 >/dev/null 2>&1 || true
+  local replaced=()
   for p in "${PIECES[@]}"; do
     pid_alive "$(pidfile_of "$p")" || "${p}_ok" || started=$((started + 1))
     reason="$(up_piece "$p" "$ip")" || { echo "FAILED: $reason"; return 1; }
+    [[ -z "$reason" ]] || { replaced+=("$reason"); started=$((started + 1)); }
   done
   if ! wait_until 120 node_ready; then
     echo "FAILED: node $NODE_NAME not Ready within 120 s (log: $(logfile_of kubelet))"
     return 1
   fi
-  echo "started ($(elapsed_s "$t") s, $started piece(s), Kubernetes $K8S_VERSION, node $NODE_NAME Ready, kubeconfig $ADMIN_KUBECONFIG)"
+  local replaced_note=""
+  ((${#replaced[@]} == 0)) || replaced_note="$(printf '%s; ' "${replaced[@]}")"
+  echo "started (${replaced_note}$(elapsed_s "$t") s, $started piece(s), Kubernetes $K8S_VERSION, node $NODE_NAME Ready, kubeconfig $ADMIN_KUBECONFIG)"
 }
 
 # ----------------------------------------------------------------- down ----

@@ -29,8 +29,14 @@
 # Each requested service prints one line on stdout:
 #   <service>: started (N s) | already running | stopped | not running |
 #              skipped: <why> | FAILED: <reason> | ...
-# `up` never restarts a running service. `down` stops only what `up` started
-# (it has a pid file); services that were running already are left alone.
+# `up` never restarts a service that answers its probe. One that runs but does
+# not answer (a busy machine makes a healthy daemon slow) gets its probe
+# retried for SLIPWAY_PROBE_DEADLINE seconds (default 60): "already running
+# (answered after N s)"; only then is that process stopped by its pid and a new
+# one started: "started (replaced: <what> pid N did not answer within 60 s;
+# stopped it by its pid; ...)". A live instance's socket, pid file or state is
+# never removed or replaced. `down` stops only what `up` started (it has a pid
+# file); services that were running already are left alone.
 #
 # Holds (for test runs that share the machine): `up --hold ID --pid PID`
 # records a hold ID owned by process PID (default: the caller) and marks the
@@ -77,6 +83,35 @@ usage() {
 
 port_listening() { # port_listening PORT
   ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# A probe of a daemon that hangs must not hang `up`: each try has this many seconds.
+PROBE_TIMEOUT="${SLIPWAY_PROBE_TIMEOUT:-10}"
+
+# running_pid PIDFILE OTHER_PID: the live instance: ours (PIDFILE), else OTHER_PID if alive.
+running_pid() {
+  if pid_alive "$1"; then
+    pid_of "$1"
+  elif [[ -n "${2:-}" ]] && proc_alive "$2"; then
+    echo "$2"
+  fi
+}
+
+# settle WHAT PID STOP_TIMEOUT_S PROBE...: a live instance (PID) did not answer
+# PROBE. Retries it (answer_or_stop); sets SETTLED to what happened. Returns 0
+# when it answered (leave it), 1 when it was stopped (start anew), 2 when it
+# could not be stopped.
+SETTLED=""
+settle() {
+  local rc
+  SETTLED="$(answer_or_stop "$@")"
+  rc=$?
+  return "$rc"
+}
+
+# started_note: the words `started (...)` begins with after a replacement.
+replaced_note() {
+  [[ -z "$SETTLED" ]] || printf 'replaced: %s; ' "$SETTLED"
 }
 
 # ---------------------------------------------------------------- binfmt ----
@@ -126,12 +161,21 @@ status_binfmt() {
 
 # ---------------------------------------------------------------- docker ----
 
-docker_ok() { docker info >/dev/null 2>&1; }
+docker_ok() { timeout "$PROBE_TIMEOUT" docker info >/dev/null 2>&1; }
 
 up_docker() {
+  local pid
   if docker_ok; then
     echo "already running"
     return 0
+  fi
+  pid="$(running_pid "$RUN_DIR/docker.pid" "$(tr -dc '0-9' </var/run/docker.pid 2>/dev/null)")"
+  if [[ -n "$pid" ]]; then
+    settle dockerd "$pid" 60 docker_ok
+    case $? in
+      0) echo "already running ($SETTLED)"; return 0 ;;
+      2) echo "FAILED: $SETTLED"; return 1 ;;
+    esac
   fi
   have dockerd || { echo "FAILED: dockerd missing (run scripts/install-system.sh)"; return 1; }
   [[ -f /etc/docker/daemon.json ]] || warn "/etc/docker/daemon.json missing (run scripts/install-system.sh)"
@@ -139,7 +183,7 @@ up_docker() {
   t="$(now_ms)"
   spawn_detached "$log" "$pidfile" dockerd 9>&-
   wait_ready dockerd "$pidfile" "$log" 90 0.2 "docker info did not answer" docker_ok || return 1
-  echo "started ($(elapsed_s "$t") s, pid $(pid_of "$pidfile"), log $log)"
+  echo "started ($(replaced_note)$(elapsed_s "$t") s, pid $(pid_of "$pidfile"), log $log)"
 }
 
 down_docker() {
@@ -200,9 +244,18 @@ YAML
 }
 
 up_registry() {
+  local pid
   if registry_ok; then
     echo "already running"
     return 0
+  fi
+  pid="$(running_pid "$RUN_DIR/registry.pid" "$(listener_pid tcp "${REGISTRY_ADDR##*:}")")"
+  if [[ -n "$pid" ]]; then
+    settle docker-registry "$pid" 15 registry_ok
+    case $? in
+      0) echo "already running ($SETTLED)"; return 0 ;;
+      2) echo "FAILED: $SETTLED"; return 1 ;;
+    esac
   fi
   if port_listening "${REGISTRY_ADDR##*:}"; then
     echo "FAILED: port ${REGISTRY_ADDR##*:} is in use by something that does not answer /v2/ with {}"
@@ -214,7 +267,7 @@ up_registry() {
   write_registry_config
   spawn_detached "$log" "$pidfile" docker-registry serve "$REGISTRY_DIR/config.yml" 9>&-
   wait_ready docker-registry "$pidfile" "$log" 30 0.1 "/v2/ did not answer {}" registry_ok || return 1
-  echo "started ($(elapsed_s "$t") s, http://$REGISTRY_ADDR, data $REGISTRY_DIR/data)"
+  echo "started ($(replaced_note)$(elapsed_s "$t") s, http://$REGISTRY_ADDR, data $REGISTRY_DIR/data)"
 }
 
 down_registry() {
@@ -296,19 +349,31 @@ CONF
 }
 
 up_sshd() {
-  local pidfile="$RUN_DIR/sshd.pid" log="$LOG_DIR/sshd.log" t out
+  local pidfile="$RUN_DIR/sshd.pid" log="$LOG_DIR/sshd.log" t out pid
   if pid_alive "$pidfile" && ssh_probe >/dev/null 2>&1; then
     echo "already running"
     return 0
   fi
   [[ -x /usr/sbin/sshd ]] || { echo "FAILED: /usr/sbin/sshd missing (run scripts/install-system.sh)"; return 1; }
   t="$(now_ms)"
-  prepare_ssh || { echo "FAILED: could not generate keys/config in $SSH_DIR"; return 1; }
+  if ! pid_alive "$pidfile"; then
+    # Keys and config are the running sshd's state: rewritten only when none of ours runs.
+    prepare_ssh || { echo "FAILED: could not generate keys/config in $SSH_DIR"; return 1; }
+  fi
+  if ! pid_alive "$pidfile" && port_listening "$SSH_PORT" && ssh_probe >/dev/null 2>&1; then
+    echo "already running (not started by slipway)"
+    return 0
+  fi
+  pid="$(running_pid "$pidfile" "$(listener_pid tcp "$SSH_PORT")")"
+  if [[ -n "$pid" ]]; then
+    settle sshd "$pid" 10 ssh_probe
+    case $? in
+      0) echo "already running ($SETTLED)"; return 0 ;;
+      2) echo "FAILED: $SETTLED"; return 1 ;;
+    esac
+    prepare_ssh || { echo "FAILED: could not generate keys/config in $SSH_DIR"; return 1; }
+  fi
   if port_listening "$SSH_PORT"; then
-    if ssh_probe >/dev/null 2>&1; then
-      echo "already running (not started by slipway)"
-      return 0
-    fi
     echo "FAILED: port $SSH_PORT is in use by something that does not accept $SSH_DIR/id_ed25519"
     return 1
   fi
@@ -317,7 +382,7 @@ up_sshd() {
   # sshd must be started by absolute path (it re-executes itself).
   spawn_detached "$log" "$pidfile" /usr/sbin/sshd -D -e -f "$SSH_DIR/sshd_config" 9>&-
   wait_ready sshd "$pidfile" "$log" 20 0.2 "ssh with $SSH_DIR/id_ed25519 did not work" ssh_probe || return 1
-  echo "started ($(elapsed_s "$t") s, root@$SSH_ADDR:$SSH_PORT, key $SSH_DIR/id_ed25519, known_hosts $SSH_DIR/known_hosts)"
+  echo "started ($(replaced_note)$(elapsed_s "$t") s, root@$SSH_ADDR:$SSH_PORT, key $SSH_DIR/id_ed25519, known_hosts $SSH_DIR/known_hosts)"
 }
 
 down_sshd() {
@@ -363,9 +428,9 @@ buildkitd_ok() {
   local bc
   bc="$(buildctl_bin)"
   if [[ -n "$bc" ]]; then
-    "$bc" --addr "unix://$BUILDKIT_SOCK" debug workers >/dev/null 2>&1
+    timeout "$PROBE_TIMEOUT" "$bc" --addr "unix://$BUILDKIT_SOCK" debug workers >/dev/null 2>&1
   else
-    curl -s --max-time 2 --unix-socket "$BUILDKIT_SOCK" http://buildkitd/ >/dev/null 2>&1
+    curl -s --max-time "$PROBE_TIMEOUT" --unix-socket "$BUILDKIT_SOCK" http://buildkitd/ >/dev/null 2>&1
   fi
 }
 
@@ -409,24 +474,41 @@ builder_platforms() {
 }
 
 up_buildkitd() {
-  local pidfile="$RUN_DIR/buildkitd.pid" log="$LOG_DIR/buildkitd.log" t out
+  local pidfile="$RUN_DIR/buildkitd.pid" log="$LOG_DIR/buildkitd.log" t out pid answered=""
   if [[ ! -x "$BUILDKITD_BIN" ]]; then
     echo "skipped: $BUILDKITD_BIN missing, run scripts/bootstrap-engine.sh"
     return 0
   fi
-  if buildkitd_ok; then
+  if ! buildkitd_ok; then
+    # A live buildkitd that is slow to answer keeps its socket: retry, then stop it by pid.
+    pid="$(running_pid "$pidfile" "$(listener_pid unix "$BUILDKIT_SOCK")")"
+    if [[ -n "$pid" ]]; then
+      settle buildkitd "$pid" 20 buildkitd_ok
+      case $? in
+        0) answered="$SETTLED, " ;;
+        2) echo "FAILED: $SETTLED"; return 1 ;;
+      esac
+    fi
+  fi
+  if [[ -n "$answered" ]] || buildkitd_ok; then
     out="$(ensure_builder 2>&1)" || { echo "FAILED: buildkitd runs but docker buildx create failed: $out"; return 1; }
-    echo "already running (builder $BUILDX_BUILDER -> unix://$BUILDKIT_SOCK)"
+    echo "already running (${answered}builder $BUILDX_BUILDER -> unix://$BUILDKIT_SOCK)"
     return 0
   fi
   have runc || { echo "FAILED: runc missing (run scripts/install-system.sh)"; return 1; }
   t="$(now_ms)"
   write_buildkitd_config
+  pid="$(listener_pid unix "$BUILDKIT_SOCK")"
+  if [[ -n "$pid" ]]; then
+    echo "FAILED: pid $pid still listens on $BUILDKIT_SOCK; not starting a second buildkitd"
+    return 1
+  fi
+  # Nobody listens on it: a socket file left by a buildkitd that died.
   rm -f "$BUILDKIT_SOCK"
   spawn_detached "$log" "$pidfile" "$BUILDKITD_BIN" --config "$BUILDKIT_DIR/buildkitd.toml" 9>&-
   wait_ready buildkitd "$pidfile" "$log" 60 0.2 "buildkitd socket $BUILDKIT_SOCK not ready" buildkitd_ok || return 1
   out="$(ensure_builder 2>&1)" || { echo "FAILED: docker buildx create --driver remote failed: $out"; return 1; }
-  echo "started ($(elapsed_s "$t") s, unix://$BUILDKIT_SOCK, builder $BUILDX_BUILDER, platforms $(builder_platforms))"
+  echo "started ($(replaced_note)$(elapsed_s "$t") s, unix://$BUILDKIT_SOCK, builder $BUILDX_BUILDER, platforms $(builder_platforms))"
 }
 
 down_buildkitd() {

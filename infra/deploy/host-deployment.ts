@@ -103,6 +103,8 @@ export interface HostDeploymentArgs extends HostConnectionArgs {
   healthCommand?: pulumi.Input<pulumi.Input<string>[]>;
   /** A replica: the service's name on the stack network (`service` is then `<name>.<n>`). */
   alias?: string;
+  /** Where the service is configured (`slipway:services.<name>`, `slipway:service`), for the fixes messages name. */
+  configPath?: string;
   /** The replicas the routes list (the first replica's deployment); `[]`: installs no routes. */
   routeInstances?: string[];
 }
@@ -196,6 +198,7 @@ export class HostDeployment extends pulumi.ComponentResource {
         ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
         ...(args.alias === undefined ? {} : { alias: args.alias }),
         ...(args.routeInstances === undefined ? {} : { routeInstances: args.routeInstances }),
+        ...(args.configPath === undefined ? {} : { configPath: args.configPath }),
       }));
 
     const script = definition.apply(deployScript);
@@ -209,10 +212,14 @@ export class HostDeployment extends pulumi.ComponentResource {
               ? {}
               : { registryPassword: password }),
             secretEnv: env,
+            ...(args.configPath === undefined ? {} : { configPath: args.configPath }),
           }),
         ),
     );
-    const stop = hostService.apply(stopScript);
+    const network = pulumi.output(args.network ?? stackNetwork(stack));
+    const stop = pulumi
+      .all([hostService, network])
+      .apply(([service, name]) => stopScript({ ...service, network: name }));
     // The component's own dependencies (the previous batch, the host's edge) hold its
     // commands too: a component's dependsOn does not reach its children by itself.
     const childOpts = childOptions(this, opts);

@@ -78,11 +78,8 @@ export function deployService(
         healthTimeoutSeconds: service.healthTimeoutSeconds,
         keepReleases: service.keepReleases,
         env: { ...service.env },
-        secretEnv: secretEnvOf(
-          service.secretEnv,
-          service.secretEnvFiles,
-          `slipway:services.${service.name}`,
-        ),
+        secretEnv: secretEnvOf(service.secretEnv, service.secretEnvFiles, service.configPath),
+        configPath: service.configPath,
         command: [...service.command],
         ...(service.memory === undefined ? {} : { memory: service.memory }),
         ...(service.cpus === undefined ? {} : { cpus: service.cpus }),

@@ -164,21 +164,72 @@ pid_of() {
 
 _proc_dead() { ! proc_alive "$1"; }
 
-# stop_pidfile PIDFILE [TIMEOUT_S]: SIGTERM the process named in PIDFILE, wait
-# up to TIMEOUT_S (default 15) for it to exit, then SIGKILL. Removes PIDFILE.
-stop_pidfile() {
-  local pidfile="$1" timeout="${2:-15}" pid
-  if ! pid_alive "$pidfile"; then
-    rm -f "$pidfile"
-    return 0
-  fi
-  pid="$(pid_of "$pidfile")"
+# stop_pid PID [TIMEOUT_S]: SIGTERM PID, wait up to TIMEOUT_S (default 15) for
+# it to exit, then SIGKILL. True once it is gone.
+stop_pid() {
+  local pid="$1" timeout="${2:-15}"
+  proc_alive "$pid" || return 0
   kill -TERM "$pid" 2>/dev/null || true
   if ! wait_until "$timeout" _proc_dead "$pid"; then
     kill -KILL "$pid" 2>/dev/null || true
     wait_until 5 _proc_dead "$pid" || return 1
   fi
+}
+
+# stop_pidfile PIDFILE [TIMEOUT_S]: stop_pid the process named in PIDFILE.
+# Removes PIDFILE.
+stop_pidfile() {
+  local pidfile="$1" timeout="${2:-15}"
+  if pid_alive "$pidfile"; then
+    stop_pid "$(pid_of "$pidfile")" "$timeout" || return 1
+  fi
   rm -f "$pidfile"
+}
+
+# Seconds a running instance may take to answer its probe before `up` replaces
+# it (a busy machine makes a healthy daemon slow, never a reason to start a
+# second one beside it).
+SLIPWAY_PROBE_DEADLINE="${SLIPWAY_PROBE_DEADLINE:-60}"
+
+# answer_or_stop WHAT PID STOP_TIMEOUT_S PROBE...
+#   For an instance that runs (PID) but did not answer PROBE once: retries PROBE
+#   every 0.5 s until SLIPWAY_PROBE_DEADLINE seconds have passed. When it
+#   answers, prints "answered after N s" and returns 0: leave it alone. When it
+#   never does, stops PID (TERM, then KILL after STOP_TIMEOUT_S), prints what it
+#   did and returns 1: the caller starts anew. Never touches the instance's
+#   socket or state while it lives. Returns 2 (with a reason) when PID would
+#   not stop.
+answer_or_stop() {
+  local what="$1" pid="$2" stop_timeout="$3" t deadline
+  shift 3
+  t="$(now_ms)"
+  deadline=$(($(date +%s) + SLIPWAY_PROBE_DEADLINE))
+  while proc_alive "$pid"; do
+    if "$@" >/dev/null 2>&1; then
+      echo "answered after $(elapsed_s "$t") s"
+      return 0
+    fi
+    (($(date +%s) < deadline)) || break
+    sleep 0.5
+  done
+  if ! proc_alive "$pid"; then
+    echo "$what pid $pid exited while its probe was retried"
+    return 1
+  fi
+  stop_pid "$pid" "$stop_timeout" ||
+    { echo "$what pid $pid did not answer within $SLIPWAY_PROBE_DEADLINE s and did not stop"; return 2; }
+  echo "$what pid $pid did not answer within $SLIPWAY_PROBE_DEADLINE s; stopped it by its pid"
+  return 1
+}
+
+# listener_pid unix PATH | tcp PORT: pid of the process listening there, if any.
+listener_pid() {
+  local out
+  case "$1" in
+    unix) out="$(ss -Hlxp src "$2" 2>/dev/null)" ;;
+    tcp) out="$(ss -Hltnp "sport = :$2" 2>/dev/null)" ;;
+  esac
+  sed -nE 's/.*pid=([0-9]+).*/\1/p' <<<"$out" | head -n 1
 }
 
 # spawn_detached LOGFILE PIDFILE CMD...: start CMD in its own session, fully

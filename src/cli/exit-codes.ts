@@ -8,7 +8,10 @@ export const EXIT = {
   usage: 2,
   /** Refused before changing anything: a check failed. */
   refused: 3,
-  /** The stack file was pinned but the update failed, was interrupted, or was not recorded. */
+  /**
+   * An update (of up, promote, rollback or repair) failed, was interrupted, found the stack
+   * locked or with pending operations, or was not recorded; promote and rollback keep the pins.
+   */
   updateFailed: 4,
   /** status: a host runs something other than what the stack pins, or has no release. */
   drift: 5,
@@ -23,8 +26,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  unexpected error (a bug in slipway)
   2  usage error: unknown command or option, missing or invalid argument
   3  refused: a check failed and nothing was changed; see the next command
-  4  the stack file was pinned, but the update failed or was interrupted, or
-     its release could not be recorded; see the next command
+  4  an update (up, promote, rollback, repair) failed, was interrupted, found
+     the stack locked or with pending operations, or its release could not be
+     recorded; promote and rollback keep the new pins; see the next command
   5  status: drift, a host runs something other than the stack pins
   6  a registry, a host or the Pulumi backend could not be reached or
      refused the credentials`;

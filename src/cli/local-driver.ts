@@ -11,7 +11,15 @@ import {
 } from "./driver";
 import { engineCall, lastUpdateOf, upArgs } from "./engine-calls";
 import { engineFailure } from "./failure";
-import { configFromFile, needsEngine, parseConfigValue, stackFilePath } from "./stack-config";
+import { ConfigError } from "../config/errors";
+import {
+  configFromFile,
+  foreignSecretIssues,
+  needsEngine,
+  parseConfigValue,
+  securePaths,
+  stackFilePath,
+} from "./stack-config";
 
 type Automation = typeof import("@pulumi/pulumi/automation");
 
@@ -91,7 +99,13 @@ export class LocalStackDriver implements StackDriver {
       // Nothing to decrypt: the file is all the engine would read.
       return configFromFile(this.#root, text);
     }
-    const all = await this.#call(stack, "read the config of", (s) => s.getAllConfig());
+    const all = await this.#call(stack, "read the config of", async (s) => {
+      try {
+        return await s.getAllConfig();
+      } catch (error) {
+        throw await this.#foreignSecrets(s, stack, text, error);
+      }
+    });
     const values: Record<string, unknown> = {};
     const secretKeys = new Set<string>();
     for (const [fullKey, entry] of Object.entries(all)) {
@@ -238,11 +252,39 @@ export class LocalStackDriver implements StackDriver {
     return selected;
   }
 
+  /**
+   * A config read that failed on a secure value the stack's provider cannot decrypt (the
+   * engine names no key): each secure value is read alone, and those that fail are refused
+   * by path, with how to set them again. Any other failure stays as it was.
+   */
+  async #foreignSecrets(
+    selected: Stack,
+    stack: string,
+    text: string,
+    error: unknown,
+  ): Promise<unknown> {
+    if (
+      !/message authentication failed/.test(error instanceof Error ? error.message : String(error))
+    ) {
+      return error;
+    }
+    const failing: string[] = [];
+    for (const where of securePaths(this.#root, text)) {
+      await selected.getConfig(where, true).catch(() => failing.push(where));
+    }
+    return failing.length === 0
+      ? error
+      : new ConfigError(foreignSecretIssues(stack, failing), stack);
+  }
+
   async #call<T>(stack: string, what: string, action: (selected: Stack) => Promise<T>): Promise<T> {
     const api = await this.#automationApi();
     try {
       return await action(await this.#select(stack));
     } catch (error) {
+      if (error instanceof ConfigError) {
+        throw error;
+      }
       this.#stacks.delete(stack);
       if (error instanceof api.StackNotFoundError) {
         throw new DriverError(

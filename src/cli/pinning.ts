@@ -332,9 +332,9 @@ export function updateFailure(
   role: StackRole,
   error: DriverError,
   streamed = "",
+  retry = `slipway up --stack ${files.stack}`,
 ): CliError {
   const stack = files.stack;
-  const retry = `slipway up --stack ${stack}`;
   const interrupted = run.deps.signal?.aborted === true;
   const failure = engineFailure(`${streamed}\n${error.output}`);
   const kind: FailureKind =

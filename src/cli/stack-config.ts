@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import type { ConfigIssue } from "../config/errors";
 import type { ConfigSource } from "../config/source";
 import { NAMESPACE } from "../config/validate";
 
@@ -83,3 +84,28 @@ export function configFromFile(
 
 /** Parses a value of `pulumi config --json` as the program does. */
 export { parseConfigValue } from "../config/project";
+
+/** The `--path` of each `secure:` value of the stack file's `slipway:` keys, in file order. */
+export function securePaths(root: string, stackFile: string): string[] {
+  const paths: string[] = [];
+  configFromFile(root, stackFile, (where) => {
+    paths.push(where);
+    return "";
+  });
+  return paths;
+}
+
+/**
+ * What a secure value that the stack's secrets provider cannot decrypt means: it was
+ * encrypted for another stack (copied from its file); each is named with the way to set it
+ * again for `stack`.
+ */
+export function foreignSecretIssues(stack: string, paths: readonly string[]): ConfigIssue[] {
+  return paths.map((where) => ({
+    path: where,
+    message:
+      `does not decrypt with the secrets of stack ${stack}: it was encrypted for another stack ` +
+      `(copied from its file; Pulumi encrypts secrets per stack); set it again for this one: ` +
+      `pulumi config set --secret --path '${where}' --stack ${stack}  # asks for the value`,
+  }));
+}

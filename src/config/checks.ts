@@ -4,7 +4,7 @@ import { REPOSITORY_COMPONENT_PATTERN } from "../reference";
 import { asList, asMap, has, type RawMap } from "./raw";
 import { repositoryChecks } from "./registry-repositories";
 import { Secret } from "./secret";
-import { imageOrPinProblem, workloadChecks } from "./service-checks";
+import { DEFAULT_SSH_PORT, imageOrPinProblem, workloadChecks } from "./service-checks";
 import { verifyChecks } from "./supply";
 import { MAX_REVIEWERS, PATH_PLACEHOLDER, type Role } from "./schema";
 
@@ -210,9 +210,6 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
 }
 
 type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
-
-/** SSH's port when a host does not say (the schema's default). */
-const DEFAULT_SSH_PORT = 22;
 
 /**
  * The edge of a stack that manages it publishes `httpPort` and `httpsPort` on every host: on

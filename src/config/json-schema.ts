@@ -4,6 +4,7 @@
  * with (yaml-language-server), committed as `schema/slipway.schema.json`.
  */
 import { z } from "zod";
+import { plainScalar } from "./primitives";
 import { KEY_SCHEMAS, type ConfigKey } from "./schema";
 import { NAMESPACE } from "./validate";
 
@@ -67,7 +68,7 @@ export function keySchema(key: ConfigKey): JsonSchema {
     override: (ctx) => {
       const def = ctx.zodSchema._zod.def;
       // plainScalar: `pulumi config set --path … 4` stores a number, taken as its text.
-      if (def.type === "pipe" && ctx.jsonSchema.type === "string") {
+      if (ctx.zodSchema === plainScalar && ctx.jsonSchema.type === "string") {
         ctx.jsonSchema.type = ["string", "number", "boolean"];
       }
       // zod leaves out the default of a map whose values are preprocessed (env, variables).

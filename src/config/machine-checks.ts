@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { RawIssue } from "./checks";
 import { asList, asMap, has } from "./raw";
 import { expandHome } from "./paths";
-import { ownerOverrideProblems } from "./rules";
+import { ownerOverrideProblems, sshPublicKeyProblem } from "./rules";
 
 /*
  * Checks against the machine that runs the program rather than the config alone: key files
@@ -30,7 +30,7 @@ export function keyFileChecks(raw: Map, home: string): RawIssue[] {
       if (typeof file !== "string" || file === "" || has(owner, "privateKey")) {
         continue;
       }
-      const problem = unreadable(file, home);
+      const problem = unreadable(file, home) ?? publicKeyFileProblem(file, home);
       if (problem !== undefined) {
         issues.push({
           key: "hosts",
@@ -41,6 +41,18 @@ export function keyFileChecks(raw: Map, home: string): RawIssue[] {
     }
   });
   return issues;
+}
+
+/**
+ * Why a readable key file is no private key because it holds a public one (the `.pub` beside
+ * the key), or undefined. Only the first line is read: a private key never passes as public.
+ */
+function publicKeyFileProblem(file: string, home: string): string | undefined {
+  const { resolved } = readableFileProblem(file, home);
+  const firstLine = fs.readFileSync(resolved, "utf8").split("\n", 1)[0] ?? "";
+  return sshPublicKeyProblem(firstLine) === undefined
+    ? `${JSON.stringify(file)} holds an SSH public key (${firstLine.split(/\s+/, 1)[0]}), not the private key${file.endsWith(".pub") ? ` (the private key is usually ${JSON.stringify(file.slice(0, -".pub".length))})` : ""}`
+    : undefined;
 }
 
 /** Why a file on this machine cannot be read (its path and the reason), or undefined. */

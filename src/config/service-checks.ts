@@ -7,12 +7,15 @@
 import { parseDigestReference } from "../reference";
 import { asList, asMap, has, type RawMap } from "./raw";
 import { Secret } from "./secret";
-import { routeMatchKey } from "./services";
+import { placement, routeMatchKey } from "./services";
 
 export type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LOOPBACK = /^127\./;
+
+/** SSH's port when a host does not say (the schema's default). */
+export const DEFAULT_SSH_PORT = 22;
 
 /** Whether `ref` is `registry/repository@sha256:<hex>`. */
 export function isDigestReference(ref: string): boolean {
@@ -219,6 +222,14 @@ export function workloadChecks(raw: RawMap, imageNames: readonly string[], add: 
   if (legacy !== undefined) {
     envChecks("service", [], legacy, add);
     routeChecks("service", [], asList(legacy.routes), add);
+    if (has(legacy, "healthCommand")) {
+      // slipway:service always has a route (every request by default).
+      add(
+        "service",
+        ["healthCommand"],
+        "is set, but the service is routed (slipway:service always is): its health is healthPath, asked over HTTP; remove healthCommand, or move the service into slipway:services.<name> without routes to make it a worker",
+      );
+    }
   }
   const services = asMap(raw.services) ?? {};
   if (legacy !== undefined && asMap(raw.services) !== undefined) {
@@ -246,6 +257,20 @@ export function workloadChecks(raw: RawMap, imageNames: readonly string[], add: 
         "services",
         [name, "routes"],
         "is set, but the service is a worker (worker: true); a worker gets no requests: remove its routes, or worker: true",
+      );
+    }
+    if (entry.worker === false && routes.length === 0) {
+      add(
+        "services",
+        [name, "worker"],
+        "is false, but the service has no routes, and a service without routes is a worker; add routes (e.g. routes: [{path: /}]), or remove worker",
+      );
+    }
+    if (routes.length > 0 && entry.worker !== true && has(entry, "healthCommand")) {
+      add(
+        "services",
+        [name, "healthCommand"],
+        "is set, but the service has routes: its health is healthPath, asked over HTTP through the edge; remove healthCommand (or set healthPath), or remove routes to make it a worker",
       );
     }
     if (routes.length === 0 && has(entry, "healthPath")) {
@@ -304,6 +329,7 @@ export function workloadChecks(raw: RawMap, imageNames: readonly string[], add: 
     }
     envChecks("accessories", [name], entry, add);
     placementChecks("accessories", [name], entry, hosts, add);
+    volumeChecks(name, entry, add);
     asList(entry.ports).forEach((portValue, index) => {
       const published = asMap(portValue);
       if (
@@ -316,6 +342,136 @@ export function workloadChecks(raw: RawMap, imageNames: readonly string[], add: 
           [name, "ports", index, "bind"],
           `publishes ${name} on ${published.bind}, reachable from other machines; services reach it by name without any port. Bind 127.0.0.1, or set public: true if it is meant to be reachable`,
         );
+      }
+    });
+  }
+  hostPortChecks(raw, add);
+}
+
+/** No two volumes of one accessory mount at the same path (Docker refuses the container). */
+function volumeChecks(name: string, entry: RawMap, add: Add): void {
+  const byPath = new Map<string, string>();
+  for (const [volume, target] of Object.entries(asMap(entry.volumes) ?? {})) {
+    if (typeof target !== "string") {
+      continue;
+    }
+    const first = byPath.get(target);
+    if (first === undefined) {
+      byPath.set(target, volume);
+    } else {
+      add(
+        "accessories",
+        [name, "volumes", volume],
+        `${JSON.stringify(target)} is also where volume ${first} mounts; Docker mounts one volume at a path: give each volume its own path`,
+      );
+    }
+  }
+}
+
+/** A host port someone already holds on a host: the edge, sshd, or another accessory. */
+interface HeldPort {
+  readonly port: number;
+  /** Address it is published on; `*` for every address (sshd). */
+  readonly bind: string;
+  readonly hosts: readonly string[];
+  /** Who holds it, in words, with where it is set. */
+  readonly holder: string;
+  /** The accessory and port index, when an accessory holds it. */
+  readonly accessory?: readonly [string, number];
+}
+
+/** Whether two published addresses take the same port: the same address, or any one is every address. */
+function bindsClash(a: string, b: string): boolean {
+  return a === b || [a, b].some((bind) => bind === "0.0.0.0" || bind === "*");
+}
+
+/**
+ * Each accessory's published host port is free on the hosts it runs on: not the managed
+ * edge's HTTP or HTTPS port, not the host's SSH port, not another accessory's port. Docker
+ * would refuse the container only at deploy time, after other resources changed (or, at the
+ * SSH port, start it and lock Slipway out).
+ */
+function hostPortChecks(raw: RawMap, add: Add): void {
+  const hosts = asList(raw.hosts).flatMap((value) => {
+    const host = asMap(value);
+    return typeof host?.name === "string"
+      ? [
+          {
+            name: host.name,
+            roles: asList(host.roles).filter((role): role is string => typeof role === "string"),
+            host,
+          },
+        ]
+      : [];
+  });
+  const held: HeldPort[] = [];
+  const edge = asMap(raw.edge);
+  if (typeof edge?.image === "string") {
+    const bind = typeof edge.bind === "string" ? edge.bind : "0.0.0.0";
+    for (const [field, fallback] of [
+      ["httpPort", 80],
+      ["httpsPort", 443],
+    ] as const) {
+      held.push({
+        port: typeof edge[field] === "number" ? edge[field] : fallback,
+        bind,
+        hosts: hosts.map((host) => host.name),
+        holder: `the edge's ${field} (slipway:edge.${field}), published on every host`,
+      });
+    }
+  }
+  hosts.forEach(({ name, host }, index) => {
+    if ((host.transport ?? "ssh") === "ssh") {
+      held.push({
+        port: typeof host.port === "number" ? host.port : DEFAULT_SSH_PORT,
+        bind: "*",
+        hosts: [name],
+        holder: `the SSH port of host ${name} (slipway:hosts[${index}].port), where sshd listens`,
+      });
+    }
+  });
+  for (const [name, value] of Object.entries(asMap(raw.accessories) ?? {})) {
+    const entry = asMap(value);
+    if (entry === undefined) {
+      continue;
+    }
+    const on = placement(
+      {
+        ...(Array.isArray(entry.hosts) ? { hosts: entry.hosts as string[] } : {}),
+        ...(typeof entry.role === "string" ? { role: entry.role } : {}),
+      },
+      hosts,
+    );
+    asList(entry.ports).forEach((portValue, index) => {
+      const published = asMap(portValue);
+      const port = published?.hostPort ?? published?.containerPort;
+      if (typeof port !== "number") {
+        return;
+      }
+      const bind = typeof published?.bind === "string" ? published.bind : "127.0.0.1";
+      const clash = held.find(
+        (other) =>
+          other.port === port &&
+          bindsClash(other.bind, bind) &&
+          other.hosts.some((host) => on.includes(host)),
+      );
+      if (clash !== undefined) {
+        const shared = clash.hosts.filter((host) => on.includes(host));
+        add(
+          "accessories",
+          [name, "ports", index, "hostPort"],
+          `${port} is ${clash.holder}${clash.accessory === undefined ? "" : ` on ${shared.length === 1 ? "host" : "hosts"} ${shared.join(", ")}`}; ` +
+            `two listeners cannot share a host port: choose another hostPort` +
+            (published?.hostPort === undefined ? " (it defaults to containerPort)" : ""),
+        );
+      } else {
+        held.push({
+          port,
+          bind,
+          hosts: on,
+          holder: `also published by accessory ${name} (slipway:accessories.${name}.ports[${index}])`,
+          accessory: [name, index],
+        });
       }
     });
   }

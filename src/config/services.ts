@@ -21,12 +21,21 @@ const ROUTE_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]
 /** A path prefix: `/api`, `/v1/admin`; no trailing slash, no wildcard, no query. */
 const ROUTE_PATH = /^(\/[A-Za-z0-9._~!$&'()+,;=:@%-]+)+$/;
 
-/** Names of services and accessories: container names, network aliases, state directories. */
-export const WORKLOAD_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const workloadName = plain.regex(
-  WORKLOAD_NAME,
-  "is not a service name: lowercase letters, digits and inner dashes",
-);
+/**
+ * Names of services, accessories and volumes: container names, network aliases, state
+ * directories and DNS names on the stack's network.
+ */
+export const WORKLOAD_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+
+/** The rule of WORKLOAD_NAME in words, for the refusal of a `what` name (`service`, …). */
+export function workloadNameRule(what: string, example: string): string {
+  return `is not a valid ${what} name: use lowercase letters, digits and -, starting with a letter and not ending with - (e.g. ${example}); rename the key`;
+}
+
+/** A map key that names a workload (the record's key schema: zod reports it as the key's problem). */
+function workloadName(what: string, example: string) {
+  return plain.regex(WORKLOAD_NAME, workloadNameRule(what, example));
+}
 
 /** How the edge proxy reaches a service: by host name, path prefix, or both. */
 export const routeSchema = z.strictObject({
@@ -66,10 +75,27 @@ export function routeMatchKey(route: { readonly host?: string; readonly path?: s
 const argv = z.array(plain.min(1, "must not be empty")).min(1, "needs at least one argument");
 
 /** Docker's memory sizes: `512m`, `1g`, `1.5g`. */
-const memory = plain.regex(
-  /^\d+(\.\d+)?[bkmg]$/i,
-  "is not a memory size: a number and a unit b, k, m or g, e.g. 512m or 1g",
-);
+const MEMORY_SIZE = /^(\d+(?:\.\d+)?)([bkmg])$/i;
+
+/** The smallest memory limit Docker accepts (`docker run --memory`: "Minimum memory limit allowed is 6MB"). */
+export const DOCKER_MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+
+/** Bytes of a Docker memory size (`512m`), or undefined when it is not one. */
+export function memoryBytes(size: string): number | undefined {
+  const match = MEMORY_SIZE.exec(size);
+  if (match === null) {
+    return undefined;
+  }
+  const power = "bkmg".indexOf(match[2]!.toLowerCase());
+  return Math.floor(Number(match[1]) * 1024 ** power);
+}
+
+const memory = plain
+  .regex(MEMORY_SIZE, "is not a memory size: a number and a unit b, k, m or g, e.g. 512m or 1g")
+  .refine((value) => (memoryBytes(value) ?? 0) >= DOCKER_MIN_MEMORY_BYTES, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is below Docker's minimum memory limit of 6m; give at least 6m, e.g. 64m or 512m (or remove memory for no limit)`,
+  });
 const cpus = z.number({ error: expected("a number of CPUs") }).positive("must be more than 0");
 
 /** The default network of a stack's services and accessories on a host: `slipway-<stack>`. */
@@ -197,7 +223,10 @@ export const serviceEntrySchema = z.strictObject({
   worker: z.boolean().optional().describe("Says this service is a worker: it must have no routes."),
 });
 
-export const servicesSchema = z.record(workloadName, serviceEntrySchema);
+export const servicesSchema = z.record(
+  workloadName("service", "web or api-worker"),
+  serviceEntrySchema,
+);
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
@@ -227,7 +256,7 @@ export const accessorySchema = z.strictObject({
     ),
   volumes: z
     .record(
-      workloadName,
+      workloadName("volume", "pgdata"),
       plain.regex(/^\/[^\s:]*$/, "is not an absolute path in the container (no spaces or :)"),
     )
     .default({})
@@ -246,7 +275,10 @@ export const accessorySchema = z.strictObject({
     .describe("`pulumi destroy` deletes its volumes too (off: the data stays on the hosts)."),
 });
 
-export const accessoriesSchema = z.record(workloadName, accessorySchema);
+export const accessoriesSchema = z.record(
+  workloadName("accessory", "postgres or redis-cache"),
+  accessorySchema,
+);
 
 export type RouteConfig = z.output<typeof routeSchema>;
 export type ServiceConfig = Omit<z.output<typeof serviceSchema>, "publishedPort" | "proxyImage">;
@@ -274,6 +306,8 @@ export interface WorkloadSpec {
 
 /** A service as the program deploys it; `routes` empty: a worker. */
 export interface ServiceSpec extends WorkloadSpec {
+  /** Where it is configured, for messages: `slipway:services.<name>`, or `slipway:service`. */
+  readonly configPath: string;
   readonly containerPort: number;
   readonly routes: readonly RouteConfig[];
   readonly healthPath: string;
@@ -330,9 +364,11 @@ export function serviceSpec(
   image: string,
   entry: ServiceEntry | ServiceConfig,
   hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
+  configPath = `slipway:services.${name}`,
 ): ServiceSpec {
   return {
     ...workload(name, image, entry, hosts),
+    configPath,
     containerPort: entry.containerPort,
     routes: entry.routes,
     healthPath: entry.healthPath,

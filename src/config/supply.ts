@@ -25,6 +25,20 @@ function validDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
 }
 
+/**
+ * `expires: 2027-01-31` written unquoted is a YAML timestamp: a YAML 1.1 reader gives a Date,
+ * and Pulumi's engine may hand it over as `2027-01-31T00:00:00Z`. Both are the day written.
+ */
+function unquotedDate(value: unknown): unknown {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) {
+    return value.toISOString().slice(0, 10);
+  }
+  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T00:00:00(\.0+)?Z$/.test(value)) {
+    return value.slice(0, 10);
+  }
+  return value;
+}
+
 /** A public key cosign can verify with: PEM `PUBLIC KEY` that node can parse. */
 export function publicKeyProblem(text: string): string | undefined {
   if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(text)) {
@@ -43,15 +57,20 @@ const allowEntrySchema = z.strictObject({
     .regex(VULNERABILITY_ID, "is not a vulnerability id such as CVE-2024-1234 or GHSA-…")
     .describe("The vulnerability id trivy reports (`CVE-2024-1234`)."),
   expires: z
-    .string({
-      error: (issue) =>
-        issue.input === undefined
-          ? `is required: every allowed vulnerability needs an expiry date; set it with: pulumi config set --path '${PATH_PLACEHOLDER}' 2027-01-31`
-          : `expected a date YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
-    })
-    .refine(validDate, {
-      error: (issue) => `${JSON.stringify(issue.input)} is not a date YYYY-MM-DD, e.g. 2027-01-31`,
-    })
+    .preprocess(
+      unquotedDate,
+      z
+        .string({
+          error: (issue) =>
+            issue.input === undefined
+              ? `is required: every allowed vulnerability needs an expiry date; set it with: pulumi config set --path '${PATH_PLACEHOLDER}' 2027-01-31`
+              : `expected a date YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
+        })
+        .refine(validDate, {
+          error: (issue) =>
+            `${JSON.stringify(issue.input)} is not a date YYYY-MM-DD, e.g. 2027-01-31`,
+        }),
+    )
     .describe(
       "The day the entry expires, `YYYY-MM-DD`: from 00:00 UTC that day the finding blocks again (trivy's `expired_at`).",
     ),
@@ -182,6 +201,44 @@ export function verifyChecks(verify: Record<string, unknown> | undefined, add: A
       `is required with issuer (keyless): the signer's certificate identity, e.g. pulumi config set --path '${PATH_PLACEHOLDER}' '<workflow URL>@refs/heads/main'`,
     );
   }
+}
+
+/**
+ * Cross-field checks of `slipway:scan.allow`: no entry that has already expired (`today` is
+ * the UTC date, YYYY-MM-DD), no vulnerability allowed twice.
+ */
+export function scanChecks(
+  scan: Record<string, unknown> | undefined,
+  today: string,
+  add: Add,
+): void {
+  const allow = Array.isArray(scan?.allow) ? (scan.allow as unknown[]) : [];
+  const first = new Map<string, number>();
+  allow.forEach((value, index) => {
+    const entry =
+      typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+    const expires = unquotedDate(entry.expires);
+    if (typeof expires === "string" && validDate(expires) && expires < today) {
+      add(
+        "scan",
+        ["allow", index, "expires"],
+        `${expires} has passed (today is ${today} UTC), so ${String(entry.id)} blocks again; fix it, or renew the entry with a new date and reason: pulumi config set --path '${PATH_PLACEHOLDER}' <YYYY-MM-DD>`,
+      );
+    }
+    if (typeof entry.id !== "string") {
+      return;
+    }
+    const earlier = first.get(entry.id);
+    if (earlier === undefined) {
+      first.set(entry.id, index);
+    } else {
+      add(
+        "scan",
+        ["allow", index, "id"],
+        `${entry.id} is already allowed by allow[${earlier}]; keep one entry per vulnerability (one expiry, one reason)`,
+      );
+    }
+  });
 }
 
 /** Key files named by the supply-chain settings exist and hold the right kind of key. */

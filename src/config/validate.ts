@@ -6,7 +6,7 @@ import { ConfigError, formatPath, type ConfigIssue } from "./errors";
 import { keyFileChecks, ownerChecks, secretFileChecks } from "./machine-checks";
 import { kubeconfigFileChecks, kubernetesChecks, kubernetesSchema } from "./kubernetes";
 import { asMap } from "./raw";
-import { supplyFileChecks } from "./supply";
+import { scanChecks, supplyFileChecks } from "./supply";
 import {
   describe,
   expected,
@@ -48,6 +48,8 @@ export interface ValidateOptions {
   readonly foreignKeys?: readonly string[];
   /** The installed Slipway's version; when given, `slipway:version` must admit it. */
   readonly installedVersion?: string;
+  /** The time expiry dates are checked against (`slipway:scan.allow[].expires`); now when absent. */
+  readonly now?: Date;
 }
 
 /**
@@ -173,6 +175,9 @@ function message(issue: z.core.$ZodRawIssue): string | undefined {
       return issue.origin === "array"
         ? `needs at least ${String(issue.minimum)} item${issue.minimum === 1 ? "" : "s"}`
         : `must be at least ${String(issue.minimum)}`;
+    case "invalid_key":
+      // A map key that breaks its rule (a service named Web_1): the key schema's own words.
+      return issue.issues.map((inner) => inner.message).join("; ");
     case "invalid_value":
       return `${describe(issue.input)} is not one of ${issue.values.map((v) => String(v)).join(", ")}`;
     default:
@@ -250,6 +255,11 @@ export function validateConfig(
   const addExtra = (key: string, path: readonly PropertyKey[], text: string) =>
     extra.push({ key, path, message: text });
   kubernetesChecks(raw, addExtra);
+  scanChecks(
+    raw.scan as Record<string, unknown> | undefined,
+    (options.now ?? new Date()).toISOString().slice(0, 10),
+    addExtra,
+  );
   if (options.home !== undefined) {
     kubeconfigFileChecks(raw, options.home, addExtra);
   }
@@ -299,7 +309,9 @@ function assemble(
             const rest: ServiceConfig = parsed.service;
             const image =
               rest.image ?? images.find((candidate) => candidate.name !== edgeImage)!.name;
-            return [serviceSpec(rest.name ?? image, image, rest, parsed.hosts)];
+            return [
+              serviceSpec(rest.name ?? image, image, rest, parsed.hosts, `${NAMESPACE}:service`),
+            ];
           })()
         : [];
   const accessories: AccessorySpec[] = Object.entries(parsed.accessories).map(([name, entry]) =>

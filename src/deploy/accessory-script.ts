@@ -24,6 +24,7 @@ import {
 import {
   containerHealthProbe,
   imageLines,
+  cpuLimitLines,
   loginLines,
   showLogsFunction,
   statusOfFunction,
@@ -289,6 +290,7 @@ export function accessoryScript(def: AccessoryDefinition): string {
       `  fail "container $container on this host belongs to stack $owner; rename this accessory or remove it there first"`,
       "fi",
     ],
+    cpuLimitLines(def.cpus, `slipway:accessories.${def.name}.cpus`),
     networkEnsureLines(def.network, def.stack),
     loginLines(def),
     imageLines(def, def.ref, `accessory ${def.name}`),
@@ -395,6 +397,8 @@ export function accessoryRemoveScript(def: AccessoryRemoval): string {
       // The stack's network goes with its last container (refused while one is attached).
       `docker network rm ${def.network} >/dev/null 2>&1 || true`,
       'rm -rf "$state"',
+      // The accessories' directory goes with the last accessory of the host.
+      'rmdir "$(dirname "$state")" 2>/dev/null || true',
     ],
   ]
     .map((section) => section.join("\n"))

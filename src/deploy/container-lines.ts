@@ -8,6 +8,23 @@ import { containerInspect, execIn, imageInspect, pull, stateInspect, usesLogin }
 import { registryLoginCommand } from "./payload";
 import { command, quote, ShellExpr, v } from "./shell";
 
+/**
+ * A CPU limit above the host's CPUs (Docker refuses `--cpus` beyond them) refused before any
+ * container is touched, with the figure and the setting (`where`, e.g.
+ * `slipway:services.web.cpus`); nothing when no limit is set.
+ */
+export function cpuLimitLines(cpus: number | undefined, where: string): string[] {
+  if (cpus === undefined) {
+    return [];
+  }
+  return [
+    "host_cpus=$(nproc 2>/dev/null || echo 0)",
+    `if [ "$host_cpus" -gt 0 ] && awk -v want=${cpus} -v have="$host_cpus" 'BEGIN { exit !(want > have) }'; then`,
+    `  fail "${where} is ${cpus}, but this host has $host_cpus CPUs (nproc) and Docker allows at most that; set ${where} to $host_cpus or less; nothing was changed"`,
+    "fi",
+  ];
+}
+
 /** The registry login function, when the definition has credentials. */
 export function loginLines(def: Pick<ServiceDefinition, "registryLogin">): string[] {
   if (def.registryLogin === undefined) {

@@ -72,6 +72,11 @@ export interface ServiceDefinition extends HostService {
    */
   readonly alias?: string;
   /**
+   * Where the service is configured (`slipway:services.<name>` or `slipway:service`), for the
+   * fixes refusals name; absent: `slipway:service`. Not part of the definition hash.
+   */
+  readonly configPath?: string;
+  /**
    * The instances whose upstream files the service's routes list (the first replica's
    * definition carries them all); empty for the other replicas, which install no routes.
    * Absent: `[service]`.
@@ -82,6 +87,11 @@ export interface ServiceDefinition extends HostService {
 /** The instance name of replica `n` (1-based) of `service`: `service` itself, then `service.n`. */
 export function replicaName(service: string, n: number): string {
   return n === 1 ? service : `${service}.${n}`;
+}
+
+/** Where the service of `def` is configured: `slipway:service` unless it says. */
+export function configPathOf(def: Pick<ServiceDefinition, "configPath">): string {
+  return def.configPath ?? "slipway:service";
 }
 
 /** The network alias of a definition: the service's name, for every replica. */

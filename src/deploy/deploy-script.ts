@@ -31,6 +31,7 @@ import {
 } from "./commands";
 import {
   checkDefinition,
+  configPathOf,
   containerSpecHash,
   releasePrefix,
   routeInstancesOf,
@@ -42,6 +43,7 @@ import { edgeFunctions, edgeGet, edgeLocalUrl } from "./edge-commands";
 import { payloadReader, redactFunction } from "./payload";
 import {
   containerHealthProbe,
+  cpuLimitLines,
   imageLines,
   loginLines,
   showLogsFunction,
@@ -74,9 +76,15 @@ function ownerLines(def: ServiceDefinition): string[] {
     ])} 2>/dev/null | grep -v '^$' | head -n 1 || true)`,
     "fi",
     'if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then',
-    `  fail "service $service on this host belongs to stack $owner; deploy it from that stack, destroy it there first, or give this stack's service another name (slipway:service.name)"`,
+    `  fail "service $service on this host belongs to stack $owner; deploy it from that stack, destroy it there first, or give this stack's service another name (${renameHint(def)})"`,
     "fi",
   ];
+}
+
+/** How a service gets another name: the key under `slipway:services`, or `slipway:service.name`. */
+function renameHint(def: ServiceDefinition): string {
+  const where = configPathOf(def);
+  return where === "slipway:service" ? "slipway:service.name" : `rename the key ${where}`;
 }
 
 /** The edge must run for a routed service; the stack that manages it starts it. */
@@ -135,8 +143,9 @@ function functionLines(def: ServiceDefinition, names: ServiceNames): string[] {
   const routed = def.routes.length > 0;
   const route = verifyRoute(def);
   return [
-    // one_line: service output (an answer, an error) as one redacted line for a message.
-    "one_line() { redact | tr '\\n\\r\\t' '   ' | sed 's/  *$//' | cut -c1-300; }",
+    // one_line: service output (an answer, an error) as one redacted line for a message;
+    // never an empty reason at the end of one.
+    "one_line() { line=$(redact | tr '\\n\\r\\t' '   ' | sed 's/  *$//' | cut -c1-300); printf '%s\\n' \"${line:-no answer (empty response)}\"; }",
     statusOfFunction(),
     ...showLogsFunction(),
     ...(routed
@@ -246,7 +255,7 @@ function prepareLines(def: ServiceDefinition): string[] {
  * (a service of this stack may hand its routes over: a renamed service's old and new name
  * both serve until the old one is deleted). Prints `<key> <service>` of the first one.
  */
-function clashLines(): string[] {
+function clashLines(def: ServiceDefinition): string[] {
   return [
     "route_clash() {",
     '  for f in "$edge"/routes/*; do',
@@ -262,7 +271,7 @@ function clashLines(): string[] {
     "  key=${clash% *}; who=${clash#* }; on_host=${key%%|*}; on_path=${key#*|}",
     '  if [ "$on_host" = - ]; then on_host="any host"; else on_host="host $on_host"; fi',
     '  if [ -z "$on_path" ]; then on_path="any path"; else on_path="path $on_path"; fi',
-    `  printf 'the route for %s, %s is already served by service %s of stack %s on this host; give this service another host or path in slipway:service.routes' "$on_host" "$on_path" "$who" "$(cat "\${state%/*}/$who/owner" 2>/dev/null || echo unknown)"`,
+    `  printf 'the route for %s, %s is already served by service %s of stack %s on this host; give this service another host or path in ${configPathOf(def)}.routes' "$on_host" "$on_path" "$who" "$(cat "\${state%/*}/$who/owner" 2>/dev/null || echo unknown)"`,
     "}",
   ];
 }
@@ -382,9 +391,10 @@ export function deployScript(def: ServiceDefinition): string {
     // Private dirs of earlier runs that were killed (SIGKILL skips the cleanup); we hold the lock.
     [`find "$state" -maxdepth 1 -name 'tmp.*' ! -path "$tmp" -exec rm -rf {} +`],
     ownerLines(def),
+    cpuLimitLines(def.cpus, `${configPathOf(def)}.cpus`),
     routed ? edgeLines(names) : [],
     routed ? edgeFunctions(names.edge) : [],
-    installsRoutes ? clashLines() : [],
+    installsRoutes ? clashLines(def) : [],
     loginLines(def),
     imageLines(def, def.ref, "release"),
     nameLines(def),

@@ -286,6 +286,8 @@ export function edgeRemoveScript(
       "done",
       `docker network rm ${quote(names.network)} >/dev/null 2>&1 || true`,
       'rm -rf "$edge"',
+      // The edges' directory goes with the last edge of the host.
+      'rmdir "$(dirname "$edge")" 2>/dev/null || true',
       `say ${quote(`removed the edge ${names.container}; its certificates stay in volume ${names.dataVolume}`)}`,
     ],
   ];

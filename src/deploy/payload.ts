@@ -42,6 +42,8 @@ export interface PayloadSecrets {
   readonly registryPassword?: string;
   /** Secret environment variables of the service, by name. */
   readonly secretEnv: Readonly<Record<string, string>>;
+  /** Where the service is configured, for messages; `slipway:service` when absent. */
+  readonly configPath?: string;
 }
 
 function valueProblem(value: string): string | undefined {
@@ -68,7 +70,7 @@ export function payloadProblems(secrets: PayloadSecrets): string[] {
     }
   }
   for (const [name, value] of Object.entries(secrets.secretEnv).sort(byName)) {
-    const path = `slipway:service.secretEnv.${name}`;
+    const path = `${secrets.configPath ?? "slipway:service"}.secretEnv.${name}`;
     if (!ENV_NAME.test(name)) {
       problems.push(`${path}: is not an environment variable name`);
       continue;

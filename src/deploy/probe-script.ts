@@ -5,7 +5,9 @@
  *     record <release.json on one line>     (absent: no record)
  *     owner <stack>
  *     current <container name from the record>
- *     container <status> <slipway.digest label> <slipway.stack label>   (missing: no container)
+ *     container <status> <slipway.digest label> <slipway.stack label> <health>   (missing: no
+ *                                             container; health: healthy, unhealthy, starting
+ *                                             or none, Docker's health check)
  *     others <running release containers besides current, space-separated>   (a previous
  *                                             release still draining, or left running)
  *     upstream <what the edge routes the service to>
@@ -45,7 +47,7 @@ export function probeScript(def: ProbeDefinition): string {
     // docker prints an empty line for a missing container: only its exit status tells.
     `if [ -n "$current" ] && seen=$(${command(
       containerInspect(
-        '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}}',
+        '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
         v("current"),
       ),
     )} 2>/dev/null); then`,
@@ -83,6 +85,8 @@ export interface ProbeResult {
         readonly status: string;
         readonly digest: string;
         readonly stack: string;
+        /** Docker's health check: `healthy`, `unhealthy`, `starting`, or `none`. */
+        readonly health: string;
       };
   /** Release containers of the service that run besides the current one (a draining one). */
   readonly others: readonly string[];
@@ -115,7 +119,7 @@ export function parseProbe(text: string): ProbeResult {
     }
   }
   const container = values.get("container") ?? "missing";
-  const [status = "", digest = "", stack = ""] = container.split(" ");
+  const [status = "", digest = "", stack = "", dockerHealth = ""] = container.split(" ");
   const health = values.get("health") ?? "fail no answer";
   const space = health.indexOf(" ");
   const kind = (space < 0 ? health : health.slice(0, space)) as "ok" | "fail" | "skipped";
@@ -127,7 +131,9 @@ export function parseProbe(text: string): ProbeResult {
     ...(owner === undefined ? {} : { owner }),
     ...(current === undefined ? {} : { current }),
     container:
-      container === "missing" ? { kind: "missing" } : { kind: "found", status, digest, stack },
+      container === "missing"
+        ? { kind: "missing" }
+        : { kind: "found", status, digest, stack, health: dockerHealth || "none" },
     others: (values.get("others") ?? "").split(" ").filter((name) => name !== ""),
     ...(upstream === undefined ? {} : { upstream }),
     edge: values.get("edge") ?? "missing",

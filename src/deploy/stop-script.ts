@@ -2,16 +2,18 @@
  * The stop script: what deleting a service from a host runs. Takes the host lock; leaves a
  * service another stack owns alone; takes the service's routes out of the edge first (no
  * new requests), then stops and removes its releases and its state directory. Images stay on
- * the host, and so does the edge (its managing stack removes it). Safe to run again: nothing
- * left means nothing to do.
+ * the host, and so does the edge (its managing stack removes it). The stack's network goes
+ * with its last container (Docker refuses to remove it while another is attached). Safe to
+ * run again: nothing left means nothing to do.
  */
 import { containerStop, quietly, serviceContainers } from "./commands";
 import { checkHostService, serviceNames, type HostService } from "./definition";
 import { edgeFunctions } from "./edge-commands";
 import { awaitRetire, header, lock, toolsCheck } from "./prelude";
-import { command, v } from "./shell";
+import { command, quote, v } from "./shell";
 
-export function stopScript(def: HostService): string {
+/** Stops `def`; `network`: the stack's network, removed once no container is attached to it. */
+export function stopScript(def: HostService & { readonly network?: string }): string {
   checkHostService(def);
   const names = serviceNames(def);
   const list = command(serviceContainers(def.service));
@@ -54,6 +56,13 @@ export function stopScript(def: HostService): string {
       "done",
       'rm -rf "$state"',
       `say "stopped $service: removed its route and $count release containers; images stay on the host"`,
+      ...(def.network === undefined
+        ? []
+        : [
+            `if ${command(["docker", "network", "rm", def.network])} >/dev/null 2>&1; then`,
+            `  say ${quote(`removed the stack's network ${def.network} (no container is left on it)`)}`,
+            "fi",
+          ]),
     ],
   ];
   return `${sections.map((section) => section.join("\n")).join("\n\n")}\n`;

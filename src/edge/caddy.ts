@@ -120,6 +120,9 @@ export interface RouteLine {
   readonly json: string;
 }
 
+/** How long the edge retries a failed dial before it answers 502 (Caddy's `try_duration`). */
+export const UPSTREAM_TRY = "250ms";
+
 /** Loopback clients: the deploy's own checks, run inside the edge container. */
 const LOOPBACK = ["127.0.0.0/8", "::1/128"];
 
@@ -134,8 +137,9 @@ export function proxyHandler(
   return {
     handler: "reverse_proxy",
     upstreams: instances.map((instance) => ({ dial: `{file.${upstreamMountPath(instance)}}` })),
-    // A dial that fails (a release just stopped, a restart) is retried, re-reading the file.
-    load_balancing: { try_duration: "5s", try_interval: "100ms" },
+    // A dial that fails is retried briefly (another replica, the file re-read), then answered
+    // with a 502 at once: a route whose containers are all down never holds its clients.
+    load_balancing: { try_duration: UPSTREAM_TRY, try_interval: "50ms" },
   };
 }
 

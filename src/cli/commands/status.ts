@@ -71,15 +71,21 @@ export function judgeHost(
   if (record !== undefined && running !== undefined && record.current.digest !== running) {
     reasons.push(`its record says ${shortDigest(record.current.digest)}`);
   }
-  if (upstream !== undefined) {
-    if (probe.edge !== "running") {
-      reasons.push(`edge is ${probe.edge}`);
-    } else if (probe.upstream !== upstream) {
-      reasons.push(`the edge routes to ${probe.upstream ?? "nothing"}`);
-    }
+  const routed = upstream !== undefined || probe.health.kind !== "skipped";
+  const edgeDown = routed && probe.edge !== "running";
+  if (edgeDown) {
+    // The cause of every route of the host failing: named once, not as each service's health.
+    reasons.push(`the edge is ${probe.edge}: no request reaches the service`);
+  } else if (upstream !== undefined && probe.upstream !== upstream) {
+    reasons.push(`the edge routes to ${probe.upstream ?? "nothing"}`);
   }
-  if (probe.health.kind === "fail") {
-    reasons.push(`health through the edge fails: ${probe.health.answer}`);
+  if (probe.container.kind === "found" && probe.container.health === "unhealthy") {
+    reasons.push(
+      `release container ${probe.current ?? ""} is unhealthy (its Docker health check fails)`,
+    );
+  }
+  if (probe.health.kind === "fail" && !edgeDown) {
+    reasons.push(`health through the edge fails: ${probe.health.answer || "no answer"}`);
   }
   // A replaced release runs on for drainSeconds after the switch, then stops in the background.
   const note =
@@ -142,11 +148,19 @@ function instancesOf(service: ServiceSpec): { service: ServiceSpec; instance: st
   }));
 }
 
+/** The edge of a host that routed services go through: `running`, `exited`, `missing`, … */
+export interface EdgeStatus {
+  readonly host: string;
+  readonly state: string;
+}
+
 /** What the hosts of a stack run, judged against what the stack pins. */
 export interface StackProbe {
   readonly config: Awaited<ReturnType<typeof validatedConfig>>;
   readonly services: readonly ServiceProbe[];
   readonly accessories: readonly AccessoryStatus[];
+  /** The edge of each host with a routed service (none on Kubernetes). */
+  readonly edges: readonly EdgeStatus[];
 }
 
 /**
@@ -191,7 +205,7 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
         hosts: await probePods(config, service, expected),
       });
     }
-    return { config, services, accessories: [] };
+    return { config, services, accessories: [], edges: [] };
   }
   const network = config.network;
   const seen = new Map<string, ReturnType<typeof parseHostProbe> | { unreachable: string }>();
@@ -295,7 +309,22 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
       });
     }
   }
-  return { config, services, accessories };
+  const edges: EdgeStatus[] = [];
+  for (const host of config.hosts) {
+    const result = seen.get(host.name);
+    const routed = config.services.find(
+      (service) => service.routes.length > 0 && service.hosts.includes(host.name),
+    );
+    const probe =
+      routed === undefined || result === undefined || "unreachable" in result
+        ? undefined
+        : result.services[routed.name];
+    // Only where a release was deployed: before the first one, the deploy starts the edge.
+    if (probe?.current !== undefined) {
+      edges.push({ host: host.name, state: probe.edge });
+    }
+  }
+  return { config, services, accessories, edges };
 }
 
 /**
@@ -307,7 +336,7 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
  */
 export async function status(run: Run, stack: string): Promise<number> {
   const files = readStackFiles(run, stack);
-  const { config, services, accessories } = await probeHosts(run, stack);
+  const { config, services, accessories, edges } = await probeHosts(run, stack);
   const kube = config.target === "kubernetes";
   const last: Release | undefined = files.ledger.releases[files.ledger.releases.length - 1];
 
@@ -372,6 +401,29 @@ export async function status(run: Run, stack: string): Promise<number> {
   ];
   const code =
     unreachable.length > 0 ? EXIT.unreachable : drifting.length > 0 ? EXIT.drift : EXIT.ok;
+  // An interrupted update (a killed pulumi) leaves the stack locked, its operations pending:
+  // repair would refuse on the lock, so the way out starts with clearing them.
+  const pending =
+    drifting.length === 0 || kube
+      ? []
+      : await run.deps.driver.state(stack).then(
+          (state) => state.pending,
+          () => [],
+        );
+  const repairNext =
+    pending.length === 0
+      ? `next: slipway repair --stack ${stack}  # re-runs the pinned release there`
+      : `an interrupted update left ${stack} locked with operations pending (${pending.join("; ")}); next, once no update of ${stack} runs: ` +
+        `pulumi cancel --stack ${stack} --yes; pulumi refresh --stack ${stack} --clear-pending-creates --yes; slipway repair --stack ${stack}`;
+  const downEdges = edges
+    .filter((edge) => edge.state !== "running")
+    .map(
+      (edge) =>
+        `the edge ${config.edge.name} is ${edge.state} on ${edge.host}: every route there is down; ` +
+        (config.edge.image === undefined
+          ? `the stack that manages it (slipway:edge.image) starts it again: slipway repair --stack <that stack>`
+          : `next: slipway repair --stack ${stack}  # starts it again`),
+    );
   const footer =
     rows.length === 0
       ? `${stack} declares no hosts`
@@ -379,12 +431,13 @@ export async function status(run: Run, stack: string): Promise<number> {
           ...(drifting.length === 0 && unreachable.length === 0
             ? [`every ${kube ? "pod" : "host"} runs what ${stack} pins`]
             : []),
+          ...downEdges,
           ...(drifting.length === 0
             ? []
             : [
                 kube
                   ? `${drifting.join(", ")} differ${drifting.length === 1 ? "s" : ""} from what ${stack} pins; next: slipway up --stack ${stack}  # applies the pinned release again`
-                  : `${drifting.join(", ")} differ${drifting.length === 1 ? "s" : ""} from what ${stack} pins; next: slipway repair --stack ${stack}  # re-runs the pinned release there`,
+                  : `${drifting.join(", ")} differ${drifting.length === 1 ? "s" : ""} from what ${stack} pins; ${repairNext}`,
               ]),
           ...(unreachable.length === 0
             ? []
@@ -407,6 +460,8 @@ export async function status(run: Run, stack: string): Promise<number> {
         hosts,
       })),
       accessories,
+      edges,
+      ...(pending.length === 0 ? {} : { pending }),
       inSync: code === EXIT.ok,
     },
   );

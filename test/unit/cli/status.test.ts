@@ -46,6 +46,38 @@ describe("slipway status", () => {
     );
   });
 
+  it("names the edge as the cause when it is down, and says repair starts it again", async () => {
+    p.hosts.answers["web-1"] = ran(healthy(digest(1)));
+    p.hosts.answers["web-2"] = ran(healthy(digest(1), [], { edge: "exited", health: "fail" }));
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 5);
+    assert.deepEqual(result.stdout.split("\n").slice(5), [
+      `web      web-2  ${`DRIFT (stack: ${digest(1).slice(0, 19)})`.padEnd(34)}  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z            the edge is exited: no request reaches the service`,
+      "the edge slipway-edge is exited on web-2: every route there is down; next: slipway repair --stack prod  # starts it again",
+      "web on web-2 differs from what prod pins; next: slipway repair --stack prod  # re-runs the pinned release there",
+      "",
+    ]);
+  });
+
+  it("after an interrupted update, says to clear the lock and pending operations before repair", async () => {
+    p.hosts.answers["web-1"] = ran(healthy(digest(1)));
+    p.hosts.answers["web-2"] = ran(
+      healthy(digest(1), [], { container: `exited ${digest(1)} prod` }),
+    );
+    p.driver.stackOutputs.prod = {};
+    p.driver.pending.prod = [
+      "command:remote:Command web-web-2-release, interrupted while updating",
+    ];
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 5);
+    assert.equal(
+      result.stdout.split("\n").slice(-2)[0],
+      "web on web-2 differs from what prod pins; an interrupted update left prod locked with operations pending " +
+        "(command:remote:Command web-web-2-release, interrupted while updating); next, once no update of prod runs: " +
+        "pulumi cancel --stack prod --yes; pulumi refresh --stack prod --clear-pending-creates --yes; slipway repair --stack prod",
+    );
+  });
+
   it("probes each host with the probe script of the stack's service and edge", async () => {
     await slipway(p, ["status", "--stack", "prod"]);
     const script = (host: string) =>
@@ -150,9 +182,35 @@ describe("status: judging one host from its probe", () => {
       judge(healthy(digest(1), [], { upstream: "" })).error,
       "the edge routes to nothing",
     );
+    // The edge is the cause, named once; not each service's failing health through it.
     assert.equal(
       judge(healthy(digest(1), [], { edge: "exited", health: "fail no answer" })).error,
-      "edge is exited; health through the edge fails: no answer",
+      "the edge is exited: no request reaches the service",
+    );
+  });
+
+  it("drift: a release container Docker reports unhealthy, though it answers through the edge", () => {
+    assert.deepEqual(
+      judge(healthy(digest(1), [], { container: `running ${digest(1)} prod unhealthy` })),
+      {
+        host: "web-1",
+        state: "drift",
+        current: judge(healthy(digest(1))).current,
+        previous: [],
+        running: digest(1),
+        error: "release container web-1-release is unhealthy (its Docker health check fails)",
+      },
+    );
+    assert.equal(
+      judge(healthy(digest(1), [], { container: `running ${digest(1)} prod healthy` })).state,
+      "in-sync",
+    );
+  });
+
+  it("says what failed when the health answer through the edge is empty", () => {
+    assert.equal(
+      judge(healthy(digest(1), [], { health: "fail" })).error,
+      "health through the edge fails: no answer",
     );
   });
 

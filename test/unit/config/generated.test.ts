@@ -22,7 +22,7 @@ describe("files generated from the config schemas", () => {
     const entry = services.additionalProperties as Record<string, any>;
     assert.deepEqual(services.propertyNames, {
       type: "string",
-      pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
+      pattern: "^[a-z]([a-z0-9-]*[a-z0-9])?$",
     });
     assert.deepEqual(entry.properties.routes.items, {
       type: "object",

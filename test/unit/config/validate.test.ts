@@ -331,6 +331,7 @@ describe("config validation", () => {
         {
           name: "web",
           image: "web",
+          configPath: "slipway:service",
           hosts: ["web-1"],
           command: [],
           containerPort: 8080,

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
   deployScript,
@@ -34,7 +35,7 @@ const ANSWERS = [
   "      '{{.State.Running}}') echo true ;;",
   `      '{{.State.Status}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo running; else exit 1; fi ;;`,
   "      '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}') echo 'running 0 0' ;;",
-  `      '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo "running \${FAKE_DIGEST:-} dev"; else exit 1; fi ;;`,
+  `      '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo "running \${FAKE_DIGEST:-} dev none"; else exit 1; fi ;;`,
   "      *) exit 1 ;;",
   "    esac ;;",
   '  "run --detach") touch "$FAKE_DOCKER_LOG.ran.$4" ;;',
@@ -47,6 +48,7 @@ const ANSWERS = [
   '  "exec slipway-edge")',
   '    case "$*" in',
   "      *--header*)",
+  '        if [ "${FAKE_VERIFY_FAILS:-}" = silent ]; then exit 1; fi',
   '        if [ -n "${FAKE_VERIFY_FAILS:-}" ]; then echo "wget: server returned error: HTTP/1.1 502 Bad Gateway" >&2; exit 1; fi',
   "        echo ok ;;",
   "      *) echo ok ;;",
@@ -176,6 +178,7 @@ describe("deploy/deploy-script: run against a fake docker", function () {
         status: "running",
         digest: `sha256:${"ab".repeat(32)}`,
         stack: "dev",
+        health: "none",
       },
       others: [],
       upstream: `${name}:8080`,
@@ -276,6 +279,35 @@ describe("deploy/deploy-script: run against a fake docker", function () {
     assert.ok(Date.now() - started >= 2000, "the third deploy waited for the drain");
     // The retire's stop came before anything but the tools check of the third deploy.
     assert.deepEqual(third.calls.filter((call) => call[0] !== "version")[0], ["stop", first]);
+  });
+
+  it("refuses a CPU limit above the host's CPUs before touching any container, with the figure", async () => {
+    const cpus = os.availableParallelism();
+    const failed = await deploy(
+      definition({ cpus: cpus + 62, configPath: "slipway:services.web" }),
+    );
+    assert.equal(failed.code, 1);
+    assert.equal(
+      failed.stderr,
+      `slipway: host web-1: slipway:services.web.cpus is ${cpus + 62}, but this host has ${cpus} CPUs (nproc) and Docker allows at most that; set slipway:services.web.cpus to ${cpus} or less; nothing was changed\n`,
+    );
+    assert.deepEqual(
+      failed.calls.filter((call) => ["run", "rm", "stop", "start"].includes(call[0]!)),
+      [],
+    );
+    assert.equal((await deploy(definition({ cpus }))).code, 0);
+  });
+
+  it("says so when a failed request through the edge answered nothing (never an empty reason)", async () => {
+    assert.equal((await deploy(definition())).code, 0);
+    const failed = await deploy(definition({ ref: `ghcr.io/acme/web@${DIGEST_2}` }), {
+      FAKE_VERIFY_FAILS: "silent",
+    });
+    assert.equal(failed.code, 1);
+    assert.equal(
+      failed.stderr,
+      `slipway: host web-1: release ${DIGEST_2} is healthy but requests through slipway-edge fail; switched back; last response: no answer (empty response)\n`,
+    );
   });
 
   it("a release the edge cannot reach is switched back; the record keeps naming what serves", async () => {

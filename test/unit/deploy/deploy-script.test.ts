@@ -123,6 +123,19 @@ describe("deploy/deploy-script: the script for a typical host", () => {
     );
   });
 
+  it("names where a service of slipway:services is configured in the fixes it gives", () => {
+    const services = deployScript(typicalDefinition({ configPath: "slipway:services.web" }));
+    indexOfLine(
+      services,
+      `fail "service $service on this host belongs to stack $owner; deploy it from that stack, destroy it there first, or give this stack's service another name (rename the key slipway:services.web)"`,
+    );
+    assert.match(
+      services,
+      /give this service another host or path in slipway:services\.web\.routes' /,
+    );
+    assert.doesNotMatch(services, /slipway:service\./);
+  });
+
   it("needs the host's edge running, and says which stack starts it", () => {
     indexOfLine(
       script,

@@ -344,5 +344,6 @@ describe("deploy/edge-script: run against a fake docker", () => {
       ["network", "rm", "slipway-edge"],
     ]);
     assert.ok(!fs.existsSync(dir));
+    assert.ok(!fs.existsSync(path.dirname(dir)), "the edges' directory goes with the last edge");
   });
 });

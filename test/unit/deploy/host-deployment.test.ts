@@ -263,6 +263,7 @@ describe("infra/deploy: HostDeployment under mocks", function () {
           service: "web",
           stateRoot: "/var/lib/slipway",
           edge: "slipway-edge",
+          network: "slipway-dev",
         }),
       );
       assert.equal(service.create, undefined);

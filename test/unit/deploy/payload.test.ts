@@ -57,6 +57,12 @@ describe("deploy/payload: secrets over stdin", () => {
       "slipway:service.secretEnv.TLS_KEY: contains a line break, which docker's --env-file cannot carry; store it encoded (e.g. base64) and decode it in the service",
     ];
     assert.deepEqual(payloadProblems(secrets), expected);
+    assert.deepEqual(
+      payloadProblems({ secretEnv: { CR: "value\r" }, configPath: "slipway:services.api" }),
+      [
+        "slipway:services.api.secretEnv.CR: contains a line break, which docker's --env-file cannot carry; store it encoded (e.g. base64) and decode it in the service",
+      ],
+    );
     assert.throws(
       () => renderPayload(secrets),
       (error: unknown) => {

@@ -36,7 +36,11 @@ describe("deploy/stop-script: the text", () => {
     at(
       'if [ ! -d "$state" ] && [ -z "$(docker ps --all --quiet --filter label=slipway.service=web)" ]; then',
     );
-    assert.ok(!script.includes("docker network rm"), "the edge's network is not the service's");
+    // The stack's network, once nothing is attached to it; never the edge's.
+    assert.equal(
+      all.filter((line) => line.includes("docker network rm")).join("\n"),
+      "if docker network rm slipway-dev >/dev/null 2>&1; then",
+    );
   });
 
   it("needs only the service on the host, not a release", () => {
@@ -47,7 +51,7 @@ describe("deploy/stop-script: the text", () => {
       stateRoot: "/var/lib/slipway",
       edge: "slipway-edge",
     };
-    assert.equal(stopScript(service), script);
+    assert.equal(stopScript({ ...service, network: "slipway-dev" }), script);
   });
 });
 
@@ -82,11 +86,11 @@ describe("deploy/stop-script: run against a fake docker", () => {
   });
   afterEach(() => temp.remove());
 
-  function run(owner: string) {
+  function run(owner: string, networkRm = "exit 0") {
     fs.writeFileSync(path.join(root, "web", "owner"), `${owner}\n`);
     const docker = fakeDocker(
       path.join(temp.dir, "fake"),
-      `case "$1" in ps) printf '%s\\n' c1 c2 ;; esac`,
+      `case "$1" in ps) printf '%s\\n' c1 c2 ;; network) ${networkRm} ;; esac`,
     );
     const script = stopScript(typicalDefinition({ stateRoot: root }));
     return { docker, result: sh(script, { env: docker.env }) };
@@ -99,7 +103,8 @@ describe("deploy/stop-script: run against a fake docker", () => {
     assert.equal(
       stdout,
       "slipway: host web-1: loaded the new routes into slipway-edge\n" +
-        "slipway: host web-1: stopped web: removed its route and 2 release containers; images stay on the host\n",
+        "slipway: host web-1: stopped web: removed its route and 2 release containers; images stay on the host\n" +
+        "slipway: host web-1: removed the stack's network slipway-dev (no container is left on it)\n",
     );
     assert.deepEqual(docker.calls(), [
       ["version", "--format", "{{.Server.Version}}"],
@@ -109,6 +114,7 @@ describe("deploy/stop-script: run against a fake docker", () => {
       ["rm", "--force", "c1"],
       ["stop", "c2"],
       ["rm", "--force", "c2"],
+      ["network", "rm", "slipway-dev"],
     ]);
     assert.deepEqual(
       JSON.parse(fs.readFileSync(path.join(edge, "caddy.json"), "utf8")),
@@ -117,6 +123,18 @@ describe("deploy/stop-script: run against a fake docker", () => {
     assert.deepEqual(fs.readdirSync(path.join(edge, "routes")), ["api"]);
     assert.deepEqual(fs.readdirSync(path.join(edge, "upstreams")), ["api"]);
     assert.ok(!fs.existsSync(path.join(root, "web")), "its state directory is gone");
+  });
+
+  it("leaves the stack's network while a container is still attached (docker refuses)", async () => {
+    const { docker, result } = run("dev", "exit 1");
+    const { code, stdout, stderr } = await result;
+    assert.equal(code, 0, stderr);
+    assert.equal(
+      stdout,
+      "slipway: host web-1: loaded the new routes into slipway-edge\n" +
+        "slipway: host web-1: stopped web: removed its route and 2 release containers; images stay on the host\n",
+    );
+    assert.deepEqual(docker.calls().at(-1), ["network", "rm", "slipway-dev"]);
   });
 
   it("leaves a service another stack owns alone", async () => {

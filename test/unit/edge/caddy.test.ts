@@ -18,7 +18,7 @@ import {
 const WEB_PROXY = {
   handler: "reverse_proxy",
   upstreams: [{ dial: "{file./etc/slipway/upstreams/web}" }],
-  load_balancing: { try_duration: "5s", try_interval: "100ms" },
+  load_balancing: { try_duration: "250ms", try_interval: "50ms" },
 };
 
 const HEAD =
@@ -138,7 +138,7 @@ describe("edge/caddy: route lines", () => {
             {
               handler: "reverse_proxy",
               upstreams: [{ dial: "{file./etc/slipway/upstreams/api}" }],
-              load_balancing: { try_duration: "5s", try_interval: "100ms" },
+              load_balancing: { try_duration: "250ms", try_interval: "50ms" },
             },
           ],
           terminal: true,
