@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { previewSummaryCommand } from "../preview/cli";
 import { history } from "./commands/history";
 import { promote } from "./commands/promote";
+import { reject } from "./commands/reject";
 import { repair } from "./commands/repair";
 import { retention } from "./commands/retention";
 import { rollback } from "./commands/rollback";
@@ -233,6 +234,33 @@ source come from the pins (promote --no-up, then pulumi up: a promotion).`,
     .addHelpText("after", HELP_FOOTER)
     .action(async (options: { stack?: string; json?: boolean }) => {
       await record(run(options), await stackOf(deps, options.stack));
+    });
+
+  program
+    .command("reject")
+    .summary("refuse a digest on every stack (promote, rollback, pulumi up); --undo lifts it")
+    .description(
+      `Records in stacks/releases/rejected-digests.yaml that no stack may deploy a
+digest: from then on slipway promote, slipway rollback and the program itself
+(at preview) refuse it on every stack whose ledger is in stacks/releases/,
+naming who rejected it, when and why; slipway status marks a host that still
+runs it. --undo lifts the rejection (recorded too). Commit the file: it is
+reviewed in git like the ledgers.
+
+The digest may be a prefix (at least 4 hex digits) of a digest pinned in a
+Pulumi.<stack>.yaml or recorded in a ledger; an ambiguous prefix is refused,
+naming the candidates.`,
+    )
+    .argument("<digest>", "sha256:<hex>, or at least 4 of its first hex digits", digestOrPrefix)
+    .requiredOption("--reason <text>", "why (recorded with your name and the time)")
+    .option("--undo", "lift the rejection of the digest")
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      `\nExamples:\n  slipway reject 3f1b --reason "corrupts uploads (#412)"\n  slipway reject 3f1b --undo --reason "fixed by migration 0042"\n\nExit codes: slipway --help`,
+    )
+    .action((digest: string, options: { reason: string; undo?: boolean; json?: boolean }) => {
+      reject(run(options), { digest, reason: options.reason, undo: options.undo === true });
     });
 
   program

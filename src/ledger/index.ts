@@ -6,3 +6,5 @@ export * from "./rollback";
 export * from "./schema";
 export * from "./stack-file";
 export * from "./release";
+export * from "./rejections";
+export * from "./auto-record";

@@ -1,7 +1,7 @@
 import { PLATFORMS, type RegistryConfig } from "../../config/schema";
 import { markSecrets } from "../../config/source";
 import { validateConfig } from "../../config/validate";
-import type { PinUpdate } from "../../ledger";
+import { readLedger, type PinUpdate } from "../../ledger";
 import { recordedTag } from "../../registry";
 import type { Run } from "../context";
 import type { UpdateInfo } from "../driver";
@@ -17,6 +17,7 @@ import {
   stackSettings,
 } from "../pinning";
 import { checkDigests } from "../registries";
+import { failuresOf, refuseRejected } from "../release-safety";
 import { verifyForPromotion } from "./promote-verify";
 
 export interface PromoteOptions {
@@ -125,6 +126,28 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
     );
   }
 
+  refuseRejected(
+    run,
+    names.map((name) => ({ what: `image ${name}`, digest: exported[name]!.digest })),
+    [`pulumi up --stack ${from}  # deploy a release without the rejected digest first`],
+  );
+  const failed = failedDigests(run, [to, from], names, exported);
+  if (failed.length > 0) {
+    if (options.force !== true) {
+      throw new CliError(
+        EXIT.refused,
+        `refused: ${failed.length === 1 ? failed[0]! : `\n  ${failed.join("\n  ")}`}`,
+        [
+          `pulumi up --stack ${from}  # deploy a fixed release first`,
+          `${again} --force  # promote it anyway`,
+        ],
+      );
+    }
+    for (const line of failed) {
+      run.progress(`warning: ${line}; promoting it anyway (--force)`);
+    }
+  }
+
   const settings = await stackSettings(run, to);
   const building = names.filter((name) => hasBuild(settings.raw, name));
   if (building.length > 0) {
@@ -215,6 +238,29 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
     updated: up !== undefined,
     recorded: up?.record.recorded === true,
     ...(release === undefined ? {} : { release }),
+  });
+}
+
+/** Each image whose digest failed its health check on one of `stacks` (their ledgers say so). */
+function failedDigests(
+  run: Run,
+  stacks: readonly string[],
+  names: readonly string[],
+  exported: Readonly<Record<string, ImageOutput>>,
+): string[] {
+  return stacks.flatMap((stack) => {
+    let ledger;
+    try {
+      ledger = readLedger(stack, run.deps.root);
+    } catch (error) {
+      return refusal(error);
+    }
+    return names.flatMap((name) =>
+      failuresOf(ledger, exported[name]!.digest).map(
+        (entry) =>
+          `image ${name}: ${entry.digest} failed its health check on ${stack} at ${entry.at} and was reverted (${entry.reason})`,
+      ),
+    );
   });
 }
 
