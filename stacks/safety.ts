@@ -40,7 +40,9 @@ export function rejectedMessage(
   if (lines.length === 0) {
     return undefined;
   }
-  const digests = [...new Set(uses.filter((use) => rejections.has(use.digest)).map((u) => u.digest))];
+  const digests = [
+    ...new Set(uses.filter((use) => rejections.has(use.digest)).map((u) => u.digest)),
+  ];
   return (
     `stack ${stack} would deploy a rejected digest:\n  ${lines.join("\n  ")}\n` +
     `fix: pin another digest (slipway rollback --stack ${stack}, or slipway promote --to ${stack}), ` +
