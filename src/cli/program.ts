@@ -112,13 +112,32 @@ the update of the target, and records the release in its ledger.
 Refuses (exit 3, nothing changed) when the source's last update did not
 succeed or was interrupted (--force promotes anyway), when a digest is not in the registry, or when it lacks a platform the
 source builds for (a single-platform image is refused when more than one
-platform is configured).`,
+platform is configured); a digest rejected with slipway reject (always), one
+that failed its health check on either stack, or one that ran on the source
+for less than slipway:promotion.minSoakMinutes of the target (--force
+promotes these anyway).
+
+--auto (for a scheduled workflow) promotes from slipway:promotion.from only
+digests that soaked there, and nothing while the target's last release is a
+rollback or a hand pin, until someone promotes by hand again; a run that
+finds nothing eligible, or a hold, exits 0 saying why.`,
     )
-    .requiredOption("--from <stack>", "source stack (a build stack, e.g. dev)", stackName)
+    .option(
+      "--from <stack>",
+      "source stack (a build stack, e.g. dev); with --auto: slipway:promotion.from",
+      stackName,
+    )
     .requiredOption("--to <stack>", "target stack (a promote stack, e.g. prod)", stackName)
     .option("--image <name>", "promote only this image (repeatable); default: all", collect)
     .option("--no-up", "pin only; run the update later with slipway up (or pulumi up)")
-    .option("--force", "promote even when the source's last update failed or was interrupted")
+    .option(
+      "--force",
+      "promote even when the source's last update failed or was interrupted, a digest failed its health check, or it has not soaked",
+    )
+    .option(
+      "--auto",
+      "promote from slipway:promotion.from what soaked there (minSoakMinutes); nothing while the target holds a rollback or a hand pin (exit 0)",
+    )
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -126,15 +145,17 @@ platform is configured).`,
     )
     .action(
       async (options: {
-        from: string;
+        from?: string;
         to: string;
         image?: string[];
         up: boolean;
         force?: boolean;
+        auto?: boolean;
         json?: boolean;
       }) => {
         await promote(run(options), {
-          from: options.from,
+          ...(options.from === undefined ? {} : { from: options.from }),
+          auto: options.auto === true,
           to: options.to,
           ...(options.image === undefined ? {} : { images: options.image }),
           noUp: !options.up,

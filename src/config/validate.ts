@@ -5,6 +5,7 @@ import { ConfigError, formatPath, type ConfigIssue } from "./errors";
 import { keyFileChecks, ownerChecks, secretFileChecks } from "./machine-checks";
 import { kubeconfigFileChecks, kubernetesChecks, kubernetesSchema } from "./kubernetes";
 import { asMap } from "./raw";
+import { promotionChecks } from "./promotion";
 import { supplyFileChecks } from "./supply";
 import {
   describe,
@@ -218,6 +219,7 @@ export function validateConfig(
   const addExtra = (key: string, path: readonly PropertyKey[], text: string) =>
     extra.push({ key, path, message: text });
   kubernetesChecks(raw, addExtra);
+  promotionChecks(raw, stack, addExtra);
   if (options.home !== undefined) {
     kubeconfigFileChecks(raw, options.home, addExtra);
   }
@@ -298,5 +300,6 @@ function assemble(
     attestations: parsed.attestations,
     ...(parsed.scan === undefined ? {} : { scan: parsed.scan }),
     ...(parsed.verify === undefined ? {} : { verify: parsed.verify }),
+    ...(parsed.promotion === undefined ? {} : { promotion: parsed.promotion }),
   };
 }

@@ -8,3 +8,4 @@ export * from "./stack-file";
 export * from "./release";
 export * from "./rejections";
 export * from "./auto-record";
+export * from "./soak";

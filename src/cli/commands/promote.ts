@@ -18,16 +18,23 @@ import {
 } from "../pinning";
 import { checkDigests } from "../registries";
 import { failuresOf, refuseRejected } from "../release-safety";
+import { heldForAuto, promotionSource, soakGate } from "./promote-gate";
 import { verifyForPromotion } from "./promote-verify";
 
 export interface PromoteOptions {
-  readonly from: string;
+  /** The source stack; with `auto`, slipway:promotion.from of the target when absent. */
+  readonly from?: string;
   readonly to: string;
   /** Only these images; every image the source exports by default. */
   readonly images?: readonly string[];
   readonly noUp: boolean;
   /** Promote even when the source's last update failed or was interrupted. */
   readonly force?: boolean;
+  /**
+   * The scheduled path: from slipway:promotion.from, only digests that soaked there, and
+   * nothing while the target holds a rollback or a hand pin.
+   */
+  readonly auto?: boolean;
 }
 
 /** One promoted image, as printed and returned in --json. */
@@ -78,15 +85,19 @@ async function requiredPlatforms(
  * exported, after checking each one in the registry, and runs the update.
  */
 export async function promote(run: Run, options: PromoteOptions): Promise<void> {
-  const { from, to } = options;
+  const { to } = options;
   const again = run.by;
-  if (from === to) {
+  if (options.from === to) {
     throw new CliError(
       EXIT.usage,
-      `--from and --to are both ${from}; promote from one stack to another`,
+      `--from and --to are both ${to}; promote from one stack to another`,
     );
   }
   const files = readStackFiles(run, to);
+  const { from, promotion } = await promotionSource(run, to, options);
+  if (options.auto === true && heldForAuto(run, files, from)) {
+    return;
+  }
 
   const last = await driverCall(run, from, () => run.deps.driver.lastUpdate(from));
   if (last === undefined) {
@@ -146,6 +157,19 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
     for (const line of failed) {
       run.progress(`warning: ${line}; promoting it anyway (--force)`);
     }
+  }
+
+  if (
+    soakGate(run, {
+      from,
+      to,
+      promotion,
+      images: Object.fromEntries(names.map((name) => [name, exported[name]!])),
+      auto: options.auto === true,
+      force: options.force === true,
+    })
+  ) {
+    return;
   }
 
   const settings = await stackSettings(run, to);
