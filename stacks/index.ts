@@ -16,6 +16,7 @@ import {
   currentUser,
   ledgerOutput,
   readLedger,
+  releaseThatRan,
   readRejections,
 } from "../src/ledger";
 import { ReleaseRecord } from "../infra/ledger";
@@ -135,6 +136,11 @@ const deployments: Record<
             {
               ref: declared[spec.image]!.apply((image) => image.ref),
               revision: declared[spec.image]!.apply((image) => image.revision),
+              // A digest the ledger ran passed its release command then (never re-run: also not
+              // on a rollback, whose digest is always one of the ledger's).
+              ranIn: declared[spec.image]!.apply((image) =>
+                releaseThatRan(recorded, spec.image, image.digest),
+              ),
             },
           ]),
         ),

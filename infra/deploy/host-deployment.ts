@@ -128,90 +128,9 @@ export class HostDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: HostDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:deploy:HostDeployment", name, {}, opts);
 
-    const stack = pulumi.getStack();
-    const stateRoot = pulumi.output(args.stateRoot ?? DEFAULT_STATE_ROOT);
-    const hostService = pulumi
-      .all([args.service, stateRoot, args.edge])
-      .apply(([service, root, edge]): HostService => ({
-        host: args.host,
-        stack,
-        service,
-        stateRoot: root,
-        edge,
-      }));
-
-    // Which secrets exist is not secret; their values never reach the definition or the script.
-    const secretEnv = pulumi.output(args.secretEnv ?? {});
-    const secretEnvNames = pulumi.unsecret(secretEnv.apply((env) => Object.keys(env).sort()));
-    const hasPassword = pulumi.unsecret(
-      pulumi.output(args.registryPassword).apply((password) => password !== undefined),
-    );
-    const registryLogin = pulumi
-      .all([args.registryServer, args.registryUsername, hasPassword])
-      .apply(([server, username, password]) =>
-        server !== undefined && username !== undefined && password
-          ? { server, username }
-          : undefined,
-      );
-
-    const definition: pulumi.Output<ServiceDefinition> = pulumi
-      .output({
-        service: hostService,
-        image: args.image,
-        ref: args.ref,
-        revision: args.revision,
-        containerPort: args.containerPort,
-        routes: args.routes,
-        drainSeconds: args.drainSeconds,
-        healthPath: args.healthPath,
-        healthTimeoutSeconds: args.healthTimeoutSeconds,
-        keepReleases: args.keepReleases,
-        env: args.env ?? {},
-        secretEnvNames,
-        registryLogin,
-        network: args.network ?? stackNetwork(stack),
-        command: args.command ?? [],
-        memory: args.memory,
-        cpus: args.cpus,
-        healthCommand: args.healthCommand,
-      })
-      .apply((values): ServiceDefinition => ({
-        ...values.service,
-        image: values.image,
-        ref: values.ref,
-        ...(values.revision === undefined ? {} : { revision: values.revision }),
-        containerPort: values.containerPort,
-        routes: values.routes,
-        drainSeconds: values.drainSeconds,
-        healthPath: values.healthPath,
-        healthTimeoutSeconds: values.healthTimeoutSeconds,
-        keepReleases: values.keepReleases,
-        env: values.env,
-        secretEnvNames: values.secretEnvNames,
-        ...(values.registryLogin === undefined ? {} : { registryLogin: values.registryLogin }),
-        network: values.network,
-        command: values.command,
-        ...(values.memory === undefined ? {} : { memory: values.memory }),
-        ...(values.cpus === undefined ? {} : { cpus: values.cpus }),
-        ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
-        ...(args.alias === undefined ? {} : { alias: args.alias }),
-        ...(args.routeInstances === undefined ? {} : { routeInstances: args.routeInstances }),
-      }));
-
+    const { definition, payload, stateRoot, hostService } = hostDefinition(args);
     const script = definition.apply(deployScript);
     const triggersBase = pulumi.all([args.ref, definition.apply(definitionHash)]);
-    const payload = pulumi.secret(
-      pulumi
-        .all([secretEnv, args.registryPassword, registryLogin])
-        .apply(([env, password, login]) =>
-          renderPayload({
-            ...(login === undefined || password === undefined
-              ? {}
-              : { registryPassword: password }),
-            secretEnv: env,
-          }),
-        ),
-    );
     const stop = hostService.apply(stopScript);
     // The component's own dependencies (the previous batch, the host's edge) hold its
     // commands too: a component's dependsOn does not reach its children by itself.
@@ -245,6 +164,99 @@ export class HostDeployment extends pulumi.ComponentResource {
     this.ref = pulumi.all([release.id, args.ref]).apply(([, ref]) => ref);
     this.registerOutputs({ host: this.host, ref: this.ref });
   }
+}
+
+/** What a service's host commands are made of: its definition (no secret), and the payload. */
+export interface HostDefinition {
+  readonly definition: pulumi.Output<ServiceDefinition>;
+  /** The secret env and registry password, rendered for stdin (a secret). */
+  readonly payload: pulumi.Output<string>;
+  readonly stateRoot: pulumi.Output<string>;
+  readonly hostService: pulumi.Output<HostService>;
+}
+
+/**
+ * The definition of a service on a host, and its payload: what the deploy script and the
+ * release command script of that host are built from.
+ */
+export function hostDefinition(args: HostDeploymentArgs): HostDefinition {
+  const stack = pulumi.getStack();
+  const stateRoot = pulumi.output(args.stateRoot ?? DEFAULT_STATE_ROOT);
+  const hostService = pulumi
+    .all([args.service, stateRoot, args.edge])
+    .apply(([service, root, edge]): HostService => ({
+      host: args.host,
+      stack,
+      service,
+      stateRoot: root,
+      edge,
+    }));
+
+  // Which secrets exist is not secret; their values never reach the definition or the script.
+  const secretEnv = pulumi.output(args.secretEnv ?? {});
+  const secretEnvNames = pulumi.unsecret(secretEnv.apply((env) => Object.keys(env).sort()));
+  const hasPassword = pulumi.unsecret(
+    pulumi.output(args.registryPassword).apply((password) => password !== undefined),
+  );
+  const registryLogin = pulumi
+    .all([args.registryServer, args.registryUsername, hasPassword])
+    .apply(([server, username, password]) =>
+      server !== undefined && username !== undefined && password ? { server, username } : undefined,
+    );
+
+  const definition: pulumi.Output<ServiceDefinition> = pulumi
+    .output({
+      service: hostService,
+      image: args.image,
+      ref: args.ref,
+      revision: args.revision,
+      containerPort: args.containerPort,
+      routes: args.routes,
+      drainSeconds: args.drainSeconds,
+      healthPath: args.healthPath,
+      healthTimeoutSeconds: args.healthTimeoutSeconds,
+      keepReleases: args.keepReleases,
+      env: args.env ?? {},
+      secretEnvNames,
+      registryLogin,
+      network: args.network ?? stackNetwork(stack),
+      command: args.command ?? [],
+      memory: args.memory,
+      cpus: args.cpus,
+      healthCommand: args.healthCommand,
+    })
+    .apply((values): ServiceDefinition => ({
+      ...values.service,
+      image: values.image,
+      ref: values.ref,
+      ...(values.revision === undefined ? {} : { revision: values.revision }),
+      containerPort: values.containerPort,
+      routes: values.routes,
+      drainSeconds: values.drainSeconds,
+      healthPath: values.healthPath,
+      healthTimeoutSeconds: values.healthTimeoutSeconds,
+      keepReleases: values.keepReleases,
+      env: values.env,
+      secretEnvNames: values.secretEnvNames,
+      ...(values.registryLogin === undefined ? {} : { registryLogin: values.registryLogin }),
+      network: values.network,
+      command: values.command,
+      ...(values.memory === undefined ? {} : { memory: values.memory }),
+      ...(values.cpus === undefined ? {} : { cpus: values.cpus }),
+      ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
+      ...(args.alias === undefined ? {} : { alias: args.alias }),
+      ...(args.routeInstances === undefined ? {} : { routeInstances: args.routeInstances }),
+    }));
+
+  const payload = pulumi.secret(
+    pulumi.all([secretEnv, args.registryPassword, registryLogin]).apply(([env, password, login]) =>
+      renderPayload({
+        ...(login === undefined || password === undefined ? {} : { registryPassword: password }),
+        secretEnv: env,
+      }),
+    ),
+  );
+  return { definition, payload, stateRoot, hostService };
 }
 
 /**

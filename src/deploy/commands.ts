@@ -54,9 +54,6 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
     `slipway.digest=${digest}`,
     ...(def.revision === undefined ? [] : [`slipway.revision=${def.revision}`]),
   ];
-  const env = Object.entries(def.env)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([key, value]) => ["--env", `${key}=${value}`]);
   return [
     "docker",
     "run",
@@ -73,13 +70,64 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
     `name=${def.network},alias=${aliasOf(def)}`,
     ...limits(def),
     ...labels.flatMap((label) => ["--label", label]),
-    ...env,
+    ...envArgs(def.env),
     ...(def.secretEnvNames.length === 0
       ? []
       : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
     def.ref,
     ...def.command,
   ];
+}
+
+/**
+ * The one-off container of a release command (`$run`): the new image with the service's env,
+ * secret env (`--env-file`), limits and the stack's network (it reaches the accessories by
+ * name), labelled `slipway.role=release-command`; it publishes nothing and never restarts.
+ */
+export function releaseCommandRun(def: ServiceDefinition, args: readonly string[]): ShellArg[] {
+  const { digest } = parseDigestReference(def.ref);
+  const labels = [
+    `slipway.service=${def.service}`,
+    `slipway.stack=${def.stack}`,
+    "slipway.role=release-command",
+    `slipway.image=${def.image}`,
+    `slipway.digest=${digest}`,
+  ];
+  return [
+    "docker",
+    "run",
+    "--detach",
+    "--name",
+    v("run"),
+    "--init",
+    "--network",
+    def.network,
+    ...limits(def),
+    ...labels.flatMap((label) => ["--label", label]),
+    ...envArgs(def.env),
+    ...(def.secretEnvNames.length === 0
+      ? []
+      : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
+    def.ref,
+    ...args,
+  ];
+}
+
+/** `docker wait <container>`: blocks until it exits, then prints its exit code. */
+export function containerWait(container: ShellArg): ShellArg[] {
+  return ["docker", "wait", container];
+}
+
+/** `docker logs --tail <lines> <container>`. */
+export function containerLogs(container: ShellArg, lines: number): ShellArg[] {
+  return ["docker", "logs", "--tail", lines, container];
+}
+
+/** `--env KEY=value` per plain variable, sorted by name. */
+function envArgs(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([key, value]) => ["--env", `${key}=${value}`]);
 }
 
 /** `--memory`, `--cpus` when the definition sets them. */
