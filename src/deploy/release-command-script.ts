@@ -124,7 +124,8 @@ export function releaseCommandScript(request: ReleaseCommandRequest): string {
       `if ! (umask 022 && mkdir -p "$state"/${RELEASE_MARKERS} && printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(def.ref)} > "$marker".tmp && mv -f "$marker".tmp "$marker"); then`,
       `  fail "the release command of $digest succeeded, but cannot record it under $state (disk full?)"`,
       "fi",
-      'say "the release command of $digest succeeded in $elapsed s"',
+      'last=$(last_line "$logs")',
+      'say "the release command of $digest succeeded in $elapsed s${last:+; its last line: $last}"',
     ],
   ];
   return `${sections

@@ -101,7 +101,7 @@ describe("deploy/release-command-script", () => {
       first.stdout,
       `slipway: host web-1: release ${REF_WEB} is on the host, no pull\n` +
         "slipway: host web-1: running the release command of web: ./migrate --to latest\n" +
-        `slipway: host web-1: the release command of ${DIGEST_WEB} succeeded in 0 s\n`,
+        `slipway: host web-1: the release command of ${DIGEST_WEB} succeeded in 0 s; its last line: ERROR: relation users is locked\n`,
     );
     const marker = fs.readFileSync(path.join(root, "web", "release-commands", HEX), "utf8");
     assert.match(marker, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ ${REF_WEB}\\n$`));
