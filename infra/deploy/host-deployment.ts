@@ -144,19 +144,14 @@ export class HostDeployment extends pulumi.ComponentResource {
       { delete: stop, triggers: [args.service, stateRoot, args.edge] },
       { ...childOpts, deleteBeforeReplace: true },
     );
-    const release = hostCommand(
+    const release = scriptCommand(
       `${name}-release`,
       args,
-      {
-        create: BOOTSTRAP_COMMAND,
-        update: BOOTSTRAP_COMMAND,
-        stdin: pulumi.secret(
-          pulumi.all([script, payload]).apply(([text, input]) => bootstrapStdin(text, input)),
-        ),
-        // The service command's id too: replacing it (`pulumi up --replace`) runs the stop
-        // script, so the release must then run again.
-        triggers: pulumi.all([triggersBase, service.id]).apply(([base, id]) => [...base, id]),
-      },
+      script,
+      payload,
+      // The service command's id too: replacing it (`pulumi up --replace`) runs the stop
+      // script, so the release must then run again.
+      pulumi.all([triggersBase, service.id]).apply(([base, id]) => [...base, id]),
       after(childOpts, service),
     );
 
@@ -290,6 +285,33 @@ export interface HostCommandInputs {
   delete?: pulumi.Input<string>;
   stdin?: pulumi.Input<string>;
   triggers?: pulumi.Input<unknown[]>;
+}
+
+/**
+ * A generated script run on a host on create and update (BOOTSTRAP_COMMAND; the script and
+ * its payload on stdin, a secret); `triggers` re-run it by replacement.
+ */
+export function scriptCommand(
+  name: string,
+  host: HostConnectionArgs,
+  script: pulumi.Input<string>,
+  payload: pulumi.Input<string>,
+  triggers: pulumi.Input<unknown[]>,
+  opts: pulumi.CustomResourceOptions,
+): command.remote.Command | command.local.Command {
+  return hostCommand(
+    name,
+    host,
+    {
+      create: BOOTSTRAP_COMMAND,
+      update: BOOTSTRAP_COMMAND,
+      stdin: pulumi.secret(
+        pulumi.all([script, payload]).apply(([text, input]) => bootstrapStdin(text, input)),
+      ),
+      triggers,
+    },
+    opts,
+  );
 }
 
 /**

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ReleaseCommandConfig } from "../../src/config";
-import { BOOTSTRAP_COMMAND, bootstrapStdin, releaseCommandScript } from "../../src/deploy";
+import { releaseCommandScript } from "../../src/deploy";
 import {
   childOptions,
-  hostCommand,
   hostDefinition,
+  scriptCommand,
   type HostDeploymentArgs,
 } from "./host-deployment";
 
@@ -37,17 +37,12 @@ export class ReleaseCommand extends pulumi.ComponentResource {
         ...(ranIn === undefined ? {} : { ranIn }),
       }),
     );
-    const run = hostCommand(
+    const run = scriptCommand(
       `${name}-run`,
       args,
-      {
-        create: BOOTSTRAP_COMMAND,
-        update: BOOTSTRAP_COMMAND,
-        stdin: pulumi.secret(
-          pulumi.all([script, payload]).apply(([text, input]) => bootstrapStdin(text, input)),
-        ),
-        triggers: [args.ref],
-      },
+      script,
+      payload,
+      [args.ref],
       childOptions(this, opts),
     );
     this.ref = pulumi.all([run.id, args.ref]).apply(([, ref]) => ref);

@@ -70,10 +70,7 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
     `name=${def.network},alias=${aliasOf(def)}`,
     ...limits(def),
     ...labels.flatMap((label) => ["--label", label]),
-    ...envArgs(def.env),
-    ...(def.secretEnvNames.length === 0
-      ? []
-      : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
+    ...envArgs(def),
     def.ref,
     ...def.command,
   ];
@@ -104,10 +101,7 @@ export function releaseCommandRun(def: ServiceDefinition, args: readonly string[
     def.network,
     ...limits(def),
     ...labels.flatMap((label) => ["--label", label]),
-    ...envArgs(def.env),
-    ...(def.secretEnvNames.length === 0
-      ? []
-      : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
+    ...envArgs(def),
     def.ref,
     ...args,
   ];
@@ -123,11 +117,22 @@ export function containerLogs(container: ShellArg, lines: number): ShellArg[] {
   return ["docker", "logs", "--tail", lines, container];
 }
 
-/** `--env KEY=value` per plain variable, sorted by name. */
-function envArgs(env: Readonly<Record<string, string>>): string[] {
-  return Object.entries(env)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([key, value]) => ["--env", `${key}=${value}`]);
+/**
+ * A container's environment: `--env KEY=value` per plain variable, sorted by name, then the
+ * secret ones from the payload's 0600 file (`--env-file "$tmp"/secret.env`) when it has any.
+ */
+export function envArgs(def: {
+  readonly env: Readonly<Record<string, string>>;
+  readonly secretEnvNames: readonly string[];
+}): ShellArg[] {
+  return [
+    ...Object.entries(def.env)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap(([key, value]) => ["--env", `${key}=${value}`]),
+    ...(def.secretEnvNames.length === 0
+      ? []
+      : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
+  ];
 }
 
 /** `--memory`, `--cpus` when the definition sets them. */
