@@ -551,7 +551,7 @@ export const KEY_SCHEMAS = {
   promotion: promotionSchema
     .optional()
     .describe(
-      "A promote stack's source and soak time: `slipway promote` refuses a digest that has run on `from` for less than `minSoakMinutes`, and `slipway promote --auto` promotes the newest one that has. Only on a `promote` stack."
+      "A promote stack's source and soak time: `slipway promote` refuses a digest that has run on `from` for less than `minSoakMinutes`, and `slipway promote --auto` promotes the newest one that has. Only on a `promote` stack.",
     ),
 } as const;
 
