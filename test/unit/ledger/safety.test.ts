@@ -10,11 +10,12 @@ import {
   parseLedger,
   parseRejections,
   recordRelease,
+  releaseThatRan,
   type RejectionEvent,
 } from "../../../src/ledger";
 import type { ReleaseOutput } from "../../../src/outputs/contract";
 import { failedWarnings, rejectedMessage } from "../../../stacks/safety";
-import { digest } from "./fixtures";
+import { digest, release } from "./fixtures";
 
 const REJECT: RejectionEvent = {
   action: "reject",
@@ -170,5 +171,25 @@ describe("the release an update records itself", () => {
       images: release.images,
       update: { result: "succeeded", version: 41, seconds: 12.5 },
     });
+  });
+});
+
+describe("the release of a stack that ran a digest (a release command ran then)", () => {
+  const ledger = {
+    stack: "prod",
+    releases: [
+      release(1, 1, {}, 9),
+      release(2, 2, {}, 9),
+      release(3, 1, { kind: "rollback", restores: 1 }, 9),
+    ],
+  };
+
+  it("is the newest release that ran it as that image; none for another image or digest", () => {
+    assert.equal(releaseThatRan(ledger, "web", digest(1)), 3);
+    assert.equal(releaseThatRan(ledger, "web", digest(2)), 2);
+    assert.equal(releaseThatRan(ledger, "proxy", digest(9)), 3);
+    assert.equal(releaseThatRan(ledger, "proxy", digest(1)), undefined);
+    assert.equal(releaseThatRan(ledger, "web", digest(4)), undefined);
+    assert.equal(releaseThatRan({ stack: "prod", releases: [] }, "web", digest(1)), undefined);
   });
 });
