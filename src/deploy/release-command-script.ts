@@ -99,6 +99,7 @@ export function releaseCommandScript(request: ReleaseCommandRequest): string {
       `say ${quote(`running the release command of ${def.service}: ${shown}`)}`,
       "started=$(date +%s)",
       `if ! out=$(${command(releaseCommandRun(def, release.command))} 2>&1); then`,
+      `  ${quietly(containerRemove(v("run")))}`,
       `  fail "cannot start the release command: $(last_line "$out" | redact); ${nothing}"`,
       "fi",
       "waited=0",

@@ -22,6 +22,7 @@ const RUN = `web-release-${HEX.slice(0, 12)}`;
  */
 const ANSWERS = [
   'case "$1" in',
+  '  run) if [ -n "${FAKE_RUN_FAILS:-}" ]; then echo \'docker: Error response from daemon: exec: "./migrate": not found\' >&2; exit 127; fi ;;',
   '  wait) sleep "${FAKE_SLEEP:-0}"; echo "${FAKE_EXIT:-0}" ;;',
   "  logs) printf 'adding column email\\nconnecting with db-pw\\nERROR: relation users is locked\\n' ;;",
   "esac",
@@ -127,6 +128,16 @@ describe("deploy/release-command-script", () => {
     );
     assert.deepEqual(result.calls.at(-1), ["rm", "--force", RUN]);
     assert.equal(fs.existsSync(path.join(root, "web", "release-commands", HEX)), false);
+  });
+
+  it("fails naming docker's error when the container cannot start, and removes it", async () => {
+    const result = await run({ FAKE_RUN_FAILS: "1" });
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      'slipway: host web-1: cannot start the release command: docker: Error response from daemon: exec: "./migrate": not found; nothing switched on any host\n',
+    );
+    assert.deepEqual(normalised(result.calls.slice(-2)), [runCall, ["rm", "--force", RUN]]);
   });
 
   it("removes a command that runs past timeoutSeconds and fails saying so", async () => {
