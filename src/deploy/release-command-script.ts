@@ -20,10 +20,10 @@ import {
   quietly,
   releaseCommandRun,
 } from "./commands";
-import { checkDefinition, type ServiceDefinition } from "./definition";
+import { checkDefinition, serviceNames, type ServiceDefinition } from "./definition";
 import { imageLines, loginLines } from "./container-lines";
 import { payloadReader, redactFunction } from "./payload";
-import { header, lock, stateDir, toolsCheck } from "./prelude";
+import { lock, scriptHeader, stateDir, toolsCheck } from "./prelude";
 import { assign, command, quote, v } from "./shell";
 
 /** Log lines of a release command shown when it fails. */
@@ -63,15 +63,20 @@ export function releaseCommandScript(request: ReleaseCommandRequest): string {
   const hex = digest.slice("sha256:".length);
   const title = `Slipway release command of ${def.service} on host ${def.host} (stack ${def.stack}): ${def.ref}`;
   const shown = command(release.command);
+  const header = scriptHeader(title, def.host, [
+    ["stack", def.stack],
+    ["service", def.service],
+    ["state", serviceNames(def).stateDir],
+  ]);
   if (ranIn !== undefined) {
     return `${[
-      ...header(title, def),
+      ...header,
       `say ${quote(`release command of ${def.service}: ${digest} is in release #${ranIn} of stack ${def.stack}, which ran it then; not run again`)}`,
     ].join("\n")}\n`;
   }
   const nothing = "nothing switched on any host";
   const sections: string[][] = [
-    header(title, def),
+    header,
     [assign("digest", digest), assign("run", `${def.service}-release-${hex.slice(0, 12)}`)],
     ["docker_config="],
     redactFunction(),
