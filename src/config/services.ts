@@ -124,7 +124,7 @@ export const MAX_RELEASE_SECONDS = 3600;
 /** `release`: a one-off command of a new digest (a migration), before any host switches to it. */
 export const releaseCommandSchema = z.strictObject({
   command: argv.describe(
-    "The command (an argument list) run in a one-off container of the new image, with the service's env, secret env and network, on the service's first host, after the image is there and before any host switches. Exit ≠ 0 stops the release. Required.",
+    "The command (an argument list, run as written: its first word replaces the image's ENTRYPOINT) in a one-off container of the new image, with the service's env, secret env and network, on the service's first host, after the image is there and before any host switches. Exit ≠ 0 stops the release. Required.",
   ),
   timeoutSeconds: z
     .number({ error: expected("a number of seconds") })

@@ -80,9 +80,14 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
  * The one-off container of a release command (`$run`): the new image with the service's env,
  * secret env (`--env-file`), limits and the stack's network (it reaches the accessories by
  * name), labelled `slipway.role=release-command`; it publishes nothing and never restarts.
+ * The command runs as it is written: its first word replaces the image's ENTRYPOINT.
  */
 export function releaseCommandRun(def: ServiceDefinition, args: readonly string[]): ShellArg[] {
   const { digest } = parseDigestReference(def.ref);
+  const [program, ...rest] = args;
+  if (program === undefined) {
+    throw new Error(`service ${def.service}: a release command needs at least one argument`);
+  }
   const labels = [
     `slipway.service=${def.service}`,
     `slipway.stack=${def.stack}`,
@@ -97,13 +102,16 @@ export function releaseCommandRun(def: ServiceDefinition, args: readonly string[
     "--name",
     v("run"),
     "--init",
+    // Exactly the command: not an argument of the image's ENTRYPOINT.
+    "--entrypoint",
+    program,
     "--network",
     def.network,
     ...limits(def),
     ...labels.flatMap((label) => ["--label", label]),
     ...envArgs(def),
     def.ref,
-    ...args,
+    ...rest,
   ];
 }
 

@@ -54,6 +54,8 @@ describe("deploy/release-command-script", () => {
     "--name",
     RUN,
     "--init",
+    "--entrypoint",
+    "./migrate",
     "--network",
     "slipway-dev",
     "--label",
@@ -74,7 +76,6 @@ describe("deploy/release-command-script", () => {
     // The private temp dir's name is random: checked below.
     "<tmp>/secret.env",
     REF_WEB,
-    "./migrate",
     "--to",
     "latest",
   ];
