@@ -11,7 +11,15 @@ import { deploymentEnvironment } from "../infra/github";
 import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
 import { readSource } from "../src/images";
-import { ledgerOutput, readLedger } from "../src/ledger";
+import {
+  activeRejections,
+  currentUser,
+  ledgerOutput,
+  readLedger,
+  releaseThatRan,
+  readRejections,
+} from "../src/ledger";
+import { ReleaseRecord } from "../infra/ledger";
 import type { KubernetesOutput } from "../src/outputs/contract";
 import { missingTools } from "../src/supply";
 import {
@@ -27,12 +35,16 @@ import {
   accessoryOutputs,
   accessoryRefs,
 } from "./program";
+import { guardDigests, refuseRejectedBuilds } from "./safety";
 
 // The user's project (Pulumi's root directory), wherever this program is installed.
 const root = projectRoot();
 // Every check that reads files or git runs here, before any resource is declared.
 const config = loadConfig(root);
 const recorded = readLedger(config.stack, root);
+// A rejected digest (slipway reject) is refused before any resource is declared.
+const rejections = activeRejections(readRejections(root));
+guardDigests(config, rejections, recorded);
 const contexts = config.images.flatMap((image) =>
   image.kind === "build" ? [image.build.context] : [],
 );
@@ -61,12 +73,14 @@ const github = deploymentEnvironment("github", config);
 const gate = afterLookups(github === undefined ? [] : [github.reviewers]);
 
 const attestations: Record<string, pulumi.Resource> = {};
-const { images: declared, repositories: declaredRepositories } = declareImages(
+const { images: declaredImages, repositories: declaredRepositories } = declareImages(
   config,
   { root, ...(source === undefined ? {} : { source }) },
   gate,
   attestations,
 );
+// A built digest that is rejected fails the update once known, before anything deploys it.
+const declared = refuseRejectedBuilds(config, rejections, declaredImages);
 
 // The supply-chain gate: SBOM and scan of each built digest, verification of each pinned one.
 // Nothing deploys an image before its gate passed.
@@ -124,6 +138,11 @@ const deployments: Record<
             {
               ref: declared[spec.image]!.apply((image) => image.ref),
               revision: declared[spec.image]!.apply((image) => image.revision),
+              // A digest the ledger ran passed its release command then (never re-run: also not
+              // on a rollback, whose digest is always one of the ledger's).
+              ranIn: declared[spec.image]!.apply((image) =>
+                releaseThatRan(recorded, spec.image, image.digest),
+              ),
             },
           ]),
         ),
@@ -141,7 +160,7 @@ const deployments: Record<
       );
 
 // Moving tags (dev, latest, …) follow once every host runs the new digest healthily.
-moveTags(
+const moved = moveTags(
   config,
   declared,
   Object.fromEntries(
@@ -188,6 +207,34 @@ export const release = pulumi
   .apply((deployed) => releaseOutput(config, recorded, deployed));
 /** The release ledger of this stack as it is once this update is recorded. */
 export const ledger = release.apply((made) => ledgerOutput(recorded, made ?? undefined));
+
+// The update records its own release as its last step: after every host's deployment, each
+// accessory and edge, and the moving tags. A failed update never gets here; a preview only
+// diffs it; a no-op records nothing.
+const ledgerModule = require.resolve("../src/ledger/auto-record");
+new ReleaseRecord(
+  "ledger",
+  {
+    root,
+    stack: config.stack,
+    releaseId: recorded.releases.length + 1,
+    release,
+    by: "pulumi up",
+    user: currentUser(),
+    module: ledgerModule,
+    ...(ledgerModule.endsWith(".ts")
+      ? { register: require.resolve("ts-node/register/transpile-only") }
+      : {}),
+  },
+  {
+    dependsOn: [
+      ...Object.values(deployments).flatMap((byHost) => Object.values(byHost)),
+      ...Object.values(accessoryDeployments).flatMap((byHost) => Object.values(byHost)),
+      ...Object.values(edges),
+      ...Object.values(moved),
+    ],
+  },
+);
 export const githubEnvironment =
   github === undefined
     ? null

@@ -3,15 +3,19 @@ import {
   accessoryDefinitionHash,
   accessoryRemoveScript,
   accessoryScript,
-  BOOTSTRAP_COMMAND,
-  bootstrapStdin,
   DEFAULT_STATE_ROOT,
   renderPayload,
   stackNetwork,
   type AccessoryDefinition,
   type AccessoryPortDefinition,
 } from "../../src/deploy";
-import { after, childOptions, hostCommand, type HostConnectionArgs } from "./host-deployment";
+import {
+  after,
+  childOptions,
+  hostCommand,
+  scriptCommand,
+  type HostConnectionArgs,
+} from "./host-deployment";
 
 /** Inputs of a HostAccessory: one accessory on one host. */
 export interface HostAccessoryArgs extends HostConnectionArgs {
@@ -137,21 +141,14 @@ export class HostAccessory extends pulumi.ComponentResource {
       { delete: removal, triggers: [args.name, stateRoot] },
       { ...childOpts, deleteBeforeReplace: true },
     );
-    const run = hostCommand(
+    const run = scriptCommand(
       `${name}-run`,
       args,
-      {
-        create: BOOTSTRAP_COMMAND,
-        update: BOOTSTRAP_COMMAND,
-        stdin: pulumi.secret(
-          pulumi
-            .all([definition.apply(accessoryScript), payload])
-            .apply(([text, input]) => bootstrapStdin(text, input)),
-        ),
-        triggers: pulumi
-          .all([definition.apply(accessoryDefinitionHash), container.id])
-          .apply(([hash, id]) => [hash, id]),
-      },
+      definition.apply(accessoryScript),
+      payload,
+      pulumi
+        .all([definition.apply(accessoryDefinitionHash), container.id])
+        .apply(([hash, id]) => [hash, id]),
       after(childOpts, container),
     );
     this.ref = pulumi.all([run.id, args.ref]).apply(([, ref]) => ref);

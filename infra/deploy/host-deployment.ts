@@ -130,93 +130,10 @@ export class HostDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: HostDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:deploy:HostDeployment", name, {}, opts);
 
-    const stack = pulumi.getStack();
-    const stateRoot = pulumi.output(args.stateRoot ?? DEFAULT_STATE_ROOT);
-    const hostService = pulumi
-      .all([args.service, stateRoot, args.edge])
-      .apply(([service, root, edge]): HostService => ({
-        host: args.host,
-        stack,
-        service,
-        stateRoot: root,
-        edge,
-      }));
-
-    // Which secrets exist is not secret; their values never reach the definition or the script.
-    const secretEnv = pulumi.output(args.secretEnv ?? {});
-    const secretEnvNames = pulumi.unsecret(secretEnv.apply((env) => Object.keys(env).sort()));
-    const hasPassword = pulumi.unsecret(
-      pulumi.output(args.registryPassword).apply((password) => password !== undefined),
-    );
-    const registryLogin = pulumi
-      .all([args.registryServer, args.registryUsername, hasPassword])
-      .apply(([server, username, password]) =>
-        server !== undefined && username !== undefined && password
-          ? { server, username }
-          : undefined,
-      );
-
-    const definition: pulumi.Output<ServiceDefinition> = pulumi
-      .output({
-        service: hostService,
-        image: args.image,
-        ref: args.ref,
-        revision: args.revision,
-        containerPort: args.containerPort,
-        routes: args.routes,
-        drainSeconds: args.drainSeconds,
-        healthPath: args.healthPath,
-        healthTimeoutSeconds: args.healthTimeoutSeconds,
-        keepReleases: args.keepReleases,
-        env: args.env ?? {},
-        secretEnvNames,
-        registryLogin,
-        network: args.network ?? stackNetwork(stack),
-        command: args.command ?? [],
-        memory: args.memory,
-        cpus: args.cpus,
-        healthCommand: args.healthCommand,
-      })
-      .apply((values): ServiceDefinition => ({
-        ...values.service,
-        image: values.image,
-        ref: values.ref,
-        ...(values.revision === undefined ? {} : { revision: values.revision }),
-        containerPort: values.containerPort,
-        routes: values.routes,
-        drainSeconds: values.drainSeconds,
-        healthPath: values.healthPath,
-        healthTimeoutSeconds: values.healthTimeoutSeconds,
-        keepReleases: values.keepReleases,
-        env: values.env,
-        secretEnvNames: values.secretEnvNames,
-        ...(values.registryLogin === undefined ? {} : { registryLogin: values.registryLogin }),
-        network: values.network,
-        command: values.command,
-        ...(values.memory === undefined ? {} : { memory: values.memory }),
-        ...(values.cpus === undefined ? {} : { cpus: values.cpus }),
-        ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
-        ...(args.alias === undefined ? {} : { alias: args.alias }),
-        ...(args.routeInstances === undefined ? {} : { routeInstances: args.routeInstances }),
-        ...(args.configPath === undefined ? {} : { configPath: args.configPath }),
-      }));
-
+    const { definition, payload, stateRoot, hostService } = hostDefinition(args);
     const script = definition.apply(deployScript);
     const triggersBase = pulumi.all([args.ref, definition.apply(definitionHash)]);
-    const payload = pulumi.secret(
-      pulumi
-        .all([secretEnv, args.registryPassword, registryLogin])
-        .apply(([env, password, login]) =>
-          renderPayload({
-            ...(login === undefined || password === undefined
-              ? {}
-              : { registryPassword: password }),
-            secretEnv: env,
-            ...(args.configPath === undefined ? {} : { configPath: args.configPath }),
-          }),
-        ),
-    );
-    const network = pulumi.output(args.network ?? stackNetwork(stack));
+    const network = pulumi.output(args.network ?? stackNetwork(pulumi.getStack()));
     const stop = pulumi
       .all([hostService, network])
       .apply(([service, name]) => stopScript({ ...service, network: name }));
@@ -232,19 +149,14 @@ export class HostDeployment extends pulumi.ComponentResource {
       { delete: stop, triggers: [args.service, stateRoot, args.edge] },
       { ...childOpts, deleteBeforeReplace: true },
     );
-    const release = hostCommand(
+    const release = scriptCommand(
       `${name}-release`,
       args,
-      {
-        create: BOOTSTRAP_COMMAND,
-        update: BOOTSTRAP_COMMAND,
-        stdin: pulumi.secret(
-          pulumi.all([script, payload]).apply(([text, input]) => bootstrapStdin(text, input)),
-        ),
-        // The service command's id too: replacing it (`pulumi up --replace`) runs the stop
-        // script, so the release must then run again.
-        triggers: pulumi.all([triggersBase, service.id]).apply(([base, id]) => [...base, id]),
-      },
+      script,
+      payload,
+      // The service command's id too: replacing it (`pulumi up --replace`) runs the stop
+      // script, so the release must then run again.
+      pulumi.all([triggersBase, service.id]).apply(([base, id]) => [...base, id]),
       after(childOpts, service),
     );
 
@@ -252,6 +164,101 @@ export class HostDeployment extends pulumi.ComponentResource {
     this.ref = pulumi.all([release.id, args.ref]).apply(([, ref]) => ref);
     this.registerOutputs({ host: this.host, ref: this.ref });
   }
+}
+
+/** What a service's host commands are made of: its definition (no secret), and the payload. */
+export interface HostDefinition {
+  readonly definition: pulumi.Output<ServiceDefinition>;
+  /** The secret env and registry password, rendered for stdin (a secret). */
+  readonly payload: pulumi.Output<string>;
+  readonly stateRoot: pulumi.Output<string>;
+  readonly hostService: pulumi.Output<HostService>;
+}
+
+/**
+ * The definition of a service on a host, and its payload: what the deploy script and the
+ * release command script of that host are built from.
+ */
+export function hostDefinition(args: HostDeploymentArgs): HostDefinition {
+  const stack = pulumi.getStack();
+  const stateRoot = pulumi.output(args.stateRoot ?? DEFAULT_STATE_ROOT);
+  const hostService = pulumi
+    .all([args.service, stateRoot, args.edge])
+    .apply(([service, root, edge]): HostService => ({
+      host: args.host,
+      stack,
+      service,
+      stateRoot: root,
+      edge,
+    }));
+
+  // Which secrets exist is not secret; their values never reach the definition or the script.
+  const secretEnv = pulumi.output(args.secretEnv ?? {});
+  const secretEnvNames = pulumi.unsecret(secretEnv.apply((env) => Object.keys(env).sort()));
+  const hasPassword = pulumi.unsecret(
+    pulumi.output(args.registryPassword).apply((password) => password !== undefined),
+  );
+  const registryLogin = pulumi
+    .all([args.registryServer, args.registryUsername, hasPassword])
+    .apply(([server, username, password]) =>
+      server !== undefined && username !== undefined && password ? { server, username } : undefined,
+    );
+
+  const definition: pulumi.Output<ServiceDefinition> = pulumi
+    .output({
+      service: hostService,
+      image: args.image,
+      ref: args.ref,
+      revision: args.revision,
+      containerPort: args.containerPort,
+      routes: args.routes,
+      drainSeconds: args.drainSeconds,
+      healthPath: args.healthPath,
+      healthTimeoutSeconds: args.healthTimeoutSeconds,
+      keepReleases: args.keepReleases,
+      env: args.env ?? {},
+      secretEnvNames,
+      registryLogin,
+      network: args.network ?? stackNetwork(stack),
+      command: args.command ?? [],
+      memory: args.memory,
+      cpus: args.cpus,
+      healthCommand: args.healthCommand,
+    })
+    .apply((values): ServiceDefinition => ({
+      ...values.service,
+      image: values.image,
+      ref: values.ref,
+      ...(values.revision === undefined ? {} : { revision: values.revision }),
+      containerPort: values.containerPort,
+      routes: values.routes,
+      drainSeconds: values.drainSeconds,
+      healthPath: values.healthPath,
+      healthTimeoutSeconds: values.healthTimeoutSeconds,
+      keepReleases: values.keepReleases,
+      env: values.env,
+      secretEnvNames: values.secretEnvNames,
+      ...(values.registryLogin === undefined ? {} : { registryLogin: values.registryLogin }),
+      network: values.network,
+      command: values.command,
+      ...(values.memory === undefined ? {} : { memory: values.memory }),
+      ...(values.cpus === undefined ? {} : { cpus: values.cpus }),
+      ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
+      ...(args.alias === undefined ? {} : { alias: args.alias }),
+      ...(args.routeInstances === undefined ? {} : { routeInstances: args.routeInstances }),
+      ...(args.configPath === undefined ? {} : { configPath: args.configPath }),
+    }));
+
+  const payload = pulumi.secret(
+    pulumi.all([secretEnv, args.registryPassword, registryLogin]).apply(([env, password, login]) =>
+      renderPayload({
+        ...(login === undefined || password === undefined ? {} : { registryPassword: password }),
+        secretEnv: env,
+        ...(args.configPath === undefined ? {} : { configPath: args.configPath }),
+      }),
+    ),
+  );
+  return { definition, payload, stateRoot, hostService };
 }
 
 /**
@@ -285,6 +292,33 @@ export interface HostCommandInputs {
   delete?: pulumi.Input<string>;
   stdin?: pulumi.Input<string>;
   triggers?: pulumi.Input<unknown[]>;
+}
+
+/**
+ * A generated script run on a host on create and update (BOOTSTRAP_COMMAND; the script and
+ * its payload on stdin, a secret); `triggers` re-run it by replacement.
+ */
+export function scriptCommand(
+  name: string,
+  host: HostConnectionArgs,
+  script: pulumi.Input<string>,
+  payload: pulumi.Input<string>,
+  triggers: pulumi.Input<unknown[]>,
+  opts: pulumi.CustomResourceOptions,
+): command.remote.Command | command.local.Command {
+  return hostCommand(
+    name,
+    host,
+    {
+      create: BOOTSTRAP_COMMAND,
+      update: BOOTSTRAP_COMMAND,
+      stdin: pulumi.secret(
+        pulumi.all([script, payload]).apply(([text, input]) => bootstrapStdin(text, input)),
+      ),
+      triggers,
+    },
+    opts,
+  );
 }
 
 /**

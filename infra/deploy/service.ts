@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec, SlipwayConfig } from "../../src/config";
+import type { HostConfig, ServiceSpec, SlipwayConfig } from "../../src/config";
 import { secretEnvOf } from "./keys";
 import { HostAccessory } from "./accessory";
 import { HostDeployment, type HostDeploymentArgs } from "./host-deployment";
 import { replicaName } from "../../src/deploy";
 import { connectionArgs } from "./connection";
+import { ReleaseCommand } from "./release-command";
 
 /** The images a service release runs, as the stack's image outputs give them. */
 export interface ServiceRelease {
@@ -12,6 +13,8 @@ export interface ServiceRelease {
   readonly ref: pulumi.Input<string>;
   /** Source revision the image was built from; recorded in each host's release.json. */
   readonly revision?: pulumi.Input<string | undefined>;
+  /** The ledger's release of the stack that already ran this digest: no release command then. */
+  readonly ranIn?: pulumi.Input<number | undefined>;
 }
 
 /** Hosts in rollout order, `size` at a time. */
@@ -61,39 +64,60 @@ export function deployService(
   const instances = Array.from({ length: service.replicas }, (_, i) =>
     replicaName(service.name, i + 1),
   );
+  const args = (
+    host: HostConfig,
+    index: number,
+    instance: string,
+    first: boolean,
+  ): HostDeploymentArgs => ({
+    ...connectionArgs(host, index),
+    service: instance,
+    image: service.image,
+    ref: release.ref,
+    ...(release.revision === undefined ? {} : { revision: release.revision }),
+    edge: config.edge.name,
+    network: config.network,
+    containerPort: service.containerPort,
+    routes: service.routes.map((route) => ({ ...route })),
+    drainSeconds: service.drainSeconds,
+    healthPath: service.healthPath,
+    healthTimeoutSeconds: service.healthTimeoutSeconds,
+    keepReleases: service.keepReleases,
+    env: { ...service.env },
+    secretEnv: secretEnvOf(service.secretEnv, service.secretEnvFiles, service.configPath),
+    configPath: service.configPath,
+    command: [...service.command],
+    ...(service.memory === undefined ? {} : { memory: service.memory }),
+    ...(service.cpus === undefined ? {} : { cpus: service.cpus }),
+    ...(service.healthCommand === undefined ? {} : { healthCommand: [...service.healthCommand] }),
+    ...registryArgs(config),
+    // One replica: exactly the definition a single service always had.
+    ...(service.replicas === 1
+      ? {}
+      : first
+        ? { routeInstances: instances }
+        : { alias: service.name, routeInstances: [] }),
+  });
+  // The release command runs on the first host, before the first batch: no host switches
+  // to the new release before it succeeded.
+  const firstHost = indexed[0];
+  if (service.release !== undefined && firstHost !== undefined) {
+    previous = [
+      new ReleaseCommand(
+        `${service.name}-release-command`,
+        {
+          ...args(firstHost.host, firstHost.index, service.name, true),
+          release: service.release,
+          ...(release.ranIn === undefined ? {} : { ranIn: release.ranIn }),
+        },
+        pulumi.mergeOptions(opts, {
+          dependsOn: [...previous, ...(hostDependencies[firstHost.host.name] ?? [])],
+        }),
+      ),
+    ];
+  }
   for (const batch of rolloutBatches(indexed, service.batchSize)) {
     const current = batch.map(({ host, index }) => {
-      const args = (instance: string, first: boolean): HostDeploymentArgs => ({
-        ...connectionArgs(host, index),
-        service: instance,
-        image: service.image,
-        ref: release.ref,
-        ...(release.revision === undefined ? {} : { revision: release.revision }),
-        edge: config.edge.name,
-        network: config.network,
-        containerPort: service.containerPort,
-        routes: service.routes.map((route) => ({ ...route })),
-        drainSeconds: service.drainSeconds,
-        healthPath: service.healthPath,
-        healthTimeoutSeconds: service.healthTimeoutSeconds,
-        keepReleases: service.keepReleases,
-        env: { ...service.env },
-        secretEnv: secretEnvOf(service.secretEnv, service.secretEnvFiles, service.configPath),
-        configPath: service.configPath,
-        command: [...service.command],
-        ...(service.memory === undefined ? {} : { memory: service.memory }),
-        ...(service.cpus === undefined ? {} : { cpus: service.cpus }),
-        ...(service.healthCommand === undefined
-          ? {}
-          : { healthCommand: [...service.healthCommand] }),
-        ...registryArgs(config),
-        // One replica: exactly the definition a single service always had.
-        ...(service.replicas === 1
-          ? {}
-          : first
-            ? { routeInstances: instances }
-            : { alias: service.name, routeInstances: [] }),
-      });
       const dependsOn = [...previous, ...(hostDependencies[host.name] ?? [])];
       // The later replicas first (each health-gated), then the first one, which lists them
       // all in the routes: the edge never routes to a replica that has not started.
@@ -103,13 +127,13 @@ export function deployService(
           (instance) =>
             new HostDeployment(
               `${instance}-${host.name}`,
-              args(instance, false),
+              args(host, index, instance, false),
               pulumi.mergeOptions(opts, { dependsOn }),
             ),
         );
       const first = new HostDeployment(
         `${service.name}-${host.name}`,
-        args(service.name, true),
+        args(host, index, service.name, true),
         pulumi.mergeOptions(opts, { dependsOn: [...dependsOn, ...later] }),
       );
       return { first, all: [first, ...later] };

@@ -108,6 +108,28 @@ export function engineFailure(output: string): EngineFailure {
   return { kind: "other", cause: errors };
 }
 
+/**
+ * The digests an unhealthy failure's host lines name (`slipway: host web-1: release
+ * sha256:… did not become healthy …`), each with its first line without the `slipway: `
+ * prefix: what the ledger records as failed on the stack.
+ */
+export function unhealthyDigests(
+  cause: readonly string[],
+): { readonly digest: string; readonly reason: string }[] {
+  const found = new Map<string, string>();
+  for (const line of cause) {
+    const match = /^slipway: (host [^:\s]+: release (sha256:[0-9a-f]{64}) .*)$/.exec(line);
+    if (
+      match !== null &&
+      !found.has(match[2]!) &&
+      /did not become healthy|health check fails|requests through .* fail/.test(line)
+    ) {
+      found.set(match[2]!, match[1]!);
+    }
+  }
+  return [...found].map(([digest, reason]) => ({ digest, reason }));
+}
+
 /** A stack's role, as its config says: builds its images, or pins what another stack built. */
 export type StackRole = "build" | "promote";
 

@@ -9,6 +9,7 @@ import { slipwayVersion } from "../version";
 import { validateConfig } from "../config/validate";
 import { repositoryFor } from "../images/plan";
 import {
+  appendFailures,
   ledgerFile,
   LedgerError,
   parseLedger,
@@ -26,7 +27,13 @@ import { whileUpdating, type Run } from "./context";
 import { DriverError, type UpdateInfo } from "./driver";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
-import { engineFailure, nextSteps, type FailureKind, type StackRole } from "./failure";
+import {
+  engineFailure,
+  nextSteps,
+  unhealthyDigests,
+  type FailureKind,
+  type StackRole,
+} from "./failure";
 import { recordUpdate, type RecordOutcome } from "./record";
 import { stackFilePath } from "./stack-config";
 
@@ -339,7 +346,12 @@ export function updateFailure(
   const failure = engineFailure(`${streamed}\n${error.output}`);
   const kind: FailureKind =
     error.kind === "locked" ? "locked" : error.kind === "pending" ? "pending" : failure.kind;
-  const pinned = `${files.display} keeps its pins; the ledger is unchanged`;
+  const failed =
+    kind === "unhealthy" && !interrupted ? recordFailed(run, files, failure.cause) : [];
+  const pinned =
+    failed.length === 0
+      ? `${files.display} keeps its pins; the ledger is unchanged`
+      : `${files.display} keeps its pins; the ledger records ${failed.join(", ")} as failed on ${stack} (promote refuses ${failed.length === 1 ? "it" : "them"} unless --force)`;
   const cause =
     failure.cause.length > 0
       ? `\ncause:\n${failure.cause.map((line) => `  ${line}`).join("\n")}`
@@ -363,4 +375,40 @@ export function updateFailure(
     `${head}: ${failure.cause.length > 0 ? failure.cause[0] : error.message}${cause}\n${pinned}`,
     next,
   );
+}
+
+/**
+ * Records in the stack's ledger each digest the failure's host lines say did not become
+ * healthy (the hosts kept the previous release); returns them. A ledger that cannot be
+ * written is only reported: the update's failure is what the command exits with.
+ */
+function recordFailed(run: Run, files: StackFiles, cause: readonly string[]): string[] {
+  const found = unhealthyDigests(cause);
+  if (found.length === 0) {
+    return [];
+  }
+  try {
+    const text = readIfExists(files.ledgerPath);
+    writeFileAtomic(
+      files.ledgerPath,
+      appendFailures(
+        text,
+        files.stack,
+        found.map((entry) => ({
+          digest: entry.digest,
+          at: run.nowIso(),
+          by: run.by,
+          user: run.deps.user,
+          reason: entry.reason,
+        })),
+      ),
+      { expected: text, display: ledgerFile(files.stack) },
+    );
+    return found.map((entry) => entry.digest);
+  } catch (error) {
+    run.progress(
+      `warning: could not record the failed digests in ${ledgerFile(files.stack)}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return [];
+  }
 }

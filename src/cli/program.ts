@@ -3,6 +3,7 @@ import { previewSummaryCommand } from "../preview/cli";
 import { history } from "./commands/history";
 import { init } from "./commands/init";
 import { promote } from "./commands/promote";
+import { reject } from "./commands/reject";
 import { repair } from "./commands/repair";
 import { retention } from "./commands/retention";
 import { rollback } from "./commands/rollback";
@@ -177,13 +178,32 @@ the update of the target, and records the release in its ledger.
 Refuses (exit 3, nothing changed) when the source's last update did not
 succeed or was interrupted (--force promotes anyway), when a digest is not in the registry, or when it lacks a platform the
 source builds for (a single-platform image is refused when more than one
-platform is configured).`,
+platform is configured); a digest rejected with slipway reject (always), one
+that failed its health check on either stack, or one that ran on the source
+for less than slipway:promotion.minSoakMinutes of the target (--force
+promotes these anyway).
+
+--auto (for a scheduled workflow) promotes from slipway:promotion.from only
+digests that soaked there, and nothing while the target's last release is a
+rollback or a hand pin, until someone promotes by hand again; a run that
+finds nothing eligible, or a hold, exits 0 saying why.`,
     )
-    .requiredOption("--from <stack>", "source stack (a build stack, e.g. dev)", stackName)
+    .option(
+      "--from <stack>",
+      "source stack (a build stack, e.g. dev); with --auto: slipway:promotion.from",
+      stackName,
+    )
     .requiredOption("--to <stack>", "target stack (a promote stack, e.g. prod)", stackName)
     .option("--image <name>", "promote only this image (repeatable); default: all", collect)
     .option("--no-up", "pin only; run the update later with slipway up (or pulumi up)")
-    .option("--force", "promote even when the source's last update failed or was interrupted")
+    .option(
+      "--force",
+      "promote even when the source's last update failed or was interrupted, a digest failed its health check, or it has not soaked",
+    )
+    .option(
+      "--auto",
+      "promote from slipway:promotion.from what soaked there (minSoakMinutes); nothing while the target holds a rollback or a hand pin (exit 0)",
+    )
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -191,15 +211,17 @@ platform is configured).`,
     )
     .action(
       async (options: {
-        from: string;
+        from?: string;
         to: string;
         image?: string[];
         up: boolean;
         force?: boolean;
+        auto?: boolean;
         json?: boolean;
       }) => {
         await promote(run(options), {
-          from: options.from,
+          ...(options.from === undefined ? {} : { from: options.from }),
+          auto: options.auto === true,
           to: options.to,
           ...(options.image === undefined ? {} : { images: options.image }),
           noUp: !options.up,
@@ -299,6 +321,33 @@ source come from the pins (promote --no-up, then pulumi up: a promotion).`,
     .addHelpText("after", HELP_FOOTER)
     .action(async (options: { stack?: string; json?: boolean }) => {
       await record(run(options), await stackOf(deps, options.stack));
+    });
+
+  program
+    .command("reject")
+    .summary("refuse a digest on every stack (promote, rollback, pulumi up); --undo lifts it")
+    .description(
+      `Records in stacks/releases/rejected-digests.yaml that no stack may deploy a
+digest: from then on slipway promote, slipway rollback and the program itself
+(at preview) refuse it on every stack whose ledger is in stacks/releases/,
+naming who rejected it, when and why; slipway status marks a host that still
+runs it. --undo lifts the rejection (recorded too). Commit the file: it is
+reviewed in git like the ledgers.
+
+The digest may be a prefix (at least 4 hex digits) of a digest pinned in a
+Pulumi.<stack>.yaml or recorded in a ledger; an ambiguous prefix is refused,
+naming the candidates.`,
+    )
+    .argument("<digest>", "sha256:<hex>, or at least 4 of its first hex digits", digestOrPrefix)
+    .requiredOption("--reason <text>", "why (recorded with your name and the time)")
+    .option("--undo", "lift the rejection of the digest")
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      `\nExamples:\n  slipway reject 3f1b --reason "corrupts uploads (#412)"\n  slipway reject 3f1b --undo --reason "fixed by migration 0042"\n\nExit codes: slipway --help`,
+    )
+    .action((digest: string, options: { reason: string; undo?: boolean; json?: boolean }) => {
+      reject(run(options), { digest, reason: options.reason, undo: options.undo === true });
     });
 
   program

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   appendRelease,
+  completeRelease,
   ledgerFile,
   parseLedger,
   readIfExists,
@@ -107,6 +108,31 @@ export function recordUpdate(
   }
   const release = releaseOutput(input.outputs, stack);
   const last = ledger.releases[ledger.releases.length - 1];
+  if (
+    release !== null &&
+    last !== undefined &&
+    last.update.version === undefined &&
+    update.version !== undefined &&
+    sameImages(release.images, last.images)
+  ) {
+    // The program recorded this update's release as its last step (it cannot know the stack
+    // version): complete the entry with the version, the wall time and the command.
+    try {
+      const text = completeRelease(ledgerText!, stack, last.id, {
+        by: input.by,
+        version: update.version,
+        ...(input.seconds === undefined ? {} : { seconds: input.seconds }),
+      });
+      writeFileAtomic(files.ledgerPath, text, { expected: ledgerText, display: ledgerFile(stack) });
+      return { recorded: true, release: parseLedger(text, stack).releases[last.id - 1]! };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      run.progress(
+        `warning: release #${last.id} of ${stack} was recorded, but not its version: ${message}`,
+      );
+      return { recorded: true, release: last };
+    }
+  }
   if (release === null || (last !== undefined && sameImages(release.images, last.images))) {
     return {
       recorded: false,

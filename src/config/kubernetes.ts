@@ -131,6 +131,13 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
         "is empty: a worker (no routes, no HTTP health path) is not supported on the kubernetes target yet; give it a route, or run it on SSH hosts",
       );
     }
+    if (has(entry, "release")) {
+      add(
+        "services",
+        [name, "release"],
+        "is a release command on SSH hosts; the kubernetes target does not run one yet (run the migration as a Job before slipway promote, or run the service on SSH hosts)",
+      );
+    }
     for (const key of Object.keys(asMap(entry?.secretEnv) ?? {})) {
       if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
         add(
@@ -169,6 +176,13 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
       "edge",
       ["image"],
       "is the SSH hosts' edge proxy; on Kubernetes requests reach the service through its Service (nodePort) or an Ingress (ingressClassName); remove it",
+    );
+  }
+  if (has(service, "release")) {
+    add(
+      "service",
+      ["release"],
+      "is a release command on SSH hosts; the kubernetes target does not run one yet (run the migration as a Job before slipway promote, or run the service on SSH hosts)",
     );
   }
   const secretEnv = asMap(service?.secretEnv);

@@ -19,6 +19,7 @@ import {
 } from "./services";
 import { scanSchema, verifySchema, type ScanConfig, type VerifyConfig } from "./supply";
 import { kubernetesSchema, targetSchema, type KubernetesConfig, type Target } from "./kubernetes";
+import { promotionSchema, type PromotionConfig } from "./promotion";
 
 /** Platforms Slipway builds for. */
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
@@ -554,6 +555,11 @@ export const KEY_SCHEMAS = {
   verify: verifySchema.describe(
     "What every digest this stack deploys must be signed with and carry, checked by `slipway promote` and again before any host pulls. Absent: no check.",
   ),
+  promotion: promotionSchema
+    .optional()
+    .describe(
+      "A promote stack's source and soak time: `slipway promote` refuses a digest that has run on `from` for less than `minSoakMinutes`, and `slipway promote --auto` promotes the newest one that has. Only on a `promote` stack.",
+    ),
 } as const;
 
 export type ConfigKey = keyof typeof KEY_SCHEMAS;
@@ -613,6 +619,8 @@ export interface SlipwayConfig {
   readonly scan?: ScanConfig;
   /** What deployed digests must be signed with and carry; absent: no verification. */
   readonly verify?: VerifyConfig;
+  /** Where a promote stack's digests come from and their soak time (`slipway promote --auto`). */
+  readonly promotion?: PromotionConfig;
 }
 
 export { envName, githubName, imageName };

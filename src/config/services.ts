@@ -144,6 +144,25 @@ const workloadFields = {
     .describe("How long it may take to become healthy."),
 };
 
+/** The longest a release command may run: one hour. */
+export const MAX_RELEASE_SECONDS = 3600;
+
+/** `release`: a one-off command of a new digest (a migration), before any host switches to it. */
+export const releaseCommandSchema = z.strictObject({
+  command: argv.describe(
+    "The command (an argument list, run as written: its first word replaces the image's ENTRYPOINT) in a one-off container of the new image, with the service's env, secret env and network, on the service's first host, after the image is there and before any host switches. Exit ≠ 0 stops the release. Required.",
+  ),
+  timeoutSeconds: z
+    .number({ error: expected("a number of seconds") })
+    .int("must be a whole number of seconds")
+    .min(1, "must be at least 1")
+    .max(MAX_RELEASE_SECONDS, `must be at most ${MAX_RELEASE_SECONDS} (one hour)`)
+    .default(300)
+    .describe("How long it may run; past it the container is removed and the release stops."),
+});
+
+export type ReleaseCommandConfig = z.output<typeof releaseCommandSchema>;
+
 const serviceFields = {
   ...workloadFields,
   containerPort: port
@@ -183,6 +202,11 @@ const serviceFields = {
     .max(20, "must be at most 20 per host")
     .default(1)
     .describe("Containers per host, each health-gated; the edge balances requests over them."),
+  release: releaseCommandSchema
+    .optional()
+    .describe(
+      "A release command (e.g. a database migration), run once per new digest on this stack; not on a rollback nor for a digest a release of the stack already ran. See docs/release-safety.md.",
+    ),
 };
 
 /** `slipway:service`: the one service of a stack (the older form of `slipway:services`). */
@@ -315,6 +339,8 @@ export interface ServiceSpec extends WorkloadSpec {
   readonly batchSize: number;
   readonly keepReleases: number;
   readonly replicas: number;
+  /** The release command run once per new digest before any host switches, when set. */
+  readonly release?: ReleaseCommandConfig;
 }
 
 export interface AccessorySpec extends WorkloadSpec {
@@ -376,6 +402,7 @@ export function serviceSpec(
     batchSize: entry.batchSize,
     keepReleases: entry.keepReleases,
     replicas: entry.replicas,
+    ...(entry.release === undefined ? {} : { release: entry.release }),
   };
 }
 

@@ -6,6 +6,7 @@ import { ConfigError, formatPath, type ConfigIssue } from "./errors";
 import { keyFileChecks, ownerChecks, secretFileChecks } from "./machine-checks";
 import { kubeconfigFileChecks, kubernetesChecks, kubernetesSchema } from "./kubernetes";
 import { asMap } from "./raw";
+import { promotionChecks } from "./promotion";
 import { scanChecks, supplyFileChecks } from "./supply";
 import {
   describe,
@@ -260,6 +261,7 @@ export function validateConfig(
     (options.now ?? new Date()).toISOString().slice(0, 10),
     addExtra,
   );
+  promotionChecks(raw, stack, addExtra);
   if (options.home !== undefined) {
     kubeconfigFileChecks(raw, options.home, addExtra);
   }
@@ -343,5 +345,6 @@ function assemble(
     attestations: parsed.attestations,
     ...(parsed.scan === undefined ? {} : { scan: parsed.scan }),
     ...(parsed.verify === undefined ? {} : { verify: parsed.verify }),
+    ...(parsed.promotion === undefined ? {} : { promotion: parsed.promotion }),
   };
 }

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { parseDigestReference } from "../reference";
 import {
+  envArgs,
   containerInspect,
   containerRemove,
   containerRename,
@@ -213,10 +214,7 @@ export function accessoryRun(def: AccessoryDefinition, names: AccessoryNames): S
     ]),
     ...def.ports.flatMap((p) => ["--publish", `${p.bind}:${p.hostPort}:${p.containerPort}`]),
     ...limits(def),
-    ...sorted(def.env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
-    ...(def.secretEnvNames.length === 0
-      ? []
-      : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
+    ...envArgs(def),
     def.ref,
     ...def.command,
   ];

@@ -54,9 +54,6 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
     `slipway.digest=${digest}`,
     ...(def.revision === undefined ? [] : [`slipway.revision=${def.revision}`]),
   ];
-  const env = Object.entries(def.env)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([key, value]) => ["--env", `${key}=${value}`]);
   return [
     "docker",
     "run",
@@ -73,12 +70,76 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
     `name=${def.network},alias=${aliasOf(def)}`,
     ...limits(def),
     ...labels.flatMap((label) => ["--label", label]),
-    ...env,
+    ...envArgs(def),
+    def.ref,
+    ...def.command,
+  ];
+}
+
+/**
+ * The one-off container of a release command (`$run`): the new image with the service's env,
+ * secret env (`--env-file`), limits and the stack's network (it reaches the accessories by
+ * name), labelled `slipway.role=release-command`; it publishes nothing and never restarts.
+ * The command runs as it is written: its first word replaces the image's ENTRYPOINT.
+ */
+export function releaseCommandRun(def: ServiceDefinition, args: readonly string[]): ShellArg[] {
+  const { digest } = parseDigestReference(def.ref);
+  const [program, ...rest] = args;
+  if (program === undefined) {
+    throw new Error(`service ${def.service}: a release command needs at least one argument`);
+  }
+  const labels = [
+    `slipway.service=${def.service}`,
+    `slipway.stack=${def.stack}`,
+    "slipway.role=release-command",
+    `slipway.image=${def.image}`,
+    `slipway.digest=${digest}`,
+  ];
+  return [
+    "docker",
+    "run",
+    "--detach",
+    "--name",
+    v("run"),
+    "--init",
+    // Exactly the command: not an argument of the image's ENTRYPOINT.
+    "--entrypoint",
+    program,
+    "--network",
+    def.network,
+    ...limits(def),
+    ...labels.flatMap((label) => ["--label", label]),
+    ...envArgs(def),
+    def.ref,
+    ...rest,
+  ];
+}
+
+/** `docker wait <container>`: blocks until it exits, then prints its exit code. */
+export function containerWait(container: ShellArg): ShellArg[] {
+  return ["docker", "wait", container];
+}
+
+/** `docker logs --tail <lines> <container>`. */
+export function containerLogs(container: ShellArg, lines: number): ShellArg[] {
+  return ["docker", "logs", "--tail", lines, container];
+}
+
+/**
+ * A container's environment: `--env KEY=value` per plain variable, sorted by name, then the
+ * secret ones from the payload's 0600 file (`--env-file "$tmp"/secret.env`) when it has any.
+ */
+export function envArgs(def: {
+  readonly env: Readonly<Record<string, string>>;
+  readonly secretEnvNames: readonly string[];
+}): ShellArg[] {
+  return [
+    ...Object.entries(def.env)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     ...(def.secretEnvNames.length === 0
       ? []
       : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
-    def.ref,
-    ...def.command,
   ];
 }
 

@@ -1,11 +1,12 @@
 import { LEDGER_DIR } from "../ledger/ledger";
+import { REJECTIONS_FILE } from "../ledger/rejections";
 
 const STACK_FILE = /^Pulumi\.([^/]+)\.yaml$/;
 
 /** The stack whose ledger `file` is (`stacks/releases/<stack>.yaml`), if it is one. */
 function ledgerStack(file: string): string | undefined {
   const prefix = `${LEDGER_DIR}/`;
-  if (!file.startsWith(prefix) || !file.endsWith(".yaml")) {
+  if (!file.startsWith(prefix) || !file.endsWith(".yaml") || file === REJECTIONS_FILE) {
     return undefined;
   }
   const stack = file.slice(prefix.length, -".yaml".length);
@@ -14,7 +15,7 @@ function ledgerStack(file: string): string | undefined {
 
 /**
  * Which stacks a change touches, for pull-request previews. A stack file or a stack's ledger
- * touches only that stack; documentation and tests touch none; anything else (program, pure
+ * touches only that stack (the rejected digests, shared by every stack, touch them all); documentation and tests touch none; anything else (program, pure
  * code, components, the app, dependencies, the workflows that run the previews) may change
  * every stack.
  */

@@ -6,3 +6,6 @@ export * from "./rollback";
 export * from "./schema";
 export * from "./stack-file";
 export * from "./release";
+export * from "./rejections";
+export * from "./auto-record";
+export * from "./soak";

@@ -3,7 +3,7 @@ import { isMap, isSeq, parseDocument, YAMLSeq } from "yaml";
 import { formatPath } from "../config/errors";
 import { readIfExists } from "./atomic";
 import { assertNoConflictMarkers, LedgerError } from "./errors";
-import { ledgerSchema, type Ledger, type Release } from "./schema";
+import { ledgerSchema, type FailedRelease, type Ledger, type Release } from "./schema";
 
 /**
  * Where ledgers live, relative to the project root, as git names it (`/`): one YAML file per
@@ -55,7 +55,11 @@ export function parseLedger(
       `git log -p -- ${display}  # find the edit that broke it, restore the file, then re-run`,
     ]);
   }
-  const ledger: Ledger = { stack: result.data.stack, releases: result.data.releases ?? [] };
+  const ledger: Ledger = {
+    stack: result.data.stack,
+    releases: result.data.releases ?? [],
+    ...(result.data.failed == null ? {} : { failed: result.data.failed }),
+  };
   if (ledger.stack !== stack) {
     throw new LedgerError(
       `${display} is the ledger of stack ${JSON.stringify(ledger.stack)}, not ${JSON.stringify(stack)}`,
@@ -110,6 +114,78 @@ export function appendRelease(
   seq.flow = false;
   seq.items.push(document.createNode(numbered));
   return { text: document.toString(YAML_OUTPUT), release: numbered };
+}
+
+/**
+ * The ledger text with release `id` completed by the command that ran the update: `by`, and
+ * the update's stack version and wall time (the program records a release before the engine
+ * knows them). Everything else stays as it was.
+ */
+export function completeRelease(
+  text: string,
+  stack: string,
+  id: number,
+  fields: { readonly by: string; readonly version?: number; readonly seconds?: number },
+  display: string = ledgerFile(stack),
+): string {
+  parseLedger(text, stack, display);
+  const document = parseDocument(text);
+  const releases = document.get("releases", true);
+  const entry = isSeq(releases)
+    ? releases.items.find((item) => isMap(item) && item.get("id") === id)
+    : undefined;
+  if (!isMap(entry)) {
+    throw new LedgerError(`${display} has no release #${id}`);
+  }
+  entry.set("by", fields.by);
+  const update = entry.get("update", true);
+  if (isMap(update)) {
+    if (fields.version !== undefined) {
+      update.set("version", fields.version);
+    }
+    if (fields.seconds !== undefined) {
+      update.set("seconds", fields.seconds);
+    }
+  }
+  return document.toString(YAML_OUTPUT);
+}
+
+/**
+ * The ledger text with `failures` added to its `failed` list (a digest already listed is not
+ * added again); `text` undefined starts a new ledger.
+ */
+export function appendFailures(
+  text: string | undefined,
+  stack: string,
+  failures: readonly FailedRelease[],
+  display: string = ledgerFile(stack),
+): string {
+  const ledger = text === undefined ? { stack, releases: [] } : parseLedger(text, stack, display);
+  const known = new Set((ledger.failed ?? []).map((entry) => entry.digest));
+  const document = parseDocument(text ?? `${ledgerHeader(stack)}stack: ${stack}\nreleases: []\n`);
+  if (!isMap(document.contents)) {
+    throw new LedgerError(`${display} is not a map with stack and releases`);
+  }
+  let failed = document.get("failed", true);
+  if (!isSeq(failed)) {
+    failed = new YAMLSeq();
+    document.set("failed", failed);
+  }
+  const seq = failed as YAMLSeq;
+  seq.flow = false;
+  for (const failure of failures.filter((entry) => !known.has(entry.digest))) {
+    known.add(failure.digest);
+    seq.items.push(
+      document.createNode({
+        digest: failure.digest,
+        at: failure.at,
+        by: failure.by,
+        ...(failure.user === undefined ? {} : { user: failure.user }),
+        reason: failure.reason,
+      }),
+    );
+  }
+  return document.toString(YAML_OUTPUT);
 }
 
 /** A release with its fields in the documented order and no undefined fields. */

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LEDGER_DIR, parseLedger } from "./ledger";
+import { isRejectionsFile } from "./rejections";
 import { readPins } from "./stack-file";
 
 /** Digests that retention must never delete, each with why (for the report). */
@@ -37,7 +38,7 @@ export function protectedDigests(root: string): ProtectedDigests {
   const ledgers = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
   for (const name of ledgers) {
     const match = /^([^.].*)\.yaml$/.exec(name);
-    if (match === null) {
+    if (match === null || isRejectionsFile(name)) {
       continue;
     }
     const display = path.join(LEDGER_DIR, name);

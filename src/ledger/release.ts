@@ -59,3 +59,12 @@ export function ledgerOutput(ledger: Ledger, release: ReleaseOutput | undefined)
       release === undefined ? entries : [...entries, { id: entries.length + 1, ...release }],
   };
 }
+
+/**
+ * The newest release of the ledger that ran `digest` as `image`, by id: a service's release
+ * command succeeded for it then (the update would not have been recorded otherwise).
+ */
+export function releaseThatRan(ledger: Ledger, image: string, digest: string): number | undefined {
+  return [...ledger.releases].reverse().find((release) => release.images[image]?.digest === digest)
+    ?.id;
+}

@@ -61,16 +61,35 @@ const releaseSchema = z.strictObject({
   }),
 });
 
+/**
+ * A digest whose release failed its health check on this stack and was reverted (the hosts
+ * kept the previous release): `slipway promote` refuses it unless --force.
+ */
+const failedSchema = z.strictObject({
+  digest,
+  /** When the update failed, ISO 8601 UTC. */
+  at: z.iso.datetime({ error: "must be an ISO 8601 UTC time, e.g. 2025-01-31T12:00:00Z" }),
+  /** The command whose update failed. */
+  by: z.string().min(1),
+  user: z.string().min(1).optional(),
+  /** What the host said, e.g. `host web-1: release sha256:… did not become healthy …`. */
+  reason: z.string().min(1),
+});
+
 export const ledgerSchema = z.strictObject({
   stack: z.string().min(1),
   releases: z.array(releaseSchema).nullish(),
+  failed: z.array(failedSchema).nullish(),
 });
 
 export type ReleaseImage = z.output<typeof releaseImageSchema>;
 export type Release = z.output<typeof releaseSchema>;
+export type FailedRelease = z.output<typeof failedSchema>;
 
 /** The release ledger of one stack: every successful update `slipway` made, oldest first. */
 export interface Ledger {
   readonly stack: string;
   readonly releases: readonly Release[];
+  /** Digests whose release failed its health check here and was reverted, oldest first. */
+  readonly failed?: readonly FailedRelease[];
 }

@@ -112,7 +112,38 @@ describe("the program for the local stack", function () {
         ]),
         "command:remote:Command slipway-edge-local-edge",
         "slipway:edge:EdgeProxy slipway-edge-local",
+        "pulumi-nodejs:dynamic/slipway:ReleaseRecord ledger",
       ].sort(),
+    );
+  });
+
+  it("records the release in the ledger as the update's last step, keyed on the release", async () => {
+    const record = one(recorded, "ledger");
+    const ledger = readLedger("local", ROOT);
+    const release = await valueOf(program.release as pulumi.Output<unknown>);
+    assert.equal(record.inputs.root, ROOT);
+    assert.equal(record.inputs.stack, "local");
+    assert.equal(record.inputs.releaseId, ledger.releases.length + 1);
+    assert.deepEqual(record.inputs.release, release);
+    assert.equal(record.inputs.by, "pulumi up");
+    assert.equal(record.inputs.module, require.resolve("../../src/ledger/auto-record"));
+    // After every host's deployment, accessory, edge and moving tag: a failed one stops it.
+    const deps = record.options.dependsOn ?? [];
+    for (const name of [
+      "api-local-release",
+      "web-local-release",
+      "worker-local-release",
+      "postgres-local-run",
+      "redis-local-run",
+      "slipway-edge-local-edge",
+      "web-tags",
+      "api-tags",
+    ]) {
+      assert.ok(deps.includes(name), `${name} in ${deps.join(", ")}`);
+    }
+    // The api's second replica through the first, which installs the routes after it.
+    assert.ok(
+      one(recorded, "api-local-release").options.dependsOn?.includes("api.2-local-release"),
     );
   });
 
@@ -413,6 +444,7 @@ describe("the program for the local-prod stack, once promoted into", function ()
           `command:remote:Command ${service}-local-service`,
           `slipway:deploy:HostDeployment ${service}-local`,
         ]),
+        "pulumi-nodejs:dynamic/slipway:ReleaseRecord ledger",
       ].sort(),
     );
     // No edge to wait for; every verification of a pinned digest, and the accessory, first.

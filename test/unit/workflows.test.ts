@@ -48,7 +48,14 @@ function step(job: Job, name: string): Step {
   return found;
 }
 
-const FILES = ["checks.yml", "main.yml", "promote.yml", "pull-request.yml", "retention.yml"];
+const FILES = [
+  "checks.yml",
+  "main.yml",
+  "promote-auto.yml",
+  "promote.yml",
+  "pull-request.yml",
+  "retention.yml",
+];
 
 /** Actions that use the job's OIDC token; only jobs running one may ask for `id-token: write`. */
 const OIDC_ACTIONS = [
@@ -65,7 +72,7 @@ function environmentOf(stack: string): string {
 }
 
 describe("GitHub Actions workflows", () => {
-  it("are exactly the five workflows, each valid YAML", () => {
+  it("are exactly the six workflows, each valid YAML", () => {
     assert.deepEqual(fs.readdirSync(DIR).sort(), FILES);
     for (const file of FILES) {
       assert.doesNotThrow(() => workflow(file), file);
@@ -366,6 +373,46 @@ describe("GitHub Actions workflows", () => {
     });
   });
 
+  describe("promote-auto.yml", () => {
+    const wf = workflow("promote-auto.yml");
+    const auto = wf.jobs.auto!;
+
+    it("runs hourly on weekdays and by hand", () => {
+      assert.deepEqual(wf.on, { schedule: [{ cron: "41 * * * 1-5" }], workflow_dispatch: {} });
+      assert.deepEqual(Object.keys(wf.jobs), ["auto"]);
+    });
+
+    it("goes through the production environment's approval, from main only, one deploy at a time", () => {
+      assert.equal(auto.environment, environmentOf("prod"));
+      assert.equal(auto.if, "github.ref == 'refs/heads/main'");
+      assert.deepEqual(auto.concurrency, {
+        group: "slipway-deploy-production",
+        "cancel-in-progress": false,
+      });
+    });
+
+    it("runs slipway promote --auto for prod, whose stack says where from and how long to soak", () => {
+      assert.deepEqual(
+        auto.steps!.map((s) => s.uses ?? s.run),
+        [
+          "actions/checkout@v4",
+          "actions/setup-node@v4",
+          "npm ci",
+          "pulumi/actions@v6",
+          "npx slipway promote --to prod --auto",
+          step(auto, "Commit the pins and the ledger").run,
+        ],
+      );
+      assert.deepEqual(auto.permissions, { contents: "write" });
+      assert.match(
+        step(auto, "Commit the pins and the ledger").run!,
+        /git add -A -- Pulumi\.prod\.yaml stacks\n[\s\S]*git push origin HEAD:main\n/,
+      );
+      const prod = validateConfig("prod", markSecrets(sourceFromStackFile("prod")));
+      assert.deepEqual(prod.promotion, { from: "dev", minSoakMinutes: 60 });
+    });
+  });
+
   describe("retention.yml", () => {
     const wf = workflow("retention.yml");
     const job = wf.jobs.retention!;
@@ -440,6 +487,7 @@ describe("GitHub Actions workflows", () => {
     );
     assert.deepEqual(groups, [
       ["dev", "slipway-deploy-dev"],
+      ["production", "slipway-deploy-production"],
       ["production", "slipway-deploy-production"],
     ]);
   });

@@ -2,7 +2,7 @@ import { PLATFORMS, type RegistryConfig } from "../../config/schema";
 import { markSecrets } from "../../config/source";
 import { slipwayVersion } from "../../version";
 import { validateConfig } from "../../config/validate";
-import type { PinUpdate } from "../../ledger";
+import { readLedger, type PinUpdate } from "../../ledger";
 import { recordedTag } from "../../registry";
 import type { Run } from "../context";
 import type { UpdateInfo } from "../driver";
@@ -18,16 +18,24 @@ import {
   stackSettings,
 } from "../pinning";
 import { checkDigests } from "../registries";
+import { failuresOf, refuseRejected } from "../release-safety";
+import { heldForAuto, promotionSource, soakGate } from "./promote-gate";
 import { verifyForPromotion } from "./promote-verify";
 
 export interface PromoteOptions {
-  readonly from: string;
+  /** The source stack; with `auto`, slipway:promotion.from of the target when absent. */
+  readonly from?: string;
   readonly to: string;
   /** Only these images; every image the source exports by default. */
   readonly images?: readonly string[];
   readonly noUp: boolean;
   /** Promote even when the source's last update failed or was interrupted. */
   readonly force?: boolean;
+  /**
+   * The scheduled path: from slipway:promotion.from, only digests that soaked there, and
+   * nothing while the target holds a rollback or a hand pin.
+   */
+  readonly auto?: boolean;
 }
 
 /** One promoted image, as printed and returned in --json. */
@@ -81,15 +89,19 @@ async function requiredPlatforms(
  * exported, after checking each one in the registry, and runs the update.
  */
 export async function promote(run: Run, options: PromoteOptions): Promise<void> {
-  const { from, to } = options;
+  const { to } = options;
   const again = run.by;
-  if (from === to) {
+  if (options.from === to) {
     throw new CliError(
       EXIT.usage,
-      `--from and --to are both ${from}; promote from one stack to another`,
+      `--from and --to are both ${to}; promote from one stack to another`,
     );
   }
   const files = readStackFiles(run, to);
+  const { from, promotion } = await promotionSource(run, to, options);
+  if (options.auto === true && heldForAuto(run, files, from)) {
+    return;
+  }
 
   const last = await driverCall(run, from, () => run.deps.driver.lastUpdate(from));
   if (last === undefined) {
@@ -127,6 +139,41 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
         `slipway promote --from ${from} --to ${to}${Object.keys(exported).length > 0 ? ` --image ${Object.keys(exported)[0]}` : ""}`,
       ],
     );
+  }
+
+  refuseRejected(
+    run,
+    names.map((name) => ({ what: `image ${name}`, digest: exported[name]!.digest })),
+    [`pulumi up --stack ${from}  # deploy a release without the rejected digest first`],
+  );
+  const failed = failedDigests(run, [to, from], names, exported);
+  if (failed.length > 0) {
+    if (options.force !== true) {
+      throw new CliError(
+        EXIT.refused,
+        `refused: ${failed.length === 1 ? failed[0]! : `\n  ${failed.join("\n  ")}`}`,
+        [
+          `pulumi up --stack ${from}  # deploy a fixed release first`,
+          `${again} --force  # promote it anyway`,
+        ],
+      );
+    }
+    for (const line of failed) {
+      run.progress(`warning: ${line}; promoting it anyway (--force)`);
+    }
+  }
+
+  if (
+    soakGate(run, {
+      from,
+      to,
+      promotion,
+      images: Object.fromEntries(names.map((name) => [name, exported[name]!])),
+      auto: options.auto === true,
+      force: options.force === true,
+    })
+  ) {
+    return;
   }
 
   const settings = await stackSettings(run, to);
@@ -219,6 +266,29 @@ export async function promote(run: Run, options: PromoteOptions): Promise<void> 
     updated: up !== undefined,
     recorded: up?.record.recorded === true,
     ...(release === undefined ? {} : { release }),
+  });
+}
+
+/** Each image whose digest failed its health check on one of `stacks` (their ledgers say so). */
+function failedDigests(
+  run: Run,
+  stacks: readonly string[],
+  names: readonly string[],
+  exported: Readonly<Record<string, ImageOutput>>,
+): string[] {
+  return stacks.flatMap((stack) => {
+    let ledger;
+    try {
+      ledger = readLedger(stack, run.deps.root);
+    } catch (error) {
+      return refusal(error);
+    }
+    return names.flatMap((name) =>
+      failuresOf(ledger, exported[name]!.digest).map(
+        (entry) =>
+          `image ${name}: ${entry.digest} failed its health check on ${stack} at ${entry.at} and was reverted (${entry.reason})`,
+      ),
+    );
   });
 }
 

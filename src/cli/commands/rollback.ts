@@ -12,6 +12,7 @@ import {
 } from "../pinning";
 import { heldOnHosts } from "../held-on-hosts";
 import { checkDigests, type DigestCheck } from "../registries";
+import { refuseRejected } from "../release-safety";
 import { parseDigestReference } from "../../reference";
 
 export interface RollbackOptions {
@@ -124,6 +125,16 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
     Object.entries(target.images).filter(
       ([name, image]) => files.pins[name]?.digest !== image.digest,
     ),
+  );
+  refuseRejected(
+    run,
+    Object.entries(images).map(([name, image]) => ({
+      what: `image ${name}`,
+      digest: image.digest,
+    })),
+    [
+      `slipway history --stack ${stack}  # pick a release without it: slipway rollback --stack ${stack} --release <n>`,
+    ],
   );
   const settings = await stackSettings(run, stack);
   const declared = settings.raw.images as

@@ -17,6 +17,8 @@ import { parseDigestReference } from "../../reference";
 import { driverCall, readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
 import { probePods } from "../kube-status";
+import { projectRejections } from "../release-safety";
+import { rejectionText } from "../../ledger";
 
 /** What one host runs compared with what the stack pins. */
 export type HostState = "in-sync" | "drift" | "no-release" | "unreadable" | "unreachable";
@@ -339,6 +341,11 @@ export async function status(run: Run, stack: string): Promise<number> {
   const { config, services, accessories, edges } = await probeHosts(run, stack);
   const kube = config.target === "kubernetes";
   const last: Release | undefined = files.ledger.releases[files.ledger.releases.length - 1];
+  const rejections = projectRejections(run);
+  const rejectedNote = (digest: string | undefined): string | undefined => {
+    const rejection = digest === undefined ? undefined : rejections.get(digest);
+    return rejection === undefined ? undefined : `REJECTED: ${rejectionText(rejection)}`;
+  };
 
   const headlines = services
     .filter(({ service, instance }) => instance === service.name)
@@ -365,7 +372,9 @@ export async function status(run: Run, stack: string): Promise<number> {
         entry.current?.revision?.slice(0, 7) ?? "",
         entry.current?.deployedAt ?? "",
         entry.previous?.[0] === undefined ? "" : shortDigest(entry.previous[0].digest),
-        [entry.error, entry.note].filter((text) => text !== undefined).join("; "),
+        [rejectedNote(entry.running), entry.error, entry.note]
+          .filter((text) => text !== undefined)
+          .join("; "),
       ]),
     ),
     ...accessories.map((entry) => [
@@ -376,7 +385,7 @@ export async function status(run: Run, stack: string): Promise<number> {
       "",
       "",
       "",
-      entry.error ?? "",
+      [rejectedNote(entry.running), entry.error].filter((text) => text !== undefined).join("; "),
     ]),
   ];
   const table = formatTable(
@@ -399,8 +408,20 @@ export async function status(run: Run, stack: string): Promise<number> {
       .filter((entry) => entry.state === "drift" || entry.state === "missing")
       .map((entry) => `${entry.accessory} on ${entry.host}`),
   ];
+  const rejected = [
+    ...all
+      .filter((entry) => rejectedNote(entry.running) !== undefined)
+      .map((entry) => `${entry.service} on ${entry.host}`),
+    ...accessories
+      .filter((entry) => rejectedNote(entry.running) !== undefined)
+      .map((entry) => `${entry.accessory} on ${entry.host}`),
+  ];
   const code =
-    unreachable.length > 0 ? EXIT.unreachable : drifting.length > 0 ? EXIT.drift : EXIT.ok;
+    unreachable.length > 0
+      ? EXIT.unreachable
+      : drifting.length > 0 || rejected.length > 0
+        ? EXIT.drift
+        : EXIT.ok;
   // An interrupted update (a killed pulumi) leaves the stack locked, its operations pending:
   // repair would refuse on the lock, so the way out starts with clearing them.
   const pending =
@@ -432,6 +453,11 @@ export async function status(run: Run, stack: string): Promise<number> {
             ? [`every ${kube ? "pod" : "host"} runs what ${stack} pins`]
             : []),
           ...downEdges,
+          ...(rejected.length === 0
+            ? []
+            : [
+                `${rejected.join(", ")} run${rejected.length === 1 ? "s" : ""} a rejected digest (slipway reject); next: slipway rollback --stack ${stack}  # to a release without it`,
+              ]),
           ...(drifting.length === 0
             ? []
             : [
@@ -457,9 +483,15 @@ export async function status(run: Run, stack: string): Promise<number> {
           last === undefined
             ? null
             : { id: last.id, digest: last.images[service.image]?.digest ?? null },
-        hosts,
+        hosts: hosts.map((entry) => ({
+          ...entry,
+          ...(rejectedNote(entry.running) === undefined ? {} : { rejected: true }),
+        })),
       })),
-      accessories,
+      accessories: accessories.map((entry) => ({
+        ...entry,
+        ...(rejectedNote(entry.running) === undefined ? {} : { rejected: true }),
+      })),
       edges,
       ...(pending.length === 0 ? {} : { pending }),
       inSync: code === EXIT.ok,

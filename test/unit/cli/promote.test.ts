@@ -250,7 +250,7 @@ releases:
     assert.equal(p.driver.ups.length, 0);
   });
 
-  it("exits 4 with the next commands when the update fails, keeping the pins and the ledger as they were", async () => {
+  it("exits 4 when the update fails, keeping the pins and recording the unhealthy digest as failed, which promote then refuses unless --force", async () => {
     const hostLine = `slipway: host web-1: release ${web} did not become healthy within 30 s, removed it, kept web-abc; last health response: HTTP/1.1 503`;
     p.driver.upError = new DriverError(
       "failed",
@@ -263,13 +263,52 @@ releases:
     assert.ok(
       result.stderr.endsWith(
         `slipway: the update of prod failed: ${hostLine}\ncause:\n  ${hostLine}\n` +
-          "Pulumi.prod.yaml keeps its pins; the ledger is unchanged\n" +
+          `Pulumi.prod.yaml keeps its pins; the ledger records ${web} as failed on prod (promote refuses it unless --force)\n` +
           "next:\n  slipway up --stack prod  # once the cause is fixed\n",
       ),
       result.stderr,
     );
     assert.match(p.read("Pulumi.prod.yaml"), new RegExp(`digest: ${web}`));
-    assert.equal(p.exists("stacks/releases/prod.yaml"), false);
+    // No release; the digest that failed its health check, who tried it and what the host said.
+    assert.equal(
+      p.read("stacks/releases/prod.yaml"),
+      "# Release ledger of stack prod: one entry per successful update made by slipway\n" +
+        "# (promote, rollback, up). Written by the CLI and reviewed in git; do not edit by hand.\n" +
+        "#   slipway history --stack prod    shows it as a table\n" +
+        "#   slipway rollback --stack prod   pins an earlier entry and runs the update\n" +
+        "stack: prod\nreleases: []\nfailed:\n" +
+        `  - digest: ${web}\n    at: 2025-03-01T10:00:00Z\n` +
+        "    by: slipway promote --from dev --to prod --image web\n    user: alice\n" +
+        `    reason: "${hostLine.slice("slipway: ".length)}"\n`,
+    );
+
+    // Promoting it again is refused, naming the failure; --force promotes it anyway.
+    p.driver.upError = undefined;
+    const again = await slipway(p, ["promote", "--from", "dev", "--to", "prod", "--image", "web"]);
+    assert.equal(again.code, 3);
+    assert.equal(
+      again.stderr,
+      `slipway: refused: image web: ${web} failed its health check on prod at 2025-03-01T10:00:00Z and was reverted (${hostLine.slice("slipway: ".length)})\n` +
+        "next:\n  pulumi up --stack dev  # deploy a fixed release first\n" +
+        "  slipway promote --from dev --to prod --image web --force  # promote it anyway\n",
+    );
+    const forced = await slipway(p, [
+      "promote",
+      "--from",
+      "dev",
+      "--to",
+      "prod",
+      "--image",
+      "web",
+      "--force",
+    ]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(
+      forced.stderr,
+      new RegExp(
+        `^warning: image web: ${web} failed its health check on prod .*; promoting it anyway \\(--force\\)\n`,
+      ),
+    );
   });
 
   it("says an interrupted update was interrupted, and how to clear a pending update", async () => {

@@ -3,7 +3,8 @@
  * updates, and `pulumi up` (quick start, CI) followed by `slipway record`.
  */
 import { strict as assert } from "node:assert";
-import { parseLedger, releaseOf, type Ledger } from "../../../src/ledger";
+import { parseLedger, recordRelease, releaseOf, type Ledger } from "../../../src/ledger";
+import type { ReleaseOutput } from "../../../src/outputs/contract";
 import { digest, PROD, project, slipway, type Project } from "./harness";
 
 const ledgerOf = (p: Project): Ledger => parseLedger(p.read("stacks/releases/prod.yaml"), "prod");
@@ -45,6 +46,44 @@ describe("the release ledger", () => {
       "prod runs what release #1 ran; no new release to record\n",
     );
     assert.equal(ledgerOf(p).releases.length, 1);
+  });
+
+  /** `pulumi up` with the program's own last step: the ledger record (ReleaseRecord). */
+  async function pulumiUpRecording(): Promise<void> {
+    const outcome = await p.driver.up("prod", { onOutput: () => undefined });
+    recordRelease(
+      {
+        root: p.root,
+        stack: "prod",
+        releaseId: 1,
+        release: outcome.outputs.release as ReleaseOutput | null,
+        by: "pulumi up",
+        user: "ci",
+      },
+      "2025-03-01T09:59:00Z",
+    );
+  }
+
+  it("a plain pulumi up records itself; slipway record then adds its version, never a second entry", async () => {
+    await pulumiUpRecording();
+    assert.deepEqual(
+      ledgerOf(p).releases.map((r) => [r.id, r.by, r.update.version]),
+      [[1, "pulumi up", undefined]],
+    );
+    const record = await slipway(p, ["record", "--stack", "prod"]);
+    assert.deepEqual(record, {
+      code: 0,
+      stdout: "recorded release #1 of prod (up, version 41)\n",
+      stderr: "",
+    });
+    assert.equal(
+      (await slipway(p, ["record", "--stack", "prod"])).stdout,
+      "version 41 of prod is already recorded as release #1\n",
+    );
+    assert.deepEqual(
+      ledgerOf(p).releases.map((r) => [r.id, r.by, r.user, r.update.version]),
+      [[1, "pulumi up", "ci", 41]],
+    );
   });
 
   it("records what slipway up did once: slipway record afterwards adds nothing", async () => {

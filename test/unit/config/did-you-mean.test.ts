@@ -43,7 +43,7 @@ describe("unknown keys: did you mean", () => {
         message:
           "unknown key; the keys here are hosts, role, command, env, secretEnv, secretEnvFiles, memory, cpus, " +
           "healthCommand, healthTimeoutSeconds, containerPort, healthPath, drainSeconds, batchSize, keepReleases, " +
-          "replicas, name, image, routes (docs/configuration.md)",
+          "replicas, release, name, image, routes (docs/configuration.md)",
       },
       {
         path: "slipway:edge.certificate",
@@ -67,7 +67,7 @@ describe("unknown keys: did you mean", () => {
           "unknown key; the keys here are slipway:role, slipway:version, slipway:builder, slipway:source, slipway:registry, " +
           "slipway:images, slipway:target, slipway:hosts, slipway:service, slipway:services, slipway:accessories, " +
           "slipway:network, slipway:kubernetes, slipway:edge, slipway:github, slipway:attestations, slipway:scan, " +
-          "slipway:verify (docs/configuration.md)",
+          "slipway:verify, slipway:promotion (docs/configuration.md)",
       },
     ]);
   });

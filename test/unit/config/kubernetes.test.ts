@@ -141,3 +141,16 @@ describe("config: slipway:target kubernetes", () => {
     }
   });
 });
+
+describe("config: a release command on the kubernetes target", () => {
+  it("is refused by path with what to do instead", () => {
+    const raw = kube();
+    raw.service.release = { command: ["./migrate"] };
+    assert.deepEqual(
+      issuesOf(raw).map((issue) => `${issue.path}: ${issue.message}`),
+      [
+        "slipway:service.release: is a release command on SSH hosts; the kubernetes target does not run one yet (run the migration as a Job before slipway promote, or run the service on SSH hosts)",
+      ],
+    );
+  });
+});

@@ -180,3 +180,38 @@ describe("config: several services, workers and accessories", () => {
     ]);
   });
 });
+
+describe("config: a service's release command", () => {
+  it("takes the command and a timeout (300 s by default)", () => {
+    const raw = several();
+    raw.services.api.release = { command: ["./api", "migrate"] };
+    raw.services.web.release = { command: ["./web", "seed"], timeoutSeconds: 30 };
+    const config = validateConfig("dev", raw);
+    assert.deepEqual(
+      config.services.map((s) => [s.name, s.release]),
+      [
+        ["api", { command: ["./api", "migrate"], timeoutSeconds: 300 }],
+        ["worker", undefined],
+        ["web", { command: ["./web", "seed"], timeoutSeconds: 30 }],
+      ],
+    );
+  });
+
+  it("refuses an empty command, an empty argument and a timeout out of range, by path", () => {
+    const raw = several();
+    raw.services.api.release = { command: [], timeoutSeconds: 0 };
+    raw.services.web.release = { command: [""], timeoutSeconds: 3601 };
+    raw.services.worker.release = { timeoutSeconds: 1.5 };
+    assert.deepEqual(
+      issuesOf(raw).map((issue) => `${issue.path}: ${issue.message}`),
+      [
+        "slipway:services.api.release.command: needs at least one argument",
+        "slipway:services.api.release.timeoutSeconds: must be at least 1",
+        "slipway:services.worker.release.command: is required",
+        "slipway:services.worker.release.timeoutSeconds: must be a whole number of seconds",
+        "slipway:services.web.release.command[0]: must not be empty",
+        "slipway:services.web.release.timeoutSeconds: must be at most 3600 (one hour)",
+      ],
+    );
+  });
+});

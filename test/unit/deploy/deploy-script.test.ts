@@ -11,6 +11,7 @@ import {
   deployScript,
   entryPrefix,
   quote,
+  releaseCommandScript,
   releaseRun,
   renderPayload,
   serviceNames,
@@ -293,6 +294,13 @@ describe("deploy/deploy-script: the script for a typical host", () => {
       fs.writeFileSync(path.join(temp.dir, "stop.sh"), stopScript(def));
       fs.writeFileSync(path.join(temp.dir, "accessory.sh"), accessoryScript(ACCESSORY));
       fs.writeFileSync(
+        path.join(temp.dir, "release-command.sh"),
+        releaseCommandScript({
+          def,
+          release: { command: ["./migrate", "up"], timeoutSeconds: 60 },
+        }),
+      );
+      fs.writeFileSync(
         path.join(temp.dir, "accessory-remove.sh"),
         accessoryRemoveScript({ ...ACCESSORY, volumes: ["data"], deleteVolumes: true }),
       );
@@ -300,7 +308,9 @@ describe("deploy/deploy-script: the script for a typical host", () => {
         "-s",
         "sh",
         file,
-        ...["stop.sh", "accessory.sh", "accessory-remove.sh"].map((f) => path.join(temp.dir, f)),
+        ...["stop.sh", "accessory.sh", "accessory-remove.sh", "release-command.sh"].map((f) =>
+          path.join(temp.dir, f),
+        ),
       ]);
     } finally {
       temp.remove();

@@ -9,6 +9,7 @@ import {
   accessoryRemoveScript,
   accessoryScript,
   bootstrapStdin,
+  releaseCommandScript,
   renderPayload,
   type AccessoryDefinition,
 } from "../../../src/deploy";
@@ -49,6 +50,7 @@ function stackConfig() {
         healthPath: "/readyz",
         secretEnv: { PGPASSWORD: new Secret(PG_PASSWORD) },
         replicas: 2,
+        release: { command: ["./migrate", "up"], timeoutSeconds: 120 },
       },
       worker: { image: "api", command: ["worker"], hosts: ["h2"] },
       web: { role: "front", routes: [{ host: "web.example.com" }] },
@@ -105,6 +107,7 @@ describe("infra/deploy: several services and accessories under mocks", function 
         "HostDeployment api.2-h2",
         "HostDeployment web-h1",
         "HostDeployment worker-h2",
+        "ReleaseCommand api-release-command",
       ],
     );
   });
@@ -122,6 +125,17 @@ describe("infra/deploy: several services and accessories under mocks", function 
         assert.ok(deps(name).includes(accessory), `${name} waits for ${accessory}`);
       }
     }
+    // api's release command runs on its first host once the accessories run, before any
+    // instance of api on any host.
+    for (const accessory of ["postgres-h2-run", "redis-h2-run"]) {
+      assert.ok(deps("api-release-command-run").includes(accessory));
+    }
+    for (const name of ["api.2-h1-release", "api-h1-release"]) {
+      assert.ok(
+        deps(name).includes("api-release-command-run"),
+        `${name} waits for the release command`,
+      );
+    }
     // The first replica lists the later one in its routes, so it waits for it.
     assert.ok(deps("api-h1-release").includes("api.2-h1-release"));
     // Batches of one: h2 waits for h1's instances.
@@ -129,6 +143,46 @@ describe("infra/deploy: several services and accessories under mocks", function 
     // The worker waits for api on its last host; web for the worker.
     assert.ok(deps("worker-h2-release").includes("api-h2-release"));
     assert.ok(deps("web-h1-release").includes("worker-h2-release"));
+  });
+
+  it("runs api's release command on h1 with api's env, secret env (stdin only) and network, once per digest", () => {
+    const run = one("api-release-command-run");
+    assert.equal(run.type, "command:local:Command");
+    const def = {
+      host: "h1",
+      stack: "dev",
+      service: "api",
+      stateRoot: "/var/lib/slipway",
+      edge: "slipway-edge",
+      image: "api",
+      ref: `127.0.0.1:5000/acme/api@${DIGEST_API}`,
+      containerPort: 8080,
+      routes: [{ host: "api.example.com", tls: true }],
+      drainSeconds: 1,
+      healthPath: "/readyz",
+      healthTimeoutSeconds: 60,
+      keepReleases: 3,
+      env: {},
+      secretEnvNames: ["PGPASSWORD"],
+      network: "slipway-dev",
+      command: [],
+      routeInstances: ["api", "api.2"],
+    };
+    assert.deepEqual(secrecy(run.inputs.stdin), {
+      secret: bootstrapStdin(
+        releaseCommandScript({
+          def,
+          release: { command: ["./migrate", "up"], timeoutSeconds: 120 },
+        }),
+        renderPayload({ secretEnv: { PGPASSWORD: PG_PASSWORD } }),
+      ),
+    });
+    assert.deepEqual(run.inputs.triggers, [def.ref]);
+    assert.equal(
+      recorded.filter((r) => r.name.includes("release-command")).length,
+      2,
+      "one release command (component and command), not one per host",
+    );
   });
 
   it("gives the first replica every replica's upstream and the later one none", () => {

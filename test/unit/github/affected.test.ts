@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { affectedStacks } from "../../../src/github";
-import { ledgerFile } from "../../../src/ledger";
+import { ledgerFile, REJECTIONS_FILE } from "../../../src/ledger";
 
 const STACKS = ["dev", "prod"];
 
@@ -13,6 +13,11 @@ describe("affected stacks", () => {
     assert.deepEqual(affectedStacks(["stacks/releases/prod.yaml"], STACKS), ["prod"]);
     // A file that is not a ledger is code: it may change every stack.
     assert.deepEqual(affectedStacks(["stacks/dev.ledger.yaml"], STACKS), STACKS);
+  });
+
+  it("the rejected digests touch every stack: each stack's preview refuses them", () => {
+    assert.equal(REJECTIONS_FILE, "stacks/releases/rejected-digests.yaml");
+    assert.deepEqual(affectedStacks([REJECTIONS_FILE], STACKS), STACKS);
   });
 
   it("code, the app, dependencies and the workflows touch every stack", () => {
