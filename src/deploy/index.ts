@@ -12,3 +12,6 @@ export * from "./edge-script";
 export * from "./probe-script";
 export * from "./accessory-script";
 export * from "./container-lines";
+export * from "./operations";
+export * from "./host-locks";
+export * from "./details-script";

@@ -12,9 +12,9 @@ import {
   type ProbeResult,
   type ReleaseEntry,
 } from "../../deploy";
-import { imagesOutput } from "../outputs";
+import { pinnedLookup } from "../pinned";
 import { parseDigestReference } from "../../reference";
-import { driverCall, readStackFiles, validatedConfig } from "../pinning";
+import { readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
 import { probePods } from "../kube-status";
 
@@ -163,21 +163,7 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
       [`slipway history --stack ${stack}  # what the stack released, from its ledger`],
     );
   }
-  let exported: Record<string, { digest: string }> | undefined;
-  const expectation = async (imageName: string) => {
-    const image = config.images.find((candidate) => candidate.name === imageName);
-    if (image?.kind === "pin") {
-      return { expected: image.pin.digest, expectedFrom: `${files.display} pins` };
-    }
-    exported ??= imagesOutput(
-      await driverCall(run, stack, () => run.deps.driver.outputs(stack)),
-      stack,
-    );
-    return {
-      expected: exported[imageName]?.digest,
-      expectedFrom: `the last update of ${stack} deployed`,
-    };
-  };
+  const expectation = pinnedLookup(run, stack, config, files.display);
   if (config.target === "kubernetes") {
     // Each pod is a row: the digest its runtime reports (imageID) against the pin.
     const services: ServiceProbe[] = [];
