@@ -9,6 +9,7 @@ import { details } from "./commands/details";
 import { exec } from "./commands/exec";
 import { lockRelease, lockStatus } from "./commands/lock";
 import { logs } from "./commands/logs";
+import { maintenance } from "./commands/maintenance";
 import { completionScript, SHELLS, type Shell } from "./completion";
 import { Run, type CliDeps } from "./context";
 import {
@@ -285,6 +286,50 @@ container each one dials now, and the accessories' volumes with their sizes.`,
         ...(options.host === undefined ? {} : { hosts: options.host }),
       });
     });
+
+  program
+    .command("maintenance")
+    .summary("a service's routes answer 503 with a page (on) or serve again (off)")
+    .description(
+      `on: the service's routes answer 503 with a maintenance page and Retry-After
+through the edge of each of its hosts, while the release keeps running (and
+the deploy's own checks, from inside the edge, still reach it); off: they
+serve the release again. Switched by files the routes read per request: no
+reload, no connection closed. slipway status shows it.`,
+    )
+    .addArgument(new Argument("<state>", "on or off").choices(["on", "off"]))
+    .option("--stack <stack>", STACK_HELP, stackName)
+    .option("--service <name>", "the service (default: the stack's only one)")
+    .option("--host <name>", HOST_HELP, collect)
+    .option("--message <text>", "the page's message")
+    .option("--retry-after <seconds>", "Retry-After in seconds (default 60)", wholeNumber(1))
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      `\nExample:\n  slipway maintenance on --stack prod --service web --message "Back at 10:00 UTC"\n${HELP_FOOTER}`,
+    )
+    .action(
+      async (
+        state: "on" | "off",
+        options: {
+          stack?: string;
+          service?: string;
+          host?: string[];
+          message?: string;
+          retryAfter?: number;
+          json?: boolean;
+        },
+      ) => {
+        outcome.code = await maintenance(run(options), {
+          stack: await stackOf(deps, options.stack),
+          ...(options.service === undefined ? {} : { service: options.service }),
+          ...(options.host === undefined ? {} : { hosts: options.host }),
+          on: state === "on",
+          ...(options.message === undefined ? {} : { message: options.message }),
+          ...(options.retryAfter === undefined ? {} : { retryAfter: options.retryAfter }),
+        });
+      },
+    );
 
   program
     .command("completion")

@@ -15,3 +15,4 @@ export * from "./container-lines";
 export * from "./operations";
 export * from "./host-locks";
 export * from "./details-script";
+export * from "./maintenance";

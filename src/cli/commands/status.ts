@@ -82,10 +82,17 @@ export function judgeHost(
     reasons.push(`health through the edge fails: ${probe.health.answer}`);
   }
   // A replaced release runs on for drainSeconds after the switch, then stops in the background.
-  const note =
-    probe.others.length === 0
-      ? undefined
-      : `also running: ${probe.others.join(", ")} (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)`;
+  const notes = [
+    ...(probe.maintenance === undefined
+      ? []
+      : [`maintenance on: its routes answer 503 (Retry-After ${probe.maintenance})`]),
+    ...(probe.others.length === 0
+      ? []
+      : [
+          `also running: ${probe.others.join(", ")} (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)`,
+        ]),
+  ];
+  const note = notes.length === 0 ? undefined : notes.join("; ");
   return {
     host,
     state: reasons.length === 0 ? "in-sync" : "drift",

@@ -12,6 +12,8 @@ import {
   inRunningScript,
   lockStatusScript,
   logsCommand,
+  maintenancePage,
+  maintenanceScript,
   oneOffCreate,
   operationHeader,
   parseDetails,
@@ -253,5 +255,82 @@ describe("details (src/deploy/details-script)", () => {
       script.split("\n").at(-2),
       `size=$(du -sk "$(docker volume inspect --format '{{.Mountpoint}}' slipway-prod-postgres-data 2>/dev/null)" 2>/dev/null | cut -f1); printf 'volume\\t%s\\t%s\\t%s\\n' postgres slipway-prod-postgres-data "\${size:-?}"`,
     );
+  });
+});
+
+describe("maintenance (src/deploy/maintenance)", () => {
+  const def = {
+    host: "web-1",
+    stack: "prod",
+    service: "web",
+    stateRoot: "/var/lib/slipway",
+    edge: "slipway-edge",
+  };
+
+  it("on: the page first, then the switch its routes read; off: the switch first", () => {
+    const on = maintenanceScript({
+      ...def,
+      mode: { kind: "on", message: "Back at <10:00> & soon", retryAfter: 120 },
+    }).split("\n");
+    const text = on.join("\n");
+    const page = text.indexOf(`> "$dir"/page.html.tmp`);
+    const retry = text.indexOf(
+      `if ! printf '%s' '120\n' > "$dir"/retry-after.tmp || ! chmod 644 "$dir"/retry-after.tmp || ! mv -f "$dir"/retry-after.tmp "$dir"/retry-after; then`,
+    );
+    assert.ok(page > 0 && retry > page);
+    assert.ok(on.includes("dir=/var/lib/slipway/_edge/slipway-edge/maintenance/web"));
+    assert.ok(on.join("\n").includes("<p>Back at &lt;10:00&gt; &amp; soon</p></body>"));
+    assert.deepEqual(
+      maintenanceScript({ ...def, mode: { kind: "off" } })
+        .split("\n")
+        .slice(-8),
+      [
+        'rm -f "$dir"/retry-after',
+        'rm -f "$dir"/page.html',
+        'rmdir "$dir" 2>/dev/null || true',
+        "printf 'maintenance off\\n'",
+        'if ! grep -qF maintenance/web/retry-after "$edge"/routes/"$service" 2>/dev/null; then',
+        "  printf 'maintenance stale\\n'",
+        "fi",
+        "",
+      ],
+    );
+  });
+
+  it("runs: on writes the page and Retry-After where the routes read them, off removes them", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-maint-"));
+    try {
+      const edge = path.join(root, "_edge", "slipway-edge");
+      fs.mkdirSync(path.join(edge, "routes"), { recursive: true });
+      fs.writeFileSync(path.join(edge, "routes", "web"), "x maintenance/web/retry-after y\n");
+      const sh = (text: string) => execFileSync("/bin/sh", ["-c", text], { encoding: "utf8" });
+      const dir = path.join(edge, "maintenance", "web");
+      assert.equal(
+        sh(
+          maintenanceScript({
+            ...def,
+            stateRoot: root,
+            mode: { kind: "on", message: "m", retryAfter: 30 },
+          }),
+        ),
+        "maintenance on\n",
+      );
+      assert.equal(fs.readFileSync(path.join(dir, "retry-after"), "utf8"), "30\n");
+      assert.equal(fs.readFileSync(path.join(dir, "page.html"), "utf8"), maintenancePage("m"));
+      assert.equal(fs.statSync(path.join(dir, "page.html")).mode & 0o777, 0o644);
+      assert.equal(fs.statSync(dir).mode & 0o777, 0o755);
+      assert.equal(
+        sh(maintenanceScript({ ...def, stateRoot: root, mode: { kind: "off" } })),
+        "maintenance off\n",
+      );
+      assert.equal(fs.existsSync(dir), false);
+      fs.writeFileSync(path.join(edge, "routes", "web"), "old route\n");
+      assert.equal(
+        sh(maintenanceScript({ ...def, stateRoot: root, mode: { kind: "off" } })),
+        "maintenance off\nmaintenance stale\n",
+      );
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
