@@ -3,3 +3,4 @@ export * from "./keys";
 export * from "./service";
 export * from "./connection";
 export * from "./accessory";
+export * from "./maintenance";

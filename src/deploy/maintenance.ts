@@ -78,11 +78,11 @@ export function maintenanceScript(def: MaintenanceDefinition): string {
         ["dir", `${edge}/maintenance/${def.service}`],
       ],
     ),
-    'if [ ! -d "$edge" ]; then',
-    '  fail "no edge on this host ($edge is missing): $service is not routed here"',
-    "fi",
     ...(def.mode.kind === "on"
       ? [
+          'if [ ! -d "$edge" ]; then',
+          '  fail "no edge on this host ($edge is missing): $service is not routed here"',
+          "fi",
           'if ! (umask 022 && mkdir -p "$dir") 2>/dev/null; then',
           '  fail "cannot create $dir as $(id -un)"',
           "fi",

@@ -16,7 +16,8 @@ import {
 } from "../day-two";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
-import { validatedConfig } from "../pinning";
+import { setMaintenance, writeFileAtomic } from "../../ledger";
+import { readStackFiles, refusal, validatedConfig } from "../pinning";
 
 export interface MaintenanceRequest {
   readonly stack: string;
@@ -31,7 +32,8 @@ export interface MaintenanceRequest {
  * `slipway maintenance on|off`: the service's routes answer 503 with a page and Retry-After
  * through the edge of each of its hosts (or `--host`) while the release keeps running; off:
  * they serve again. A rename of files the routes read per request: no reload, no connection
- * closed.
+ * closed. Without `--host` it is also the stack setting `slipway:maintenance.<service>` in
+ * `Pulumi.<stack>.yaml` (comments kept), so the next `pulumi up` keeps it.
  */
 export async function maintenance(run: Run, request: MaintenanceRequest): Promise<number> {
   const config = await validatedConfig(run, request.stack);
@@ -56,6 +58,33 @@ export async function maintenance(run: Run, request: MaintenanceRequest): Promis
         retryAfter: request.retryAfter ?? DEFAULT_RETRY_AFTER,
       }
     : { kind: "off" as const };
+  // The stack setting first (what the next pulumi up keeps), unless only some hosts switch.
+  const recorded = request.hosts === undefined || request.hosts.length === 0;
+  if (recorded) {
+    const files = readStackFiles(run, request.stack);
+    const text = setMaintenance(
+      files.text,
+      service.name,
+      mode.kind === "on"
+        ? {
+            ...(request.message === undefined ? {} : { message: request.message }),
+            retryAfter: mode.retryAfter,
+          }
+        : undefined,
+      files.display,
+    );
+    if (text !== files.text) {
+      try {
+        writeFileAtomic(files.file, text, {
+          expected: files.text,
+          display: files.display,
+          next: [run.by],
+        });
+      } catch (error) {
+        refusal(error);
+      }
+    }
+  }
   const jobs: HostJob[] = hosts.map((host) => ({
     host,
     label: host.name,
@@ -81,7 +110,10 @@ export async function maintenance(run: Run, request: MaintenanceRequest): Promis
       `maintenance ${state} for ${service.name} on ${hosts.map((host) => host.name).join(", ")}` +
         (request.on
           ? `: its routes answer 503 (Retry-After ${mode.kind === "on" ? mode.retryAfter : 0}) while the release keeps running`
-          : ": its routes serve the release again"),
+          : ": its routes serve the release again") +
+        (recorded
+          ? `; recorded in Pulumi.${request.stack}.yaml (slipway:maintenance), which the next pulumi up keeps`
+          : "; not recorded in the stack (only some hosts)"),
       ...(stale.length === 0
         ? []
         : [
@@ -92,6 +124,7 @@ export async function maintenance(run: Run, request: MaintenanceRequest): Promis
       stack: request.stack,
       service: service.name,
       maintenance: state,
+      recorded,
       hosts: hosts.map((host) => ({ host: host.name, stale: stale.includes(host.name) })),
       ...(mode.kind === "on" ? { retryAfter: mode.retryAfter, message: mode.message } : {}),
     },

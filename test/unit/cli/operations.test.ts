@@ -6,6 +6,7 @@ import type { HostConfig } from "../../../src/config";
 import {
   accessoryLogsScript,
   lockStatusScript,
+  maintenanceScript,
   oneOffScript,
   renderPayload,
   serviceLogsScript,
@@ -287,6 +288,96 @@ describe("slipway day-two commands", () => {
       since: "2026-12-07T07:00:00Z",
       command: "Slipway deploy of web to host web-1 (stack ops): x",
     });
+  });
+
+  it("maintenance on|off: the stack setting (comments kept) and the switch on every host", async () => {
+    p.write("Pulumi.ops.yaml", `# ops stack\n${p.read("Pulumi.ops.yaml")}`);
+    const before = p.read("Pulumi.ops.yaml");
+    shell.answers["web-1"] = { stdout: ["maintenance on"] };
+    shell.answers["web-2"] = { stdout: ["maintenance on", "maintenance stale"] };
+    const on = await run([
+      "maintenance",
+      "on",
+      "--stack",
+      "ops",
+      "--service",
+      "web",
+      "--message",
+      "Back at 10:00",
+      "--retry-after",
+      "120",
+    ]);
+    assert.deepEqual(on, {
+      code: 0,
+      stderr: "",
+      stdout:
+        "maintenance on for web on web-1, web-2: its routes answer 503 (Retry-After 120) while the release keeps running; recorded in Pulumi.ops.yaml (slipway:maintenance), which the next pulumi up keeps\n" +
+        "the routes of web on web-2 predate maintenance mode and do not answer it yet; deploy once (slipway up --stack ops) to install them\n",
+    });
+    assert.equal(
+      p.read("Pulumi.ops.yaml"),
+      `${before}  slipway:maintenance:\n    web:\n      message: Back at 10:00\n      retryAfter: 120\n`,
+    );
+    const where = {
+      stack: "ops",
+      service: "web",
+      stateRoot: "/var/lib/slipway",
+      edge: "slipway-edge",
+    };
+    assert.deepEqual(
+      shell.runs.map(({ host, script }) => ({ host, script })),
+      ["web-1", "web-2"].map((host) => ({
+        host,
+        script: maintenanceScript({
+          ...where,
+          host,
+          mode: { kind: "on", message: "Back at 10:00", retryAfter: 120 },
+        }),
+      })),
+    );
+    shell.runs.length = 0;
+    shell.answers["web-1"] = { stdout: ["maintenance off"] };
+    shell.answers["web-2"] = { stdout: ["maintenance off"] };
+    const one = await run([
+      "maintenance",
+      "off",
+      "--stack",
+      "ops",
+      "--service",
+      "web",
+      "--host",
+      "web-1",
+      "--json",
+    ]);
+    assert.deepEqual(JSON.parse(one.stdout), {
+      stack: "ops",
+      service: "web",
+      maintenance: "off",
+      recorded: false,
+      hosts: [{ host: "web-1", stale: false }],
+    });
+    assert.ok(p.read("Pulumi.ops.yaml").includes("slipway:maintenance:"), "one host: not recorded");
+    const off = await run(["maintenance", "off", "--stack", "ops", "--service", "web"]);
+    assert.equal(
+      off.stdout,
+      "maintenance off for web on web-1, web-2: its routes serve the release again; recorded in Pulumi.ops.yaml (slipway:maintenance), which the next pulumi up keeps\n",
+    );
+    assert.equal(p.read("Pulumi.ops.yaml"), before);
+    assert.deepEqual(
+      shell.runs.map(({ host }) => host),
+      ["web-1", "web-1", "web-2"],
+    );
+  });
+
+  it("maintenance of a worker is refused, naming the routed services", async () => {
+    const result = await run(["maintenance", "on", "--stack", "ops", "--service", "api"]);
+    assert.deepEqual(result, {
+      code: 2,
+      stderr:
+        "slipway: api has no routes (a worker): maintenance answers requests through the edge; routed services: web\n",
+      stdout: "",
+    });
+    assert.deepEqual(shell.runs, []);
   });
 
   it("completion: bash completes commands, subcommands, options and the project's stacks", async () => {

@@ -348,6 +348,7 @@ describe("config validation", () => {
       ],
       accessories: [],
       network: "slipway-dev",
+      maintenance: {},
       edge: {
         name: "slipway-edge",
         image: "edge",
