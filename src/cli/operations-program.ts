@@ -136,9 +136,13 @@ unless --interactive (a terminal). Exit 7 when the command exits non-zero.`,
     )
     .option("-i, --interactive", "a terminal (TTY) for a console, on one host")
     .option("--in-running", "inside the running release container instead of a one-off one")
+    .option(
+      "--entrypoint <path>",
+      "the one-off container's entrypoint instead of the image's (the command is its arguments)",
+    )
     .addHelpText(
       "after",
-      `\nExamples:\n  slipway exec --stack prod --service api -- bin/migrate\n  slipway exec --stack prod -i -- sh\n${HELP_FOOTER}`,
+      `\nExamples:\n  slipway exec --stack prod --service api -- bin/migrate\n  slipway exec --stack prod -i -- sh\n  slipway exec --stack prod --entrypoint /bin/sh -- -c 'echo $DATABASE_HOST'\n${HELP_FOOTER}`,
     )
     .action(
       async (
@@ -149,6 +153,7 @@ unless --interactive (a terminal). Exit 7 when the command exits non-zero.`,
           host?: string[];
           interactive?: boolean;
           inRunning?: boolean;
+          entrypoint?: string;
         },
       ) => {
         outcome.code = await exec(run({}), {
@@ -158,6 +163,7 @@ unless --interactive (a terminal). Exit 7 when the command exits non-zero.`,
           command,
           interactive: options.interactive === true,
           inRunning: options.inRunning === true,
+          ...(options.entrypoint === undefined ? {} : { entrypoint: options.entrypoint }),
         });
       },
     );

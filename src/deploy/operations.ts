@@ -189,6 +189,8 @@ export interface OneOffDefinition extends Pick<
   readonly command: readonly string[];
   /** Keep stdin open and allocate a TTY (a console). */
   readonly interactive: boolean;
+  /** Replaces the image's ENTRYPOINT (an image whose entrypoint is its server); absent: kept. */
+  readonly entrypoint?: string;
 }
 
 /**
@@ -220,6 +222,7 @@ export function oneOffCreate(def: OneOffDefinition): ShellArg[] {
     ...(def.secretEnvNames.length === 0
       ? []
       : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
+    ...(def.entrypoint === undefined ? [] : ["--entrypoint", def.entrypoint]),
     def.ref,
     ...def.command,
   ];

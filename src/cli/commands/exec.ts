@@ -37,6 +37,8 @@ export interface ExecRequest {
   readonly interactive: boolean;
   /** In the current release container instead of a one-off one. */
   readonly inRunning: boolean;
+  /** The one-off container's entrypoint instead of the image's. */
+  readonly entrypoint?: string;
 }
 
 /** Refuses a missing command before anything is read. */
@@ -88,6 +90,12 @@ export async function exec(run: Run, request: ExecRequest): Promise<number> {
     stateRoot: run.deps.releaseRoot,
     edge: config.edge.name,
   };
+  if (request.inRunning && request.entrypoint !== undefined) {
+    throw new CliError(
+      EXIT.usage,
+      "--entrypoint is for a one-off container; --in-running runs in the current one as it is",
+    );
+  }
   const masker = new Masker(secretValues(config));
   if (request.inRunning) {
     const script = (host: string) =>
@@ -134,6 +142,7 @@ export async function exec(run: Run, request: ExecRequest): Promise<number> {
     network: config.network,
     command: request.command,
     interactive: request.interactive,
+    ...(request.entrypoint === undefined ? {} : { entrypoint: request.entrypoint }),
   });
   const input = renderPayload({
     ...(config.registry.password === undefined

@@ -118,6 +118,11 @@ describe("day-two scripts (src/deploy/operations)", () => {
       `docker create --rm --name "$name" --init --interactive --tty --network slipway-prod ` +
         `--label slipway.stack=prod --label slipway.role=exec --label slipway.exec.of=web ${REF} bin/migrate --all`,
     );
+    assert.equal(
+      command(oneOffCreate({ ...def, secretEnvNames: [], env: {}, entrypoint: "/bin/sh" })),
+      `docker create --rm --name "$name" --init --network slipway-prod --label slipway.stack=prod ` +
+        `--label slipway.role=exec --label slipway.exec.of=web --entrypoint /bin/sh ${REF} bin/migrate --all`,
+    );
     assert.equal(command(attachCommand(v("name"), false)), 'docker start --attach "$name"');
     assert.equal(
       command(attachCommand(v("name"), true)),
