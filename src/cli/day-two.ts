@@ -98,6 +98,19 @@ export function pickHosts(
   return config.hosts.filter((host) => wanted.includes(host.name));
 }
 
+/** `--host` among the hosts where the stack runs a service or an accessory; none: all of them. */
+export function stackHosts(
+  config: SlipwayConfig,
+  given: readonly string[] | undefined,
+): HostConfig[] {
+  const used = config.hosts
+    .filter((host) =>
+      [...config.services, ...config.accessories].some((entry) => entry.hosts.includes(host.name)),
+    )
+    .map((host) => host.name);
+  return pickHosts(config, used, given, `stack ${config.stack}`);
+}
+
 /**
  * Every secret value of the stack: services' and accessories' secret env (files read now),
  * the registry password, the hosts' private keys. What hosts print is masked with these.

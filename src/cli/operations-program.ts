@@ -10,6 +10,7 @@ import { exec } from "./commands/exec";
 import { lockRelease, lockStatus } from "./commands/lock";
 import { logs } from "./commands/logs";
 import { maintenance } from "./commands/maintenance";
+import { prune } from "./commands/prune";
 import { completionScript, SHELLS, type Shell } from "./completion";
 import { Run, type CliDeps } from "./context";
 import {
@@ -209,6 +210,31 @@ stack is refused without --force, naming its holder, before anything is ended.`,
           stack: await stackOf(deps, options.stack),
           ...(options.host === undefined ? {} : { hosts: options.host }),
           force: options.force === true,
+        });
+      },
+    );
+
+  program
+    .command("prune")
+    .summary("remove old release containers and unused images from the hosts")
+    .description(
+      `On each host of the stack: the services' stopped release containers beyond
+keepReleases (what a deploy keeps for rollback), then the images of the services'
+repositories that no container on the host uses and the stack does not pin. The
+current release, a running container and what the stack pins are never removed.
+Each service's containers change under its deploy lock.`,
+    )
+    .option("--stack <stack>", STACK_HELP, stackName)
+    .option("--host <name>", HOST_HELP, collect)
+    .option("--dry-run", "only list what would be removed")
+    .addOption(jsonOption())
+    .addHelpText("after", `\nExample:\n  slipway prune --stack prod --dry-run\n${HELP_FOOTER}`)
+    .action(
+      async (options: { stack?: string; host?: string[]; dryRun?: boolean; json?: boolean }) => {
+        outcome.code = await prune(run(options), {
+          stack: await stackOf(deps, options.stack),
+          ...(options.host === undefined ? {} : { hosts: options.host }),
+          dryRun: options.dryRun === true,
         });
       },
     );

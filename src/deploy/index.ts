@@ -16,3 +16,4 @@ export * from "./operations";
 export * from "./host-locks";
 export * from "./details-script";
 export * from "./maintenance";
+export * from "./prune-script";

@@ -1,7 +1,7 @@
 import { accessoryNames, detailsScript, parseDetails, type HostDetails } from "../../deploy";
 import { edgeNames } from "../../edge/names";
 import type { Run } from "../context";
-import { failureOf, hostsOnly, Masker, pickHosts, runOnHosts, type HostJob } from "../day-two";
+import { failureOf, hostsOnly, Masker, runOnHosts, stackHosts, type HostJob } from "../day-two";
 import { EXIT } from "../exit-codes";
 import { validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
@@ -82,12 +82,7 @@ export async function details(
 ): Promise<number> {
   const config = await validatedConfig(run, request.stack);
   hostsOnly(config, "details");
-  const used = config.hosts
-    .filter((host) =>
-      [...config.services, ...config.accessories].some((entry) => entry.hosts.includes(host.name)),
-    )
-    .map((host) => host.name);
-  const hosts = pickHosts(config, used, request.hosts, `stack ${request.stack}`);
+  const hosts = stackHosts(config, request.hosts);
   const root = run.deps.releaseRoot;
   const jobs: HostJob[] = hosts.map((host) => {
     const routed = config.services.some(

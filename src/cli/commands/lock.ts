@@ -12,7 +12,7 @@ import {
 import type { HostConfig, SlipwayConfig } from "../../config/schema";
 import { edgeNames } from "../../edge/names";
 import type { Run } from "../context";
-import { failureOf, hostsOnly, Masker, pickHosts, runOnHosts, type HostJob } from "../day-two";
+import { failureOf, hostsOnly, Masker, runOnHosts, stackHosts, type HostJob } from "../day-two";
 import { EXIT } from "../exit-codes";
 import { validatedConfig } from "../pinning";
 import { formatTable } from "../table";
@@ -83,15 +83,6 @@ function jobs(
     .map((host) => ({ host, places: lockPlaces(config, host.name, run.deps.releaseRoot) }))
     .filter(({ places }) => places.length > 0)
     .map(({ host, places }) => ({ host, label: host.name, script: script(host, places) }));
-}
-
-function stackHosts(config: SlipwayConfig, given: readonly string[] | undefined): HostConfig[] {
-  const used = config.hosts
-    .filter((host) =>
-      [...config.services, ...config.accessories].some((entry) => entry.hosts.includes(host.name)),
-    )
-    .map((host) => host.name);
-  return pickHosts(config, used, given, `stack ${config.stack}`);
 }
 
 /**

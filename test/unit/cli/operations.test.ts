@@ -8,6 +8,7 @@ import {
   lockStatusScript,
   maintenanceScript,
   oneOffScript,
+  pruneScript,
   renderPayload,
   serviceLogsScript,
 } from "../../../src/deploy";
@@ -378,6 +379,58 @@ describe("slipway day-two commands", () => {
       stdout: "",
     });
     assert.deepEqual(shell.runs, []);
+  });
+
+  it("prune: the script per host with the services there, their repositories and pins; a table", async () => {
+    shell.answers["web-1"] = {
+      stdout: [
+        "slipway-prune\tcontainer\tweb-old\twould remove",
+        `slipway-prune\timage\tREPO/acme/api@${digest(9)}\twould remove`,
+      ],
+    };
+    const result = await run(["prune", "--stack", "ops", "--dry-run"]);
+    assert.equal(result.code, 0, result.stderr);
+    const image = `REPO/acme/api@${digest(9)}`;
+    const w = image.length;
+    assert.equal(
+      result.stdout,
+      `HOST   KIND       ${"NAME".padEnd(w)}  ACTION\n` +
+        `web-1  container  ${"web-old".padEnd(w)}  would remove\n` +
+        `web-1  image      ${image}  would remove\n` +
+        "2 would be removed; run without --dry-run to remove them\n",
+    );
+    const registry = /for repository in ([^/\s]+)\//.exec(shell.runs[0]!.script)![1]!;
+    assert.deepEqual(
+      shell.runs.map(({ host, script }) => ({ host, script })),
+      [
+        {
+          host: "web-1",
+          script: pruneScript({
+            host: "web-1",
+            stack: "ops",
+            services: ["web", "api"].map((service) => ({
+              service,
+              dir: `/var/lib/slipway/${service}`,
+              keepReleases: 3,
+            })),
+            repositories: [`${registry}/acme/api`, `${registry}/acme/web`],
+            pinned: [digest(1), digest(3)],
+            dryRun: true,
+          }),
+        },
+        {
+          host: "web-2",
+          script: pruneScript({
+            host: "web-2",
+            stack: "ops",
+            services: [{ service: "web", dir: "/var/lib/slipway/web", keepReleases: 3 }],
+            repositories: [`${registry}/acme/web`],
+            pinned: [digest(1)],
+            dryRun: true,
+          }),
+        },
+      ],
+    );
   });
 
   it("completion: bash completes commands, subcommands, options and the project's stacks", async () => {
