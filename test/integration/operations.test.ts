@@ -121,7 +121,7 @@ describe("day-two commands over the real sshd and Docker engine", function () {
         `  slipway:hosts:\n    - name: local\n      address: ${SSH.host}\n      port: ${SSH.port}\n` +
         `      user: ${SSH.user}\n      privateKeyFile: ${SSH.keyPath}\n      hostKey: ${hostKey}\n` +
         `  slipway:services:\n    ${service}:\n      image: web\n      routes:\n        - host: ${host}\n          tls: false\n` +
-        "      keepReleases: 0\n      env:\n        MODE: it\n",
+        "      keepReleases: 1\n      env:\n        MODE: it\n",
     );
     assertOk(
       await run("pulumi", ["stack", "init", "it"], { cwd: project, env }),
@@ -379,32 +379,34 @@ describe("day-two commands over the real sshd and Docker engine", function () {
     assert.equal(stackConfig()["slipway:maintenance"], undefined);
   });
 
-  it("prune: after release b, the stopped release a beyond keepReleases 0 and its image; --dry-run first", async () => {
-    const previous = await current();
-    const deployed = await runScript(
-      deployScript(
-        localDefinition(service, releases.b, {
-          env: { MODE: "it" },
-          secretEnvNames: ["TOKEN"],
-          command: ["-vv"],
-          keepReleases: 1,
-        }),
-      ),
-      payloadFor({ TOKEN: SECRET }),
-    );
-    assert.equal(deployed.code, 0, deployed.stderr);
+  it("prune: the oldest stopped release beyond keepReleases 1 and an unused image; --dry-run first", async () => {
+    const oldest = await current();
+    // Release b, then a again with other env (a new container): a deploy keeping 2 leaves
+    // two stopped releases; the stack keeps 1. The broken release's image is pulled, unused.
+    for (const [release, mode] of [
+      [releases.b, "it"],
+      [releases.a, "it2"],
+    ] as const) {
+      const deployed = await runScript(
+        deployScript(
+          localDefinition(service, release, {
+            env: { MODE: mode },
+            secretEnvNames: ["TOKEN"],
+            command: ["-vv"],
+            keepReleases: 2,
+          }),
+        ),
+        payloadFor({ TOKEN: SECRET }),
+      );
+      assert.equal(deployed.code, 0, deployed.stderr);
+    }
     await retiresSettled();
-    fs.writeFileSync(
-      path.join(project, "Pulumi.it.yaml"),
-      fs
-        .readFileSync(path.join(project, "Pulumi.it.yaml"), "utf8")
-        .replace(releases.a.digest, releases.b.digest),
-    );
-    const image = `127.0.0.1:5000/${releases.namespace}/web@${releases.a.digest}`;
+    await runOk("docker", ["pull", "--quiet", releases.broken.ref]);
+    const image = releases.broken.ref;
     const w = image.length;
     const table = (action: string) =>
       `HOST   KIND       ${"NAME".padEnd(w)}  ACTION\n` +
-      `local  container  ${previous.padEnd(w)}  ${action}\n` +
+      `local  container  ${oldest.padEnd(w)}  ${action}\n` +
       `local  image      ${image}  ${action}\n`;
     const dry = await slipway(["prune", "--stack", "it", "--dry-run"]);
     assert.deepEqual(
@@ -424,14 +426,15 @@ describe("day-two commands over the real sshd and Docker engine", function () {
         "--format",
         "{{.Names}}",
       ]).then((r) => r.stdout.trim().split("\n"));
-    assert.equal((await containers()).length, 2);
+    assert.equal((await containers()).length, 3);
     const pruned = await slipway(["prune", "--stack", "it"]);
     assert.deepEqual(
       { code: pruned.code, stdout: pruned.stdout },
       { code: 0, stdout: `${table("removed")}2 removed\n` },
       pruned.stderr,
     );
-    assert.deepEqual(await containers(), [await current()]);
+    assert.equal((await containers()).length, 2);
+    assert.ok(!(await containers()).includes(oldest));
     const images = await runOk("docker", [
       "image",
       "ls",
@@ -440,7 +443,10 @@ describe("day-two commands over the real sshd and Docker engine", function () {
       "{{.Digest}}",
       `127.0.0.1:5000/${releases.namespace}/web`,
     ]);
-    assert.deepEqual(images.stdout.trim().split("\n"), [releases.b.digest]);
+    assert.deepEqual(
+      images.stdout.trim().split("\n").sort(),
+      [releases.a.digest, releases.b.digest].sort(),
+    );
     const again = await slipway(["prune", "--stack", "it", "--json"]);
     assert.deepEqual(JSON.parse(again.stdout), { stack: "it", dryRun: false, pruned: [] });
   });
