@@ -74,8 +74,11 @@ function pruneImageLines(def: PruneDefinition): string[] {
     // Every digest a container on the host was created from (any stack, any state).
     `docker ps --all --format '{{.Image}}' | grep -o 'sha256:[0-9a-f]\\{64\\}' | sort -u > "$tmp"/used`,
     `printf '%s\\n' ${def.pinned.map(quote).join(" ")} >> "$tmp"/used`,
+    // Every image, filtered here: a reference filter does not list images pulled by digest
+    // under the containerd image store.
+    `docker image ls --no-trunc --format '{{.Repository}}@{{.Digest}}' | grep '@sha256:' | sort -u > "$tmp"/all`,
     `for repository in ${def.repositories.map(quote).join(" ")}; do`,
-    `  docker image ls --no-trunc --format '{{.Repository}}@{{.Digest}}' "$repository" | grep '@sha256:' | sort -u`,
+    `  awk -v r="$repository@" 'index($0, r) == 1' "$tmp"/all`,
     'done > "$tmp"/images',
     "while IFS= read -r ref; do",
     '  if grep -qxF "${ref#*@}" "$tmp"/used; then continue; fi',

@@ -14,7 +14,7 @@ case "$1 $2" in
   "ps --all")
     if printf '%s' "$*" | grep -q label=slipway.service=; then cat "$FAKE"/containers; else cat "$FAKE"/used; fi ;;
   "inspect --format") cat "$FAKE/state-$4" 2>/dev/null || echo exited ;;
-  "image ls") grep "^$6@" "$FAKE"/images ;;
+  "image ls") cat "$FAKE"/images ;;
   "rm --force") echo "rm $3" >> "$FAKE"/log ;;
   "image rm")
     echo "rmi $3" >> "$FAKE"/log
