@@ -280,6 +280,8 @@ describe("day-two commands over the real sshd and Docker engine", function () {
     const dir = `/var/lib/slipway/${service}`;
     await sshExec(
       `cd ${dir} && nohup flock ${dir}/lock sh -c 'printf "stack other, alice from 10.0.0.9 (pid %s) since 2026-12-07T07:00:00Z\\n" $$ > lock.owner; exec sleep 4242' </dev/null >/dev/null 2>&1 &`,
+      // The session stays open while the holder runs; the client may go.
+      { timeoutMs: 3000 },
     );
     await sleep(500);
     const held = await slipway(["lock", "status", "--stack", "it"]);
