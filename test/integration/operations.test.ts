@@ -251,7 +251,7 @@ describe("day-two commands over the real sshd and Docker engine", function () {
     );
     assert.deepEqual(
       local.routes.filter((r) => r.service === service).map((r) => r.match),
-      [host],
+      [`${host}|`],
     );
     assert.deepEqual(
       local.upstreams.filter((u) => u.instance === service),
