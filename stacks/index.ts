@@ -4,7 +4,7 @@
  * changes a registry or a host is registered before every look-up has passed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { deployAccessories, deployServices } from "../infra/deploy";
+import { declareMaintenance, deployAccessories, deployServices } from "../infra/deploy";
 import { declareEdges } from "../infra/edge";
 import type * as KubernetesTarget from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
@@ -158,6 +158,11 @@ const deployments: Record<
           ]),
         ),
       );
+
+// Services in maintenance (slipway:maintenance) keep their page through every update.
+if (!kube) {
+  declareMaintenance(config, deployments, gate);
+}
 
 // Moving tags (dev, latest, …) follow once every host runs the new digest healthily.
 const moved = moveTags(

@@ -4,3 +4,4 @@ export * from "./service";
 export * from "./connection";
 export * from "./accessory";
 export * from "./release-command";
+export * from "./maintenance";

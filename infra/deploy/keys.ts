@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { expandHome, type Secret } from "../../src/config";
+import { readSecretEnv } from "../../src/config/secret-env";
 
 // One home expansion for the config check that the file exists and for the reader here.
 export { expandHome };
@@ -44,18 +45,5 @@ export function secretEnvOf(
   files: Readonly<Record<string, string>>,
   where: string,
 ): pulumi.Output<Record<string, string>> {
-  const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(secretEnv)) {
-    values[name] = value.reveal();
-  }
-  for (const [name, configured] of Object.entries(files)) {
-    const file = expandHome(configured);
-    try {
-      values[name] = fs.readFileSync(file, "utf8").replace(/\r?\n$/, "");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new Error(`${where}.secretEnvFiles.${name}: cannot read ${file} (${code})`);
-    }
-  }
-  return pulumi.secret(values);
+  return pulumi.secret(readSecretEnv(secretEnv, files, where));
 }

@@ -1,6 +1,7 @@
 import { RegistryClient, type RegistryClientOptions } from "../registry";
 import type { StackDriver } from "./driver";
 import type { HostReader } from "./host-release";
+import type { HostShell } from "./host-shell";
 
 /** Everything a command uses from the outside world; tests pass fakes for some of it. */
 export interface CliDeps {
@@ -14,6 +15,8 @@ export interface CliDeps {
    */
   readonly githubApi?: { readonly url: string; readonly token?: string };
   readonly hosts: HostReader;
+  /** Runs the day-two scripts (logs, exec, …) on hosts, streaming; default: the system ssh. */
+  readonly shell?: HostShell;
   /** Where hosts keep release records (`/var/lib/slipway`). */
   readonly releaseRoot: string;
   readonly now: () => Date;

@@ -17,6 +17,8 @@ export const EXIT = {
   drift: 5,
   /** A registry, a host or the Pulumi backend could not be reached or refused the credentials. */
   unreachable: 6,
+  /** exec, accessory exec: the command ran and exited non-zero (its status is printed). */
+  commandFailed: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -31,4 +33,6 @@ export const EXIT_CODES_HELP = `Exit codes:
      recorded; promote and rollback keep the new pins; see the next command
   5  status: drift, a host runs something other than the stack pins
   6  a registry, a host or the Pulumi backend could not be reached or
-     refused the credentials`;
+     refused the credentials
+  7  exec, accessory exec: the command ran on the host and exited non-zero
+     (stderr names its exit status)`;

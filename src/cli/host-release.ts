@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { HostConfig, ProxyConfig } from "../config";
+import { expandHome } from "../config/paths";
 import { DEFAULT_STATE_ROOT } from "../deploy/definition";
 import { shellQuote } from "./quote";
 
@@ -80,8 +81,57 @@ export interface HostReader {
   run(host: HostConfig, script: string): Promise<HostRun>;
 }
 
-function expandHome(file: string): string {
-  return file === "~" || file.startsWith("~/") ? path.join(os.homedir(), file.slice(1)) : file;
+/**
+ * Runs `work` with the files the system `ssh` reads for `host` (keys from config, known
+ * hosts), written mode 0600 into a private directory that is removed afterwards.
+ */
+export async function withSshFiles<T>(
+  host: HostConfig,
+  work: (files: SshFiles) => Promise<T>,
+): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-ssh-"));
+  try {
+    const write = (name: string, text: string) => {
+      const target = path.join(dir, name);
+      fs.writeFileSync(target, text.endsWith("\n") ? text : `${text}\n`, { mode: 0o600 });
+      return target;
+    };
+    return await work({
+      identity:
+        host.privateKey !== undefined
+          ? write("identity", host.privateKey.reveal())
+          : expandHome(host.privateKeyFile ?? ""),
+      ...(host.hostKey === undefined
+        ? {}
+        : {
+            knownHosts: write("known_hosts", knownHostsLine(host.address, host.port, host.hostKey)),
+          }),
+      ...(host.proxy === undefined
+        ? {}
+        : {
+            proxyIdentity:
+              host.proxy.privateKey !== undefined
+                ? write("proxy_identity", host.proxy.privateKey.reveal())
+                : expandHome(host.proxy.privateKeyFile ?? ""),
+            ...(host.proxy.hostKey === undefined
+              ? {}
+              : {
+                  proxyKnownHosts: write(
+                    "proxy_known_hosts",
+                    knownHostsLine(host.proxy.address, host.proxy.port, host.proxy.hostKey),
+                  ),
+                }),
+          }),
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `ssh <user>@<address>:<port> exited <status>: <reason>`: why a host could not be reached. */
+export function sshFailure(host: HostConfig, status: number, stderr: string): string {
+  const reason = lastLine(stderr);
+  return `ssh ${host.user}@${host.address}:${host.port} exited ${status}${reason === "" ? "" : `: ${reason}`}`;
 }
 
 /** Runs scripts with the system `ssh`, or `/bin/sh -c` for `local` hosts. */
@@ -96,59 +146,17 @@ export class SystemHostReader implements HostReader {
             message: `sh exited ${result.status}: ${lastLine(result.stderr)}`,
           };
     }
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-ssh-"));
-    try {
-      const write = (name: string, text: string) => {
-        const target = path.join(dir, name);
-        fs.writeFileSync(target, text.endsWith("\n") ? text : `${text}\n`, { mode: 0o600 });
-        return target;
-      };
-      const files: SshFiles = {
-        identity:
-          host.privateKey !== undefined
-            ? write("identity", host.privateKey.reveal())
-            : expandHome(host.privateKeyFile ?? ""),
-        ...(host.hostKey === undefined
-          ? {}
-          : {
-              knownHosts: write(
-                "known_hosts",
-                knownHostsLine(host.address, host.port, host.hostKey),
-              ),
-            }),
-        ...(host.proxy === undefined
-          ? {}
-          : {
-              proxyIdentity:
-                host.proxy.privateKey !== undefined
-                  ? write("proxy_identity", host.proxy.privateKey.reveal())
-                  : expandHome(host.proxy.privateKeyFile ?? ""),
-              ...(host.proxy.hostKey === undefined
-                ? {}
-                : {
-                    proxyKnownHosts: write(
-                      "proxy_known_hosts",
-                      knownHostsLine(host.proxy.address, host.proxy.port, host.proxy.hostKey),
-                    ),
-                  }),
-            }),
-      };
+    return withSshFiles(host, async (files) => {
       const result = await runProcess("ssh", sshArgs(host, files, script));
-      if (result.status === 0) {
-        return { kind: "ran", stdout: result.stdout };
-      }
-      const reason = lastLine(result.stderr);
-      return {
-        kind: "unreachable",
-        message: `ssh ${host.user}@${host.address}:${host.port} exited ${result.status}${reason === "" ? "" : `: ${reason}`}`,
-      };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+      return result.status === 0
+        ? { kind: "ran", stdout: result.stdout }
+        : { kind: "unreachable", message: sshFailure(host, result.status, result.stderr) };
+    });
   }
 }
 
-function lastLine(text: string): string {
+/** The last non-blank line of a tool's output, for one-line messages. */
+export function lastLine(text: string): string {
   return text.trim().split("\n").pop() ?? "";
 }
 

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { previewSummaryCommand } from "../preview/cli";
 import { history } from "./commands/history";
 import { init } from "./commands/init";
+import { addOperationCommands } from "./operations-program";
 import { promote } from "./commands/promote";
 import { reject } from "./commands/reject";
 import { repair } from "./commands/repair";
@@ -16,25 +17,25 @@ import { EXIT, EXIT_CODES_HELP } from "./exit-codes";
 import { DIGEST_PREFIX } from "../ledger/rollback";
 import { slipwayVersion } from "../version";
 
-const HELP_FOOTER = "\nExit codes: slipway --help";
+export const HELP_FOOTER = "\nExit codes: slipway --help";
 
-const STACK_HELP = "the stack (default: the one `pulumi stack select` selected)";
+export const STACK_HELP = "the stack (default: the one `pulumi stack select` selected)";
 
 /** Collects a repeatable option into a list. */
-function collect(value: string, previous: string[] | undefined): string[] {
+export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
 const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
 
-function stackName(value: string): string {
+export function stackName(value: string): string {
   if (!STACK_NAME.test(value)) {
     throw new InvalidArgumentError("expected a stack name (letters, digits, _ . -)");
   }
   return value;
 }
 
-function wholeNumber(minimum: number) {
+export function wholeNumber(minimum: number) {
   return (value: string): number => {
     if (!/^[0-9]+$/.test(value) || Number(value) < minimum) {
       throw new InvalidArgumentError(`expected a whole number of at least ${minimum}`);
@@ -51,7 +52,7 @@ function digestOrPrefix(value: string): string {
 }
 
 /** The stack a command works on: --stack, else the stack `pulumi stack select` selected. */
-async function stackOf(deps: CliDeps, given: string | undefined): Promise<string> {
+export async function stackOf(deps: CliDeps, given: string | undefined): Promise<string> {
   if (given !== undefined) {
     return given;
   }
@@ -64,7 +65,7 @@ async function stackOf(deps: CliDeps, given: string | undefined): Promise<string
   return selected;
 }
 
-function jsonOption(): Option {
+export function jsonOption(): Option {
   return new Option("--json", "print one JSON document on stdout (for scripts)");
 }
 
@@ -485,5 +486,6 @@ registry run its garbage collector afterwards to free the space
       },
     );
 
+  addOperationCommands(program, deps, by, outcome);
   return program;
 }

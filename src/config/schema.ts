@@ -9,6 +9,7 @@ import {
 } from "../reference";
 import { environmentNameProblem, sshPublicKeyProblem } from "./rules";
 import { repositoriesSchema } from "./registry-repositories";
+import { maintenanceSchema, type MaintenanceSetting } from "./maintenance";
 import { expected, plain, plainScalar, plainText, port, ruled, secret } from "./primitives";
 import {
   accessoriesSchema,
@@ -530,6 +531,9 @@ export const KEY_SCHEMAS = {
     .describe(
       "The cluster of a `slipway:target: kubernetes` stack and how the service runs there; read only on that target.",
     ),
+  maintenance: maintenanceSchema.describe(
+    "Routed services in maintenance, by name: their routes answer 503 with a page and `Retry-After` while the release keeps running. `slipway maintenance on|off` writes it (and switches the hosts at once); every `pulumi up` applies it.",
+  ),
   edge: edgeSchema
     .default({
       name: DEFAULT_EDGE_NAME,
@@ -613,6 +617,8 @@ export interface SlipwayConfig {
   readonly kubernetes?: KubernetesConfig & { readonly namespace: string };
   /** The hosts' edge proxy; `image` set when this stack manages it. */
   readonly edge: EdgeConfig;
+  /** Routed services in maintenance, by name (`slipway:maintenance`). */
+  readonly maintenance: Readonly<Record<string, MaintenanceSetting>>;
   readonly github?: GithubConfig;
   readonly attestations: AttestationsConfig;
   /** The vulnerability gate of built digests; absent: no scan. */

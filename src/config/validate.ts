@@ -5,6 +5,7 @@ import { nearest } from "./did-you-mean";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
 import { keyFileChecks, ownerChecks, secretFileChecks } from "./machine-checks";
 import { kubeconfigFileChecks, kubernetesChecks, kubernetesSchema } from "./kubernetes";
+import { maintenanceIssues } from "./maintenance";
 import { asMap } from "./raw";
 import { promotionChecks } from "./promotion";
 import { scanChecks, supplyFileChecks } from "./supply";
@@ -280,7 +281,19 @@ export function validateConfig(
   if (unique.length > 0) {
     throw new ConfigError(unique, stack);
   }
-  return assemble(stack, role, parsed as { [K in ConfigKey]: z.output<(typeof KEY_SCHEMAS)[K]> });
+  const config = assemble(
+    stack,
+    role,
+    parsed as { [K in ConfigKey]: z.output<(typeof KEY_SCHEMAS)[K]> },
+  );
+  const maintenance = maintenanceIssues(config.maintenance, config.services);
+  if (maintenance.length > 0) {
+    throw new ConfigError(
+      maintenance.map((issue) => toIssue(issue.key, issue.path, issue.message)),
+      stack,
+    );
+  }
+  return config;
 }
 
 /** The default namespace of a stack: `slipway-<stack>`, cut to a DNS label. */
@@ -341,6 +354,7 @@ function assemble(
           },
         }),
     edge: parsed.edge,
+    maintenance: parsed.maintenance,
     ...(parsed.github === undefined ? {} : { github: parsed.github }),
     attestations: parsed.attestations,
     ...(parsed.scan === undefined ? {} : { scan: parsed.scan }),

@@ -13,3 +13,8 @@ export * from "./probe-script";
 export * from "./accessory-script";
 export * from "./container-lines";
 export * from "./release-command-script";
+export * from "./operations";
+export * from "./host-locks";
+export * from "./details-script";
+export * from "./maintenance";
+export * from "./prune-script";

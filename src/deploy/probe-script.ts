@@ -11,6 +11,7 @@
  *     others <running release containers besides current, space-separated>   (a previous
  *                                             release still draining, or left running)
  *     upstream <what the edge routes the service to>
+ *     maintenance <Retry-After seconds while maintenance is on; empty when off>
  *     edge <running or missing>
  *     health ok <answer> | health fail <answer>    (through the edge, as clients get it)
  *
@@ -57,6 +58,7 @@ export function probeScript(def: ProbeDefinition): string {
     "fi",
     `printf 'others %s\\n' "$(${command(releaseList(def, { running: true }))} 2>/dev/null | grep -vxF -- "$current" | tr '\\n' ' ' | sed 's/ $//')"`,
     'printf \'upstream %s\\n\' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"',
+    'printf \'maintenance %s\\n\' "$(cat "$edge"/maintenance/"$service"/retry-after 2>/dev/null)"',
     `if seen=$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null); then printf 'edge %s\\n' "$seen"; else printf 'edge missing\\n'; fi`,
     ...(route === undefined || def.routes.length === 0
       ? ["printf 'health skipped no route covers the health path\\n'"]
@@ -91,6 +93,8 @@ export interface ProbeResult {
   /** Release containers of the service that run besides the current one (a draining one). */
   readonly others: readonly string[];
   readonly upstream?: string;
+  /** Retry-After seconds while the service's routes answer the maintenance page. */
+  readonly maintenance?: string;
   readonly edge: string;
   readonly health: { readonly kind: "ok" | "fail" | "skipped"; readonly answer: string };
 }
@@ -126,6 +130,7 @@ export function parseProbe(text: string): ProbeResult {
   const owner = optional("owner");
   const current = optional("current");
   const upstream = optional("upstream");
+  const maintenance = optional("maintenance");
   return {
     ...(record === undefined ? {} : { record }),
     ...(owner === undefined ? {} : { owner }),
@@ -136,6 +141,7 @@ export function parseProbe(text: string): ProbeResult {
         : { kind: "found", status, digest, stack, health: dockerHealth || "none" },
     others: (values.get("others") ?? "").split(" ").filter((name) => name !== ""),
     ...(upstream === undefined ? {} : { upstream }),
+    ...(maintenance === undefined ? {} : { maintenance }),
     edge: values.get("edge") ?? "missing",
     health: {
       kind: ["ok", "fail", "skipped"].includes(kind) ? kind : "fail",

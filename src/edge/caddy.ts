@@ -13,7 +13,13 @@
  */
 import { routeMatchKey, type RouteConfig } from "../config/services";
 import type { TlsIssuer } from "../config/schema";
-import { EDGE_ADMIN_ADDRESS, EDGE_HTTP_PORT, EDGE_HTTPS_PORT, upstreamMountPath } from "./names";
+import {
+  EDGE_ADMIN_ADDRESS,
+  EDGE_HTTP_PORT,
+  EDGE_HTTPS_PORT,
+  maintenanceMountDir,
+  upstreamMountPath,
+} from "./names";
 
 const HTTP_ROUTES = "__SLIPWAY_HTTP_ROUTES__";
 const HTTPS_ROUTES = "__SLIPWAY_HTTPS_ROUTES__";
@@ -143,6 +149,42 @@ export function proxyHandler(
   };
 }
 
+/**
+ * The check every client route of `service` starts with: while the file
+ * `maintenance/<service>/retry-after` exists in the edge's state directory, the route answers
+ * 503 with the page beside it and `Retry-After`, both read per request like the upstream; the
+ * release keeps running. No config changes, so no connection is closed. Loopback requests
+ * (the deploy's verification, status's health check from inside the edge) still pass.
+ */
+export function maintenanceHandler(service: string): Record<string, unknown> {
+  const dir = maintenanceMountDir(service);
+  return {
+    handler: "subroute",
+    routes: [
+      {
+        match: [
+          {
+            file: { root: dir, try_files: ["/retry-after"] },
+            not: [{ remote_ip: { ranges: LOOPBACK } }],
+          },
+        ],
+        handle: [
+          {
+            handler: "static_response",
+            status_code: 503,
+            headers: {
+              "Retry-After": [`{file.${dir}/retry-after}`],
+              "Content-Type": ["text/html; charset=utf-8"],
+              "Cache-Control": ["no-store"],
+            },
+            body: `{file.${dir}/page.html}`,
+          },
+        ],
+      },
+    ],
+  };
+}
+
 function matcher(route: RouteConfig): Record<string, unknown> {
   return {
     ...(route.host === undefined ? {} : { host: [route.host] }),
@@ -187,6 +229,7 @@ export function routeLines(
   instances: readonly string[] = [service],
 ): RouteLine[] {
   const proxy = proxyHandler(service, instances);
+  const maintenance = maintenanceHandler(service);
   const lines: RouteLine[] = [];
   for (const route of routes) {
     const match = matcher(route);
@@ -217,10 +260,14 @@ export function routeLines(
         }),
       );
     } else {
-      lines.push(line(route, 1, "http", { ...matchList, handle: [proxy], terminal: true }));
+      lines.push(
+        line(route, 1, "http", { ...matchList, handle: [maintenance, proxy], terminal: true }),
+      );
     }
     if (route.tls) {
-      lines.push(line(route, 1, "https", { ...matchList, handle: [proxy], terminal: true }));
+      lines.push(
+        line(route, 1, "https", { ...matchList, handle: [maintenance, proxy], terminal: true }),
+      );
     }
   }
   return lines;

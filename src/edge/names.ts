@@ -40,3 +40,11 @@ export function edgeNames(name: string, stateRoot: string): EdgeNames {
 export function upstreamMountPath(service: string): string {
   return path.posix.join(EDGE_MOUNT, "upstreams", service);
 }
+
+/**
+ * A service's maintenance directory inside the edge container: `retry-after` (its presence
+ * switches the service's routes to the page) and `page.html`.
+ */
+export function maintenanceMountDir(service: string): string {
+  return path.posix.join(EDGE_MOUNT, "maintenance", service);
+}

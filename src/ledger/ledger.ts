@@ -26,8 +26,12 @@ export function ledgerHeader(stack: string): string {
   );
 }
 
-/** YAML output options that keep lines as they are (no folding of long values). */
-export const YAML_OUTPUT = { lineWidth: 0, minContentWidth: 0 } as const;
+/** YAML output options that keep lines as they are (no folding of long values, `[a, b]` unpadded). */
+export const YAML_OUTPUT = {
+  lineWidth: 0,
+  minContentWidth: 0,
+  flowCollectionPadding: false,
+} as const;
 
 /**
  * Parses and checks a ledger's text. `display` names the file in messages. Refuses merge

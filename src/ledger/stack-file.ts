@@ -182,3 +182,55 @@ export function setPins(
   }
   return document.toString(YAML_OUTPUT);
 }
+
+/** The config key `slipway maintenance on|off` writes. */
+const MAINTENANCE_KEY = "slipway:maintenance";
+
+/**
+ * The stack file's text with `slipway:maintenance.<service>` set (`message`, `retryAfter`),
+ * or removed when `setting` is undefined (the key too, once no service is left in it).
+ * Everything else stays byte for byte.
+ */
+export function setMaintenance(
+  text: string,
+  service: string,
+  setting: { readonly message?: string; readonly retryAfter: number } | undefined,
+  display = "stack file",
+): string {
+  assertNoConflictMarkers(display, text);
+  const document = parseDocument(text);
+  let config: unknown = document.get("config", true);
+  if (config === undefined || config === null) {
+    if (setting === undefined) {
+      return document.toString(YAML_OUTPUT);
+    }
+    config = new YAMLMap();
+    document.set("config", config);
+  }
+  if (!isMap(config)) {
+    throw new LedgerError(`${display}: config is not a map`);
+  }
+  const found: unknown = config.get(MAINTENANCE_KEY, true);
+  if (setting === undefined) {
+    if (isMap(found)) {
+      found.delete(service);
+      if (found.items.length === 0) {
+        config.delete(MAINTENANCE_KEY);
+      }
+    }
+    return document.toString(YAML_OUTPUT);
+  }
+  const services = isMap(found) ? found : new YAMLMap();
+  if (services !== found) {
+    config.set(MAINTENANCE_KEY, services);
+  }
+  services.flow = false;
+  const existing: unknown = services.get(service, true);
+  const entry = isMap(existing) ? existing : new YAMLMap();
+  if (entry !== existing) {
+    services.set(service, entry);
+  }
+  setScalar(entry, "message", setting.message ?? null);
+  setScalar(entry, "retryAfter", setting.retryAfter);
+  return document.toString(YAML_OUTPUT);
+}

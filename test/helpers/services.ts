@@ -408,3 +408,31 @@ export async function pushScratchRelease(options: {
     "containerimage.digest"
   ]!;
 }
+
+/**
+ * The environment the `pulumi` CLI and `slipway` need for a throwaway project: this machine's
+ * engine (scripts/pulumi-env.sh) on a file backend under `stateDir`, with a fixed passphrase.
+ */
+export async function pulumiEnv(stateDir: string): Promise<NodeJS.ProcessEnv> {
+  const engine = path.join(SLIPWAY_HOME, "bin", "pulumi");
+  if (!fs.existsSync(engine)) {
+    throw new Error(`no Pulumi engine at ${engine}; run scripts/bootstrap-engine.sh`);
+  }
+  const sourced = await runOk(
+    "bash",
+    ["-c", `. ${path.join(REPO_ROOT, "scripts", "pulumi-env.sh")} && env -0`],
+    {
+      env: {
+        ...process.env,
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: "slipway-test",
+      },
+    },
+  );
+  return Object.fromEntries(
+    sourced.stdout
+      .split("\0")
+      .filter((line) => line.includes("="))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
+}

@@ -13,11 +13,10 @@ import { RegistryClient } from "../../src/registry";
 import {
   REGISTRY,
   REPO_ROOT,
-  SLIPWAY_HOME,
   SSH,
+  pulumiEnv,
   run,
   pushScratchRelease,
-  runOk,
   sshExec,
   uniqueTag,
   useServices,
@@ -135,31 +134,11 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
   }
 
   before(async function () {
-    const engine = path.join(SLIPWAY_HOME, "bin", "pulumi");
-    if (!fs.existsSync(engine)) {
-      throw new Error(`no Pulumi engine at ${engine}; run scripts/bootstrap-engine.sh`);
-    }
     work = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-cli-"));
     project = path.join(work, "project");
     fs.mkdirSync(path.join(project, "app"), { recursive: true });
     fs.mkdirSync(path.join(work, "state"));
-    const sourced = await runOk(
-      "bash",
-      ["-c", `. ${path.join(REPO_ROOT, "scripts", "pulumi-env.sh")} && env -0`],
-      {
-        env: {
-          ...process.env,
-          PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
-          PULUMI_CONFIG_PASSPHRASE: "slipway-test",
-        },
-      },
-    );
-    env = Object.fromEntries(
-      sourced.stdout
-        .split("\0")
-        .filter((line) => line.includes("="))
-        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-    );
+    env = await pulumiEnv(path.join(work, "state"));
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"));
     fs.writeFileSync(
       path.join(project, "Pulumi.yaml"),

@@ -9,7 +9,14 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { releaseUrn } from "../../src/cli/commands/repair";
-import { BOOTSTRAP_COMMAND, bootstrapStdin, edgeRemoveScript, edgeScript } from "../../src/deploy";
+import {
+  BOOTSTRAP_COMMAND,
+  bootstrapStdin,
+  DEFAULT_MAINTENANCE_MESSAGE,
+  edgeRemoveScript,
+  edgeScript,
+  maintenanceScript,
+} from "../../src/deploy";
 import { fakeHome } from "../helpers/home";
 import { isMovingTag } from "../../src/images";
 import { readLedger } from "../../src/ledger";
@@ -488,5 +495,62 @@ describe("the program for the local-prod stack, once promoted into", function ()
         volumes: ["data"],
       },
     });
+  });
+});
+
+describe("the program for the local stack with web in maintenance (slipway:maintenance)", function () {
+  this.timeout(20_000);
+  let recorded: Recorded[];
+  let restoreHome: () => void;
+
+  before(async () => {
+    restoreHome = fakeHome();
+    const config = {
+      ...stackConfig("local"),
+      "slipway:maintenance": JSON.stringify({ web: { retryAfter: 30 } }),
+    };
+    ({ recorded } = await runProgram("local", config));
+  });
+  after(() => restoreHome());
+
+  it("switches the page on after web's deployment on the host, and off when the entry goes", () => {
+    const where = {
+      host: "local",
+      stack: "local",
+      service: "web",
+      stateRoot: "/var/lib/slipway",
+      edge: "slipway-edge",
+    };
+    assert.equal(one(recorded, "web-local-maintenance").type, "slipway:deploy:HostMaintenance");
+    const command = one(recorded, "web-local-maintenance-switch");
+    assert.equal(command.type, "command:remote:Command");
+    assert.equal(command.options.parent, "web-local-maintenance");
+    assert.deepEqual(
+      {
+        create: command.inputs.create,
+        update: command.inputs.update,
+        delete: command.inputs.delete,
+        stdin: command.inputs.stdin,
+        triggers: command.inputs.triggers,
+      },
+      {
+        create: BOOTSTRAP_COMMAND,
+        update: BOOTSTRAP_COMMAND,
+        delete: maintenanceScript({ ...where, mode: { kind: "off" } }),
+        stdin: bootstrapStdin(
+          maintenanceScript({
+            ...where,
+            mode: { kind: "on", message: DEFAULT_MAINTENANCE_MESSAGE, retryAfter: 30 },
+          }),
+        ),
+        triggers: undefined,
+      },
+    );
+    const deps = command.options.dependsOn ?? [];
+    assert.ok(deps.includes("web-local-release"), `after web's release: ${deps.join(", ")}`);
+    assert.deepEqual(
+      recorded.filter((r) => r.name.includes("maintenance")).map((r) => r.name),
+      ["web-local-maintenance", "web-local-maintenance-switch"],
+    );
   });
 });

@@ -12,9 +12,9 @@ import {
   type ProbeResult,
   type ReleaseEntry,
 } from "../../deploy";
-import { imagesOutput } from "../outputs";
+import { pinnedLookup } from "../pinned";
 import { parseDigestReference } from "../../reference";
-import { driverCall, readStackFiles, validatedConfig } from "../pinning";
+import { readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
 import { probePods } from "../kube-status";
 import { projectRejections } from "../release-safety";
@@ -90,10 +90,17 @@ export function judgeHost(
     reasons.push(`health through the edge fails: ${probe.health.answer || "no answer"}`);
   }
   // A replaced release runs on for drainSeconds after the switch, then stops in the background.
-  const note =
-    probe.others.length === 0
-      ? undefined
-      : `also running: ${probe.others.join(", ")} (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)`;
+  const notes = [
+    ...(probe.maintenance === undefined
+      ? []
+      : [`maintenance on: its routes answer 503 (Retry-After ${probe.maintenance})`]),
+    ...(probe.others.length === 0
+      ? []
+      : [
+          `also running: ${probe.others.join(", ")} (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)`,
+        ]),
+  ];
+  const note = notes.length === 0 ? undefined : notes.join("; ");
   return {
     host,
     state: reasons.length === 0 ? "in-sync" : "drift",
@@ -179,21 +186,7 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
       [`slipway history --stack ${stack}  # what the stack released, from its ledger`],
     );
   }
-  let exported: Record<string, { digest: string }> | undefined;
-  const expectation = async (imageName: string) => {
-    const image = config.images.find((candidate) => candidate.name === imageName);
-    if (image?.kind === "pin") {
-      return { expected: image.pin.digest, expectedFrom: `${files.display} pins` };
-    }
-    exported ??= imagesOutput(
-      await driverCall(run, stack, () => run.deps.driver.outputs(stack)),
-      stack,
-    );
-    return {
-      expected: exported[imageName]?.digest,
-      expectedFrom: `the last update of ${stack} deployed`,
-    };
-  };
+  const expectation = pinnedLookup(run, stack, config, files.display);
   if (config.target === "kubernetes") {
     // Each pod is a row: the digest its runtime reports (imageID) against the pin.
     const services: ServiceProbe[] = [];

@@ -66,7 +66,7 @@ describe("unknown keys: did you mean", () => {
         message:
           "unknown key; the keys here are slipway:role, slipway:version, slipway:builder, slipway:source, slipway:registry, " +
           "slipway:images, slipway:target, slipway:hosts, slipway:service, slipway:services, slipway:accessories, " +
-          "slipway:network, slipway:kubernetes, slipway:edge, slipway:github, slipway:attestations, slipway:scan, " +
+          "slipway:network, slipway:kubernetes, slipway:maintenance, slipway:edge, slipway:github, slipway:attestations, slipway:scan, " +
           "slipway:verify, slipway:promotion (docs/configuration.md)",
       },
     ]);

@@ -349,6 +349,7 @@ describe("config validation", () => {
       ],
       accessories: [],
       network: "slipway-dev",
+      maintenance: {},
       edge: {
         name: "slipway-edge",
         image: "edge",

@@ -6,6 +6,7 @@ import {
   GRACE_PERIOD,
   HTTPS_SUFFIX_TOKEN,
   httpsSuffix,
+  maintenanceHandler,
   matchKey,
   proxyHandler,
   renderConfig,
@@ -19,6 +20,33 @@ const WEB_PROXY = {
   handler: "reverse_proxy",
   upstreams: [{ dial: "{file./etc/slipway/upstreams/web}" }],
   load_balancing: { try_duration: "250ms", try_interval: "50ms" },
+};
+
+/** What every client route of `web` starts with: its maintenance switch, read per request. */
+const WEB_MAINTENANCE = {
+  handler: "subroute",
+  routes: [
+    {
+      match: [
+        {
+          file: { root: "/etc/slipway/maintenance/web", try_files: ["/retry-after"] },
+          not: [{ remote_ip: { ranges: ["127.0.0.0/8", "::1/128"] } }],
+        },
+      ],
+      handle: [
+        {
+          handler: "static_response",
+          status_code: 503,
+          headers: {
+            "Retry-After": ["{file./etc/slipway/maintenance/web/retry-after}"],
+            "Content-Type": ["text/html; charset=utf-8"],
+            "Cache-Control": ["no-store"],
+          },
+          body: "{file./etc/slipway/maintenance/web/page.html}",
+        },
+      ],
+    },
+  ],
 };
 
 const HEAD =
@@ -50,6 +78,7 @@ describe("edge/names: where a host's edge lives", () => {
   it("reads a service's upstream from the read-only mount of the state directory", () => {
     assert.equal(upstreamMountPath("web"), "/etc/slipway/upstreams/web");
     assert.deepEqual(proxyHandler("web"), WEB_PROXY);
+    assert.deepEqual(maintenanceHandler("web"), WEB_MAINTENANCE);
   });
 });
 
@@ -95,7 +124,7 @@ describe("edge/caddy: route lines", () => {
         server: "https",
         json: JSON.stringify({
           match: [{ host: ["web.example.com"] }],
-          handle: [WEB_PROXY],
+          handle: [WEB_MAINTENANCE, WEB_PROXY],
           terminal: true,
         }),
       },
@@ -106,7 +135,7 @@ describe("edge/caddy: route lines", () => {
   it("TLS without redirect: the same service on HTTP and HTTPS", () => {
     const json = JSON.stringify({
       match: [{ host: ["web.localhost"] }],
-      handle: [WEB_PROXY],
+      handle: [WEB_MAINTENANCE, WEB_PROXY],
       terminal: true,
     });
     assert.deepEqual(routeLines("web", [{ host: "web.localhost", tls: true, redirect: false }]), [
@@ -121,7 +150,7 @@ describe("edge/caddy: route lines", () => {
         sortKey: "599991",
         matchKey: "-|",
         server: "http",
-        json: JSON.stringify({ handle: [WEB_PROXY], terminal: true }),
+        json: JSON.stringify({ handle: [WEB_MAINTENANCE, WEB_PROXY], terminal: true }),
       },
     ]);
   });
@@ -135,6 +164,7 @@ describe("edge/caddy: route lines", () => {
         json: JSON.stringify({
           match: [{ path: ["/api", "/api/*"] }],
           handle: [
+            maintenanceHandler("api"),
             {
               handler: "reverse_proxy",
               upstreams: [{ dial: "{file./etc/slipway/upstreams/api}" }],

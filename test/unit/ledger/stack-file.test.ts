@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readPins, setPins } from "../../../src/ledger";
+import { readPins, setMaintenance, setPins } from "../../../src/ledger";
 import { ROOT } from "../../helpers/stack-files";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -112,5 +112,28 @@ describe("stack file pins", () => {
         'Pulumi.prod.yaml has an unresolved merge conflict (line 14: "<<<<<<< HEAD"); nothing was changed',
       next: ["git status  # resolve the conflict in Pulumi.prod.yaml, commit, then re-run"],
     });
+  });
+});
+
+describe("stack file maintenance", () => {
+  const ON = `${PROD}  slipway:maintenance:
+    # until the migration is done
+    api:
+      retryAfter: 30
+`;
+
+  it("adds a service beside the others, sets, and replaces its fields; the rest stays", () => {
+    const web = setMaintenance(ON, "web", { message: "Back at 10:00", retryAfter: 120 });
+    assert.equal(web, `${ON}    web:\n      message: Back at 10:00\n      retryAfter: 120\n`);
+    assert.equal(
+      setMaintenance(web, "web", { retryAfter: 60 }),
+      `${ON}    web:\n      retryAfter: 60\n`,
+    );
+  });
+
+  it("removes a service, and the key with the last one; off when absent changes nothing", () => {
+    assert.equal(setMaintenance(ON, "api", undefined), PROD);
+    assert.equal(setMaintenance(PROD, "web", undefined), PROD);
+    assert.equal(setMaintenance(ON, "web", undefined), ON);
   });
 });
