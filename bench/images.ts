@@ -23,7 +23,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { markSecrets, validateConfig, type BuildConfig } from "../src/config";
-import { buildxArgs, planBuild, readSource, type SourceInfo } from "../src/images";
+import {
+  buildxArgs,
+  planBuild,
+  readSource,
+  stampedByContext,
+  type SourceInfo,
+} from "../src/images";
 import {
   BUILDX_BUILDER,
   deleteManifest,
@@ -335,9 +341,7 @@ async function main(): Promise<void> {
     const source = readSource({
       root: REPO_ROOT,
       paths: images.map((i) => i.build.context),
-      stampedContexts: images.flatMap((i) =>
-        i.build.stamp === "context" ? [i.build.context] : [],
-      ),
+      stampedContexts: images.flatMap((i) => (stampedByContext(i.build) ? [i.build.context] : [])),
     });
     const tag = uniqueTag("images");
     for (let rep = 1; rep <= reps; rep++) {

@@ -10,7 +10,7 @@ import type * as KubernetesTarget from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
 import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
-import { readSource } from "../src/images";
+import { readSource, stampedByContext } from "../src/images";
 import { ledgerOutput, readLedger } from "../src/ledger";
 import type { KubernetesOutput } from "../src/outputs/contract";
 import { missingTools } from "../src/supply";
@@ -42,7 +42,7 @@ const source =
         root,
         paths: contexts,
         stampedContexts: config.images.flatMap((image) =>
-          image.kind === "build" && image.build.stamp === "context" ? [image.build.context] : [],
+          image.kind === "build" && stampedByContext(image.build) ? [image.build.context] : [],
         ),
         ...(config.source === undefined ? {} : { url: config.source }),
       });

@@ -158,7 +158,7 @@ export const buildSchema = z.strictObject({
     })
     .default("commit")
     .describe(
-      "`commit`: labels and timestamps from the commit (revision, created). `context`: from the last commit that changed the build context, so in a repository of several images a commit rebuilds only the images whose context it changed (the others keep their digest, and their services keep running). `none`: none of them (SOURCE_DATE_EPOCH 0), so the digest depends only on the context, e.g. the edge proxy.",
+      "`commit`: labels and timestamps from the commit (revision, created). `context`: from the last commit that changed the build context, so in a repository of several images a commit rebuilds only the images whose context it changed (the others keep their digest, and their services keep running). `none`: none of them (SOURCE_DATE_EPOCH 0), so the digest depends only on the context, e.g. the edge proxy. With `context` and `none` the per-build tags (`sha-…`, `dev-…`) name the last commit that changed the context too, so an image a commit did not touch gets no build, no push, no signature and no restart.",
     ),
 });
 

@@ -32,8 +32,8 @@ export interface ReadSourceOptions {
   /** Paths (relative to root) whose changes make a build dirty: the build contexts. */
   readonly paths: readonly string[];
   /**
-   * Contexts of images stamped by their context (`stamp: context`): for each, the last commit
-   * that changed it. Only these: three git calls each, at every program start.
+   * Contexts of images stamped by their context (`stamp: context` or `none`): for each, the
+   * last commit that changed it. Only these: three git calls each, at every program start.
    */
   readonly stampedContexts?: readonly string[];
   /** Source URL from config, which wins over CI and the git remote. */
