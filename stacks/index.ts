@@ -10,7 +10,7 @@ import type * as KubernetesTarget from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
 import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
-import { readSource, stampedByContext } from "../src/images";
+import { endedPinMessage, holdRollbackPins, readSource, stampedByContext } from "../src/images";
 import { ledgerOutput, readLedger } from "../src/ledger";
 import type { KubernetesOutput } from "../src/outputs/contract";
 import { missingTools } from "../src/supply";
@@ -30,9 +30,9 @@ import {
 
 const root = projectRoot(__dirname);
 // Every check that reads files or git runs here, before any resource is declared.
-const config = loadConfig(root);
-const recorded = readLedger(config.stack, root);
-const contexts = config.images.flatMap((image) =>
+const loaded = loadConfig(root);
+const recorded = readLedger(loaded.stack, root);
+const contexts = loaded.images.flatMap((image) =>
   image.kind === "build" ? [image.build.context] : [],
 );
 const source =
@@ -41,11 +41,17 @@ const source =
     : readSource({
         root,
         paths: contexts,
-        stampedContexts: config.images.flatMap((image) =>
+        stampedContexts: loaded.images.flatMap((image) =>
           image.kind === "build" && stampedByContext(image.build) ? [image.build.context] : [],
         ),
-        ...(config.source === undefined ? {} : { url: config.source }),
+        ...(loaded.source === undefined ? {} : { url: loaded.source }),
       });
+// A build stack's rollback pins (slipway rollback): each image runs its pin while no later
+// commit changed it; the next build release ends the pin.
+const { config, ended } = holdRollbackPins(loaded, source);
+for (const pin of ended) {
+  void pulumi.log.warn(endedPinMessage(config.stack, pin));
+}
 
 // syft, trivy, cosign: refused before any resource when a supply-chain setting needs one that
 // is not installed.

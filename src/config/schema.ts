@@ -200,6 +200,12 @@ export const pinSchema = z.strictObject({
     .describe(
       "`hosts`: written by `slipway rollback` when the registry was unreachable and every host that runs the image still had this digest; the stack's repository check and signature verification then do not contact the registry for it. Any later pin write drops it.",
     ),
+  pinnedAt: plain
+    .regex(/^[0-9a-f]{7,40}$/, "is not a git commit sha")
+    .optional()
+    .describe(
+      "On a build stack, beside `build` (written by `slipway rollback`): the commit the image's build came from when the rollback pinned it. The stack runs the pin instead of building until a later commit changes the image (the next build release), or `slipway rollback --unpin`.",
+    ),
 });
 
 export const imageSchema = z.strictObject({
@@ -569,9 +575,17 @@ export type EdgeConfig = z.output<typeof edgeSchema>;
 export type GithubConfig = z.output<typeof githubSchema>;
 export type AttestationsConfig = z.output<typeof attestationsSchema>;
 
-/** An image is either built by this stack or pinned to a digest another stack built. */
+/**
+ * An image is either built by this stack or pinned to a digest another stack built. A build
+ * may carry a rollback pin (`pin.pinnedAt`): what the stack runs instead while it holds.
+ */
 export type ImageConfig =
-  | { readonly kind: "build"; readonly name: string; readonly build: BuildConfig }
+  | {
+      readonly kind: "build";
+      readonly name: string;
+      readonly build: BuildConfig;
+      readonly rollbackPin?: PinConfig & { readonly pinnedAt: string };
+    }
   | { readonly kind: "pin"; readonly name: string; readonly pin: PinConfig };
 
 /** The whole validated `slipway:` config of one stack. */

@@ -317,6 +317,15 @@ export async function status(run: Run, stack: string): Promise<number> {
       ({ service, expected, expectedFrom }) =>
         `${service.name}${service.routes.length === 0 ? " (worker)" : ""}: image ${service.image}; ${expectedFrom} ${expected === undefined ? "nothing" : expected}`,
     );
+  // A build stack's rollback pins: those images run the pin, not a build of the checkout.
+  const rollbackPins = config.images.flatMap((image) =>
+    image.kind === "build" && image.rollbackPin !== undefined
+      ? [
+          `${image.name}: pinned by a rollback${image.rollbackPin.restores === undefined ? "" : ` to release #${image.rollbackPin.restores}`} (${shortDigest(image.rollbackPin.digest)}) until a commit changes it; ends early with: slipway rollback --stack ${stack} --unpin`,
+        ]
+      : [],
+  );
+  headlines.push(...rollbackPins);
   const images = [...new Set(services.map(({ service }) => service.image))];
   const expectedOf = new Map(services.map((entry) => [entry.service.image, entry.expected]));
   const ledgerLine =

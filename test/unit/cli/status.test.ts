@@ -34,6 +34,37 @@ describe("slipway status", () => {
     });
   });
 
+  it("says which images of a build stack run a rollback pin, and until when", async () => {
+    const server = p.registry.server;
+    p.write(
+      "Pulumi.prod.yaml",
+      PROD.replace("slipway:role: promote", "slipway:role: build").replace(
+        "    web:\n      pin:\n",
+        "    web:\n      build:\n        context: app\n      pin:\n        restores: 2\n        pinnedAt: " +
+          "a".repeat(40) +
+          "\n",
+      ),
+    );
+    p.driver.stackOutputs.prod = {
+      images: {
+        web: {
+          repository: `${server}/acme/web`,
+          digest: digest(1),
+          ref: `${server}/acme/web@${digest(1)}`,
+        },
+      },
+    };
+    p.hosts.answers["web-1"] = ran(healthy(digest(1)));
+    p.hosts.answers["web-2"] = ran(healthy(digest(1)));
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stdout);
+    assert.deepEqual(result.stdout.split("\n").slice(0, 3), [
+      "prod:",
+      `  web: image web; the last update of prod deployed ${digest(1)}`,
+      `  web: pinned by a rollback to release #2 (${digest(1).slice(0, 19)}) until a commit changes it; ends early with: slipway rollback --stack prod --unpin`,
+    ]);
+  });
+
   it("in sync with a note while a previous release still runs (draining before its background stop)", async () => {
     p.hosts.answers["web-1"] = ran(healthy(digest(1), [D7], { others: "web-7-release" }));
     p.hosts.answers["web-2"] = ran(healthy(digest(1)));
