@@ -1,16 +1,16 @@
 // The program's entry (Pulumi.yaml `main`). Runs the program as `npm run build` compiled it
 // into dist/ (no TypeScript at start: the fastest no-op `pulumi up`, see
-// bench/cli-speed-results.md); when a source file is newer than that build, it says so and
-// runs stacks/index.ts instead, which the language host compiles with ts-node (transpile
-// only: stacks/tsconfig.json), so an edit that was not rebuilt never deploys stale code.
+// bench/cli-speed-results.md). Sources changed since (a `git pull`, an edit) are compiled into
+// dist/ first, each file on its own (bin/built.js), so an update never deploys stale code and
+// never pays for ts-node.
 "use strict";
 const path = require("node:path");
 const { current } = require("../bin/built");
 
 const built = current(path.join("stacks", "index.js"), ["src", "infra", "stacks"]);
 if (built === undefined) {
-  process.stderr.write(
-    "slipway: dist/ is missing or older than the sources; running stacks/index.ts (slower). Run: npm run build\n",
+  throw new Error(
+    "slipway: dist/ is missing and TypeScript is not installed to compile the sources; run: npm ci",
   );
 }
-module.exports = built === undefined ? require("./index.ts") : require(built);
+module.exports = require(built);
