@@ -23,13 +23,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { markSecrets, validateConfig, type BuildConfig } from "../src/config";
-import {
-  buildxArgs,
-  planBuild,
-  readSource,
-  stampedByContext,
-  type SourceInfo,
-} from "../src/images";
+import { buildxArgs, planBuild, readSource, stampedPaths, type SourceInfo } from "../src/images";
 import {
   BUILDX_BUILDER,
   deleteManifest,
@@ -341,7 +335,10 @@ async function main(): Promise<void> {
     const source = readSource({
       root: REPO_ROOT,
       paths: images.map((i) => i.build.context),
-      stampedContexts: images.flatMap((i) => (stampedByContext(i.build) ? [i.build.context] : [])),
+      ...stampedPaths(
+        images.map((i) => i.build),
+        REPO_ROOT,
+      ),
     });
     const tag = uniqueTag("images");
     for (let rep = 1; rep <= reps; rep++) {

@@ -10,7 +10,7 @@ import type * as KubernetesTarget from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
 import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
-import { endedPinMessage, holdRollbackPins, readSource, stampedByContext } from "../src/images";
+import { endedPinMessage, holdRollbackPins, readSource, stampedPaths } from "../src/images";
 import { ledgerOutput, readLedger } from "../src/ledger";
 import type { KubernetesOutput } from "../src/outputs/contract";
 import { missingTools } from "../src/supply";
@@ -41,8 +41,9 @@ const source =
     : readSource({
         root,
         paths: contexts,
-        stampedContexts: loaded.images.flatMap((image) =>
-          image.kind === "build" && stampedByContext(image.build) ? [image.build.context] : [],
+        ...stampedPaths(
+          loaded.images.flatMap((image) => (image.kind === "build" ? [image.build] : [])),
+          root,
         ),
         ...(loaded.source === undefined ? {} : { url: loaded.source }),
       });

@@ -1,7 +1,7 @@
 import type { SlipwayConfig } from "../config/schema";
 import { buildCommit } from "../images/rollback-pin";
 import { readSource } from "../images/source";
-import { stampedByContext } from "../images/plan";
+import { stampedPaths } from "../images/plan";
 import { removeRollbackPins, writeFileAtomic, type StackPin } from "../ledger";
 import type { Run } from "./context";
 import { CliError } from "./errors";
@@ -62,8 +62,9 @@ export function pinnedAtOf(
     source = readSource({
       root: run.deps.root,
       paths: builds.map((image) => image.build.context),
-      stampedContexts: builds.flatMap((image) =>
-        stampedByContext(image.build) ? [image.build.context] : [],
+      ...stampedPaths(
+        builds.map((image) => image.build),
+        run.deps.root,
       ),
     });
   } catch (error) {

@@ -92,6 +92,37 @@ export function stampedByContext(build: Pick<BuildConfig, "stamp">): boolean {
 }
 
 /**
+ * What `readSource` reads for the images stamped by their context: those contexts, and for
+ * each, a Dockerfile that lies outside it (its commits change the image too).
+ */
+export function stampedPaths(
+  builds: readonly Pick<BuildConfig, "stamp" | "context" | "dockerfile">[],
+  root: string,
+): { stampedContexts: string[]; contextExtras: Record<string, string[]> } {
+  const stamped = builds.filter(stampedByContext);
+  const contextExtras: Record<string, string[]> = {};
+  for (const build of stamped) {
+    if (build.dockerfile === undefined) {
+      continue;
+    }
+    const relative = path.relative(
+      path.resolve(root, build.context),
+      path.resolve(root, build.dockerfile),
+    );
+    if (relative.startsWith("..")) {
+      const extras = (contextExtras[build.context] ??= []);
+      if (!extras.includes(build.dockerfile)) {
+        extras.push(build.dockerfile);
+      }
+    }
+  }
+  return {
+    stampedContexts: [...new Set(stamped.map((build) => build.context))],
+    contextExtras,
+  };
+}
+
+/**
  * The commit an image's labels, time and tags come from: HEAD, or with `stamp: context` or
  * `none` the last commit that changed its context (HEAD's release version only when that is
  * HEAD).

@@ -160,6 +160,28 @@ describe("an image stamped by its context (stamp: context)", () => {
         commitCount: 2,
         dirty: false,
       });
+      // A Dockerfile outside the context is part of it: its commits move the stamp too.
+      fs.mkdirSync(path.join(root, "docker"));
+      fs.writeFileSync(path.join(root, "docker", "web.Dockerfile"), "FROM scratch\n");
+      git("add", "-A");
+      git("commit", "-qm", "three: web's Dockerfile, outside app/");
+      const third = git("rev-parse", "HEAD");
+      const { stampedPaths } = await import("../../../src/images");
+      const paths = stampedPaths(
+        [
+          { ...build, stamp: "context", dockerfile: "docker/web.Dockerfile" },
+          { ...build, context: "api", stamp: "none" },
+          { ...build, context: "other", stamp: "commit" },
+        ],
+        root,
+      );
+      assert.deepEqual(paths, {
+        stampedContexts: ["app", "api"],
+        contextExtras: { app: ["docker/web.Dockerfile"] },
+      });
+      const withDockerfile = readSource({ root, paths: ["app", "api"], ...paths, env: {} });
+      assert.equal(withDockerfile.contexts?.app?.sha, third);
+      assert.equal(withDockerfile.contexts?.api?.sha, head);
       // Uncommitted changes in api make api dirty, not web.
       fs.writeFileSync(path.join(root, "api", "main.go"), "package main\n");
       const dirty = readSource({
