@@ -4,13 +4,12 @@
  * tests; this one catches wiring mistakes between them.)
  */
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { releaseUrn } from "../../src/cli/commands/repair";
 import { BOOTSTRAP_COMMAND, bootstrapStdin, edgeRemoveScript, edgeScript } from "../../src/deploy";
 import { fakeHome } from "../helpers/home";
+import { engineConfig } from "../helpers/stack-files";
 import { isMovingTag } from "../../src/images";
 import { readLedger } from "../../src/ledger";
 import { checkedOnHostsScript } from "../../src/registry/check-script";
@@ -27,19 +26,6 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const PROGRAM = "../../stacks/index";
 const WEB_REF = `127.0.0.1:5000/slipway/web@${DIGEST_A}`;
 const EDGE_REF = `127.0.0.1:5000/slipway/edge@${DIGEST_A}`;
-
-/** A stack's config as the engine hands it to the program (no secrets in these files). */
-function stackConfig(stack: string): Record<string, string> {
-  const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  return Object.fromEntries(
-    Object.entries(file.config).map(([key, value]) => [
-      key,
-      typeof value === "string" ? value : JSON.stringify(value),
-    ]),
-  );
-}
 
 /** Runs the program (afresh: it is a module with top-level code) for `stack` under mocks. */
 async function runProgram(
@@ -78,7 +64,7 @@ describe("the program for the local stack", function () {
 
   before(async () => {
     restoreHome = fakeHome();
-    ({ recorded, program } = await runProgram("local", stackConfig("local")));
+    ({ recorded, program } = await runProgram("local", engineConfig("local")));
   });
   after(() => restoreHome());
 
@@ -341,7 +327,7 @@ describe("the program for the local stack", function () {
 /** local-prod's config as `slipway promote --from local --to local-prod` pins it (`web`: more). */
 function promotedLocalProd(digest: string, web: Record<string, unknown> = {}) {
   return {
-    ...stackConfig("local-prod"),
+    ...engineConfig("local-prod"),
     "slipway:images": JSON.stringify({
       web: { pin: { digest, ...web } },
       api: { pin: { digest } },

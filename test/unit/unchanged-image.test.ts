@@ -8,15 +8,12 @@
  */
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import type { SourceInfo } from "../../src/images";
 import { fakeHome } from "../helpers/home";
+import { engineConfig } from "../helpers/stack-files";
 import { recordResources, settle, valueOf, type Recorded } from "../helpers/mocks";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const PROGRAM = "../../stacks/index";
 // The module stacks/index.ts reads the commit with (src/images re-exports it).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -64,25 +61,13 @@ function digestOf(inputs: Record<string, any>): string {
   return `sha256:${createHash("sha256").update(made).digest("hex")}`;
 }
 
-function stackConfig(stack: string): Record<string, string> {
-  const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  return Object.fromEntries(
-    Object.entries(file.config).map(([key, value]) => [
-      key,
-      typeof value === "string" ? value : JSON.stringify(value),
-    ]),
-  );
-}
-
 /** Each resource's inputs, by type and name, for the local stack at `source`. */
 async function inputsAt(source: SourceInfo): Promise<Map<string, string>> {
   const original = sourceModule.readSource;
   sourceModule.readSource = () => source;
   try {
     const recorded: Recorded[] = await recordResources("local", { digestOf });
-    pulumi.runtime.setAllConfig(stackConfig("local"), []);
+    pulumi.runtime.setAllConfig(engineConfig("local"), []);
     delete require.cache[require.resolve(PROGRAM)];
     const program = (await import(PROGRAM)) as Record<string, pulumi.Output<unknown>>;
     await valueOf(program.images!);
