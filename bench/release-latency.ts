@@ -128,13 +128,15 @@ async function releaseRound(twin: Twin, round: number): Promise<Round> {
       if (pre !== undefined) {
         const name = pre.urn.split("::").pop()!;
         firstStep ??= now;
-        spans[name] = [now, now];
+        // A replacement takes several steps (create-replacement, replace, delete-replaced):
+        // the span runs from the first one's start to the last one's end.
+        spans[name] ??= [now, now];
         if (pre.op !== "same") steps.push(`${pre.op} ${name}`);
       }
       if (done !== undefined) {
         const name = done.urn.split("::").pop()!;
         const span = spans[name];
-        if (span !== undefined) span[1] = now;
+        if (span !== undefined) span[1] = Math.max(span[1], now);
       }
     },
   });
@@ -263,7 +265,8 @@ async function floor(twin: Twin, round: number): Promise<Floor> {
   });
   const platforms = ["linux/amd64", "linux/arm64"];
   const key = cosignKeyOf(config.attestations) ?? "";
-  const env = { ...process.env, COSIGN_PRIVATE_KEY: key, COSIGN_PASSWORD: "" };
+  // The engine's environment (scripts/pulumi-env.sh: syft, trivy and cosign on PATH).
+  const env = { ...process.env, ...twin.env, COSIGN_PRIVATE_KEY: key, COSIGN_PASSWORD: "" };
   const scripts = [
     attestScript({ ref, attestations: { sign: true }, insecure: true })!,
     sbomScript({ ref, platforms, sign: true, insecure: true }),

@@ -17,16 +17,20 @@ const NAMESPACE = "slipway-unchanged";
 const REGISTRY_LOG = path.join(STATE_DIR, "logs", "registry.log");
 const IMAGES = ["api", "edge", "postgres", "redis", "web"];
 
-/** Manifest writes (`PUT /v2/<repository>/manifests/<reference>`) in the registry's log since `offset`, by image. */
+/**
+ * Manifest writes (`PUT /v2/<repository>/manifests/<reference>`, answered 201) in the
+ * registry's log since `offset`, by image: its "response completed" lines name each request once.
+ */
 export function manifestWrites(offset: number): Record<string, string[]> {
   const text = fs.readFileSync(REGISTRY_LOG, "utf8").slice(offset);
   const writes: Record<string, string[]> = {};
-  // The access log's request line; the registry's own "response completed" lines name the
-  // same requests again and are not counted.
-  for (const match of text.matchAll(
-    new RegExp(`"PUT /v2/${NAMESPACE}/([^/ ]+)/manifests/([^ "]+) HTTP/[0-9.]+"`, "g"),
-  )) {
-    (writes[match[1]!] ??= []).push(match[2]!);
+  for (const line of text.split("\n")) {
+    const uri = new RegExp(
+      `http\\.request\\.method=PUT .*http\\.request\\.uri=/v2/${NAMESPACE}/([^/ ]+)/manifests/([^ ]+) .*http\\.response\\.status=201`,
+    ).exec(line);
+    if (line.includes('msg="response completed"') && uri !== null) {
+      (writes[uri[1]!] ??= []).push(uri[2]!);
+    }
   }
   return writes;
 }
