@@ -12,3 +12,4 @@ export * from "./edge-script";
 export * from "./probe-script";
 export * from "./accessory-script";
 export * from "./container-lines";
+export * from "./warm-switch-script";

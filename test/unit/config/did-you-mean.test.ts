@@ -42,7 +42,7 @@ describe("unknown keys: did you mean", () => {
         path: "slipway:service.frobnicate",
         message:
           "unknown key; the keys here are hosts, role, command, env, secretEnv, secretEnvFiles, memory, cpus, " +
-          "healthCommand, healthTimeoutSeconds, containerPort, healthPath, drainSeconds, batchSize, keepReleases, " +
+          "healthCommand, healthTimeoutSeconds, containerPort, healthPath, drainSeconds, batchSize, keepReleases, rollbackWindowSeconds, " +
           "replicas, name, image, routes (docs/configuration.md)",
       },
       {
