@@ -12,6 +12,7 @@ import {
 } from "../pinning";
 import { endRollbackPins, pinnedAtOf, runningDigests } from "../build-rollback";
 import { heldOnHosts } from "../held-on-hosts";
+import { switchToWarm } from "../warm-rollback";
 import { checkDigests, type DigestCheck } from "../registries";
 import { parseDigestReference } from "../../reference";
 
@@ -137,6 +138,14 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
   run.progress(
     `rolling ${stack} back to release #${release.id} (${release.kind}${release.source === undefined ? "" : ` from ${release.source}`}, ${release.at})`,
   );
+  // Hosts that kept the release warm serve it at once; the update then finds them on it.
+  const warm = options.noUp
+    ? []
+    : await switchToWarm(
+        run,
+        config,
+        Object.fromEntries(Object.entries(images).map(([name, image]) => [name, image.digest])),
+      );
   const earlier = files.ledger.releases
     .filter((entry) => entry.id < release.id)
     .map((entry) => entry.id);
@@ -190,6 +199,7 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
     images,
     updated: up !== undefined,
     recorded: up?.record.recorded === true,
+    ...(warm.length === 0 ? {} : { warm }),
     ...(up?.record.release === undefined ? {} : { release: up.record.release }),
   });
 }

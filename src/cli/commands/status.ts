@@ -33,6 +33,13 @@ export interface HostStatus {
   readonly error?: string;
   /** What else runs that is not drift: a previous release still draining before its stop. */
   readonly note?: string;
+  /** The previous release, running without traffic for the rollback window. */
+  readonly warm?: {
+    readonly container: string;
+    readonly digest: string;
+    /** UTC time the window ends, `YYYY-MM-DDTHH:MM:SSZ`. */
+    readonly until: string;
+  };
 }
 
 /**
@@ -81,18 +88,35 @@ export function judgeHost(
   if (probe.health.kind === "fail") {
     reasons.push(`health through the edge fails: ${probe.health.answer}`);
   }
+  // The warm release runs on for the rollback window, ready for `slipway rollback`.
+  const warm =
+    probe.warm !== undefined && probe.warm.status === "running"
+      ? {
+          container: probe.warm.container,
+          digest: probe.warm.digest,
+          until: new Date(probe.warm.until * 1000).toISOString().replace(/\.\d+Z$/, "Z"),
+        }
+      : undefined;
   // A replaced release runs on for drainSeconds after the switch, then stops in the background.
-  const note =
-    probe.others.length === 0
-      ? undefined
-      : `also running: ${probe.others.join(", ")} (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)`;
+  const others = probe.others.filter((name) => name !== warm?.container);
+  const note = [
+    ...(warm === undefined
+      ? []
+      : [`warm for rollback: ${shortDigest(warm.digest)} (${warm.container}) until ${warm.until}`]),
+    ...(others.length === 0
+      ? []
+      : [
+          `also running: ${others.join(", ")} (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)`,
+        ]),
+  ].join("; ");
   return {
     host,
     state: reasons.length === 0 ? "in-sync" : "drift",
     ...(record === undefined ? {} : { current: record.current, previous: record.previous }),
     ...(running === undefined ? {} : { running }),
     ...(reasons.length === 0 ? {} : { error: reasons.join("; ") }),
-    ...(note === undefined ? {} : { note }),
+    ...(note === "" ? {} : { note }),
+    ...(warm === undefined ? {} : { warm }),
   };
 }
 

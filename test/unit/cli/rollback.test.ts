@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { heldScript } from "../../../src/cli/held-on-hosts";
+import { warmSwitchScript } from "../../../src/deploy";
 import { appendRelease, type NewRelease } from "../../../src/ledger";
 import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
 
@@ -55,10 +56,70 @@ describe("slipway rollback and history", () => {
         .replace(
           `digest: ${digest(1)}\n        tag: sha-0000001\n`,
           `digest: ${d[3]!}\n        tag: sha-3333333\n        revision: "${"3".repeat(40)}"\n`,
-        ),
+        )
+        // The pin path first: no warm release (the instant switch has its own tests below).
+        .replace("        tls: true\n", `        tls: true\n    ${NO_WINDOW}`),
     );
   });
   afterEach(async () => p.close());
+
+  const NO_WINDOW = "rollbackWindowSeconds: 0\n";
+
+  /** The instant switch script `slipway rollback` runs on `host` for prod's web. */
+  function switchScript(host: string, to: string): string {
+    return warmSwitchScript({
+      host,
+      stack: "prod",
+      service: "web",
+      stateRoot: "/var/lib/slipway",
+      edge: "slipway-edge",
+      containerPort: 8080,
+      healthPath: "/healthz",
+      routes: [{ host: "web.example.com", tls: true }],
+      drainSeconds: 1,
+      rollbackWindowSeconds: 600,
+      digest: to,
+    });
+  }
+
+  it("switches each host whose warm release is the one restored first, then pins and updates; a host that cannot says why", async () => {
+    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`    ${NO_WINDOW}`, ""));
+    p.hosts.answers["web-1"] = { kind: "ran", stdout: "switched web-2-release\n" };
+    p.hosts.answers["web-2"] = {
+      kind: "ran",
+      stdout: "fallback the warm container web-2-release is gone\n",
+    };
+    const result = await slipway(p, ["rollback", "--stack", "prod", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stderr.split("\n").slice(0, 4), [
+      "rolling prod back to release #2 (promote from dev, 2025-02-08T10:00:00Z)",
+      `web on web-1: the edge serves ${d[2]!.slice(0, 19)} again (warm release web-2-release)`,
+      `web on web-2: no instant switch (the warm container web-2-release is gone); the update deploys ${d[2]!.slice(0, 19)} the normal way`,
+      `checked web: ${d[2]!} is in ${p.registry.server}/acme/web (linux/amd64, linux/arm64)`,
+    ]);
+    // Before the pin and the update: the switch scripts, nothing else.
+    assert.deepEqual(p.hosts.runs, [
+      { host: "web-1", script: switchScript("web-1", d[2]!) },
+      { host: "web-2", script: switchScript("web-2", d[2]!) },
+    ]);
+    const json = JSON.parse(result.stdout) as { warm: unknown; recorded: boolean };
+    assert.deepEqual(json.warm, [
+      { instance: "web", host: "web-1", switched: true, detail: "web-2-release" },
+      {
+        instance: "web",
+        host: "web-2",
+        switched: false,
+        detail: "the warm container web-2-release is gone",
+      },
+    ]);
+    assert.equal(json.recorded, true);
+  });
+
+  it("switches nothing with --no-up (nothing is deployed; a window of 0: the tests above)", async () => {
+    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`    ${NO_WINDOW}`, ""));
+    assert.equal((await slipway(p, ["rollback", "--stack", "prod", "--no-up"])).code, 0);
+    assert.deepEqual(p.hosts.runs, []);
+  });
 
   it("history prints the ledger as a table and marks what the hosts run, not what the file pins", async () => {
     const short = (value: string) => value.slice(0, 19);

@@ -77,6 +77,35 @@ describe("slipway status", () => {
     );
   });
 
+  it("shows the warm release (the previous one, running without traffic for the rollback window) as a note, and in the JSON", async () => {
+    // 2025-02-15T10:11:00Z
+    const until = Date.UTC(2025, 1, 15, 10, 11, 0) / 1000;
+    p.hosts.answers["web-1"] = ran(
+      healthy(digest(1), [D7], {
+        others: "web-7-release",
+        warm: `web-7-release ${until} running ${D7}`,
+      }),
+    );
+    // A warm release whose container is gone is not shown: a rollback falls back there.
+    p.hosts.answers["web-2"] = ran(
+      healthy(digest(1), [D7], { warm: `web-7-release ${until} missing` }),
+    );
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.split("\n").slice(4, 6), [
+      `web      web-1  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${D7.slice(0, 19)}  ` +
+        `warm for rollback: ${D7.slice(0, 19)} (web-7-release) until 2025-02-15T10:11:00Z`,
+      `web      web-2  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${D7.slice(0, 19)}`,
+    ]);
+    const json = await slipway(p, ["status", "--stack", "prod", "--json"]);
+    const hosts = (JSON.parse(json.stdout) as { services: { hosts: { warm?: unknown }[] }[] })
+      .services[0]!.hosts;
+    assert.deepEqual(
+      hosts.map((host) => host.warm),
+      [{ container: "web-7-release", digest: D7, until: "2025-02-15T10:11:00Z" }, undefined],
+    );
+  });
+
   it("probes each host with the probe script of the stack's service and edge", async () => {
     await slipway(p, ["status", "--stack", "prod"]);
     const script = (host: string) =>
