@@ -99,6 +99,8 @@ export function warmSwitchScript(def: WarmSwitchDefinition): string {
     // The release it replaced stays warm in turn (a roll forward is as quick), then stops.
     ...retireFunction(),
     `keep_warm "$current" ${def.drainSeconds} ${def.rollbackWindowSeconds}`,
+    // Let go of warm.lock before the background stop starts: it must not inherit it.
+    "exec 6>&-",
     `retire "$current" ${def.drainSeconds} ${def.rollbackWindowSeconds}`,
     "printf 'switched %s\\n' \"$name\"",
   ];

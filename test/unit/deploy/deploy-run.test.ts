@@ -354,6 +354,24 @@ describe("deploy/deploy-script: run against a fake docker", function () {
     const warmDef = (ref: string) =>
       definition({ ref, drainSeconds: 0, rollbackWindowSeconds: 600 });
     const second = `ghcr.io/acme/web@${DIGEST_2}`;
+    // The window's sleep (600 s) lasts until the test ends; every other sleep is real.
+    beforeEach(() => {
+      fs.mkdirSync(path.join(temp.dir, "fake", "bin"), { recursive: true });
+      fs.writeFileSync(
+        path.join(temp.dir, "fake", "bin", "sleep"),
+        [
+          "#!/bin/sh",
+          'if [ "$1" = 600 ]; then',
+          '  while [ ! -f "$FAKE_DOCKER_LOG.window-ends" ]; do /usr/bin/sleep 0.05; done',
+          "  exit 0",
+          "fi",
+          'exec /usr/bin/sleep "$@"',
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+    });
+    afterEach(() => fs.writeFileSync(path.join(temp.dir, "fake", "docker.log.window-ends"), ""));
 
     async function twoReleases(): Promise<{ first: string; latest: string }> {
       assert.equal((await deploy(warmDef(typicalDefinition().ref))).code, 0);
@@ -413,6 +431,14 @@ describe("deploy/deploy-script: run against a fake docker", function () {
         [],
       );
       assert.equal(read(path.join(edge, "upstreams", "web")), `${first}:8080\n`);
+
+      // A roll forward inside the window is as quick: the release rolled back from is warm.
+      const docker = fakeDocker(path.join(temp.dir, "fake"), ANSWERS);
+      const forward = await sh(warmSwitchScript({ ...warmDef(second), digest: DIGEST_2 }), {
+        env: { ...docker.env, FAKE_WARM_DIGEST: DIGEST_2 },
+      });
+      assert.deepEqual(parseWarmSwitch(forward.stdout), { kind: "switched", container: latest });
+      assert.equal(read(path.join(edge, "upstreams", "web")), `${latest}:8080\n`);
     });
 
     it("falls back, changing nothing, when the warm container is gone, unhealthy or runs another digest", async () => {
