@@ -6,7 +6,8 @@
  * switch says why and gets the release from the update, as without a window.
  */
 import type { SlipwayConfig } from "../config/schema";
-import { parseWarmSwitch, replicaName, warmSwitchScript } from "../deploy";
+import { parseWarmSwitch, warmSwitchScript } from "../deploy";
+import { instanceOnHost, instancesOf } from "./service-instances";
 import type { Run } from "./context";
 import { shortDigest } from "./table";
 
@@ -43,38 +44,29 @@ export async function switchToWarm(
     return config.hosts
       .filter((host) => service.hosts.includes(host.name))
       .flatMap((host) =>
-        Array.from({ length: service.replicas }, (_, i) => replicaName(service.name, i + 1)).map(
-          async (instance): Promise<WarmOutcome> => {
-            const script = warmSwitchScript({
-              host: host.name,
-              stack: config.stack,
-              service: instance,
-              stateRoot: run.deps.releaseRoot,
-              edge: config.edge.name,
-              containerPort: service.containerPort,
-              healthPath: service.healthPath,
-              routes: service.routes,
-              drainSeconds: service.drainSeconds,
-              rollbackWindowSeconds: service.rollbackWindowSeconds,
-              digest,
-            });
-            const ran = await run.deps.hosts.run(host, script);
-            const outcome =
-              ran.kind === "unreachable"
-                ? { kind: "fallback" as const, reason: ran.message }
-                : parseWarmSwitch(ran.stdout);
-            if (outcome.kind === "switched") {
-              run.progress(
-                `${instance} on ${host.name}: the edge serves ${shortDigest(digest)} again (warm release ${outcome.container})`,
-              );
-              return { instance, host: host.name, switched: true, detail: outcome.container };
-            }
+        instancesOf(service).map(async ({ instance }): Promise<WarmOutcome> => {
+          const script = warmSwitchScript({
+            ...instanceOnHost(config, run.deps.releaseRoot, host.name, service, instance),
+            drainSeconds: service.drainSeconds,
+            rollbackWindowSeconds: service.rollbackWindowSeconds,
+            digest,
+          });
+          const ran = await run.deps.hosts.run(host, script);
+          const outcome =
+            ran.kind === "unreachable"
+              ? { kind: "fallback" as const, reason: ran.message }
+              : parseWarmSwitch(ran.stdout);
+          if (outcome.kind === "switched") {
             run.progress(
-              `${instance} on ${host.name}: no instant switch (${outcome.reason}); the update deploys ${shortDigest(digest)} the normal way`,
+              `${instance} on ${host.name}: the edge serves ${shortDigest(digest)} again (warm release ${outcome.container})`,
             );
-            return { instance, host: host.name, switched: false, detail: outcome.reason };
-          },
-        ),
+            return { instance, host: host.name, switched: true, detail: outcome.container };
+          }
+          run.progress(
+            `${instance} on ${host.name}: no instant switch (${outcome.reason}); the update deploys ${shortDigest(digest)} the normal way`,
+          );
+          return { instance, host: host.name, switched: false, detail: outcome.reason };
+        }),
       );
   });
   return Promise.all(attempts);

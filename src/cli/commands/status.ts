@@ -8,7 +8,6 @@ import {
   hostProbeScript,
   parseHostProbe,
   parseProbe,
-  replicaName,
   type ProbeResult,
   type ReleaseEntry,
 } from "../../deploy";
@@ -17,6 +16,7 @@ import { parseDigestReference } from "../../reference";
 import { driverCall, readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
 import { probePods } from "../kube-status";
+import { instanceOnHost, instancesOf } from "../service-instances";
 
 /** What one host runs compared with what the stack pins. */
 export type HostState = "in-sync" | "drift" | "no-release" | "unreadable" | "unreachable";
@@ -158,14 +158,6 @@ export interface AccessoryStatus {
   readonly error?: string;
 }
 
-/** A service's instances on a host: the service itself, then `<name>.<n>` per replica. */
-function instancesOf(service: ServiceSpec): { service: ServiceSpec; instance: string }[] {
-  return Array.from({ length: service.replicas }, (_, i) => ({
-    service,
-    instance: replicaName(service.name, i + 1),
-  }));
-}
-
 /** What the hosts of a stack run, judged against what the stack pins. */
 export interface StackProbe {
   readonly config: Awaited<ReturnType<typeof validatedConfig>>;
@@ -228,16 +220,11 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
       continue;
     }
     const script = hostProbeScript(
-      services.flatMap(instancesOf).map(({ service, instance }) => ({
-        host: host.name,
-        stack,
-        service: instance,
-        stateRoot: run.deps.releaseRoot,
-        edge: config.edge.name,
-        containerPort: service.containerPort,
-        healthPath: service.healthPath,
-        routes: service.routes,
-      })),
+      services
+        .flatMap(instancesOf)
+        .map(({ service, instance }) =>
+          instanceOnHost(config, run.deps.releaseRoot, host.name, service, instance),
+        ),
       accessories.map((accessory) => ({
         name: accessory.name,
         container: accessoryNames({
