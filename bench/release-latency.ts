@@ -187,7 +187,8 @@ async function floor(twin: Twin, round: number): Promise<Floor> {
   const context = path.join(twin.dir, "app");
   fs.writeFileSync(path.join(context, "www", "release.txt"), `${marker}\n`);
   const repository = `127.0.0.1:5000/${NAMESPACE}-floor/web`;
-  const tag = `${repository}:floor-${round}`;
+  // A tag of its own: `docker run` of a tag an earlier run pulled would start that image.
+  const tag = `${repository}:floor-${round}-${Date.now()}`;
   const build = timedMs(() =>
     execFileSync(
       "docker",
