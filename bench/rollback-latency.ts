@@ -131,7 +131,11 @@ async function main(): Promise<void> {
         doc.setIn(["config", "slipway:images", "web", "build", "args", "APP_RELEASE"], id),
       );
       twin.git("commit", "-q", "--allow-empty", "-am", `rollback bench: ${id}`);
-      const up = await local.up({ onOutput: () => undefined });
+      // One retry: two builds pushing the same new blob into a fresh namespace at once can
+      // meet the registry's "provided digest did not match uploaded content".
+      const up = await local
+        .up({ onOutput: () => undefined })
+        .catch(() => local.up({ onOutput: () => undefined }));
       const promoted = await twin.slipway("promote", "--from", "local", "--to", "local-prod");
       if (up.summary.result !== "succeeded" || promoted.code !== 0) {
         throw new Error(`release ${id}: ${up.summary.result}; promote: ${promoted.stderr}`);
