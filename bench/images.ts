@@ -23,7 +23,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { markSecrets, validateConfig, type BuildConfig } from "../src/config";
-import { buildxArgs, planBuild, readSource, type SourceInfo } from "../src/images";
+import { buildxArgs, planBuild, readSource, stampedPaths, type SourceInfo } from "../src/images";
 import {
   BUILDX_BUILDER,
   deleteManifest,
@@ -335,8 +335,9 @@ async function main(): Promise<void> {
     const source = readSource({
       root: REPO_ROOT,
       paths: images.map((i) => i.build.context),
-      stampedContexts: images.flatMap((i) =>
-        i.build.stamp === "context" ? [i.build.context] : [],
+      ...stampedPaths(
+        images.map((i) => i.build),
+        REPO_ROOT,
       ),
     });
     const tag = uniqueTag("images");

@@ -10,7 +10,7 @@ import type * as KubernetesTarget from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
 import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
-import { readSource } from "../src/images";
+import { endedPinMessage, holdRollbackPins, readSource, stampedPaths } from "../src/images";
 import {
   activeRejections,
   currentUser,
@@ -40,12 +40,9 @@ import { guardDigests, refuseRejectedBuilds } from "./safety";
 // The user's project (Pulumi's root directory), wherever this program is installed.
 const root = projectRoot();
 // Every check that reads files or git runs here, before any resource is declared.
-const config = loadConfig(root);
-const recorded = readLedger(config.stack, root);
-// A rejected digest (slipway reject) is refused before any resource is declared.
-const rejections = activeRejections(readRejections(root));
-guardDigests(config, rejections, recorded);
-const contexts = config.images.flatMap((image) =>
+const loaded = loadConfig(root);
+const recorded = readLedger(loaded.stack, root);
+const contexts = loaded.images.flatMap((image) =>
   image.kind === "build" ? [image.build.context] : [],
 );
 const source =
@@ -54,11 +51,21 @@ const source =
     : readSource({
         root,
         paths: contexts,
-        stampedContexts: config.images.flatMap((image) =>
-          image.kind === "build" && image.build.stamp === "context" ? [image.build.context] : [],
+        ...stampedPaths(
+          loaded.images.flatMap((image) => (image.kind === "build" ? [image.build] : [])),
+          root,
         ),
-        ...(config.source === undefined ? {} : { url: config.source }),
+        ...(loaded.source === undefined ? {} : { url: loaded.source }),
       });
+// A build stack's rollback pins (slipway rollback): each image runs its pin while no later
+// commit changed it; the next build release ends the pin.
+const { config, ended } = holdRollbackPins(loaded, source);
+for (const pin of ended) {
+  void pulumi.log.warn(endedPinMessage(config.stack, pin));
+}
+// A rejected digest (slipway reject) is refused before any resource is declared, pins included.
+const rejections = activeRejections(readRejections(root));
+guardDigests(config, rejections, recorded);
 
 // syft, trivy, cosign: refused before any resource when a supply-chain setting needs one that
 // is not installed.

@@ -229,8 +229,10 @@ export function moveTags(
               ? "true\n"
               : moveTagsScript({ ref: value.ref, tags: moving, insecure: registry.insecure }),
           ),
-        // What each host's deploy reports once its health gate passed: known only then.
-        healthy: (deployments[image.name] ?? all).map((deployment) => deployment.ref),
+        // What each host running the image reports once its health gate passed: known only
+        // then. An image no service runs waits for every deployment (dependsOn) without being
+        // keyed on what they run: another image's release must not move its tags again.
+        healthy: (deployments[image.name] ?? []).map((deployment) => deployment.ref),
         ...(auth === undefined ? {} : { registryAuth: auth }),
       },
       { dependsOn: [...(deployments[image.name] ?? all)] },
@@ -363,12 +365,17 @@ function attest(
   built: ImageBuild,
 ): Attestation | undefined {
   const { attestations, registry } = config;
+  // The commit the digest comes from (plan.revision), not HEAD: a commit that leaves the
+  // image's context alone leaves its attestation script, and so its signature, as they were.
   const provenance =
     attestations.provenance === "off" || context.source === undefined
       ? undefined
       : {
           plan,
-          source: context.source,
+          source: {
+            sha: plan.revision,
+            ...(context.source.url === undefined ? {} : { url: context.source.url }),
+          },
           mode: attestations.provenance,
           root: context.root,
           ...(config.builder === undefined ? {} : { builder: config.builder }),

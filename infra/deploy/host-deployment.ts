@@ -79,6 +79,8 @@ export interface HostDeploymentArgs extends HostConnectionArgs {
   healthTimeoutSeconds: pulumi.Input<number>;
   /** Previous releases kept (stopped) on the host for a rollback without pull. */
   keepReleases: pulumi.Input<number>;
+  /** Seconds the replaced release stays running without traffic, for an instant rollback; 0: off. */
+  rollbackWindowSeconds: pulumi.Input<number>;
   /** Plain environment variables of the service. */
   env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Secret environment variables; delivered over stdin into a 0600 env file, never in the script. */
@@ -216,6 +218,7 @@ export function hostDefinition(args: HostDeploymentArgs): HostDefinition {
       healthPath: args.healthPath,
       healthTimeoutSeconds: args.healthTimeoutSeconds,
       keepReleases: args.keepReleases,
+      rollbackWindowSeconds: args.rollbackWindowSeconds,
       env: args.env ?? {},
       secretEnvNames,
       registryLogin,
@@ -236,6 +239,7 @@ export function hostDefinition(args: HostDeploymentArgs): HostDefinition {
       healthPath: values.healthPath,
       healthTimeoutSeconds: values.healthTimeoutSeconds,
       keepReleases: values.keepReleases,
+      rollbackWindowSeconds: values.rollbackWindowSeconds,
       env: values.env,
       secretEnvNames: values.secretEnvNames,
       ...(values.registryLogin === undefined ? {} : { registryLogin: values.registryLogin }),

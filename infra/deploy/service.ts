@@ -83,6 +83,7 @@ export function deployService(
     healthPath: service.healthPath,
     healthTimeoutSeconds: service.healthTimeoutSeconds,
     keepReleases: service.keepReleases,
+    rollbackWindowSeconds: service.rollbackWindowSeconds,
     env: { ...service.env },
     secretEnv: secretEnvOf(service.secretEnv, service.secretEnvFiles, service.configPath),
     configPath: service.configPath,

@@ -11,8 +11,8 @@ export interface MovingTagsArgs {
   /** The script from `moveTagsScript` (for that ref and those tags); it holds no secret. */
   script: pulumi.Input<string>;
   /**
-   * What each host deployment of the stack reports after its health gate (its `ref`): the
-   * tags move only once all of these are known, and move again when one changes.
+   * What each host deployment running this image reports after its health gate (its `ref`):
+   * the tags move only once all of these are known, and move again when one changes.
    */
   healthy?: pulumi.Input<pulumi.Input<string>[]>;
   /** Registry `user:password` in base64, as docker config's `auth`; a secret. */

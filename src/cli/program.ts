@@ -244,6 +244,13 @@ update.
   --to D       the newest release that ran digest D, or the one digest that
                starts with D (at least 4 hex digits); only that image changes
 
+On a stack that builds an image, the digest is pinned beside its build: the
+stack runs it until a commit changes the image (the next build release) or
+--unpin ends the pin.
+
+  --unpin      remove the rollback pins (of --image/--service, else all) and
+               run the update: those images are built from the checkout again
+
 Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
     )
     .option("--stack <stack>", STACK_HELP, stackName)
@@ -266,6 +273,12 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
       "roll back only this service's image (repeatable); the other services stay as they are",
       collect,
     )
+    .addOption(
+      new Option(
+        "--unpin",
+        "end a build stack's rollback pins: build from the checkout again",
+      ).conflicts(["release", "to", "steps"]),
+    )
     .option("--no-up", "pin only; run the update later with slipway up")
     .addOption(jsonOption())
     .addHelpText(
@@ -280,10 +293,12 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
         steps?: number;
         image?: string[];
         service?: string[];
+        unpin?: boolean;
         up: boolean;
         json?: boolean;
       }) => {
         await rollback(run(options), {
+          ...(options.unpin === true ? { unpin: true } : {}),
           ...(options.service === undefined ? {} : { services: options.service }),
           stack: await stackOf(deps, options.stack),
           ...(options.release === undefined ? {} : { release: options.release }),

@@ -92,10 +92,28 @@ export function crossChecks(raw: Map, role: Role): RawIssue[] {
           : "needs either build (to build it here) or pin.digest (to run a digest built elsewhere)",
       );
     }
-    if (has(image, "build") && has(image, "pin")) {
-      add("images", [name], "has both build and pin; keep one");
-    }
     const pin = asMap(image.pin);
+    if (has(image, "build") && has(image, "pin")) {
+      if (pin === undefined || !has(pin, "pinnedAt")) {
+        add(
+          "images",
+          [name],
+          "has both build and pin; keep one (a build stack's rollback pin, written by slipway rollback, has pinnedAt)",
+        );
+      } else if (!has(pin, "restores")) {
+        add(
+          "images",
+          [name, "pin", "restores"],
+          "is required beside pinnedAt: the release the rollback restores (slipway rollback writes both)",
+        );
+      }
+    } else if (pin !== undefined && has(pin, "pinnedAt")) {
+      add(
+        "images",
+        [name, "pin", "pinnedAt"],
+        "only goes beside build: it says until when a build stack runs a rollback pin instead of building",
+      );
+    }
     if (pin !== undefined && !has(pin, "digest")) {
       add(
         "images",

@@ -161,7 +161,7 @@ export const buildSchema = z.strictObject({
     })
     .default("commit")
     .describe(
-      "`commit`: labels and timestamps from the commit (revision, created). `context`: from the last commit that changed the build context, so in a repository of several images a commit rebuilds only the images whose context it changed (the others keep their digest, and their services keep running). `none`: none of them (SOURCE_DATE_EPOCH 0), so the digest depends only on the context, e.g. the edge proxy.",
+      "`commit`: labels and timestamps from the commit (revision, created). `context`: from the last commit that changed the build context, so in a repository of several images a commit rebuilds only the images whose context it changed (the others keep their digest, and their services keep running). `none`: none of them (SOURCE_DATE_EPOCH 0), so the digest depends only on the context, e.g. the edge proxy. With `context` and `none` the per-build tags (`sha-…`, `dev-…`) name the last commit that changed the context too, so an image a commit did not touch gets no build, no push, no signature and no restart.",
     ),
 });
 
@@ -202,6 +202,12 @@ export const pinSchema = z.strictObject({
     .optional()
     .describe(
       "`hosts`: written by `slipway rollback` when the registry was unreachable and every host that runs the image still had this digest; the stack's repository check and signature verification then do not contact the registry for it. Any later pin write drops it.",
+    ),
+  pinnedAt: plain
+    .regex(/^[0-9a-f]{7,40}$/, "is not a git commit sha")
+    .optional()
+    .describe(
+      "On a build stack, beside `build` (written by `slipway rollback`): the commit the image's build came from when the rollback pinned it. The stack runs the pin instead of building until a later commit changes the image (the next build release), or `slipway rollback --unpin`.",
     ),
 });
 
@@ -586,9 +592,17 @@ export type EdgeConfig = z.output<typeof edgeSchema>;
 export type GithubConfig = z.output<typeof githubSchema>;
 export type AttestationsConfig = z.output<typeof attestationsSchema>;
 
-/** An image is either built by this stack or pinned to a digest another stack built. */
+/**
+ * An image is either built by this stack or pinned to a digest another stack built. A build
+ * may carry a rollback pin (`pin.pinnedAt`): what the stack runs instead while it holds.
+ */
 export type ImageConfig =
-  | { readonly kind: "build"; readonly name: string; readonly build: BuildConfig }
+  | {
+      readonly kind: "build";
+      readonly name: string;
+      readonly build: BuildConfig;
+      readonly rollbackPin?: PinConfig & { readonly pinnedAt: string };
+    }
   | { readonly kind: "pin"; readonly name: string; readonly pin: PinConfig };
 
 /** The whole validated `slipway:` config of one stack. */

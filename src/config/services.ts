@@ -71,6 +71,9 @@ export function routeMatchKey(route: { readonly host?: string; readonly path?: s
   return `${route.host ?? "-"}|${route.path ?? ""}`;
 }
 
+/** How long the previous release stays running without traffic, for an instant rollback. */
+export const ROLLBACK_WINDOW_SECONDS = 600;
+
 /** A command as an argument list (no shell): `["/api", "worker"]`. */
 const argv = z.array(plain.min(1, "must not be empty")).min(1, "needs at least one argument");
 
@@ -195,6 +198,15 @@ const serviceFields = {
     .max(50)
     .default(3)
     .describe("How many previous releases each host keeps for instant rollback."),
+  rollbackWindowSeconds: z
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be 0 (off) or more")
+    .max(86400, "must be at most 86400 (a day)")
+    .default(ROLLBACK_WINDOW_SECONDS)
+    .describe(
+      "Seconds the previous release stays running without traffic after a release (SSH hosts), so that `slipway rollback` switches the edge back to it in under a second; `0`: it stops after the drain. A host whose available memory is below the service's `memory` limit does not keep it.",
+    ),
   replicas: z
     .number({ error: expected("a number of replicas") })
     .int("must be a whole number")
@@ -338,6 +350,8 @@ export interface ServiceSpec extends WorkloadSpec {
   readonly drainSeconds: number;
   readonly batchSize: number;
   readonly keepReleases: number;
+  /** Seconds the previous release stays running (warm) for an instant rollback; 0: off. */
+  readonly rollbackWindowSeconds: number;
   readonly replicas: number;
   /** The release command run once per new digest before any host switches, when set. */
   readonly release?: ReleaseCommandConfig;
@@ -401,6 +415,7 @@ export function serviceSpec(
     drainSeconds: entry.drainSeconds,
     batchSize: entry.batchSize,
     keepReleases: entry.keepReleases,
+    rollbackWindowSeconds: entry.rollbackWindowSeconds,
     replicas: entry.replicas,
     ...(entry.release === undefined ? {} : { release: entry.release }),
   };

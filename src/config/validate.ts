@@ -309,7 +309,20 @@ function assemble(
 ): SlipwayConfig {
   const images: ImageConfig[] = Object.entries(parsed.images).map(([name, image]) =>
     image.build !== undefined
-      ? { kind: "build", name, build: image.build }
+      ? {
+          kind: "build",
+          name,
+          build: image.build,
+          ...(image.pin?.pinnedAt === undefined
+            ? {}
+            : {
+                rollbackPin: {
+                  ...image.pin,
+                  digest: image.pin.digest!,
+                  pinnedAt: image.pin.pinnedAt,
+                },
+              }),
+        }
       : { kind: "pin", name, pin: { ...image.pin!, digest: image.pin!.digest! } },
   );
   const edgeImage = parsed.edge.image;

@@ -188,7 +188,7 @@ export function stateInspect(container: ShellArg): ShellArg[] {
  * resolves it, also after a restart gave the container another address):
  * `http://"$name":<port><path>`.
  */
-export function healthUrl(def: ServiceDefinition): ShellExpr {
+export function healthUrl(def: Pick<ServiceDefinition, "containerPort" | "healthPath">): ShellExpr {
   return ShellExpr.join(["http://", v("name"), `:${def.containerPort}${def.healthPath}`]);
 }
 

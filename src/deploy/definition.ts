@@ -50,6 +50,11 @@ export interface ServiceDefinition extends HostService {
   readonly healthTimeoutSeconds: number;
   /** How many previous releases stay on the host (stopped) for instant rollback. */
   readonly keepReleases: number;
+  /**
+   * Seconds the replaced release stays running without traffic after the drain, so that
+   * `slipway rollback` switches the edge back to it at once (warm); 0: stopped after the drain.
+   */
+  readonly rollbackWindowSeconds: number;
   /** Plain environment variables. */
   readonly env: Readonly<Record<string, string>>;
   /** Names of the secret environment variables (values come over stdin). */
@@ -166,6 +171,9 @@ export function checkDefinition(def: ServiceDefinition): void {
   if (!Number.isInteger(def.healthTimeoutSeconds) || def.healthTimeoutSeconds < 1) {
     problems.push(`healthTimeoutSeconds: ${def.healthTimeoutSeconds} is not a whole number >= 1`);
   }
+  if (!Number.isInteger(def.rollbackWindowSeconds) || def.rollbackWindowSeconds < 0) {
+    problems.push(`rollbackWindowSeconds: ${def.rollbackWindowSeconds} is not a whole number >= 0`);
+  }
   if (!Number.isInteger(def.keepReleases) || def.keepReleases < 0) {
     problems.push(`keepReleases: ${def.keepReleases} is not a whole number >= 0`);
   }
@@ -266,6 +274,7 @@ export function renderDefinition(def: ServiceDefinition): string {
     healthPath: def.healthPath,
     healthTimeoutSeconds: def.healthTimeoutSeconds,
     keepReleases: def.keepReleases,
+    rollbackWindowSeconds: def.rollbackWindowSeconds,
     env: sortedRecord(def.env),
     secretEnvNames: [...def.secretEnvNames].sort(),
     registryLogin: def.registryLogin ?? null,

@@ -50,7 +50,15 @@ import {
   statusOfFunction,
   waitHealthyFunction,
 } from "./container-lines";
-import { awaitRetire, header, lock, retireFunction, stateDir, toolsCheck } from "./prelude";
+import {
+  awaitRetire,
+  header,
+  lock,
+  retireFunction,
+  stateDir,
+  toolsCheck,
+  warmFunctions,
+} from "./prelude";
 import { commitRecordLines, prepareRecordLines } from "./record";
 import { assign, command, quote, v } from "./shell";
 
@@ -332,12 +340,24 @@ function switchLines(def: ServiceDefinition, names: ServiceNames): string[] {
     'if [ "$mode" = new ]; then',
     ...indent(commitRecordLines()),
     "fi",
-    // The previous release drains and stops in the background (the next deploy waits for it).
+    // The previous release drains and stops in the background (the next deploy waits for the
+    // drain), after the rollback window when it stays warm; a warm release of before goes.
     "retiring=",
+    'if [ "$mode" = new ]; then',
+    '  rm -f "$state"/warm',
+    "  warm_name=",
+    "fi",
     'if [ "$mode" = new ] && [ -n "$current" ] && [ "$current" != "$name" ] && [ "$(status_of "$current")" = running ]; then',
     "  retiring=$current",
-    `  retire "$current" ${def.drainSeconds}`,
-    `  say "the previous release $current stops after a ${def.drainSeconds} s drain, in the background (kept for rollback)"`,
+    ...indent(warmForLines(def)),
+    '  if [ "$warm_for" -gt 0 ]; then',
+    `    keep_warm "$current" ${def.drainSeconds} "$warm_for"`,
+    "    warm_name=$current",
+    `    say "the previous release $current stays running without traffic for $warm_for s after a ${def.drainSeconds} s drain (rollback window: slipway rollback switches back to it at once), then stops in the background"`,
+    "  else",
+    `    say "the previous release $current stops after a ${def.drainSeconds} s drain, in the background (kept for rollback)"`,
+    "  fi",
+    `  retire "$current" ${def.drainSeconds} "$warm_for"`,
     "fi",
     'if [ "$mode" = new ]; then',
     '  say "release $digest is serving as $name"',
@@ -347,14 +367,47 @@ function switchLines(def: ServiceDefinition, names: ServiceNames): string[] {
   ];
 }
 
+/**
+ * `$warm_for`: the rollback window in seconds, or 0 when it is off or the host's available
+ * memory is below the service's memory limit (the warm release keeps its limit).
+ */
+export function warmForLines(
+  def: Pick<ServiceDefinition, "rollbackWindowSeconds" | "memory">,
+): string[] {
+  if (def.rollbackWindowSeconds === 0) {
+    return ["warm_for=0"];
+  }
+  if (def.memory === undefined) {
+    return [`warm_for=${def.rollbackWindowSeconds}`];
+  }
+  return [
+    `warm_for=${def.rollbackWindowSeconds}`,
+    "avail_kb=$(awk '$1 == \"MemAvailable:\" { print $2 }' /proc/meminfo 2>/dev/null || true)",
+    `if [ -n "$avail_kb" ] && [ "$avail_kb" -lt ${memoryKib(def.memory)} ]; then`,
+    "  warm_for=0",
+    `  say "not keeping $current running for the rollback window: this host has $((avail_kb / 1024)) MiB of memory available, less than the memory limit of $service (${def.memory})"`,
+    "fi",
+  ];
+}
+
+/** Docker's memory size (`512m`, `1.5g`: units of 1024) in KiB, rounded up. */
+export function memoryKib(size: string): number {
+  const match = /^(\d+(?:\.\d+)?)([bkmg])$/i.exec(size);
+  if (match === null) {
+    throw new Error(`${JSON.stringify(size)} is not a memory size such as 512m or 1g`);
+  }
+  const power = { b: 0, k: 1, m: 2, g: 3 }[match[2]!.toLowerCase() as "b" | "k" | "m" | "g"];
+  return Math.ceil((Number(match[1]) * 1024 ** power) / 1024);
+}
+
 function pruneLines(def: ServiceDefinition): string[] {
   return [
     `${command(releaseList(def))} > "$tmp"/containers`,
     "kept=0",
     "while IFS= read -r old; do",
     '  if [ "$old" = "$name" ]; then continue; fi',
-    // Kept, and stopped by its retire after the drain.
-    '  if [ "$old" = "$retiring" ]; then kept=$((kept + 1)); continue; fi',
+    // Kept, and stopped by its retire after the drain (or the rollback window).
+    '  if [ "$old" = "$retiring" ] || [ "$old" = "$warm_name" ]; then kept=$((kept + 1)); continue; fi',
     `  if [ "$kept" -lt ${def.keepReleases} ]; then`,
     "    kept=$((kept + 1))",
     '    if [ "$(status_of "$old")" = running ]; then docker stop "$old" >/dev/null 2>&1 || true; fi',
@@ -400,6 +453,7 @@ export function deployScript(def: ServiceDefinition): string {
     nameLines(def),
     functionLines(def, names),
     retireFunction(),
+    warmFunctions(),
     installsRoutes
       ? [
           `if ! printf '%s' ${quote(routeFileText(routeLines(def.service, def.routes, instances)))} > "$tmp"/routes 2>/dev/null; then`,

@@ -18,3 +18,4 @@ export * from "./host-locks";
 export * from "./details-script";
 export * from "./maintenance";
 export * from "./prune-script";
+export * from "./warm-switch-script";

@@ -10,6 +10,8 @@
  *                                             or none, Docker's health check)
  *     others <running release containers besides current, space-separated>   (a previous
  *                                             release still draining, or left running)
+ *     warm <container> <epoch seconds the window ends> <status> <slipway.digest label>   (absent:
+ *                                             no warm release; status `missing`: it is gone)
  *     upstream <what the edge routes the service to>
  *     maintenance <Retry-After seconds while maintenance is on; empty when off>
  *     edge <running or missing>
@@ -57,6 +59,16 @@ export function probeScript(def: ProbeDefinition): string {
     "  printf 'container missing\\n'",
     "fi",
     `printf 'others %s\\n' "$(${command(releaseList(def, { running: true }))} 2>/dev/null | grep -vxF -- "$current" | tr '\\n' ' ' | sed 's/ $//')"`,
+    'warm=$(cat "$state"/warm 2>/dev/null || true)',
+    'if [ -n "$warm" ]; then',
+    "  warm_name=${warm%% *}",
+    `  if seen=$(${command(
+      containerInspect(
+        '{{.State.Status}} {{index .Config.Labels "slipway.digest"}}',
+        v("warm_name"),
+      ),
+    )} 2>/dev/null); then printf 'warm %s %s\\n' "$warm" "$seen"; else printf 'warm %s missing\\n' "$warm"; fi`,
+    "fi",
     'printf \'upstream %s\\n\' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"',
     'printf \'maintenance %s\\n\' "$(cat "$edge"/maintenance/"$service"/retry-after 2>/dev/null)"',
     `if seen=$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null); then printf 'edge %s\\n' "$seen"; else printf 'edge missing\\n'; fi`,
@@ -92,11 +104,23 @@ export interface ProbeResult {
       };
   /** Release containers of the service that run besides the current one (a draining one). */
   readonly others: readonly string[];
+  /** The replaced release kept running without traffic for the rollback window. */
+  readonly warm?: WarmProbe;
   readonly upstream?: string;
   /** Retry-After seconds while the service's routes answer the maintenance page. */
   readonly maintenance?: string;
   readonly edge: string;
   readonly health: { readonly kind: "ok" | "fail" | "skipped"; readonly answer: string };
+}
+
+/** The warm release on a host: its container, when its window ends, what Docker says of it. */
+export interface WarmProbe {
+  readonly container: string;
+  /** Epoch seconds. */
+  readonly until: number;
+  /** `running`, `exited`…, or `missing` (removed). */
+  readonly status: string;
+  readonly digest: string;
 }
 
 /** Parses what probeScript printed; the one reader of its format. */
@@ -131,6 +155,13 @@ export function parseProbe(text: string): ProbeResult {
   const current = optional("current");
   const upstream = optional("upstream");
   const maintenance = optional("maintenance");
+  const [warmName = "", until = "", warmStatus = "missing", warmDigest = ""] = (
+    optional("warm") ?? ""
+  ).split(" ");
+  const warm: WarmProbe | undefined =
+    warmName === ""
+      ? undefined
+      : { container: warmName, until: Number(until), status: warmStatus, digest: warmDigest };
   return {
     ...(record === undefined ? {} : { record }),
     ...(owner === undefined ? {} : { owner }),
@@ -140,6 +171,7 @@ export function parseProbe(text: string): ProbeResult {
         ? { kind: "missing" }
         : { kind: "found", status, digest, stack, health: dockerHealth || "none" },
     others: (values.get("others") ?? "").split(" ").filter((name) => name !== ""),
+    ...(warm === undefined ? {} : { warm }),
     ...(upstream === undefined ? {} : { upstream }),
     ...(maintenance === undefined ? {} : { maintenance }),
     edge: values.get("edge") ?? "missing",

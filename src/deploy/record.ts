@@ -47,10 +47,6 @@ export function entryPrefix(def: ServiceDefinition): string {
  * is `commitRecordLines`, renames only.
  */
 export function prepareRecordLines(def: ServiceDefinition): string[] {
-  const awk =
-    'NR == 1 { printf "%s,\\"previous\\":[", $0; next } ' +
-    `NR <= ${RECORD_HISTORY + 1} { printf "%s%s", (NR > 2 ? "," : ""), $0 } ` +
-    'END { print "]}" }';
   return [
     `entry=${quote(entryPrefix(def))}`,
     "deployed_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)",
@@ -58,13 +54,24 @@ export function prepareRecordLines(def: ServiceDefinition): string[] {
     `  printf '%s,"deployedAt":"%s"}\\n' "$entry" "$deployed_at"`,
     `  if [ -f "$state"/releases ]; then head -n ${RECORD_HISTORY} "$state"/releases; fi`,
     '} > "$tmp"/releases',
+    ...releaseJsonLines(def),
+    'printf \'%s\\n\' "$name" > "$tmp"/current',
+    `printf '%s\\n' ${quote(def.stack)} > "$tmp"/owner`,
+    'chmod 644 "$tmp"/releases "$tmp"/release.json "$tmp"/current "$tmp"/owner',
+  ];
+}
+
+/** `"$tmp"/release.json` from the entries in `"$tmp"/releases` (newest first: the current one). */
+export function releaseJsonLines(def: Pick<ServiceDefinition, "service" | "stack">): string[] {
+  const awk =
+    'NR == 1 { printf "%s,\\"previous\\":[", $0; next } ' +
+    `NR <= ${RECORD_HISTORY + 1} { printf "%s%s", (NR > 2 ? "," : ""), $0 } ` +
+    'END { print "]}" }';
+  return [
     "{",
     `  printf '{"service":"%s","stack":"%s","current":' ${quote(def.service)} ${quote(def.stack)}`,
     `  awk ${quote(awk)} "$tmp"/releases`,
     '} > "$tmp"/release.json',
-    'printf \'%s\\n\' "$name" > "$tmp"/current',
-    `printf '%s\\n' ${quote(def.stack)} > "$tmp"/owner`,
-    'chmod 644 "$tmp"/releases "$tmp"/release.json "$tmp"/current "$tmp"/owner',
   ];
 }
 

@@ -23,7 +23,7 @@ export interface SourceInfo {
   readonly url?: string;
   /**
    * Per build context (its path as configured): the last commit that changed it, for images
-   * stamped by their context (`stamp: context`). Absent for a context no commit touched.
+   * stamped by their context (`stamp: context` or `none`). Absent for a context no commit touched.
    */
   readonly contexts?: Readonly<Record<string, ContextCommit>>;
 }

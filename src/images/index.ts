@@ -6,3 +6,4 @@ export * from "./attest";
 export * from "./buildx";
 export * from "./moving-tags";
 export * from "./registry-config";
+export * from "./rollback-pin";

@@ -86,15 +86,52 @@ export function sourceDateEpoch(commitTime: string): string {
   return String(Math.floor(Date.parse(commitTime) / 1000));
 }
 
+/** Whether an image's digest follows its own context (`stamp: context` or `none`), not HEAD. */
+export function stampedByContext(build: Pick<BuildConfig, "stamp">): boolean {
+  return build.stamp !== "commit";
+}
+
 /**
- * The commit an image's labels and time come from: HEAD, or with `stamp: context` the last
- * commit that changed its context (HEAD's release version only when that is HEAD).
+ * What `readSource` reads for the images stamped by their context: those contexts, and for
+ * each, a Dockerfile that lies outside it (its commits change the image too).
+ */
+export function stampedPaths(
+  builds: readonly Pick<BuildConfig, "stamp" | "context" | "dockerfile">[],
+  root: string,
+): { stampedContexts: string[]; contextExtras: Record<string, string[]> } {
+  const stamped = builds.filter(stampedByContext);
+  const contextExtras: Record<string, string[]> = {};
+  for (const build of stamped) {
+    if (build.dockerfile === undefined) {
+      continue;
+    }
+    const relative = path.relative(
+      path.resolve(root, build.context),
+      path.resolve(root, build.dockerfile),
+    );
+    if (relative.startsWith("..")) {
+      const extras = (contextExtras[build.context] ??= []);
+      if (!extras.includes(build.dockerfile)) {
+        extras.push(build.dockerfile);
+      }
+    }
+  }
+  return {
+    stampedContexts: [...new Set(stamped.map((build) => build.context))],
+    contextExtras,
+  };
+}
+
+/**
+ * The commit an image's labels, time and tags come from: HEAD, or with `stamp: context` or
+ * `none` the last commit that changed its context (HEAD's release version only when that is
+ * HEAD).
  */
 export function stampSource(
   source: SourceInfo,
   build: Pick<BuildConfig, "stamp" | "context">,
 ): SourceInfo {
-  const last = build.stamp === "context" ? source.contexts?.[build.context] : undefined;
+  const last = stampedByContext(build) ? source.contexts?.[build.context] : undefined;
   if (last === undefined) {
     return source;
   }
@@ -126,10 +163,14 @@ export function planBuild(
     name,
     repository,
     revision: stamped.sha,
-    // Tags name the commit being built; dirty only when this image's own context is.
-    tags: imageTags({ ...source, dirty: stamped.dirty }, build.tags, buildVariant(build, root)).map(
-      (tag) => `${repository}:${tag}`,
-    ),
+    // Tags name the commit the digest comes from: with `stamp: context` or `none` the last one
+    // that changed the context, so a commit elsewhere leaves every input of the build as it
+    // was: no build, no push, no new tag (a release version on HEAD still tags every image).
+    tags: imageTags(
+      source.version === undefined ? stamped : { ...stamped, version: source.version },
+      build.tags,
+      buildVariant(build, root),
+    ).map((tag) => `${repository}:${tag}`),
     labels: imageLabels(name, stamped, build.stamp === "none" ? "none" : "commit"),
     platforms: [...build.platforms],
     context,

@@ -32,10 +32,15 @@ export interface ReadSourceOptions {
   /** Paths (relative to root) whose changes make a build dirty: the build contexts. */
   readonly paths: readonly string[];
   /**
-   * Contexts of images stamped by their context (`stamp: context`): for each, the last commit
-   * that changed it. Only these: three git calls each, at every program start.
+   * Contexts of images stamped by their context (`stamp: context` or `none`): for each, the
+   * last commit that changed it. Only these: three git calls each, at every program start.
    */
   readonly stampedContexts?: readonly string[];
+  /**
+   * Per stamped context: further paths whose commits count as its own (a Dockerfile outside
+   * the context changes the image as much as a file in it).
+   */
+  readonly contextExtras?: Readonly<Record<string, readonly string[]>>;
   /** Source URL from config, which wins over CI and the git remote. */
   readonly url?: string;
   /** Environment (CI variables); `process.env` by default. */
@@ -84,7 +89,8 @@ export function readSource(options: ReadSourceOptions): SourceInfo {
       : repositoryUrl(git(root, ["remote", "get-url", "origin"]) ?? ""));
   const contexts: Record<string, ContextCommit> = {};
   for (const context of options.stampedContexts ?? []) {
-    const [last, time] = (git(root, ["log", "-1", "--format=%H%n%cI", "--", context]) ?? "").split(
+    const paths = [context, ...(options.contextExtras?.[context] ?? [])];
+    const [last, time] = (git(root, ["log", "-1", "--format=%H%n%cI", "--", ...paths]) ?? "").split(
       "\n",
     );
     if (last !== undefined && /^[0-9a-f]{40}$/.test(last) && time !== undefined) {
@@ -92,7 +98,7 @@ export function readSource(options: ReadSourceOptions): SourceInfo {
         sha: last,
         commitTime: new Date(time).toISOString().replace(/\.000Z$/, "Z"),
         commitCount: Number(git(root, ["rev-list", "--count", last]) ?? "0"),
-        dirty: (git(root, ["status", "--porcelain", "--", context]) ?? "") !== "",
+        dirty: (git(root, ["status", "--porcelain", "--", ...paths]) ?? "") !== "",
       };
     }
   }

@@ -16,6 +16,8 @@ export interface StackPin {
   readonly restores?: number;
   /** `hosts`: checked on the hosts, the registry being unreachable (`slipway rollback`). */
   readonly checkedOn?: CheckedOn;
+  /** Beside `build`: the commit the build came from when a rollback pinned it. */
+  readonly pinnedAt?: string;
 }
 
 /** A pin to write: the digest, and the tag and repository to record (null removes them). */
@@ -36,6 +38,11 @@ export interface PinUpdate {
    * anything else removes it: every pin write is checked afresh.
    */
   readonly checkedOn?: CheckedOn;
+  /**
+   * A build stack's rollback: the commit the image's build came from, which lets the pin go
+   * beside `build` (the next build release ends it). Absent: the image must not build here.
+   */
+  readonly pinnedAt?: string;
 }
 
 const IMAGES_KEY = `${NAMESPACE}:images`;
@@ -93,6 +100,7 @@ export function readPins(text: string, display = "stack file"): Record<string, S
     const source = scalarText(pin.get("source", true));
     const restores = Number(scalarText(pin.get("restores", true)));
     const checkedOn = scalarText(pin.get("checkedOn", true));
+    const pinnedAt = scalarText(pin.get("pinnedAt", true));
     pins[name] = {
       ...(digest === undefined ? {} : { digest }),
       ...(tag === undefined ? {} : { tag }),
@@ -101,6 +109,7 @@ export function readPins(text: string, display = "stack file"): Record<string, S
       ...(source === undefined ? {} : { source }),
       ...(Number.isInteger(restores) && restores > 0 ? { restores } : {}),
       ...(checkedOn === "hosts" ? { checkedOn } : {}),
+      ...(pinnedAt === undefined ? {} : { pinnedAt }),
     };
   }
   return pins;
@@ -162,7 +171,7 @@ export function setPins(
     if (image !== found) {
       images.set(name, image);
     }
-    if (image.has("build")) {
+    if (image.has("build") && update.pinnedAt === undefined) {
       throw new LedgerError(
         `${display} builds image ${JSON.stringify(name)} itself; only a stack that pins its images can be promoted to or rolled back`,
       );
@@ -179,6 +188,29 @@ export function setPins(
     setScalar(map, "source", update.source);
     setScalar(map, "restores", update.restores);
     setScalar(map, "checkedOn", update.checkedOn ?? null);
+    setScalar(map, "pinnedAt", update.pinnedAt ?? null);
+  }
+  return document.toString(YAML_OUTPUT);
+}
+
+/**
+ * The stack file's text without the rollback pins (`pin` beside `build`) of `names`: those
+ * images build again. Everything else stays byte for byte.
+ */
+export function removeRollbackPins(
+  text: string,
+  names: readonly string[],
+  display = "stack file",
+): string {
+  assertNoConflictMarkers(display, text);
+  const document = parseDocument(text);
+  const images = imagesOf(document, display);
+  for (const name of names) {
+    const image: unknown = images?.get(name, true);
+    if (!isMap(image) || !image.has("build") || !image.has("pin")) {
+      throw new LedgerError(`${display} has no rollback pin on image ${JSON.stringify(name)}`);
+    }
+    image.delete("pin");
   }
   return document.toString(YAML_OUTPUT);
 }

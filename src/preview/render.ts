@@ -125,6 +125,18 @@ export function summaryLines(summary: PreviewSummary, options: RenderOptions = {
     lines.push("> [!WARNING]", `> The preview reported ${errors}; see the workflow log.`, "");
   }
 
+  if (summary.rollbackPins !== undefined) {
+    const pinned = summary.rollbackPins.map(
+      (pin) =>
+        `${code(pin.image)}${pin.restores === undefined ? "" : ` (release #${pin.restores})`}`,
+    );
+    lines.push(
+      "> [!NOTE]",
+      `> Pinned by a rollback: ${pinned.join(", ")} run${pinned.length === 1 ? "s" : ""} the pinned digest instead of a build, until a commit changes ${pinned.length === 1 ? "it" : "them"} or ${code(`slipway rollback --stack ${stack} --unpin`)}.`,
+      "",
+    );
+  }
+
   const moving = summary.images.filter((image) => image.status !== "unchanged");
   const still = summary.images.filter((image) => image.status === "unchanged");
   if (moving.length > 0) {

@@ -61,6 +61,11 @@ export interface PreviewSummary {
   readonly hosts: readonly HostChange[];
   readonly changeSummary: Readonly<Record<string, number>>;
   readonly errors: number;
+  /**
+   * Images of a build stack that run a rollback pin instead of a build (`pin.pinnedAt` beside
+   * `build`), with the release it restores; absent when there is none.
+   */
+  readonly rollbackPins?: readonly { readonly image: string; readonly restores?: number }[];
 }
 
 type Json = Record<string, unknown>;
@@ -305,6 +310,14 @@ export function summarize(preview: PreviewData): PreviewSummary {
     return { name, status: imageStatus(old, next, gone), ...sides(old, gone ? undefined : next) };
   });
 
+  const rollbackPins = Object.entries(configImages ?? {}).flatMap(([name, image]) => {
+    const pin = asMap(asMap(image).pin);
+    const restores = pin.restores;
+    return asMap(image).build !== undefined && known(pin.pinnedAt) !== undefined
+      ? [{ image: name, ...(typeof restores === "number" ? { restores } : {}) }]
+      : [];
+  });
+
   const anyUrn = preview.changes[0]?.urn;
   const stack = anyUrn === undefined ? undefined : urnStack(anyUrn);
   return {
@@ -314,6 +327,7 @@ export function summarize(preview: PreviewData): PreviewSummary {
     hosts: [...hosts.values()].sort((a, b) => a.name.localeCompare(b.name)),
     changeSummary: preview.changeSummary,
     errors: preview.errors.length,
+    ...(rollbackPins.length === 0 ? {} : { rollbackPins }),
   };
 }
 

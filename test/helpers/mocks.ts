@@ -73,6 +73,8 @@ export async function recordResources(
   options: {
     readonly preview?: boolean;
     readonly calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
+    /** The digest a docker-build Image gets from its inputs; DIGEST_A for every one when absent. */
+    readonly digestOf?: (inputs: Record<string, any>) => string;
   } = {},
 ): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
@@ -92,9 +94,10 @@ export async function recordResources(
         });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker-build:index:Image") {
-          state.digest = DIGEST_A;
+          const digest = options.digestOf?.(args.inputs as Record<string, any>) ?? DIGEST_A;
+          state.digest = digest;
           const tags = (args.inputs as { tags?: string[] }).tags ?? [];
-          state.ref = `${tags[0] ?? "image"}@${DIGEST_A}`;
+          state.ref = `${tags[0] ?? "image"}@${digest}`;
         }
         return { id: `${args.name}-id`, state };
       },

@@ -31,3 +31,16 @@ export function sourceFromStackFile(stack: string): ConfigSource {
   }
   return { values, secretKeys: new Set(), stackFile: text };
 }
+
+/** A committed stack file's config as the engine hands it to the program (no secrets in it). */
+export function engineConfig(stack: string): Record<string, string> {
+  const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  return Object.fromEntries(
+    Object.entries(file.config).map(([key, value]) => [
+      key,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
+  );
+}

@@ -443,6 +443,7 @@ export function localDefinition(
     healthPath: "/healthz",
     healthTimeoutSeconds: 5,
     keepReleases: 2,
+    rollbackWindowSeconds: 0,
     env: {},
     secretEnvNames: [],
     stateRoot: "/var/lib/slipway",

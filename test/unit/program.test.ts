@@ -4,10 +4,8 @@
  * tests; this one catches wiring mistakes between them.)
  */
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { releaseUrn } from "../../src/cli/commands/repair";
 import {
   BOOTSTRAP_COMMAND,
@@ -18,6 +16,7 @@ import {
   maintenanceScript,
 } from "../../src/deploy";
 import { fakeHome } from "../helpers/home";
+import { engineConfig } from "../helpers/stack-files";
 import { isMovingTag } from "../../src/images";
 import { readLedger } from "../../src/ledger";
 import { checkedOnHostsScript } from "../../src/registry/check-script";
@@ -34,19 +33,6 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const PROGRAM = "../../stacks/index";
 const WEB_REF = `127.0.0.1:5000/slipway/web@${DIGEST_A}`;
 const EDGE_REF = `127.0.0.1:5000/slipway/edge@${DIGEST_A}`;
-
-/** A stack's config as the engine hands it to the program (no secrets in these files). */
-function stackConfig(stack: string): Record<string, string> {
-  const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  return Object.fromEntries(
-    Object.entries(file.config).map(([key, value]) => [
-      key,
-      typeof value === "string" ? value : JSON.stringify(value),
-    ]),
-  );
-}
 
 /** Runs the program (afresh: it is a module with top-level code) for `stack` under mocks. */
 async function runProgram(
@@ -85,7 +71,7 @@ describe("the program for the local stack", function () {
 
   before(async () => {
     restoreHome = fakeHome();
-    ({ recorded, program } = await runProgram("local", stackConfig("local")));
+    ({ recorded, program } = await runProgram("local", engineConfig("local")));
   });
   after(() => restoreHome());
 
@@ -379,7 +365,7 @@ describe("the program for the local stack", function () {
 /** local-prod's config as `slipway promote --from local --to local-prod` pins it (`web`: more). */
 function promotedLocalProd(digest: string, web: Record<string, unknown> = {}) {
   return {
-    ...stackConfig("local-prod"),
+    ...engineConfig("local-prod"),
     "slipway:images": JSON.stringify({
       web: { pin: { digest, ...web } },
       api: { pin: { digest } },
@@ -506,7 +492,7 @@ describe("the program for the local stack with web in maintenance (slipway:maint
   before(async () => {
     restoreHome = fakeHome();
     const config = {
-      ...stackConfig("local"),
+      ...engineConfig("local"),
       "slipway:maintenance": JSON.stringify({ web: { retryAfter: 30 } }),
     };
     ({ recorded } = await runProgram("local", config));

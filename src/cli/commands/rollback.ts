@@ -10,7 +10,9 @@ import {
   stackSettings,
   validatedConfig,
 } from "../pinning";
+import { endRollbackPins, pinnedAtOf, runningDigests } from "../build-rollback";
 import { heldOnHosts } from "../held-on-hosts";
+import { switchToWarm } from "../warm-rollback";
 import { checkDigests, type DigestCheck } from "../registries";
 import { refuseRejected } from "../release-safety";
 import { parseDigestReference } from "../../reference";
@@ -24,6 +26,8 @@ export interface RollbackOptions {
   /** Only the images of these services (`--service`). */
   readonly services?: readonly string[];
   readonly noUp: boolean;
+  /** End the rollback pins of a build stack (`--unpin`): those images build again. */
+  readonly unpin?: boolean;
 }
 
 /** The images `--service` names, refused when unknown or shared with a service left alone. */
@@ -108,9 +112,14 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
             ...(await serviceImages(run, stack, options.services)),
           ]),
         ];
+  if (options.unpin === true) {
+    return endRollbackPins(run, files, only, options.noUp);
+  }
+  const config = await validatedConfig(run, stack);
+  const running = runningDigests(files, config);
   let target: RollbackTarget;
   try {
-    target = selectRollback(files.ledger, files.pins, {
+    target = selectRollback(files.ledger, running, {
       ...(options.release === undefined ? {} : { release: options.release }),
       ...(options.to === undefined ? {} : { to: options.to }),
       ...(options.steps === undefined ? {} : { steps: options.steps }),
@@ -122,9 +131,7 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
   const { release } = target;
   // Images that already run the release's digest need neither a check nor a pin.
   const images = Object.fromEntries(
-    Object.entries(target.images).filter(
-      ([name, image]) => files.pins[name]?.digest !== image.digest,
-    ),
+    Object.entries(target.images).filter(([name, image]) => running[name]?.digest !== image.digest),
   );
   refuseRejected(
     run,
@@ -137,21 +144,19 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
     ],
   );
   const settings = await stackSettings(run, stack);
-  const declared = settings.raw.images as
-    Record<string, { build?: unknown } | undefined> | undefined;
-  const building = Object.keys(images).filter(
-    (name) => declared?.[name]?.build !== undefined && declared[name]?.build !== null,
-  );
-  if (building.length > 0) {
-    throw new CliError(
-      EXIT.refused,
-      `${stack} builds ${building.join(", ")} itself, so there is no pin to roll back; deploy an earlier commit instead`,
-      [`git revert <commit>  # then: pulumi up --stack ${stack}`],
-    );
-  }
+  // An image the stack builds gets its pin beside the build, until the next build release.
+  const pinnedAt = pinnedAtOf(run, config, Object.keys(images));
   run.progress(
     `rolling ${stack} back to release #${release.id} (${release.kind}${release.source === undefined ? "" : ` from ${release.source}`}, ${release.at})`,
   );
+  // Hosts that kept the release warm serve it at once; the update then finds them on it.
+  const warm = options.noUp
+    ? []
+    : await switchToWarm(
+        run,
+        config,
+        Object.fromEntries(Object.entries(images).map(([name, image]) => [name, image.digest])),
+      );
   const earlier = files.ledger.releases
     .filter((entry) => entry.id < release.id)
     .map((entry) => entry.id);
@@ -179,13 +184,20 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
       source: null,
       restores: release.id,
       ...(checked[name]?.heldOnHosts === true ? { checkedOn: "hosts" as const } : {}),
+      ...(pinnedAt[name] === undefined ? {} : { pinnedAt: pinnedAt[name] }),
     };
   }
   const { up } = await pinAndUp(run, files, settings, updates, { noUp: options.noUp });
   const lines = Object.entries(images).map(
     ([name, image]) =>
-      `  ${name}: ${files.pins[name]?.digest ?? "(none)"} -> ${image.digest}${image.tag === undefined ? "" : ` ${image.tag}`}`,
+      `  ${name}: ${running[name]?.digest ?? "(none)"} -> ${image.digest}${image.tag === undefined ? "" : ` ${image.tag}`}`,
   );
+  const held = Object.keys(pinnedAt);
+  if (held.length > 0) {
+    lines.push(
+      `${held.join(", ")} stay${held.length === 1 ? "s" : ""} pinned until a commit changes ${held.length === 1 ? "it" : "them"} (the next build release) or: slipway rollback --stack ${stack} --unpin`,
+    );
+  }
   const text =
     up === undefined
       ? `pinned release #${release.id} in ${files.display} (not deployed: --no-up):\n${lines.join("\n")}\nnext: slipway up --stack ${stack}  # records it as a rollback to #${release.id}`
@@ -198,6 +210,7 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
     images,
     updated: up !== undefined,
     recorded: up?.record.recorded === true,
+    ...(warm.length === 0 ? {} : { warm }),
     ...(up?.record.release === undefined ? {} : { release: up.record.release }),
   });
 }

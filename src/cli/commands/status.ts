@@ -8,7 +8,6 @@ import {
   hostProbeScript,
   parseHostProbe,
   parseProbe,
-  replicaName,
   type ProbeResult,
   type ReleaseEntry,
 } from "../../deploy";
@@ -19,6 +18,7 @@ import { formatTable, shortDigest } from "../table";
 import { probePods } from "../kube-status";
 import { projectRejections } from "../release-safety";
 import { rejectionText } from "../../ledger";
+import { instanceOnHost, instancesOf } from "../service-instances";
 
 /** What one host runs compared with what the stack pins. */
 export type HostState = "in-sync" | "drift" | "no-release" | "unreadable" | "unreachable";
@@ -35,6 +35,13 @@ export interface HostStatus {
   readonly error?: string;
   /** What else runs that is not drift: a previous release still draining before its stop. */
   readonly note?: string;
+  /** The previous release, running without traffic for the rollback window. */
+  readonly warm?: {
+    readonly container: string;
+    readonly digest: string;
+    /** UTC time the window ends, `YYYY-MM-DDTHH:MM:SSZ`. */
+    readonly until: string;
+  };
 }
 
 /**
@@ -89,25 +96,38 @@ export function judgeHost(
   if (probe.health.kind === "fail" && !edgeDown) {
     reasons.push(`health through the edge fails: ${probe.health.answer || "no answer"}`);
   }
+  // The warm release runs on for the rollback window, ready for `slipway rollback`.
+  const warm =
+    probe.warm !== undefined && probe.warm.status === "running"
+      ? {
+          container: probe.warm.container,
+          digest: probe.warm.digest,
+          until: new Date(probe.warm.until * 1000).toISOString().replace(/\.\d+Z$/, "Z"),
+        }
+      : undefined;
   // A replaced release runs on for drainSeconds after the switch, then stops in the background.
-  const notes = [
+  const others = probe.others.filter((name) => name !== warm?.container);
+  const note = [
     ...(probe.maintenance === undefined
       ? []
       : [`maintenance on: its routes answer 503 (Retry-After ${probe.maintenance})`]),
-    ...(probe.others.length === 0
+    ...(warm === undefined
+      ? []
+      : [`warm for rollback: ${shortDigest(warm.digest)} (${warm.container}) until ${warm.until}`]),
+    ...(others.length === 0
       ? []
       : [
-          `also running: ${probe.others.join(", ")} (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)`,
+          `also running: ${others.join(", ")} (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)`,
         ]),
-  ];
-  const note = notes.length === 0 ? undefined : notes.join("; ");
+  ].join("; ");
   return {
     host,
     state: reasons.length === 0 ? "in-sync" : "drift",
     ...(record === undefined ? {} : { current: record.current, previous: record.previous }),
     ...(running === undefined ? {} : { running }),
     ...(reasons.length === 0 ? {} : { error: reasons.join("; ") }),
-    ...(note === undefined ? {} : { note }),
+    ...(note === "" ? {} : { note }),
+    ...(warm === undefined ? {} : { warm }),
   };
 }
 
@@ -147,14 +167,6 @@ export interface AccessoryStatus {
   readonly state: "healthy" | "drift" | "missing" | "unreachable";
   readonly running?: string;
   readonly error?: string;
-}
-
-/** A service's instances on a host: the service itself, then `<name>.<n>` per replica. */
-function instancesOf(service: ServiceSpec): { service: ServiceSpec; instance: string }[] {
-  return Array.from({ length: service.replicas }, (_, i) => ({
-    service,
-    instance: replicaName(service.name, i + 1),
-  }));
 }
 
 /** The edge of a host that routed services go through: `running`, `exited`, `missing`, … */
@@ -213,16 +225,11 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
       continue;
     }
     const script = hostProbeScript(
-      services.flatMap(instancesOf).map(({ service, instance }) => ({
-        host: host.name,
-        stack,
-        service: instance,
-        stateRoot: run.deps.releaseRoot,
-        edge: config.edge.name,
-        containerPort: service.containerPort,
-        healthPath: service.healthPath,
-        routes: service.routes,
-      })),
+      services
+        .flatMap(instancesOf)
+        .map(({ service, instance }) =>
+          instanceOnHost(config, run.deps.releaseRoot, host.name, service, instance),
+        ),
       accessories.map((accessory) => ({
         name: accessory.name,
         container: accessoryNames({
@@ -346,6 +353,15 @@ export async function status(run: Run, stack: string): Promise<number> {
       ({ service, expected, expectedFrom }) =>
         `${service.name}${service.routes.length === 0 ? " (worker)" : ""}: image ${service.image}; ${expectedFrom} ${expected === undefined ? "nothing" : expected}`,
     );
+  // A build stack's rollback pins: those images run the pin, not a build of the checkout.
+  const rollbackPins = config.images.flatMap((image) =>
+    image.kind === "build" && image.rollbackPin !== undefined
+      ? [
+          `${image.name}: pinned by a rollback${image.rollbackPin.restores === undefined ? "" : ` to release #${image.rollbackPin.restores}`} (${shortDigest(image.rollbackPin.digest)}) until a commit changes it; ends early with: slipway rollback --stack ${stack} --unpin`,
+        ]
+      : [],
+  );
+  headlines.push(...rollbackPins);
   const images = [...new Set(services.map(({ service }) => service.image))];
   const expectedOf = new Map(services.map((entry) => [entry.service.image, entry.expected]));
   const ledgerLine =

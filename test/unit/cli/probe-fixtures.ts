@@ -20,6 +20,8 @@ export interface Probed {
   readonly current?: string;
   readonly container?: string;
   readonly others?: string;
+  /** `<container> <epoch seconds> <status> <digest>`; left out: no warm line. */
+  readonly warm?: string;
   readonly upstream?: string;
   readonly edge?: string;
   readonly health?: string;
@@ -33,6 +35,7 @@ export function probeText(fields: Probed): string {
     `current ${fields.current ?? ""}`,
     `container ${fields.container ?? "missing"}`,
     `others ${fields.others ?? ""}`,
+    ...(fields.warm === undefined ? [] : [`warm ${fields.warm}`]),
     `upstream ${fields.upstream ?? ""}`,
     `edge ${fields.edge ?? "missing"}`,
     `health ${fields.health ?? "fail no answer"}`,

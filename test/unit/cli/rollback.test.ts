@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import { heldScript } from "../../../src/cli/held-on-hosts";
+import { warmSwitchScript } from "../../../src/deploy";
 import { appendRelease, type NewRelease } from "../../../src/ledger";
 import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
 
@@ -54,10 +56,70 @@ describe("slipway rollback and history", () => {
         .replace(
           `digest: ${digest(1)}\n        tag: sha-0000001\n`,
           `digest: ${d[3]!}\n        tag: sha-3333333\n        revision: "${"3".repeat(40)}"\n`,
-        ),
+        )
+        // The pin path first: no warm release (the instant switch has its own tests below).
+        .replace("        tls: true\n", `        tls: true\n    ${NO_WINDOW}`),
     );
   });
   afterEach(async () => p.close());
+
+  const NO_WINDOW = "rollbackWindowSeconds: 0\n";
+
+  /** The instant switch script `slipway rollback` runs on `host` for prod's web. */
+  function switchScript(host: string, to: string): string {
+    return warmSwitchScript({
+      host,
+      stack: "prod",
+      service: "web",
+      stateRoot: "/var/lib/slipway",
+      edge: "slipway-edge",
+      containerPort: 8080,
+      healthPath: "/healthz",
+      routes: [{ host: "web.example.com", tls: true }],
+      drainSeconds: 1,
+      rollbackWindowSeconds: 600,
+      digest: to,
+    });
+  }
+
+  it("switches each host whose warm release is the one restored first, then pins and updates; a host that cannot says why", async () => {
+    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`    ${NO_WINDOW}`, ""));
+    p.hosts.answers["web-1"] = { kind: "ran", stdout: "switched web-2-release\n" };
+    p.hosts.answers["web-2"] = {
+      kind: "ran",
+      stdout: "fallback the warm container web-2-release is gone\n",
+    };
+    const result = await slipway(p, ["rollback", "--stack", "prod", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stderr.split("\n").slice(0, 4), [
+      "rolling prod back to release #2 (promote from dev, 2025-02-08T10:00:00Z)",
+      `web on web-1: the edge serves ${d[2]!.slice(0, 19)} again (warm release web-2-release)`,
+      `web on web-2: no instant switch (the warm container web-2-release is gone); the update deploys ${d[2]!.slice(0, 19)} the normal way`,
+      `checked web: ${d[2]!} is in ${p.registry.server}/acme/web (linux/amd64, linux/arm64)`,
+    ]);
+    // Before the pin and the update: the switch scripts, nothing else.
+    assert.deepEqual(p.hosts.runs, [
+      { host: "web-1", script: switchScript("web-1", d[2]!) },
+      { host: "web-2", script: switchScript("web-2", d[2]!) },
+    ]);
+    const json = JSON.parse(result.stdout) as { warm: unknown; recorded: boolean };
+    assert.deepEqual(json.warm, [
+      { instance: "web", host: "web-1", switched: true, detail: "web-2-release" },
+      {
+        instance: "web",
+        host: "web-2",
+        switched: false,
+        detail: "the warm container web-2-release is gone",
+      },
+    ]);
+    assert.equal(json.recorded, true);
+  });
+
+  it("switches nothing with --no-up (nothing is deployed; a window of 0: the tests above)", async () => {
+    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`    ${NO_WINDOW}`, ""));
+    assert.equal((await slipway(p, ["rollback", "--stack", "prod", "--no-up"])).code, 0);
+    assert.deepEqual(p.hosts.runs, []);
+  });
 
   it("history prints the ledger as a table and marks what the hosts run, not what the file pins", async () => {
     const short = (value: string) => value.slice(0, 19);
@@ -257,7 +319,7 @@ describe("slipway rollback and history", () => {
     });
   });
 
-  it("refuses to roll back a stack that builds its images, and a stack whose config is invalid", async () => {
+  it("refuses a build stack's rollback outside a git checkout, and a stack whose config is invalid", async () => {
     const server = p.registry.server;
     p.write(
       "stacks/releases/dev.yaml",
@@ -272,13 +334,14 @@ describe("slipway rollback and history", () => {
       ).text,
     );
     assert.ok(p.read("stacks/releases/dev.yaml").includes(`${server}/acme/web@`));
-    assert.deepEqual(await slipway(p, ["rollback", "--stack", "dev"]), {
-      code: 3,
-      stdout: "",
-      stderr:
-        "slipway: dev builds web, edge itself, so there is no pin to roll back; deploy an earlier commit instead\n" +
-        "next:\n  git revert <commit>  # then: pulumi up --stack dev\n",
-    });
+    // A build stack's rollback pin records the commit the build came from: git is needed.
+    const outside = await slipway(p, ["rollback", "--stack", "dev"]);
+    assert.equal(outside.code, 3);
+    assert.match(
+      outside.stderr,
+      /^slipway: dev builds web: its rollback pin records the commit the build came from, and \/.* is not a git checkout with a commit;/,
+    );
+    assert.equal(p.read("Pulumi.dev.yaml").includes("pin:"), false);
     p.write(
       "Pulumi.dev.yaml",
       p.read("Pulumi.dev.yaml").replace("- linux/arm64\n    edge", "- linux/s390x\n    edge"),
@@ -291,6 +354,76 @@ describe("slipway rollback and history", () => {
         '  slipway:images.web.build.platforms[1]: "linux/s390x" is not one of linux/amd64, linux/arm64\n' +
         "next:\n  slipway retention --stack dev --keep 3  # once Pulumi.dev.yaml is fixed as listed above\n",
     });
+  });
+
+  it("rolls back a build stack: pins the earlier digest beside the build, and --unpin ends it", async () => {
+    const server = p.registry.server;
+    p.write(
+      "stacks/releases/dev.yaml",
+      appendRelease(
+        appendRelease(undefined, "dev", { ...promoted(1, "2025-02-01T10:00:00Z"), kind: "up" })
+          .text,
+        "dev",
+        { ...promoted(2, "2025-02-02T10:00:00Z"), kind: "up" },
+      ).text,
+    );
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@localhost", ...args], {
+        cwd: p.root,
+        encoding: "utf8",
+      }).trim();
+    git("init", "-q", "-b", "main");
+    git("add", "-A");
+    git("commit", "-qm", "one");
+    const head = git("rev-parse", "HEAD");
+    const before = p.read("Pulumi.dev.yaml");
+    const rolled = await slipway(p, ["rollback", "--stack", "dev"]);
+    assert.deepEqual(rolled, {
+      code: 0,
+      stdout:
+        "rolled dev back to release #1; recorded as release #3:\n" +
+        `  web: ${d[2]!} -> ${d[1]!} sha-1111111\n` +
+        "web stays pinned until a commit changes it (the next build release) or: slipway rollback --stack dev --unpin\n",
+      stderr:
+        "rolling dev back to release #1 (up from dev, 2025-02-01T10:00:00Z)\n" +
+        `checked web: ${d[1]!} is in ${server}/acme/web (linux/amd64, linux/arm64)\n` +
+        `pinned web ${d[1]!} (sha-1111111) in Pulumi.dev.yaml\n` +
+        "running pulumi up on dev…\nUpdating (dev)\nResources: 4 unchanged\n" +
+        "recorded release #3 in stacks/releases/dev.yaml\n",
+    });
+    assert.ok(
+      p
+        .read("Pulumi.dev.yaml")
+        .includes(
+          `          - linux/arm64\n      pin:\n        digest: ${d[1]!}\n        tag: sha-1111111\n        revision: "${"1".repeat(40)}"\n        restores: 1\n        pinnedAt: ${head}\n    edge:\n`,
+        ),
+      p.read("Pulumi.dev.yaml"),
+    );
+    // A second rollback goes back from what the pin runs, like on any stack.
+    const again = await slipway(p, ["rollback", "--stack", "dev", "--no-up"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      new RegExp(
+        `^pinned release #2 in Pulumi.dev.yaml \\(not deployed: --no-up\\):\n  web: ${d[1]!} -> ${d[2]!} sha-2222222\n`,
+      ),
+    );
+    assert.deepEqual(
+      await slipway(p, ["rollback", "--stack", "dev", "--unpin", "--image", "edge"]),
+      {
+        code: 3,
+        stdout: "",
+        stderr: "slipway: dev has no rollback pin on edge; rollback pins: web\n",
+      },
+    );
+    const unpinned = await slipway(p, ["rollback", "--stack", "dev", "--unpin", "--no-up"]);
+    assert.deepEqual(unpinned, {
+      code: 0,
+      stdout:
+        "unpinned web in Pulumi.dev.yaml (not deployed: --no-up)\nnext: slipway up --stack dev\n",
+      stderr: "unpinned web in Pulumi.dev.yaml: built from the checkout again\n",
+    });
+    assert.equal(p.read("Pulumi.dev.yaml"), before);
   });
 
   it("refuses a ledger that two branches appended to", async () => {

@@ -34,6 +34,37 @@ describe("slipway status", () => {
     });
   });
 
+  it("says which images of a build stack run a rollback pin, and until when", async () => {
+    const server = p.registry.server;
+    p.write(
+      "Pulumi.prod.yaml",
+      PROD.replace("slipway:role: promote", "slipway:role: build").replace(
+        "    web:\n      pin:\n",
+        "    web:\n      build:\n        context: app\n      pin:\n        restores: 2\n        pinnedAt: " +
+          "a".repeat(40) +
+          "\n",
+      ),
+    );
+    p.driver.stackOutputs.prod = {
+      images: {
+        web: {
+          repository: `${server}/acme/web`,
+          digest: digest(1),
+          ref: `${server}/acme/web@${digest(1)}`,
+        },
+      },
+    };
+    p.hosts.answers["web-1"] = ran(healthy(digest(1)));
+    p.hosts.answers["web-2"] = ran(healthy(digest(1)));
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stdout);
+    assert.deepEqual(result.stdout.split("\n").slice(0, 3), [
+      "prod:",
+      `  web: image web; the last update of prod deployed ${digest(1)}`,
+      `  web: pinned by a rollback to release #2 (${digest(1).slice(0, 19)}) until a commit changes it; ends early with: slipway rollback --stack prod --unpin`,
+    ]);
+  });
+
   it("in sync with a note while a previous release still runs (draining before its background stop)", async () => {
     p.hosts.answers["web-1"] = ran(healthy(digest(1), [D7], { others: "web-7-release" }));
     p.hosts.answers["web-2"] = ran(healthy(digest(1)));
@@ -75,6 +106,35 @@ describe("slipway status", () => {
       "web on web-2 differs from what prod pins; an interrupted update left prod locked with operations pending " +
         "(command:remote:Command web-web-2-release, interrupted while updating); next, once no update of prod runs: " +
         "pulumi cancel --stack prod --yes; pulumi refresh --stack prod --clear-pending-creates --yes; slipway repair --stack prod",
+    );
+  });
+
+  it("shows the warm release (the previous one, running without traffic for the rollback window) as a note, and in the JSON", async () => {
+    // 2025-02-15T10:11:00Z
+    const until = Date.UTC(2025, 1, 15, 10, 11, 0) / 1000;
+    p.hosts.answers["web-1"] = ran(
+      healthy(digest(1), [D7], {
+        others: "web-7-release",
+        warm: `web-7-release ${until} running ${D7}`,
+      }),
+    );
+    // A warm release whose container is gone is not shown: a rollback falls back there.
+    p.hosts.answers["web-2"] = ran(
+      healthy(digest(1), [D7], { warm: `web-7-release ${until} missing` }),
+    );
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.split("\n").slice(4, 6), [
+      `web      web-1  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${D7.slice(0, 19)}  ` +
+        `warm for rollback: ${D7.slice(0, 19)} (web-7-release) until 2025-02-15T10:11:00Z`,
+      `web      web-2  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${D7.slice(0, 19)}`,
+    ]);
+    const json = await slipway(p, ["status", "--stack", "prod", "--json"]);
+    const hosts = (JSON.parse(json.stdout) as { services: { hosts: { warm?: unknown }[] }[] })
+      .services[0]!.hosts;
+    assert.deepEqual(
+      hosts.map((host) => host.warm),
+      [{ container: "web-7-release", digest: D7, until: "2025-02-15T10:11:00Z" }, undefined],
     );
   });
 

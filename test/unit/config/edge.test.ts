@@ -172,6 +172,21 @@ describe("service routes", () => {
       { path: "slipway:service.drainSeconds", message: "must be at most 600" },
     ]);
   });
+
+  it("takes a rollback window of 0 (off) up to a day, 600 s when absent", () => {
+    assert.equal(validateConfig("dev", base()).services[0]?.rollbackWindowSeconds, 600);
+    const raw = base();
+    raw.service.rollbackWindowSeconds = -5;
+    assert.deepEqual(issuesOf(raw), [
+      { path: "slipway:service.rollbackWindowSeconds", message: "must be 0 (off) or more" },
+    ]);
+    raw.service.rollbackWindowSeconds = 90000;
+    assert.deepEqual(issuesOf(raw), [
+      { path: "slipway:service.rollbackWindowSeconds", message: "must be at most 86400 (a day)" },
+    ]);
+    raw.service.rollbackWindowSeconds = 0;
+    assert.equal(validateConfig("dev", raw).services[0]?.rollbackWindowSeconds, 0);
+  });
 });
 
 describe("the edge", () => {

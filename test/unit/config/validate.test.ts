@@ -344,6 +344,7 @@ describe("config validation", () => {
           secretEnvFiles: {},
           batchSize: 1,
           keepReleases: 3,
+          rollbackWindowSeconds: 600,
           replicas: 1,
         },
       ],

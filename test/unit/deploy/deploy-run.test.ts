@@ -9,6 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   deployScript,
+  parseWarmSwitch,
+  warmSwitchScript,
   parseProbe,
   parseReleaseRecord,
   probeScript,
@@ -16,7 +18,15 @@ import {
   type ServiceDefinition,
 } from "../../../src/deploy";
 import { configParts, renderConfig, routeFileText, routeLines } from "../../../src/edge";
-import { CADDY, fakeDocker, reloadCall, sh, tempDir, typicalDefinition } from "./fixtures";
+import {
+  CADDY,
+  DIGEST_WEB,
+  fakeDocker,
+  reloadCall,
+  sh,
+  tempDir,
+  typicalDefinition,
+} from "./fixtures";
 
 const DIGEST_2 = `sha256:${"12".repeat(32)}`;
 const PAYLOAD = renderPayload({
@@ -35,6 +45,7 @@ const ANSWERS = [
   "      '{{.State.Running}}') echo true ;;",
   `      '{{.State.Status}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo running; else exit 1; fi ;;`,
   "      '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}') echo 'running 0 0' ;;",
+  `      '{{.State.Status}} {{index .Config.Labels "slipway.digest"}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo "running \${FAKE_WARM_DIGEST:-}"; else exit 1; fi ;;`,
   `      '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo "running \${FAKE_DIGEST:-} dev none"; else exit 1; fi ;;`,
   "      *) exit 1 ;;",
   "    esac ;;",
@@ -51,7 +62,9 @@ const ANSWERS = [
   '        if [ "${FAKE_VERIFY_FAILS:-}" = silent ]; then exit 1; fi',
   '        if [ -n "${FAKE_VERIFY_FAILS:-}" ]; then echo "wget: server returned error: HTTP/1.1 502 Bad Gateway" >&2; exit 1; fi',
   "        echo ok ;;",
-  "      *) echo ok ;;",
+  "      *)",
+  `        if [ -n "\${FAKE_HEALTH_FAILS:-}" ]; then echo "wget: can't connect to remote host: Connection refused" >&2; exit 1; fi`,
+  "        echo ok ;;",
   "    esac ;;",
   "esac",
 ].join("\n");
@@ -272,7 +285,7 @@ describe("deploy/deploy-script: run against a fake docker", function () {
     assert.ok(Date.now() - started < 1900, "the deploy returned before the drain ended");
     assert.match(
       read(path.join(state, "retire.owner")),
-      new RegExp(`^stopping ${first} after a 2 s drain, since `),
+      new RegExp(`^stopping ${first} after a 2 s drain and a 0 s rollback window, since `),
     );
     const third = await deploy(definition({ ref: `ghcr.io/acme/web@${DIGEST_2}` }));
     assert.equal(third.code, 0, third.stderr);
@@ -367,5 +380,128 @@ describe("deploy/deploy-script: run against a fake docker", function () {
       "slipway: host web-1: the route for host web.example.com, any path is already served by service shop of stack shop-prod on this host; give this service another host or path in slipway:service.routes\n",
     );
     assert.ok(!calls.some((call) => call[0] === "run"), "no release was started");
+  });
+
+  describe("the rollback window: the previous release stays warm, and an instant rollback switches to it", () => {
+    const warmDef = (ref: string) =>
+      definition({ ref, drainSeconds: 0, rollbackWindowSeconds: 600 });
+    const second = `ghcr.io/acme/web@${DIGEST_2}`;
+    // The window's sleep (600 s) lasts until the test ends; every other sleep is real.
+    beforeEach(() => {
+      fs.mkdirSync(path.join(temp.dir, "fake", "bin"), { recursive: true });
+      fs.writeFileSync(
+        path.join(temp.dir, "fake", "bin", "sleep"),
+        [
+          "#!/bin/sh",
+          'if [ "$1" = 600 ]; then',
+          '  while [ ! -f "$FAKE_DOCKER_LOG.window-ends" ]; do /usr/bin/sleep 0.05; done',
+          "  exit 0",
+          "fi",
+          'exec /usr/bin/sleep "$@"',
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+    });
+    afterEach(() => fs.writeFileSync(path.join(temp.dir, "fake", "docker.log.window-ends"), ""));
+
+    async function twoReleases(): Promise<{ first: string; latest: string }> {
+      assert.equal((await deploy(warmDef(typicalDefinition().ref))).code, 0);
+      const first = read(path.join(state, "current")).trim();
+      const upgrade = await deploy(warmDef(second));
+      assert.equal(upgrade.code, 0, upgrade.stderr);
+      assert.ok(
+        upgrade.stdout.includes(
+          `slipway: host web-1: the previous release ${first} stays running without traffic for 600 s after a 0 s drain (rollback window: slipway rollback switches back to it at once), then stops in the background\n`,
+        ),
+        upgrade.stdout,
+      );
+      // The drain ended (retire.lock is free) and the previous release still runs.
+      assert.deepEqual(
+        upgrade.retired.filter((call) => call[0] === "stop"),
+        [],
+      );
+      assert.match(read(path.join(state, "warm")), new RegExp(`^${first} [0-9]+\n$`));
+      return { first, latest: read(path.join(state, "current")).trim() };
+    }
+
+    async function rollback(env: Record<string, string> = {}) {
+      const docker = fakeDocker(path.join(temp.dir, "fake"), ANSWERS);
+      const script = warmSwitchScript({ ...warmDef(typicalDefinition().ref), digest: DIGEST_WEB });
+      const result = await sh(script, { env: { ...docker.env, ...env } });
+      assert.equal(result.code, 0, result.stderr);
+      return parseWarmSwitch(result.stdout);
+    }
+
+    it("switches the edge to the warm release and records it; the update then finds it serving and changes nothing", async () => {
+      const { first, latest } = await twoReleases();
+      assert.deepEqual(await rollback({ FAKE_WARM_DIGEST: DIGEST_WEB }), {
+        kind: "switched",
+        container: first,
+      });
+      assert.equal(read(path.join(edge, "upstreams", "web")), `${first}:8080\n`);
+      assert.equal(read(path.join(state, "current")), `${first}\n`);
+      const record = parseReleaseRecord(read(path.join(state, "release.json")));
+      assert.deepEqual(
+        [record.current.digest, ...record.previous.map((entry) => entry.digest)],
+        [DIGEST_WEB, DIGEST_2, DIGEST_WEB],
+      );
+      // The release it replaced is warm in turn.
+      assert.match(read(path.join(state, "warm")), new RegExp(`^${latest} [0-9]+\n$`));
+
+      // The update that follows the pin: the same release, already serving.
+      const update = await deploy(warmDef(typicalDefinition().ref));
+      assert.equal(update.code, 0, update.stderr);
+      assert.ok(
+        update.stdout.includes(
+          `slipway: host web-1: release ${DIGEST_WEB} is already serving as ${first}; checking it\n`,
+        ),
+        update.stdout,
+      );
+      assert.deepEqual(
+        update.calls.filter((call) => ["run", "stop", "rm", "start"].includes(call[0]!)),
+        [],
+      );
+      assert.equal(read(path.join(edge, "upstreams", "web")), `${first}:8080\n`);
+
+      // A roll forward inside the window is as quick: the release rolled back from is warm.
+      const docker = fakeDocker(path.join(temp.dir, "fake"), ANSWERS);
+      const forward = await sh(warmSwitchScript({ ...warmDef(second), digest: DIGEST_2 }), {
+        env: { ...docker.env, FAKE_WARM_DIGEST: DIGEST_2 },
+      });
+      assert.deepEqual(parseWarmSwitch(forward.stdout), { kind: "switched", container: latest });
+      assert.equal(read(path.join(edge, "upstreams", "web")), `${latest}:8080\n`);
+    });
+
+    it("falls back, changing nothing, when the warm container is gone, unhealthy or runs another digest", async () => {
+      const { first, latest } = await twoReleases();
+      const snapshot = () =>
+        [
+          path.join(edge, "upstreams", "web"),
+          path.join(state, "current"),
+          path.join(state, "release.json"),
+        ].map(read);
+      const before = snapshot();
+      assert.deepEqual(await rollback({ FAKE_WARM_DIGEST: DIGEST_WEB, FAKE_HEALTH_FAILS: "1" }), {
+        kind: "fallback",
+        reason: `the warm container ${first} is unhealthy: wget: can't connect to remote host: Connection refused`,
+      });
+      assert.deepEqual(await rollback({ FAKE_WARM_DIGEST: DIGEST_2 }), {
+        kind: "fallback",
+        reason: `the warm release ${first} runs ${DIGEST_2}, not ${DIGEST_WEB}`,
+      });
+      fs.rmSync(path.join(temp.dir, "fake", `docker.log.ran.${first}`));
+      assert.deepEqual(await rollback({ FAKE_WARM_DIGEST: DIGEST_WEB }), {
+        kind: "fallback",
+        reason: `the warm container ${first} is gone`,
+      });
+      assert.equal(read(path.join(edge, "upstreams", "web")), `${latest}:8080\n`);
+      assert.deepEqual(snapshot(), before);
+      fs.rmSync(path.join(state, "warm"));
+      assert.deepEqual(await rollback(), {
+        kind: "fallback",
+        reason: "no warm release (its rollback window ended, or is 0)",
+      });
+    });
   });
 });

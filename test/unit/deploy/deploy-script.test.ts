@@ -10,6 +10,7 @@ import {
   DefinitionError,
   deployScript,
   entryPrefix,
+  memoryKib,
   quote,
   releaseCommandScript,
   releaseRun,
@@ -18,6 +19,7 @@ import {
   stopScript,
   verifyHost,
   verifyRoute,
+  warmSwitchScript,
 } from "../../../src/deploy";
 import { routeFileText, routeLines } from "../../../src/edge";
 import {
@@ -255,7 +257,7 @@ describe("deploy/deploy-script: the script for a typical host", () => {
       'mv -f "$tmp"/upstream "$edge"/upstreams/"$service"',
       "if ! verify_edge; then",
       'mv -f "$tmp"/release.json "$state"/release.json',
-      'retire "$current" 1',
+      'retire "$current" 1 "$warm_for"',
       'done < "$tmp"/containers',
     ].map((line) => indexOfLine(script, line));
     assert.deepEqual(
@@ -301,6 +303,14 @@ describe("deploy/deploy-script: the script for a typical host", () => {
         }),
       );
       fs.writeFileSync(
+        path.join(temp.dir, "warm-switch.sh"),
+        warmSwitchScript({
+          ...def,
+          rollbackWindowSeconds: 600,
+          digest: `sha256:${"12".repeat(32)}`,
+        }),
+      );
+      fs.writeFileSync(
         path.join(temp.dir, "accessory-remove.sh"),
         accessoryRemoveScript({ ...ACCESSORY, volumes: ["data"], deleteVolumes: true }),
       );
@@ -308,9 +318,13 @@ describe("deploy/deploy-script: the script for a typical host", () => {
         "-s",
         "sh",
         file,
-        ...["stop.sh", "accessory.sh", "accessory-remove.sh", "release-command.sh"].map((f) =>
-          path.join(temp.dir, f),
-        ),
+        ...[
+          "stop.sh",
+          "accessory.sh",
+          "accessory-remove.sh",
+          "release-command.sh",
+          "warm-switch.sh",
+        ].map((f) => path.join(temp.dir, f)),
       ]);
     } finally {
       temp.remove();
@@ -340,7 +354,8 @@ describe("deploy/deploy-script: variations", () => {
 
   it("stops the previous release in the background after drainSeconds, holding retire.lock, not the host lock", () => {
     const five = deployScript(typicalDefinition({ drainSeconds: 5 }));
-    indexOfLine(five, 'retire "$current" 5');
+    indexOfLine(five, 'retire "$current" 5 "$warm_for"');
+    indexOfLine(five, "warm_for=0");
     const body = lines(five);
     const start = body.indexOf("retire() {");
     const group = body.slice(
@@ -351,11 +366,24 @@ describe("deploy/deploy-script: variations", () => {
       "retire() {",
       "retiree=$1",
       "drain=$2",
+      "warm_for=$3",
       'exec 7>>"$state"/retire.lock',
       "flock 7",
       "{",
       "exec 9>&-",
       'sleep "$drain"',
+      'if [ "$warm_for" -gt 0 ]; then',
+      "exec 7>&-",
+      `printf '%s %s stays running without traffic for %s s (rollback window)\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree" "$warm_for"`,
+      'sleep "$warm_for"',
+      'exec 6>>"$state"/warm.lock',
+      "flock 6",
+      'if [ "$(cut -d " " -f 1 "$state"/warm 2>/dev/null)" != "$retiree" ] || [ "$(cat "$state"/current 2>/dev/null)" = "$retiree" ]; then',
+      `printf '%s the rollback window of %s ended; it is no longer the warm release, left as it is\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree"`,
+      "exit 0",
+      "fi",
+      'rm -f "$state"/warm',
+      "fi",
       'if out=$(docker stop "$retiree" 2>&1); then',
       `printf '%s stopped %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree"`,
       "else",
@@ -364,7 +392,37 @@ describe("deploy/deploy-script: variations", () => {
     ]);
     indexOfLine(five, '} </dev/null >"$state"/retire.log 2>&1 &');
     const none = deployScript(typicalDefinition({ drainSeconds: 0 }));
-    indexOfLine(none, 'retire "$current" 0');
+    indexOfLine(none, 'retire "$current" 0 "$warm_for"');
+  });
+
+  it("reads Docker's memory sizes in KiB (units of 1024)", () => {
+    assert.deepEqual(
+      ["512m", "1g", "1.5g", "64k", "2048b", "1M"].map(memoryKib),
+      [524288, 1048576, 1572864, 64, 2, 1024],
+    );
+    assert.throws(
+      () => memoryKib("lots"),
+      /^Error: "lots" is not a memory size such as 512m or 1g$/,
+    );
+  });
+
+  it("keeps the previous release warm for rollbackWindowSeconds, unless the host's available memory is below the memory limit", () => {
+    const warm = deployScript(typicalDefinition({ rollbackWindowSeconds: 600 }));
+    indexOfLine(warm, "warm_for=600");
+    indexOfLine(warm, 'keep_warm "$current" 1 "$warm_for"');
+    assert.ok(!warm.includes("MemAvailable"), "no memory limit: no memory check");
+    const limited = lines(
+      deployScript(typicalDefinition({ rollbackWindowSeconds: 600, memory: "1.5g" })),
+    );
+    const at = limited.indexOf("warm_for=600");
+    assert.deepEqual(limited.slice(at, at + 6), [
+      "warm_for=600",
+      `avail_kb=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo 2>/dev/null || true)`,
+      'if [ -n "$avail_kb" ] && [ "$avail_kb" -lt 1572864 ]; then',
+      "warm_for=0",
+      'say "not keeping $current running for the rollback window: this host has $((avail_kb / 1024)) MiB of memory available, less than the memory limit of $service (1.5g)"',
+      "fi",
+    ]);
   });
 
   it("a worker (no routes): no edge, healthy is running, no switch", () => {

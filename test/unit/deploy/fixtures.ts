@@ -55,6 +55,7 @@ export function typicalDefinition(overrides: Partial<ServiceDefinition> = {}): S
     healthPath: "/healthz",
     healthTimeoutSeconds: 60,
     keepReleases: 3,
+    rollbackWindowSeconds: 0,
     env: { LOG_LEVEL: "debug", GREETING: "hello world" },
     secretEnvNames: ["API_KEY", "DB_PASSWORD"],
     registryLogin: { server: "ghcr.io", username: "acme-bot" },

@@ -152,6 +152,7 @@ function expectedDefinition(host: string): ServiceDefinition {
     healthPath: "/healthz",
     healthTimeoutSeconds: 30,
     keepReleases: 2,
+    rollbackWindowSeconds: 600,
     env: { GREETING: "hello $(world)" },
     secretEnvNames: ["API_KEY", "DB_PASSWORD"],
     registryLogin: { server: "127.0.0.1:5000", username: "acme-bot" },

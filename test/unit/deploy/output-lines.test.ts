@@ -75,6 +75,7 @@ const SAY_VARIABLE_BOUNDS: Record<string, number> = {
   old: 300, // a container name from `docker ps --format '{{.Names}}'` (one per line)
   upstream: 310, // "<name> <port>"
   count: 10, // a number
+  warm_for: 10, // a number of seconds
   owner: 100, // a stack name, read with head -c 100 from <state>/owner
   edge_error: 300, // the last line of Caddy's answer, cut to 300 characters
   retire_failed: 300, // the last background stop's failure, read with head -c 300

@@ -162,6 +162,7 @@ describe("infra/deploy: several services and accessories under mocks", function 
       healthPath: "/readyz",
       healthTimeoutSeconds: 60,
       keepReleases: 3,
+      rollbackWindowSeconds: 600,
       env: {},
       secretEnvNames: ["PGPASSWORD"],
       network: "slipway-dev",

@@ -50,7 +50,7 @@ describe("the commit being built", () => {
 });
 
 describe("an image stamped by its context (stamp: context)", () => {
-  it("takes its labels and time from the last commit that changed its context, tags from HEAD", async () => {
+  it("takes its labels, time and per-build tags from the last commit that changed its context", async () => {
     const { planBuild, stampSource } = await import("../../../src/images");
     const root = repoWithTags([]);
     try {
@@ -111,13 +111,77 @@ describe("an image stamped by its context (stamp: context)", () => {
       );
       assert.equal(byCommit.labels["org.opencontainers.image.revision"], head);
       assert.notEqual(byContext.buildArgs.SOURCE_DATE_EPOCH, undefined);
-      // Tags name the commit being built, whatever the stamp.
-      assert.deepEqual(byContext.tags, byCommit.tags);
+      // Per-build tags name the commit the digest comes from: the context's with
+      // `stamp: context` (HEAD did not touch app, so web keeps its tags and its build).
+      assert.deepEqual(byContext.tags, [
+        `127.0.0.1:5000/web:sha-${first.slice(0, 7)}`,
+        "127.0.0.1:5000/web:dev",
+        `127.0.0.1:5000/web:dev-1-g${first.slice(0, 7)}`,
+      ]);
+      assert.deepEqual(byCommit.tags, [
+        `127.0.0.1:5000/web:sha-${head.slice(0, 7)}`,
+        "127.0.0.1:5000/web:dev",
+        `127.0.0.1:5000/web:dev-2-g${head.slice(0, 7)}`,
+      ]);
+      // `stamp: none` too, with no commit in its labels.
+      const none = planBuild(
+        "web",
+        { ...build, stamp: "none" },
+        { server: "127.0.0.1:5000" },
+        source,
+        root,
+      );
+      assert.deepEqual(none.tags, byContext.tags);
+      assert.equal(none.revision, first);
+      assert.equal(none.buildArgs.SOURCE_DATE_EPOCH, "0");
+      assert.equal(none.labels["org.opencontainers.image.revision"], undefined);
+      // A release version on HEAD tags every image, touched or not.
+      const versioned = planBuild(
+        "web",
+        { ...build, stamp: "context" },
+        { server: "127.0.0.1:5000" },
+        { ...source, version: "1.4.0" },
+        root,
+      );
+      assert.deepEqual(versioned.tags, [
+        ...byContext.tags,
+        "127.0.0.1:5000/web:v1.4.0",
+        "127.0.0.1:5000/web:1.4.0",
+        "127.0.0.1:5000/web:1.4",
+        "127.0.0.1:5000/web:1",
+        "127.0.0.1:5000/web:latest",
+      ]);
+      assert.equal(
+        versioned.labels["org.opencontainers.image.version"],
+        `dev-1-g${first.slice(0, 7)}`,
+      );
       assert.deepEqual(stampSource(source, { stamp: "context", context: "api" }), {
         ...source,
         commitCount: 2,
         dirty: false,
       });
+      // A Dockerfile outside the context is part of it: its commits move the stamp too.
+      fs.mkdirSync(path.join(root, "docker"));
+      fs.writeFileSync(path.join(root, "docker", "web.Dockerfile"), "FROM scratch\n");
+      git("add", "-A");
+      git("commit", "-qm", "three: web's Dockerfile, outside app/");
+      const third = git("rev-parse", "HEAD");
+      const { stampedPaths } = await import("../../../src/images");
+      const paths = stampedPaths(
+        [
+          { ...build, stamp: "context", dockerfile: "docker/web.Dockerfile" },
+          { ...build, context: "api", stamp: "none" },
+          { ...build, context: "other", stamp: "commit" },
+        ],
+        root,
+      );
+      assert.deepEqual(paths, {
+        stampedContexts: ["app", "api"],
+        contextExtras: { app: ["docker/web.Dockerfile"] },
+      });
+      const withDockerfile = readSource({ root, paths: ["app", "api"], ...paths, env: {} });
+      assert.equal(withDockerfile.contexts?.app?.sha, third);
+      assert.equal(withDockerfile.contexts?.api?.sha, head);
       // Uncommitted changes in api make api dirty, not web.
       fs.writeFileSync(path.join(root, "api", "main.go"), "package main\n");
       const dirty = readSource({

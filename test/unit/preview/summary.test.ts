@@ -306,6 +306,29 @@ Unchanged: \`proxy\` \`sha256:1788a8ba5a10\`
           "No image changes.\n\n**Hosts affected:** none\n\n**Resources:** 9 unchanged\n",
       );
     });
+
+    it("says which images of a build stack run a rollback pin instead of a build", () => {
+      const pinned = JSON.stringify({
+        config: {
+          "slipway:images": JSON.stringify({
+            web: {
+              build: { context: "app" },
+              pin: { digest: digest(1), restores: 3, pinnedAt: "a".repeat(40) },
+            },
+            edge: { build: { context: "edge" } },
+          }),
+        },
+        steps: [{ op: "same", urn: `${S}pulumi:pulumi:Stack::slipway-dev`, oldState: root({}) }],
+        changeSummary: { same: 9 },
+      });
+      const summary = summarize(parsePreview(pinned));
+      assert.deepEqual(summary.rollbackPins, [{ image: "web", restores: 3 }]);
+      assert.equal(
+        renderSummary(summary).split("\n").slice(3, 6).join("\n"),
+        "> [!NOTE]\n" +
+          "> Pinned by a rollback: `web` (release #3) runs the pinned digest instead of a build, until a commit changes it or `slipway rollback --stack prod --unpin`.\n",
+      );
+    });
   });
 
   describe("truncation", () => {

@@ -1,0 +1,73 @@
+/**
+ * The instant part of `slipway rollback`: before the pin and the update, each host whose
+ * warm release (the previous one, kept running without traffic for the rollback window) is
+ * the release being restored switches the edge to it at once (src/deploy/warm-switch-script).
+ * The update that follows finds those hosts already on that release. A host that cannot
+ * switch says why and gets the release from the update, as without a window.
+ */
+import type { SlipwayConfig } from "../config/schema";
+import { parseWarmSwitch, warmSwitchScript } from "../deploy";
+import { instanceOnHost, instancesOf } from "./service-instances";
+import type { Run } from "./context";
+import { shortDigest } from "./table";
+
+/** What happened on one host for one service instance. */
+export interface WarmOutcome {
+  readonly instance: string;
+  readonly host: string;
+  readonly switched: boolean;
+  /** The warm container it switched to, or why it could not. */
+  readonly detail: string;
+}
+
+/**
+ * Switches every host of every routed service with a rollback window that runs one of
+ * `digests`' images to its warm release, all hosts at once; reports each one as progress.
+ */
+export async function switchToWarm(
+  run: Run,
+  config: SlipwayConfig,
+  digests: Readonly<Record<string, string>>,
+): Promise<WarmOutcome[]> {
+  if (config.target === "kubernetes") {
+    return [];
+  }
+  const attempts = config.services.flatMap((service) => {
+    const digest = digests[service.image];
+    if (
+      digest === undefined ||
+      service.routes.length === 0 ||
+      service.rollbackWindowSeconds === 0
+    ) {
+      return [];
+    }
+    return config.hosts
+      .filter((host) => service.hosts.includes(host.name))
+      .flatMap((host) =>
+        instancesOf(service).map(async ({ instance }): Promise<WarmOutcome> => {
+          const script = warmSwitchScript({
+            ...instanceOnHost(config, run.deps.releaseRoot, host.name, service, instance),
+            drainSeconds: service.drainSeconds,
+            rollbackWindowSeconds: service.rollbackWindowSeconds,
+            digest,
+          });
+          const ran = await run.deps.hosts.run(host, script);
+          const outcome =
+            ran.kind === "unreachable"
+              ? { kind: "fallback" as const, reason: ran.message }
+              : parseWarmSwitch(ran.stdout);
+          if (outcome.kind === "switched") {
+            run.progress(
+              `${instance} on ${host.name}: the edge serves ${shortDigest(digest)} again (warm release ${outcome.container})`,
+            );
+            return { instance, host: host.name, switched: true, detail: outcome.container };
+          }
+          run.progress(
+            `${instance} on ${host.name}: no instant switch (${outcome.reason}); the update deploys ${shortDigest(digest)} the normal way`,
+          );
+          return { instance, host: host.name, switched: false, detail: outcome.reason };
+        }),
+      );
+  });
+  return Promise.all(attempts);
+}
