@@ -1,4 +1,4 @@
-import type { KubeService } from "../../../src/kubernetes";
+import type { KubeAccessory, KubeService } from "../../../src/kubernetes";
 
 export const DIGEST_OLD = `sha256:${"0a".repeat(32)}`;
 export const DIGEST_NEW = `sha256:${"0b".repeat(32)}`;
@@ -12,6 +12,7 @@ export function kubeService(overrides: Partial<KubeService> = {}): KubeService {
     namespace: "slipway-dev",
     image: REF_NEW,
     containerPort: 8080,
+    command: [],
     routes: [
       { host: "web.example.com", tls: true },
       { path: "/api", tls: false },
@@ -27,6 +28,29 @@ export function kubeService(overrides: Partial<KubeService> = {}): KubeService {
     memory: { request: "64Mi", limit: "128Mi" },
     nodePort: 30080,
     ingressClassName: "nginx",
+    ...overrides,
+  };
+}
+
+export const PG_REF = `127.0.0.1:5000/slipway-k8s/postgres@${DIGEST_OLD}`;
+
+/** An accessory with every optional part on. */
+export function kubeAccessory(overrides: Partial<KubeAccessory> = {}): KubeAccessory {
+  return {
+    name: "postgres",
+    namespace: "slipway-dev",
+    image: PG_REF,
+    command: ["postgres", "-c", "fsync=off"],
+    env: { POSTGRES_USER: "slipway" },
+    secretEnvNames: ["POSTGRES_PASSWORD"],
+    ports: [5432],
+    volumes: { data: "/var/lib/postgresql/data", wal: "/wal" },
+    volumeSize: "2Gi",
+    storageClassName: "local-path",
+    healthCommand: ["pg_isready", "-U", "slipway"],
+    healthTimeoutSeconds: 120,
+    cpu: { request: "50m" },
+    memory: { request: "256Mi", limit: "256Mi" },
     ...overrides,
   };
 }

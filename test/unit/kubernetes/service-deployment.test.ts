@@ -56,21 +56,31 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
       false,
     );
     process.on("unhandledRejection", (e) => console.log("UNHANDLED", e));
-    const { ServiceDeployment } = await import("../../../infra/kubernetes");
+    const { Cluster, ServiceDeployment } = await import("../../../infra/kubernetes");
     const { image, ...service } = kubeService();
     assert.equal(image, REF_NEW);
-    component = new ServiceDeployment("web", {
-      service,
-      image: pulumi.output(REF_NEW),
+    const cluster = new Cluster("cluster", {
       kubeconfig: pulumi.secret(KUBECONFIG),
+      namespace: "slipway-dev",
       createNamespace: true,
-      secretEnv: pulumi.secret({ DB_PASSWORD: "db-pa55word", API_TOKEN: "api-t0ken" }),
+      keepNamespace: false,
       pullCredentials: {
         server: "ghcr.io",
         username: "bot",
         password: pulumi.secret("registry-pa55"),
       },
     });
+    component = new ServiceDeployment(
+      "web",
+      {
+        service,
+        image: pulumi.output(REF_NEW),
+        kubeconfig: pulumi.secret(KUBECONFIG),
+        secretEnv: pulumi.secret({ DB_PASSWORD: "db-pa55word", API_TOKEN: "api-t0ken" }),
+        pullSecret: cluster.pullSecret!,
+      },
+      { provider: cluster.provider, dependsOn: cluster.ready },
+    );
     await valueOf(component.ref);
     // A dynamic resource registers once its provider is serialized.
     for (let i = 0; i < 100 && !seen.some((e) => e.name === "web-rollout"); i++) {
@@ -88,20 +98,21 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
   it("declares exactly these resources, named after the service", () => {
     assert.deepEqual(seen.map((entry) => `${entry.type} ${entry.name}`).sort(), [
       "kubernetes:apps/v1:Deployment web",
-      "kubernetes:core/v1:Namespace web-namespace",
+      "kubernetes:core/v1:Namespace cluster-namespace",
+      "kubernetes:core/v1:Secret cluster-pull",
       "kubernetes:core/v1:Secret web-env",
-      "kubernetes:core/v1:Secret web-pull",
       "kubernetes:core/v1:Service web-service",
       "kubernetes:networking.k8s.io/v1:Ingress web-ingress",
       "kubernetes:policy/v1:PodDisruptionBudget web-pdb",
       "pulumi-nodejs:dynamic/slipway:RolloutGuard web-rollout",
-      "pulumi:providers:kubernetes web-cluster",
+      "pulumi:providers:kubernetes cluster-provider",
+      "slipway:kubernetes:Cluster cluster",
       "slipway:kubernetes:ServiceDeployment web",
     ]);
   });
 
   it("gives the provider the kubeconfig as a secret and the namespace", () => {
-    const provider = find("pulumi:providers:kubernetes", "web-cluster");
+    const provider = find("pulumi:providers:kubernetes", "cluster-provider");
     assert.deepEqual(secrecy(provider.kubeconfig), { secret: KUBECONFIG });
     assert.equal(provider.namespace, "slipway-dev");
   });
@@ -118,7 +129,7 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
       deployment.spec,
       JSON.parse(
         JSON.stringify(
-          deploymentSpec(kubeService(), { env: "web-env-x1y2", pull: "web-pull-x1y2" }),
+          deploymentSpec(kubeService(), { env: "web-env-x1y2", pull: "cluster-pull-x1y2" }),
         ),
       ),
     );
@@ -159,7 +170,7 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
     assert.deepEqual(secrecy(env.stringData), {
       secret: { DB_PASSWORD: "db-pa55word", API_TOKEN: "api-t0ken" },
     });
-    const pull = find("kubernetes:core/v1:Secret", "web-pull");
+    const pull = find("kubernetes:core/v1:Secret", "cluster-pull");
     assert.equal(pull.type, "kubernetes.io/dockerconfigjson");
     const data = secrecy(pull.stringData) as { secret: Record<string, string> };
     assert.ok("secret" in data);
