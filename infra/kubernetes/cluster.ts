@@ -27,6 +27,12 @@ export interface ClusterArgs {
   keepNamespace: boolean;
   /** Registry credentials: an image pull Secret; absent: the registry needs none. */
   pullCredentials?: PullCredentials;
+  /**
+   * The service whose `ServiceDeployment` held the provider (`<service>-cluster`) and the
+   * namespace (`<service>-namespace`) before the Cluster did (a stack deployed when the
+   * Kubernetes target took one service): aliases keep them, so nothing is replaced.
+   */
+  formerOwner?: string;
 }
 
 /**
@@ -44,6 +50,15 @@ export class Cluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:kubernetes:Cluster", name, {}, opts);
+    const former = (suffix: string): pulumi.ResourceOptions["aliases"] =>
+      args.formerOwner === undefined
+        ? []
+        : [
+            {
+              name: `${args.formerOwner}-${suffix}`,
+              parent: pulumi.createUrn(args.formerOwner, "slipway:kubernetes:ServiceDeployment"),
+            },
+          ];
     this.provider = new k8s.Provider(
       `${name}-provider`,
       {
@@ -51,7 +66,7 @@ export class Cluster extends pulumi.ComponentResource {
         ...(args.context === undefined ? {} : { context: args.context }),
         namespace: args.namespace,
       },
-      { parent: this },
+      { parent: this, aliases: former("cluster") },
     );
     const child = { parent: this, provider: this.provider };
     const namespace = args.createNamespace
@@ -63,7 +78,7 @@ export class Cluster extends pulumi.ComponentResource {
               labels: { "app.kubernetes.io/managed-by": "slipway" },
             },
           },
-          { ...child, retainOnDelete: args.keepNamespace },
+          { ...child, retainOnDelete: args.keepNamespace, aliases: former("namespace") },
         )
       : undefined;
     this.ready = namespace === undefined ? [] : [namespace];

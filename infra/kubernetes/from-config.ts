@@ -118,6 +118,10 @@ export function deployToKubernetes(
       ...(kube.context === undefined ? {} : { context: kube.context }),
       namespace: kube.namespace,
       createNamespace: kube.createNamespace,
+      // A stack of one service and no accessory may have been deployed before the Cluster.
+      ...(config.services.length === 1 && config.accessories.length === 0
+        ? { formerOwner: config.services[0]!.name }
+        : {}),
       keepNamespace: config.accessories.some(
         (accessory) =>
           !accessory.deleteVolumesOnDestroy && Object.keys(accessory.volumes).length > 0,

@@ -25,9 +25,16 @@ const KUBECONFIG = [
 ].join("\n");
 const SECRET_VALUES = ["kube-token-s3cret", "db-pa55word", "api-t0ken", "registry-pa55"];
 
+/** The alias specs of a registration: `<parent URN> <name>` each. */
+interface AliasRequest {
+  getName(): string;
+  getAliasesList(): { getSpec(): { getName(): string; getParenturn(): string } | undefined }[];
+}
+
 describe("infra/kubernetes: ServiceDeployment under mocks", function () {
   this.timeout(20_000);
   const seen: Seen[] = [];
+  const aliases = new Map<string, string[]>();
   let component: import("../../../infra/kubernetes").ServiceDeployment;
 
   before(async () => {
@@ -56,6 +63,19 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
       false,
     );
     process.on("unhandledRejection", (e) => console.log("UNHANDLED", e));
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      registerResource(req: AliasRequest, callback: unknown): unknown;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      aliases.set(
+        req.getName(),
+        req
+          .getAliasesList()
+          .map((alias) => `${alias.getSpec()?.getParenturn()} ${alias.getSpec()?.getName()}`),
+      );
+      return register(req, callback);
+    };
     const { Cluster, ServiceDeployment } = await import("../../../infra/kubernetes");
     const { image, ...service } = kubeService();
     assert.equal(image, REF_NEW);
@@ -64,6 +84,7 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
       namespace: "slipway-dev",
       createNamespace: true,
       keepNamespace: false,
+      formerOwner: "web",
       pullCredentials: {
         server: "ghcr.io",
         username: "bot",
@@ -109,6 +130,13 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
       "slipway:kubernetes:Cluster cluster",
       "slipway:kubernetes:ServiceDeployment web",
     ]);
+  });
+
+  it("keeps the provider and namespace a one-service stack declared under its ServiceDeployment", () => {
+    const web = "urn:pulumi:dev::slipway::slipway:kubernetes:ServiceDeployment::web";
+    assert.deepEqual(aliases.get("cluster-provider"), [`${web} web-cluster`]);
+    assert.deepEqual(aliases.get("cluster-namespace"), [`${web} web-namespace`]);
+    assert.deepEqual(aliases.get("cluster-pull"), []);
   });
 
   it("gives the provider the kubeconfig as a secret and the namespace", () => {
