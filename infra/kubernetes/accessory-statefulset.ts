@@ -10,6 +10,7 @@ import {
   type KubeService,
 } from "../../src/kubernetes";
 import { childOptions } from "../deploy/host-deployment";
+import { envSecret as declareEnvSecret } from "./env-secret";
 
 export interface AccessoryStatefulSetArgs {
   /** The accessory as the manifests take it, except its image (known after the build). */
@@ -63,24 +64,7 @@ export class AccessoryStatefulSet extends pulumi.ComponentResource {
             { ...inNamespace, retainOnDelete: !args.deleteVolumesOnDestroy },
           ),
       );
-    const envSecret =
-      accessory.secretEnvNames.length === 0
-        ? undefined
-        : new k8s.core.v1.Secret(
-            `${name}-env`,
-            {
-              metadata: { ...metadata(named), name: undefined },
-              type: "Opaque",
-              stringData: pulumi.secret(
-                pulumi
-                  .output(args.secretEnv ?? {})
-                  .apply((values) =>
-                    Object.fromEntries(accessory.secretEnvNames.map((n) => [n, values[n] ?? ""])),
-                  ),
-              ),
-            },
-            inNamespace,
-          );
+    const envSecret = declareEnvSecret(name, accessory, args.secretEnv, inNamespace);
     const service = new k8s.core.v1.Service(
       `${name}-service`,
       { metadata: metadata(named), spec: headlessServiceSpec(base) },

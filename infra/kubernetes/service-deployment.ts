@@ -10,6 +10,7 @@ import {
 } from "../../src/kubernetes";
 import { ambientEndpoint, endpointOf } from "../../src/kubernetes/kubeconfig";
 import { after, childOptions } from "../deploy/host-deployment";
+import { envSecret as declareEnvSecret } from "./env-secret";
 import { RolloutGuard } from "./rollout-guard";
 
 export interface ServiceDeploymentArgs {
@@ -56,26 +57,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     const inNamespace = childOptions(this, opts);
     const base = { ...service, image: "" } as KubeService;
 
-    // Secrets are auto-named (a suffix): a changed value is a new Secret, so the Deployment's
-    // template changes and the pods roll, and the old one goes only after the rollout.
-    const envSecret =
-      service.secretEnvNames.length === 0
-        ? undefined
-        : new k8s.core.v1.Secret(
-            `${name}-env`,
-            {
-              metadata: { ...metadata(base), name: undefined },
-              type: "Opaque",
-              stringData: pulumi.secret(
-                pulumi
-                  .output(args.secretEnv ?? {})
-                  .apply((values) =>
-                    Object.fromEntries(service.secretEnvNames.map((n) => [n, values[n] ?? ""])),
-                  ),
-              ),
-            },
-            inNamespace,
-          );
+    const envSecret = declareEnvSecret(name, service, args.secretEnv, inNamespace);
     // The provider's await gives up a little after Slipway's guard, which reverts first.
     const timeout = `${service.healthTimeoutSeconds + 30}s`;
     const deployment = new k8s.apps.v1.Deployment(

@@ -1,5 +1,15 @@
 import type { KubeAccessory, KubeService } from "../../../src/kubernetes";
 
+/** A kubeconfig with a token: the secret the provider and the rollout guard get. */
+export const KUBECONFIG = [
+  "apiVersion: v1",
+  "kind: Config",
+  "current-context: c",
+  "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:16443/'}}]",
+  "users: [{name: u, user: {token: kube-token-s3cret}}]",
+  "contexts: [{name: c, context: {cluster: k, user: u}}]",
+].join("\n");
+
 export const DIGEST_OLD = `sha256:${"0a".repeat(32)}`;
 export const DIGEST_NEW = `sha256:${"0b".repeat(32)}`;
 export const REF_OLD = `127.0.0.1:5000/slipway-k8s/web@${DIGEST_OLD}`;

@@ -1,20 +1,17 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Secret, validateConfig } from "../../../src/config";
-import { recordRegistrations, secrecy, settle, type Registration } from "../../helpers/mocks";
+import {
+  recordRegistrations,
+  settle,
+  withoutSecrets,
+  type Registration,
+} from "../../helpers/mocks";
 import { base } from "../config/fixtures";
-import { DIGEST_NEW, DIGEST_OLD, PG_REF, REF_NEW } from "./fixtures";
+import { DIGEST_NEW, DIGEST_OLD, PG_REF, REF_NEW, KUBECONFIG } from "./fixtures";
 
 const API_REF = `127.0.0.1:5000/slipway-k8s/api@${DIGEST_NEW}`;
 const REDIS_REF = `127.0.0.1:5000/slipway-k8s/redis@${DIGEST_OLD}`;
-const KUBECONFIG = [
-  "apiVersion: v1",
-  "kind: Config",
-  "current-context: c",
-  "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:16443/'}}]",
-  "users: [{name: u, user: {token: kube-token-s3cret}}]",
-  "contexts: [{name: c, context: {cluster: k, user: u}}]",
-].join("\n");
 const LABELS = (name: string) => ({
   "app.kubernetes.io/name": name,
   "app.kubernetes.io/managed-by": "slipway",
@@ -350,19 +347,7 @@ describe("infra/kubernetes: the service model on a cluster (deployToKubernetes u
   });
 
   it("puts secret values only into Secrets, as Pulumi secrets", () => {
-    const strip = (value: unknown): unknown => {
-      if ("secret" in secrecy(value)) {
-        return "[secret]";
-      }
-      if (Array.isArray(value)) {
-        return value.map(strip);
-      }
-      if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
-      }
-      return value;
-    };
-    const text = JSON.stringify(seen.map((entry) => strip(entry.inputs)));
+    const text = JSON.stringify(seen.map((entry) => withoutSecrets(entry.inputs)));
     assert.equal(text.includes("pg-pa55word"), false);
     assert.equal(text.includes("kube-token-s3cret"), false);
     assert.deepEqual(registration("kubernetes:core/v1:Secret", "postgres-env").inputs.stringData, {

@@ -6,8 +6,8 @@ import {
   ingressSpec,
   serviceSpec,
 } from "../../../src/kubernetes";
-import { secrecy, settle, valueOf } from "../../helpers/mocks";
-import { kubeService, REF_NEW } from "./fixtures";
+import { secrecy, settle, valueOf, withoutSecrets } from "../../helpers/mocks";
+import { kubeService, REF_NEW, KUBECONFIG } from "./fixtures";
 
 interface Seen {
   readonly type: string;
@@ -15,14 +15,6 @@ interface Seen {
   readonly inputs: Record<string, any>;
 }
 
-const KUBECONFIG = [
-  "apiVersion: v1",
-  "kind: Config",
-  "current-context: c",
-  "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:16443/'}}]",
-  "users: [{name: u, user: {token: kube-token-s3cret}}]",
-  "contexts: [{name: c, context: {cluster: k, user: u}}]",
-].join("\n");
 const SECRET_VALUES = ["kube-token-s3cret", "db-pa55word", "api-t0ken", "registry-pa55"];
 
 /** The alias specs of a registration: `<parent URN> <name>` each. */
@@ -209,21 +201,8 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
   });
 
   it("never has a secret value in a plain input", () => {
-    const strip = (value: unknown): unknown => {
-      const s = secrecy(value);
-      if ("secret" in s) {
-        return "[secret]";
-      }
-      if (Array.isArray(value)) {
-        return value.map(strip);
-      }
-      if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
-      }
-      return value;
-    };
     // The dynamic provider's serialized code is an input too; it must not capture a secret.
-    const text = JSON.stringify(seen.map((entry) => strip(entry.inputs)));
+    const text = JSON.stringify(seen.map((entry) => withoutSecrets(entry.inputs)));
     for (const value of SECRET_VALUES) {
       assert.equal(text.includes(value), false, `${value} is in a plain input`);
     }
