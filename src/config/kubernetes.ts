@@ -137,7 +137,7 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
   for (const [name, value] of Object.entries(services ?? {})) {
     const entry = asMap(value) ?? {};
     objectNameCheck("services", name, add);
-    clusterPlacementChecks("services", name, entry, add);
+    clusterPlacementChecks("services", [name], entry, add);
     if (has(entry, "batchSize")) {
       add(
         "services",
@@ -159,7 +159,7 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
   for (const [name, value] of Object.entries(asMap(raw.accessories) ?? {})) {
     const entry = asMap(value) ?? {};
     objectNameCheck("accessories", name, add);
-    clusterPlacementChecks("accessories", name, entry, add);
+    clusterPlacementChecks("accessories", [name], entry, add);
     asList(entry.ports).forEach((port, index) => {
       for (const key of ["hostPort", "bind", "public"]) {
         if (has(asMap(port), key)) {
@@ -208,6 +208,7 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
     );
   }
   if (service !== undefined) {
+    clusterPlacementChecks("service", [], service, add);
     secretKeyChecks("service", [], service, add);
   }
 }
@@ -226,12 +227,17 @@ function objectNameCheck(key: string, name: string, add: Add): void {
 }
 
 /** `hosts` and `role` place containers on SSH hosts; the cluster's scheduler places pods. */
-function clusterPlacementChecks(key: string, name: string, entry: RawMap, add: Add): void {
+function clusterPlacementChecks(
+  key: string,
+  at: readonly PropertyKey[],
+  entry: RawMap,
+  add: Add,
+): void {
   for (const field of ["hosts", "role"]) {
     if (has(entry, field)) {
       add(
         key,
-        [name, field],
+        [...at, field],
         `places containers on SSH hosts; on Kubernetes the scheduler places the pods on the cluster's nodes: remove ${field}`,
       );
     }

@@ -43,6 +43,7 @@ describe("config: slipway:target kubernetes", () => {
     raw.hosts = [{ name: "web-1", privateKey: new Secret("K") }];
     raw.edge = { image: `docker.io/library/caddy@sha256:${"cd".repeat(32)}` };
     raw.service.name = "Web_1";
+    raw.service.role = "web";
     raw.kubernetes = {
       kubeconfig: "plain text",
       kubeconfigFile: "~/kube",
@@ -64,6 +65,7 @@ describe("config: slipway:target kubernetes", () => {
         'slipway:service.name: "Web_1" cannot name Kubernetes objects (a DNS label: lowercase letters, digits and -); set slipway:service.name',
         "slipway:hosts: are not used when slipway:target is kubernetes (the cluster runs the service); remove them",
         "slipway:edge.image: is the SSH hosts' edge proxy; on Kubernetes requests reach the service through its Service (nodePort) or an Ingress (ingressClassName); remove it",
+        "slipway:service.role: places containers on SSH hosts; on Kubernetes the scheduler places the pods on the cluster's nodes: remove role",
       ],
     );
   });
