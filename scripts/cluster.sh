@@ -21,7 +21,7 @@
 #   kube-proxy      iptables mode; NodePorts answer on 127.0.0.1 only
 # Storage: the controller-manager's in-tree host-path provisioner (no further
 # binary or image), behind the default StorageClass slipway-hostpath: a claim
-# gets a directory under /tmp/hostpath-provisioner on this one node, deleted
+# gets a directory under /tmp/hostpath_pv on this one node, deleted
 # with the claim.
 # The Kubernetes binaries come from scripts/bootstrap-engine.sh --only kubernetes
 # ($SLIPWAY_HOME/bin); the pause image (FROM scratch, a static pause binary built
