@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import type { KubeAccessory, KubeService } from "../../../src/kubernetes";
 
 /** A kubeconfig with a token: the secret the provider and the rollout guard get. */
@@ -63,4 +64,41 @@ export function kubeAccessory(overrides: Partial<KubeAccessory> = {}): KubeAcces
     memory: { request: "256Mi", limit: "256Mi" },
     ...overrides,
   };
+}
+
+/** One resource the program declared under the mocks. */
+export interface Seen {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  /** The provider reference (`<urn>::<id>`), or "". */
+  readonly provider: string;
+}
+
+/**
+ * Installs Pulumi mocks that record every resource into `seen`; like the provider, they
+ * auto-name a Kubernetes object without metadata.name (suffix `-x1y2`).
+ */
+export async function recordKubeResources(stack: string, seen: Seen[]): Promise<void> {
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        seen.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, any>,
+          provider: args.provider ?? "",
+        });
+        const state: Record<string, any> = { ...args.inputs };
+        if (args.type.startsWith("kubernetes:") && state.metadata?.name === undefined) {
+          state.metadata = { ...state.metadata, name: `${args.name}-x1y2` };
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs as Record<string, unknown>,
+    },
+    "slipway",
+    stack,
+    false,
+  );
 }

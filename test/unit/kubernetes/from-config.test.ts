@@ -1,5 +1,4 @@
 import { strict as assert } from "node:assert";
-import * as pulumi from "@pulumi/pulumi";
 import { Secret, validateConfig } from "../../../src/config";
 import {
   recordRegistrations,
@@ -8,7 +7,15 @@ import {
   type Registration,
 } from "../../helpers/mocks";
 import { base } from "../config/fixtures";
-import { DIGEST_NEW, DIGEST_OLD, PG_REF, REF_NEW, KUBECONFIG } from "./fixtures";
+import {
+  DIGEST_NEW,
+  DIGEST_OLD,
+  PG_REF,
+  REF_NEW,
+  KUBECONFIG,
+  recordKubeResources,
+  type Seen,
+} from "./fixtures";
 
 const API_REF = `127.0.0.1:5000/slipway-k8s/api@${DIGEST_NEW}`;
 const REDIS_REF = `127.0.0.1:5000/slipway-k8s/redis@${DIGEST_OLD}`;
@@ -68,40 +75,13 @@ function serviceSet(): Record<string, any> {
   return raw;
 }
 
-interface Seen {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-  readonly provider: string;
-}
-
 describe("infra/kubernetes: the service model on a cluster (deployToKubernetes under mocks)", function () {
   this.timeout(30_000);
   const seen: Seen[] = [];
   const registered: Registration[] = [];
 
   before(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          seen.push({
-            type: args.type,
-            name: args.name,
-            inputs: args.inputs as Record<string, any>,
-            provider: args.provider ?? "",
-          });
-          const state: Record<string, any> = { ...args.inputs };
-          if (args.type.startsWith("kubernetes:") && state.metadata?.name === undefined) {
-            state.metadata = { ...state.metadata, name: `${args.name}-x1y2` };
-          }
-          return { id: `${args.name}-id`, state };
-        },
-        call: (args) => args.inputs as Record<string, unknown>,
-      },
-      "slipway",
-      "local-k8s",
-      false,
-    );
+    await recordKubeResources("local-k8s", seen);
     await recordRegistrations((registration) => registered.push(registration));
     const { deployToKubernetes } = await import("../../../infra/kubernetes");
     const config = validateConfig("local-k8s", serviceSet());

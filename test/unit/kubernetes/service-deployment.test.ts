@@ -7,13 +7,7 @@ import {
   serviceSpec,
 } from "../../../src/kubernetes";
 import { secrecy, settle, valueOf, withoutSecrets } from "../../helpers/mocks";
-import { kubeService, REF_NEW, KUBECONFIG } from "./fixtures";
-
-interface Seen {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-}
+import { kubeService, REF_NEW, KUBECONFIG, recordKubeResources, type Seen } from "./fixtures";
 
 const SECRET_VALUES = ["kube-token-s3cret", "db-pa55word", "api-t0ken", "registry-pa55"];
 
@@ -30,30 +24,7 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
   let component: import("../../../infra/kubernetes").ServiceDeployment;
 
   before(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          seen.push({
-            type: args.type,
-            name: args.name,
-            inputs: args.inputs as Record<string, any>,
-          });
-          const state: Record<string, any> = { ...args.inputs };
-          // The provider auto-names objects without metadata.name (a random suffix).
-          if (args.type.startsWith("kubernetes:") && state.metadata?.name === undefined) {
-            state.metadata = { ...state.metadata, name: `${args.name}-x1y2` };
-          }
-          if (args.type === "kubernetes:core/v1:Service") {
-            state.spec = { ...state.spec, ports: state.spec.ports };
-          }
-          return { id: `${args.name}-id`, state };
-        },
-        call: (args) => args.inputs as Record<string, unknown>,
-      },
-      "slipway",
-      "dev",
-      false,
-    );
+    await recordKubeResources("dev", seen);
     process.on("unhandledRejection", (e) => console.log("UNHANDLED", e));
     const monitor = pulumi.runtime.getMonitor() as unknown as {
       registerResource(req: AliasRequest, callback: unknown): unknown;
