@@ -19,6 +19,10 @@
 #   controller-manager, scheduler   on loopback, no leader election
 #   kubelet         node "slipway", cgroupfs, the node IP of the default route's interface
 #   kube-proxy      iptables mode; NodePorts answer on 127.0.0.1 only
+# Storage: the controller-manager's in-tree host-path provisioner (no further
+# binary or image), behind the default StorageClass slipway-hostpath: a claim
+# gets a directory under /tmp/hostpath_pv on this one node, deleted
+# with the claim.
 # The Kubernetes binaries come from scripts/bootstrap-engine.sh --only kubernetes
 # ($SLIPWAY_HOME/bin); the pause image (FROM scratch, a static pause binary built
 # there too) is pushed to 127.0.0.1:5000/slipway/pause by `up` when missing.
@@ -250,6 +254,22 @@ controller-manager_ok() { https_healthz 10257; }
 scheduler_ok() { https_healthz 10259; }
 kubelet_ok() { [[ "$(curl -fsS --max-time 2 http://127.0.0.1:10248/healthz 2>/dev/null)" == ok ]]; }
 kube-proxy_ok() { curl -fsS --max-time 2 http://127.0.0.1:10256/healthz >/dev/null 2>&1; }
+# The default StorageClass: the controller-manager's host-path provisioner.
+STORAGE_CLASS=slipway-hostpath
+storage_class() {
+  kubectl --kubeconfig "$ADMIN_KUBECONFIG" apply --request-timeout=10s -f - >/dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: $STORAGE_CLASS
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+EOF
+}
+
 node_ready() {
   [[ "$(kubectl --kubeconfig "$ADMIN_KUBECONFIG" get node "$NODE_NAME" --request-timeout=3s \
     -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
@@ -286,7 +306,7 @@ cmd_of() {
         --bind-address 127.0.0.1 --leader-elect=false --use-service-account-credentials=true \
         --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
         --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
-        --allocate-node-cidrs=false --profiling=false ;;
+        --allocate-node-cidrs=false --profiling=false --enable-hostpath-provisioner=true ;;
     scheduler)
       echo "$BIN/kube-scheduler" --kubeconfig "$CLUSTER_DIR/scheduler.kubeconfig" \
         --authentication-kubeconfig "$CLUSTER_DIR/scheduler.kubeconfig" \
@@ -407,6 +427,7 @@ cmd_up() {
     echo "FAILED: node $NODE_NAME not Ready within 120 s (log: $(logfile_of kubelet))"
     return 1
   fi
+  storage_class || { echo "FAILED: could not declare the StorageClass $STORAGE_CLASS"; return 1; }
   local replaced_note=""
   ((${#replaced[@]} == 0)) || replaced_note="$(printf '%s; ' "${replaced[@]}")"
   echo "started (${replaced_note}$(elapsed_s "$t") s, $started piece(s), Kubernetes $K8S_VERSION, node $NODE_NAME Ready, kubeconfig $ADMIN_KUBECONFIG)"

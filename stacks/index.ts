@@ -106,22 +106,27 @@ const supply = Object.values(
 // release. Each host's deployment waits for that host's edge.
 const edges = declareEdges(config, edgeImageRef(config, declared), gate, supply);
 
-// On a Kubernetes target: each service a Deployment on the cluster (one service per stack
-// there today), pinned to the digests above. On SSH hosts: accessories first (each host's,
+// On a Kubernetes target: the accessories as StatefulSets, then each service a Deployment in
+// declared order, pinned to the digests above. On SSH hosts: accessories first (each host's,
 // beside its services), then the services in declared order, each host by host in batches.
 const kube = config.target === "kubernetes";
-const clusterSpec = kube ? config.services[0] : undefined;
-const cluster =
-  clusterSpec === undefined
-    ? undefined
-    : // Loaded only here: @pulumi/kubernetes costs every other stack ~40 ms per program run.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require("../infra/kubernetes") as typeof KubernetesTarget).deployToKubernetes(
-        config,
-        clusterSpec,
-        declared[clusterSpec.image]!.apply((image) => image.ref),
-        pulumi.mergeOptions(gate, { dependsOn: supply }),
-      );
+const cluster = kube
+  ? // Loaded only here: @pulumi/kubernetes costs every other stack ~40 ms per program run.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require("../infra/kubernetes") as typeof KubernetesTarget).deployToKubernetes(
+      config,
+      {
+        services: Object.fromEntries(
+          config.services.map((spec) => [
+            spec.name,
+            declared[spec.image]!.apply((image) => image.ref),
+          ]),
+        ),
+        accessories: accessoryRefs(config, declared),
+      },
+      pulumi.mergeOptions(gate, { dependsOn: supply }),
+    )
+  : undefined;
 const accessoryDeployments = kube
   ? {}
   : deployAccessories(
@@ -133,8 +138,13 @@ const accessoryDeployments = kube
 const deployments: Record<
   string,
   Record<string, pulumi.Resource & { readonly ref: pulumi.Output<string> }>
-> = cluster !== undefined && clusterSpec !== undefined
-  ? { [clusterSpec.name]: { [config.kubernetes!.namespace]: cluster } }
+> = cluster !== undefined
+  ? Object.fromEntries(
+      Object.entries(cluster.services).map(([name, deployment]) => [
+        name,
+        { [config.kubernetes!.namespace]: deployment },
+      ]),
+    )
   : kube
     ? {}
     : deployServices(
@@ -208,8 +218,20 @@ export const kubernetes: pulumi.Output<KubernetesOutput> | null =
   cluster === undefined
     ? null
     : pulumi
-        .all([cluster.namespace, cluster.deployment, cluster.nodePort])
-        .apply(([namespace, deployment, nodePort]) => ({ namespace, deployment, nodePort }));
+        .all([
+          cluster.cluster.namespace,
+          Object.values(cluster.services).map((service) => service.deployment),
+          Object.values(cluster.services).map((service) => service.nodePort),
+          Object.values(cluster.accessories).map((accessory) => accessory.statefulSet),
+          Object.values(cluster.accessories).map((accessory) => accessory.claims),
+        ])
+        .apply(([namespace, deployments, nodePorts, statefulSets, claims]) => ({
+          namespace,
+          deployments,
+          statefulSets,
+          claims: claims.flat(),
+          nodePort: nodePorts.find((port) => port !== null) ?? null,
+        }));
 /**
  * The release this update makes (null: it runs what the ledger's last release ran), which
  * `slipway up|promote|rollback|record` write to stacks/releases/<stack>.yaml once it succeeded.

@@ -1,14 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec, SlipwayConfig } from "../../src/config";
-import { kubeconfigOf, type KubeService } from "../../src/kubernetes";
+import type { AccessorySpec, ServiceSpec, SlipwayConfig } from "../../src/config";
+import {
+  kubeconfigOf,
+  workloadResources,
+  type KubeAccessory,
+  type KubeService,
+} from "../../src/kubernetes";
 import { secretEnvOf } from "../deploy/keys";
+import { AccessoryStatefulSet } from "./accessory-statefulset";
+import { Cluster } from "./cluster";
 import { ServiceDeployment } from "./service-deployment";
+
+/** Names of a workload's secret env: `secretEnv` and `secretEnvFiles`. */
+function secretEnvNames(workload: AccessorySpec | ServiceSpec): string[] {
+  return [...Object.keys(workload.secretEnv), ...Object.keys(workload.secretEnvFiles)];
+}
 
 /**
  * The target-neutral input of the manifests from one service of the stack's service model
  * (`slipway:services`, or `slipway:service`) and the cluster settings (`slipway:kubernetes`);
  * everything but the image, known after the build. Replicas: the service's when it asks for
- * more than one, else `slipway:kubernetes.replicas`.
+ * more than one, else `slipway:kubernetes.replicas`. Limits: the service's `memory` and
+ * `cpus` over the cluster's defaults.
  */
 export function kubeServiceOf(
   config: SlipwayConfig,
@@ -18,63 +31,101 @@ export function kubeServiceOf(
   if (kube === undefined) {
     return undefined;
   }
+  const routed = service.routes.length > 0;
   return {
     name: service.name,
     namespace: kube.namespace,
     containerPort: service.containerPort,
+    command: service.command,
     routes: service.routes.map((route) => ({
       ...(route.host === undefined ? {} : { host: route.host }),
       ...(route.path === undefined ? {} : { path: route.path }),
       tls: route.tls,
     })),
     healthPath: service.healthPath,
+    ...(service.healthCommand === undefined ? {} : { healthCommand: service.healthCommand }),
     healthTimeoutSeconds: service.healthTimeoutSeconds,
     drainSeconds: service.drainSeconds,
     env: service.env,
-    secretEnvNames: [...Object.keys(service.secretEnv), ...Object.keys(service.secretEnvFiles)],
+    secretEnvNames: secretEnvNames(service),
     replicas: service.replicas > 1 ? service.replicas : kube.replicas,
     keepReleases: service.keepReleases,
-    cpu: { request: kube.cpu, ...(kube.cpuLimit === undefined ? {} : { limit: kube.cpuLimit }) },
-    memory: { request: kube.memory, limit: kube.memoryLimit ?? kube.memory },
-    ...(kube.nodePort === undefined ? {} : { nodePort: kube.nodePort }),
-    ...(kube.ingressClassName === undefined ? {} : { ingressClassName: kube.ingressClassName }),
+    ...workloadResources(service, kube),
+    ...(kube.nodePort === undefined || !routed ? {} : { nodePort: kube.nodePort }),
+    ...(kube.ingressClassName === undefined || !routed
+      ? {}
+      : { ingressClassName: kube.ingressClassName }),
   };
 }
 
+/** The manifests' input of one accessory, everything but the image. */
+export function kubeAccessoryOf(
+  config: SlipwayConfig,
+  accessory: AccessorySpec,
+): Omit<KubeAccessory, "image"> | undefined {
+  const kube = config.kubernetes;
+  if (kube === undefined) {
+    return undefined;
+  }
+  return {
+    name: accessory.name,
+    namespace: kube.namespace,
+    command: accessory.command,
+    env: accessory.env,
+    secretEnvNames: secretEnvNames(accessory),
+    ports: accessory.ports.map((port) => port.containerPort),
+    volumes: accessory.volumes,
+    volumeSize: kube.volumeSize,
+    ...(kube.storageClassName === undefined ? {} : { storageClassName: kube.storageClassName }),
+    ...(accessory.healthCommand === undefined ? {} : { healthCommand: accessory.healthCommand }),
+    healthTimeoutSeconds: accessory.healthTimeoutSeconds,
+    ...workloadResources(accessory, kube),
+  };
+}
+
+/** What a Kubernetes stack declared: its cluster, and each workload by name. */
+export interface KubernetesDeployment {
+  readonly cluster: Cluster;
+  /** Services by name, in rollout order. */
+  readonly services: Record<string, ServiceDeployment>;
+  readonly accessories: Record<string, AccessoryStatefulSet>;
+}
+
 /**
- * Deploys the stack's service to its Kubernetes cluster (`slipway:target: kubernetes`), pinned
- * to `ref`; undefined for an SSH stack.
+ * Deploys the stack's service model to its Kubernetes cluster (`slipway:target: kubernetes`):
+ * the accessories first, then the services in declared order, each waiting for the previous
+ * one's rollout; undefined for an SSH stack. `refs`: the `repository@sha256:…` each service
+ * and each accessory runs, by its name.
  */
 export function deployToKubernetes(
   config: SlipwayConfig,
-  spec: ServiceSpec,
-  ref: pulumi.Input<string>,
+  refs: {
+    readonly services: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly accessories: Readonly<Record<string, pulumi.Input<string>>>;
+  },
   opts?: pulumi.ComponentResourceOptions,
-): ServiceDeployment | undefined {
-  const service = kubeServiceOf(config, spec);
-  if (config.target !== "kubernetes" || service === undefined) {
+): KubernetesDeployment | undefined {
+  const kube = config.kubernetes;
+  if (config.target !== "kubernetes" || kube === undefined) {
     return undefined;
   }
-  const kube = config.kubernetes!;
   const kubeconfig = kubeconfigOf(config);
   const registry = config.registry;
-  return new ServiceDeployment(
-    service.name,
+  const cluster = new Cluster(
+    "cluster",
     {
-      service,
-      image: ref,
       ...(kubeconfig === undefined ? {} : { kubeconfig: pulumi.secret(kubeconfig) }),
       ...(kube.context === undefined ? {} : { context: kube.context }),
+      namespace: kube.namespace,
       createNamespace: kube.createNamespace,
-      ...(service.secretEnvNames.length === 0
-        ? {}
-        : {
-            secretEnv: secretEnvOf(
-              spec.secretEnv,
-              spec.secretEnvFiles,
-              `slipway:services.${spec.name}`,
-            ),
-          }),
+      // A stack of one service and no accessory may have been deployed before the Cluster.
+      ...(config.services.length === 1 && config.accessories.length === 0
+        ? { formerOwner: config.services[0]!.name }
+        : {}),
+      keepNamespace: config.accessories.some(
+        (accessory) =>
+          !accessory.deleteVolumesOnDestroy && Object.keys(accessory.volumes).length > 0,
+      ),
       ...(registry.username === undefined || registry.password === undefined
         ? {}
         : {
@@ -87,4 +138,60 @@ export function deployToKubernetes(
     },
     opts,
   );
+  const on = (dependsOn: pulumi.Resource[]): pulumi.ComponentResourceOptions =>
+    pulumi.mergeOptions(opts, { provider: cluster.provider, dependsOn });
+  const pull = cluster.pullSecret === undefined ? {} : { pullSecret: cluster.pullSecret };
+
+  const accessories: Record<string, AccessoryStatefulSet> = {};
+  for (const spec of config.accessories) {
+    const accessory = kubeAccessoryOf(config, spec)!;
+    accessories[spec.name] = new AccessoryStatefulSet(
+      spec.name,
+      {
+        accessory,
+        image: refs.accessories[spec.name]!,
+        deleteVolumesOnDestroy: spec.deleteVolumesOnDestroy,
+        ...(accessory.secretEnvNames.length === 0
+          ? {}
+          : {
+              secretEnv: secretEnvOf(
+                spec.secretEnv,
+                spec.secretEnvFiles,
+                `slipway:accessories.${spec.name}`,
+              ),
+            }),
+        ...pull,
+      },
+      on(cluster.ready),
+    );
+  }
+
+  const services: Record<string, ServiceDeployment> = {};
+  let previous: pulumi.Resource[] = [...cluster.ready, ...Object.values(accessories)];
+  for (const spec of config.services) {
+    const service = kubeServiceOf(config, spec)!;
+    const deployment = new ServiceDeployment(
+      spec.name,
+      {
+        service,
+        image: refs.services[spec.name]!,
+        ...(kubeconfig === undefined ? {} : { kubeconfig: pulumi.secret(kubeconfig) }),
+        ...(kube.context === undefined ? {} : { context: kube.context }),
+        ...(service.secretEnvNames.length === 0
+          ? {}
+          : {
+              secretEnv: secretEnvOf(
+                spec.secretEnv,
+                spec.secretEnvFiles,
+                `slipway:services.${spec.name}`,
+              ),
+            }),
+        ...pull,
+      },
+      on(previous),
+    );
+    services[spec.name] = deployment;
+    previous = [...cluster.ready, deployment];
+  }
+  return { cluster, services, accessories };
 }

@@ -3,45 +3,37 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   deploymentSpec,
   disruptionBudgetSpec,
-  dockerConfigJson,
   ingressSpec,
   metadata,
   serviceSpec,
   type KubeService,
 } from "../../src/kubernetes";
 import { ambientEndpoint, endpointOf } from "../../src/kubernetes/kubeconfig";
+import { after, childOptions } from "../deploy/host-deployment";
+import { envSecret as declareEnvSecret } from "./env-secret";
 import { RolloutGuard } from "./rollout-guard";
-
-/** Registry credentials for the pods' image pull Secret. */
-export interface PullCredentials {
-  /** Registry host (`ghcr.io`, `127.0.0.1:5000`). */
-  server: string;
-  username: string;
-  /** Password or token; always handled as a secret. */
-  password: pulumi.Input<string>;
-}
 
 export interface ServiceDeploymentArgs {
   /** The service as the manifests take it, except its image (known only after the build). */
   service: Omit<KubeService, "image">;
   /** `repository@sha256:…` of the release to run. */
   image: pulumi.Input<string>;
-  /** kubeconfig text (a secret); absent: the ambient one (KUBECONFIG, ~/.kube/config, in-cluster). */
+  /** kubeconfig text (a secret) for the rollout guard; absent: the ambient one. */
   kubeconfig?: pulumi.Input<string>;
   /** kubeconfig context; absent: its current context. */
   context?: string;
-  /** Create the namespace (and delete it on destroy); false: it must exist. */
-  createNamespace: boolean;
   /** Values of the secret environment variables, by name (`service.secretEnvNames`). */
   secretEnv?: pulumi.Input<Record<string, string>>;
-  /** Registry credentials: an image pull Secret; absent: the registry needs none. */
-  pullCredentials?: PullCredentials;
+  /** Name of the namespace's image pull Secret (`Cluster`); absent: none. */
+  pullSecret?: pulumi.Input<string>;
 }
 
 /**
  * One service on a Kubernetes cluster: Deployment (pinned to a digest, RollingUpdate with
- * maxUnavailable 0, probes from the health path), Service, optional Ingress,
- * PodDisruptionBudget, and Secrets for the secret env and the registry credentials. The
+ * maxUnavailable 0, probes from the health path or a worker's health command),
+ * PodDisruptionBudget, a Secret for the secret env, and for a routed service a Service and
+ * an optional Ingress. Declared with the `Cluster`'s provider (`opts.provider`, which its
+ * children inherit); `opts.dependsOn` holds every child (the previous service's rollout). The
  * provider awaits each rollout (the update completes only when the new ReplicaSet is ready);
  * a RolloutGuard beside it undoes a rollout not ready within the health timeout (the previous
  * ReplicaSet's template) and fails the update naming the pods' cause.
@@ -51,7 +43,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
   public readonly ref: pulumi.Output<string>;
   public readonly namespace: pulumi.Output<string>;
   public readonly deployment: pulumi.Output<string>;
-  /** The Service's NodePort, or null. */
+  /** The Service's NodePort, or null (a ClusterIP Service, or a worker without one). */
   public readonly nodePort: pulumi.Output<number | null>;
 
   constructor(name: string, args: ServiceDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -62,74 +54,10 @@ export class ServiceDeployment extends pulumi.ComponentResource {
       throw new Error(`service ${service.name}: empty secret env name`);
     }
 
-    const provider = new k8s.Provider(
-      `${name}-cluster`,
-      {
-        ...(args.kubeconfig === undefined ? {} : { kubeconfig: pulumi.secret(args.kubeconfig) }),
-        ...(args.context === undefined ? {} : { context: args.context }),
-        namespace: service.namespace,
-      },
-      { parent: this },
-    );
-    const child = { parent: this, provider };
-
-    const namespace = args.createNamespace
-      ? new k8s.core.v1.Namespace(
-          `${name}-namespace`,
-          {
-            metadata: {
-              name: service.namespace,
-              labels: { "app.kubernetes.io/managed-by": "slipway" },
-            },
-          },
-          child,
-        )
-      : undefined;
-    const inNamespace = namespace === undefined ? child : { ...child, dependsOn: [namespace] };
+    const inNamespace = childOptions(this, opts);
     const base = { ...service, image: "" } as KubeService;
 
-    // Secrets are auto-named (a suffix): a changed value is a new Secret, so the Deployment's
-    // template changes and the pods roll, and the old one goes only after the rollout.
-    const envSecret =
-      service.secretEnvNames.length === 0
-        ? undefined
-        : new k8s.core.v1.Secret(
-            `${name}-env`,
-            {
-              metadata: { ...metadata(base), name: undefined },
-              type: "Opaque",
-              stringData: pulumi.secret(
-                pulumi
-                  .output(args.secretEnv ?? {})
-                  .apply((values) =>
-                    Object.fromEntries(service.secretEnvNames.map((n) => [n, values[n] ?? ""])),
-                  ),
-              ),
-            },
-            inNamespace,
-          );
-    const credentials = args.pullCredentials;
-    const pullSecret =
-      credentials === undefined
-        ? undefined
-        : new k8s.core.v1.Secret(
-            `${name}-pull`,
-            {
-              metadata: { ...metadata(base), name: undefined },
-              type: "kubernetes.io/dockerconfigjson",
-              stringData: pulumi.secret(
-                pulumi.output(credentials.password).apply((password) => ({
-                  ".dockerconfigjson": dockerConfigJson(
-                    credentials.server,
-                    credentials.username,
-                    password,
-                  ),
-                })),
-              ),
-            },
-            inNamespace,
-          );
-
+    const envSecret = declareEnvSecret(name, service, args.secretEnv, inNamespace);
     // The provider's await gives up a little after Slipway's guard, which reverts first.
     const timeout = `${service.healthTimeoutSeconds + 30}s`;
     const deployment = new k8s.apps.v1.Deployment(
@@ -141,7 +69,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
           annotations: { "pulumi.com/patchForce": "true" },
         },
         spec: pulumi
-          .all([args.image, envSecret?.metadata.name, pullSecret?.metadata.name])
+          .all([args.image, envSecret?.metadata.name, args.pullSecret])
           .apply(([image, env, pull]) =>
             deploymentSpec(
               { ...service, image },
@@ -173,20 +101,24 @@ export class ServiceDeployment extends pulumi.ComponentResource {
               : endpointOf(text, args.context),
           ),
       },
-      { parent: this, ...(namespace === undefined ? {} : { dependsOn: [namespace] }) },
-    );
-
-    const svc = new k8s.core.v1.Service(
-      `${name}-service`,
-      { metadata: metadata(base), spec: serviceSpec(base) },
       inNamespace,
     );
+
+    // A worker gets no requests: no Service, no Ingress.
+    const svc =
+      service.routes.length === 0
+        ? undefined
+        : new k8s.core.v1.Service(
+            `${name}-service`,
+            { metadata: metadata(base), spec: serviceSpec(base) },
+            inNamespace,
+          );
     const ingress = ingressSpec(base);
-    if (ingress !== undefined) {
+    if (svc !== undefined && ingress !== undefined) {
       new k8s.networking.v1.Ingress(
         `${name}-ingress`,
         { metadata: metadata(base), spec: ingress },
-        { ...inNamespace, dependsOn: [...(namespace === undefined ? [] : [namespace]), svc] },
+        after(inNamespace, svc),
       );
     }
     new k8s.policy.v1.PodDisruptionBudget(
@@ -198,7 +130,10 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     this.ref = deployment.spec.template.spec.containers.apply((containers) => containers[0]!.image);
     this.namespace = deployment.metadata.namespace;
     this.deployment = deployment.metadata.name;
-    this.nodePort = svc.spec.ports.apply((ports) => ports[0]?.nodePort ?? null);
+    this.nodePort =
+      svc === undefined
+        ? pulumi.output(null)
+        : svc.spec.ports.apply((ports) => ports[0]?.nodePort ?? null);
     this.registerOutputs({
       ref: this.ref,
       namespace: this.namespace,

@@ -8,7 +8,7 @@ import {
   type PodView,
 } from "../kubernetes";
 import { KubeClient, listPath } from "../kubernetes/client";
-import type { HostStatus } from "./commands/status";
+import type { AccessoryStatus, HostStatus } from "./commands/status";
 import { shortDigest } from "./table";
 
 /**
@@ -59,3 +59,32 @@ export async function probePods(
     };
   });
 }
+
+/**
+ * An accessory's StatefulSet pod, judged like a service's pods (its container is named after
+ * the accessory): in sync is healthy, no pod is missing.
+ */
+export async function probeAccessoryPods(
+  config: SlipwayConfig,
+  accessory: { readonly name: string },
+  expected: string | undefined,
+): Promise<AccessoryStatus[]> {
+  return (await probePods(config, accessory, expected)).map((pod) => {
+    const state = ACCESSORY_STATE[pod.state as keyof typeof ACCESSORY_STATE];
+    return {
+      accessory: accessory.name,
+      host: pod.host,
+      state: state ?? "drift",
+      ...(pod.running === undefined ? {} : { running: pod.running }),
+      ...(pod.error === undefined ? {} : { error: pod.error }),
+    };
+  });
+}
+
+/** The pod states probePods gives, as an accessory's. */
+const ACCESSORY_STATE = {
+  "in-sync": "healthy",
+  drift: "drift",
+  "no-release": "missing",
+  unreachable: "unreachable",
+} as const satisfies Record<string, AccessoryStatus["state"]>;

@@ -24,6 +24,13 @@ const dnsLabel = plain.regex(
   "is not a DNS label: at most 63 lowercase letters, digits and -, starting and ending with a letter or digit",
 );
 
+/** RFC 1123 subdomain: StorageClass names. */
+export const DNS_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** RFC 1035 label: Service names (a letter first), which services and accessories get. */
+export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 /** `slipway:kubernetes`: the cluster of a `slipway:target: kubernetes` stack, and how the service runs there. */
 export const kubernetesSchema = z.strictObject({
   kubeconfig: secret
@@ -76,7 +83,16 @@ export const kubernetesSchema = z.strictObject({
     ),
   ingressClassName: dnsLabel
     .optional()
-    .describe("Declare an Ingress of this class for `slipway:service.routes`; absent: no Ingress."),
+    .describe(
+      "Declare an Ingress of this class for each routed service's `routes`; absent: no Ingress.",
+    ),
+  volumeSize: quantity
+    .default("1Gi")
+    .describe("Storage each accessory volume's PersistentVolumeClaim requests."),
+  storageClassName: plain
+    .regex(DNS_SUBDOMAIN, "is not a StorageClass name: lowercase letters, digits, - and .")
+    .optional()
+    .describe("StorageClass of the accessories' volume claims; the cluster's default when absent."),
 });
 
 export type KubernetesConfig = z.output<typeof kubernetesSchema>;
@@ -105,30 +121,28 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
     add(
       "services",
       [],
-      "is required when slipway:target is kubernetes: what should run on the cluster? (one service: slipway:services.<name>, or slipway:service)",
+      "is required when slipway:target is kubernetes: what should run on the cluster? (slipway:services.<name>, or slipway:service)",
     );
   }
-  if (services !== undefined && Object.keys(services).length > 1) {
+  const routed = Object.values(services ?? {}).filter(
+    (value) => asList(asMap(value)?.routes).length > 0,
+  ).length;
+  if (has(kube, "nodePort") && routed > 1) {
     add(
-      "services",
-      [],
-      `declares ${Object.keys(services).length} services; the kubernetes target deploys one service per stack today (give each service its own stack, or run them on SSH hosts)`,
+      "kubernetes",
+      ["nodePort"],
+      `is one port for one routed service, and ${routed} services have routes; reach them through an Ingress (ingressClassName), or remove nodePort`,
     );
   }
   for (const [name, value] of Object.entries(services ?? {})) {
-    const entry = asMap(value);
-    if (!DNS_LABEL.test(name)) {
+    const entry = asMap(value) ?? {};
+    objectNameCheck("services", name, add);
+    clusterPlacementChecks("services", [name], entry, add);
+    if (has(entry, "batchSize")) {
       add(
         "services",
-        [name],
-        `${JSON.stringify(name)} cannot name Kubernetes objects (a DNS label: lowercase letters, digits and -)`,
-      );
-    }
-    if (asList(entry?.routes).length === 0) {
-      add(
-        "services",
-        [name, "routes"],
-        "is empty: a worker (no routes, no HTTP health path) is not supported on the kubernetes target yet; give it a route, or run it on SSH hosts",
+        [name, "batchSize"],
+        "has no meaning on Kubernetes: a rollout replaces one pod at a time (maxSurge 1, maxUnavailable 0); set replicas, and remove batchSize",
       );
     }
     if (has(entry, "release")) {
@@ -138,22 +152,44 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
         "is a release command on SSH hosts; the kubernetes target does not run one yet (run the migration as a Job before slipway promote, or run the service on SSH hosts)",
       );
     }
-    for (const key of Object.keys(asMap(entry?.secretEnv) ?? {})) {
-      if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
+    asList(entry.routes).forEach((route, index) => {
+      if (has(asMap(route), "redirect")) {
         add(
           "services",
-          [name, "secretEnv", key],
-          "cannot be a Kubernetes Secret key (letters, digits, - _ .)",
+          [name, "routes", index, "redirect"],
+          "is the SSH hosts' edge proxy's; on Kubernetes the ingress controller decides HTTP-to-HTTPS redirects (its own settings): remove it",
+        );
+      }
+    });
+    secretKeyChecks("services", [name], entry, add);
+  }
+  for (const [name, value] of Object.entries(asMap(raw.accessories) ?? {})) {
+    const entry = asMap(value) ?? {};
+    objectNameCheck("accessories", name, add);
+    clusterPlacementChecks("accessories", [name], entry, add);
+    asList(entry.ports).forEach((port, index) => {
+      for (const key of ["hostPort", "bind", "public"]) {
+        if (has(asMap(port), key)) {
+          add(
+            "accessories",
+            [name, "ports", index, key],
+            "publishes on an SSH host; on Kubernetes the services reach the accessory by its name (a headless Service on containerPort), and nothing is published on a node: keep containerPort only",
+          );
+        }
+      }
+    });
+    // Accessory names are at most 52 characters: `<name>-<volume>` is always a valid claim
+    // name once the volume's name is a DNS label.
+    for (const volume of Object.keys(asMap(entry.volumes) ?? {})) {
+      if (!DNS_LABEL.test(volume)) {
+        add(
+          "accessories",
+          [name, "volumes", volume],
+          `cannot name the pod volume and its PersistentVolumeClaim ${name}-<volume> (a DNS label: at most 63 lowercase letters, digits and -); give the volume a shorter name`,
         );
       }
     }
-  }
-  if (raw.accessories !== undefined && Object.keys(asMap(raw.accessories) ?? {}).length > 0) {
-    add(
-      "accessories",
-      [],
-      "are containers on SSH hosts; on the kubernetes target run the database as a StatefulSet or a managed service, and give the services its address in env",
-    );
+    secretKeyChecks("accessories", [name], entry, add);
   }
   const service = asMap(raw.service);
   const name = service?.name ?? service?.image;
@@ -185,13 +221,51 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
       "is a release command on SSH hosts; the kubernetes target does not run one yet (run the migration as a Job before slipway promote, or run the service on SSH hosts)",
     );
   }
-  const secretEnv = asMap(service?.secretEnv);
-  if (secretEnv !== undefined) {
-    for (const key of Object.keys(secretEnv)) {
-      if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
+  if (service !== undefined) {
+    clusterPlacementChecks("service", [], service, add);
+    secretKeyChecks("service", [], service, add);
+  }
+}
+
+/** A service's or accessory's name must name its Deployment or StatefulSet and Service. */
+function objectNameCheck(key: string, name: string, add: Add): void {
+  // A StatefulSet's pods carry `<name>-<10-char hash>` as a label: 52 characters at most.
+  const limit = key === "accessories" ? 52 : 63;
+  if (!DNS_1035_LABEL.test(name) || name.length > limit) {
+    add(
+      key,
+      [name],
+      `${JSON.stringify(name)} cannot name its Kubernetes Service (a DNS-1035 label: a lowercase letter first, then lowercase letters, digits and -, at most ${limit} characters); rename it`,
+    );
+  }
+}
+
+/** `hosts` and `role` place containers on SSH hosts; the cluster's scheduler places pods. */
+function clusterPlacementChecks(
+  key: string,
+  at: readonly PropertyKey[],
+  entry: RawMap,
+  add: Add,
+): void {
+  for (const field of ["hosts", "role"]) {
+    if (has(entry, field)) {
+      add(
+        key,
+        [...at, field],
+        `places containers on SSH hosts; on Kubernetes the scheduler places the pods on the cluster's nodes: remove ${field}`,
+      );
+    }
+  }
+}
+
+/** Secret env names become keys of a Kubernetes Secret. */
+function secretKeyChecks(key: string, at: readonly PropertyKey[], entry: RawMap, add: Add): void {
+  for (const field of ["secretEnv", "secretEnvFiles"]) {
+    for (const name of Object.keys(asMap(entry[field]) ?? {})) {
+      if (!/^[-._a-zA-Z0-9]+$/.test(name)) {
         add(
-          "service",
-          ["secretEnv", key],
+          key,
+          [...at, field, name],
           "cannot be a Kubernetes Secret key (letters, digits, - _ .)",
         );
       }

@@ -26,54 +26,91 @@ export function metadata(service: KubeService, name = service.name): k8s.meta.v1
   return { name, namespace: service.namespace, labels: commonLabels(service) };
 }
 
+/**
+ * Startup, readiness and liveness probes from a health check: the startup probe allows the
+ * whole health timeout, then readiness gates traffic and liveness restarts.
+ */
+export function probes(
+  check: Pick<k8s.core.v1.Probe, "httpGet" | "exec">,
+  healthTimeoutSeconds: number,
+): Pick<k8s.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe"> {
+  const probe = (extra: k8s.core.v1.Probe): k8s.core.v1.Probe => ({
+    ...check,
+    timeoutSeconds: 2,
+    ...extra,
+  });
+  return {
+    startupProbe: probe({
+      periodSeconds: READINESS_PERIOD_SECONDS,
+      failureThreshold: Math.max(1, Math.ceil(healthTimeoutSeconds / READINESS_PERIOD_SECONDS)),
+    }),
+    readinessProbe: probe({ periodSeconds: READINESS_PERIOD_SECONDS, failureThreshold: 2 }),
+    livenessProbe: probe({ periodSeconds: 10, failureThreshold: 3 }),
+  };
+}
+
+/** Plain env by name, then each secret env name from the Secret `secretName`. */
+export function envVars(
+  env: Readonly<Record<string, string>>,
+  secretEnvNames: readonly string[],
+  secretName: string | undefined,
+): k8s.core.v1.EnvVar[] {
+  return [
+    ...Object.keys(env)
+      .sort()
+      .map((name) => ({ name, value: env[name]! })),
+    ...[...secretEnvNames].sort().map((name) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: secretName!, key: name } },
+    })),
+  ];
+}
+
+/** Requests and limits: memory always limited; CPU only when a limit is set. */
+export function resources(
+  workload: Pick<KubeService, "cpu" | "memory">,
+): k8s.core.v1.ResourceRequirements {
+  const limits: Record<string, string> = { memory: workload.memory.limit };
+  if (workload.cpu.limit !== undefined) {
+    limits.cpu = workload.cpu.limit;
+  }
+  return {
+    requests: { cpu: workload.cpu.request, memory: workload.memory.request },
+    limits,
+  };
+}
+
 /** The single container of the pod template. */
 export function container(service: KubeService, secrets: SecretNames): k8s.core.v1.Container {
   if (service.secretEnvNames.length > 0 && secrets.env === undefined) {
     throw new Error(`service ${service.name} has secret env but no env Secret name`);
   }
-  const probe = (extra: k8s.core.v1.Probe): k8s.core.v1.Probe => ({
-    httpGet: { path: service.healthPath, port: PORT_NAME },
-    timeoutSeconds: 2,
-    ...extra,
-  });
-  const limits: Record<string, string> = { memory: service.memory.limit };
-  if (service.cpu.limit !== undefined) {
-    limits.cpu = service.cpu.limit;
-  }
+  const routed = service.routes.length > 0;
+  const health = routed
+    ? probes(
+        { httpGet: { path: service.healthPath, port: PORT_NAME } },
+        service.healthTimeoutSeconds,
+      )
+    : service.healthCommand === undefined
+      ? {}
+      : probes({ exec: { command: [...service.healthCommand] } }, service.healthTimeoutSeconds);
   return {
     name: service.name,
     image: pinned(service.image),
-    ports: [{ name: PORT_NAME, containerPort: service.containerPort, protocol: "TCP" }],
-    env: [
-      ...Object.keys(service.env)
-        .sort()
-        .map((name) => ({ name, value: service.env[name]! })),
-      ...[...service.secretEnvNames].sort().map((name) => ({
-        name,
-        valueFrom: { secretKeyRef: { name: secrets.env!, key: name } },
-      })),
-    ],
-    // Startup: the whole health timeout; then readiness gates traffic, liveness restarts.
-    startupProbe: probe({
-      periodSeconds: READINESS_PERIOD_SECONDS,
-      failureThreshold: Math.max(
-        1,
-        Math.ceil(service.healthTimeoutSeconds / READINESS_PERIOD_SECONDS),
-      ),
-    }),
-    readinessProbe: probe({ periodSeconds: READINESS_PERIOD_SECONDS, failureThreshold: 2 }),
-    livenessProbe: probe({ periodSeconds: 10, failureThreshold: 3 }),
-    resources: {
-      requests: { cpu: service.cpu.request, memory: service.memory.request },
-      limits,
-    },
+    ...(service.command.length === 0 ? {} : { args: [...service.command] }),
+    ...(routed
+      ? { ports: [{ name: PORT_NAME, containerPort: service.containerPort, protocol: "TCP" }] }
+      : {}),
+    env: envVars(service.env, service.secretEnvNames, secrets.env),
+    ...health,
+    resources: resources(service),
     // Keep serving while the endpoint removal reaches every proxy, then stop.
     lifecycle: { preStop: { sleep: { seconds: service.drainSeconds } } },
   };
 }
 
 /** The image reference, refused unless it is `repository@sha256:…`. */
-function pinned(image: string): string {
+export function pinned(image: string): string {
   parseDigestReference(image);
   return image;
 }

@@ -21,9 +21,14 @@ export interface KubeService {
   readonly image: string;
   /** Port the application listens on inside the container. */
   readonly containerPort: number;
+  /** Arguments replacing the image's CMD; empty: the image's own. */
+  readonly command: readonly string[];
+  /** Empty: a worker (no Service, no Ingress; health by `healthCommand`, else none). */
   readonly routes: readonly KubeRoute[];
-  /** HTTP path answering 2xx when the release is ready (readiness, liveness, startup). */
+  /** HTTP path answering 2xx when a routed release is ready (readiness, liveness, startup). */
   readonly healthPath: string;
+  /** A worker's health: a command run in the container (exec probes); absent: none. */
+  readonly healthCommand?: readonly string[];
   /** How long a new release may take to become ready before it is rolled back. */
   readonly healthTimeoutSeconds: number;
   /** Seconds a terminating pod keeps serving (preStop sleep) while it leaves the endpoints. */
@@ -43,6 +48,40 @@ export interface KubeService {
   readonly nodePort?: number;
   /** Declare an Ingress of this class for the routes; absent: no Ingress. */
   readonly ingressClassName?: string;
+}
+
+/**
+ * An accessory on the cluster: a StatefulSet of one pod behind a headless Service under its
+ * name (so `postgres:5432` resolves to the pod), a PersistentVolumeClaim per named volume.
+ */
+export interface KubeAccessory {
+  /** DNS-1035 label: the StatefulSet and headless Service name, the host name services use. */
+  readonly name: string;
+  readonly namespace: string;
+  /** `repository@sha256:…`. */
+  readonly image: string;
+  /** Arguments replacing the image's CMD; empty: the image's own. */
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly secretEnvNames: readonly string[];
+  /** Ports it listens on (the headless Service's ports; services need none to resolve it). */
+  readonly ports: readonly number[];
+  /** Named volumes: mount path by volume name; each a PersistentVolumeClaim `<name>-<volume>`. */
+  readonly volumes: Readonly<Record<string, string>>;
+  /** Size each volume's claim requests (`1Gi`). */
+  readonly volumeSize: string;
+  /** StorageClass of the claims; absent: the cluster's default. */
+  readonly storageClassName?: string;
+  /** Health: a command run in the container (exec probes); absent: running is healthy. */
+  readonly healthCommand?: readonly string[];
+  readonly healthTimeoutSeconds: number;
+  readonly cpu: { readonly request: string; readonly limit?: string };
+  readonly memory: { readonly request: string; readonly limit: string };
+}
+
+/** The PersistentVolumeClaim of one named volume of an accessory: `<accessory>-<volume>`. */
+export function claimName(accessory: string, volume: string): string {
+  return `${accessory}-${volume}`;
 }
 
 /** Labels every object of a service carries; the first is also the pods' selector. */

@@ -59,9 +59,13 @@ export type DeployedOutput = Readonly<Record<string, Readonly<Record<string, str
 /** A Kubernetes stack's `kubernetes` output (null on SSH hosts): where its objects are. */
 export interface KubernetesOutput {
   readonly namespace: string;
-  /** The Deployment (and Service, PodDisruptionBudget) name. */
-  readonly deployment: string;
-  /** The Service's NodePort, or null for a ClusterIP Service. */
+  /** The services' Deployments (each with its PodDisruptionBudget; a routed one, its Service), in rollout order. */
+  readonly deployments: readonly string[];
+  /** The accessories' StatefulSets (each with its headless Service). */
+  readonly statefulSets: readonly string[];
+  /** Each accessory volume's PersistentVolumeClaim. */
+  readonly claims: readonly string[];
+  /** The routed service's NodePort (`slipway:kubernetes.nodePort`), or null. */
   readonly nodePort: number | null;
 }
 

@@ -222,7 +222,9 @@ describe("the Kubernetes target end to end on the local cluster", function () {
     });
     assert.deepEqual(result.outputs.kubernetes!.value, {
       namespace: BUILD_NAMESPACE,
-      deployment: "web",
+      deployments: ["web"],
+      statefulSets: [],
+      claims: [],
       nodePort: BUILD_PORT,
     });
     assert.equal(

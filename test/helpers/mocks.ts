@@ -144,6 +144,20 @@ export function secrecy(input: unknown): { secret: unknown } | { plain: unknown 
   return { plain: input };
 }
 
+/** `value` with every input the engine would receive as a secret replaced by "[secret]". */
+export function withoutSecrets(value: unknown): unknown {
+  if ("secret" in secrecy(value)) {
+    return "[secret]";
+  }
+  if (Array.isArray(value)) {
+    return value.map(withoutSecrets);
+  }
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
+  }
+  return value;
+}
+
 /** What the engine receives for one resource registration, as the mock monitor sees it. */
 export interface Registration {
   readonly type: string;

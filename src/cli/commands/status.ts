@@ -15,7 +15,7 @@ import { pinnedLookup } from "../pinned";
 import { parseDigestReference } from "../../reference";
 import { readStackFiles, validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
-import { probePods } from "../kube-status";
+import { probeAccessoryPods, probePods } from "../kube-status";
 import { projectRejections } from "../release-safety";
 import { rejectionText } from "../../ledger";
 import { instanceOnHost, instancesOf } from "../service-instances";
@@ -199,6 +199,9 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
     );
   }
   const expectation = pinnedLookup(run, stack, config, files.display);
+  /** An accessory runs its own pin, or the digest of an image of the stack. */
+  const accessoryExpectation = async (image: string) =>
+    image.includes("@") ? parseDigestReference(image).digest : (await expectation(image)).expected;
   if (config.target === "kubernetes") {
     // Each pod is a row: the digest its runtime reports (imageID) against the pin.
     const services: ServiceProbe[] = [];
@@ -212,7 +215,13 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
         hosts: await probePods(config, service, expected),
       });
     }
-    return { config, services, accessories: [], edges: [] };
+    // Each accessory's StatefulSet pod, against its pin or its image's digest.
+    const accessories: AccessoryStatus[] = [];
+    for (const accessory of config.accessories) {
+      const expected = await accessoryExpectation(accessory.image);
+      accessories.push(...(await probeAccessoryPods(config, accessory, expected)));
+    }
+    return { config, services, accessories, edges: [] };
   }
   const network = config.network;
   const seen = new Map<string, ReturnType<typeof parseHostProbe> | { unreachable: string }>();
@@ -273,9 +282,7 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
   }
   const accessories: AccessoryStatus[] = [];
   for (const accessory of config.accessories) {
-    const expected = accessory.image.includes("@")
-      ? parseDigestReference(accessory.image).digest
-      : (await expectation(accessory.image)).expected;
+    const expected = await accessoryExpectation(accessory.image);
     for (const hostName of accessory.hosts) {
       const result = seen.get(hostName);
       if (result === undefined || "unreachable" in result) {

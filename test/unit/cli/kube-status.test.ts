@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Secret, validateConfig } from "../../../src/config";
-import { probePods } from "../../../src/cli/kube-status";
+import { probeAccessoryPods, probePods } from "../../../src/cli/kube-status";
 
 const DIGEST = `sha256:${"5a".repeat(32)}`;
 const OTHER = `sha256:${"6b".repeat(32)}`;
@@ -85,5 +85,51 @@ describe("slipway status on a Kubernetes target: the pods' image IDs against the
     const [down] = await probePods(config("http://127.0.0.1:9"), { name: "web" }, DIGEST);
     assert.equal(down?.state, "unreachable");
     assert.match(down?.error ?? "", /ECONNREFUSED/);
+  });
+
+  it("judges an accessory's StatefulSet pod: healthy, drift, missing, unreachable", async () => {
+    const postgres = (imageID: string, ready: boolean) => ({
+      metadata: { name: "postgres-0" },
+      spec: { containers: [{ name: "postgres", image: REF }] },
+      status: { containerStatuses: [{ name: "postgres", ready, imageID }] },
+    });
+    for (const [pods, expected] of [
+      [
+        [postgres(REF, true)],
+        [{ accessory: "postgres", host: "pod/postgres-0", state: "healthy", running: DIGEST }],
+      ],
+      [
+        [postgres(`127.0.0.1:5000/slipway-k8s/web@${OTHER}`, false)],
+        [
+          {
+            accessory: "postgres",
+            host: "pod/postgres-0",
+            state: "drift",
+            running: OTHER,
+            error: "runs sha256:6b6b6b6b6b6b; not ready",
+          },
+        ],
+      ],
+      [[], [{ accessory: "postgres", host: "ns/postgres", state: "missing" }]],
+    ] as const) {
+      const api = await fakeApi([...pods]);
+      try {
+        assert.deepEqual(
+          await probeAccessoryPods(config(api.url), { name: "postgres" }, DIGEST),
+          expected,
+        );
+        assert.deepEqual(api.seen, [
+          "Bearer t0ken /api/v1/namespaces/ns/pods?labelSelector=app.kubernetes.io%2Fname%3Dpostgres",
+        ]);
+      } finally {
+        api.close();
+      }
+    }
+    const [down] = await probeAccessoryPods(
+      config("http://127.0.0.1:9"),
+      { name: "postgres" },
+      DIGEST,
+    );
+    assert.equal(down?.state, "unreachable");
   });
 });

@@ -30,6 +30,7 @@ describe("config: slipway:target kubernetes", () => {
       cpu: "50m",
       memory: "64Mi",
       nodePort: 30080,
+      volumeSize: "1Gi",
       namespace: "slipway-prod",
     });
     const noSection = kube();
@@ -42,6 +43,7 @@ describe("config: slipway:target kubernetes", () => {
     raw.hosts = [{ name: "web-1", privateKey: new Secret("K") }];
     raw.edge = { image: `docker.io/library/caddy@sha256:${"cd".repeat(32)}` };
     raw.service.name = "Web_1";
+    raw.service.role = "web";
     raw.kubernetes = {
       kubeconfig: "plain text",
       kubeconfigFile: "~/kube",
@@ -63,6 +65,7 @@ describe("config: slipway:target kubernetes", () => {
         'slipway:service.name: "Web_1" cannot name Kubernetes objects (a DNS label: lowercase letters, digits and -); set slipway:service.name',
         "slipway:hosts: are not used when slipway:target is kubernetes (the cluster runs the service); remove them",
         "slipway:edge.image: is the SSH hosts' edge proxy; on Kubernetes requests reach the service through its Service (nodePort) or an Ingress (ingressClassName); remove it",
+        "slipway:service.role: places containers on SSH hosts; on Kubernetes the scheduler places the pods on the cluster's nodes: remove role",
       ],
     );
   });
@@ -81,7 +84,7 @@ describe("config: slipway:target kubernetes", () => {
     assert.deepEqual(
       issuesOf(noService).map((issue) => `${issue.path}: ${issue.message}`),
       [
-        "slipway:services: is required when slipway:target is kubernetes: what should run on the cluster? (one service: slipway:services.<name>, or slipway:service)",
+        "slipway:services: is required when slipway:target is kubernetes: what should run on the cluster? (slipway:services.<name>, or slipway:service)",
       ],
     );
     const target = base();
@@ -92,30 +95,94 @@ describe("config: slipway:target kubernetes", () => {
     );
   });
 
-  it("takes one service of slipway:services, and refuses several, a worker and accessories", () => {
-    const one = kube();
-    delete one.service;
-    one.services = { web: { image: "web", routes: [{ host: "web.example.com" }], replicas: 3 } };
-    const config = validateConfig("dev", one);
-    assert.deepEqual(
-      config.services.map((s) => [s.name, s.replicas]),
-      [["web", 3]],
-    );
-    const several = kube();
-    delete several.service;
-    several.services = {
-      web: { image: "web", routes: [{ host: "web.example.com" }] },
-      worker: { image: "web" },
+  /** The local stack's service set: api (2 replicas), a worker, web; PostgreSQL and Redis. */
+  function serviceSet(): Record<string, any> {
+    const raw = kube();
+    delete raw.service;
+    delete raw.kubernetes.nodePort;
+    raw.kubernetes.ingressClassName = "caddy";
+    raw.images.api = { build: { context: "api" } };
+    raw.services = {
+      api: {
+        replicas: 2,
+        routes: [{ host: "api.localhost", tls: true }],
+        secretEnv: { PGPASSWORD: new Secret("pw") },
+      },
+      worker: { image: "api", command: ["worker"], healthCommand: ["/api", "check"] },
+      web: { routes: [{ host: "web.localhost" }, {}] },
     };
-    several.accessories = { postgres: { image: "web" } };
+    raw.accessories = {
+      postgres: {
+        image: `127.0.0.1:5000/slipway/postgres@sha256:${"ab".repeat(32)}`,
+        volumes: { data: "/var/lib/postgresql/data" },
+        ports: [{ containerPort: 5432 }],
+      },
+    };
+    return raw;
+  }
+
+  it("takes the whole service model: several services, a worker, accessories", () => {
+    const config = validateConfig("dev", serviceSet());
     assert.deepEqual(
-      issuesOf(several).map((issue) => `${issue.path}: ${issue.message}`),
+      config.services.map((s) => [s.name, s.image, s.replicas, s.routes.length, s.command]),
       [
-        "slipway:services: declares 2 services; the kubernetes target deploys one service per stack today (give each service its own stack, or run them on SSH hosts)",
-        "slipway:services.worker.routes: is empty: a worker (no routes, no HTTP health path) is not supported on the kubernetes target yet; give it a route, or run it on SSH hosts",
-        "slipway:accessories: are containers on SSH hosts; on the kubernetes target run the database as a StatefulSet or a managed service, and give the services its address in env",
+        ["api", "api", 2, 1, []],
+        ["worker", "api", 1, 0, ["worker"]],
+        ["web", "web", 1, 2, []],
       ],
     );
+    assert.deepEqual(
+      config.accessories.map((a) => [a.name, a.volumes]),
+      [["postgres", { data: "/var/lib/postgresql/data" }]],
+    );
+  });
+
+  it("refuses what has no Kubernetes meaning, naming the key and what to use instead", () => {
+    const raw = serviceSet();
+    raw.hosts = [
+      { name: "web-1", address: "203.0.113.10", user: "deploy", privateKey: new Secret("K") },
+    ];
+    raw.services.api.hosts = ["web-1"];
+    raw.services.worker.role = "jobs";
+    raw.services.web.batchSize = 2;
+    raw.services.web.routes[0].redirect = false;
+    raw.accessories.postgres.ports = [
+      { containerPort: 5432, hostPort: 15432, public: true, bind: "0.0.0.0" },
+    ];
+    raw.accessories.postgres.role = "db";
+    raw.kubernetes.nodePort = 30080;
+    assert.deepEqual(
+      issuesOf(raw).map((issue) => `${issue.path}: ${issue.message}`),
+      [
+        'slipway:services.worker.role: no host has role "jobs"; add it to a host\'s roles in slipway:hosts',
+        'slipway:accessories.postgres.role: no host has role "db"; add it to a host\'s roles in slipway:hosts',
+        "slipway:kubernetes.nodePort: is one port for one routed service, and 2 services have routes; reach them through an Ingress (ingressClassName), or remove nodePort",
+        "slipway:services.api.hosts: places containers on SSH hosts; on Kubernetes the scheduler places the pods on the cluster's nodes: remove hosts",
+        "slipway:services.worker.role: places containers on SSH hosts; on Kubernetes the scheduler places the pods on the cluster's nodes: remove role",
+        "slipway:services.web.batchSize: has no meaning on Kubernetes: a rollout replaces one pod at a time (maxSurge 1, maxUnavailable 0); set replicas, and remove batchSize",
+        "slipway:services.web.routes[0].redirect: is the SSH hosts' edge proxy's; on Kubernetes the ingress controller decides HTTP-to-HTTPS redirects (its own settings): remove it",
+        "slipway:accessories.postgres.role: places containers on SSH hosts; on Kubernetes the scheduler places the pods on the cluster's nodes: remove role",
+        "slipway:accessories.postgres.ports[0].hostPort: publishes on an SSH host; on Kubernetes the services reach the accessory by its name (a headless Service on containerPort), and nothing is published on a node: keep containerPort only",
+        "slipway:accessories.postgres.ports[0].bind: publishes on an SSH host; on Kubernetes the services reach the accessory by its name (a headless Service on containerPort), and nothing is published on a node: keep containerPort only",
+        "slipway:accessories.postgres.ports[0].public: publishes on an SSH host; on Kubernetes the services reach the accessory by its name (a headless Service on containerPort), and nothing is published on a node: keep containerPort only",
+        "slipway:hosts: are not used when slipway:target is kubernetes (the cluster runs the service); remove them",
+      ],
+    );
+  });
+
+  it("refuses names that cannot name a Service, a pod volume or a PersistentVolumeClaim, with the fix", () => {
+    const raw = serviceSet();
+    raw.services["1api"] = { ...raw.services.api, image: "api" };
+    delete raw.services.api;
+    const long = "a".repeat(64);
+    raw.accessories.postgres.volumes = { [long]: "/data" };
+    raw.accessories["r".repeat(53)] = { image: raw.accessories.postgres.image };
+    const messages = issuesOf(raw).map((issue) => `${issue.path}: ${issue.message}`);
+    assert.deepEqual(messages, [
+      'slipway:services["1api"]: "1api" cannot name its Kubernetes Service (a DNS-1035 label: a lowercase letter first, then lowercase letters, digits and -, at most 63 characters); rename it',
+      `slipway:accessories.postgres.volumes.${long}: cannot name the pod volume and its PersistentVolumeClaim postgres-<volume> (a DNS label: at most 63 lowercase letters, digits and -); give the volume a shorter name`,
+      `slipway:accessories.${"r".repeat(53)}: "${"r".repeat(53)}" cannot name its Kubernetes Service (a DNS-1035 label: a lowercase letter first, then lowercase letters, digits and -, at most 52 characters); rename it`,
+    ]);
   });
 
   it("checks that the kubeconfig file exists on this machine", () => {

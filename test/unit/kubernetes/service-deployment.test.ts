@@ -6,71 +6,65 @@ import {
   ingressSpec,
   serviceSpec,
 } from "../../../src/kubernetes";
-import { secrecy, settle, valueOf } from "../../helpers/mocks";
-import { kubeService, REF_NEW } from "./fixtures";
+import { secrecy, settle, valueOf, withoutSecrets } from "../../helpers/mocks";
+import { kubeService, REF_NEW, KUBECONFIG, recordKubeResources, type Seen } from "./fixtures";
 
-interface Seen {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-}
-
-const KUBECONFIG = [
-  "apiVersion: v1",
-  "kind: Config",
-  "current-context: c",
-  "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:16443/'}}]",
-  "users: [{name: u, user: {token: kube-token-s3cret}}]",
-  "contexts: [{name: c, context: {cluster: k, user: u}}]",
-].join("\n");
 const SECRET_VALUES = ["kube-token-s3cret", "db-pa55word", "api-t0ken", "registry-pa55"];
+
+/** The alias specs of a registration: `<parent URN> <name>` each. */
+interface AliasRequest {
+  getName(): string;
+  getAliasesList(): { getSpec(): { getName(): string; getParenturn(): string } | undefined }[];
+}
 
 describe("infra/kubernetes: ServiceDeployment under mocks", function () {
   this.timeout(20_000);
   const seen: Seen[] = [];
+  const aliases = new Map<string, string[]>();
   let component: import("../../../infra/kubernetes").ServiceDeployment;
 
   before(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          seen.push({
-            type: args.type,
-            name: args.name,
-            inputs: args.inputs as Record<string, any>,
-          });
-          const state: Record<string, any> = { ...args.inputs };
-          // The provider auto-names objects without metadata.name (a random suffix).
-          if (args.type.startsWith("kubernetes:") && state.metadata?.name === undefined) {
-            state.metadata = { ...state.metadata, name: `${args.name}-x1y2` };
-          }
-          if (args.type === "kubernetes:core/v1:Service") {
-            state.spec = { ...state.spec, ports: state.spec.ports };
-          }
-          return { id: `${args.name}-id`, state };
-        },
-        call: (args) => args.inputs as Record<string, unknown>,
-      },
-      "slipway",
-      "dev",
-      false,
-    );
+    await recordKubeResources("dev", seen);
     process.on("unhandledRejection", (e) => console.log("UNHANDLED", e));
-    const { ServiceDeployment } = await import("../../../infra/kubernetes");
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      registerResource(req: AliasRequest, callback: unknown): unknown;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      aliases.set(
+        req.getName(),
+        req
+          .getAliasesList()
+          .map((alias) => `${alias.getSpec()?.getParenturn()} ${alias.getSpec()?.getName()}`),
+      );
+      return register(req, callback);
+    };
+    const { Cluster, ServiceDeployment } = await import("../../../infra/kubernetes");
     const { image, ...service } = kubeService();
     assert.equal(image, REF_NEW);
-    component = new ServiceDeployment("web", {
-      service,
-      image: pulumi.output(REF_NEW),
+    const cluster = new Cluster("cluster", {
       kubeconfig: pulumi.secret(KUBECONFIG),
+      namespace: "slipway-dev",
       createNamespace: true,
-      secretEnv: pulumi.secret({ DB_PASSWORD: "db-pa55word", API_TOKEN: "api-t0ken" }),
+      keepNamespace: false,
+      formerOwner: "web",
       pullCredentials: {
         server: "ghcr.io",
         username: "bot",
         password: pulumi.secret("registry-pa55"),
       },
     });
+    component = new ServiceDeployment(
+      "web",
+      {
+        service,
+        image: pulumi.output(REF_NEW),
+        kubeconfig: pulumi.secret(KUBECONFIG),
+        secretEnv: pulumi.secret({ DB_PASSWORD: "db-pa55word", API_TOKEN: "api-t0ken" }),
+        pullSecret: cluster.pullSecret!,
+      },
+      { provider: cluster.provider, dependsOn: cluster.ready },
+    );
     await valueOf(component.ref);
     // A dynamic resource registers once its provider is serialized.
     for (let i = 0; i < 100 && !seen.some((e) => e.name === "web-rollout"); i++) {
@@ -88,20 +82,28 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
   it("declares exactly these resources, named after the service", () => {
     assert.deepEqual(seen.map((entry) => `${entry.type} ${entry.name}`).sort(), [
       "kubernetes:apps/v1:Deployment web",
-      "kubernetes:core/v1:Namespace web-namespace",
+      "kubernetes:core/v1:Namespace cluster-namespace",
+      "kubernetes:core/v1:Secret cluster-pull",
       "kubernetes:core/v1:Secret web-env",
-      "kubernetes:core/v1:Secret web-pull",
       "kubernetes:core/v1:Service web-service",
       "kubernetes:networking.k8s.io/v1:Ingress web-ingress",
       "kubernetes:policy/v1:PodDisruptionBudget web-pdb",
       "pulumi-nodejs:dynamic/slipway:RolloutGuard web-rollout",
-      "pulumi:providers:kubernetes web-cluster",
+      "pulumi:providers:kubernetes cluster-provider",
+      "slipway:kubernetes:Cluster cluster",
       "slipway:kubernetes:ServiceDeployment web",
     ]);
   });
 
+  it("keeps the provider and namespace a one-service stack declared under its ServiceDeployment", () => {
+    const web = "urn:pulumi:dev::slipway::slipway:kubernetes:ServiceDeployment::web";
+    assert.deepEqual(aliases.get("cluster-provider"), [`${web} web-cluster`]);
+    assert.deepEqual(aliases.get("cluster-namespace"), [`${web} web-namespace`]);
+    assert.deepEqual(aliases.get("cluster-pull"), []);
+  });
+
   it("gives the provider the kubeconfig as a secret and the namespace", () => {
-    const provider = find("pulumi:providers:kubernetes", "web-cluster");
+    const provider = find("pulumi:providers:kubernetes", "cluster-provider");
     assert.deepEqual(secrecy(provider.kubeconfig), { secret: KUBECONFIG });
     assert.equal(provider.namespace, "slipway-dev");
   });
@@ -118,7 +120,7 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
       deployment.spec,
       JSON.parse(
         JSON.stringify(
-          deploymentSpec(kubeService(), { env: "web-env-x1y2", pull: "web-pull-x1y2" }),
+          deploymentSpec(kubeService(), { env: "web-env-x1y2", pull: "cluster-pull-x1y2" }),
         ),
       ),
     );
@@ -159,7 +161,7 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
     assert.deepEqual(secrecy(env.stringData), {
       secret: { DB_PASSWORD: "db-pa55word", API_TOKEN: "api-t0ken" },
     });
-    const pull = find("kubernetes:core/v1:Secret", "web-pull");
+    const pull = find("kubernetes:core/v1:Secret", "cluster-pull");
     assert.equal(pull.type, "kubernetes.io/dockerconfigjson");
     const data = secrecy(pull.stringData) as { secret: Record<string, string> };
     assert.ok("secret" in data);
@@ -170,21 +172,8 @@ describe("infra/kubernetes: ServiceDeployment under mocks", function () {
   });
 
   it("never has a secret value in a plain input", () => {
-    const strip = (value: unknown): unknown => {
-      const s = secrecy(value);
-      if ("secret" in s) {
-        return "[secret]";
-      }
-      if (Array.isArray(value)) {
-        return value.map(strip);
-      }
-      if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
-      }
-      return value;
-    };
     // The dynamic provider's serialized code is an input too; it must not capture a secret.
-    const text = JSON.stringify(seen.map((entry) => strip(entry.inputs)));
+    const text = JSON.stringify(seen.map((entry) => withoutSecrets(entry.inputs)));
     for (const value of SECRET_VALUES) {
       assert.equal(text.includes(value), false, `${value} is in a plain input`);
     }
