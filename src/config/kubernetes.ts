@@ -2,6 +2,7 @@ import { z } from "zod";
 import { readableFileProblem } from "./machine-checks";
 import { plain, secret } from "./primitives";
 import { asList, asMap, has, type RawMap } from "./raw";
+import { WORKLOAD_NAME } from "./services";
 
 /** Where a stack's service runs: SSH hosts (`slipway:hosts`), or a Kubernetes cluster. */
 export const TARGETS = ["ssh", "kubernetes"] as const;
@@ -231,7 +232,8 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
 function objectNameCheck(key: string, name: string, add: Add): void {
   // A StatefulSet's pods carry `<name>-<10-char hash>` as a label: 52 characters at most.
   const limit = key === "accessories" ? 52 : 63;
-  if (!DNS_1035_LABEL.test(name) || name.length > limit) {
+  // A name the workload-name rule refuses is refused there, once; here only the length.
+  if (WORKLOAD_NAME.test(name) && (!DNS_1035_LABEL.test(name) || name.length > limit)) {
     add(
       key,
       [name],

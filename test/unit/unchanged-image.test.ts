@@ -38,20 +38,20 @@ const BEFORE: SourceInfo = {
   dirty: false,
   url: "https://github.com/acme/shop",
   contexts: {
-    app: context("4", 4),
-    api: context("3", 3),
-    edge: context("2", 2),
-    "accessories/postgres": context("1", 1),
-    "accessories/redis": context("1", 1),
+    "examples/app": context("4", 4),
+    "examples/api": context("3", 3),
+    "examples/edge": context("2", 2),
+    "examples/accessories/postgres": context("1", 1),
+    "examples/accessories/redis": context("1", 1),
   },
 };
-/** Commit 6 changes only app/ (web). */
+/** Commit 6 changes only examples/app/ (web). */
 const AFTER: SourceInfo = {
   ...BEFORE,
   sha: sha("6"),
   commitCount: 6,
   commitTime: "2026-12-06T10:00:00Z",
-  contexts: { ...BEFORE.contexts, app: context("6", 6) },
+  contexts: { ...BEFORE.contexts, "examples/app": context("6", 6) },
 };
 
 /** As BuildKit: the digest follows what goes into the image (context, labels, args), not tags. */
@@ -96,7 +96,7 @@ describe("a commit that changes only web's context (the local stack)", function 
 
   it("declares the same resources", () => {
     assert.deepEqual([...second.keys()].sort(), [...first.keys()].sort());
-    assert.equal(first.size, 75);
+    assert.equal(first.size, 76);
   });
 
   it("changes the inputs of what is keyed on web's new digest, and of nothing else", () => {
@@ -109,6 +109,8 @@ describe("a commit that changes only web's context (the local stack)", function 
       "command:local:Command web-tags",
       "command:remote:Command web-local-release",
       "docker-build:index:Image web-image",
+      // The release the update records in the ledger names web's new digest.
+      "pulumi-nodejs:dynamic/slipway:ReleaseRecord ledger",
     ]);
   });
 

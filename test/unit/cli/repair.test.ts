@@ -82,7 +82,7 @@ describe("slipway repair: faults (issue 26)", () => {
     assert.ok(
       result.stderr.endsWith(
         `slipway: the update of prod failed: ${hostLine}\ncause:\n  ${hostLine}\n` +
-          "Pulumi.prod.yaml keeps its pins; the ledger is unchanged\n" +
+          `Pulumi.prod.yaml keeps its pins; the ledger records ${digest(1)} as failed on prod (promote refuses it unless --force)\n` +
           "next:\n  slipway repair --stack prod  # once the cause is fixed\n",
       ),
       result.stderr,

@@ -80,7 +80,7 @@ describe("files generated from the config schemas", () => {
   it("the stack file: every slipway: key, an unknown one or a misspelt namespace refused by name", () => {
     const config = (stackFileSchema().properties as Record<string, any>).config;
     const keys = Object.keys(config.properties);
-    assert.equal(keys.length, 18);
+    assert.equal(keys.length, 20);
     assert.equal(keys[0], "slipway:role");
     assert.deepEqual(config.propertyNames, {
       anyOf: [{ enum: keys }, { not: { pattern: "^slipway[:._-]" } }],

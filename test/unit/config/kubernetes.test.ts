@@ -179,7 +179,7 @@ describe("config: slipway:target kubernetes", () => {
     raw.accessories["r".repeat(53)] = { image: raw.accessories.postgres.image };
     const messages = issuesOf(raw).map((issue) => `${issue.path}: ${issue.message}`);
     assert.deepEqual(messages, [
-      'slipway:services["1api"]: "1api" cannot name its Kubernetes Service (a DNS-1035 label: a lowercase letter first, then lowercase letters, digits and -, at most 63 characters); rename it',
+      'slipway:services["1api"]: is not a valid service name: use lowercase letters, digits and -, starting with a letter and not ending with - (e.g. web or api-worker); rename the key',
       `slipway:accessories.postgres.volumes.${long}: cannot name the pod volume and its PersistentVolumeClaim postgres-<volume> (a DNS label: at most 63 lowercase letters, digits and -); give the volume a shorter name`,
       `slipway:accessories.${"r".repeat(53)}: "${"r".repeat(53)}" cannot name its Kubernetes Service (a DNS-1035 label: a lowercase letter first, then lowercase letters, digits and -, at most 52 characters); rename it`,
     ]);
