@@ -55,6 +55,17 @@ function usage(command: readonly string[], interactive: boolean, hosts: number):
   }
 }
 
+/**
+ * Runs `jobs` on their hosts (output masked): the first SSH or script failure is thrown, else
+ * the exit code of the command (commandResult).
+ */
+async function runCommand(run: Run, jobs: readonly HostJob[], masker: Masker): Promise<number> {
+  const outcomes = await runOnHosts(run, jobs, masker);
+  const failure = failureOf(outcomes, masker);
+  if (failure !== undefined) throw failure;
+  return commandResult(run, outcomes);
+}
+
 /** The exit code of a command that ran on every host: 0, or 7 naming each non-zero status. */
 function commandResult(run: Run, outcomes: readonly HostOutcome[]): number {
   const bad = outcomes.filter(
@@ -103,14 +114,11 @@ export async function exec(run: Run, request: ExecRequest): Promise<number> {
     if (request.interactive) {
       return onTerminal(run, hosts[0]!, script(hosts[0]!.name));
     }
-    const outcomes = await runOnHosts(
+    return runCommand(
       run,
       hosts.map((host) => ({ host, label: host.name, script: script(host.name) })),
       masker,
     );
-    const failure = failureOf(outcomes, masker);
-    if (failure !== undefined) throw failure;
-    return commandResult(run, outcomes);
   }
   const pinned = await pinnedLookup(run, request.stack, config, files.display)(service.image);
   if (pinned.ref === undefined) {
@@ -175,10 +183,7 @@ export async function exec(run: Run, request: ExecRequest): Promise<number> {
       oneOffAttachScript({ host: hosts[0]!.name, service: service.name }, name),
     );
   }
-  const outcomes = await runOnHosts(run, jobs, masker);
-  const failure = failureOf(outcomes, masker);
-  if (failure !== undefined) throw failure;
-  return commandResult(run, outcomes);
+  return runCommand(run, jobs, masker);
 }
 
 /** Runs a script with this terminal (a console); its status is the command's. */
@@ -226,12 +231,9 @@ export async function accessoryExec(run: Run, request: AccessoryExecRequest): Pr
     return onTerminal(run, hosts[0]!, script(hosts[0]!.name));
   }
   const masker = new Masker(secretValues(config));
-  const outcomes = await runOnHosts(
+  return runCommand(
     run,
     hosts.map((host) => ({ host, label: host.name, script: script(host.name) })),
     masker,
   );
-  const failure = failureOf(outcomes, masker);
-  if (failure !== undefined) throw failure;
-  return commandResult(run, outcomes);
 }
