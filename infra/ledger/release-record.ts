@@ -20,6 +20,11 @@ function releaseKey(state: ReleaseRecordState): string {
   return JSON.stringify([state.stack, state.releaseId, state.release]);
 }
 
+/** Whether `news` is a release to record that `olds` did not already record. */
+export function changed(olds: ReleaseRecordState, news: ReleaseRecordState): boolean {
+  return news.release !== null && releaseKey(olds) !== releaseKey(news);
+}
+
 async function write(state: ReleaseRecordState): Promise<ReleaseRecordState> {
   if (state.register !== undefined) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -54,7 +59,10 @@ async function write(state: ReleaseRecordState): Promise<ReleaseRecordState> {
  */
 export const releaseRecordProvider: pulumi.dynamic.ResourceProvider = {
   diff(_id: string, olds: ReleaseRecordState, news: ReleaseRecordState) {
-    return Promise.resolve({ changes: releaseKey(olds) !== releaseKey(news), replaces: [] });
+    // A no-op update (no release to record) is no change either: after the last update's
+    // release was written, the next id moves on while the release is null, and an update
+    // that changes nothing must take no step.
+    return Promise.resolve({ changes: changed(olds, news), replaces: [] });
   },
 
   async create(inputs: ReleaseRecordState) {

@@ -75,8 +75,8 @@ function pruneImageLines(def: PruneDefinition): string[] {
     `docker ps --all --format '{{.Image}}' | grep -o 'sha256:[0-9a-f]\\{64\\}' | sort -u > "$tmp"/used`,
     `printf '%s\\n' ${def.pinned.map(quote).join(" ")} >> "$tmp"/used`,
     // Every image, filtered here: a reference filter does not list images pulled by digest
-    // under the containerd image store.
-    `docker image ls --no-trunc --format '{{.Repository}}@{{.Digest}}' | grep '@sha256:' | sort -u > "$tmp"/all`,
+    // under the containerd image store, and without --digests their {{.Digest}} is empty there.
+    `docker image ls --digests --no-trunc --format '{{.Repository}}@{{.Digest}}' | grep '@sha256:' | sort -u > "$tmp"/all`,
     `for repository in ${def.repositories.map(quote).join(" ")}; do`,
     `  awk -v r="$repository@" 'index($0, r) == 1' "$tmp"/all`,
     'done > "$tmp"/images',

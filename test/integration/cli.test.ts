@@ -412,8 +412,7 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
       );
       assert.equal(
         json.hosts[0]!.error,
-        `release container ${service}-gone is missing; edge is missing; health through the edge fails: ` +
-          `Error response from daemon: No such container: ${service}-edge`,
+        `release container ${service}-gone is missing; the edge is missing: no request reaches the service`,
       );
       assert.match(
         json.hosts[1]!.error!,

@@ -76,6 +76,9 @@ describe("pulumi destroy leaves on a host only what the docs say it keeps (real 
       edge: EDGE,
       stateRoot: ROOT,
       network: NETWORK,
+      // A worker is healthy by the image's Docker health check, whose first run may take
+      // longer than the fixture's 5 s on a loaded machine.
+      healthTimeoutSeconds: 60,
       ...extra,
     });
   const services = () => [service("it-destroy-web"), service("it-destroy-worker", { routes: [] })];

@@ -82,7 +82,7 @@ describe("an unchanged image costs nothing (real engine, registry and host)", fu
   });
 
   it("a commit that changes only web's context writes only web's repository and changes only web's resources", async () => {
-    fs.appendFileSync(path.join(twin.dir, "app", "www", "index.html"), "<!-- r2 -->\n");
+    fs.appendFileSync(path.join(twin.dir, "examples", "app", "www", "index.html"), "<!-- r2 -->\n");
     twin.git("commit", "-q", "-am", "web only");
     const offset = logSize();
     const { result, steps } = await upCounting(local);

@@ -14,7 +14,9 @@ case "$1 $2" in
   "ps --all")
     if printf '%s' "$*" | grep -q label=slipway.service=; then cat "$FAKE"/containers; else cat "$FAKE"/used; fi ;;
   "inspect --format") cat "$FAKE/state-$4" 2>/dev/null || echo exited ;;
-  "image ls") cat "$FAKE"/images ;;
+  "image ls")
+    # As the containerd image store: {{.Digest}} is empty without --digests.
+    if printf '%s' "$*" | grep -q -- --digests; then cat "$FAKE"/images; else sed 's/@sha256:.*/@/' "$FAKE"/images; fi ;;
   "rm --force") echo "rm $3" >> "$FAKE"/log ;;
   "image rm")
     echo "rmi $3" >> "$FAKE"/log
