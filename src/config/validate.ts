@@ -7,7 +7,7 @@ import { keyFileChecks, ownerChecks, secretFileChecks } from "./machine-checks";
 import { kubeconfigFileChecks, kubernetesChecks, kubernetesSchema } from "./kubernetes";
 import { maintenanceIssues } from "./maintenance";
 import { asMap } from "./raw";
-import { promotionChecks } from "./promotion";
+import { promotionChecks, type PromotionConfig } from "./promotion";
 import { scanChecks, supplyFileChecks } from "./supply";
 import {
   describe,
@@ -294,6 +294,32 @@ export function validateConfig(
     );
   }
   return config;
+}
+
+/**
+ * Only `slipway:promotion` of a stack, checked as validateConfig checks it: what `slipway
+ * promote` reads from its target before the first promotion, when the target pins no image yet
+ * and so is not a whole config. Undefined when the stack has none.
+ */
+export function validatePromotion(
+  stack: string,
+  raw: Record<string, unknown>,
+): PromotionConfig | undefined {
+  const issues: ConfigIssue[] = [];
+  const result = KEY_SCHEMAS.promotion.safeParse(raw.promotion, {
+    reportInput: true,
+    error: message,
+  });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      issues.push(toIssue("promotion", issue.path, issue.message));
+    }
+  }
+  promotionChecks(raw, stack, (key, path, text) => issues.push(toIssue(key, path, text)));
+  if (issues.length > 0) {
+    throw new ConfigError(issues, stack);
+  }
+  return result.data;
 }
 
 /** The default namespace of a stack: `slipway-<stack>`, cut to a DNS label. */

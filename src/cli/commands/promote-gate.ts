@@ -4,7 +4,9 @@ import type { Run } from "../context";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
 import type { ImageOutput } from "../outputs";
-import { refusal, validatedConfig, type StackFiles } from "../pinning";
+import { validatePromotion } from "../../config/validate";
+import { markSecrets } from "../../config/source";
+import { driverCall, refusal, type StackFiles } from "../pinning";
 
 /** Where a promotion comes from, and the target's `slipway:promotion` (if it has one). */
 export interface PromotionSource {
@@ -21,8 +23,15 @@ export async function promotionSource(
   to: string,
   options: { readonly from?: string; readonly auto?: boolean },
 ): Promise<PromotionSource> {
-  const config = await validatedConfig(run, to);
-  const promotion = config.promotion;
+  // Only slipway:promotion: before its first promotion the target pins no image and is not a
+  // whole config yet; promote checks the whole config with the new pins.
+  const source = await driverCall(run, to, () => run.deps.driver.config(to));
+  let promotion: PromotionConfig | undefined;
+  try {
+    promotion = validatePromotion(to, markSecrets(source));
+  } catch (error) {
+    return refusal(error, { run, stack: to });
+  }
   if (options.auto === true) {
     if (promotion === undefined) {
       throw new CliError(

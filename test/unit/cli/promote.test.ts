@@ -110,6 +110,41 @@ releases:
     );
   });
 
+  it("promotes into a stack that pins no image yet (its first promotion)", async () => {
+    const empty = PROD.replace(
+      /^ {2}slipway:images:\n[\s\S]*?(?=^ {2}slipway:hosts:)/m,
+      "  slipway:images: {}\n",
+    );
+    assert.ok(empty.includes("slipway:images: {}"));
+    await p.close();
+    p = await project({ "Pulumi.dev.yaml": DEV, "Pulumi.prod.yaml": empty });
+    p.driver.lastUpdates.dev = {
+      result: "succeeded",
+      version: 7,
+      endTime: "2025-03-01T09:00:00.000Z",
+    };
+    const tags = ["dev", "dev-7-g1111111", "sha-1111111"];
+    web = p.registry.pushIndex("acme/web", ["linux/amd64", "linux/arm64"], {
+      tags,
+      content: "web 7",
+    });
+    edge = p.registry.pushIndex("acme/edge", ["linux/amd64", "linux/arm64"], {
+      tags,
+      content: "edge 7",
+    });
+    p.driver.stackOutputs.dev = {
+      images: { web: exported("web", web, tags), edge: exported("edge", edge, tags) },
+    };
+    const result = await slipway(p, ["promote", "--from", "dev", "--to", "prod"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      "promoted dev -> prod, release #1:\n" +
+        `  web: (new) -> ${web} sha-1111111 rev 1111111aaaaa\n` +
+        `  edge: (new) -> ${edge} sha-1111111 rev 1111111aaaaa\n`,
+    );
+  });
+
   it("prints one JSON document with --json, and says when there is nothing to promote", async () => {
     const first = await slipway(p, [
       "promote",
