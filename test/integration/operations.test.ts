@@ -404,6 +404,23 @@ describe("day-two commands over the real sshd and Docker engine", function () {
       assert.equal(deployed.code, 0, deployed.stderr);
     }
     await retiresSettled();
+    // The repository is shared by the integration tests: images of it that other tests pulled
+    // and no container uses go first, so that the one unused image is the broken release's.
+    const repository = `127.0.0.1:5000/${releases.namespace}/web@`;
+    const pulled = await runOk("docker", [
+      "image",
+      "ls",
+      "--digests",
+      "--no-trunc",
+      "--format",
+      "{{.Repository}}@{{.Digest}}",
+    ]);
+    for (const ref of pulled.stdout.split("\n")) {
+      const inUse = [releases.a.digest, releases.b.digest].some((digest) => ref.endsWith(digest));
+      if (ref.startsWith(repository) && ref.includes("@sha256:") && !inUse) {
+        await runOk("docker", ["image", "rm", ref]);
+      }
+    }
     await runOk("docker", ["pull", "--quiet", releases.broken.ref]);
     const image = releases.broken.ref;
     const w = image.length;
@@ -441,13 +458,17 @@ describe("day-two commands over the real sshd and Docker engine", function () {
     const images = await runOk("docker", [
       "image",
       "ls",
+      "--digests",
       "--no-trunc",
       "--format",
-      "{{.Digest}}",
-      `127.0.0.1:5000/${releases.namespace}/web`,
+      "{{.Repository}}@{{.Digest}}",
     ]);
     assert.deepEqual(
-      images.stdout.trim().split("\n").sort(),
+      images.stdout
+        .split("\n")
+        .filter((ref) => ref.startsWith(repository))
+        .map((ref) => ref.slice(repository.length))
+        .sort(),
       [releases.a.digest, releases.b.digest].sort(),
     );
     const again = await slipway(["prune", "--stack", "it", "--json"]);
