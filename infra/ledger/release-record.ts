@@ -21,7 +21,7 @@ function releaseKey(state: ReleaseRecordState): string {
 }
 
 /** Whether `news` is a release to record that `olds` did not already record. */
-export function changed(olds: ReleaseRecordState, news: ReleaseRecordState): boolean {
+function changed(olds: ReleaseRecordState, news: ReleaseRecordState): boolean {
   return news.release !== null && releaseKey(olds) !== releaseKey(news);
 }
 
