@@ -71,17 +71,20 @@ function pruneServiceLines(def: PruneDefinition): string[] {
 function pruneImageLines(def: PruneDefinition): string[] {
   if (def.repositories.length === 0) return [];
   return [
-    // Every digest a container on the host was created from (any stack, any state).
-    `docker ps --all --format '{{.Image}}' | grep -o 'sha256:[0-9a-f]\\{64\\}' | sort -u > "$tmp"/used`,
-    `printf '%s\\n' ${def.pinned.map(quote).join(" ")} >> "$tmp"/used`,
-    // Every image, filtered here: a reference filter does not list images pulled by digest
-    // under the containerd image store, and without --digests their {{.Digest}} is empty there.
-    `docker image ls --digests --no-trunc --format '{{.Repository}}@{{.Digest}}' | grep '@sha256:' | sort -u > "$tmp"/all`,
+    // The image ID of every container on the host (any stack, any state): a container may
+    // name its image by digest, by tag or by ID, so images are compared by ID.
+    "ids=$(docker ps --all --quiet --no-trunc)",
+    `if [ -n "$ids" ]; then docker inspect --format '{{.Image}}' $ids 2>/dev/null || true; fi | sort -u > "$tmp"/used`,
+    `printf '%s\\n' ${def.pinned.map(quote).join(" ")} > "$tmp"/pinned`,
+    // Every image with its ID, filtered here: a reference filter does not list images pulled
+    // by digest under the containerd image store, and without --digests their {{.Digest}} is
+    // empty there.
+    `docker image ls --digests --no-trunc --format '{{.Repository}}@{{.Digest}} {{.ID}}' | grep '@sha256:' | sort -u > "$tmp"/all`,
     `for repository in ${def.repositories.map(quote).join(" ")}; do`,
     `  awk -v r="$repository@" 'index($0, r) == 1' "$tmp"/all`,
     'done > "$tmp"/images',
-    "while IFS= read -r ref; do",
-    '  if grep -qxF "${ref#*@}" "$tmp"/used; then continue; fi',
+    "while read -r ref id; do",
+    '  if grep -qxF "${ref#*@}" "$tmp"/pinned || grep -qxF "$id" "$tmp"/used; then continue; fi',
     '  if [ "$dry" = 1 ]; then',
     "    act='would remove'",
     '  elif out=$(docker image rm "$ref" 2>&1); then',

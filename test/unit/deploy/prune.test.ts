@@ -12,11 +12,17 @@ const sha = (c: string) => `sha256:${c.repeat(64)}`;
 const FAKE_DOCKER = `#!/bin/sh
 case "$1 $2" in
   "ps --all")
-    if printf '%s' "$*" | grep -q label=slipway.service=; then cat "$FAKE"/containers; else cat "$FAKE"/used; fi ;;
-  "inspect --format") cat "$FAKE/state-$4" 2>/dev/null || echo exited ;;
+    if printf '%s' "$*" | grep -q label=slipway.service=; then cat "$FAKE"/containers; else cut -d' ' -f1 "$FAKE"/used; fi ;;
+  "inspect --format")
+    if [ "$3" = '{{.Image}}' ]; then
+      shift 3
+      for id in "$@"; do grep "^$id " "$FAKE"/used | cut -d' ' -f2; done
+    else
+      cat "$FAKE/state-$4" 2>/dev/null || echo exited
+    fi ;;
   "image ls")
     # As the containerd image store: {{.Digest}} is empty without --digests.
-    if printf '%s' "$*" | grep -q -- --digests; then cat "$FAKE"/images; else sed 's/@sha256:.*/@/' "$FAKE"/images; fi ;;
+    if printf '%s' "$*" | grep -q -- --digests; then cat "$FAKE"/images; else sed 's/@sha256:[0-9a-f]*/@/' "$FAKE"/images; fi ;;
   "rm --force") echo "rm $3" >> "$FAKE"/log ;;
   "image rm")
     echo "rmi $3" >> "$FAKE"/log
@@ -48,11 +54,20 @@ describe("prune (src/deploy/prune-script)", () => {
       "web-cur\nweb-old1\nweb-old2\nweb-old3\nweb-old4\n",
     );
     fs.writeFileSync(path.join(dir, "state-web-old2"), "running\n");
-    fs.writeFileSync(path.join(dir, "used"), `${REPO}@${sha("a")}\nother@${sha("b")}\n`);
+    // Containers (ID, image ID): whatever reference a container was created with (a digest,
+    // a tag, an ID), docker inspect gives its image's ID. c3 uses REPO@9, created by a tag.
+    fs.writeFileSync(path.join(dir, "used"), `c1 ${sha("1")}\nc2 ${sha("b")}\nc3 ${sha("7")}\n`);
+    // Images (reference, ID); an image's ID under the containerd store is mostly its index
+    // digest, not always (a's and 9's here): prune must match IDs, not digests.
     fs.writeFileSync(
       path.join(dir, "images"),
-      [sha("a"), sha("c"), sha("d"), sha("e")].map((d) => `${REPO}@${d}`).join("\n") +
-        `\nother@${sha("f")}\n`,
+      [
+        `${REPO}@${sha("a")} ${sha("1")}`,
+        ...[sha("c"), sha("d"), sha("e")].map((d) => `${REPO}@${d} ${d}`),
+        `${REPO}@${sha("9")} ${sha("7")}`,
+        `other@${sha("f")} ${sha("f")}`,
+        "",
+      ].join("\n"),
     );
     def = {
       host: "web-1",
