@@ -20,7 +20,7 @@ import type {
 } from "../src/outputs/contract";
 import { registryKind } from "../src/reference";
 import { digestRef } from "../src/reference";
-import { recordedTag } from "../src/registry/tags";
+import { bareTag, recordedTag } from "../src/registry/tags";
 import { cosignKeyOf } from "../src/supply";
 
 export type { HostOutput, ImageOutput, ServiceOutput } from "../src/outputs/contract";
@@ -214,9 +214,7 @@ export function moveTags(
     if (image.kind !== "build" || output === undefined) {
       continue;
     }
-    const tags = output.apply((value) =>
-      splitTags(value.tags).moving.map((ref) => ref.slice(ref.lastIndexOf(":") + 1)),
-    );
+    const tags = output.apply((value) => splitTags(value.tags).moving.map((ref) => bareTag(ref)));
     moved[image.name] = new MovingTags(
       image.name,
       {

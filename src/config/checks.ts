@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPOSITORY_COMPONENT_PATTERN } from "../reference";
+import { ENV_NAME_PATTERN } from "./primitives";
 import { asList, asMap, has, type RawMap } from "./raw";
 import { repositoryChecks } from "./registry-repositories";
 import { Secret } from "./secret";
@@ -20,8 +21,6 @@ type Map = RawMap;
 /** Build-arg names that look like credentials, after Docker's SecretsUsedInArgOrEnv check. */
 const SECRET_LIKE_NAME =
   /(?:^|_)(?:PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH)(?:_|$)/i;
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Checks that span fields or keys. They read the raw config defensively so they run even
@@ -348,7 +347,7 @@ function githubChecks(github: Map, role: Role, add: Add): void {
   }
   for (const field of ["secrets", "variables"] as const) {
     for (const name of Object.keys(asMap(github[field]) ?? {})) {
-      if (!ENV_NAME.test(name) || /^GITHUB_/i.test(name)) {
+      if (!ENV_NAME_PATTERN.test(name) || /^GITHUB_/i.test(name)) {
         add(
           "github",
           [field, name],

@@ -3,6 +3,16 @@ import { Secret } from "./secret";
 
 /** Value types and messages shared by every config schema (src/config/schema.ts, supply.ts). */
 
+/**
+ * The one rule for an environment variable's name, wherever a name becomes one (container
+ * env and secret env, build args, GitHub secrets and variables): a letter or `_`, then
+ * letters, digits and `_`.
+ */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The one rule for a Docker object's name Slipway derives (container, network, volume). */
+export const DOCKER_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
+
 /** Replaced by the config path when the message is shown. */
 export const PATH_PLACEHOLDER = "{path}";
 

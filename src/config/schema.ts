@@ -10,7 +10,17 @@ import {
 import { environmentNameProblem, sshPublicKeyProblem } from "./rules";
 import { repositoriesSchema } from "./registry-repositories";
 import { maintenanceSchema, type MaintenanceSetting } from "./maintenance";
-import { expected, plain, plainScalar, plainText, port, ruled, secret } from "./primitives";
+import {
+  DOCKER_NAME_PATTERN,
+  ENV_NAME_PATTERN,
+  expected,
+  plain,
+  plainScalar,
+  plainText,
+  port,
+  ruled,
+  secret,
+} from "./primitives";
 import {
   accessoriesSchema,
   serviceSchema,
@@ -60,7 +70,7 @@ const imageName = plain.regex(
   "is not a valid repository name component: use lowercase letters and digits, with . _ or - between them",
 );
 
-const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const envName = ENV_NAME_PATTERN;
 
 const platform = z.enum(PLATFORMS, {
   error: (issue) => `${JSON.stringify(issue.input)} is not one of ${PLATFORMS.join(", ")}`,
@@ -301,7 +311,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
  */
 export const edgeSchema = z.strictObject({
   name: plain
-    .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a container name: lowercase letters, digits, _ . -")
+    .regex(DOCKER_NAME_PATTERN, "is not a container name: lowercase letters, digits, _ . -")
     .default(DEFAULT_EDGE_NAME)
     .describe("Container, network and state directory name of the edge on each host."),
   image: plain
@@ -351,7 +361,8 @@ export function branchPatternProblem(pattern: string): string | undefined {
   return undefined;
 }
 
-const githubName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** GitHub's rule for secret and variable names is the environment variable rule. */
+const githubName = ENV_NAME_PATTERN;
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -527,7 +538,7 @@ export const KEY_SCHEMAS = {
       "Stateful containers beside the services (PostgreSQL, Redis, …), started before any service, pinned by digest, with named volumes that survive every release; an app release never restarts them. A name a service has is an error.",
     ),
   network: plain
-    .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a network name: lowercase letters, digits, _ . -")
+    .regex(DOCKER_NAME_PATTERN, "is not a network name: lowercase letters, digits, _ . -")
     .optional()
     .describe(
       "The stack's Docker network on its hosts (`slipway-<stack>` by default): services and accessories reach each other by name on it, and accessory containers and volumes are named after it. Set it when two projects with the same stack name share a host.",

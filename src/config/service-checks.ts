@@ -5,13 +5,13 @@
  * They read the raw config defensively, so they run even when the schema found problems.
  */
 import { parseDigestReference } from "../reference";
+import { ENV_NAME_PATTERN } from "./primitives";
 import { asList, asMap, has, type RawMap } from "./raw";
 import { Secret } from "./secret";
 import { placement, routeMatchKey } from "./services";
 
 export type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LOOPBACK = /^127\./;
 
 /** SSH's port when a host does not say (the schema's default). */
@@ -58,7 +58,7 @@ export function envChecks(key: string, at: readonly PropertyKey[], entry: RawMap
     ["secretEnv", secretEnv],
   ] as const) {
     for (const name of Object.keys(map)) {
-      if (!ENV_NAME.test(name)) {
+      if (!ENV_NAME_PATTERN.test(name)) {
         add(
           key,
           [...at, field, name],
@@ -78,7 +78,7 @@ export function envChecks(key: string, at: readonly PropertyKey[], entry: RawMap
   }
   const files = asMap(entry.secretEnvFiles) ?? {};
   for (const name of Object.keys(files)) {
-    if (!ENV_NAME.test(name)) {
+    if (!ENV_NAME_PATTERN.test(name)) {
       add(
         key,
         [...at, "secretEnvFiles", name],

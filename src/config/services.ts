@@ -5,7 +5,15 @@
  */
 import { z } from "zod";
 import { healthPathProblem } from "./rules";
-import { expected, plain, plainScalar, port, ruled, secret } from "./primitives";
+import {
+  DOCKER_NAME_PATTERN,
+  expected,
+  plain,
+  plainScalar,
+  port,
+  ruled,
+  secret,
+} from "./primitives";
 import type { Secret } from "./secret";
 
 /** A key that moved elsewhere: present, it is an error that says where it went. */
@@ -225,7 +233,7 @@ const serviceFields = {
 export const serviceSchema = z.strictObject({
   ...serviceFields,
   name: plain
-    .regex(/^[a-z0-9][a-z0-9_.-]*$/, "is not a container name: lowercase letters, digits, _ . -")
+    .regex(DOCKER_NAME_PATTERN, "is not a container name: lowercase letters, digits, _ . -")
     .optional()
     .describe("Container name prefix on the hosts; defaults to the image name."),
   image: plain

@@ -11,6 +11,7 @@
  * again. Destroying it removes the container; the volumes stay unless the stack opted in.
  */
 import { createHash } from "node:crypto";
+import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
 import { parseDigestReference } from "../reference";
 import {
   envArgs,
@@ -89,9 +90,6 @@ export interface AccessoryNames {
   readonly volumes: Readonly<Record<string, string>>;
 }
 
-const NAME = /^[a-z0-9][a-z0-9_.-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export function accessoryNames(
   def: Pick<AccessoryDefinition, "network" | "name" | "stateRoot"> & {
     readonly volumes: Readonly<Record<string, string>> | readonly string[];
@@ -112,10 +110,10 @@ export function accessoryNames(
 /** Every reason the scripts cannot be generated for `def`; empty when fine. */
 export function accessoryProblems(def: AccessoryDefinition): string[] {
   const problems: string[] = [];
-  if (!NAME.test(def.name)) {
+  if (!DOCKER_NAME_PATTERN.test(def.name)) {
     problems.push(`name ${JSON.stringify(def.name)}: lowercase letters, digits, _ . -`);
   }
-  if (!NAME.test(def.network)) {
+  if (!DOCKER_NAME_PATTERN.test(def.network)) {
     problems.push(`network ${JSON.stringify(def.network)}: lowercase letters, digits, _ . -`);
   }
   try {
@@ -124,12 +122,12 @@ export function accessoryProblems(def: AccessoryDefinition): string[] {
     problems.push(`ref: ${(error as Error).message}`);
   }
   for (const [volume, path] of Object.entries(def.volumes)) {
-    if (!NAME.test(volume) || !/^\/[^\s:\0]*$/.test(path)) {
+    if (!DOCKER_NAME_PATTERN.test(volume) || !/^\/[^\s:\0]*$/.test(path)) {
       problems.push(`volume ${volume}: a name and an absolute path without spaces or :`);
     }
   }
   for (const name of [...Object.keys(def.env), ...def.secretEnvNames]) {
-    if (!ENV_NAME.test(name)) {
+    if (!ENV_NAME_PATTERN.test(name)) {
       problems.push(`env ${JSON.stringify(name)}: not an environment variable name`);
     }
   }
@@ -355,7 +353,7 @@ export function accessoryScript(def: AccessoryDefinition): string {
 
 /** The script that removes an accessory from a host (on delete): container, and volumes if asked. */
 export function accessoryRemoveScript(def: AccessoryRemoval): string {
-  if (!NAME.test(def.name) || !NAME.test(def.network)) {
+  if (!DOCKER_NAME_PATTERN.test(def.name) || !DOCKER_NAME_PATTERN.test(def.network)) {
     throw new Error(`invalid accessory ${JSON.stringify(def.name)} on ${def.network}`);
   }
   const names = accessoryNames(def);

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { RouteConfig } from "../config";
+import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
 import { edgeNames, type EdgeNames } from "../edge";
 import { parseDigestReference } from "../reference";
 
@@ -120,22 +121,19 @@ export class DefinitionError extends Error {
   }
 }
 
-const SERVICE_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 function isPort(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= 65535;
 }
 
 function hostServiceProblems(def: HostService): string[] {
   const problems: string[] = [];
-  if (!SERVICE_NAME.test(def.service)) {
+  if (!DOCKER_NAME_PATTERN.test(def.service)) {
     problems.push(`service ${JSON.stringify(def.service)}: lowercase letters, digits, _ . -`);
   }
   if (!def.stateRoot.startsWith("/") || /[\s\0]/.test(def.stateRoot)) {
     problems.push(`stateRoot ${JSON.stringify(def.stateRoot)}: an absolute path, no spaces`);
   }
-  if (!SERVICE_NAME.test(def.edge)) {
+  if (!DOCKER_NAME_PATTERN.test(def.edge)) {
     problems.push(`edge ${JSON.stringify(def.edge)}: lowercase letters, digits, _ . -`);
   }
   return problems;
@@ -178,11 +176,11 @@ export function checkDefinition(def: ServiceDefinition): void {
     problems.push(`keepReleases: ${def.keepReleases} is not a whole number >= 0`);
   }
   for (const name of [...Object.keys(def.env), ...def.secretEnvNames]) {
-    if (!ENV_NAME.test(name)) {
+    if (!ENV_NAME_PATTERN.test(name)) {
       problems.push(`env ${JSON.stringify(name)}: not an environment variable name`);
     }
   }
-  if (!SERVICE_NAME.test(def.network)) {
+  if (!DOCKER_NAME_PATTERN.test(def.network)) {
     problems.push(`network ${JSON.stringify(def.network)}: lowercase letters, digits, _ . -`);
   }
   for (const [field, list] of [

@@ -15,6 +15,7 @@
  * carriage return or a NUL is therefore refused, by name and never by value: store such a
  * value encoded (e.g. base64 in `TLS_KEY_B64`) and decode it in the service.
  */
+import { ENV_NAME_PATTERN } from "../config/primitives";
 import { command, v } from "./shell";
 
 export const PAYLOAD_HEADER = "slipway-payload-v1";
@@ -23,7 +24,6 @@ export const PAYLOAD_END = "slipway-payload-end";
 /** Docker reads `--env-file` lines with a 64 KiB line buffer. */
 export const MAX_ENV_LINE_BYTES = 64 * 1024 - 1;
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** A secret value that cannot be delivered; names where it is configured, never the value. */
@@ -71,7 +71,7 @@ export function payloadProblems(secrets: PayloadSecrets): string[] {
   }
   for (const [name, value] of Object.entries(secrets.secretEnv).sort(byName)) {
     const path = `${secrets.configPath ?? "slipway:service"}.secretEnv.${name}`;
-    if (!ENV_NAME.test(name)) {
+    if (!ENV_NAME_PATTERN.test(name)) {
       problems.push(`${path}: is not an environment variable name`);
       continue;
     }

@@ -4,7 +4,7 @@ import * as semver from "semver";
 import type { BuildConfig } from "../config";
 import { quote } from "../deploy/shell";
 import { parseDigestReference } from "../reference";
-import { DEV_BUILD, SHA } from "../registry/tags";
+import { bareTag, DEV_BUILD, SHA } from "../registry/tags";
 import { registryConfigPrelude } from "./registry-config";
 
 /**
@@ -22,10 +22,9 @@ export function isMovingTag(tag: string): boolean {
 
 /** `repository:tag` references split into the tags pushed with the build and the moving ones. */
 export function splitTags(refs: readonly string[]): { fixed: string[]; moving: string[] } {
-  const tagOf = (ref: string) => ref.slice(ref.lastIndexOf(":") + 1);
   return {
-    fixed: refs.filter((ref) => !isMovingTag(tagOf(ref))),
-    moving: refs.filter((ref) => isMovingTag(tagOf(ref))),
+    fixed: refs.filter((ref) => !isMovingTag(bareTag(ref))),
+    moving: refs.filter((ref) => isMovingTag(bareTag(ref))),
   };
 }
 

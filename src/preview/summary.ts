@@ -1,4 +1,4 @@
-import { DIGEST_PATTERN } from "../reference";
+import { DIGEST_PATTERN, splitTag } from "../reference";
 import {
   UNKNOWN,
   urnName,
@@ -88,12 +88,6 @@ function digestOf(value: unknown): string | undefined {
 function revisionOf(value: unknown): string | undefined {
   const text = known(value);
   return text !== undefined && /^[0-9a-f]{7,40}$/.test(text) ? text : undefined;
-}
-
-/** `registry/path` without a tag. */
-function repositoryOfTag(reference: string): string {
-  const colon = reference.lastIndexOf(":");
-  return colon > reference.lastIndexOf("/") ? reference.slice(0, colon) : reference;
 }
 
 const DIGEST_REF =
@@ -194,7 +188,7 @@ export function summarize(preview: PreviewData): PreviewSummary {
   for (const change of preview.changes.filter((c) => c.type === TYPES.image)) {
     const parent = change.new?.parent ?? change.old?.parent;
     const tags = (change.new?.inputs.tags ?? change.old?.inputs.tags ?? []) as unknown[];
-    const repository = typeof tags[0] === "string" ? repositoryOfTag(tags[0]) : undefined;
+    const repository = typeof tags[0] === "string" ? splitTag(tags[0]).repository : undefined;
     const name =
       parent !== undefined && urnType(parent) === TYPES.imageBuild
         ? urnName(parent)

@@ -5,6 +5,18 @@
  * refused, because a tag can move and a rollback must return to exactly what ran before.
  */
 
+/**
+ * `repository[:tag]` split at its tag: the tag follows the last `:` after the last `/`, so
+ * a registry's port (`127.0.0.1:5000/team/web`) is never taken for a tag. The one reading of
+ * "the tag of a reference"; nothing is validated here.
+ */
+export function splitTag(name: string): { readonly repository: string; readonly tag?: string } {
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/")
+    ? { repository: name.slice(0, colon), tag: name.slice(colon + 1) }
+    : { repository: name };
+}
+
 /** `sha256:` followed by 64 lowercase hex digits. */
 export const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 
@@ -101,15 +113,9 @@ export function parseDigestReference(input: string): DigestReference {
   if (digestIssue !== undefined) {
     throw new ReferenceError(input, digestIssue);
   }
-  let repository = name;
-  let tag: string | undefined;
-  const lastColon = name.lastIndexOf(":");
-  if (lastColon > name.lastIndexOf("/")) {
-    repository = name.slice(0, lastColon);
-    tag = name.slice(lastColon + 1);
-    if (!TAG_PATTERN.test(tag)) {
-      throw new ReferenceError(input, `${JSON.stringify(tag)} is not a valid tag`);
-    }
+  const { repository, tag } = splitTag(name);
+  if (tag !== undefined && !TAG_PATTERN.test(tag)) {
+    throw new ReferenceError(input, `${JSON.stringify(tag)} is not a valid tag`);
   }
   const repositoryIssue = repositoryProblem(repository);
   if (repositoryIssue !== undefined) {

@@ -1,4 +1,5 @@
 import * as semver from "semver";
+import { splitTag } from "../reference/reference";
 
 /**
  * The tags Slipway's builds publish, by kind (see the image tag rules): releases
@@ -90,8 +91,7 @@ export function isRotated(kind: TagKind): kind is RotatedKind {
 
 /** The tag part of `repository:tag` (or a bare tag). */
 export function bareTag(tagOrRef: string): string {
-  const colon = tagOrRef.lastIndexOf(":");
-  return colon > tagOrRef.lastIndexOf("/") ? tagOrRef.slice(colon + 1) : tagOrRef;
+  return splitTag(tagOrRef).tag ?? tagOrRef;
 }
 
 const RECORD_PREFERENCE: readonly TagKind[] = ["release", "sha", "dev-build", "pr", "other"];
