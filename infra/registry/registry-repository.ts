@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { registryKind, type RegistryKind } from "../../src/reference";
-import type { CheckedOn } from "../../src/config/schema";
+import type { CheckedOn } from "../../src/config/images";
 import {
   checkedOnHostsScript,
   checkedOnTriggers,

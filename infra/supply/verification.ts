@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { CheckedOn } from "../../src/config/schema";
+import type { CheckedOn } from "../../src/config/images";
 import { checkedOnTriggers } from "../../src/registry/check-script";
 import { SCRIPT_ON_STDIN, SUPPLY_SECRET_ENV } from "../../src/supply";
 

@@ -4,7 +4,8 @@
  * by naming those that exist), masking secret values in what hosts print, and running one
  * script per host at once with each line marked by its host.
  */
-import type { AccessorySpec, HostConfig, ServiceSpec, SlipwayConfig } from "../config/schema";
+import type { HostConfig } from "../config/hosts";
+import type { AccessorySpec, ServiceSpec, SlipwayConfig } from "../config/schema";
 import { readSecretEnv } from "../config/secret-env";
 import type { Run } from "./context";
 import { CliError } from "./errors";

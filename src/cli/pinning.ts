@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { parse } from "yaml";
 // The config modules themselves: the folder's index also loads @pulumi/pulumi (slow).
 import { ConfigError } from "../config/errors";
-import { registrySchema, type RegistryConfig, type SlipwayConfig } from "../config/schema";
+import { registrySchema, type RegistryConfig } from "../config/registry";
+import type { SlipwayConfig } from "../config/schema";
 import { markSecrets, type ConfigSource } from "../config/source";
 import { slipwayVersion } from "../version";
 import { validateConfig } from "../config/validate";

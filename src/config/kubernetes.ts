@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { readableFileProblem } from "./machine-checks";
 import { plain, secret } from "./primitives";
-import { asList, asMap, has, type RawMap } from "./raw";
+import { asList, asMap, has, type Add, type RawMap } from "./raw";
 import { WORKLOAD_NAME } from "./services";
 
 /** Where a stack's service runs: SSH hosts (`slipway:hosts`), or a Kubernetes cluster. */
@@ -97,8 +97,6 @@ export const kubernetesSchema = z.strictObject({
 });
 
 export type KubernetesConfig = z.output<typeof kubernetesSchema>;
-
-type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
 
 /** Checks between `slipway:target`, `slipway:kubernetes` and the SSH-only settings. */
 export function kubernetesChecks(raw: RawMap, add: Add): void {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { RawIssue } from "./checks";
+import type { RawIssue } from "./raw";
 import { asList, asMap, has } from "./raw";
 import { expandHome } from "./paths";
 import { ownerOverrideProblems, sshPublicKeyProblem } from "./rules";

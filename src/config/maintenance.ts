@@ -5,7 +5,7 @@
  * what the stack says.
  */
 import { z } from "zod";
-import type { RawIssue } from "./checks";
+import type { RawIssue } from "./raw";
 import { plain } from "./primitives";
 import type { ServiceSpec } from "./services";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { plain } from "./primitives";
-import { asMap, has, type RawMap } from "./raw";
+import { asMap, has, type Add, type RawMap } from "./raw";
 
 /** The longest soak a stack may ask for: 30 days. */
 export const MAX_SOAK_MINUTES = 43_200;
@@ -26,8 +26,6 @@ export const promotionSchema = z.strictObject({
 });
 
 export type PromotionConfig = z.output<typeof promotionSchema>;
-
-type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
 
 /** Cross-field rules: only a promote stack is promoted into, and never from itself. */
 export function promotionChecks(raw: RawMap, stack: string, add: Add): void {

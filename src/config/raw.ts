@@ -24,3 +24,13 @@ export function asList(value: unknown): unknown[] {
 export function has(map: RawMap | undefined, field: string): boolean {
   return map !== undefined && map[field] !== undefined && map[field] !== null;
 }
+
+/** An issue found by a cross-field check, before the path is formatted. */
+export interface RawIssue {
+  readonly key: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** How a cross-field check reports one problem: the `slipway:` key, the path below it, the message. */
+export type Add = (key: string, where: readonly PropertyKey[], message: string) => void;

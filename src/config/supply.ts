@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { z } from "zod";
 import { expandHome } from "./paths";
-import { has } from "./raw";
+import { has, type Add } from "./raw";
 import { plain, PATH_PLACEHOLDER } from "./primitives";
 
 /** trivy's severities, lowest first: `failOn` blocks its own level and every one above it. */
@@ -168,8 +168,6 @@ export const verifySchema = z
 export type ScanConfig = NonNullable<z.output<typeof scanSchema>>;
 export type AllowEntry = ScanConfig["allow"][number];
 export type VerifyConfig = NonNullable<z.output<typeof verifySchema>>;
-
-type Add = (key: string, where: readonly PropertyKey[], message: string) => void;
 
 /** Cross-field checks of `slipway:verify` (one way to name the signer). */
 export function verifyChecks(verify: Record<string, unknown> | undefined, add: Add): void {

@@ -1,12 +1,13 @@
 import * as semver from "semver";
 import { z } from "zod";
-import { crossChecks, fileChecks, type RawIssue } from "./checks";
+import { crossChecks } from "./checks";
+import { fileChecks, type ImageConfig } from "./images";
 import { nearest } from "./did-you-mean";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
 import { keyFileChecks, ownerChecks, secretFileChecks } from "./machine-checks";
 import { kubeconfigFileChecks, kubernetesChecks, kubernetesSchema } from "./kubernetes";
 import { maintenanceIssues } from "./maintenance";
-import { asMap } from "./raw";
+import { asMap, type RawIssue } from "./raw";
 import { promotionChecks, type PromotionConfig } from "./promotion";
 import { scanChecks, supplyFileChecks } from "./supply";
 import {
@@ -16,7 +17,6 @@ import {
   PATH_PLACEHOLDER,
   type ConfigKey,
   type ServiceConfig,
-  type ImageConfig,
   type Role,
   type SlipwayConfig,
 } from "./schema";

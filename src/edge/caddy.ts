@@ -12,7 +12,7 @@
  * config reload, so no client connection (keep-alive included) is ever closed by a release.
  */
 import { routeMatchKey, type RouteConfig } from "../config/services";
-import type { TlsIssuer } from "../config/schema";
+import type { TlsIssuer } from "../config/edge";
 import {
   EDGE_ADMIN_ADDRESS,
   EDGE_HTTP_PORT,

@@ -1,5 +1,5 @@
 import { isMap, isScalar, parseDocument, Scalar, YAMLMap, type Document } from "yaml";
-import type { CheckedOn } from "../config/schema";
+import type { CheckedOn } from "../config/images";
 import { NAMESPACE } from "../config/validate";
 import { assertNoConflictMarkers, LedgerError } from "./errors";
 import { YAML_OUTPUT } from "./ledger";

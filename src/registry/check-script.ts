@@ -1,4 +1,4 @@
-import type { CheckedOn } from "../config/schema";
+import type { CheckedOn } from "../config/images";
 import { assign, quote } from "../deploy/shell";
 import { MANIFEST_ACCEPT, DOCKER_MANIFEST_LIST, OCI_INDEX } from "./media-types";
 import {

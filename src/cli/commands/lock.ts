@@ -9,7 +9,8 @@ import {
   type LockLine,
   type LockPlace,
 } from "../../deploy";
-import type { HostConfig, SlipwayConfig } from "../../config/schema";
+import type { HostConfig } from "../../config/hosts";
+import type { SlipwayConfig } from "../../config/schema";
 import { edgeNames } from "../../edge/names";
 import type { Run } from "../context";
 import { failureOf, hostsOnly, Masker, runOnHosts, stackHosts, type HostJob } from "../day-two";

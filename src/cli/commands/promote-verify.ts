@@ -2,7 +2,7 @@
 // start of the CLI, whatever the command).
 import { formatPath } from "../../config/errors";
 import { PATH_PLACEHOLDER } from "../../config/primitives";
-import type { RegistryConfig } from "../../config/schema";
+import type { RegistryConfig } from "../../config/registry";
 import { verifyChecks, verifySchema } from "../../config/supply";
 import { verifyDigests, type VerifyTarget } from "../../supply/verify";
 import type { Run } from "../context";

@@ -1,4 +1,5 @@
-import { PLATFORMS, type RegistryConfig } from "../../config/schema";
+import { PLATFORMS } from "../../config/images";
+import type { RegistryConfig } from "../../config/registry";
 import { markSecrets } from "../../config/source";
 import { slipwayVersion } from "../../version";
 import { validateConfig } from "../../config/validate";
