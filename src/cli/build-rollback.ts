@@ -6,14 +6,8 @@ import { removeRollbackPins, writeFileAtomic, type StackPin } from "../ledger";
 import type { Run } from "./context";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
-import {
-  refusal,
-  roleOf,
-  stackSettings,
-  upAndRecord,
-  validatedConfig,
-  type StackFiles,
-} from "./pinning";
+import { refusal, roleOf, stackSettings, upAndRecord, validatedConfig } from "./pinning";
+import type { StackFiles } from "./stack-config";
 
 /**
  * A build stack's rollback: it pins the earlier digest beside the image's `build`, with

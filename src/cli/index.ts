@@ -6,5 +6,6 @@ export * from "./host-release";
 export * from "./local-driver";
 export * from "./main";
 export * from "./outputs";
+export * from "./options";
 export * from "./program";
 export * from "./stack-config";

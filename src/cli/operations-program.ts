@@ -22,7 +22,7 @@ import {
   stackOf,
   wholeNumber,
   type Outcome,
-} from "./program";
+} from "./options";
 
 const HOST_HELP = "only this host (repeatable); default: every host it runs on";
 

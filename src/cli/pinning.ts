@@ -18,7 +18,6 @@ import {
   readPins,
   setPins,
   writeFileAtomic,
-  type Ledger,
   type PinUpdate,
   type ReleaseImage,
   type StackPin,
@@ -36,23 +35,7 @@ import {
   type StackRole,
 } from "./failure";
 import { recordUpdate, type RecordOutcome } from "./record";
-import { stackFilePath } from "./stack-config";
-
-/** A stack's files as read at the start of a command; written back only if unchanged. */
-export interface StackFiles {
-  readonly stack: string;
-  /** Absolute path of `Pulumi.<stack>.yaml`. */
-  readonly file: string;
-  /** `Pulumi.<stack>.yaml`, for messages. */
-  readonly display: string;
-  readonly text: string;
-  readonly pins: Readonly<Record<string, StackPin>>;
-  /** Absolute path of the ledger. */
-  readonly ledgerPath: string;
-  /** The ledger's text; undefined when the stack has no ledger yet. */
-  readonly ledgerText: string | undefined;
-  readonly ledger: Ledger;
-}
+import { stackFilePath, type StackFiles } from "./stack-config";
 
 /**
  * Turns a ledger or config problem into a refusal (exit 3) with its next commands; a config

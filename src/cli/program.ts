@@ -1,4 +1,14 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import {
+  collect,
+  HELP_FOOTER,
+  jsonOption,
+  STACK_HELP,
+  stackName,
+  stackOf,
+  wholeNumber,
+  type Outcome,
+} from "./options";
 import { previewSummaryCommand } from "../preview/cli";
 import { history } from "./commands/history";
 import { init } from "./commands/init";
@@ -12,66 +22,15 @@ import { status } from "./commands/status";
 import { record, up } from "./commands/up";
 import type { CliDeps } from "./context";
 import { Run } from "./context";
-import { CliError } from "./errors";
-import { EXIT, EXIT_CODES_HELP } from "./exit-codes";
+import { EXIT_CODES_HELP } from "./exit-codes";
 import { DIGEST_PREFIX } from "../ledger/rollback";
 import { slipwayVersion } from "../version";
-
-export const HELP_FOOTER = "\nExit codes: slipway --help";
-
-export const STACK_HELP = "the stack (default: the one `pulumi stack select` selected)";
-
-/** Collects a repeatable option into a list. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
-
-export function stackName(value: string): string {
-  if (!STACK_NAME.test(value)) {
-    throw new InvalidArgumentError("expected a stack name (letters, digits, _ . -)");
-  }
-  return value;
-}
-
-export function wholeNumber(minimum: number) {
-  return (value: string): number => {
-    if (!/^[0-9]+$/.test(value) || Number(value) < minimum) {
-      throw new InvalidArgumentError(`expected a whole number of at least ${minimum}`);
-    }
-    return Number(value);
-  };
-}
 
 function digestOrPrefix(value: string): string {
   if (!DIGEST_PREFIX.test(value)) {
     throw new InvalidArgumentError("expected sha256:<hex> or at least 4 of its first hex digits");
   }
   return value;
-}
-
-/** The stack a command works on: --stack, else the stack `pulumi stack select` selected. */
-export async function stackOf(deps: CliDeps, given: string | undefined): Promise<string> {
-  if (given !== undefined) {
-    return given;
-  }
-  const selected = await deps.driver.selectedStack();
-  if (selected === undefined) {
-    throw new CliError(EXIT.usage, "no --stack given and no stack is selected", [
-      "pulumi stack select <stack>  # or pass --stack <stack>",
-    ]);
-  }
-  return selected;
-}
-
-export function jsonOption(): Option {
-  return new Option("--json", "print one JSON document on stdout (for scripts)");
-}
-
-/** Where the result of running a command ends up: its exit code. */
-export interface Outcome {
-  code: number;
 }
 
 const DESCRIPTION = `Promotion, rollback and history of Slipway stacks.

@@ -16,7 +16,7 @@ import type { Run } from "./context";
 import type { UpdateInfo } from "./driver";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
-import type { StackFiles } from "./pinning";
+import type { StackFiles } from "./stack-config";
 
 const releaseOutputSchema = z.object({
   kind: z.enum(RELEASE_KINDS),

@@ -4,6 +4,23 @@ import { parse } from "yaml";
 import type { ConfigIssue } from "../config/errors";
 import type { ConfigSource } from "../config/source";
 import { NAMESPACE } from "../config/validate";
+import type { Ledger, StackPin } from "../ledger";
+
+/** A stack's files as read at the start of a command; written back only if unchanged. */
+export interface StackFiles {
+  readonly stack: string;
+  /** Absolute path of `Pulumi.<stack>.yaml`. */
+  readonly file: string;
+  /** `Pulumi.<stack>.yaml`, for messages. */
+  readonly display: string;
+  readonly text: string;
+  readonly pins: Readonly<Record<string, StackPin>>;
+  /** Absolute path of the ledger. */
+  readonly ledgerPath: string;
+  /** The ledger's text; undefined when the stack has no ledger yet. */
+  readonly ledgerText: string | undefined;
+  readonly ledger: Ledger;
+}
 
 /** `Pulumi.<stack>.yaml` under the project root. */
 export function stackFilePath(root: string, stack: string): string {

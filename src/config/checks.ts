@@ -6,7 +6,7 @@ import { imageChecks } from "./images";
 import { asList, asMap, type Add, type RawIssue, type RawMap } from "./raw";
 import { registryChecks } from "./registry";
 import { repositoryChecks } from "./registry-repositories";
-import type { Role } from "./schema";
+import type { Role } from "./role";
 import { workloadChecks } from "./service-checks";
 import { verifyChecks } from "./supply";
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ENV_NAME_PATTERN, expected, plain, plainScalar, ruled, secret } from "./primitives";
 import { asList, asMap, type Add, type RawMap } from "./raw";
 import { environmentNameProblem } from "./rules";
-import type { Role } from "./schema";
+import type { Role } from "./role";
 
 /** GitHub allows at most six required reviewers (users and teams together) per environment. */
 export const MAX_REVIEWERS = 6;

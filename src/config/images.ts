@@ -10,7 +10,7 @@ import {
 } from "../reference";
 import { plain, plainText, secret } from "./primitives";
 import { asList, asMap, has, type Add, type RawIssue, type RawMap } from "./raw";
-import type { Role } from "./schema";
+import type { Role } from "./role";
 
 /** Platforms Slipway builds for. */
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;

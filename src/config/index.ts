@@ -11,6 +11,7 @@ export * from "./project";
 export * from "./rules";
 export * from "./registry";
 export * from "./registry-repositories";
+export * from "./role";
 export * from "./schema";
 export * from "./secret";
 export * from "./source";

@@ -1,5 +1,4 @@
 import * as semver from "semver";
-import { z } from "zod";
 import { attestationsSchema, type AttestationsConfig } from "./attestations";
 import { DEFAULT_EDGE_NAME, edgeSchema, type EdgeConfig } from "./edge";
 import { githubSchema, type GithubConfig } from "./github";
@@ -10,6 +9,7 @@ import { maintenanceSchema, type MaintenanceSetting } from "./maintenance";
 import { DOCKER_NAME_PATTERN, plain } from "./primitives";
 import { promotionSchema, type PromotionConfig } from "./promotion";
 import { registrySchema, type RegistryConfig } from "./registry";
+import { roleSchema, type Role } from "./role";
 import {
   accessoriesSchema,
   serviceSchema,
@@ -25,10 +25,6 @@ import { scanSchema, verifySchema, type ScanConfig, type VerifyConfig } from "./
  * kubernetes, promotion, maintenance), and the validated config they make together.
  */
 
-/** `build` stacks (dev, local) build images; `promote` stacks (prod) only pin digests. */
-export const ROLES = ["build", "promote"] as const;
-export type Role = (typeof ROLES)[number];
-
 export { describe, expected, PATH_PLACEHOLDER } from "./primitives";
 export type {
   AccessorySpec,
@@ -37,12 +33,6 @@ export type {
   ServiceSpec,
   WorkloadSpec,
 } from "./services";
-
-export const roleSchema = z
-  .enum(ROLES, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not one of ${ROLES.join(", ")}`,
-  })
-  .default("build");
 
 /** One schema per `slipway:<key>`; a key not listed here is an error. */
 export const KEY_SCHEMAS = {

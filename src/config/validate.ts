@@ -1,6 +1,7 @@
 import * as semver from "semver";
 import { z } from "zod";
 import { crossChecks } from "./checks";
+import type { Role } from "./role";
 import { fileChecks, type ImageConfig } from "./images";
 import { nearest } from "./did-you-mean";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors";
@@ -17,7 +18,6 @@ import {
   PATH_PLACEHOLDER,
   type ConfigKey,
   type ServiceConfig,
-  type Role,
   type SlipwayConfig,
 } from "./schema";
 import {

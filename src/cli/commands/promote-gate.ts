@@ -6,7 +6,8 @@ import { EXIT } from "../exit-codes";
 import type { ImageOutput } from "../outputs";
 import { validatePromotion } from "../../config/validate";
 import { markSecrets } from "../../config/source";
-import { driverCall, refusal, type StackFiles } from "../pinning";
+import { driverCall, refusal } from "../pinning";
+import type { StackFiles } from "../stack-config";
 
 /** Where a promotion comes from, and the target's `slipway:promotion` (if it has one). */
 export interface PromotionSource {
