@@ -394,7 +394,8 @@ describe("deploy/deploy-script: run against a fake docker", function () {
         [
           "#!/bin/sh",
           'if [ "$1" = 600 ]; then',
-          '  while [ ! -f "$FAKE_DOCKER_LOG.window-ends" ]; do /usr/bin/sleep 0.05; done',
+          // Until the test ends, or its folder is gone (removed right after): never beyond.
+          '  while [ ! -f "$FAKE_DOCKER_LOG.window-ends" ] && [ -d "${FAKE_DOCKER_LOG%/*}" ]; do /usr/bin/sleep 0.05; done',
           "  exit 0",
           "fi",
           'exec /usr/bin/sleep "$@"',
