@@ -23,7 +23,9 @@ function slug(platform: string): string {
 /**
  * The script that makes one SPDX JSON SBOM per platform of a pushed image with syft and
  * attaches it to that platform's manifest digest (so `repository@<platform digest>` has its
- * own SBOM). Keyed by digest by whoever runs it: an unchanged digest runs nothing.
+ * own SBOM). The platforms run at once, each in its own subshell (they write to different
+ * manifests); their output follows in platform order, and any failure fails the script.
+ * Keyed by digest by whoever runs it: an unchanged digest runs nothing.
  */
 export function sbomScript(input: SbomScriptInput): string {
   const parsed = parseDigestReference(input.ref);
@@ -32,9 +34,9 @@ export function sbomScript(input: SbomScriptInput): string {
     "export SYFT_CHECK_FOR_APP_UPDATE=false",
     ...(input.insecure ? ["export SYFT_REGISTRY_INSECURE_USE_HTTP=true"] : []),
   ];
-  for (const platform of input.platforms) {
+  for (const [index, platform] of input.platforms.entries()) {
     const file = `sbom-${slug(platform)}.spdx.json`;
-    lines.push(
+    const steps = [
       ...platformDigest(platform, parsed.digest),
       `${command(["syft", "scan", "-q", "-o", `spdx-json=${file}`])} "registry:$repository@$digest"`,
       input.sign
@@ -42,7 +44,23 @@ export function sbomScript(input: SbomScriptInput): string {
         : `${command(["oras", "attach", ...orasFlags(input.insecure), "--artifact-type", SPDX_MEDIA_TYPE])} "$repository@$digest" ${quote(`${file}:${SPDX_MEDIA_TYPE}`)} >/dev/null`,
       `packages="$(${command(["jq", ".packages | length", inWork(file)])})"`,
       `echo ${quote(`slipway: SBOM (SPDX) of ${platform}, `)}"$packages"${quote(" packages, attached to ")}"$repository@$digest"`,
+    ];
+    lines.push(
+      "(",
+      ...steps.map((line) => `  ${line}`),
+      `) >${command([inWork(`${file}.out`)])} 2>${command([inWork(`${file}.err`)])} &`,
+      `sbom_${index}=$!`,
     );
   }
+  lines.push("failed=0");
+  for (const [index, platform] of input.platforms.entries()) {
+    const file = `sbom-${slug(platform)}.spdx.json`;
+    lines.push(
+      `wait "$sbom_${index}" || failed=1`,
+      command(["cat", inWork(`${file}.out`)]),
+      `${command(["cat", inWork(`${file}.err`)])} >&2`,
+    );
+  }
+  lines.push('[ "$failed" -eq 0 ] || exit 1');
   return `${lines.join("\n")}\n`;
 }
