@@ -68,6 +68,13 @@ interface Step {
   end?: number;
 }
 
+/** A line one of web's commands printed, when the engine passed it on (ms since the update's start). */
+interface Message {
+  time: number;
+  name: string;
+  text: string;
+}
+
 /** Deletions of replaced resources: the engine runs them at the end of an update. */
 const CLEANUP_OPS = new Set(["delete-replaced", "discard-replaced", "delete"]);
 
@@ -84,6 +91,7 @@ interface Round {
   /** Web's steps and the first answer, in order (seconds since the update's start). */
   criticalPath: string[];
   timeline: Step[];
+  messages: Message[];
   keepAlive?: LoadCount;
   fresh?: LoadCount;
 }
@@ -173,12 +181,22 @@ async function release(
     }
   })();
   const timeline: Step[] = [];
+  const messages: Message[] = [];
   const steps: string[] = [];
   let firstStep: number | undefined;
   const result = await stack.up({
     onOutput: () => undefined,
     onEvent: (event: EngineEvent) => {
       const now = performance.now() - started;
+      const said = event.diagnosticEvent;
+      if (said?.urn !== undefined) {
+        const name = said.urn.split("::").pop()!;
+        if (Object.values(PHASES).some((pattern) => pattern.test(name))) {
+          for (const line of said.message.split("\n").filter((text) => text.trim() !== "")) {
+            messages.push({ time: now, name, text: line.trim().slice(0, 160) });
+          }
+        }
+      }
       const pre = event.resourcePreEvent?.metadata;
       const done = event.resOutputsEvent?.metadata;
       if (pre !== undefined) {
@@ -227,6 +245,13 @@ async function release(
         text: `${step.op} ${step.name} ${at(step.start)}–${at(step.end)}`,
       })),
     ...(first === undefined ? [] : [{ time: first, text: `first answer ${at(first)}` }]),
+    // The host switch's own progress lines: where its seconds go.
+    ...messages
+      .filter((message) => PHASES["host switch"]!.test(message.name))
+      .map((message) => ({
+        time: message.time,
+        text: `(${at(message.time)} "${message.text.replace(/^slipway: host \S+: /, "").slice(0, 60)}")`,
+      })),
   ]
     .sort((a, b) => a.time - b.time)
     .map((entry) => entry.text);
@@ -240,6 +265,7 @@ async function release(
     steps: steps.sort(),
     criticalPath,
     timeline,
+    messages,
   };
 }
 
@@ -449,7 +475,7 @@ async function main(): Promise<void> {
         rounds.push(measured);
         console.log(
           `round ${round} ${loaded ? "loaded" : "quiet"}:`,
-          JSON.stringify({ ...measured, timeline: undefined }),
+          JSON.stringify({ ...measured, timeline: undefined, messages: undefined }),
         );
         const floored = await floorRound(twin, round, loaded);
         floors.push(floored);
