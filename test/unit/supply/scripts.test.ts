@@ -60,17 +60,17 @@ describe("supply-chain scripts as data", () => {
     );
     // Each platform in its own background subshell, then waited for in platform order.
     assert.deepEqual(
-      signed.filter((line) => /^(\(|\) |sbom_|wait |failed=|\[ "\$failed")/.test(line)),
+      signed.filter((line) => /^(\(|\) |job_|wait |failed=|\[ "\$failed")/.test(line)),
       [
         "(",
-        ') >"$work"/sbom-linux-amd64.spdx.json.out 2>"$work"/sbom-linux-amd64.spdx.json.err &',
-        "sbom_0=$!",
+        ') >"$work"/sbom-linux-amd64.out 2>"$work"/sbom-linux-amd64.err &',
+        "job_0=$!",
         "(",
-        ') >"$work"/sbom-linux-arm64.spdx.json.out 2>"$work"/sbom-linux-arm64.spdx.json.err &',
-        "sbom_1=$!",
+        ') >"$work"/sbom-linux-arm64.out 2>"$work"/sbom-linux-arm64.err &',
+        "job_1=$!",
         "failed=0",
-        'wait "$sbom_0" || failed=1',
-        'wait "$sbom_1" || failed=1',
+        'wait "$job_0" || failed=1',
+        'wait "$job_1" || failed=1',
         '[ "$failed" -eq 0 ] || exit 1',
       ],
     );
