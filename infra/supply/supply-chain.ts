@@ -105,7 +105,5 @@ function afterAttestation(
   script: pulumi.Input<string>,
   attested: pulumi.Input<string> | undefined,
 ): pulumi.Input<string> {
-  return attested === undefined
-    ? script
-    : pulumi.all([script, attested]).apply(([text]) => text);
+  return attested === undefined ? script : pulumi.all([script, attested]).apply(([text]) => text);
 }
