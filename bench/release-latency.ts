@@ -29,7 +29,7 @@
  * release, then its floor measured in the same condition, so each ratio compares like with like.
  * Prints a Markdown table and writes bench/results/release-latency-<time>.json.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -38,7 +38,13 @@ import { validateConfig } from "../src/config";
 import { attestScript } from "../src/images";
 import { cosignKeyOf, sbomScript, scanScript } from "../src/supply";
 import { load, request, sleep, type LoadCount } from "../test/helpers/load";
-import { BUILDX_BUILDER, REPO_ROOT, SLIPWAY_HOME, servicesUp } from "../test/helpers/services";
+import {
+  BUILDX_BUILDER,
+  REPO_ROOT,
+  runOk,
+  SLIPWAY_HOME,
+  servicesUp,
+} from "../test/helpers/services";
 import { sourceFromStackFile } from "../test/helpers/stack-files";
 import { makeTwin, type Twin } from "../test/helpers/twin";
 import { retiresSettled } from "../test/integration/deploy-fixture";
@@ -269,35 +275,6 @@ async function release(
   };
 }
 
-/**
- * Runs a program to its end without blocking this process (the load runs in it), failing
- * with its stderr; its stdout.
- */
-function run(
-  file: string,
-  args: readonly string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], {
-      env: options.env ?? process.env,
-      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0
-        ? resolve(stdout.trim())
-        : reject(new Error(`${file} ${args.slice(0, 3).join(" ")}: exit ${code}: ${stderr}`)),
-    );
-    child.stdin.end(options.input ?? "");
-  });
-}
-
 async function timedMs(action: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await action();
@@ -319,8 +296,9 @@ async function floor(twin: Twin, label: string): Promise<Omit<Floor, "loaded">> 
   const repository = `127.0.0.1:5000/${NAMESPACE}-floor/web`;
   // A tag of its own: `docker run` of a tag an earlier run pulled would start that image.
   const tag = `${repository}:floor-${label}-${Date.now()}`;
+  // runOk (asynchronous): the load runs in this process.
   const build = await timedMs(() =>
-    run("docker", [
+    runOk("docker", [
       "buildx",
       "build",
       "--builder",
@@ -339,7 +317,7 @@ async function floor(twin: Twin, label: string): Promise<Omit<Floor, "loaded">> 
   const name = "latency-floor-web";
   spawnSync("docker", ["rm", "-f", name], { stdio: "ignore" });
   const runStarted = performance.now();
-  await run("docker", [
+  await runOk("docker", [
     "run",
     "-d",
     "--init",
@@ -359,9 +337,18 @@ async function floor(twin: Twin, label: string): Promise<Omit<Floor, "loaded">> 
     await sleep(10);
   }
   const ran = performance.now() - runStarted;
-  await run("docker", ["rm", "-f", name]);
+  await runOk("docker", ["rm", "-f", name]);
   const manifest = JSON.parse(
-    await run("docker", ["buildx", "imagetools", "inspect", tag, "--format", "{{json .Manifest}}"]),
+    (
+      await runOk("docker", [
+        "buildx",
+        "imagetools",
+        "inspect",
+        tag,
+        "--format",
+        "{{json .Manifest}}",
+      ])
+    ).stdout,
   ) as { digest: string };
   const ref = `${repository}@${manifest.digest}`;
 
@@ -384,7 +371,7 @@ async function floor(twin: Twin, label: string): Promise<Omit<Floor, "loaded">> 
   // The engine's environment (scripts/pulumi-env.sh: pulumi, syft, trivy and cosign on PATH).
   const env = { ...process.env, ...twin.env };
   const pulumi = (args: string) =>
-    run("bash", ["-c", `. ${REPO_ROOT}/scripts/pulumi-env.sh && pulumi ${args}`], {
+    runOk("bash", ["-c", `. ${REPO_ROOT}/scripts/pulumi-env.sh && pulumi ${args}`], {
       env,
       cwd: floorDir,
     });
@@ -408,8 +395,7 @@ async function floor(twin: Twin, label: string): Promise<Omit<Floor, "loaded">> 
   ];
   const supply = await timedMs(async () => {
     for (const script of scripts) {
-      await run("/bin/sh", ["-s"], {
-        input: script,
+      await runOk("/bin/sh", ["-c", script], {
         env: { ...env, COSIGN_PRIVATE_KEY: key, COSIGN_PASSWORD: "" },
       });
     }
