@@ -105,5 +105,9 @@ function afterAttestation(
   script: pulumi.Input<string>,
   attested: pulumi.Input<string> | undefined,
 ): pulumi.Input<string> {
-  return attested === undefined ? script : pulumi.all([script, attested]).apply(([text]) => text);
+  // As plain as the script was: were what the attestation printed a secret, the input must
+  // not become one for it (and differ from the one in the state). A script holds no secret.
+  return attested === undefined
+    ? script
+    : pulumi.unsecret(pulumi.all([script, attested]).apply(([text]) => text));
 }

@@ -24,7 +24,8 @@ describe("supply-chain components under mocks", () => {
     });
     // One platform: SBOM, scan and attestation all write the one manifest's attestations.
     const attest = new command.local.Command("web-attest", { create: "true" });
-    declareSupplyChain(build, { web: REF }, { web: attest.stdout });
+    // Marked secret here: the scripts waiting for it must stay plain (as in the state).
+    declareSupplyChain(build, { web: REF }, { web: pulumi.secret(attest.stdout) });
     const promote = validateConfig("prod", {
       role: "promote",
       registry: {
@@ -69,6 +70,11 @@ describe("supply-chain components under mocks", () => {
     const deps = (name: string) => recorded.find((r) => r.name === name)!.options.dependsOn;
     assert.deepEqual(deps("web-supply-sbom"), ["web-attest"]);
     assert.deepEqual(deps("web-supply-scan"), ["web-attest", "web-supply-sbom"]);
+    for (const name of ["web-supply-sbom", "web-supply-scan"]) {
+      const stdin = recorded.find((r) => r.name === name)!.inputs.stdin as unknown;
+      assert.ok("plain" in secrecy(stdin), `${name}'s script is plain`);
+      assert.match(String(stdin), /^set -eu$/m);
+    }
   });
 
   it("a pinned image of a stack with slipway:verify gets a Verification with the key", () => {
