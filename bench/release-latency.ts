@@ -15,15 +15,21 @@
  *    Phases from the engine's events, as they arrive: program evaluation (until the first
  *    resource step), build and push (web's docker-build Image), supply chain (attestation,
  *    SBOM, scan, repository check), host switch (the web release command), moving tags, and
- *    the rest (engine overhead).
+ *    the rest (engine overhead). A phase counts the steps that make the release (create,
+ *    update, create-replacement, replace), not the deletions of replaced resources, which the
+ *    engine runs at the end of the update, after the switch. The critical path lists when
+ *    each of web's steps started and ended, and when the first answer came.
  * 2. floor, three parts measured directly: `docker buildx build --push` of the same kind of
  *    change (both platforms, the stack's builder) plus `docker run` of the new image and its
  *    first healthy answer; the bare-SDK program's no-op `pulumi up` (bench/cli-speed.sh's
  *    floor); and web's supply-chain steps run directly (Slipway's own SBOM, scan and signing
  *    scripts, without the engine).
+ * Each round does both quiet (no load) and under load (a keep-alive and a fresh-connection
+ * load through the edge, which run in this process and compete for the same cores): the
+ * release, then its floor measured in the same condition, so each ratio compares like with like.
  * Prints a Markdown table and writes bench/results/release-latency-<time>.json.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -32,7 +38,13 @@ import { validateConfig } from "../src/config";
 import { attestScript } from "../src/images";
 import { cosignKeyOf, sbomScript, scanScript } from "../src/supply";
 import { load, request, sleep, type LoadCount } from "../test/helpers/load";
-import { BUILDX_BUILDER, REPO_ROOT, SLIPWAY_HOME, servicesUp } from "../test/helpers/services";
+import {
+  BUILDX_BUILDER,
+  REPO_ROOT,
+  runOk,
+  SLIPWAY_HOME,
+  servicesUp,
+} from "../test/helpers/services";
 import { sourceFromStackFile } from "../test/helpers/stack-files";
 import { makeTwin, type Twin } from "../test/helpers/twin";
 import { retiresSettled } from "../test/integration/deploy-fixture";
@@ -54,18 +66,44 @@ const PHASES: Record<string, RegExp> = {
   "moving tags": /^web-tags$/,
 };
 
+/** One step of the engine: a resource and an operation, from its pre-event to its outputs. */
+interface Step {
+  name: string;
+  op: string;
+  start: number;
+  end?: number;
+}
+
+/** A line one of web's commands printed, when the engine passed it on (ms since the update's start). */
+interface Message {
+  time: number;
+  name: string;
+  text: string;
+}
+
+/** Deletions of replaced resources: the engine runs them at the end of an update. */
+const CLEANUP_OPS = new Set(["delete-replaced", "discard-replaced", "delete"]);
+
 interface Round {
+  loaded: boolean;
   latency: number;
   total: number;
   phases: Record<string, number>;
   programEvaluation: number;
   engineOverhead: number;
+  /** Seconds from the switch (first answer) to the end of the update: cleanup, tags, ledger. */
+  afterSwitch: number;
   steps: string[];
-  keepAlive: LoadCount;
-  fresh: LoadCount;
+  /** Web's steps and the first answer, in order (seconds since the update's start). */
+  criticalPath: string[];
+  timeline: Step[];
+  messages: Message[];
+  keepAlive?: LoadCount;
+  fresh?: LoadCount;
 }
 
 interface Floor {
+  loaded: boolean;
   build: number;
   run: number;
   noOpUp: number;
@@ -90,16 +128,48 @@ function covered(spans: readonly [number, number][]): number {
   return total;
 }
 
-async function releaseRound(twin: Twin, round: number): Promise<Round> {
+/** Runs `action` under the bench's load when `loaded`, with the load's counts. */
+async function maybeLoaded<T>(
+  loaded: boolean,
+  action: () => Promise<T>,
+): Promise<{ result: T; keepAlive?: LoadCount; fresh?: LoadCount }> {
+  if (!loaded) {
+    return { result: await action() };
+  }
+  const keepAlive = load(HTTP_PORT, HOST, "/cgi-bin/version", true, 8);
+  const fresh = load(HTTP_PORT, HOST, "/cgi-bin/version", false, 2);
+  await sleep(1000);
+  try {
+    return { result: await action(), keepAlive: await keepAlive.stop(), fresh: await fresh.stop() };
+  } catch (error) {
+    await keepAlive.stop();
+    await fresh.stop();
+    throw error;
+  }
+}
+
+async function releaseRound(twin: Twin, round: number, loaded: boolean): Promise<Round> {
+  const { result, keepAlive, fresh } = await maybeLoaded(loaded, () =>
+    release(twin, `${loaded ? "loaded" : "quiet"} ${round}`),
+  );
+  return {
+    ...result,
+    loaded,
+    ...(keepAlive === undefined ? {} : { keepAlive }),
+    ...(fresh === undefined ? {} : { fresh }),
+  };
+}
+
+async function release(
+  twin: Twin,
+  label: string,
+): Promise<Omit<Round, "loaded" | "keepAlive" | "fresh">> {
   const stack = await twin.stack("local");
-  const marker = `release ${round} ${Date.now()}`;
+  const marker = `release ${label} ${Date.now()}`;
   fs.writeFileSync(path.join(twin.dir, "app", "www", "release.txt"), `${marker}\n`);
   twin.git("add", "-A");
   twin.git("commit", "-q", "-m", `latency: ${marker}`);
 
-  const keepAlive = load(HTTP_PORT, HOST, "/cgi-bin/version", true, 8);
-  const fresh = load(HTTP_PORT, HOST, "/cgi-bin/version", false, 2);
-  await sleep(1000);
   const started = performance.now();
   let first: number | undefined;
   let polling = true;
@@ -116,27 +186,39 @@ async function releaseRound(twin: Twin, round: number): Promise<Round> {
       await sleep(20);
     }
   })();
-  const spans: Record<string, [number, number]> = {};
+  const timeline: Step[] = [];
+  const messages: Message[] = [];
   const steps: string[] = [];
   let firstStep: number | undefined;
   const result = await stack.up({
     onOutput: () => undefined,
     onEvent: (event: EngineEvent) => {
       const now = performance.now() - started;
+      const said = event.diagnosticEvent;
+      if (said?.urn !== undefined) {
+        const name = said.urn.split("::").pop()!;
+        if (Object.values(PHASES).some((pattern) => pattern.test(name))) {
+          for (const line of said.message.split("\n").filter((text) => text.trim() !== "")) {
+            messages.push({ time: now, name, text: line.trim().slice(0, 160) });
+          }
+        }
+      }
       const pre = event.resourcePreEvent?.metadata;
       const done = event.resOutputsEvent?.metadata;
       if (pre !== undefined) {
         const name = pre.urn.split("::").pop()!;
-        firstStep ??= now;
-        // A replacement takes several steps (create-replacement, replace, delete-replaced):
-        // the span runs from the first one's start to the last one's end.
-        spans[name] ??= [now, now];
-        if (pre.op !== "same") steps.push(`${pre.op} ${name}`);
+        if (pre.op !== "same") {
+          firstStep ??= now;
+          steps.push(`${pre.op} ${name}`);
+          timeline.push({ name, op: pre.op, start: now });
+        }
       }
       if (done !== undefined) {
         const name = done.urn.split("::").pop()!;
-        const span = spans[name];
-        if (span !== undefined) span[1] = Math.max(span[1], now);
+        const step = timeline.find(
+          (s) => s.name === name && s.op === done.op && s.end === undefined,
+        );
+        if (step !== undefined) step.end = now;
       }
     },
   });
@@ -149,71 +231,102 @@ async function releaseRound(twin: Twin, round: number): Promise<Round> {
   await poller;
   await retiresSettled();
   await sleep(1000);
+  // What makes the release: every step but the deletions of what it replaced (after the switch).
+  const making = timeline.filter((step) => !CLEANUP_OPS.has(step.op));
+  const span = (step: Step): [number, number] => [step.start, step.end ?? step.start];
   const phases: Record<string, number> = {};
   const timed: [number, number][] = [];
   for (const [phase, pattern] of Object.entries(PHASES)) {
-    const matched = Object.entries(spans)
-      .filter(([name]) => pattern.test(name))
-      .map(([, span]) => span);
+    const matched = making.filter((step) => pattern.test(step.name)).map(span);
     phases[phase] = seconds(covered(matched));
     timed.push(...matched);
   }
   const programEvaluation = firstStep ?? total;
+  const at = (ms: number | undefined) => (ms === undefined ? "?" : (ms / 1000).toFixed(2));
+  const criticalPath = [
+    ...making
+      .filter((step) => Object.values(PHASES).some((pattern) => pattern.test(step.name)))
+      .map((step) => ({
+        time: step.start,
+        text: `${step.op} ${step.name} ${at(step.start)}–${at(step.end)}`,
+      })),
+    ...(first === undefined ? [] : [{ time: first, text: `first answer ${at(first)}` }]),
+    // The host switch's own progress lines: where its seconds go.
+    ...messages
+      .filter((message) => PHASES["host switch"]!.test(message.name))
+      .map((message) => ({
+        time: message.time,
+        text: `(${at(message.time)} "${message.text.replace(/^slipway: host \S+: /, "").slice(0, 60)}")`,
+      })),
+  ]
+    .sort((a, b) => a.time - b.time)
+    .map((entry) => entry.text);
   return {
     latency: seconds(first ?? NaN),
     total: seconds(total),
     phases,
     programEvaluation: seconds(programEvaluation),
     engineOverhead: seconds(total - programEvaluation - covered(timed)),
+    afterSwitch: seconds(first === undefined ? NaN : total - first),
     steps: steps.sort(),
-    keepAlive: await keepAlive.stop(),
-    fresh: await fresh.stop(),
+    criticalPath,
+    timeline,
+    messages,
   };
 }
 
-function docker(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8" }).trim();
-}
-
-function timedMs(action: () => void): number {
+async function timedMs(action: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
-  action();
+  await action();
   return performance.now() - started;
 }
 
+async function floorRound(twin: Twin, round: number, loaded: boolean): Promise<Floor> {
+  const { result } = await maybeLoaded(loaded, () =>
+    floor(twin, `${loaded ? "loaded" : "quiet"}-${round}`),
+  );
+  return { ...result, loaded };
+}
+
 /** The floor of one release, measured directly (see the file comment). */
-async function floor(twin: Twin, round: number): Promise<Floor> {
-  const marker = `floor ${round} ${Date.now()}`;
+async function floor(twin: Twin, label: string): Promise<Omit<Floor, "loaded">> {
+  const marker = `floor ${label} ${Date.now()}`;
   const context = path.join(twin.dir, "app");
   fs.writeFileSync(path.join(context, "www", "release.txt"), `${marker}\n`);
   const repository = `127.0.0.1:5000/${NAMESPACE}-floor/web`;
   // A tag of its own: `docker run` of a tag an earlier run pulled would start that image.
-  const tag = `${repository}:floor-${round}-${Date.now()}`;
-  const build = timedMs(() =>
-    execFileSync(
-      "docker",
-      [
-        "buildx",
-        "build",
-        "--builder",
-        BUILDX_BUILDER,
-        "--platform",
-        "linux/amd64,linux/arm64",
-        "--target",
-        "prod",
-        "--build-arg",
-        "APP_RELEASE=r1",
-        "--output",
-        `type=image,name=${tag},push=true,registry.insecure=true`,
-        context,
-      ],
-      { stdio: "ignore" },
-    ),
+  const tag = `${repository}:floor-${label}-${Date.now()}`;
+  // runOk (asynchronous): the load runs in this process.
+  const build = await timedMs(() =>
+    runOk("docker", [
+      "buildx",
+      "build",
+      "--builder",
+      BUILDX_BUILDER,
+      "--platform",
+      "linux/amd64,linux/arm64",
+      "--target",
+      "prod",
+      "--build-arg",
+      "APP_RELEASE=r1",
+      "--output",
+      `type=image,name=${tag},push=true,registry.insecure=true`,
+      context,
+    ]),
   );
   const name = "latency-floor-web";
   spawnSync("docker", ["rm", "-f", name], { stdio: "ignore" });
   const runStarted = performance.now();
-  docker("run", "-d", "--init", "--name", name, "-p", `127.0.0.1:${FLOOR_PORT}:8080`, tag);
+  await runOk("docker", [
+    "run",
+    "-d",
+    "--init",
+    "--name",
+    name,
+    "-p",
+    `127.0.0.1:${FLOOR_PORT}:8080`,
+    tag,
+  ]);
   for (;;) {
     try {
       const answer = await request(FLOOR_PORT, "/release.txt", { timeoutMs: 1000 });
@@ -223,16 +336,19 @@ async function floor(twin: Twin, round: number): Promise<Floor> {
     }
     await sleep(10);
   }
-  const run = performance.now() - runStarted;
-  docker("rm", "-f", name);
+  const ran = performance.now() - runStarted;
+  await runOk("docker", ["rm", "-f", name]);
   const manifest = JSON.parse(
-    execFileSync(
-      "docker",
-      ["buildx", "imagetools", "inspect", tag, "--format", "{{json .Manifest}}"],
-      {
-        encoding: "utf8",
-      },
-    ),
+    (
+      await runOk("docker", [
+        "buildx",
+        "imagetools",
+        "inspect",
+        tag,
+        "--format",
+        "{{json .Manifest}}",
+      ])
+    ).stdout,
   ) as { digest: string };
   const ref = `${repository}@${manifest.digest}`;
 
@@ -252,39 +368,75 @@ async function floor(twin: Twin, round: number): Promise<Floor> {
     path.join(floorDir, "index.js"),
     'require("@pulumi/pulumi");\nmodule.exports = { empty: true };\n',
   );
-  const pulumi = (args: string) => twin.shell(`cd ${floorDir} && pulumi ${args}`);
-  pulumi("stack init latency-floor --non-interactive");
-  pulumi("up --yes --stack latency-floor");
-  const noOpUp = timedMs(() => pulumi("up --yes --stack latency-floor"));
-  pulumi("stack rm --yes --force --stack latency-floor");
+  // The engine's environment (scripts/pulumi-env.sh: pulumi, syft, trivy and cosign on PATH).
+  const env = { ...process.env, ...twin.env };
+  const pulumi = (args: string) =>
+    runOk("bash", ["-c", `. ${REPO_ROOT}/scripts/pulumi-env.sh && pulumi ${args}`], {
+      env,
+      cwd: floorDir,
+    });
+  await pulumi("stack init latency-floor --non-interactive");
+  await pulumi("up --yes --stack latency-floor");
+  const noOpUp = await timedMs(() => pulumi("up --yes --stack latency-floor"));
+  await pulumi("stack rm --yes --force --stack latency-floor");
   fs.rmSync(floorDir, { recursive: true, force: true });
 
   // Web's supply chain run directly: Slipway's SBOM, scan and signing scripts for the new
-  // digest, as the stack configures them, without the engine.
+  // digest, as the stack configures them, without the engine, one after the other.
   const config = validateConfig("local", sourceFromStackFile("local").values, {
     root: REPO_ROOT,
   });
   const platforms = ["linux/amd64", "linux/arm64"];
   const key = cosignKeyOf(config.attestations) ?? "";
-  // The engine's environment (scripts/pulumi-env.sh: syft, trivy and cosign on PATH).
-  const env = { ...process.env, ...twin.env, COSIGN_PRIVATE_KEY: key, COSIGN_PASSWORD: "" };
   const scripts = [
     attestScript({ ref, attestations: { sign: true }, insecure: true })!,
     sbomScript({ ref, platforms, sign: true, insecure: true }),
     scanScript({ image: "web", ref, platforms, scan: config.scan!, sign: true, insecure: true }),
   ];
-  const supply = timedMs(() => {
+  const supply = await timedMs(async () => {
     for (const script of scripts) {
-      execFileSync("/bin/sh", ["-s"], { input: script, env, stdio: ["pipe", "ignore", "inherit"] });
+      await runOk("/bin/sh", ["-c", script], {
+        env: { ...env, COSIGN_PRIVATE_KEY: key, COSIGN_PASSWORD: "" },
+      });
     }
   });
   return {
     build: seconds(build),
-    run: seconds(run),
+    run: seconds(ran),
     noOpUp: seconds(noOpUp),
     supply: seconds(supply),
-    total: seconds(build + run + noOpUp + supply),
+    total: seconds(build + ran + noOpUp + supply),
   };
+}
+
+/** The table rows of one condition (quiet or loaded): medians over its rounds. */
+function rows(rounds: readonly Round[], floors: readonly Floor[]): string[][] {
+  const m = (values: number[]) => median(values).toFixed(2);
+  const latency = median(rounds.map((r) => r.latency));
+  const floorTotal = median(floors.map((f) => f.total));
+  return [
+    [
+      "**latency: update start → first answer from the new digest**",
+      `**${m(rounds.map((r) => r.latency))}** (${rounds.map((r) => r.latency.toFixed(2)).join(", ")})`,
+    ],
+    ["whole `pulumi up`", m(rounds.map((r) => r.total))],
+    [
+      "· program evaluation (until the first resource step)",
+      m(rounds.map((r) => r.programEvaluation)),
+    ],
+    ...Object.keys(PHASES).map((phase) => [
+      `· ${phase}`,
+      m(rounds.map((r) => r.phases[phase] ?? 0)),
+    ]),
+    ["· engine overhead (the rest)", m(rounds.map((r) => r.engineOverhead))],
+    ["· after the first answer (cleanup, tags, ledger)", m(rounds.map((r) => r.afterSwitch))],
+    ["**floor**", `**${floorTotal.toFixed(2)}**`],
+    ["· `docker buildx build --push` (both platforms)", m(floors.map((f) => f.build))],
+    ["· `docker run` → first healthy answer", m(floors.map((f) => f.run))],
+    ["· bare-SDK no-op `pulumi up`", m(floors.map((f) => f.noOpUp))],
+    ["· supply chain run directly (signature, SBOM, scan)", m(floors.map((f) => f.supply))],
+    ["**ratio latency / floor**", `**${(latency / floorTotal).toFixed(2)}×**`],
+  ];
 }
 
 async function main(): Promise<void> {
@@ -304,43 +456,52 @@ async function main(): Promise<void> {
     const first = await stack.up({ onOutput: () => undefined });
     console.log("first up:", first.summary.result);
     for (let round = 1; round <= ROUNDS; round++) {
-      const measured = await releaseRound(twin, round);
-      rounds.push(measured);
-      console.log(`round ${round}:`, JSON.stringify(measured));
-      const floored = await floor(twin, round);
-      floors.push(floored);
-      console.log(`floor ${round}:`, JSON.stringify(floored));
+      for (const loaded of [false, true]) {
+        const measured = await releaseRound(twin, round, loaded);
+        rounds.push(measured);
+        console.log(
+          `round ${round} ${loaded ? "loaded" : "quiet"}:`,
+          JSON.stringify({ ...measured, timeline: undefined, messages: undefined }),
+        );
+        const floored = await floorRound(twin, round, loaded);
+        floors.push(floored);
+        console.log(`floor ${round} ${loaded ? "loaded" : "quiet"}:`, JSON.stringify(floored));
+      }
     }
   } finally {
     twin.shell("pulumi destroy --stack local --yes --non-interactive");
     twin.remove();
   }
-  const m = (values: number[]) => median(values).toFixed(2);
-  const latency = median(rounds.map((r) => r.latency));
-  const floorTotal = median(floors.map((f) => f.total));
-  const failed = (pick: (r: Round) => LoadCount) =>
-    rounds.map((r) => `${pick(r).failures} of ${pick(r).requests}`).join(", ");
+  const quiet = rows(
+    rounds.filter((r) => !r.loaded),
+    floors.filter((f) => !f.loaded),
+  );
+  const loaded = rows(
+    rounds.filter((r) => r.loaded),
+    floors.filter((f) => f.loaded),
+  );
+  const failed = (pick: (r: Round) => LoadCount | undefined) =>
+    rounds
+      .flatMap((r) => {
+        const count = pick(r);
+        return count === undefined ? [] : [`${count.failures} of ${count.requests}`];
+      })
+      .join(", ");
   const table = [
-    `Release latency (median of ${rounds.length} rounds, ${os.cpus().length} cores, load average ${load1.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end):`,
+    `Release latency (median of ${ROUNDS} rounds each, ${os.cpus().length} cores, load average ${load1.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end):`,
     "",
-    "| what | seconds |",
-    "|---|---|",
-    `| **latency: update start → first answer from the new digest** | **${m(rounds.map((r) => r.latency))}** (${rounds.map((r) => r.latency.toFixed(2)).join(", ")}) |`,
-    `| whole \`pulumi up\` | ${m(rounds.map((r) => r.total))} |`,
-    `| · program evaluation (until the first resource step) | ${m(rounds.map((r) => r.programEvaluation))} |`,
-    ...Object.keys(PHASES).map(
-      (phase) => `| · ${phase} | ${m(rounds.map((r) => r.phases[phase] ?? 0))} |`,
-    ),
-    `| · engine overhead (the rest) | ${m(rounds.map((r) => r.engineOverhead))} |`,
-    `| **floor** | **${floorTotal.toFixed(2)}** |`,
-    `| · \`docker buildx build --push\` (both platforms) | ${m(floors.map((f) => f.build))} |`,
-    `| · \`docker run\` → first healthy answer | ${m(floors.map((f) => f.run))} |`,
-    `| · bare-SDK no-op \`pulumi up\` | ${m(floors.map((f) => f.noOpUp))} |`,
-    `| · supply chain run directly (signature, SBOM, scan) | ${m(floors.map((f) => f.supply))} |`,
-    `| **ratio latency / floor** | **${(latency / floorTotal).toFixed(2)}×** |`,
+    "| what (seconds) | quiet | under load |",
+    "|---|---|---|",
+    ...quiet.map(([what, value], index) => `| ${what} | ${value} | ${loaded[index]![1]} |`),
     "",
-    `Failed requests through the edge during the releases: keep-alive ${failed((r) => r.keepAlive)}; fresh connections ${failed((r) => r.fresh)}.`,
+    `Failed requests through the edge during the loaded releases: keep-alive ${failed((r) => r.keepAlive)}; fresh connections ${failed((r) => r.fresh)}.`,
     `Resource steps of each release: ${rounds.map((r) => r.steps.join(", ")).join(" | ")}.`,
+    "",
+    "Critical path of each release (seconds since the update's start):",
+    ...rounds.map(
+      (r, index) =>
+        `- ${r.loaded ? "loaded" : "quiet"} ${Math.floor(index / 2) + 1}: ${r.criticalPath.join("; ")}`,
+    ),
   ].join("\n");
   console.log(`\n${table}\n`);
   const results = path.join(__dirname, "results");

@@ -35,6 +35,8 @@ interface Rollback {
   readonly switched: number;
   /** Seconds the whole command took. */
   readonly command: number;
+  /** Seconds from spawning the command to its first `ssh` (the warm switch's), when it ran one. */
+  readonly firstSsh?: number;
   readonly code: number;
   /** The command's progress lines about the instant switch. */
   readonly warm: string[];
@@ -80,10 +82,15 @@ async function timedRollback(
       await sleep(10);
     }
   })();
+  const startedAt = Date.now();
   const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
     const child = spawn("node", [path.join(twin.dir, "bin", "slipway.js"), ...args], {
       cwd: twin.dir,
-      env: { ...process.env, ...twin.env },
+      env: {
+        ...process.env,
+        ...twin.env,
+        NODE_OPTIONS: `--require ${path.join(__dirname, "spawn-probe.js")}`,
+      },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -99,10 +106,12 @@ async function timedRollback(
   if (result.code !== 0) {
     console.error(result.stderr);
   }
+  const ssh = /^slipway-bench: spawn ssh at (\d+)$/m.exec(result.stderr);
   return {
     name,
     switched: seconds(switched ?? NaN),
     command: seconds(command),
+    ...(ssh === null ? {} : { firstSsh: seconds(Number(ssh[1]) - startedAt) }),
     code: result.code,
     warm: result.stderr
       .split("\n")
@@ -177,11 +186,11 @@ async function main(): Promise<void> {
   const table = [
     `Instant rollback (${os.cpus().length} cores, load average ${load1.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end):`,
     "",
-    "| rollback | command start → first answer from the earlier release (s) | whole command (s) | failed keep-alive | failed fresh |",
-    "|---|---|---|---|---|",
+    "| rollback | command start → first answer from the earlier release (s) | command start → its first `ssh` (s) | whole command (s) | failed keep-alive | failed fresh |",
+    "|---|---|---|---|---|---|",
     ...rollbacks.map(
       (r) =>
-        `| ${r.name}${r.code === 0 ? "" : " (FAILED)"} | **${r.switched.toFixed(2)}** | ${r.command.toFixed(1)} | ${failed(r.keepAlive)} | ${failed(r.fresh)} |`,
+        `| ${r.name}${r.code === 0 ? "" : " (FAILED)"} | **${r.switched.toFixed(2)}** | ${r.firstSsh?.toFixed(2) ?? "–"} | ${r.command.toFixed(1)} | ${failed(r.keepAlive)} | ${failed(r.fresh)} |`,
     ),
     "",
     ...rollbacks.map((r) => `${r.name}: ${r.warm.join(" / ") || "no instant switch line"}`),

@@ -8,6 +8,7 @@ import { declareMaintenance, deployAccessories, deployServices } from "../infra/
 import { declareEdges } from "../infra/edge";
 import type * as KubernetesTarget from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
+import type { Attestation } from "../infra/images";
 import { declareSupplyChain } from "../infra/supply";
 import { loadConfig, projectRoot } from "../src/config";
 import { endedPinMessage, holdRollbackPins, readSource, stampedPaths } from "../src/images";
@@ -79,7 +80,7 @@ if (missing.length > 0) {
 const github = deploymentEnvironment("github", config);
 const gate = afterLookups(github === undefined ? [] : [github.reviewers]);
 
-const attestations: Record<string, pulumi.Resource> = {};
+const attestations: Record<string, Attestation> = {};
 const { images: declaredImages, repositories: declaredRepositories } = declareImages(
   config,
   { root, ...(source === undefined ? {} : { source }) },
@@ -97,7 +98,9 @@ const supply = Object.values(
     Object.fromEntries(
       Object.entries(declared).map(([name, image]) => [name, image.apply((i) => i.ref)]),
     ),
-    attestations,
+    Object.fromEntries(
+      Object.entries(attestations).map(([name, attestation]) => [name, attestation.stdout]),
+    ),
     gate,
   ),
 );

@@ -62,7 +62,7 @@ export function declareImages(
   config: SlipwayConfig,
   context: ProgramContext,
   opts?: pulumi.ComponentResourceOptions,
-  attestations: Record<string, pulumi.Resource> = {},
+  attestations: Record<string, Attestation> = {},
 ): DeclaredImages {
   const images: Record<string, pulumi.Output<ImageOutput>> = {};
   const repositories: Record<string, RegistryRepository> = {};

@@ -17,15 +17,16 @@ import { Verification } from "./verification";
  * The supply-chain resources of a stack, by image name: a SupplyChain (SBOM, scan) for each
  * built image when `slipway:attestations.sbom` or `slipway:scan` is on, and a Verification for
  * each pinned image when `slipway:verify` is set. `refs` are the images' `repository@sha256:…`.
- * Whatever deploys an image (hosts, the edge) depends on the returned resources. A SupplyChain
- * waits for the image's Attestation in `after`: cosign appends to the digest's one attestation
- * manifest, and two writers at once would lose one. Each waits for `gate` (the GitHub
- * look-ups): nothing runs before every look-up has passed.
+ * Whatever deploys an image (hosts, the edge) depends on the returned resources. A SupplyChain's
+ * commands that write where the image's Attestation writes wait for what it printed, in
+ * `attested`: cosign appends to the digest's one attestation manifest, and two writers at once
+ * would lose one (see SupplyChain). Each waits for `gate` (the GitHub look-ups): nothing runs
+ * before every look-up has passed.
  */
 export function declareSupplyChain(
   config: SlipwayConfig,
   refs: Record<string, pulumi.Input<string>>,
-  after: Readonly<Record<string, pulumi.Resource>> = {},
+  attested: Readonly<Record<string, pulumi.Input<string>>> = {},
   gate: pulumi.ComponentResourceOptions = {},
 ): Record<string, pulumi.Resource> {
   const { attestations, registry, scan, verify } = config;
@@ -77,10 +78,10 @@ export function declareSupplyChain(
           ...(sign && attestations.cosignPassword !== undefined
             ? { cosignPassword: pulumi.secret(attestations.cosignPassword.reveal()) }
             : {}),
+          ...(attested[image.name] === undefined ? {} : { attested: attested[image.name] }),
+          platformCount: platforms.length,
         },
-        after[image.name] === undefined
-          ? gate
-          : pulumi.mergeOptions(gate, { dependsOn: [after[image.name]!] }),
+        gate,
       );
       continue;
     }

@@ -18,12 +18,27 @@ export interface SupplyChainArgs {
   cosignKey?: pulumi.Input<string>;
   /** cosign key password; a secret (empty for a key made without one). */
   cosignPassword?: pulumi.Input<string>;
+  /**
+   * What the image's Attestation printed; only waited for, never used. The commands that
+   * write where the Attestation writes (the image index's cosign attestations and referrers:
+   * two writers at once would lose one) start once it is known.
+   */
+  attested?: pulumi.Input<string>;
+  /**
+   * How many platforms the image has. Plain: it decides the order. With more than one the
+   * image is an index and each SBOM goes to its platform's manifest, so the SBOM runs beside
+   * the attestation and the scan (which write the index's); with one, all three write to the
+   * one manifest and run one after the other (also when absent).
+   */
+  platformCount?: number;
 }
 
 /**
  * SBOM and vulnerability gate of one built digest, run on the machine that runs `pulumi up`.
  * Both are keyed by the digest (the scan also by its policy), so an unchanged digest does no
  * work. Hosts depend on this component: a failed scan stops the update before any host.
+ * Nothing waits for more than it must: the scan waits for the attestation (both write the
+ * index's), the SBOM of a multi-platform image for neither (see `platformCount`).
  */
 export class SupplyChain extends pulumi.ComponentResource {
   public readonly ref: pulumi.Output<string>;
@@ -50,12 +65,17 @@ export class SupplyChain extends pulumi.ComponentResource {
       addPreviousOutputInEnv: false,
       logging: "stdoutAndStderr" as const,
     };
+    const shared = (args.platformCount ?? 1) <= 1;
     const sbom =
       args.sbomScript === undefined
         ? undefined
         : new command.local.Command(
             `${name}-sbom`,
-            { ...common, stdin: args.sbomScript, triggers: [args.ref] },
+            {
+              ...common,
+              stdin: shared ? afterAttestation(args.sbomScript, args.attested) : args.sbomScript,
+              triggers: [args.ref],
+            },
             { parent: this },
           );
     const scan =
@@ -63,12 +83,31 @@ export class SupplyChain extends pulumi.ComponentResource {
         ? undefined
         : new command.local.Command(
             `${name}-scan`,
-            { ...common, stdin: args.scanScript, triggers: [args.ref, args.scanPolicy ?? ""] },
-            { parent: this, ...(sbom === undefined ? {} : { dependsOn: [sbom] }) },
+            {
+              ...common,
+              stdin: afterAttestation(args.scanScript, args.attested),
+              triggers: [args.ref, args.scanPolicy ?? ""],
+            },
+            { parent: this, ...(sbom !== undefined && shared ? { dependsOn: [sbom] } : {}) },
           );
     this.ref = pulumi.output(args.ref);
     this.sbom = sbom?.stdout ?? pulumi.output("");
     this.scan = scan?.stdout ?? pulumi.output("");
     this.registerOutputs({ ref: this.ref, sbom: this.sbom, scan: this.scan });
   }
+}
+
+/**
+ * `script`, known once `attested` is: a command given it waits for the attestation (a data
+ * dependency the engine records), and its input stays the script itself.
+ */
+function afterAttestation(
+  script: pulumi.Input<string>,
+  attested: pulumi.Input<string> | undefined,
+): pulumi.Input<string> {
+  // As plain as the script was: were what the attestation printed a secret, the input must
+  // not become one for it (and differ from the one in the state). A script holds no secret.
+  return attested === undefined
+    ? script
+    : pulumi.unsecret(pulumi.all([script, attested]).apply(([text]) => text));
 }

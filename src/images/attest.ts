@@ -3,6 +3,7 @@ import { quote } from "../deploy/shell";
 import { parseDigestReference } from "../reference";
 import type { SourceInfo } from "./git";
 import type { BuildPlan } from "./plan";
+import { atOnce, type ScriptJob } from "./at-once";
 import { registryConfigPrelude } from "./registry-config";
 
 /**
@@ -121,6 +122,9 @@ export function attestScript(input: AttestScriptInput): string | undefined {
     ...registryConfigPrelude(parsed.registry, ATTEST_SECRET_ENV.registryAuth, true),
     `need() { command -v "$1" >/dev/null 2>&1 || { echo "slipway: $1 is not installed; it is needed for $2 (install it, or turn $2 off in slipway:attestations)" >&2; exit 1; }; }`,
   ];
+  // The provenance referrer, the signature and the provenance attestation go to three
+  // different places in the registry (the referrers, `.sig`, `.att`): written at once.
+  const jobs: ScriptJob[] = [];
   if (provenance !== undefined) {
     const statement = JSON.stringify(provenanceStatement(ref, provenance));
     lines.push(
@@ -128,26 +132,35 @@ export function attestScript(input: AttestScriptInput): string | undefined {
       `cat >"$work/provenance.json" <<'SLIPWAY_PROVENANCE'`,
       statement,
       "SLIPWAY_PROVENANCE",
-      `oras attach ${orasFlags} --artifact-type ${IN_TOTO_MEDIA_TYPE} ${q} "provenance.json:${IN_TOTO_MEDIA_TYPE}"`,
-      `echo "slipway: provenance attached to ${parsed.ref}"`,
     );
+    jobs.push({
+      name: "provenance",
+      lines: [
+        `oras attach ${orasFlags} --artifact-type ${IN_TOTO_MEDIA_TYPE} ${q} "provenance.json:${IN_TOTO_MEDIA_TYPE}"`,
+        `echo "slipway: provenance attached to ${parsed.ref}"`,
+      ],
+    });
   }
   if (attestations.sign) {
-    lines.push("need cosign sign", `cosign sign ${cosignFlags} ${q}`);
+    lines.push("need cosign sign");
+    jobs.push({ name: "signature", lines: [`cosign sign ${cosignFlags} ${q}`] });
     if (provenance !== undefined) {
+      // The predicate file exists before cosign attest reads it.
       lines.push(
-        `cosign attest ${cosignFlags} --type slsaprovenance1 --predicate "$work/predicate.json" ${q}`,
-      );
-      const predicate = JSON.stringify(provenancePredicate(provenance));
-      // The predicate file must exist before cosign attest runs: insert it just before.
-      lines.splice(
-        lines.length - 1,
-        0,
         `cat >"$work/predicate.json" <<'SLIPWAY_PREDICATE'`,
-        predicate,
+        JSON.stringify(provenancePredicate(provenance)),
         "SLIPWAY_PREDICATE",
       );
+      jobs.push({
+        name: "provenance-attestation",
+        lines: [
+          `cosign attest ${cosignFlags} --type slsaprovenance1 --predicate "$work/predicate.json" ${q}`,
+        ],
+      });
     }
+  }
+  lines.push(...atOnce(jobs));
+  if (attestations.sign) {
     lines.push(`echo "slipway: signed ${parsed.ref}"`);
   }
   return `${lines.join("\n")}\n`;

@@ -2,6 +2,7 @@ export * from "./git";
 export * from "./source";
 export * from "./tags";
 export * from "./plan";
+export * from "./at-once";
 export * from "./attest";
 export * from "./buildx";
 export * from "./moving-tags";

@@ -181,6 +181,25 @@ describe("the program for the local stack", function () {
     );
   });
 
+  it("runs each image's SBOM beside its attestation, and its scan after it (both write the index's)", () => {
+    const deps = (name: string) => one(recorded, name).options.dependsOn ?? [];
+    for (const image of ["api", "edge", "postgres", "redis", "web"]) {
+      // Two platforms: each SBOM goes to its platform's manifest, nothing else writes there.
+      assert.deepEqual(
+        deps(`${image}-supply-sbom`).filter((dep) => dep.startsWith(`${image}-`)),
+        [`${image}-image`],
+      );
+      assert.deepEqual(
+        deps(`${image}-supply-scan`).filter((dep) => dep.startsWith(`${image}-`)),
+        [`${image}-attest`, `${image}-image`],
+      );
+      assert.deepEqual(deps(`${image}-attest`), [`${image}-image`]);
+    }
+    // The host's release waits for both, through the SupplyChain.
+    assert.ok(deps("web-local-release").includes("web-supply-sbom"));
+    assert.ok(deps("web-local-release").includes("web-supply-scan"));
+  });
+
   it("builds the edge without commit labels or times, so app commits keep its digest", () => {
     const web = one(recorded, "web-image").inputs;
     const edge = one(recorded, "edge-image").inputs;

@@ -98,9 +98,6 @@ async function heldEverywhere(
  * release from the ledger, after checking they are still in the registry, and runs the update.
  */
 export async function rollback(run: Run, options: RollbackOptions): Promise<void> {
-  if (!options.noUp) {
-    run.deps.driver.prepare?.();
-  }
   const { stack } = options;
   const files = readStackFiles(run, stack);
   const only =
@@ -150,13 +147,19 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
     `rolling ${stack} back to release #${release.id} (${release.kind}${release.source === undefined ? "" : ` from ${release.source}`}, ${release.at})`,
   );
   // Hosts that kept the release warm serve it at once; the update then finds them on it.
-  const warm = options.noUp
-    ? []
-    : await switchToWarm(
+  // The switches start first: loading the Automation API (prepare) holds this process for a
+  // second or more, and the hosts switch meanwhile.
+  const switching = options.noUp
+    ? Promise.resolve([])
+    : switchToWarm(
         run,
         config,
         Object.fromEntries(Object.entries(images).map(([name, image]) => [name, image.digest])),
       );
+  if (!options.noUp) {
+    run.deps.driver.prepare?.();
+  }
+  const warm = await switching;
   const earlier = files.ledger.releases
     .filter((entry) => entry.id < release.id)
     .map((entry) => entry.id);

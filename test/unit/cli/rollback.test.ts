@@ -89,8 +89,12 @@ describe("slipway rollback and history", () => {
       kind: "ran",
       stdout: "fallback the warm container web-2-release is gone\n",
     };
+    // The Automation API's load (prepare) holds the process: both switches start before it.
+    let runsWhenPrepared: number | undefined;
+    Object.assign(p.driver, { prepare: () => (runsWhenPrepared = p.hosts.runs.length) });
     const result = await slipway(p, ["rollback", "--stack", "prod", "--json"]);
     assert.equal(result.code, 0, result.stderr);
+    assert.equal(runsWhenPrepared, 2);
     assert.deepEqual(result.stderr.split("\n").slice(0, 4), [
       "rolling prod back to release #2 (promote from dev, 2025-02-08T10:00:00Z)",
       `web on web-1: the edge serves ${d[2]!.slice(0, 19)} again (warm release web-2-release)`,

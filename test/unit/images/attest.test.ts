@@ -70,7 +70,7 @@ describe("attestations", () => {
       attestations: { sign: true },
       insecure: true,
     })!;
-    const lines = script.split("\n");
+    const lines = script.split("\n").map((line) => line.replace(/^ {2}(?=oras |cosign )/, ""));
     assert.ok(
       lines.includes(
         `oras attach --plain-http --registry-config "$DOCKER_CONFIG/config.json" --artifact-type application/vnd.in-toto+json ${REF} "provenance.json:application/vnd.in-toto+json"`,
@@ -86,6 +86,31 @@ describe("attestations", () => {
     assert.ok(
       predicate > 0 && predicate < attest,
       "the predicate is written before cosign attest reads it",
+    );
+    // The referrer, the signature and the attestation go to three places: written at once.
+    assert.deepEqual(
+      script
+        .split("\n")
+        .filter((line) =>
+          /^(\(|\) |job_|wait |failed=|\[ "\$failed"|echo "slipway: signed)/.test(line),
+        ),
+      [
+        "(",
+        ') >"$work"/provenance.out 2>"$work"/provenance.err &',
+        "job_0=$!",
+        "(",
+        ') >"$work"/signature.out 2>"$work"/signature.err &',
+        "job_1=$!",
+        "(",
+        ') >"$work"/provenance-attestation.out 2>"$work"/provenance-attestation.err &',
+        "job_2=$!",
+        "failed=0",
+        'wait "$job_0" || failed=1',
+        'wait "$job_1" || failed=1',
+        'wait "$job_2" || failed=1',
+        '[ "$failed" -eq 0 ] || exit 1',
+        `echo "slipway: signed ${REF}"`,
+      ],
     );
     assert.ok(
       lines.includes(

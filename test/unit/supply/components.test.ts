@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { generateKeyPairSync } from "node:crypto";
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { Secret, validateConfig } from "../../../src/config";
 import { DIGEST_A, recordResources, secrecy, settle, type Recorded } from "../../helpers/mocks";
@@ -17,11 +18,14 @@ describe("supply-chain components under mocks", () => {
     const { declareSupplyChain } = await import("../../../infra/supply");
     const build = validateConfig("dev", {
       registry: { server: "127.0.0.1:5000", namespace: "acme", insecure: true },
-      images: { web: { build: { context: "app" } } },
+      images: { web: { build: { context: "app", platforms: ["linux/amd64"] } } },
       attestations: { sbom: true, sign: true, cosignKey: new Secret("PRIVATE KEY") },
       scan: { failOn: "HIGH" },
     });
-    declareSupplyChain(build, { web: REF });
+    // One platform: SBOM, scan and attestation all write the one manifest's attestations.
+    const attest = new command.local.Command("web-attest", { create: "true" });
+    // Marked secret here: the scripts waiting for it must stay plain (as in the state).
+    declareSupplyChain(build, { web: REF }, { web: pulumi.secret(attest.stdout) });
     const promote = validateConfig("prod", {
       role: "promote",
       registry: {
@@ -60,6 +64,17 @@ describe("supply-chain components under mocks", () => {
     assert.equal(scan.inputs.create, "exec /bin/sh -s", "the script comes on stdin");
     assert.ok(!String(scan.inputs.stdin).includes("PRIVATE KEY"), "no secret in the script");
     assert.match(String(scan.inputs.stdin), /--severity HIGH,CRITICAL/);
+  });
+
+  it("one platform: the SBOM waits for the attestation and the scan for both (one manifest)", () => {
+    const deps = (name: string) => recorded.find((r) => r.name === name)!.options.dependsOn;
+    assert.deepEqual(deps("web-supply-sbom"), ["web-attest"]);
+    assert.deepEqual(deps("web-supply-scan"), ["web-attest", "web-supply-sbom"]);
+    for (const name of ["web-supply-sbom", "web-supply-scan"]) {
+      const stdin = recorded.find((r) => r.name === name)!.inputs.stdin as unknown;
+      assert.ok("plain" in secrecy(stdin), `${name}'s script is plain`);
+      assert.match(String(stdin), /^set -eu$/m);
+    }
   });
 
   it("a pinned image of a stack with slipway:verify gets a Verification with the key", () => {

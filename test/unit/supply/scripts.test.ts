@@ -40,7 +40,7 @@ describe("supply-chain scripts as data", () => {
     );
   });
 
-  it("SBOM: one syft run per platform, attested on that platform's manifest digest", () => {
+  it("SBOM: one syft run per platform, at once, attested on that platform's manifest digest", () => {
     const signed = lines(
       sbomScript({
         ref: REF,
@@ -52,21 +52,37 @@ describe("supply-chain scripts as data", () => {
     assert.ok(signed.includes(`ref=${REF}`));
     assert.ok(signed.includes("export SYFT_REGISTRY_INSECURE_USE_HTTP=true"));
     assert.deepEqual(
-      signed.filter((line) => line.startsWith("syft ")),
+      signed.filter((line) => line.startsWith("  syft ")),
       [
-        'syft scan -q -o spdx-json=sbom-linux-amd64.spdx.json "registry:$repository@$digest"',
-        'syft scan -q -o spdx-json=sbom-linux-arm64.spdx.json "registry:$repository@$digest"',
+        '  syft scan -q -o spdx-json=sbom-linux-amd64.spdx.json "registry:$repository@$digest"',
+        '  syft scan -q -o spdx-json=sbom-linux-arm64.spdx.json "registry:$repository@$digest"',
+      ],
+    );
+    // Each platform in its own background subshell, then waited for in platform order.
+    assert.deepEqual(
+      signed.filter((line) => /^(\(|\) |job_|wait |failed=|\[ "\$failed")/.test(line)),
+      [
+        "(",
+        ') >"$work"/sbom-linux-amd64.out 2>"$work"/sbom-linux-amd64.err &',
+        "job_0=$!",
+        "(",
+        ') >"$work"/sbom-linux-arm64.out 2>"$work"/sbom-linux-arm64.err &',
+        "job_1=$!",
+        "failed=0",
+        'wait "$job_0" || failed=1',
+        'wait "$job_1" || failed=1',
+        '[ "$failed" -eq 0 ] || exit 1',
       ],
     );
     assert.equal(
-      signed.find((line) => line.startsWith("cosign attest")),
+      signed.find((line) => line.startsWith("  cosign attest"))?.trim(),
       'cosign attest --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --allow-http-registry --allow-insecure-registry --type spdxjson --predicate "$work"/sbom-linux-amd64.spdx.json "$repository@$digest"',
     );
     const unsigned = lines(
       sbomScript({ ref: REF, platforms: ["linux/amd64"], sign: false, insecure: false }),
     );
     assert.equal(
-      unsigned.find((line) => line.startsWith("oras attach")),
+      unsigned.find((line) => line.startsWith("  oras attach"))?.trim(),
       `oras attach --registry-config "$work"/docker/config.json --artifact-type application/spdx+json "$repository@$digest" sbom-linux-amd64.spdx.json:application/spdx+json >/dev/null`,
     );
     assert.ok(!unsigned.some((line) => line.includes("SYFT_REGISTRY_INSECURE_USE_HTTP")));
