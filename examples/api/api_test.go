@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -13,14 +14,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var created = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 
-// fakeStore is an in-memory Store; err, when set, fails every call.
+// fakeStore is an in-memory Store; err, when set, fails every call; notes: `api migrate` ran.
 type fakeStore struct {
 	items []Item
 	err   error
+	notes bool
 }
 
 func (f *fakeStore) Ping(context.Context) error { return f.err }
@@ -32,11 +36,14 @@ func (f *fakeStore) ListItems(context.Context) ([]Item, error) {
 	return f.items, nil
 }
 
-func (f *fakeStore) AddItem(_ context.Context, name string) (Item, error) {
+func (f *fakeStore) AddItem(_ context.Context, name, note string) (Item, error) {
 	if f.err != nil {
 		return Item{}, f.err
 	}
-	it := Item{ID: int64(len(f.items) + 1), Name: name, Created: created}
+	if note != "" && !f.notes {
+		return Item{}, errNoNotes
+	}
+	it := Item{ID: int64(len(f.items) + 1), Name: name, Note: note, Created: created}
 	f.items = append(f.items, it)
 	return it, nil
 }
@@ -75,10 +82,14 @@ func TestHandlers(t *testing.T) {
 		{"list", &fakeStore{items: one}, nil, "GET", "/items", "", 200, `[{"id":1,"name":"first","created":"2026-12-01T10:00:00Z"}]`},
 		{"list fails", &fakeStore{err: down}, nil, "GET", "/items", "", 500, `{"error":"list items failed"}`},
 		{"add", &fakeStore{items: one}, nil, "POST", "/items", `{"name":" second "}`, 201, `{"id":2,"name":"second","created":"2026-12-01T10:00:00Z"}`},
+		{"add with a note", &fakeStore{items: one, notes: true}, nil, "POST", "/items", `{"name":"second","note":" migrated "}`, 201, `{"id":2,"name":"second","note":"migrated","created":"2026-12-01T10:00:00Z"}`},
+		{"list with a note", &fakeStore{items: []Item{{ID: 1, Name: "first", Note: "n", Created: created}}, notes: true}, nil, "GET", "/items", "", 200, `[{"id":1,"name":"first","note":"n","created":"2026-12-01T10:00:00Z"}]`},
+		{"add with a note before api migrate", &fakeStore{}, nil, "POST", "/items", `{"name":"a","note":"n"}`, 409, "{\"error\":\"items has no note column yet: run `api migrate`\"}"},
+		{"add with a long note", &fakeStore{notes: true}, nil, "POST", "/items", `{"name":"a","note":"` + strings.Repeat("x", 501) + `"}`, 400, `{"error":"note must be at most 500 characters"}`},
 		{"add without a name", &fakeStore{}, nil, "POST", "/items", `{"name":"  "}`, 400, `{"error":"name must be 1 to 200 characters"}`},
 		{"add with a long name", &fakeStore{}, nil, "POST", "/items", `{"name":"` + strings.Repeat("x", 201) + `"}`, 400, `{"error":"name must be 1 to 200 characters"}`},
-		{"add with another field", &fakeStore{}, nil, "POST", "/items", `{"name":"a","id":3}`, 400, `{"error":"body must be {\"name\": \"...\"}"}`},
-		{"add with no JSON", &fakeStore{}, nil, "POST", "/items", `name=a`, 400, `{"error":"body must be {\"name\": \"...\"}"}`},
+		{"add with another field", &fakeStore{}, nil, "POST", "/items", `{"name":"a","id":3}`, 400, `{"error":"body must be {\"name\": \"...\", \"note\": \"...\"} (note optional)"}`},
+		{"add with no JSON", &fakeStore{}, nil, "POST", "/items", `name=a`, 400, `{"error":"body must be {\"name\": \"...\", \"note\": \"...\"} (note optional)"}`},
 		{"add fails", &fakeStore{err: down}, nil, "POST", "/items", `{"name":"a"}`, 500, `{"error":"add item failed"}`},
 		{"counter without redis", &fakeStore{}, nil, "GET", "/counter", "", 404, `{"error":"no counter: REDIS_URL is not set"}`},
 		{"counter", &fakeStore{}, &fakeCounter{n: 6}, "GET", "/counter", "", 200, `{"counter":7}`},
@@ -119,6 +130,42 @@ func TestHostOf(t *testing.T) {
 		if got := hostOf(tc.in); got != tc.want {
 			t.Errorf("hostOf(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestAnsweredAndUndefinedColumn(t *testing.T) {
+	tests := []struct {
+		name            string
+		err             error
+		answered, undef bool
+	}{
+		{"unreachable", errors.New("dial tcp 10.0.0.2:5432: connect: connection refused"), false, false},
+		{"connect error with no server answer", &pgconn.ConnectError{}, false, false},
+		{"wrong password, answered", fmt.Errorf("connect: %w", &pgconn.PgError{Code: "28P01"}), true, false},
+		{"undefined column", &pgconn.PgError{Code: "42703"}, true, true},
+		{"undefined column, wrapped", fmt.Errorf("query: %w", &pgconn.PgError{Code: "42703"}), true, true},
+		{"no error", nil, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := answered(tc.err); got != tc.answered {
+				t.Errorf("answered = %v, want %v", got, tc.answered)
+			}
+			if got := undefinedColumn(tc.err); got != tc.undef {
+				t.Errorf("undefinedColumn = %v, want %v", got, tc.undef)
+			}
+		})
+	}
+}
+
+func TestMigrateCommandRefusesArguments(t *testing.T) {
+	err := migrateCommand(context.Background(), config{DatabaseURL: "postgres://app:s3cret@postgres/db"}, []string{"now"})
+	if err == nil || err.Error() != `migrate takes no arguments (got ["now"])` {
+		t.Fatalf("migrate now: %v", err)
+	}
+	err = migrateCommand(context.Background(), config{DatabaseURL: "postgres://app:s3cret@postgres:notaport/db"}, nil)
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("migrate with a bad URL: %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@
 //	api                serve HTTP on :8080 (PORT overrides)
 //	api worker         heartbeat into worker_beats every few seconds, touch /tmp/alive
 //	api healthcheck    exit 0 when /healthz answers on localhost or /tmp/alive is fresh
+//	api migrate        create the tables and add items.note (the release command; idempotent)
 //
 // DATABASE_URL is a secret: it is never logged (only its host is).
 package main
@@ -31,6 +32,8 @@ func main() {
 		err = serve(ctx, envConfig())
 	case "worker":
 		err = work(ctx, envConfig())
+	case "migrate":
+		err = migrateCommand(ctx, envConfig(), os.Args[2:])
 	case "healthcheck":
 		if err = healthcheck(ctx, envConfig()); err != nil {
 			fmt.Fprintln(os.Stderr, "unhealthy:", err)
@@ -38,7 +41,7 @@ func main() {
 		}
 		return
 	default:
-		err = fmt.Errorf("unknown command %q (want: serve, worker, healthcheck)", cmd)
+		err = fmt.Errorf("unknown command %q (want: serve, worker, migrate, healthcheck)", cmd)
 	}
 	if err != nil {
 		log.Printf("api: %v", err)

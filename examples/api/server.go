@@ -65,11 +65,12 @@ func (a *api) listItems(w http.ResponseWriter, r *http.Request) {
 func (a *api) addItem(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Name string `json:"name"`
+		Note string `json:"note"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `body must be {"name": "..."}`})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `body must be {"name": "...", "note": "..."} (note optional)`})
 		return
 	}
 	name := strings.TrimSpace(body.Name)
@@ -77,7 +78,16 @@ func (a *api) addItem(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "name must be 1 to 200 characters"})
 		return
 	}
-	it, err := a.store.AddItem(r.Context(), name)
+	note := strings.TrimSpace(body.Note)
+	if len(note) > 500 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "note must be at most 500 characters"})
+		return
+	}
+	it, err := a.store.AddItem(r.Context(), name, note)
+	if errors.Is(err, errNoNotes) {
+		writeJSON(w, http.StatusConflict, map[string]string{"error": errNoNotes.Error()})
+		return
+	}
 	if err != nil {
 		serverError(w, "add item", err)
 		return
@@ -121,7 +131,7 @@ func serve(ctx context.Context, cfg config) error {
 	defer store.pool.Close()
 	log.Printf("database host %s", hostOf(cfg.DatabaseURL))
 	go func() {
-		if err := store.migrate(ctx); err != nil && ctx.Err() == nil {
+		if err := store.createTables(ctx); err != nil && ctx.Err() == nil {
 			log.Printf("creating tables: %v", err)
 		} else if err == nil {
 			log.Printf("tables ready")

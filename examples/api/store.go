@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -13,6 +14,7 @@ import (
 type Item struct {
 	ID      int64     `json:"id"`
 	Name    string    `json:"name"`
+	Note    string    `json:"note,omitempty"`
 	Created time.Time `json:"created"`
 }
 
@@ -20,8 +22,12 @@ type Item struct {
 type Store interface {
 	Ping(ctx context.Context) error
 	ListItems(ctx context.Context) ([]Item, error)
-	AddItem(ctx context.Context, name string) (Item, error)
+	// AddItem adds a row; a note needs the items.note column (errNoNotes without it).
+	AddItem(ctx context.Context, name, note string) (Item, error)
 }
+
+// errNoNotes: a note was given but the items table has no note column yet.
+var errNoNotes = errors.New("items has no note column yet: run `api migrate`")
 
 // pgStore is the Store over PostgreSQL.
 type pgStore struct{ pool *pgxpool.Pool }
@@ -57,8 +63,12 @@ func openStore(ctx context.Context, databaseURL string) (*pgStore, error) {
 	return &pgStore{pool: pool}, nil
 }
 
-// migrate creates the tables (idempotently), retrying until ctx ends.
-func (s *pgStore) migrate(ctx context.Context) error {
+// upgrade is what `api migrate` adds to the tables the server creates: the items.note column
+// (expand only: the release before it neither reads nor writes it). Idempotent.
+const upgrade = `ALTER TABLE items ADD COLUMN IF NOT EXISTS note text NOT NULL DEFAULT ''`
+
+// createTables creates the tables (idempotently), retrying until ctx ends.
+func (s *pgStore) createTables(ctx context.Context) error {
 	for {
 		_, err := s.pool.Exec(ctx, schema)
 		if err == nil {
@@ -74,22 +84,66 @@ func (s *pgStore) migrate(ctx context.Context) error {
 
 func (s *pgStore) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
+// migrate creates the tables and applies upgrade: `api migrate`, the release command. It
+// retries while the database cannot be reached, until ctx ends, and fails at once when the
+// server answers with an error (a wrong password, a failing statement): retrying cannot help.
+func (s *pgStore) migrate(ctx context.Context) error {
+	for {
+		_, err := s.pool.Exec(ctx, schema+"\n"+upgrade+";")
+		if err == nil || answered(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// answered tells whether err came from the PostgreSQL server itself (an SQLSTATE).
+func answered(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg)
+}
+
+// undefinedColumn tells whether err is PostgreSQL's undefined_column (42703).
+func undefinedColumn(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "42703"
+}
+
+// ListItems reads the notes too once `api migrate` added their column.
 func (s *pgStore) ListItems(ctx context.Context) ([]Item, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, name, created FROM items ORDER BY id`)
+	rows, err := s.pool.Query(ctx, `SELECT id, name, note, created FROM items ORDER BY id`)
+	withNotes := err == nil
+	if undefinedColumn(err) {
+		rows, err = s.pool.Query(ctx, `SELECT id, name, created FROM items ORDER BY id`)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Item, error) {
 		var it Item
-		err := row.Scan(&it.ID, &it.Name, &it.Created)
-		return it, err
+		if withNotes {
+			return it, row.Scan(&it.ID, &it.Name, &it.Note, &it.Created)
+		}
+		return it, row.Scan(&it.ID, &it.Name, &it.Created)
 	})
 }
 
-func (s *pgStore) AddItem(ctx context.Context, name string) (Item, error) {
-	it := Item{Name: name}
-	err := s.pool.QueryRow(ctx, `INSERT INTO items (name) VALUES ($1) RETURNING id, created`, name).
-		Scan(&it.ID, &it.Created)
+func (s *pgStore) AddItem(ctx context.Context, name, note string) (Item, error) {
+	it := Item{Name: name, Note: note}
+	var row pgx.Row
+	if note == "" {
+		row = s.pool.QueryRow(ctx, `INSERT INTO items (name) VALUES ($1) RETURNING id, created`, name)
+	} else {
+		row = s.pool.QueryRow(ctx, `INSERT INTO items (name, note) VALUES ($1, $2) RETURNING id, created`, name, note)
+	}
+	err := row.Scan(&it.ID, &it.Created)
+	if undefinedColumn(err) {
+		return it, errNoNotes
+	}
 	return it, err
 }
 

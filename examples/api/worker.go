@@ -19,7 +19,7 @@ func work(ctx context.Context, cfg config) error {
 	}
 	defer store.pool.Close()
 	log.Printf("worker: database host %s", hostOf(cfg.DatabaseURL))
-	if err := store.migrate(ctx); err != nil {
+	if err := store.createTables(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}

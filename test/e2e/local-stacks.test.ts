@@ -16,7 +16,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
-import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import {
   REGISTRY_URL,
   SLIPWAY_HOME,
@@ -29,6 +29,7 @@ import {
   servicesUp,
   useServices,
 } from "../helpers/services";
+import { apiRequest, changes, docker, ids } from "../helpers/edge-client";
 import { timings } from "../helpers/timings";
 import { makeTwin, type Twin } from "../helpers/twin";
 import { loadReport, retiresSettled, underLoad } from "../integration/deploy-fixture";
@@ -73,57 +74,14 @@ function served(host: string, pathname: string): Promise<string> {
 }
 
 /** A JSON request to the twin's api through the edge (by Host header). */
-function api(
-  host: string,
-  method: "GET" | "POST",
-  pathname: string,
-  body?: unknown,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: "127.0.0.1",
-        port: HTTP_PORT,
-        path: pathname,
-        method,
-        headers: { Host: host, "Content-Type": "application/json" },
-        timeout: 10000,
-      },
-      (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => (text += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
-      },
-    );
-    request.on("timeout", () =>
-      request.destroy(new Error(`${method} ${host}${pathname} timed out`)),
-    );
-    request.on("error", reject);
-    request.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const api = (host: string, method: "GET" | "POST", pathname: string, body?: unknown) =>
+  apiRequest(HTTP_PORT, host, method, pathname, body);
 
 /** The names of the items the api at `host` lists. */
 async function items(host: string): Promise<string[]> {
   const answer = await api(host, "GET", "/items");
   assert.equal(answer.status, 200, answer.body);
   return (JSON.parse(answer.body) as { name: string }[]).map((item) => item.name);
-}
-
-/** Container id by name, for every running container whose name starts with `prefix`. */
-function ids(prefix: string): Record<string, string> {
-  const listed = docker("ps", "--format", "{{.Names}} {{.ID}}", "--filter", `name=^${prefix}`);
-  return Object.fromEntries(
-    listed
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => line.split(" ") as [string, string]),
-  );
-}
-
-function docker(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8" }).trim();
 }
 
 /** The edge's Caddy container (the edge's holder only owns its ports). */
@@ -135,12 +93,6 @@ function caddyOf(edge: string): string {
     "label=slipway.role=edge",
     "--filter",
     `label=slipway.edge.of=${edge}`,
-  );
-}
-
-function changes(result: UpResult): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(result.summary.resourceChanges ?? {}).filter(([, count]) => (count ?? 0) > 0),
   );
 }
 
