@@ -1,16 +1,19 @@
 /**
  * What the day-two commands (logs, exec, lock, details, accessory, prune, maintenance) share:
- * picking the service, accessory and hosts from the validated config (refusing unknown ones
- * by naming those that exist), masking secret values in what hosts print, and running one
- * script per host at once with each line marked by its host.
+ * resolving what they work on from their flags (serviceTarget, accessoryTarget, stackTarget:
+ * the validated config, the service or accessory and the hosts, refusing unknown ones by
+ * naming those that exist), masking secret values in what hosts print, and running one script
+ * per host at once with each line marked by its host.
  */
 import type { HostConfig } from "../config/hosts";
 import type { AccessorySpec, ServiceSpec, SlipwayConfig } from "../config/schema";
 import { readSecretEnv } from "../config/secret-env";
+import { accessoryNames } from "../deploy";
 import type { Run } from "./context";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
 import { SystemHostShell, type HostShell, type StreamEnd, type StreamOptions } from "./host-shell";
+import { validatedConfig } from "./pinning";
 
 /** What a secret value is replaced with in output. */
 export const MASK = "[secret]";
@@ -25,7 +28,7 @@ function known(names: readonly string[]): string {
 }
 
 /** Refuses a Kubernetes stack: the day-two commands talk to hosts. */
-export function hostsOnly(config: SlipwayConfig, command: string): void {
+function hostsOnly(config: SlipwayConfig, command: string): void {
   if (config.target === "kubernetes") {
     throw new CliError(
       EXIT.refused,
@@ -36,7 +39,7 @@ export function hostsOnly(config: SlipwayConfig, command: string): void {
 }
 
 /** `--service`: the named service, or the stack's only one; unknown names are refused. */
-export function pickService(config: SlipwayConfig, name: string | undefined): ServiceSpec {
+function pickService(config: SlipwayConfig, name: string | undefined): ServiceSpec {
   const names = config.services.map((service) => service.name);
   if (name === undefined) {
     if (config.services.length === 1) {
@@ -60,7 +63,7 @@ export function pickService(config: SlipwayConfig, name: string | undefined): Se
 }
 
 /** `--accessory` / the accessory argument: unknown names are refused, naming those that exist. */
-export function pickAccessory(config: SlipwayConfig, name: string): AccessorySpec {
+function pickAccessory(config: SlipwayConfig, name: string): AccessorySpec {
   const accessory = config.accessories.find((candidate) => candidate.name === name);
   if (accessory === undefined) {
     throw new CliError(
@@ -75,7 +78,7 @@ export function pickAccessory(config: SlipwayConfig, name: string): AccessorySpe
  * `--host` (repeatable): those hosts of `runsOn`, in config order; none given: every host of
  * `runsOn`. A host the stack does not have, or where `what` does not run, is refused.
  */
-export function pickHosts(
+function pickHosts(
   config: SlipwayConfig,
   runsOn: readonly string[],
   given: readonly string[] | undefined,
@@ -100,16 +103,104 @@ export function pickHosts(
 }
 
 /** `--host` among the hosts where the stack runs a service or an accessory; none: all of them. */
-export function stackHosts(
-  config: SlipwayConfig,
-  given: readonly string[] | undefined,
-): HostConfig[] {
+function stackHosts(config: SlipwayConfig, given: readonly string[] | undefined): HostConfig[] {
   const used = config.hosts
     .filter((host) =>
       [...config.services, ...config.accessories].some((entry) => entry.hosts.includes(host.name)),
     )
     .map((host) => host.name);
   return pickHosts(config, used, given, `stack ${config.stack}`);
+}
+
+/** The flags every day-two command takes: `--stack` and `--host` (repeatable). */
+export interface TargetFlags {
+  readonly stack: string;
+  readonly hosts?: readonly string[];
+}
+
+/**
+ * Without `--host`: every host the service or accessory runs on, or only the first (`exec`
+ * runs one command, not one per host).
+ */
+export type WithoutHost = "every" | "first";
+
+/** What a day-two command works on, resolved from its flags before any host is touched. */
+export interface Target {
+  readonly config: SlipwayConfig;
+  readonly hosts: HostConfig[];
+  /** Masks the stack's secret values in what the hosts print. */
+  readonly masker: Masker;
+}
+
+export interface ServiceTarget extends Target {
+  readonly service: ServiceSpec;
+}
+
+export interface AccessoryTarget extends Target {
+  readonly accessory: AccessorySpec;
+  /** Its container on every host (`<network>-<name>`). */
+  readonly container: string;
+  /** Its state directory on every host (its deploy lock). */
+  readonly stateDir: string;
+}
+
+/** The validated config of an ssh stack, `command` naming what a Kubernetes stack refuses. */
+async function hostConfig(run: Run, flags: TargetFlags, command: string): Promise<SlipwayConfig> {
+  const config = await validatedConfig(run, flags.stack);
+  hostsOnly(config, command);
+  return config;
+}
+
+function target(config: SlipwayConfig, hosts: HostConfig[]): Target {
+  return { config, hosts, masker: new Masker(secretValues(config)) };
+}
+
+function chosen(hosts: HostConfig[], flags: TargetFlags, withoutHost: WithoutHost): HostConfig[] {
+  const given = flags.hosts !== undefined && flags.hosts.length > 0;
+  return given || withoutHost === "every" ? hosts : hosts.slice(0, 1);
+}
+
+/** `slipway <command> [--service] [--host]…`: the service and the hosts it runs on. */
+export async function serviceTarget(
+  run: Run,
+  command: string,
+  flags: TargetFlags & { readonly service?: string },
+  withoutHost: WithoutHost = "every",
+): Promise<ServiceTarget> {
+  const config = await hostConfig(run, flags, command);
+  const service = pickService(config, flags.service);
+  const hosts = pickHosts(config, service.hosts, flags.hosts, `service ${service.name}`);
+  return { ...target(config, chosen(hosts, flags, withoutHost)), service };
+}
+
+/** `slipway accessory <command> <name> [--host]…`: the accessory, its container and hosts. */
+export async function accessoryTarget(
+  run: Run,
+  command: string,
+  flags: TargetFlags & { readonly accessory: string },
+  withoutHost: WithoutHost = "every",
+): Promise<AccessoryTarget> {
+  const config = await hostConfig(run, flags, `accessory ${command}`);
+  const accessory = pickAccessory(config, flags.accessory);
+  const hosts = pickHosts(config, accessory.hosts, flags.hosts, `accessory ${accessory.name}`);
+  const names = accessoryNames({
+    network: config.network,
+    name: accessory.name,
+    stateRoot: run.deps.releaseRoot,
+    volumes: [],
+  });
+  return {
+    ...target(config, chosen(hosts, flags, withoutHost)),
+    accessory,
+    container: names.container,
+    stateDir: names.stateDir,
+  };
+}
+
+/** `slipway <command> [--host]…` over the whole stack: the hosts it runs anything on. */
+export async function stackTarget(run: Run, command: string, flags: TargetFlags): Promise<Target> {
+  const config = await hostConfig(run, flags, command);
+  return target(config, stackHosts(config, flags.hosts));
 }
 
 /**

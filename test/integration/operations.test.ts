@@ -2,8 +2,9 @@
  * The day-two commands as users run them (bin/slipway.js; the stack's config read through the
  * real Pulumi engine on a file backend, its secret decrypted there) against a service the
  * deploy script released over the local sshd on the local Docker engine, behind the tests'
- * edge: logs and exec with the secret masked, details, lock status|release, and maintenance
- * on|off under keep-alive and fresh-connection load.
+ * edge, beside an accessory the accessory script started: logs and exec with the secret masked,
+ * accessory exec|logs|restart, details, lock status|release, maintenance on|off under
+ * keep-alive and fresh-connection load (and in status), and prune.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -11,7 +12,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parse } from "yaml";
-import { deployScript, edgeScript, maintenancePage, type EdgeDefinition } from "../../src/deploy";
+import {
+  accessoryRemoveScript,
+  accessoryScript,
+  deployScript,
+  edgeScript,
+  maintenancePage,
+  type AccessoryDefinition,
+  type EdgeDefinition,
+} from "../../src/deploy";
 import {
   REPO_ROOT,
   SSH,
@@ -36,6 +45,7 @@ import {
   runScript,
   sharedReleases,
   sleep,
+  waitFor,
   type LoadResult,
   type ReleaseSet,
 } from "./deploy-fixture";
@@ -50,6 +60,8 @@ describe("day-two commands over the real sshd and Docker engine", function () {
 
   const service = uniqueTag("ops");
   const host = `${service}.localhost`;
+  const accessory = `${service}-kv`;
+  const kv = `slipway-it-${accessory}`;
   let releases: ReleaseSet;
   let edge: EdgeDefinition;
   let work: string;
@@ -66,6 +78,29 @@ describe("day-two commands over the real sshd and Docker engine", function () {
     ).config;
   const current = async () =>
     (await runOk("cat", [`/var/lib/slipway/${service}/current`])).stdout.trim();
+  const inspectKv = async (format: string) =>
+    (await runOk("docker", ["inspect", "--format", format, kv])).stdout.trim();
+  /**
+   * The accessory as the stack below declares it: the release image (its HEALTHCHECK probes
+   * /healthz every 5 s, 3 failures make it unhealthy; httpd -vv logs each URL), a volume.
+   */
+  const kvDefinition = (): AccessoryDefinition => ({
+    host: "local",
+    stack: "it",
+    name: accessory,
+    stateRoot: "/var/lib/slipway",
+    network: "slipway-it",
+    image: "web",
+    ref: releases.a.ref,
+    command: ["-vv"],
+    env: { MODE: "kv" },
+    secretEnvNames: ["TOKEN"],
+    volumes: { data: "/data" },
+    ports: [],
+    healthTimeoutSeconds: 20,
+  });
+  const removeKv = () =>
+    runScript(accessoryRemoveScript({ ...kvDefinition(), volumes: ["data"], deleteVolumes: true }));
 
   function assertOk(result: RunResult, what: string): void {
     assert.equal(
@@ -94,6 +129,9 @@ describe("day-two commands over the real sshd and Docker engine", function () {
       payloadFor({ TOKEN: SECRET }),
     );
     assert.equal(deployed.code, 0, deployed.stderr);
+    await removeKv();
+    const kvUp = await runScript(accessoryScript(kvDefinition()), payloadFor({ TOKEN: SECRET }));
+    assert.equal(kvUp.code, 0, `${kvUp.stdout}\n${kvUp.stderr}`);
 
     work = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-ops-"));
     project = path.join(work, "project");
@@ -121,35 +159,41 @@ describe("day-two commands over the real sshd and Docker engine", function () {
         `  slipway:hosts:\n    - name: local\n      address: ${SSH.host}\n      port: ${SSH.port}\n` +
         `      user: ${SSH.user}\n      privateKeyFile: ${SSH.keyPath}\n      hostKey: ${hostKey}\n` +
         `  slipway:services:\n    ${service}:\n      image: web\n      routes:\n        - host: ${host}\n          tls: false\n` +
-        "      keepReleases: 1\n      env:\n        MODE: it\n",
+        "      keepReleases: 1\n      env:\n        MODE: it\n" +
+        `  slipway:accessories:\n    ${accessory}:\n      image: web\n      command: ["-vv"]\n` +
+        "      env:\n        MODE: kv\n      volumes:\n        data: /data\n      healthTimeoutSeconds: 20\n",
     );
     assertOk(
       await run("pulumi", ["stack", "init", "it"], { cwd: project, env }),
       "pulumi stack init",
     );
-    assertOk(
-      await run(
-        "pulumi",
-        [
-          "config",
-          "set",
-          "--secret",
-          "--path",
-          `slipway:services.${service}.secretEnv.TOKEN`,
-          SECRET,
-          "--stack",
-          "it",
-        ],
-        { cwd: project, env },
-      ),
-      "pulumi config set --secret",
-    );
+    // The secret of the service and of the accessory, as a Pulumi secret of the stack.
+    for (const key of [`services.${service}`, `accessories.${accessory}`]) {
+      assertOk(
+        await run(
+          "pulumi",
+          [
+            "config",
+            "set",
+            "--secret",
+            "--path",
+            `slipway:${key}.secretEnv.TOKEN`,
+            SECRET,
+            "--stack",
+            "it",
+          ],
+          { cwd: project, env },
+        ),
+        `pulumi config set --secret ${key}`,
+      );
+    }
   });
 
   after(async function () {
     await sshExec(`pkill -f 'sleep 4242' || true`);
     if (releases !== undefined) {
       await removeService(service);
+      await removeKv();
       await removeEdge(edge);
     }
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
@@ -201,6 +245,93 @@ describe("day-two commands over the real sshd and Docker engine", function () {
       { code: 0, stdout: hostname.stdout },
       inside.stderr,
     );
+  });
+
+  it("accessory exec and logs: in its running container with its env and secret env, the secret masked; --grep", async () => {
+    const exec = (...args: string[]) =>
+      slipway(["accessory", "exec", accessory, "--stack", "it", "--", ...args]);
+    // The command prints the secret and sends it in a URL to the accessory itself, which logs it.
+    const echoed = await exec(
+      "/bin/busybox",
+      "sh",
+      "-c",
+      'echo "$MODE $TOKEN"; wget -q -O /dev/null "http://127.0.0.1:8080/token/$TOKEN" 2>/dev/null || true',
+    );
+    assert.deepEqual(echoed, { code: 0, stdout: "kv [secret]\n", stderr: "" });
+    const failed = await exec("/bin/busybox", "sh", "-c", "exit 3");
+    assert.deepEqual(failed, {
+      code: 7,
+      stdout: "",
+      stderr: "slipway: the command exited 3 on host local\n",
+    });
+    // What the container logged holds the secret; what slipway prints of it does not.
+    const raw = await runOk("docker", ["logs", kv]);
+    assert.ok(`${raw.stdout}${raw.stderr}`.includes(`/token/${SECRET}`));
+    const logs = await slipway([
+      "accessory",
+      "logs",
+      accessory,
+      "--stack",
+      "it",
+      "--grep",
+      "url:/token/",
+    ]);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stderr, "");
+    assert.match(logs.stdout, /^[^\n]*url:\/token\/\[secret\]\n$/);
+    assert.deepEqual(await slipway(["accessory", "logs", "kv", "--stack", "it"]), {
+      code: 2,
+      stdout: "",
+      stderr: `slipway: it has no accessory "kv"; its accessories: ${accessory}\n`,
+    });
+  });
+
+  it("accessory restart: the same container and volume, healthy when it returns; a failing health check fails it", async () => {
+    const id = await inspectKv("{{.Id}}");
+    const startedAt = await inspectKv("{{.State.StartedAt}}");
+    // A file in its volume, put there from outside (the image runs as 65534; the volume is root's).
+    fs.writeFileSync(path.join(work, "marker"), "kept\n");
+    await runOk("docker", ["cp", path.join(work, "marker"), `${kv}:/data/marker`]);
+    const restarted = await slipway(["accessory", "restart", accessory, "--stack", "it"]);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const seconds = new RegExp(`^restarted ${accessory} on local: healthy after (\\d+) s\n$`).exec(
+      restarted.stdout,
+    );
+    assert.ok(seconds !== null, restarted.stdout);
+    // Docker runs the first health check 5 s after the start: the command waited for it.
+    assert.ok(Number(seconds[1]) >= 4, restarted.stdout);
+    assert.deepEqual(
+      { id: await inspectKv("{{.Id}}"), health: await inspectKv("{{.State.Health.Status}}") },
+      { id, health: "healthy" },
+    );
+    assert.notEqual(await inspectKv("{{.State.StartedAt}}"), startedAt);
+    const marker = await slipway([
+      "accessory",
+      "exec",
+      accessory,
+      "--stack",
+      "it",
+      "--",
+      "/bin/busybox",
+      "cat",
+      "/data/marker",
+    ]);
+    assert.deepEqual(marker, { code: 0, stdout: "kept\n", stderr: "" });
+    // Its health page gone (a restart that comes back broken): refused after the timeout.
+    const move = (from: string, to: string) =>
+      runOk("docker", ["exec", "--user", "0", kv, "/bin/busybox", "mv", from, to]);
+    await move("/www/healthz", "/www/healthz.off");
+    try {
+      const refused = await slipway(["accessory", "restart", accessory, "--stack", "it"]);
+      assert.deepEqual(refused, {
+        code: 3,
+        stdout: "",
+        stderr: `restarting ${accessory} on local\nslipway: host local: ${kv} did not become healthy within 20 s after the restart: unhealthy\n`,
+      });
+    } finally {
+      await move("/www/healthz.off", "/www/healthz");
+    }
+    await waitFor(async () => (await inspectKv("{{.State.Health.Status}}")) === "healthy", 30_000);
   });
 
   it("details --json: the release container, its digest and health, the edge's route", async () => {
@@ -273,6 +404,7 @@ describe("day-two commands over the real sshd and Docker engine", function () {
       mine.map(({ kind, name, state, stack }) => ({ kind, name, state, stack })),
       [
         { kind: "service", name: service, state: "free", stack: "it" },
+        { kind: "accessory", name: accessory, state: "free", stack: "it" },
         { kind: "edge", name: "it-edge", state: "free", stack: "it" },
       ],
     );
@@ -347,6 +479,49 @@ describe("day-two commands over the real sshd and Docker engine", function () {
       assert.deepEqual(stackConfig()["slipway:maintenance"], {
         [service]: { message: "Back at 10:00", retryAfter: 120 },
       });
+      // status shows it; the release runs on, in sync, and so does the accessory.
+      const status = await slipway(["status", "--stack", "it", "--json"]);
+      assertOk(status, "status");
+      const seen = JSON.parse(status.stdout) as {
+        services: {
+          service: string;
+          hosts: { host: string; state: string; running?: string; note?: string }[];
+        }[];
+        accessories: { accessory: string; host: string; state: string; running?: string }[];
+      };
+      assert.deepEqual(
+        seen.services.map((entry) => ({
+          service: entry.service,
+          hosts: entry.hosts.map(({ host, state, running, note }) => ({
+            host,
+            state,
+            running,
+            note,
+          })),
+        })),
+        [
+          {
+            service,
+            hosts: [
+              {
+                host: "local",
+                state: "in-sync",
+                running: releases.a.digest,
+                note: "maintenance on: its routes answer 503 (Retry-After 120)",
+              },
+            ],
+          },
+        ],
+      );
+      assert.deepEqual(
+        seen.accessories.map(({ accessory, host, state, running }) => ({
+          accessory,
+          host,
+          state,
+          running,
+        })),
+        [{ accessory, host: "local", state: "healthy", running: releases.a.digest }],
+      );
       await sleep(1000);
       const answer = await request(PORT, "/cgi-bin/version", { host });
       assert.deepEqual(

@@ -1,16 +1,7 @@
-import { ACCESSORY_STOP_SECONDS, accessoryNames, accessoryRestartScript } from "../../deploy";
+import { ACCESSORY_STOP_SECONDS, accessoryRestartScript } from "../../deploy";
 import type { Run } from "../context";
-import {
-  failureOf,
-  hostsOnly,
-  Masker,
-  pickAccessory,
-  pickHosts,
-  runOnHosts,
-  secretValues,
-} from "../day-two";
+import { accessoryTarget, failureOf, runOnHosts } from "../day-two";
 import { EXIT } from "../exit-codes";
-import { validatedConfig } from "../pinning";
 
 export { accessoryLogs } from "./logs";
 export { accessoryExec } from "./exec";
@@ -29,17 +20,11 @@ export async function accessoryRestart(
     readonly hosts?: readonly string[];
   },
 ): Promise<number> {
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "accessory restart");
-  const accessory = pickAccessory(config, request.accessory);
-  const hosts = pickHosts(config, accessory.hosts, request.hosts, `accessory ${accessory.name}`);
-  const names = accessoryNames({
-    network: config.network,
-    name: accessory.name,
-    stateRoot: run.deps.releaseRoot,
-    volumes: [],
-  });
-  const masker = new Masker(secretValues(config));
+  const { accessory, hosts, container, stateDir, masker } = await accessoryTarget(
+    run,
+    "restart",
+    request,
+  );
   const restarted: { host: string; seconds: number }[] = [];
   for (const host of hosts) {
     run.progress(`restarting ${accessory.name} on ${host.name}`);
@@ -53,8 +38,8 @@ export async function accessoryRestart(
             host: host.name,
             stack: request.stack,
             name: accessory.name,
-            container: names.container,
-            stateDir: names.stateDir,
+            container,
+            stateDir,
             ...(accessory.healthCommand === undefined
               ? {}
               : { healthCommand: accessory.healthCommand }),

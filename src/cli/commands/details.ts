@@ -1,9 +1,8 @@
 import { accessoryNames, detailsScript, parseDetails, type HostDetails } from "../../deploy";
 import { edgeNames } from "../../edge/names";
 import type { Run } from "../context";
-import { failureOf, hostsOnly, Masker, runOnHosts, stackHosts, type HostJob } from "../day-two";
+import { failureOf, runOnHosts, stackTarget, type HostJob } from "../day-two";
 import { EXIT } from "../exit-codes";
-import { validatedConfig } from "../pinning";
 import { formatTable, shortDigest } from "../table";
 
 /** `3d4h`, `2h5m`, `4m10s`, `12s`: how long a container has run. */
@@ -80,9 +79,7 @@ export async function details(
   run: Run,
   request: { readonly stack: string; readonly hosts?: readonly string[] },
 ): Promise<number> {
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "details");
-  const hosts = stackHosts(config, request.hosts);
+  const { config, hosts, masker } = await stackTarget(run, "details", request);
   const root = run.deps.releaseRoot;
   const jobs: HostJob[] = hosts.map((host) => {
     const routed = config.services.some(
@@ -110,7 +107,6 @@ export async function details(
       }),
     };
   });
-  const masker = new Masker([]);
   const outcomes = await runOnHosts(run, jobs, masker, { collect: true });
   const failure = failureOf(outcomes, masker);
   if (failure !== undefined) throw failure;

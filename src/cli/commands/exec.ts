@@ -1,7 +1,6 @@
 import { readSecretEnv } from "../../config/secret-env";
 import {
   accessoryExecScript,
-  accessoryNames,
   inRunningScript,
   oneOffAttachScript,
   oneOffScript,
@@ -10,22 +9,19 @@ import {
 } from "../../deploy";
 import type { Run } from "../context";
 import {
+  accessoryTarget,
   failureOf,
-  hostsOnly,
-  Masker,
-  pickAccessory,
-  pickHosts,
-  pickService,
   runOnHosts,
-  secretValues,
+  serviceTarget,
   shellOf,
   type HostJob,
   type HostOutcome,
+  type Masker,
 } from "../day-two";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
 import { pinnedLookup } from "../pinned";
-import { readStackFiles, validatedConfig } from "../pinning";
+import { readStackFiles } from "../pinning";
 
 export interface ExecRequest {
   readonly stack: string;
@@ -88,12 +84,7 @@ function commandResult(run: Run, outcomes: readonly HostOutcome[]): number {
 export async function exec(run: Run, request: ExecRequest): Promise<number> {
   needsCommand(request.command, "slipway exec -- ls /");
   const files = readStackFiles(run, request.stack);
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "exec");
-  const service = pickService(config, request.service);
-  const chosen = pickHosts(config, service.hosts, request.hosts, `service ${service.name}`);
-  const hosts =
-    request.hosts === undefined || request.hosts.length === 0 ? chosen.slice(0, 1) : chosen;
+  const { config, service, hosts, masker } = await serviceTarget(run, "exec", request, "first");
   usage(request.command, request.interactive, hosts.length);
   const where = {
     stack: request.stack,
@@ -107,7 +98,6 @@ export async function exec(run: Run, request: ExecRequest): Promise<number> {
       "--entrypoint is for a one-off container; --in-running runs in the current one as it is",
     );
   }
-  const masker = new Masker(secretValues(config));
   if (request.inRunning) {
     const script = (host: string) =>
       inRunningScript({ ...where, host }, request.command, request.interactive);
@@ -212,25 +202,13 @@ export interface AccessoryExecRequest {
 /** `slipway accessory exec <name> -- <command…>`: in the accessory's running container. */
 export async function accessoryExec(run: Run, request: AccessoryExecRequest): Promise<number> {
   needsCommand(request.command, `slipway accessory exec ${request.accessory} -- ls /`);
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "accessory exec");
-  const accessory = pickAccessory(config, request.accessory);
-  const chosen = pickHosts(config, accessory.hosts, request.hosts, `accessory ${accessory.name}`);
-  const hosts =
-    request.hosts === undefined || request.hosts.length === 0 ? chosen.slice(0, 1) : chosen;
+  const { hosts, container, masker } = await accessoryTarget(run, "exec", request, "first");
   usage(request.command, request.interactive, hosts.length);
-  const container = accessoryNames({
-    network: config.network,
-    name: accessory.name,
-    stateRoot: run.deps.releaseRoot,
-    volumes: [],
-  }).container;
   const script = (host: string) =>
     accessoryExecScript(host, request.stack, container, request.command, request.interactive);
   if (request.interactive) {
     return onTerminal(run, hosts[0]!, script(hosts[0]!.name));
   }
-  const masker = new Masker(secretValues(config));
   return runCommand(
     run,
     hosts.map((host) => ({ host, label: host.name, script: script(host.name) })),

@@ -13,9 +13,8 @@ import type { HostConfig } from "../../config/hosts";
 import type { SlipwayConfig } from "../../config/schema";
 import { edgeNames } from "../../edge/names";
 import type { Run } from "../context";
-import { failureOf, hostsOnly, Masker, runOnHosts, stackHosts, type HostJob } from "../day-two";
+import { failureOf, runOnHosts, stackTarget, type HostJob } from "../day-two";
 import { EXIT } from "../exit-codes";
-import { validatedConfig } from "../pinning";
 import { formatTable } from "../table";
 
 /** The locks of the stack on one host: each service instance, accessory, and the edge. */
@@ -95,10 +94,7 @@ export async function lockStatus(
   run: Run,
   request: { readonly stack: string; readonly hosts?: readonly string[] },
 ): Promise<number> {
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "lock status");
-  const hosts = stackHosts(config, request.hosts);
-  const masker = new Masker([]);
+  const { config, hosts, masker } = await stackTarget(run, "lock status", request);
   const outcomes = await runOnHosts(
     run,
     jobs(run, config, hosts, (host, places) => lockStatusScript(host.name, places)),
@@ -150,10 +146,7 @@ export async function lockRelease(
   run: Run,
   request: { readonly stack: string; readonly hosts?: readonly string[]; readonly force: boolean },
 ): Promise<number> {
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "lock release");
-  const hosts = stackHosts(config, request.hosts);
-  const masker = new Masker([]);
+  const { config, hosts, masker } = await stackTarget(run, "lock release", request);
   const outcomes = await runOnHosts(
     run,
     jobs(run, config, hosts, (host, places) =>

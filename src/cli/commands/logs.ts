@@ -1,19 +1,8 @@
-import { accessoryNames, accessoryLogsScript, replicaName, serviceLogsScript } from "../../deploy";
+import { accessoryLogsScript, replicaName, serviceLogsScript } from "../../deploy";
 import type { LogsOptions } from "../../deploy";
 import type { Run } from "../context";
-import {
-  failureOf,
-  hostsOnly,
-  Masker,
-  pickAccessory,
-  pickHosts,
-  pickService,
-  runOnHosts,
-  secretValues,
-  type HostJob,
-} from "../day-two";
+import { accessoryTarget, failureOf, runOnHosts, serviceTarget, type HostJob } from "../day-two";
 import { EXIT } from "../exit-codes";
-import { validatedConfig } from "../pinning";
 
 /** `--grep`: the lines that match. */
 function keepOf(grep: RegExp | undefined): { keep?: (line: string) => boolean } {
@@ -35,10 +24,7 @@ export interface LogsRequest extends LogsOptions {
  * one host or replica each line is marked `[host]` / `[host instance]`.
  */
 export async function logs(run: Run, request: LogsRequest): Promise<number> {
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "logs");
-  const service = pickService(config, request.service);
-  const hosts = pickHosts(config, service.hosts, request.hosts, `service ${service.name}`);
+  const { config, service, hosts, masker } = await serviceTarget(run, "logs", request);
   const jobs: HostJob[] = hosts.flatMap((host) =>
     Array.from({ length: service.replicas }, (_, i) => {
       const instance = replicaName(service.name, i + 1);
@@ -58,7 +44,6 @@ export async function logs(run: Run, request: LogsRequest): Promise<number> {
       };
     }),
   );
-  const masker = new Masker(secretValues(config));
   const failure = failureOf(await runOnHosts(run, jobs, masker, keepOf(request.grep)), masker);
   if (failure !== undefined) throw failure;
   return EXIT.ok;
@@ -73,22 +58,12 @@ export interface AccessoryLogsRequest extends LogsOptions {
 
 /** `slipway accessory logs <name>`: the accessory container's logs, masked, per host. */
 export async function accessoryLogs(run: Run, request: AccessoryLogsRequest): Promise<number> {
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "accessory logs");
-  const accessory = pickAccessory(config, request.accessory);
-  const hosts = pickHosts(config, accessory.hosts, request.hosts, `accessory ${accessory.name}`);
-  const container = accessoryNames({
-    network: config.network,
-    name: accessory.name,
-    stateRoot: run.deps.releaseRoot,
-    volumes: [],
-  }).container;
+  const { hosts, container, masker } = await accessoryTarget(run, "logs", request);
   const jobs: HostJob[] = hosts.map((host) => ({
     host,
     label: host.name,
     script: accessoryLogsScript(host.name, request.stack, container, request),
   }));
-  const masker = new Masker(secretValues(config));
   const failure = failureOf(await runOnHosts(run, jobs, masker, keepOf(request.grep)), masker);
   if (failure !== undefined) throw failure;
   return EXIT.ok;

@@ -5,19 +5,11 @@ import {
   MAINTENANCE_MARK,
 } from "../../deploy";
 import type { Run } from "../context";
-import {
-  failureOf,
-  hostsOnly,
-  Masker,
-  pickHosts,
-  pickService,
-  runOnHosts,
-  type HostJob,
-} from "../day-two";
+import { failureOf, runOnHosts, serviceTarget, type HostJob } from "../day-two";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
 import { setMaintenance, writeFileAtomic } from "../../ledger";
-import { readStackFiles, refusal, validatedConfig } from "../pinning";
+import { readStackFiles, refusal } from "../pinning";
 
 export interface MaintenanceRequest {
   readonly stack: string;
@@ -36,9 +28,7 @@ export interface MaintenanceRequest {
  * `Pulumi.<stack>.yaml` (comments kept), so the next `pulumi up` keeps it.
  */
 export async function maintenance(run: Run, request: MaintenanceRequest): Promise<number> {
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "maintenance");
-  const service = pickService(config, request.service);
+  const { config, service, hosts, masker } = await serviceTarget(run, "maintenance", request);
   if (service.routes.length === 0) {
     throw new CliError(
       EXIT.usage,
@@ -50,7 +40,6 @@ export async function maintenance(run: Run, request: MaintenanceRequest): Promis
       }`,
     );
   }
-  const hosts = pickHosts(config, service.hosts, request.hosts, `service ${service.name}`);
   const mode = request.on
     ? {
         kind: "on" as const,
@@ -97,7 +86,6 @@ export async function maintenance(run: Run, request: MaintenanceRequest): Promis
       mode,
     }),
   }));
-  const masker = new Masker([]);
   const outcomes = await runOnHosts(run, jobs, masker, { collect: true });
   const failure = failureOf(outcomes, masker);
   if (failure !== undefined) throw failure;

@@ -1,9 +1,8 @@
 import { parsePruneLines, pruneScript, replicaName, type PruneLine } from "../../deploy";
 import type { Run } from "../context";
-import { failureOf, hostsOnly, Masker, runOnHosts, stackHosts, type HostJob } from "../day-two";
+import { failureOf, runOnHosts, stackTarget, type HostJob } from "../day-two";
 import { EXIT } from "../exit-codes";
 import { pinnedLookup } from "../pinned";
-import { validatedConfig } from "../pinning";
 import { formatTable } from "../table";
 
 /**
@@ -15,9 +14,7 @@ export async function prune(
   run: Run,
   request: { readonly stack: string; readonly hosts?: readonly string[]; readonly dryRun: boolean },
 ): Promise<number> {
-  const config = await validatedConfig(run, request.stack);
-  hostsOnly(config, "prune");
-  const hosts = stackHosts(config, request.hosts);
+  const { config, hosts, masker } = await stackTarget(run, "prune", request);
   const lookup = pinnedLookup(run, request.stack, config, `Pulumi.${request.stack}.yaml`);
   const pins = new Map<string, { repository?: string; digest?: string }>();
   for (const image of new Set(config.services.map((service) => service.image))) {
@@ -54,7 +51,6 @@ export async function prune(
       }),
     };
   });
-  const masker = new Masker([]);
   const outcomes = await runOnHosts(run, jobs, masker, { collect: true });
   const failure = failureOf(outcomes, masker);
   if (failure !== undefined) throw failure;

@@ -433,6 +433,27 @@ describe("slipway day-two commands", () => {
     );
   });
 
+  it("every day-two command masks the stack's secret values in what its hosts print", async () => {
+    for (const argv of [
+      ["lock", "status"],
+      ["lock", "release"],
+      ["details"],
+      ["prune", "--dry-run"],
+      ["maintenance", "off", "--service", "web", "--host", "web-1", "--host", "web-2"],
+      ["accessory", "restart", "postgres"],
+    ]) {
+      shell.answers["web-1"] = { stderr: [`cannot read ${TOKEN}`] };
+      const result = await run([...argv, "--stack", "ops"]);
+      const said = result.stderr.split("\n").filter((line) => line.includes("cannot read"));
+      assert.deepEqual(
+        said,
+        [argv[0] === "accessory" ? "cannot read [secret]" : "[web-1] cannot read [secret]"],
+        argv.join(" "),
+      );
+      assert.ok(!`${result.stdout}${result.stderr}`.includes(TOKEN), argv.join(" "));
+    }
+  });
+
   it("completion: bash completes commands, subcommands, options and the project's stacks", async () => {
     const result = await run(["completion", "bash"]);
     assert.equal(result.code, 0);
