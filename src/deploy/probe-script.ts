@@ -17,6 +17,7 @@
  *     edge <running or missing>
  *     event <the supervisor's last event of the service: a restart>   (absent: none)
  *     edge_event <the supervisor's last event of the edge>   (absent: none)
+ *     supervisor <running or stopped>   (the host's supervisor of the state root)
  *     health ok <answer> | health fail <answer>    (through the edge, as clients get it)
  *
  * Reads only; takes no lock. Pure: the same definition gives the same text.
@@ -27,7 +28,7 @@ import { verifyHost, verifyRoute } from "./deploy-script";
 import { edgeGet, edgeLocalUrl } from "./edge-commands";
 import { parseReleaseRecord, type ReleaseRecord } from "./record";
 import { assign, command, quote, v } from "./shell";
-import { EVENTS_FILE } from "./supervisor";
+import { EVENTS_FILE, supervisorDir } from "./supervisor";
 
 /** What the probe needs to know of the service: where it lives and how it is checked. */
 export type ProbeDefinition = Pick<
@@ -77,6 +78,8 @@ export function probeScript(def: ProbeDefinition): string {
     `if seen=$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null); then printf 'edge %s\\n' "$seen"; else printf 'edge missing\\n'; fi`,
     `if [ -s "$state"/${EVENTS_FILE} ]; then printf 'event %s\\n' "$(tail -n 1 "$state"/${EVENTS_FILE})"; fi`,
     `if [ -s "$edge"/${EVENTS_FILE} ]; then printf 'edge_event %s\\n' "$(tail -n 1 "$edge"/${EVENTS_FILE})"; fi`,
+    // Its lock is held while it runs.
+    `if [ -e ${quote(`${supervisorDir(def.stateRoot)}/lock`)} ] && ! flock -n ${quote(`${supervisorDir(def.stateRoot)}/lock`)} true 2>/dev/null; then printf 'supervisor running\\n'; else printf 'supervisor stopped\\n'; fi`,
     ...(route === undefined || def.routes.length === 0
       ? ["printf 'health skipped no route covers the health path\\n'"]
       : [
@@ -120,6 +123,8 @@ export interface ProbeResult {
   readonly event?: string;
   /** The supervisor's last event of the host's edge. */
   readonly edgeEvent?: string;
+  /** Whether the host's supervisor runs (absent: the probe did not say). */
+  readonly supervisor?: "running" | "stopped";
 }
 
 /** The warm release on a host: its container, when its window ends, what Docker says of it. */
@@ -166,6 +171,7 @@ export function parseProbe(text: string): ProbeResult {
   const maintenance = optional("maintenance");
   const event = optional("event");
   const edgeEvent = optional("edge_event");
+  const supervisor = optional("supervisor");
   const [warmName = "", until = "", warmStatus = "missing", warmDigest = ""] = (
     optional("warm") ?? ""
   ).split(" ");
@@ -192,6 +198,7 @@ export function parseProbe(text: string): ProbeResult {
     },
     ...(event === undefined ? {} : { event }),
     ...(edgeEvent === undefined ? {} : { edgeEvent }),
+    ...(supervisor === "running" || supervisor === "stopped" ? { supervisor } : {}),
   };
 }
 

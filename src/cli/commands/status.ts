@@ -88,6 +88,10 @@ export function judgeHost(
   } else if (upstream !== undefined && probe.upstream !== upstream) {
     reasons.push(`the edge routes to ${probe.upstream ?? "nothing"}`);
   }
+  // A host whose supervisor does not run does not heal itself: repair's deploy starts it.
+  if (probe.container.kind === "found" && probe.supervisor === "stopped") {
+    reasons.push("the host's supervisor is not running: a container that stops stays down");
+  }
   if (probe.container.kind === "found" && probe.container.health === "unhealthy") {
     reasons.push(
       `release container ${probe.current ?? ""} is unhealthy (its Docker health check fails)`,

@@ -29,6 +29,8 @@ export interface Probed {
   readonly event?: string;
   /** The supervisor's last event of the edge; left out: no edge_event line. */
   readonly edgeEvent?: string;
+  /** `running` or `stopped`; left out: no supervisor line (an older probe). */
+  readonly supervisor?: string;
 }
 
 /** What probeScript prints on a host. */
@@ -44,6 +46,7 @@ export function probeText(fields: Probed): string {
     `edge ${fields.edge ?? "missing"}`,
     ...(fields.event === undefined ? [] : [`event ${fields.event}`]),
     ...(fields.edgeEvent === undefined ? [] : [`edge_event ${fields.edgeEvent}`]),
+    ...(fields.supervisor === undefined ? [] : [`supervisor ${fields.supervisor}`]),
     `health ${fields.health ?? "fail no answer"}`,
     "",
   ].join("\n");

@@ -117,6 +117,23 @@ describe("slipway status", () => {
     ]);
   });
 
+  it("drift where the host's supervisor does not run (nothing would bring a stopped container back); repair's deploy starts it", async () => {
+    p.hosts.answers["web-1"] = ran(healthy(digest(1), [], { supervisor: "running" }));
+    p.hosts.answers["web-2"] = ran(healthy(digest(1), [], { supervisor: "stopped" }));
+    const result = await slipway(p, ["status", "--stack", "prod", "--json"]);
+    assert.equal(result.code, 5, result.stdout);
+    const hosts = (
+      JSON.parse(result.stdout) as { services: { hosts: { state: string; error?: string }[] }[] }
+    ).services[0]!.hosts;
+    assert.deepEqual(
+      hosts.map((host) => [host.state, host.error]),
+      [
+        ["in-sync", undefined],
+        ["drift", "the host's supervisor is not running: a container that stops stays down"],
+      ],
+    );
+  });
+
   it("after an interrupted update, says to clear the lock and pending operations before repair", async () => {
     p.hosts.answers["web-1"] = ran(healthy(digest(1)));
     p.hosts.answers["web-2"] = ran(
