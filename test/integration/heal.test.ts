@@ -339,6 +339,28 @@ describe("hosts heal themselves: the supervisor brings back what the records nam
     }
   });
 
+  it("a killed supervisor: status says DRIFT and names it; the next deploy (what repair runs) starts it again", async () => {
+    const pid = readOnHost(`${supervisorDir(ROOT)}/pid`).trim();
+    await runOk("kill", ["-9", pid]);
+    const killed = performance.now();
+    // Its last child (a sleep, a docker call) holds the lock until it ends.
+    while (await supervisorRuns()) {
+      assert.ok(performance.now() - killed < 10_000, "the supervisor's lock is free");
+      await sleep(200);
+    }
+    const drift = (await judged()).host;
+    assert.equal(drift.state, "drift");
+    assert.equal(
+      drift.error,
+      "the host's supervisor is not running: a container that stops stays down",
+    );
+    const again = await runScript(deployScript(web()), payloadFor({}));
+    assert.equal(again.code, 0, output(again));
+    assert.match(again.stdout, new RegExp(`started the supervisor of ${ROOT}:`));
+    assert.ok(await supervisorRuns());
+    assert.equal((await judged()).host.state, "in-sync");
+  });
+
   it("the removal scripts stop the supervisor with the root's last service, accessory and edge", async () => {
     await runDelete(stopScript({ ...web(), network: NETWORK }));
     assert.ok(await supervisorRuns(), "the accessory and the edge remain: it keeps running");
