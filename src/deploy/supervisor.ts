@@ -135,7 +135,8 @@ export function supervisorScript(stateRoot: string): string {
     '"',
     "    before=$(printf '%s' \"$was\" | awk -v n=\"$name\" '$1 == n { print $2 }')",
     '    if [ -n "$before" ] && [ "$restarts" -gt "$before" ]; then',
-    '      event "$d" "$name exited with code $code at $finished; the restart policy of Docker started it again"',
+    // Running again, Docker reports exit code 0: only the time of the exit is known.
+    '      event "$d" "$name exited at $finished; the restart policy of Docker started it again"',
     "    fi",
     '    if [ "$status" = exited ]; then revive "$d" "$name" "$code" "$finished"; fi',
     "  done <<EOF",

@@ -123,7 +123,7 @@ describe("deploy/supervisor: the host's supervisor", () => {
 
   describe("run against a fake docker", () => {
     /** Runs the supervisor of `root` for about one tick; returns docker's calls and the events. */
-    async function oneTick(root: string, answers: string, holdLock?: string) {
+    async function oneTick(root: string, answers: string, holdLock?: string, ms = 1200) {
       const docker = fakeDocker(root, answers);
       fs.mkdirSync(supervisorDir(root), { recursive: true });
       fs.writeFileSync(path.join(supervisorDir(root), "supervisor.sh"), supervisorScript(root));
@@ -136,7 +136,7 @@ describe("deploy/supervisor: the host's supervisor", () => {
         env: docker.env,
         stdio: "ignore",
       });
-      await new Promise((resolve) => setTimeout(resolve, 1200));
+      await new Promise((resolve) => setTimeout(resolve, ms));
       child.kill("SIGKILL");
       holder?.kill("SIGKILL");
       return docker.calls().map((call) => call.join(" "));
@@ -194,6 +194,30 @@ describe("deploy/supervisor: the host's supervisor", () => {
           "container inspect --format {{.Name}} {{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{.State.FinishedAt}} web-1 slipway-dev-postgres slipway-edge slipway-edge-caddy-1",
         ]);
         assert.equal(fs.existsSync(path.join(temp.dir, "web", "events")), false);
+      } finally {
+        temp.remove();
+      }
+    });
+
+    it("records a restart by Docker's restart policy (the restart count went up between two looks)", async () => {
+      const temp = tempDir();
+      try {
+        records(temp.dir);
+        // The first look sees restart count 0, every later one 1; all of them run.
+        const policy = [
+          'if [ "$1 $2" = "container inspect" ]; then',
+          '  n=$(cat "$FAKE_DOCKER_LOG".n 2>/dev/null || echo 0)',
+          '  echo $((n + 1)) > "$FAKE_DOCKER_LOG".n',
+          '  if [ "$n" = 0 ]; then c=0; else c=1; fi',
+          '  echo "/web-1 running $c 0 2026-12-07T10:00:00.5Z"',
+          "fi",
+        ].join("\n");
+        const calls = await oneTick(temp.dir, policy, undefined, 3000);
+        assert.equal(calls.length, 2, calls.join("\n"));
+        assert.match(
+          fs.readFileSync(path.join(temp.dir, "web", "events"), "utf8"),
+          /^\S+Z web-1 exited at 2026-12-07T10:00:00.5Z; the restart policy of Docker started it again\n$/,
+        );
       } finally {
         temp.remove();
       }
