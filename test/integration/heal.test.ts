@@ -271,10 +271,7 @@ describe("hosts heal themselves: the supervisor brings back what the records nam
     await sleep(SUPERVISOR_TICK_SECONDS * 1000 + 1000);
     assert.match(
       readOnHost(`${ROOT}/${WEB}/events`),
-      new RegExp(
-        `${name} exited at \\S+; the restart policy of Docker started it again$`,
-        "m",
-      ),
+      new RegExp(`${name} exited at \\S+; the restart policy of Docker started it again$`, "m"),
     );
     const { host } = await judged();
     assert.equal(host.state, "in-sync", host.error);
