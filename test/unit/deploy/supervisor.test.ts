@@ -161,48 +161,49 @@ describe("deploy/supervisor: the host's supervisor", () => {
       fs.mkdirSync(path.join(root, "_accessories", "slipway-dev-postgres"), { recursive: true });
     }
 
-    it("asks Docker once for every recorded container, starts the one that exited, records it", async () => {
+    /** Runs `check` on a temp root holding the records of a service, an accessory and an edge. */
+    async function withRecords(check: (root: string) => Promise<void>): Promise<void> {
       const temp = tempDir();
       try {
         records(temp.dir);
-        const calls = await oneTick(temp.dir, answers);
+        await check(temp.dir);
+      } finally {
+        temp.remove();
+      }
+    }
+
+    it("asks Docker once for every recorded container, starts the one that exited, records it", async () => {
+      await withRecords(async (root) => {
+        const calls = await oneTick(root, answers);
         assert.deepEqual(calls, [
           "container inspect --format {{.Name}} {{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{.State.FinishedAt}} web-1 slipway-dev-postgres slipway-edge slipway-edge-caddy-1",
           "container inspect --format {{.State.Status}} web-1",
           "start web-1",
         ]);
-        const events = fs.readFileSync(path.join(temp.dir, "web", "events"), "utf8");
+        const events = fs.readFileSync(path.join(root, "web", "events"), "utf8");
         assert.match(
           events,
           /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ web-1 exited with code 137 at 2026-12-07T10:00:00.5Z; the supervisor started it again\n$/,
         );
         assert.equal(
-          fs.readFileSync(path.join(supervisorDir(temp.dir), "pid"), "utf8").trim() !== "",
+          fs.readFileSync(path.join(supervisorDir(root), "pid"), "utf8").trim() !== "",
           true,
         );
-      } finally {
-        temp.remove();
-      }
+      });
     });
 
     it("leaves it to whoever holds its deploy lock (a deploy, a stop, an accessory restart)", async () => {
-      const temp = tempDir();
-      try {
-        records(temp.dir);
-        const calls = await oneTick(temp.dir, answers, path.join(temp.dir, "web", "lock"));
+      await withRecords(async (root) => {
+        const calls = await oneTick(root, answers, path.join(root, "web", "lock"));
         assert.deepEqual(calls, [
           "container inspect --format {{.Name}} {{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{.State.FinishedAt}} web-1 slipway-dev-postgres slipway-edge slipway-edge-caddy-1",
         ]);
-        assert.equal(fs.existsSync(path.join(temp.dir, "web", "events")), false);
-      } finally {
-        temp.remove();
-      }
+        assert.equal(fs.existsSync(path.join(root, "web", "events")), false);
+      });
     });
 
     it("records a restart by Docker's restart policy (the restart count went up between two looks)", async () => {
-      const temp = tempDir();
-      try {
-        records(temp.dir);
+      await withRecords(async (root) => {
         // The first look sees restart count 0, every later one 1; all of them run.
         const policy = [
           'if [ "$1 $2" = "container inspect" ]; then',
@@ -212,15 +213,13 @@ describe("deploy/supervisor: the host's supervisor", () => {
           '  echo "/web-1 running $c 0 2026-12-07T10:00:00.5Z"',
           "fi",
         ].join("\n");
-        const calls = await oneTick(temp.dir, policy, undefined, 3000);
+        const calls = await oneTick(root, policy, undefined, 3000);
         assert.equal(calls.length, 2, calls.join("\n"));
         assert.match(
-          fs.readFileSync(path.join(temp.dir, "web", "events"), "utf8"),
+          fs.readFileSync(path.join(root, "web", "events"), "utf8"),
           /^\S+Z web-1 exited at 2026-12-07T10:00:00.5Z; the restart policy of Docker started it again\n$/,
         );
-      } finally {
-        temp.remove();
-      }
+      });
     });
 
     it("is not started where SLIPWAY_SUPERVISOR=off", async () => {
