@@ -35,6 +35,7 @@ import {
 import { payloadReader, redactFunction } from "./payload";
 import { lock, scriptHeader, toolsCheck } from "./prelude";
 import { command, quote, ShellExpr, v, type ShellArg } from "./shell";
+import { superviseLines, unsuperviseLines } from "./supervisor";
 
 /** Seconds an accessory gets to shut down cleanly (a database flushes). */
 export const ACCESSORY_STOP_SECONDS = 30;
@@ -277,6 +278,7 @@ export function accessoryScript(def: AccessoryDefinition): string {
       "fi",
       'tmp=$(mktemp -d "$state"/tmp.XXXXXX)',
     ],
+    superviseLines(def.stateRoot),
     payloadReader(),
     ['docker_config="$tmp"/docker'],
     lock(),
@@ -396,6 +398,7 @@ export function accessoryRemoveScript(def: AccessoryRemoval): string {
       // The accessories' directory goes with the last accessory of the host.
       'rmdir "$(dirname "$state")" 2>/dev/null || true',
     ],
+    unsuperviseLines(def.stateRoot),
   ]
     .map((section) => section.join("\n"))
     .join("\n\n")}\n`;

@@ -60,6 +60,7 @@ import {
   warmFunctions,
 } from "./prelude";
 import { commitRecordLines, prepareRecordLines } from "./record";
+import { superviseLines } from "./supervisor";
 import { assign, command, quote, v } from "./shell";
 
 const SHORT_SLEEP = "sleep 0.5 2>/dev/null || sleep 1";
@@ -437,6 +438,7 @@ export function deployScript(def: ServiceDefinition): string {
     redactFunction(),
     toolsCheck(),
     stateDir(def),
+    superviseLines(def.stateRoot),
     payloadReader(),
     ['docker_config="$tmp"/docker'],
     lock(),

@@ -38,6 +38,7 @@ import {
 } from "./commands";
 import { scriptHeader, toolsCheck } from "./prelude";
 import { assign, command, quote, v } from "./shell";
+import { superviseLines, unsuperviseLines } from "./supervisor";
 
 /** The edge of one host, as the managing stack declares it. */
 export interface EdgeDefinition extends EdgeSpec, EdgeSkeleton {
@@ -110,6 +111,7 @@ export function edgeScript(def: EdgeDefinition): string {
       'tmp=$(mktemp -d "$edge"/tmp.XXXXXX)',
       "edge_error=",
     ],
+    superviseLines(def.stateRoot),
     edgeFunctions(names),
     waitListening(names),
     [
@@ -290,6 +292,7 @@ export function edgeRemoveScript(
       'rmdir "$(dirname "$edge")" 2>/dev/null || true',
       `say ${quote(`removed the edge ${names.container}; its certificates stay in volume ${names.dataVolume}`)}`,
     ],
+    unsuperviseLines(def.stateRoot),
   ];
   return `${sections.map((section) => section.join("\n")).join("\n\n")}\n`;
 }

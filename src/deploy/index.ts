@@ -19,3 +19,4 @@ export * from "./details-script";
 export * from "./maintenance";
 export * from "./prune-script";
 export * from "./warm-switch-script";
+export * from "./supervisor";

@@ -15,6 +15,9 @@
  *     upstream <what the edge routes the service to>
  *     maintenance <Retry-After seconds while maintenance is on; empty when off>
  *     edge <running or missing>
+ *     event <the supervisor's last event of the service: a restart>   (absent: none)
+ *     edge_event <the supervisor's last event of the edge>   (absent: none)
+ *     supervisor <running or stopped>   (the host's supervisor of the state root)
  *     health ok <answer> | health fail <answer>    (through the edge, as clients get it)
  *
  * Reads only; takes no lock. Pure: the same definition gives the same text.
@@ -24,7 +27,8 @@ import { checkHostService, serviceNames, type ServiceDefinition } from "./defini
 import { verifyHost, verifyRoute } from "./deploy-script";
 import { edgeGet, edgeLocalUrl } from "./edge-commands";
 import { parseReleaseRecord, type ReleaseRecord } from "./record";
-import { assign, command, v } from "./shell";
+import { assign, command, quote, v } from "./shell";
+import { EVENTS_FILE, supervisorDir } from "./supervisor";
 
 /** What the probe needs to know of the service: where it lives and how it is checked. */
 export type ProbeDefinition = Pick<
@@ -72,6 +76,10 @@ export function probeScript(def: ProbeDefinition): string {
     'printf \'upstream %s\\n\' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"',
     'printf \'maintenance %s\\n\' "$(cat "$edge"/maintenance/"$service"/retry-after 2>/dev/null)"',
     `if seen=$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null); then printf 'edge %s\\n' "$seen"; else printf 'edge missing\\n'; fi`,
+    `if [ -s "$state"/${EVENTS_FILE} ]; then printf 'event %s\\n' "$(tail -n 1 "$state"/${EVENTS_FILE})"; fi`,
+    `if [ -s "$edge"/${EVENTS_FILE} ]; then printf 'edge_event %s\\n' "$(tail -n 1 "$edge"/${EVENTS_FILE})"; fi`,
+    // Its lock is held while it runs.
+    `if [ -e ${quote(`${supervisorDir(def.stateRoot)}/lock`)} ] && ! flock -n ${quote(`${supervisorDir(def.stateRoot)}/lock`)} true 2>/dev/null; then printf 'supervisor running\\n'; else printf 'supervisor stopped\\n'; fi`,
     ...(route === undefined || def.routes.length === 0
       ? ["printf 'health skipped no route covers the health path\\n'"]
       : [
@@ -111,6 +119,12 @@ export interface ProbeResult {
   readonly maintenance?: string;
   readonly edge: string;
   readonly health: { readonly kind: "ok" | "fail" | "skipped"; readonly answer: string };
+  /** The supervisor's last event of the service (`<time> <what>`): a restart. */
+  readonly event?: string;
+  /** The supervisor's last event of the host's edge. */
+  readonly edgeEvent?: string;
+  /** Whether the host's supervisor runs (absent: the probe did not say). */
+  readonly supervisor?: "running" | "stopped";
 }
 
 /** The warm release on a host: its container, when its window ends, what Docker says of it. */
@@ -155,6 +169,9 @@ export function parseProbe(text: string): ProbeResult {
   const current = optional("current");
   const upstream = optional("upstream");
   const maintenance = optional("maintenance");
+  const event = optional("event");
+  const edgeEvent = optional("edge_event");
+  const supervisor = optional("supervisor");
   const [warmName = "", until = "", warmStatus = "missing", warmDigest = ""] = (
     optional("warm") ?? ""
   ).split(" ");
@@ -179,6 +196,9 @@ export function parseProbe(text: string): ProbeResult {
       kind: ["ok", "fail", "skipped"].includes(kind) ? kind : "fail",
       answer: space < 0 ? "" : health.slice(space + 1),
     },
+    ...(event === undefined ? {} : { event }),
+    ...(edgeEvent === undefined ? {} : { edgeEvent }),
+    ...(supervisor === "running" || supervisor === "stopped" ? { supervisor } : {}),
   };
 }
 
@@ -186,11 +206,15 @@ export function parseProbe(text: string): ProbeResult {
 export const PROBE_SECTION = "slipway-probe-service";
 /** One accessory's line in a host's combined probe. */
 const ACCESSORY = "slipway-probe-accessory";
+/** The supervisor's last event of one accessory in a host's combined probe. */
+const ACCESSORY_EVENT = "slipway-probe-accessory-event";
 
 /** The accessories a host probe looks at: by name, their container. */
 export interface AccessoryProbeDefinition {
   readonly name: string;
   readonly container: string;
+  /** Its state directory on the host (`<root>/_accessories/<container>`): the supervisor's events. */
+  readonly stateDir: string;
 }
 
 /**
@@ -208,16 +232,16 @@ export function hostProbeScript(
   });
   const format =
     '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}}';
-  const lines = accessories.map(
-    (accessory) =>
-      `if seen=$(${command(containerInspect(format, accessory.container))} 2>/dev/null); then printf '%s %s %s\\n' ${ACCESSORY} ${accessory.name} "$seen"; else printf '%s %s missing\\n' ${ACCESSORY} ${accessory.name}; fi`,
-  );
+  const lines = accessories.flatMap((accessory) => [
+    `if seen=$(${command(containerInspect(format, accessory.container))} 2>/dev/null); then printf '%s %s %s\\n' ${ACCESSORY} ${accessory.name} "$seen"; else printf '%s %s missing\\n' ${ACCESSORY} ${accessory.name}; fi`,
+    `if [ -s ${quote(`${accessory.stateDir}/${EVENTS_FILE}`)} ]; then printf '%s %s %s\\n' ${ACCESSORY_EVENT} ${accessory.name} "$(tail -n 1 ${quote(`${accessory.stateDir}/${EVENTS_FILE}`)})"; fi`,
+  ]);
   return `#!/bin/sh\n# Slipway status probe of ${services.length} service(s) and ${accessories.length} accessory(ies)\n${[...parts, ...lines].join("\n")}\n`;
 }
 
 /** What an accessory's container is on a host. */
 export type AccessoryProbe =
-  | { readonly kind: "missing" }
+  | { readonly kind: "missing"; readonly event?: string }
   | {
       readonly kind: "found";
       readonly status: string;
@@ -225,6 +249,8 @@ export type AccessoryProbe =
       readonly health: string;
       readonly digest: string;
       readonly stack: string;
+      /** The supervisor's last event of the accessory (`<time> <what>`). */
+      readonly event?: string;
     };
 
 /** Parses what hostProbeScript printed: each service's probe, and each accessory's state. */
@@ -246,6 +272,8 @@ export function parseHostProbe(text: string): {
         status === "missing"
           ? { kind: "missing" }
           : { kind: "found", status, health, digest, stack };
+    } else if (marker === ACCESSORY_EVENT && accessories[name] !== undefined) {
+      accessories[name] = { ...accessories[name], event: rest.join(" ") };
     } else {
       current?.push(line);
     }

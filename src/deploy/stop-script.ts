@@ -11,6 +11,7 @@ import { checkHostService, serviceNames, type HostService } from "./definition";
 import { edgeFunctions } from "./edge-commands";
 import { awaitRetire, header, lock, toolsCheck } from "./prelude";
 import { command, quote, v } from "./shell";
+import { unsuperviseLines } from "./supervisor";
 
 /** Stops `def`; `network`: the stack's network, removed once no container is attached to it. */
 export function stopScript(def: HostService & { readonly network?: string }): string {
@@ -64,6 +65,7 @@ export function stopScript(def: HostService & { readonly network?: string }): st
             "fi",
           ]),
     ],
+    unsuperviseLines(def.stateRoot),
   ];
   return `${sections.map((section) => section.join("\n")).join("\n\n")}\n`;
 }

@@ -88,6 +88,10 @@ export function judgeHost(
   } else if (upstream !== undefined && probe.upstream !== upstream) {
     reasons.push(`the edge routes to ${probe.upstream ?? "nothing"}`);
   }
+  // A host whose supervisor does not run does not heal itself: repair's deploy starts it.
+  if (probe.container.kind === "found" && probe.supervisor === "stopped") {
+    reasons.push("the host's supervisor is not running: a container that stops stays down");
+  }
   if (probe.container.kind === "found" && probe.container.health === "unhealthy") {
     reasons.push(
       `release container ${probe.current ?? ""} is unhealthy (its Docker health check fails)`,
@@ -108,6 +112,7 @@ export function judgeHost(
   // A replaced release runs on for drainSeconds after the switch, then stops in the background.
   const others = probe.others.filter((name) => name !== warm?.container);
   const note = [
+    ...(probe.event === undefined ? [] : [`last restart: ${probe.event}`]),
     ...(probe.maintenance === undefined
       ? []
       : [`maintenance on: its routes answer 503 (Retry-After ${probe.maintenance})`]),
@@ -167,12 +172,16 @@ export interface AccessoryStatus {
   readonly state: "healthy" | "drift" | "missing" | "unreachable";
   readonly running?: string;
   readonly error?: string;
+  /** The supervisor's last event of the accessory: a restart. */
+  readonly event?: string;
 }
 
 /** The edge of a host that routed services go through: `running`, `exited`, `missing`, … */
 export interface EdgeStatus {
   readonly host: string;
   readonly state: string;
+  /** The supervisor's last event of the edge: a restart. */
+  readonly event?: string;
 }
 
 /** What the hosts of a stack run, judged against what the stack pins. */
@@ -239,15 +248,15 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
         .map(({ service, instance }) =>
           instanceOnHost(config, run.deps.releaseRoot, host.name, service, instance),
         ),
-      accessories.map((accessory) => ({
-        name: accessory.name,
-        container: accessoryNames({
+      accessories.map((accessory) => {
+        const names = accessoryNames({
           network,
           name: accessory.name,
           stateRoot: run.deps.releaseRoot,
           volumes: [],
-        }).container,
-      })),
+        });
+        return { name: accessory.name, container: names.container, stateDir: names.stateDir };
+      }),
     );
     const probed = await run.deps.hosts.run(host, script);
     seen.set(
@@ -295,8 +304,9 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
         continue;
       }
       const probe = result.accessories[accessory.name] ?? { kind: "missing" as const };
+      const event = probe.event === undefined ? {} : { event: probe.event };
       if (probe.kind === "missing") {
-        accessories.push({ accessory: accessory.name, host: hostName, state: "missing" });
+        accessories.push({ accessory: accessory.name, host: hostName, state: "missing", ...event });
         continue;
       }
       const reasons = [
@@ -315,6 +325,7 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
         state: reasons.length === 0 ? "healthy" : "drift",
         running: probe.digest,
         ...(reasons.length === 0 ? {} : { error: reasons.join("; ") }),
+        ...event,
       });
     }
   }
@@ -330,7 +341,11 @@ export async function probeHosts(run: Run, stack: string): Promise<StackProbe> {
         : result.services[routed.name];
     // Only where a release was deployed: before the first one, the deploy starts the edge.
     if (probe?.current !== undefined) {
-      edges.push({ host: host.name, state: probe.edge });
+      edges.push({
+        host: host.name,
+        state: probe.edge,
+        ...(probe.edgeEvent === undefined ? {} : { event: probe.edgeEvent }),
+      });
     }
   }
   return { config, services, accessories, edges };
@@ -401,7 +416,13 @@ export async function status(run: Run, stack: string): Promise<number> {
       "",
       "",
       "",
-      [rejectedNote(entry.running), entry.error].filter((text) => text !== undefined).join("; "),
+      [
+        rejectedNote(entry.running),
+        entry.error,
+        entry.event === undefined ? undefined : `last restart: ${entry.event}`,
+      ]
+        .filter((text) => text !== undefined)
+        .join("; "),
     ]),
   ];
   const table = formatTable(
@@ -461,6 +482,12 @@ export async function status(run: Run, stack: string): Promise<number> {
           ? `the stack that manages it (slipway:edge.image) starts it again: slipway repair --stack <that stack>`
           : `next: slipway repair --stack ${stack}  # starts it again`),
     );
+  // The edge is no row of its own: its last restart by the supervisor is a line.
+  const edgeEvents = edges.flatMap((edge) =>
+    edge.event === undefined
+      ? []
+      : [`the edge ${config.edge.name} on ${edge.host}: last restart: ${edge.event}`],
+  );
   const footer =
     rows.length === 0
       ? `${stack} declares no hosts`
@@ -469,6 +496,7 @@ export async function status(run: Run, stack: string): Promise<number> {
             ? [`every ${kube ? "pod" : "host"} runs what ${stack} pins`]
             : []),
           ...downEdges,
+          ...edgeEvents,
           ...(rejected.length === 0
             ? []
             : [

@@ -25,6 +25,12 @@ export interface Probed {
   readonly upstream?: string;
   readonly edge?: string;
   readonly health?: string;
+  /** The supervisor's last event of the service; left out: no event line. */
+  readonly event?: string;
+  /** The supervisor's last event of the edge; left out: no edge_event line. */
+  readonly edgeEvent?: string;
+  /** `running` or `stopped`; left out: no supervisor line (an older probe). */
+  readonly supervisor?: string;
 }
 
 /** What probeScript prints on a host. */
@@ -38,6 +44,9 @@ export function probeText(fields: Probed): string {
     ...(fields.warm === undefined ? [] : [`warm ${fields.warm}`]),
     `upstream ${fields.upstream ?? ""}`,
     `edge ${fields.edge ?? "missing"}`,
+    ...(fields.event === undefined ? [] : [`event ${fields.event}`]),
+    ...(fields.edgeEvent === undefined ? [] : [`edge_event ${fields.edgeEvent}`]),
+    ...(fields.supervisor === undefined ? [] : [`supervisor ${fields.supervisor}`]),
     `health ${fields.health ?? "fail no answer"}`,
     "",
   ].join("\n");

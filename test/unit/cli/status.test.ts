@@ -90,6 +90,50 @@ describe("slipway status", () => {
     ]);
   });
 
+  it("names the supervisor's last restart of a release and of the edge, in sync when they run again", async () => {
+    const restart =
+      "2026-12-07T15:00:03Z web-1-release exited with code 137 at 2026-12-07T15:00:01.5Z; the supervisor started it again";
+    const edgeRestart =
+      "2026-12-07T15:01:02Z slipway-edge-caddy-1 exited with code 137 at 2026-12-07T15:01:00.1Z; the supervisor started it again";
+    p.hosts.answers["web-1"] = ran(
+      healthy(digest(1), [], { event: restart, edgeEvent: edgeRestart }),
+    );
+    p.hosts.answers["web-2"] = ran(healthy(digest(1)));
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stdout);
+    assert.deepEqual(result.stdout.split("\n").slice(4), [
+      `web      web-1  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z            last restart: ${restart}`,
+      `web      web-2  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z`,
+      "every host runs what prod pins",
+      `the edge slipway-edge on web-1: last restart: ${edgeRestart}`,
+      "",
+    ]);
+    const json = JSON.parse((await slipway(p, ["status", "--stack", "prod", "--json"])).stdout) as {
+      edges: unknown[];
+    };
+    assert.deepEqual(json.edges, [
+      { host: "web-1", state: "running", event: edgeRestart },
+      { host: "web-2", state: "running" },
+    ]);
+  });
+
+  it("drift where the host's supervisor does not run (nothing would bring a stopped container back); repair's deploy starts it", async () => {
+    p.hosts.answers["web-1"] = ran(healthy(digest(1), [], { supervisor: "running" }));
+    p.hosts.answers["web-2"] = ran(healthy(digest(1), [], { supervisor: "stopped" }));
+    const result = await slipway(p, ["status", "--stack", "prod", "--json"]);
+    assert.equal(result.code, 5, result.stdout);
+    const hosts = (
+      JSON.parse(result.stdout) as { services: { hosts: { state: string; error?: string }[] }[] }
+    ).services[0]!.hosts;
+    assert.deepEqual(
+      hosts.map((host) => [host.state, host.error]),
+      [
+        ["in-sync", undefined],
+        ["drift", "the host's supervisor is not running: a container that stops stays down"],
+      ],
+    );
+  });
+
   it("after an interrupted update, says to clear the lock and pending operations before repair", async () => {
     p.hosts.answers["web-1"] = ran(healthy(digest(1)));
     p.hosts.answers["web-2"] = ran(
@@ -415,6 +459,30 @@ describe("slipway status of accessories: what their containers are, not what the
     assert.ok(p.hosts.runs[0]!.script.includes("slipway-probe-accessory") === false);
     assert.ok(p.hosts.runs[1]!.script.includes("slipway-probe-accessory postgres"));
     assert.ok(p.hosts.runs[1]!.script.includes(" slipway-prod-postgres 2>/dev/null"));
+  });
+
+  it("names the supervisor's last restart of the accessory, read from its state directory", async () => {
+    const restart =
+      "2026-12-07T15:02:04Z slipway-prod-postgres exited with code 137 at 2026-12-07T15:02:02.9Z; the supervisor started it again";
+    p.hosts.answers["web-1"] = ran(healthy(digest(1)));
+    p.hosts.answers["web-2"] = {
+      kind: "ran",
+      stdout: `${withPostgres(`running healthy ${digest(3)} prod`).stdout}slipway-probe-accessory-event postgres ${restart}\n`,
+    };
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stdout);
+    assert.ok(
+      result.stdout.includes(
+        `\npostgres (accessory)  web-2  running  ${digest(3).slice(0, 19)}${" ".repeat(44)}last restart: ${restart}\n`,
+      ),
+      result.stdout,
+    );
+    assert.ok(
+      p.hosts.runs[1]!.script.includes(
+        "if [ -s /var/lib/slipway/_accessories/slipway-prod-postgres/events ]; then printf '%s %s %s\\n' slipway-probe-accessory-event postgres \"$(tail -n 1 /var/lib/slipway/_accessories/slipway-prod-postgres/events)\"; fi",
+      ),
+      p.hosts.runs[1]!.script,
+    );
   });
 
   it("is DRIFT when the container stopped, is unhealthy or runs another digest; MISSING when gone", async () => {

@@ -197,6 +197,8 @@ describe("deploy/deploy-script: run against a fake docker", function () {
       upstream: `${name}:8080`,
       edge: "running",
       health: { kind: "ok", answer: "ok" },
+      // The fake docker's deploys start no supervisor (SLIPWAY_SUPERVISOR=off).
+      supervisor: "stopped",
     });
   });
 

@@ -139,7 +139,13 @@ export function fakeDocker(
     { mode: 0o755 },
   );
   return {
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_DOCKER_LOG: log },
+    env: {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+      FAKE_DOCKER_LOG: log,
+      // No supervisor loop beside a fake docker (its calls would land in the log).
+      SLIPWAY_SUPERVISOR: "off",
+    },
     stdin: () => fs.readFileSync(`${log}.stdin`, "utf8"),
     calls: () => {
       if (!fs.existsSync(log)) {

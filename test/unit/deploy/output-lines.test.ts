@@ -116,6 +116,9 @@ function mask(line: string): Masked {
       i++;
       skipBalanced("{", "}");
       out += "X";
+    } else if (c === "\\") {
+      out += "E"; // an escaped character outside quotes (the `\'` of `'\''`)
+      i += 2;
     } else if (c === "'") {
       const end = line.indexOf("'", i + 1);
       i = end < 0 ? line.length : end + 1;
@@ -179,6 +182,12 @@ function joinQuotedLines(script: string): string {
       i = stop - 1;
       continue;
     }
+    if (quote === undefined && c === "\\") {
+      // An escaped character outside quotes (the `\'` of `'\''`) opens no quote.
+      out += c + (script[i + 1] ?? "");
+      i++;
+      continue;
+    }
     if (quote === undefined && (c === "'" || c === '"')) quote = c;
     else if (quote !== undefined && c === quote) quote = undefined;
     else if (quote === '"' && c === "\\") {
@@ -193,7 +202,18 @@ function joinQuotedLines(script: string): string {
 
 /** Every place the script writes to its stdout, as [line number, command word]. */
 function stdoutWriters(script: string): { writers: [number, string][]; sayLines: string[] } {
-  const lines = joinQuotedLines(script).split("\n");
+  // A here-document's body is data a command reads (the supervisor's text), not commands.
+  let hereEnd: string | undefined;
+  const lines = joinQuotedLines(script)
+    .split("\n")
+    .map((line) => {
+      if (hereEnd !== undefined) {
+        if (line === hereEnd) hereEnd = undefined;
+        return "";
+      }
+      hereEnd = /<<'([A-Za-z_]+)'/.exec(line)?.[1];
+      return line;
+    });
   const masked = lines.map((line) => mask(line).text);
   // `{ … } > file` groups and function bodies, by line range.
   const redirectedLine = new Array<boolean>(lines.length).fill(false);

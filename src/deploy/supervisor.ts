@@ -1,0 +1,200 @@
+/**
+ * The host's supervisor: one small shell loop per state root that brings back a container the
+ * host's records say should run (Docker's `unless-stopped` does not restart a container that
+ * `docker kill` or `docker stop` ended). Every SUPERVISOR_TICK_SECONDS it reads the records:
+ *
+ * - each service instance's `<root>/<instance>/current` (the release that serves);
+ * - each accessory's directory `<root>/_accessories/<container>`;
+ * - each edge's directory `<root>/_edge/<name>` (its network holder) and its `caddy` file;
+ *
+ * asks Docker for all of them in one `docker container inspect`, and starts again each one
+ * that exited — under that directory's deploy lock, taken with `flock -n`: while a deploy, a
+ * stop, a rollback or `slipway accessory restart` holds it, the supervisor leaves the
+ * container to them, and once it holds the lock it checks again that the record still names
+ * the container. A holder started again takes its Caddy with it (Caddy lives in the holder's
+ * network namespace). Never creates or removes anything; never touches a container the
+ * records do not name (a retired release, a warm one, `<accessory>-previous`).
+ *
+ * Each restart, and each restart by Docker's restart policy (a process killed inside the
+ * container), is one line in the directory's `events` (the last SUPERVISOR_EVENTS_KEPT are
+ * kept), which `slipway status` shows. The deploy, edge and accessory scripts install and
+ * start it (`superviseLines`): a new text replaces the running loop (it re-executes itself),
+ * one lock keeps it single. It runs in its own session, so an SSH connection ending does not
+ * end it; after a host reboot Docker's policy starts the containers and the next deploy or
+ * `slipway repair` starts the supervisor. The removal scripts stop it with the root's last
+ * service, accessory or edge (`unsuperviseLines`); a removed script ends it too.
+ */
+import { containerInspect } from "./commands";
+import { assign, command, quote, v, type ShellArg } from "./shell";
+
+/** The supervisor's directory under the state root: script, lock, pid, log. */
+export const SUPERVISOR_DIR = "_supervisor";
+/** Seconds between two looks at what runs: a stopped container is back within about this. */
+export const SUPERVISOR_TICK_SECONDS = 2;
+/** Lines of `events` each directory keeps. */
+export const SUPERVISOR_EVENTS_KEPT = 20;
+/** The file, in a service's, accessory's or edge's directory, of the supervisor's events. */
+export const EVENTS_FILE = "events";
+/** The environment variable that keeps the scripts from starting a supervisor (`off`). */
+export const SUPERVISOR_SWITCH = "SLIPWAY_SUPERVISOR";
+
+/** `<root>/_supervisor`. */
+export function supervisorDir(stateRoot: string): string {
+  return `${stateRoot.replace(/\/+$/, "")}/${SUPERVISOR_DIR}`;
+}
+
+/** `docker start <container>`. */
+export function containerStart(container: ShellArg): ShellArg[] {
+  return ["docker", "start", container];
+}
+
+/** `docker restart <container>`. */
+export function containerRestart(container: ShellArg): ShellArg[] {
+  return ["docker", "restart", container];
+}
+
+/** Name, status, restart count, exit code and end of the last run of each container. */
+const SEEN_FORMAT =
+  "{{.Name}} {{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{.State.FinishedAt}}";
+
+/** The supervisor of the containers recorded under `stateRoot`: the text of its script. */
+export function supervisorScript(stateRoot: string): string {
+  const lines = [
+    "#!/bin/sh",
+    `# Slipway supervisor of the containers recorded under ${stateRoot} (src/deploy/supervisor.ts).`,
+    "set -u",
+    "umask 022",
+    "trap '' HUP PIPE",
+    assign("root", stateRoot),
+    `dir="$root"/${SUPERVISOR_DIR}`,
+    'self="$dir"/supervisor.sh',
+    // One supervisor per root; an exec'd newer text keeps fd 9, so it keeps the lock.
+    'exec 9>>"$dir"/lock',
+    "flock -n 9 || exit 0",
+    'printf \'%s\\n\' "$$" > "$dir"/pid',
+    'version=$(cksum < "$self")',
+    "counts=",
+    // event DIR TEXT: one line in DIR's events (the last ones kept) and in the log.
+    "event() {",
+    '  line="$(date -u +%Y-%m-%dT%H:%M:%SZ) $2"',
+    "  printf '%s\\n' \"$line\"",
+    `  { tail -n ${SUPERVISOR_EVENTS_KEPT - 1} "$1"/${EVENTS_FILE} 2>/dev/null; printf '%s\\n' "$line"; } > "$1"/${EVENTS_FILE}.tmp &&`,
+    `    mv -f "$1"/${EVENTS_FILE}.tmp "$1"/${EVENTS_FILE}`,
+    "}",
+    // wanted: `<dir> <container>` for each container the records say should run.
+    "wanted() {",
+    '  for f in "$root"/*/current; do',
+    '    if [ -s "$f" ]; then printf \'%s %s\\n\' "${f%/current}" "$(cat "$f")"; fi',
+    "  done",
+    '  for d in "$root"/_accessories/* "$root"/_edge/*; do',
+    '    if [ -d "$d" ]; then printf \'%s %s\\n\' "$d" "${d##*/}"; fi',
+    "  done",
+    '  for f in "$root"/_edge/*/caddy; do',
+    '    if [ -s "$f" ]; then printf \'%s %s\\n\' "${f%/caddy}" "$(cat "$f")"; fi',
+    "  done",
+    "}",
+    // revive DIR NAME CODE FINISHED: under DIR's deploy lock, if the record still names it.
+    "revive() {",
+    "  (",
+    "    name=$2",
+    '    exec 8>>"$1"/lock 2>/dev/null || exit 0',
+    "    flock -n 8 || exit 0",
+    '    if [ "${1##*/}" != "$2" ] && ! cat "$1"/current "$1"/caddy 2>/dev/null | grep -qxF -- "$2"; then exit 0; fi',
+    `    if [ "$(${command(containerInspect("{{.State.Status}}", v("name")))} 2>/dev/null)" != exited ]; then exit 0; fi`,
+    `    if ! out=$(${command(containerStart(v("name")))} 2>&1); then`,
+    '      event "$1" "$2 exited with code $3 at $4; the supervisor could not start it again: $(printf \'%s\\n\' "$out" | tail -n 1)"',
+    "      exit 0",
+    "    fi",
+    '    event "$1" "$2 exited with code $3 at $4; the supervisor started it again"',
+    // The edge's holder: its Caddy ran in the namespace that ended with it.
+    '    caddy=$(cat "$1"/caddy 2>/dev/null || true)',
+    '    if [ "${1##*/}" = "$2" ] && [ -n "$caddy" ]; then',
+    `      ${command(containerRestart(v("caddy")))} >/dev/null 2>&1 || true`,
+    '      event "$1" "$caddy restarted in the network of $2"',
+    "    fi",
+    "  )",
+    "}",
+    'while [ -f "$self" ]; do',
+    '  if [ "$(cksum < "$self" 2>/dev/null)" != "$version" ]; then exec sh "$self"; fi',
+    "  list=$(wanted)",
+    "  seen=",
+    '  if [ -n "$list" ]; then',
+    // Container names are single words: the list splits into arguments as it should.
+    "    # shellcheck disable=SC2046",
+    `    seen=$(${command(["docker", "container", "inspect", "--format", SEEN_FORMAT])} $(printf '%s\\n' "$list" | cut -d ' ' -f 2) 2>/dev/null)`,
+    "  fi",
+    "  was=$counts",
+    "  counts=",
+    "  while read -r d name; do",
+    '    [ -n "$name" ] || continue',
+    "    got=$(printf '%s\\n' \"$seen\" | awk -v n=\"/$name\" '$1 == n { print $2, $3, $4, $5 }')",
+    '    [ -n "$got" ] || continue',
+    "    status=${got%% *}; rest=${got#* }; restarts=${rest%% *}; rest=${rest#* }; code=${rest%% *}; finished=${rest#* }",
+    // One `<name> <restart count>` line each, to tell a restart by Docker's policy next time.
+    '    counts="$counts$name $restarts',
+    '"',
+    "    before=$(printf '%s' \"$was\" | awk -v n=\"$name\" '$1 == n { print $2 }')",
+    '    if [ -n "$before" ] && [ "$restarts" -gt "$before" ]; then',
+    // Running again, Docker reports exit code 0: only the time of the exit is known.
+    '      event "$d" "$name exited at $finished; the restart policy of Docker started it again"',
+    "    fi",
+    '    if [ "$status" = exited ]; then revive "$d" "$name" "$code" "$finished"; fi',
+    "  done <<EOF",
+    "$list",
+    "EOF",
+    `  sleep ${SUPERVISOR_TICK_SECONDS}`,
+    "done",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** The delimiter of the here-document that carries the supervisor's text in the scripts. */
+const TEXT_END = "SLIPWAY_SUPERVISOR_END";
+
+/**
+ * Installs the supervisor of `stateRoot` (its text, as a here-document, when it changed) and
+ * starts it unless one runs: in its own session, every inherited descriptor but the standard
+ * ones closed (a deploy's lock must not live on in it). `SLIPWAY_SUPERVISOR=off` in the
+ * environment skips both (a host where something else supervises the containers).
+ */
+export function superviseLines(stateRoot: string): string[] {
+  const dir = supervisorDir(stateRoot);
+  const text = supervisorScript(stateRoot);
+  return [
+    assign("supervisor", dir),
+    `if [ "\${${SUPERVISOR_SWITCH}:-}" = off ]; then`,
+    "  :",
+    `elif ! (umask 022 && mkdir -p "$supervisor" && cat > "$supervisor"/supervisor.sh.new) 2>/dev/null <<'${TEXT_END}'`,
+    ...text.slice(0, -1).split("\n"),
+    TEXT_END,
+    "then",
+    `  say ${quote(`cannot write the supervisor under ${dir}: a stopped container does not come back by itself`)}`,
+    'elif cmp -s "$supervisor"/supervisor.sh.new "$supervisor"/supervisor.sh; then',
+    '  rm -f "$supervisor"/supervisor.sh.new',
+    "else",
+    '  mv -f "$supervisor"/supervisor.sh.new "$supervisor"/supervisor.sh',
+    "fi",
+    `if [ -f "$supervisor"/supervisor.sh ] && [ "\${${SUPERVISOR_SWITCH}:-}" != off ] && flock -n "$supervisor"/lock true 2>/dev/null; then`,
+    '  (umask 022 && setsid sh "$supervisor"/supervisor.sh </dev/null >>"$supervisor"/log 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &)',
+    `  say ${quote(`started the supervisor of ${stateRoot}: it starts again a container that the records name when it stops`)}`,
+    "fi",
+  ];
+}
+
+/**
+ * After a removal: when the state root holds nothing but the supervisor (the last service,
+ * accessory and edge are gone), its script goes, the loop ends, and so does its directory.
+ */
+export function unsuperviseLines(stateRoot: string): string[] {
+  return [
+    assign("supervisor", supervisorDir(stateRoot)),
+    `if [ -d "$supervisor" ] && [ "$(ls -A "\${supervisor%/*}")" = ${SUPERVISOR_DIR} ]; then`,
+    '  rm -f "$supervisor"/supervisor.sh',
+    '  pid=$(cat "$supervisor"/pid 2>/dev/null || true)',
+    '  if [ -n "$pid" ] && ! flock -n "$supervisor"/lock true 2>/dev/null; then kill "$pid" >/dev/null 2>&1 || true; fi',
+    `  flock -w ${SUPERVISOR_TICK_SECONDS * 5} "$supervisor"/lock true 2>/dev/null || true`,
+    '  rm -rf "$supervisor"',
+    `  say ${quote(`stopped the supervisor of ${stateRoot}: nothing is left to supervise`)}`,
+    "fi",
+  ];
+}
