@@ -22,8 +22,6 @@
 #                                                    sandbox binary (static C)
 #   $SLIPWAY_HOME/bin/coredns                        the local cluster's DNS (static,
 #                                                    only the plugins it uses)
-#   $SLIPWAY_HOME/bin/traefik                        the local cluster's ingress
-#                                                    controller (static)
 #   $SLIPWAY_HOME/bin/pulumi-resource-kubernetes     pulumi-kubernetes provider
 #
 # Everything is built from Go modules through wrapper modules committed under
@@ -44,7 +42,7 @@
 #                                    [--from-source] [--check]
 #   --force        rebuild the selected pieces even if they are up to date
 #   --only         pieces: pulumi, language-nodejs, command, docker-build, buildkit, caddy,
-#                  syft, trivy, kubernetes, coredns, traefik, kubernetes-provider
+#                  syft, trivy, kubernetes, coredns, kubernetes-provider
 #   --from-source  ignore a pulumi already on PATH and build everything
 #   --check        only report what is present/missing; build nothing
 #
@@ -92,13 +90,10 @@ PAUSE_VERSION="3.10.1"
 # there moves 27 of the Kubernetes binaries' modules, x/sys, grpc, otel and
 # protobuf among them, off the versions Kubernetes v1.34.4 was released with).
 COREDNS_VERSION="v1.14.7"
-# The local cluster's ingress controller. v3.6 is the newest line on k8s.io/client-go
-# v0.34 (the cluster's minor); its own wrapper module like CoreDNS.
-TRAEFIK_VERSION="v3.6.12"
 K8S_PROVIDER_COMMIT="v4.0.0-20260115033456-f47bc2d6f199"
 K8S_PROVIDER_VERSION="v4.24.1"
 
-ALL_PIECES="pulumi language-nodejs command docker-build buildkit caddy syft trivy kubernetes coredns traefik kubernetes-provider"
+ALL_PIECES="pulumi language-nodejs command docker-build buildkit caddy syft trivy kubernetes coredns kubernetes-provider"
 
 FORCE=0
 CHECK_ONLY=0
@@ -496,12 +491,6 @@ piece_coredns() {
     "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION"
 }
 
-# Traefik, the local cluster's ingress controller (its Kubernetes Ingress provider).
-piece_traefik() {
-  CGO_ENABLED=0 go_build "traefik" traefik github.com/traefik/traefik/v3/cmd/traefik traefik "$TRAEFIK_VERSION" \
-    "-X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION"
-}
-
 # The pulumi-kubernetes provider. Upstream's main package embeds files its
 # `go generate` writes (the schema with the version set, the terraform mapping,
 # both compacted); they are written here the same way from the module.
@@ -539,7 +528,6 @@ for p in $ALL_PIECES; do
     trivy) piece_trivy || true ;;
     kubernetes) piece_kubernetes || true ;;
     coredns) piece_coredns || true ;;
-    traefik) piece_traefik || true ;;
     kubernetes-provider) piece_kubernetes_provider || true ;;
   esac
 done

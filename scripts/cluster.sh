@@ -27,18 +27,11 @@
 #                   (clusterDNS), so `postgres`, `postgres.<ns>` and
 #                   `postgres.<ns>.svc.cluster.local` resolve in pods; other names are
 #                   forwarded to this machine's /etc/resolv.conf
-#   traefik         the ingress controller: Traefik (built from Go modules) serving every
-#                   Ingress of the default IngressClass `traefik` on http://127.0.0.1:19080
-#                   and https://127.0.0.1:19443 (the Ingress's TLS Secret, else Traefik's
-#                   own certificate), straight to the pods' addresses from the
-#                   EndpointSlices; its own client certificate (ClusterRole
-#                   slipway:traefik); ping on 127.0.0.1:19088
 # Storage: the controller-manager's in-tree host-path provisioner (no further
 # binary or image), behind the default StorageClass slipway-hostpath: a claim
 # gets a directory under /tmp/hostpath_pv on this one node, deleted
 # with the claim.
-# The Kubernetes binaries, CoreDNS and Traefik come from scripts/bootstrap-engine.sh
-# --only kubernetes,coredns,traefik
+# The Kubernetes binaries and CoreDNS come from scripts/bootstrap-engine.sh --only kubernetes,coredns
 # ($SLIPWAY_HOME/bin); the pause image (FROM scratch, a static pause binary built
 # there too) is pushed to 127.0.0.1:5000/slipway/pause by `up` when missing.
 #
@@ -71,10 +64,6 @@ DNS_SERVICE_IP=10.96.0.10
 DNS_PORT=1053
 DNS_HEALTH_PORT=18053
 DNS_READY_PORT=18181
-INGRESS_CLASS=traefik
-INGRESS_HTTP=127.0.0.1:19080
-INGRESS_HTTPS=127.0.0.1:19443
-INGRESS_PING=127.0.0.1:19088
 
 BIN="$SLIPWAY_HOME/bin"
 CLUSTER_DIR="$SLIPWAY_STATE/cluster"
@@ -87,7 +76,7 @@ ADMIN_KUBECONFIG="$CLUSTER_DIR/admin.kubeconfig"
 
 export PATH="$BIN:$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
-PIECES=(etcd containerd apiserver controller-manager scheduler kubelet kube-proxy coredns traefik)
+PIECES=(etcd containerd apiserver controller-manager scheduler kubelet kube-proxy coredns)
 
 pidfile_of() { echo "$RUN_DIR/cluster-$1.pid"; }
 logfile_of() { echo "$LOG_DIR/cluster-$1.log"; }
@@ -169,10 +158,9 @@ make_pki() {
   cert kubelet "system:node:$NODE_NAME" system:nodes || return 1
   cert kube-proxy system:kube-proxy || return 1
   cert coredns slipway:coredns || return 1
-  cert traefik slipway:traefik || return 1
   kubeconfig admin admin && kubeconfig controller-manager controller-manager &&
     kubeconfig scheduler scheduler && kubeconfig kubelet kubelet && kubeconfig kube-proxy kube-proxy &&
-    kubeconfig coredns coredns && kubeconfig traefik traefik
+    kubeconfig coredns coredns
 }
 
 # --------------------------------------------------------------- config ----
@@ -348,47 +336,6 @@ endpoints:
 EOF
 }
 
-# What Traefik reads (Ingresses, their Services, EndpointSlices and TLS Secrets) and
-# writes (Ingress status), and the default IngressClass it serves.
-ingress_objects() {
-  kubectl --kubeconfig "$ADMIN_KUBECONFIG" apply --request-timeout=10s -f - >/dev/null <<EOF
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: slipway:traefik
-rules:
-  - apiGroups: [""]
-    resources: [services, endpoints, secrets, nodes]
-    verbs: [get, list, watch]
-  - apiGroups: [discovery.k8s.io]
-    resources: [endpointslices]
-    verbs: [list, watch]
-  - apiGroups: [networking.k8s.io]
-    resources: [ingresses, ingressclasses]
-    verbs: [get, list, watch]
-  - apiGroups: [networking.k8s.io]
-    resources: [ingresses/status]
-    verbs: [update]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: slipway:traefik
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: slipway:traefik}
-subjects:
-  - {apiGroup: rbac.authorization.k8s.io, kind: User, name: slipway:traefik}
----
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata:
-  name: $INGRESS_CLASS
-  annotations:
-    ingressclass.kubernetes.io/is-default-class: "true"
-spec:
-  controller: traefik.io/ingress-controller
-EOF
-}
-
 # --------------------------------------------------------------- probes ----
 
 etcd_ok() { curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'; }
@@ -402,8 +349,7 @@ controller-manager_ok() { https_healthz 10257; }
 scheduler_ok() { https_healthz 10259; }
 kubelet_ok() { [[ "$(curl -fsS --max-time 2 http://127.0.0.1:10248/healthz 2>/dev/null)" == ok ]]; }
 kube-proxy_ok() { curl -fsS --max-time 2 http://127.0.0.1:10256/healthz >/dev/null 2>&1; }
-# Ready: its kubernetes plugin has synced with the apiserver.
-traefik_ok() { [[ "$(curl -fsS --max-time 2 "http://$INGRESS_PING/ping" 2>/dev/null)" == OK ]]; }
+# CoreDNS is ready once its kubernetes plugin has synced with the apiserver.
 coredns_ok() { [[ "$(curl -fsS --max-time 2 "http://127.0.0.1:$DNS_READY_PORT/ready" 2>/dev/null)" == OK ]]; }
 # The default StorageClass: the controller-manager's host-path provisioner.
 STORAGE_CLASS=slipway-hostpath
@@ -474,13 +420,6 @@ cmd_of() {
         --healthz-bind-address 127.0.0.1:10256 --metrics-bind-address 127.0.0.1:10249 ;;
     coredns)
       echo "$BIN/coredns" -conf "$CLUSTER_DIR/coredns/Corefile" ;;
-    traefik)
-      echo env "KUBECONFIG=$CLUSTER_DIR/traefik.kubeconfig" "$BIN/traefik" \
-        --global.checkNewVersion=false --global.sendAnonymousUsage=false --log.level=INFO \
-        --entryPoints.web.address="$INGRESS_HTTP" --entryPoints.websecure.address="$INGRESS_HTTPS" \
-        --entryPoints.websecure.http.tls=true \
-        --entryPoints.traefik.address="$INGRESS_PING" --ping=true \
-        --providers.kubernetesIngress=true ;;
   esac
 }
 
@@ -540,9 +479,6 @@ up_piece() {
       write_corefile "$ip"
       dns_objects "$ip" || { echo "could not declare the cluster DNS's Service and role"; return 1; }
       ;;
-    traefik)
-      ingress_objects || { echo "could not declare the IngressClass $INGRESS_CLASS and its role"; return 1; }
-      ;;
   esac
   read -r -a cmd <<<"$(cmd_of "$p" "$ip")"
   spawn_detached "$log" "$pidfile" "${cmd[@]}" 9>&-
@@ -555,7 +491,7 @@ up_piece() {
 
 missing_binaries() {
   local b out=()
-  for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy pause coredns traefik; do
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy pause coredns; do
     [[ -x "$BIN/$b" ]] || out+=("$BIN/$b")
   done
   for b in etcd containerd ctr kubectl runc iptables conntrack "$CNI_BIN/bridge"; do
@@ -568,10 +504,10 @@ cmd_up() {
   local t ip missing started=0 reason p
   missing="$(missing_binaries)"
   if [[ -n "$missing" ]]; then
-    echo "skipped: missing $missing (run scripts/install-system.sh and scripts/bootstrap-engine.sh --only kubernetes,coredns,traefik)"
+    echo "skipped: missing $missing (run scripts/install-system.sh and scripts/bootstrap-engine.sh --only kubernetes,coredns)"
     return 0
   fi
-  if apiserver_ok && node_ready && kubelet_ok && kube-proxy_ok && coredns_ok && traefik_ok; then
+  if apiserver_ok && node_ready && kubelet_ok && kube-proxy_ok && coredns_ok; then
     echo "already running (node $NODE_NAME Ready, kubeconfig $ADMIN_KUBECONFIG)"
     return 0
   fi

@@ -131,7 +131,7 @@ describe("the local stacks on the cluster", () => {
     );
   };
 
-  it("local-k8s is the local stack's service set on Kubernetes, behind the cluster's Traefik", () => {
+  it("local-k8s is the local stack's service set on Kubernetes, its routes as Ingress rules", () => {
     const ssh = load("local");
     const kube = load("local-k8s");
     assert.equal(kube.role, "build");
