@@ -325,7 +325,7 @@ metadata:
   namespace: kube-system
   labels:
     kubernetes.io/service-name: kube-dns
-    endpointslice.kubernetes.io/managed-by: slipway.local/cluster-sh
+    endpointslice.kubernetes.io/managed-by: cluster-sh.slipway.local
 addressType: IPv4
 ports:
   - {name: dns, protocol: UDP, port: $DNS_PORT}
