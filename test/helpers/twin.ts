@@ -228,6 +228,10 @@ export function webOnly(doc: ReturnType<typeof parseDocument>, name?: string): v
   for (const image of ["api", "postgres", "redis"]) {
     doc.deleteIn(["config", "slipway:images", image]);
   }
+  // Labels from the commit, as before the service set: every release commit is a new digest.
+  if (doc.hasIn(["config", "slipway:images", "web", "build"])) {
+    doc.deleteIn(["config", "slipway:images", "web", "build", "stamp"]);
+  }
   doc.deleteIn(["config", "slipway:services"]);
   doc.deleteIn(["config", "slipway:accessories"]);
   doc.deleteIn(["config", "slipway:kubernetes", "ingressClassName"]);
