@@ -17,7 +17,7 @@ import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { load, sleep, type LoadCount } from "../test/helpers/load";
 import { servicesUp } from "../test/helpers/services";
-import { makeTwin, type Twin } from "../test/helpers/twin";
+import { makeTwin, webOnly, type Twin } from "../test/helpers/twin";
 import { median } from "./stats";
 
 const NAMESPACE = "slipway-bench-k8s";
@@ -116,6 +116,7 @@ async function main(): Promise<void> {
       doc.deleteIn(["config", "slipway:scan"]);
     });
     twin.edit("local-k8s", (doc) => {
+      webOnly(doc);
       doc.setIn(["config", "slipway:registry", "namespace"], NAMESPACE);
       doc.setIn(["config", "slipway:kubernetes", "namespace"], "bench-k8s");
       doc.setIn(["config", "slipway:kubernetes", "nodePort"], NODE_PORT);

@@ -20,6 +20,8 @@
 #                                                    Kubernetes (static, one
 #                                                    `go build`), and pause, its
 #                                                    sandbox binary (static C)
+#   $SLIPWAY_HOME/bin/coredns                        the local cluster's DNS (static,
+#                                                    only the plugins it uses)
 #   $SLIPWAY_HOME/bin/pulumi-resource-kubernetes     pulumi-kubernetes provider
 #
 # Everything is built from Go modules through wrapper modules committed under
@@ -40,7 +42,7 @@
 #                                    [--from-source] [--check]
 #   --force        rebuild the selected pieces even if they are up to date
 #   --only         pieces: pulumi, language-nodejs, command, docker-build, buildkit, caddy,
-#                  syft, trivy, kubernetes, kubernetes-provider
+#                  syft, trivy, kubernetes, coredns, kubernetes-provider
 #   --from-source  ignore a pulumi already on PATH and build everything
 #   --check        only report what is present/missing; build nothing
 #
@@ -84,10 +86,14 @@ PAUSE_VERSION="3.10.1"
 # served. Its schema's resources and types are those of the npm
 # @pulumi/kubernetes 4.24.1 that package.json pins, so it is stamped and
 # registered as that version. See scripts/engine/README.md.
+# The local cluster's DNS: its own wrapper module, not the Kubernetes one (adding it
+# there moves 27 of the Kubernetes binaries' modules, x/sys, grpc, otel and
+# protobuf among them, off the versions Kubernetes v1.34.4 was released with).
+COREDNS_VERSION="v1.14.7"
 K8S_PROVIDER_COMMIT="v4.0.0-20260115033456-f47bc2d6f199"
 K8S_PROVIDER_VERSION="v4.24.1"
 
-ALL_PIECES="pulumi language-nodejs command docker-build buildkit caddy syft trivy kubernetes kubernetes-provider"
+ALL_PIECES="pulumi language-nodejs command docker-build buildkit caddy syft trivy kubernetes coredns kubernetes-provider"
 
 FORCE=0
 CHECK_ONLY=0
@@ -479,6 +485,12 @@ piece_kubernetes() {
   fi
 }
 
+# CoreDNS with the plugins scripts/cluster.sh's Corefile uses (wrapper coredns/main.go).
+piece_coredns() {
+  CGO_ENABLED=0 go_build "coredns" coredns slipway.local/engine/coredns coredns "$COREDNS_VERSION" \
+    "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION"
+}
+
 # The pulumi-kubernetes provider. Upstream's main package embeds files its
 # `go generate` writes (the schema with the version set, the terraform mapping,
 # both compacted); they are written here the same way from the module.
@@ -515,6 +527,7 @@ for p in $ALL_PIECES; do
     syft) piece_syft || true ;;
     trivy) piece_trivy || true ;;
     kubernetes) piece_kubernetes || true ;;
+    coredns) piece_coredns || true ;;
     kubernetes-provider) piece_kubernetes_provider || true ;;
   esac
 done

@@ -18,7 +18,7 @@ step "busybox for the sample images" scripts/fetch-busybox.sh
 step "PostgreSQL and Redis root file systems (Debian packages)" scripts/fetch-accessories.sh
 step "demo API binaries" scripts/build-api.sh
 # The local stack deploys over SSH: the Kubernetes pieces (scripts/bootstrap-engine.sh --only
-# kubernetes,kubernetes-provider) are built by `npm test` and for the local-k8s stack only.
+# kubernetes,coredns,kubernetes-provider) are built by `npm test` and for the local-k8s stack only.
 step "Pulumi engine, plugins, buildkitd, Caddy, syft and trivy" scripts/bootstrap-engine.sh \
   --only pulumi,language-nodejs,command,docker-build,buildkit,caddy,syft,trivy
 step "Caddy for the edge image" scripts/fetch-edge.sh

@@ -10,7 +10,8 @@
  * text); `pulumi destroy` leaving no namespace, pod or Service behind.
  *
  * Runs in a twin of the project (test/helpers/twin.ts) with its own backend, registry
- * namespace, Kubernetes namespaces and NodePorts.
+ * namespace, Kubernetes namespaces and NodePorts, with the stacks cut down to web alone
+ * behind a NodePort (webOnly: the checked-in stacks are the local service set).
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
@@ -28,7 +29,7 @@ import {
   useServices,
 } from "../helpers/services";
 import { timings } from "../helpers/timings";
-import { makeTwin, type Twin } from "../helpers/twin";
+import { makeTwin, webOnly, type Twin } from "../helpers/twin";
 
 const REGISTRY_NAMESPACE = "slipway-e2e-k8s";
 const BUILD_NAMESPACE = "e2e-k8s";
@@ -145,6 +146,7 @@ describe("the Kubernetes target end to end on the local cluster", function () {
       ["local-k8s-prod", PROMOTE_NAMESPACE, PROMOTE_PORT],
     ] as const) {
       twin.edit(stack, (doc) => {
+        webOnly(doc, stack === "local-k8s" ? undefined : "web");
         doc.setIn(["config", "slipway:registry", "namespace"], REGISTRY_NAMESPACE);
         doc.setIn(["config", "slipway:kubernetes", "namespace"], namespace);
         doc.setIn(["config", "slipway:kubernetes", "nodePort"], port);

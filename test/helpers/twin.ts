@@ -218,3 +218,34 @@ export function makeTwin(options: TwinOptions, message = "twin: release r1"): Tw
     },
   };
 }
+
+/**
+ * Turns a twin's `local-k8s` or `local-k8s-prod` file (the local service set on the cluster)
+ * into one web service behind a NodePort, two pods: the shape the single-service Kubernetes
+ * e2e file and the release benchmark measure. `name` is the promote twin's service name.
+ */
+export function webOnly(doc: ReturnType<typeof parseDocument>, name?: string): void {
+  for (const image of ["api", "postgres", "redis"]) {
+    doc.deleteIn(["config", "slipway:images", image]);
+  }
+  // Labels from the commit, as before the service set: every release commit is a new digest.
+  if (doc.hasIn(["config", "slipway:images", "web", "build"])) {
+    doc.deleteIn(["config", "slipway:images", "web", "build", "stamp"]);
+  }
+  doc.deleteIn(["config", "slipway:services"]);
+  doc.deleteIn(["config", "slipway:accessories"]);
+  doc.deleteIn(["config", "slipway:kubernetes", "ingressClassName"]);
+  doc.deleteIn(["config", "slipway:kubernetes", "volumeSize"]);
+  doc.setIn(["config", "slipway:kubernetes", "replicas"], 2);
+  doc.setIn(
+    ["config", "slipway:service"],
+    doc.createNode({
+      ...(name === undefined ? {} : { name }),
+      image: "web",
+      containerPort: 8080,
+      healthPath: "/healthz",
+      healthTimeoutSeconds: 30,
+      drainSeconds: 2,
+    }),
+  );
+}

@@ -119,6 +119,79 @@ describe("the checked-in stack files", () => {
   });
 });
 
+describe("the local stacks on the cluster", () => {
+  const load = (stack: string, images?: Record<string, unknown>) => {
+    const source = sourceFromStackFile(stack);
+    return validateConfig(
+      stack,
+      markSecrets(
+        images === undefined ? source : { ...source, values: { ...source.values, images } },
+      ),
+      { root: ROOT },
+    );
+  };
+
+  it("local-k8s is the local stack's service set on Kubernetes, its routes as Ingress rules", () => {
+    const ssh = load("local");
+    const kube = load("local-k8s");
+    assert.equal(kube.role, "build");
+    assert.equal(kube.target, "kubernetes");
+    assert.deepEqual(kube.kubernetes, {
+      kubeconfigFile: "~/.cache/slipway/state/cluster/admin.kubeconfig",
+      namespace: "slipway-local-k8s",
+      createNamespace: true,
+      replicas: 1,
+      cpu: "20m",
+      memory: "32Mi",
+      ingressClassName: "traefik",
+      volumeSize: "256Mi",
+    });
+    // The same services, images, commands, env and replicas as the SSH stack; the routes
+    // without the edge's redirect setting.
+    const shape = (config: typeof ssh) =>
+      config.services.map((service) => [
+        service.name,
+        service.image,
+        service.replicas,
+        service.command,
+        service.env,
+        service.routes.map((route) => ({ ...route, redirect: undefined })),
+      ]);
+    assert.deepEqual(shape(kube), shape(ssh));
+    assert.deepEqual(
+      kube.accessories.map((accessory) => [accessory.name, accessory.image, accessory.volumes]),
+      ssh.accessories.map((accessory) => [accessory.name, accessory.image, accessory.volumes]),
+    );
+    assert.deepEqual(kube.images.map((image) => image.name).sort(), [
+      "api",
+      "postgres",
+      "redis",
+      "web",
+    ]);
+  });
+
+  it("local-k8s-prod, once promoted into, is its promote twin in its own namespace", () => {
+    const pins = Object.fromEntries(
+      ["web", "api", "postgres"].map((image) => [image, { pin: { digest: DIGEST } }]),
+    );
+    const config = load("local-k8s-prod", pins);
+    assert.equal(config.role, "promote");
+    assert.equal(config.kubernetes?.namespace, "slipway-local-k8s-prod");
+    assert.equal(config.kubernetes?.ingressClassName, "traefik");
+    assert.deepEqual(
+      config.services.map((service) => [service.name, service.image, service.routes]),
+      [
+        ["api-prod", "api", [{ host: "api-prod.localhost", tls: true }]],
+        ["web-prod", "web", [{ host: "web-prod.localhost", tls: true }]],
+      ],
+    );
+    assert.deepEqual(
+      config.accessories.map((accessory) => [accessory.name, accessory.image]),
+      [["postgres", "postgres"]],
+    );
+  });
+});
+
 describe("a promote stack before its first promotion", () => {
   it("says to promote into it, and nothing else", () => {
     const raw = promote();

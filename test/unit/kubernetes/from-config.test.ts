@@ -44,7 +44,7 @@ function serviceSet(): Record<string, any> {
     namespace: "slipway-local-k8s",
     cpu: "20m",
     memory: "32Mi",
-    ingressClassName: "caddy",
+    ingressClassName: "traefik",
     storageClassName: "local-path",
   };
   raw.services = {
@@ -305,7 +305,7 @@ describe("infra/kubernetes: the service model on a cluster (deployToKubernetes u
     assert.deepEqual(container.readinessProbe.httpGet, { path: "/readyz", port: "http" });
     const backend = (name: string) => ({ service: { name, port: { name: "http" } } });
     assert.deepEqual(find("kubernetes:networking.k8s.io/v1:Ingress", "api-ingress").inputs.spec, {
-      ingressClassName: "caddy",
+      ingressClassName: "traefik",
       rules: [
         {
           host: "api.localhost",
@@ -315,7 +315,7 @@ describe("infra/kubernetes: the service model on a cluster (deployToKubernetes u
       tls: [{ hosts: ["api.localhost"], secretName: "api-tls" }],
     });
     assert.deepEqual(find("kubernetes:networking.k8s.io/v1:Ingress", "web-ingress").inputs.spec, {
-      ingressClassName: "caddy",
+      ingressClassName: "traefik",
       rules: [
         {
           host: "web.localhost",
