@@ -36,6 +36,10 @@ export function trivyFlags(scan: ScanConfig, insecure: boolean): ShellArg[] {
     blockingSeverities(scan.failOn).join(","),
     "--ignorefile",
     inWork("ignore.yaml"),
+    // The layer cache in memory: images are scanned at once, and trivy's file cache takes a
+    // lock that makes a second scan wait and then fail (the database is opened read-only).
+    "--cache-backend",
+    "memory",
     ...(scan.cacheDir === undefined ? [] : ["--cache-dir", expandHome(scan.cacheDir)]),
     ...(scan.dbRepository === undefined ? [] : ["--db-repository", scan.dbRepository]),
     ...(scan.offline ? ["--skip-db-update", "--skip-java-db-update", "--offline-scan"] : []),

@@ -101,7 +101,7 @@ describe("supply-chain scripts as data", () => {
     );
     assert.equal(
       script.find((line) => line.startsWith("trivy image")),
-      'trivy image --quiet --scanners vuln --format json --severity HIGH,CRITICAL --ignorefile "$work"/ignore.yaml --cache-dir /var/cache/trivy --skip-db-update --skip-java-db-update --offline-scan --insecure --output "$work"/scan-linux-amd64.json "$repository@$digest"',
+      'trivy image --quiet --scanners vuln --format json --severity HIGH,CRITICAL --ignorefile "$work"/ignore.yaml --cache-backend memory --cache-dir /var/cache/trivy --skip-db-update --skip-java-db-update --offline-scan --insecure --output "$work"/scan-linux-amd64.json "$repository@$digest"',
     );
     assert.equal(
       script.find((line) => line.startsWith("cosign attest")),
