@@ -8,7 +8,7 @@ import {
   type PodView,
 } from "../kubernetes";
 import { KubeClient, listPath } from "../kubernetes/client";
-import type { AccessoryStatus, HostStatus } from "./commands/status";
+import type { AccessoryStatus, HostStatus } from "./status-model";
 import { shortDigest } from "./table";
 
 /**
