@@ -8,7 +8,9 @@
  *
  * Everything is offline: the edge image is built from examples/edge/ (Caddy, as the local
  * stacks do), the service's busybox is the one scripts/fetch-busybox.sh fetched, npm installs
- * from its cache. The stacks get what this machine needs beside init's defaults (the buildx
+ * from its cache, asking the registry only for what the cache lacks (on a fresh machine the
+ * project's `npm ci` cached the packages but not the documents a version range is resolved
+ * from, so `--offline` failed with ENOTCACHED there). The stacks get what this machine needs beside init's defaults (the buildx
  * builder, the local trivy database, an edge of its own on loopback ports), each with
  * `pulumi config set`, as a person would.
  */
@@ -157,8 +159,8 @@ describe("a repository of its own adopts Slipway from the packed tarball", funct
       }),
     );
     const tarball = path.join(work, packed.stdout.trim().split("\n").pop()!);
-    await timed("npm install of the tarball (offline)", () =>
-      sh(`npm init -y >/dev/null && npm install --offline --no-audit --no-fund ${tarball}`),
+    await timed("npm install of the tarball (from the cache first)", () =>
+      sh(`npm init -y >/dev/null && npm install --prefer-offline --no-audit --no-fund ${tarball}`),
     );
     const init = await sh(
       `npx slipway init --registry 127.0.0.1:5000/${NAMESPACE} --host root@127.0.0.1:2222 ` +
