@@ -109,6 +109,22 @@ const steps = timings();
 
 describe("release safety with the real Pulumi engine on the local stacks", function () {
   this.timeout(1_800_000);
+  // Before useServices: mocha runs after hooks in their order, and the clean-up needs Docker,
+  // which releasing the services may stop.
+  after(async () => {
+    if (twin !== undefined) {
+      for (const stack of ["local-prod", "local"]) {
+        const destroyed = await steps.timed(`pulumi destroy --stack ${stack}`, () =>
+          pulumiDestroy(stack, twin.dir, twin.env),
+        );
+        if (destroyed.code !== 0) console.log(destroyed.stdout, destroyed.stderr);
+      }
+      const volumes = docker("volume", "ls", "--quiet", "--filter", `name=^${PREFIX}-local`);
+      if (volumes !== "") docker("volume", "rm", ...volumes.split("\n"));
+      twin.remove();
+    }
+    steps.print(52);
+  });
   useServices(["docker", "registry", "sshd", "binfmt", "buildkitd"]);
 
   let twin: Twin;
@@ -169,21 +185,6 @@ describe("release safety with the real Pulumi engine on the local stacks", funct
     commit("safety: the api and PostgreSQL only");
     local = await twin.stack("local");
     await twin.stack("local-prod");
-  });
-
-  after(async () => {
-    if (twin !== undefined) {
-      for (const stack of ["local-prod", "local"]) {
-        const destroyed = await steps.timed(`pulumi destroy --stack ${stack}`, () =>
-          pulumiDestroy(stack, twin.dir, twin.env),
-        );
-        if (destroyed.code !== 0) console.log(destroyed.stdout, destroyed.stderr);
-      }
-      const volumes = docker("volume", "ls", "--quiet", "--filter", `name=^${PREFIX}-local`);
-      if (volumes !== "") docker("volume", "rm", ...volumes.split("\n"));
-      twin.remove();
-    }
-    steps.print(52);
   });
 
   it("a1 is released and promoted; before api migrate the api refuses a note", async () => {
