@@ -21,8 +21,8 @@ describe("slipway promote", () => {
     };
   }
 
-  beforeEach(async () => {
-    p = await project({ "Pulumi.dev.yaml": DEV, "Pulumi.prod.yaml": PROD });
+  /** dev's 7th update: web and edge pushed for both platforms and exported with their tags. */
+  function devReleased(): void {
     const tags = ["dev", "dev-7-g1111111", "sha-1111111"];
     web = p.registry.pushIndex("acme/web", ["linux/amd64", "linux/arm64"], {
       tags,
@@ -40,6 +40,11 @@ describe("slipway promote", () => {
     p.driver.stackOutputs.dev = {
       images: { web: exported("web", web, tags), edge: exported("edge", edge, tags) },
     };
+  }
+
+  beforeEach(async () => {
+    p = await project({ "Pulumi.dev.yaml": DEV, "Pulumi.prod.yaml": PROD });
+    devReleased();
   });
   afterEach(async () => p.close());
 
@@ -118,23 +123,7 @@ releases:
     assert.ok(empty.includes("slipway:images: {}"));
     await p.close();
     p = await project({ "Pulumi.dev.yaml": DEV, "Pulumi.prod.yaml": empty });
-    p.driver.lastUpdates.dev = {
-      result: "succeeded",
-      version: 7,
-      endTime: "2025-03-01T09:00:00.000Z",
-    };
-    const tags = ["dev", "dev-7-g1111111", "sha-1111111"];
-    web = p.registry.pushIndex("acme/web", ["linux/amd64", "linux/arm64"], {
-      tags,
-      content: "web 7",
-    });
-    edge = p.registry.pushIndex("acme/edge", ["linux/amd64", "linux/arm64"], {
-      tags,
-      content: "edge 7",
-    });
-    p.driver.stackOutputs.dev = {
-      images: { web: exported("web", web, tags), edge: exported("edge", edge, tags) },
-    };
+    devReleased();
     const result = await slipway(p, ["promote", "--from", "dev", "--to", "prod"]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(
