@@ -117,12 +117,13 @@ config:
     httpPort: $2
     httpsPort: $(($2 + 100))
     tls: internal
-  slipway:service:
-    name: $1
-    image: web
-    containerPort: 8080
-    healthPath: /healthz
-    healthTimeoutSeconds: 30
+  slipway:services:
+    $1:
+      image: web
+      containerPort: 8080
+      healthPath: /healthz
+      healthTimeoutSeconds: 30
+      routes: [{}]
   slipway:attestations:
     provenance: "off"
 EOF

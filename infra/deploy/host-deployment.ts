@@ -105,7 +105,7 @@ export interface HostDeploymentArgs extends HostConnectionArgs {
   healthCommand?: pulumi.Input<pulumi.Input<string>[]>;
   /** A replica: the service's name on the stack network (`service` is then `<name>.<n>`). */
   alias?: string;
-  /** Where the service is configured (`slipway:services.<name>`, `slipway:service`), for the fixes messages name. */
+  /** Where the service is configured (`slipway:services.<name>`), for the fixes messages name. */
   configPath?: string;
   /** The replicas the routes list (the first replica's deployment); `[]`: installs no routes. */
   routeInstances?: string[];

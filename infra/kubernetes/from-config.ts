@@ -18,7 +18,7 @@ function secretEnvNames(workload: AccessorySpec | ServiceSpec): string[] {
 
 /**
  * The target-neutral input of the manifests from one service of the stack's service model
- * (`slipway:services`, or `slipway:service`) and the cluster settings (`slipway:kubernetes`);
+ * (`slipway:services`) and the cluster settings (`slipway:kubernetes`);
  * everything but the image, known after the build. Replicas: the service's when it asks for
  * more than one, else `slipway:kubernetes.replicas`. Limits: the service's `memory` and
  * `cpus` over the cluster's defaults.

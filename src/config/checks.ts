@@ -23,7 +23,7 @@ export function crossChecks(raw: RawMap, role: Role): RawIssue[] {
   issues.push(...repositoryChecks(raw));
   const imageNames = imageChecks(raw, role, add);
   const hostNames = hostChecks(raw, add);
-  singleServiceChecks(raw, imageNames, hostNames, add);
+  servicesRequiredCheck(raw, hostNames, add);
   edgePortChecks(asMap(raw.edge), asList(raw.hosts), add);
   workloadChecks(raw, imageNames, add);
   edgeChecks(asMap(raw.edge), imageNames, add);
@@ -36,16 +36,9 @@ export function crossChecks(raw: RawMap, role: Role): RawIssue[] {
   return issues;
 }
 
-/** Something runs on declared hosts; the one-service form names an image the stack has. */
-function singleServiceChecks(
-  raw: RawMap,
-  imageNames: readonly string[],
-  hostNames: ReadonlySet<string>,
-  add: Add,
-): void {
-  const service = asMap(raw.service);
+/** Something runs on declared hosts (a retired `slipway:service` has its own refusal). */
+function servicesRequiredCheck(raw: RawMap, hostNames: ReadonlySet<string>, add: Add): void {
   if (
-    service === undefined &&
     hostNames.size > 0 &&
     raw.service === undefined &&
     raw.services === undefined &&
@@ -54,38 +47,7 @@ function singleServiceChecks(
     add(
       "services",
       [],
-      "is required when hosts are declared: what should run on them? (slipway:services, or slipway:service for one)",
+      "is required when hosts are declared: what should run on them? (slipway:services)",
     );
-  }
-  // With no image at all, that one problem says what to do; service references would only echo it.
-  if (service !== undefined && imageNames.length > 0) {
-    if (
-      typeof service.image === "string" &&
-      asMap(raw.images) !== undefined &&
-      !imageNames.includes(service.image)
-    ) {
-      add(
-        "service",
-        ["image"],
-        `${JSON.stringify(service.image)} is not in slipway:images (${imageNames.join(", ") || "none declared"})`,
-      );
-    }
-    const edgeImage =
-      typeof asMap(raw.edge)?.image === "string" ? asMap(raw.edge)!.image : undefined;
-    const candidates = imageNames.filter((name) => name !== edgeImage);
-    if (service.image === undefined && asMap(raw.images) !== undefined && candidates.length === 0) {
-      add(
-        "service",
-        ["image"],
-        "has no image to run besides the edge proxy; declare one under slipway:images",
-      );
-    }
-    if (service.image === undefined && candidates.length > 1) {
-      add(
-        "service",
-        ["image"],
-        `is required when there are several images: one of ${candidates.join(", ")}`,
-      );
-    }
   }
 }

@@ -120,7 +120,7 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
     add(
       "services",
       [],
-      "is required when slipway:target is kubernetes: what should run on the cluster? (slipway:services.<name>, or slipway:service)",
+      "is required when slipway:target is kubernetes: what should run on the cluster? (slipway:services.<name>)",
     );
   }
   const routed = Object.values(services ?? {}).filter(
@@ -190,15 +190,6 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
     }
     secretKeyChecks("accessories", [name], entry, add);
   }
-  const service = asMap(raw.service);
-  const name = service?.name ?? service?.image;
-  if (typeof name === "string" && !DNS_LABEL.test(name)) {
-    add(
-      "service",
-      [service?.name === undefined ? "image" : "name"],
-      `${JSON.stringify(name)} cannot name Kubernetes objects (a DNS label: lowercase letters, digits and -); set slipway:service.name`,
-    );
-  }
   if (asList(raw.hosts).length > 0) {
     add(
       "hosts",
@@ -212,17 +203,6 @@ export function kubernetesChecks(raw: RawMap, add: Add): void {
       ["image"],
       "is the SSH hosts' edge proxy; on Kubernetes requests reach the service through its Service (nodePort) or an Ingress (ingressClassName); remove it",
     );
-  }
-  if (has(service, "release")) {
-    add(
-      "service",
-      ["release"],
-      "is a release command on SSH hosts; the kubernetes target does not run one yet (run the migration as a Job before slipway promote, or run the service on SSH hosts)",
-    );
-  }
-  if (service !== undefined) {
-    clusterPlacementChecks("service", [], service, add);
-    secretKeyChecks("service", [], service, add);
   }
 }
 

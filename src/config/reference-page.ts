@@ -74,7 +74,9 @@ function typeText(schema: JsonSchema): string {
     return "*secret*";
   }
   if (schema.not !== undefined) {
-    return "moved";
+    return typeof schema.description === "string" && schema.description.startsWith("Retired")
+      ? "retired"
+      : "moved";
   }
   if (Array.isArray(schema.enum)) {
     return schema.enum.map((value) => `\`${String(value)}\``).join(" | ");

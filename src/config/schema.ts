@@ -9,10 +9,10 @@ import { maintenanceSchema, type MaintenanceSetting } from "./maintenance";
 import { DOCKER_NAME_PATTERN, plain } from "./primitives";
 import { promotionSchema, type PromotionConfig } from "./promotion";
 import { registrySchema, type RegistryConfig } from "./registry";
+import { retiredServiceSchema } from "./retired-service";
 import { roleSchema, type Role } from "./role";
 import {
   accessoriesSchema,
-  serviceSchema,
   servicesSchema,
   type AccessorySpec,
   type ServiceSpec,
@@ -26,13 +26,7 @@ import { scanSchema, verifySchema, type ScanConfig, type VerifyConfig } from "./
  */
 
 export { describe, expected, PATH_PLACEHOLDER } from "./primitives";
-export type {
-  AccessorySpec,
-  RouteConfig,
-  ServiceConfig,
-  ServiceSpec,
-  WorkloadSpec,
-} from "./services";
+export type { AccessorySpec, RouteConfig, ServiceSpec, WorkloadSpec } from "./services";
 
 /** One schema per `slipway:<key>`; a key not listed here is an error. */
 export const KEY_SCHEMAS = {
@@ -67,11 +61,7 @@ export const KEY_SCHEMAS = {
   hosts: hostsSchema
     .default([])
     .describe("The machines services and accessories run on, reached over SSH or locally."),
-  service: serviceSchema
-    .optional()
-    .describe(
-      "The one-service form (stacks before `slipway:services`): the fields of a service plus `name` and `image` defaults, and `routes` default `[{}]` (every request). Not together with `slipway:services`.",
-    ),
+  service: retiredServiceSchema,
   services: servicesSchema
     .optional()
     .describe(
@@ -144,8 +134,8 @@ export interface SlipwayConfig {
   readonly target: Target;
   readonly hosts: readonly HostConfig[];
   /**
-   * What runs on the hosts, in rollout order: `slipway:services` in declared order, or the
-   * one `slipway:service`. A service without routes is a worker.
+   * What runs on the hosts, in rollout order: `slipway:services` in declared order. A service
+   * without routes is a worker.
    */
   readonly services: readonly ServiceSpec[];
   /** Stateful containers beside the services; they start before any service. */

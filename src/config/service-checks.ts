@@ -1,6 +1,5 @@
 /**
- * Cross-field checks of what runs on the hosts (`slipway:service`, `slipway:services`,
- * `slipway:accessories`): images that exist, placements that match hosts, routes that no
+ * Cross-field checks of what runs on the hosts (`slipway:services`, `slipway:accessories`): images that exist, placements that match hosts, routes that no
  * two services claim, names shared by nobody, ports that stay private unless said otherwise.
  * They read the raw config defensively, so they run even when the schema found problems.
  */
@@ -211,30 +210,10 @@ function serviceImageCheck(
   );
 }
 
-/** Every check of `slipway:services` and `slipway:accessories` (and env of `slipway:service`). */
+/** Every check of `slipway:services` and `slipway:accessories`. */
 export function workloadChecks(raw: RawMap, imageNames: readonly string[], add: Add): void {
   const hosts = hostInfo(raw);
-  const legacy = asMap(raw.service);
-  if (legacy !== undefined) {
-    envChecks("service", [], legacy, add);
-    routeChecks("service", [], asList(legacy.routes), add);
-    if (has(legacy, "healthCommand")) {
-      // slipway:service always has a route (every request by default).
-      add(
-        "service",
-        ["healthCommand"],
-        "is set, but the service is routed (slipway:service always is): its health is healthPath, asked over HTTP; remove healthCommand, or move the service into slipway:services.<name> without routes to make it a worker",
-      );
-    }
-  }
   const services = asMap(raw.services) ?? {};
-  if (legacy !== undefined && asMap(raw.services) !== undefined) {
-    add(
-      "services",
-      [],
-      "is set together with slipway:service; keep one: move slipway:service into slipway:services.<name>",
-    );
-  }
   /** Which service first claimed each route (host|path), for clashes across services. */
   const claimed = new Map<string, string>();
   for (const [name, value] of Object.entries(services)) {

@@ -5,24 +5,8 @@
  */
 import { z } from "zod";
 import { healthPathProblem } from "./rules";
-import {
-  DOCKER_NAME_PATTERN,
-  expected,
-  plain,
-  plainScalar,
-  port,
-  ruled,
-  secret,
-} from "./primitives";
+import { expected, plain, plainScalar, port, ruled, secret } from "./primitives";
 import type { Secret } from "./secret";
-
-/** A key that moved elsewhere: present, it is an error that says where it went. */
-function moved(where: string) {
-  return z
-    .undefined({ error: `moved: ${where}` })
-    .optional()
-    .describe(`Moved: ${where}.`);
-}
 
 /** Host names a route may match: DNS names, `*.` wildcards, `localhost`, IPv4 addresses. */
 const ROUTE_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -229,28 +213,6 @@ const serviceFields = {
     ),
 };
 
-/** `slipway:service`: the one service of a stack (the older form of `slipway:services`). */
-export const serviceSchema = z.strictObject({
-  ...serviceFields,
-  name: plain
-    .regex(DOCKER_NAME_PATTERN, "is not a container name: lowercase letters, digits, _ . -")
-    .optional()
-    .describe("Container name prefix on the hosts; defaults to the image name."),
-  image: plain
-    .optional()
-    .describe(
-      "Which of `slipway:images` runs; may be omitted when there is only one besides the edge.",
-    ),
-  routes: z
-    .array(routeSchema)
-    .default([{ tls: false }])
-    .describe("How the host's edge proxy routes requests to the service; default: every request."),
-  publishedPort: moved(
-    "the host's edge proxy owns the ports; set slipway:edge.httpPort in the stack that manages the edge, and route the service with slipway:service.routes",
-  ),
-  proxyImage: moved("the edge proxy's image is slipway:edge.image"),
-});
-
 /** One entry of `slipway:services`. */
 export const serviceEntrySchema = z.strictObject({
   ...serviceFields,
@@ -325,7 +287,6 @@ export const accessoriesSchema = z.record(
 );
 
 export type RouteConfig = z.output<typeof routeSchema>;
-export type ServiceConfig = Omit<z.output<typeof serviceSchema>, "publishedPort" | "proxyImage">;
 export type ServiceEntry = z.output<typeof serviceEntrySchema>;
 export type AccessoryEntry = z.output<typeof accessorySchema>;
 export type AccessoryPort = z.output<typeof accessoryPortSchema>;
@@ -350,7 +311,7 @@ export interface WorkloadSpec {
 
 /** A service as the program deploys it; `routes` empty: a worker. */
 export interface ServiceSpec extends WorkloadSpec {
-  /** Where it is configured, for messages: `slipway:services.<name>`, or `slipway:service`. */
+  /** Where it is configured, for messages: `slipway:services.<name>`. */
   readonly configPath: string;
   readonly containerPort: number;
   readonly routes: readonly RouteConfig[];
@@ -410,13 +371,12 @@ function workload(
 export function serviceSpec(
   name: string,
   image: string,
-  entry: ServiceEntry | ServiceConfig,
+  entry: ServiceEntry,
   hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
-  configPath = `slipway:services.${name}`,
 ): ServiceSpec {
   return {
     ...workload(name, image, entry, hosts),
-    configPath,
+    configPath: `slipway:services.${name}`,
     containerPort: entry.containerPort,
     routes: entry.routes,
     healthPath: entry.healthPath,

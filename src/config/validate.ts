@@ -10,6 +10,7 @@ import { kubeconfigFileChecks, kubernetesChecks, kubernetesSchema } from "./kube
 import { maintenanceIssues } from "./maintenance";
 import { asMap, type RawIssue } from "./raw";
 import { promotionChecks, type PromotionConfig } from "./promotion";
+import { retiredServiceMessage } from "./retired-service";
 import { scanChecks, supplyFileChecks } from "./supply";
 import {
   describe,
@@ -17,7 +18,6 @@ import {
   KEY_SCHEMAS,
   PATH_PLACEHOLDER,
   type ConfigKey,
-  type ServiceConfig,
   type SlipwayConfig,
 } from "./schema";
 import {
@@ -229,6 +229,10 @@ export function validateConfig(
       issues.push(toIssue(key, [], `is required; see ${REFERENCE}`));
       continue;
     }
+    if (key === "service" && value !== undefined) {
+      issues.push(toIssue(key, [], retiredServiceMessage(value, raw)));
+      continue;
+    }
     const result = KEY_SCHEMAS[key].safeParse(value, { reportInput: true, error: message });
     if (result.success) {
       parsed[key] = result.data;
@@ -351,23 +355,9 @@ function assemble(
         }
       : { kind: "pin", name, pin: { ...image.pin!, digest: image.pin!.digest! } },
   );
-  const edgeImage = parsed.edge.image;
-  const services: ServiceSpec[] =
-    parsed.services !== undefined
-      ? Object.entries(parsed.services).map(([name, entry]) =>
-          serviceSpec(name, entry.image ?? name, entry, parsed.hosts),
-        )
-      : parsed.service !== undefined
-        ? (() => {
-            // publishedPort and proxyImage are refused by the schema: always undefined here.
-            const rest: ServiceConfig = parsed.service;
-            const image =
-              rest.image ?? images.find((candidate) => candidate.name !== edgeImage)!.name;
-            return [
-              serviceSpec(rest.name ?? image, image, rest, parsed.hosts, `${NAMESPACE}:service`),
-            ];
-          })()
-        : [];
+  const services: ServiceSpec[] = Object.entries(parsed.services ?? {}).map(([name, entry]) =>
+    serviceSpec(name, entry.image ?? name, entry, parsed.hosts),
+  );
   const accessories: AccessorySpec[] = Object.entries(parsed.accessories).map(([name, entry]) =>
     accessorySpec(name, entry, parsed.hosts),
   );

@@ -1,6 +1,6 @@
 /**
  * What the Kubernetes target needs to know about one service: a small, target-neutral plain
- * value. The program maps the stack's service model onto it (today `slipway:service` plus
+ * value. The program maps the stack's service model onto it (`slipway:services` plus
  * `slipway:kubernetes`); the manifest builders read nothing else.
  */
 export interface KubeRoute {

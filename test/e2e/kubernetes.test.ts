@@ -160,7 +160,7 @@ describe("the Kubernetes target end to end on the local cluster", function () {
       "bash",
       [
         "-c",
-        ". scripts/pulumi-env.sh && pulumi config set --secret --path 'slipway:service.secretEnv.API_TOKEN' --stack local-k8s",
+        ". scripts/pulumi-env.sh && pulumi config set --secret --path 'slipway:services.web.secretEnv.API_TOKEN' --stack local-k8s",
       ],
       {
         cwd: twin.dir,

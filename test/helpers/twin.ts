@@ -238,14 +238,16 @@ export function webOnly(doc: ReturnType<typeof parseDocument>, name?: string): v
   doc.deleteIn(["config", "slipway:kubernetes", "volumeSize"]);
   doc.setIn(["config", "slipway:kubernetes", "replicas"], 2);
   doc.setIn(
-    ["config", "slipway:service"],
+    ["config", "slipway:services"],
     doc.createNode({
-      ...(name === undefined ? {} : { name }),
-      image: "web",
-      containerPort: 8080,
-      healthPath: "/healthz",
-      healthTimeoutSeconds: 30,
-      drainSeconds: 2,
+      [name ?? "web"]: {
+        image: "web",
+        containerPort: 8080,
+        healthPath: "/healthz",
+        healthTimeoutSeconds: 30,
+        drainSeconds: 2,
+        routes: [{}],
+      },
     }),
   );
 }

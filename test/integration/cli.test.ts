@@ -363,7 +363,7 @@ describe("slipway with the real Pulumi engine, registry and sshd", function () {
           "    - name: closed-port\n      address: 127.0.0.1\n      port: 1\n      user: root\n" +
           `      privateKeyFile: ${SSH.keyPath}\n` +
           `  slipway:edge:\n    name: ${service}-edge\n` +
-          `  slipway:service:\n    name: ${service}\n    image: web\n`,
+          `  slipway:services:\n    ${service}:\n      image: web\n      routes: [{}]\n`,
       );
     });
 

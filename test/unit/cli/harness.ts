@@ -285,9 +285,9 @@ config:
         secure: v1:key-2
   slipway:edge:
     image: edge
-  slipway:service:
-    image: web
-    routes:
-      - host: web.example.com
-        tls: true
+  slipway:services:
+    web:
+      routes:
+        - host: web.example.com
+          tls: true
 `;

@@ -40,7 +40,7 @@ function config(server: string) {
     role: "promote",
     target: "kubernetes",
     kubernetes: { kubeconfig: new Secret(kubeconfig), namespace: "ns" },
-    service: { image: "web" },
+    services: { web: { routes: [{}] } },
   });
 }
 

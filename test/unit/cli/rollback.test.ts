@@ -58,7 +58,7 @@ describe("slipway rollback and history", () => {
           `digest: ${d[3]!}\n        tag: sha-3333333\n        revision: "${"3".repeat(40)}"\n`,
         )
         // The pin path first: no warm release (the instant switch has its own tests below).
-        .replace("        tls: true\n", `        tls: true\n    ${NO_WINDOW}`),
+        .replace("          tls: true\n", `          tls: true\n      ${NO_WINDOW}`),
     );
   });
   afterEach(async () => p.close());
@@ -83,7 +83,7 @@ describe("slipway rollback and history", () => {
   }
 
   it("switches each host whose warm release is the one restored first, then pins and updates; a host that cannot says why", async () => {
-    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`    ${NO_WINDOW}`, ""));
+    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`      ${NO_WINDOW}`, ""));
     p.hosts.answers["web-1"] = { kind: "ran", stdout: "switched web-2-release\n" };
     p.hosts.answers["web-2"] = {
       kind: "ran",
@@ -120,7 +120,7 @@ describe("slipway rollback and history", () => {
   });
 
   it("switches nothing with --no-up (nothing is deployed; a window of 0: the tests above)", async () => {
-    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`    ${NO_WINDOW}`, ""));
+    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`      ${NO_WINDOW}`, ""));
     assert.equal((await slipway(p, ["rollback", "--stack", "prod", "--no-up"])).code, 0);
     assert.deepEqual(p.hosts.runs, []);
   });

@@ -19,7 +19,7 @@ describe("unknown keys: did you mean", () => {
 
   it("names each unknown key of a service with its path and the key it likely means", () => {
     const raw = base();
-    delete raw.service;
+    delete raw.services;
     raw.services = {
       web: { containerport: 8080, helthPath: "/up", routes: [{ hots: "web.example.com" }] },
     };
@@ -36,14 +36,14 @@ describe("unknown keys: did you mean", () => {
   it("lists the keys of the map when no key is near, leaving out keys that moved", () => {
     const raw = base();
     raw.edge = { ...raw.edge, certificate: "x" };
-    raw.service = { ...raw.service, frobnicate: true };
+    raw.services.web.frobnicate = true;
     assert.deepEqual(issuesOf(raw), [
       {
-        path: "slipway:service.frobnicate",
+        path: "slipway:services.web.frobnicate",
         message:
           "unknown key; the keys here are hosts, role, command, env, secretEnv, secretEnvFiles, memory, cpus, " +
           "healthCommand, healthTimeoutSeconds, containerPort, healthPath, drainSeconds, batchSize, keepReleases, " +
-          "rollbackWindowSeconds, replicas, release, name, image, routes (docs/configuration.md)",
+          "rollbackWindowSeconds, replicas, release, image, routes, worker (docs/configuration.md)",
       },
       {
         path: "slipway:edge.certificate",

@@ -2,66 +2,16 @@ import { strict as assert } from "node:assert";
 import { validateConfig } from "../../../src/config";
 import { base, DIGEST, issuesOf } from "./fixtures";
 
-describe("the edge image", () => {
-  it("is not a candidate for the service image", () => {
-    assert.equal(validateConfig("dev", base()).services[0]?.image, "web");
-    const raw = base();
-    raw.images.api = { build: { context: "app" } };
-    assert.deepEqual(issuesOf(raw), [
-      {
-        path: "slipway:service.image",
-        message: "is required when there are several images: one of web, api",
-      },
-    ]);
-  });
-
-  it("leaves no image for the service when it is the only one", () => {
-    const raw = base();
-    delete raw.images.web;
-    assert.deepEqual(issuesOf(raw), [
-      {
-        path: "slipway:service.image",
-        message: "has no image to run besides the edge proxy; declare one under slipway:images",
-      },
-    ]);
-  });
-});
-
-describe("settings that moved to the edge", () => {
-  it("rejects service.publishedPort, saying where the ports went", () => {
-    const raw = base();
-    raw.service.publishedPort = 80;
-    assert.deepEqual(issuesOf(raw), [
-      {
-        path: "slipway:service.publishedPort",
-        message:
-          "moved: the host's edge proxy owns the ports; set slipway:edge.httpPort in the stack that manages the edge, and route the service with slipway:service.routes",
-      },
-    ]);
-  });
-
-  it("rejects service.proxyImage, saying where the image went", () => {
-    const raw = base();
-    raw.service.proxyImage = "proxy";
-    assert.deepEqual(issuesOf(raw), [
-      {
-        path: "slipway:service.proxyImage",
-        message: "moved: the edge proxy's image is slipway:edge.image",
-      },
-    ]);
-  });
-});
-
 describe("service routes", () => {
   function withRoutes(routes: unknown[]): Record<string, any> {
     const raw = base();
-    raw.service.routes = routes;
+    raw.services.web.routes = routes;
     return raw;
   }
 
-  it("default to every request on HTTP, and drain for 1 s", () => {
+  it("an empty route is every request on HTTP; a service drains for 1 s", () => {
     const raw = base();
-    raw.service = {};
+    raw.services.web = { routes: [{}] };
     const service = validateConfig("dev", raw).services[0];
     assert.deepEqual(service?.routes, [{ tls: false }]);
     assert.equal(service?.drainSeconds, 1);
@@ -70,7 +20,7 @@ describe("service routes", () => {
   it("rejects TLS without a host", () => {
     assert.deepEqual(issuesOf(withRoutes([{ path: "/api", tls: true }])), [
       {
-        path: "slipway:service.routes[0].tls",
+        path: "slipway:services.web.routes[0].tls",
         message: "needs a host: a certificate is issued for a host name (set routes[].host)",
       },
     ]);
@@ -79,7 +29,7 @@ describe("service routes", () => {
   it("rejects a redirect without TLS", () => {
     assert.deepEqual(issuesOf(withRoutes([{ host: "web.example.com", redirect: true }])), [
       {
-        path: "slipway:service.routes[0].redirect",
+        path: "slipway:services.web.routes[0].redirect",
         message: "redirects to HTTPS, so it needs tls: true",
       },
     ]);
@@ -98,12 +48,12 @@ describe("service routes", () => {
       ),
       [
         {
-          path: "slipway:service.routes[2]",
+          path: "slipway:services.web.routes[2]",
           message:
             "matches the same requests as routes[0] (host web.example.com, path /api); remove one",
         },
         {
-          path: "slipway:service.routes[4]",
+          path: "slipway:services.web.routes[4]",
           message: "matches the same requests as routes[3] (host any, path any); remove one",
         },
       ],
@@ -123,23 +73,23 @@ describe("service routes", () => {
       ),
       [
         {
-          path: "slipway:service.routes[0].host",
+          path: "slipway:services.web.routes[0].host",
           message: "is not a host name: lowercase DNS labels (a-z, 0-9, -), optionally *.",
         },
         {
-          path: "slipway:service.routes[1].path",
+          path: "slipway:services.web.routes[1].path",
           message: "is not a path prefix: starts with /, no trailing /, no spaces or *",
         },
         {
-          path: "slipway:service.routes[2].path",
+          path: "slipway:services.web.routes[2].path",
           message: "is not a path prefix: starts with /, no trailing /, no spaces or *",
         },
         {
-          path: "slipway:service.routes[3].path",
+          path: "slipway:services.web.routes[3].path",
           message: "is not a path prefix: starts with /, no trailing /, no spaces or *",
         },
         {
-          path: "slipway:service.routes[4].path",
+          path: "slipway:services.web.routes[4].path",
           message: "is not a path prefix: starts with /, no trailing /, no spaces or *",
         },
       ],
@@ -161,30 +111,33 @@ describe("service routes", () => {
 
   it("rejects a health path with a space, and a drain past 600 s", () => {
     const raw = base();
-    raw.service.healthPath = "/health check";
-    raw.service.drainSeconds = 601;
+    raw.services.web.healthPath = "/health check";
+    raw.services.web.drainSeconds = 601;
     assert.deepEqual(issuesOf(raw), [
       {
-        path: "slipway:service.healthPath",
+        path: "slipway:services.web.healthPath",
         message:
           '"/health check" has a space or control character; a URL path has none (write a space as %20)',
       },
-      { path: "slipway:service.drainSeconds", message: "must be at most 600" },
+      { path: "slipway:services.web.drainSeconds", message: "must be at most 600" },
     ]);
   });
 
   it("takes a rollback window of 0 (off) up to a day, 600 s when absent", () => {
     assert.equal(validateConfig("dev", base()).services[0]?.rollbackWindowSeconds, 600);
     const raw = base();
-    raw.service.rollbackWindowSeconds = -5;
+    raw.services.web.rollbackWindowSeconds = -5;
     assert.deepEqual(issuesOf(raw), [
-      { path: "slipway:service.rollbackWindowSeconds", message: "must be 0 (off) or more" },
+      { path: "slipway:services.web.rollbackWindowSeconds", message: "must be 0 (off) or more" },
     ]);
-    raw.service.rollbackWindowSeconds = 90000;
+    raw.services.web.rollbackWindowSeconds = 90000;
     assert.deepEqual(issuesOf(raw), [
-      { path: "slipway:service.rollbackWindowSeconds", message: "must be at most 86400 (a day)" },
+      {
+        path: "slipway:services.web.rollbackWindowSeconds",
+        message: "must be at most 86400 (a day)",
+      },
     ]);
-    raw.service.rollbackWindowSeconds = 0;
+    raw.services.web.rollbackWindowSeconds = 0;
     assert.equal(validateConfig("dev", raw).services[0]?.rollbackWindowSeconds, 0);
   });
 });
@@ -207,7 +160,7 @@ describe("the edge", () => {
 
   it("rejects ports, bind and TLS in a stack that does not manage the edge", () => {
     const raw = base();
-    raw.service.image = "web";
+    raw.services.web.image = "web";
     raw.edge = {
       name: "edge-b",
       httpPort: 8080,
@@ -229,7 +182,7 @@ describe("the edge", () => {
 
   it("rejects an image that is neither one of slipway:images nor pinned", () => {
     const raw = base();
-    raw.service.image = "web";
+    raw.services.web.image = "web";
     raw.edge.image = "caddy:2.11";
     assert.deepEqual(issuesOf(raw), [
       {
@@ -247,7 +200,7 @@ describe("the edge", () => {
       `docker.io/library/caddy@sha512:${"ab".repeat(32)}`,
     ]) {
       const raw = base();
-      raw.service.image = "web";
+      raw.services.web.image = "web";
       raw.edge.image = image;
       assert.deepEqual(
         issuesOf(raw),
@@ -267,7 +220,7 @@ describe("the edge", () => {
   // must be refused here, with its config path, not when the program builds the script.
   it("rejects a pinned reference without a registry, as the edge script would", () => {
     const raw = base();
-    raw.service.image = "web";
+    raw.services.web.image = "web";
     raw.edge.image = `caddy@${DIGEST}`;
     assert.deepEqual(
       issuesOf(raw).map((issue) => issue.path),
@@ -278,7 +231,7 @@ describe("the edge", () => {
   it("accepts a pinned reference, with or without a tag", () => {
     for (const image of [PINNED, `docker.io/library/caddy@${DIGEST}`]) {
       const raw = base();
-      raw.service.image = "web";
+      raw.services.web.image = "web";
       raw.edge.image = image;
       assert.equal(validateConfig("dev", raw).edge.image, image);
     }

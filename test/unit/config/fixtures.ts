@@ -34,7 +34,7 @@ export function base(): Record<string, any> {
     hosts: [
       { name: "web-1", address: "203.0.113.10", user: "deploy", privateKey: new Secret("KEY") },
     ],
-    service: { routes: [{ host: "web.example.com", tls: true }] },
+    services: { web: { routes: [{ host: "web.example.com", tls: true }] } },
     edge: { image: "edge", email: "ops@example.com" },
     github: {
       owner: "acme",

@@ -54,8 +54,9 @@ describe("files generated from the config schemas", () => {
     });
   });
 
-  it("a secret is a secure: value, env takes numbers as text, a moved key takes nothing", () => {
-    const service = keySchema("service").properties as Record<string, any>;
+  it("a secret is a secure: value, env takes numbers as text, a retired key takes nothing", () => {
+    const services = keySchema("services").additionalProperties as Record<string, any>;
+    const service = services.properties as Record<string, any>;
     assert.deepEqual(service.secretEnv.additionalProperties, {
       type: "object",
       description:
@@ -71,8 +72,9 @@ describe("files generated from the config schemas", () => {
       additionalProperties: { type: ["string", "number", "boolean"] },
       default: {},
     });
-    assert.deepEqual(service.proxyImage, {
-      description: "Moved: the edge proxy's image is slipway:edge.image.",
+    assert.deepEqual(keySchema("service"), {
+      description:
+        "Retired: the one-service form. Write the service as one entry of `slipway:services` (`<name>:` with the same fields; `routes: [{}]` routes every request, as this form did); a stack with it is refused, with the entry to write.",
       not: {},
     });
   });

@@ -42,8 +42,7 @@ describe("config: slipway:target kubernetes", () => {
     const raw = kube();
     raw.hosts = [{ name: "web-1", privateKey: new Secret("K") }];
     raw.edge = { image: `docker.io/library/caddy@sha256:${"cd".repeat(32)}` };
-    raw.service.name = "Web_1";
-    raw.service.role = "web";
+    raw.services.web.role = "web";
     raw.kubernetes = {
       kubeconfig: "plain text",
       kubeconfigFile: "~/kube",
@@ -55,17 +54,16 @@ describe("config: slipway:target kubernetes", () => {
     assert.deepEqual(
       issuesOf(raw).map((issue) => `${issue.path}: ${issue.message}`),
       [
-        "slipway:service.name: is not a container name: lowercase letters, digits, _ . -",
         "slipway:kubernetes.kubeconfig: must be a secret, not plain text; set it with: pulumi config set --secret --path 'slipway:kubernetes.kubeconfig' <value>",
         "slipway:kubernetes.namespace: is not a DNS label: at most 63 lowercase letters, digits and -, starting and ending with a letter or digit",
         "slipway:kubernetes.replicas: must be at least 1",
         "slipway:kubernetes.cpu: is not a Kubernetes quantity, e.g. 100m, 0.5, 64Mi, 1Gi",
         "slipway:kubernetes.nodePort: must be a NodePort between 30000 and 32767",
+        'slipway:services.web.role: no host has role "web"; add it to a host\'s roles in slipway:hosts',
         "slipway:kubernetes.kubeconfigFile: is set together with kubeconfig; keep one",
-        'slipway:service.name: "Web_1" cannot name Kubernetes objects (a DNS label: lowercase letters, digits and -); set slipway:service.name',
+        "slipway:services.web.role: places containers on SSH hosts; on Kubernetes the scheduler places the pods on the cluster's nodes: remove role",
         "slipway:hosts: are not used when slipway:target is kubernetes (the cluster runs the service); remove them",
         "slipway:edge.image: is the SSH hosts' edge proxy; on Kubernetes requests reach the service through its Service (nodePort) or an Ingress (ingressClassName); remove it",
-        "slipway:service.role: places containers on SSH hosts; on Kubernetes the scheduler places the pods on the cluster's nodes: remove role",
       ],
     );
   });
@@ -80,11 +78,11 @@ describe("config: slipway:target kubernetes", () => {
       ],
     );
     const noService = kube();
-    delete noService.service;
+    delete noService.services;
     assert.deepEqual(
       issuesOf(noService).map((issue) => `${issue.path}: ${issue.message}`),
       [
-        "slipway:services: is required when slipway:target is kubernetes: what should run on the cluster? (slipway:services.<name>, or slipway:service)",
+        "slipway:services: is required when slipway:target is kubernetes: what should run on the cluster? (slipway:services.<name>)",
       ],
     );
     const target = base();
@@ -98,7 +96,7 @@ describe("config: slipway:target kubernetes", () => {
   /** The local stack's service set: api (2 replicas), a worker, web; PostgreSQL and Redis. */
   function serviceSet(): Record<string, any> {
     const raw = kube();
-    delete raw.service;
+    delete raw.services;
     delete raw.kubernetes.nodePort;
     raw.kubernetes.ingressClassName = "caddy";
     raw.images.api = { build: { context: "api" } };
@@ -212,11 +210,11 @@ describe("config: slipway:target kubernetes", () => {
 describe("config: a release command on the kubernetes target", () => {
   it("is refused by path with what to do instead", () => {
     const raw = kube();
-    raw.service.release = { command: ["./migrate"] };
+    raw.services.web.release = { command: ["./migrate"] };
     assert.deepEqual(
       issuesOf(raw).map((issue) => `${issue.path}: ${issue.message}`),
       [
-        "slipway:service.release: is a release command on SSH hosts; the kubernetes target does not run one yet (run the migration as a Job before slipway promote, or run the service on SSH hosts)",
+        "slipway:services.web.release: is a release command on SSH hosts; the kubernetes target does not run one yet (run the migration as a Job before slipway promote, or run the service on SSH hosts)",
       ],
     );
   });

@@ -20,7 +20,10 @@ describe("loadConfig (the program's config)", () => {
   it("throws a refusal as a pulumi.RunError with exactly the text the CLI prints", () => {
     const source = sourceFromStackFile("prod");
     const values = { ...source.values } as Record<string, any>;
-    values.service = { ...values.service, healthPath: "/health check" };
+    values.services = {
+      ...values.services,
+      web: { ...values.services.web, healthPath: "/health check" },
+    };
     values.edge = { ...values.edge, httpPort: 22 };
     let thrown: unknown;
     try {
@@ -31,7 +34,7 @@ describe("loadConfig (the program's config)", () => {
     assert.ok(pulumi.RunError.isInstance(thrown), `expected a RunError, got ${String(thrown)}`);
     const expected =
       'config of stack "prod" has 3 problems; nothing was changed:\n' +
-      '  slipway:service.healthPath: "/health check" has a space or control character; a URL path has none (write a space as %20)\n' +
+      '  slipway:services.web.healthPath: "/health check" has a space or control character; a URL path has none (write a space as %20)\n' +
       '  slipway:edge.httpPort: 22 is the SSH port of host "web-1" (slipway:hosts[0].port); the edge cannot own the port sshd listens on: choose another httpPort\n' +
       '  slipway:edge.httpPort: 22 is the SSH port of host "web-2" (slipway:hosts[1].port); the edge cannot own the port sshd listens on: choose another httpPort';
     assert.equal(thrown.message, expected);

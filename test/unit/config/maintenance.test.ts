@@ -29,7 +29,7 @@ describe("slipway:maintenance", () => {
 
   it("names only routed services of the stack", () => {
     const raw = base();
-    delete raw.service;
+    delete raw.services;
     raw.services = { web: { routes: [{ host: "web.example.com" }] }, jobs: { image: "web" } };
     raw.maintenance = { jobs: {}, wbe: {} };
     assert.deepEqual(issuesOf(raw), [

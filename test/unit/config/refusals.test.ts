@@ -16,7 +16,7 @@ const NOW = new Date("2026-12-07T10:00:00Z");
 /** A valid build stack: the edge it manages, a routed service, a worker, two accessories. */
 function stack(): Record<string, any> {
   const raw = base();
-  delete raw.service;
+  delete raw.services;
   raw.images.api = { build: { context: "app" } };
   raw.services = {
     web: { routes: [{ host: "web.example.com" }] },
@@ -118,15 +118,19 @@ const rows: readonly {
       "is set, but the service has routes: its health is healthPath, asked over HTTP through the edge; remove healthCommand (or set healthPath), or remove routes to make it a worker",
   },
   {
-    input: "healthCommand on slipway:service",
+    input: "slipway:service, the retired one-service form",
     change: (raw) => {
       delete raw.services;
       delete raw.accessories;
-      raw.service = { image: "web", healthCommand: ["/bin/true"] };
+      raw.service = { image: "web", routes: [{ host: "web.example.com" }] };
     },
-    path: "slipway:service.healthCommand",
+    path: "slipway:service",
     message:
-      "is set, but the service is routed (slipway:service always is): its health is healthPath, asked over HTTP; remove healthCommand, or move the service into slipway:services.<name> without routes to make it a worker",
+      "is the retired one-service form: a service is an entry of slipway:services, and the same name keeps its containers and state on the hosts; replace slipway:service with:\n" +
+      "    slipway:services:\n" +
+      "      web:\n" +
+      "        routes:\n" +
+      "          - host: web.example.com",
   },
   {
     input: "worker: false with no routes",

@@ -5,7 +5,7 @@ import { base, DIGEST, issuesOf } from "./fixtures";
 /** A build stack with two routed services, a worker and two accessories on two hosts. */
 function several(): Record<string, any> {
   const raw = base();
-  delete raw.service;
+  delete raw.services;
   raw.images.api = { build: { context: "app" } };
   raw.images.postgres = { build: { context: "app", stamp: "none" } };
   raw.hosts = [
@@ -80,11 +80,11 @@ describe("config: several services, workers and accessories", () => {
     assert.equal(config.accessories[0]!.deleteVolumesOnDestroy, false);
   });
 
-  it("keeps slipway:service working as a one-service map with every request routed", () => {
+  it("takes the base stack's one service from slipway:services", () => {
     const config = validateConfig("dev", base());
     assert.deepEqual(
-      config.services.map((s) => [s.name, s.image, s.hosts, s.routes]),
-      [["web", "web", ["web-1"], [{ host: "web.example.com", tls: true }]]],
+      config.services.map((s) => [s.name, s.image, s.hosts, s.routes, s.configPath]),
+      [["web", "web", ["web-1"], [{ host: "web.example.com", tls: true }], "slipway:services.web"]],
     );
     assert.deepEqual(config.accessories, []);
   });
@@ -149,23 +149,15 @@ describe("config: several services, workers and accessories", () => {
     ]);
   });
 
-  it("refuses slipway:service and slipway:services together, and names hosts that do not exist", () => {
+  it("names hosts that do not exist", () => {
     const raw = several();
-    raw.service = { image: "web" };
     raw.services.web = { hosts: ["web-9"], routes: [{ host: "web.example.com" }] };
-    const issues = issuesOf(raw).map((issue) => `${issue.path}: ${issue.message}`);
-    assert.ok(
-      issues.includes(
-        "slipway:services: is set together with slipway:service; keep one: move slipway:service into slipway:services.<name>",
-      ),
-      issues.join("\n"),
-    );
-    assert.ok(
-      issues.includes(
-        'slipway:services.web.hosts[0]: "web-9" is not a host of slipway:hosts (web-1, db-1)',
-      ),
-      issues.join("\n"),
-    );
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:services.web.hosts[0]",
+        message: '"web-9" is not a host of slipway:hosts (web-1, db-1)',
+      },
+    ]);
   });
 
   it("defaults a service's image to its own name, and says so when there is none", () => {
@@ -211,6 +203,100 @@ describe("config: a service's release command", () => {
         "slipway:services.worker.release.timeoutSeconds: must be a whole number of seconds",
         "slipway:services.web.release.command[0]: must not be empty",
         "slipway:services.web.release.timeoutSeconds: must be at most 3600 (one hour)",
+      ],
+    );
+  });
+});
+
+describe("config: the retired slipway:service", () => {
+  /** The refusal's first line; the entry to write follows, one line each. */
+  const RETIRED =
+    "is the retired one-service form: a service is an entry of slipway:services, and the same name keeps its containers and state on the hosts";
+
+  it("is refused with the entry that replaces it: its name, the every-request route it had", () => {
+    const raw = base();
+    delete raw.services;
+    raw.service = { containerPort: 8080, healthTimeoutSeconds: 60, env: { LOG_LEVEL: "debug" } };
+    assert.deepEqual(issuesOf(raw), [
+      {
+        path: "slipway:service",
+        message: [
+          `${RETIRED}; replace slipway:service with:`,
+          "    slipway:services:",
+          "      web:",
+          "        containerPort: 8080",
+          "        healthTimeoutSeconds: 60",
+          "        env:",
+          "          LOG_LEVEL: debug",
+          "        routes:",
+          "          - {}",
+        ].join("\n"),
+      },
+    ]);
+  });
+
+  it("keeps a name apart from its image, and its routes; a secret is not shown", () => {
+    const raw = base();
+    delete raw.services;
+    raw.service = {
+      name: "shop",
+      image: "web",
+      routes: [{ host: "shop.example.com", tls: true }],
+      secretEnv: { TOKEN: new Secret("hunter2") },
+      publishedPort: 80,
+    };
+    const [issue] = issuesOf(raw);
+    assert.equal(
+      issue?.message,
+      [
+        `${RETIRED}; replace slipway:service with:`,
+        "    slipway:services:",
+        "      shop:",
+        "        image: web",
+        "        routes:",
+        "          - host: shop.example.com",
+        "            tls: true",
+        "        secretEnv:",
+        "          TOKEN:",
+        "            secure: <as in slipway:service>",
+      ].join("\n"),
+    );
+  });
+
+  it("beside slipway:services, says to add the entry; a name services cannot take is named", () => {
+    const raw = several();
+    raw.service = { name: "web_app", image: "web" };
+    const issues = issuesOf(raw);
+    assert.deepEqual(issues, [
+      {
+        path: "slipway:service",
+        message: [
+          `${RETIRED} ("web_app" is not a valid service name: use lowercase letters, digits and -, starting with a letter and not ending with - (e.g. web); rename the key: new containers); remove slipway:service and add its entry to slipway:services:`,
+          "    slipway:services:",
+          "      web_app:",
+          "        image: web",
+          "        routes:",
+          "          - {}",
+        ].join("\n"),
+      },
+    ]);
+  });
+
+  it("leaves the name and image to choose when several images could be the one", () => {
+    const raw = several();
+    delete raw.services;
+    delete raw.accessories;
+    raw.service = { routes: [{ path: "/api" }] };
+    assert.deepEqual(
+      issuesOf(raw).map((issue) => issue.message.split("\n").slice(1)),
+      [
+        [
+          "    slipway:services:",
+          "      <name>:",
+          "        image: <one of web, api, postgres>",
+          "        routes:",
+          "          - path: /api",
+        ],
       ],
     );
   });

@@ -196,7 +196,7 @@ describe("a promote stack before its first promotion", () => {
   it("says to promote into it, and nothing else", () => {
     const raw = promote();
     raw.images = {};
-    raw.service = { image: "web" };
+    raw.services = { web: { routes: [{}] } };
     assert.deepEqual(issuesOf(raw), [
       {
         path: "slipway:images",

@@ -113,7 +113,7 @@ describe("config validation", () => {
   it("rejects an image name that is not a repository component", () => {
     const raw = base();
     raw.images = { "Web App": raw.images.web, edge: raw.images.edge };
-    raw.service.image = "Web App";
+    raw.services.web.image = "Web App";
     assert.deepEqual(issuesOf(raw), [
       {
         path: `slipway:images["Web App"]`,
@@ -252,7 +252,7 @@ describe("config validation", () => {
   it("names an unknown field and a missing required one", () => {
     const raw = base();
     raw.registry = { servr: "ghcr.io" };
-    raw.service = { containerPort: 8080, healthpath: "/up" };
+    raw.services = { web: { containerPort: 8080, healthpath: "/up" } };
     assert.deepEqual(issuesOf(raw), [
       { path: "slipway:registry.server", message: "is required" },
       {
@@ -260,7 +260,7 @@ describe("config validation", () => {
         message: "unknown key; did you mean server?",
       },
       {
-        path: "slipway:service.healthpath",
+        path: "slipway:services.web.healthpath",
         message: "unknown key; did you mean healthPath?",
       },
     ]);
@@ -331,7 +331,7 @@ describe("config validation", () => {
         {
           name: "web",
           image: "web",
-          configPath: "slipway:service",
+          configPath: "slipway:services.web",
           hosts: ["web-1"],
           command: [],
           containerPort: 8080,
@@ -434,10 +434,13 @@ describe("secrets in config", () => {
 
   it("cover a whole key the engine marks secret when the stack file does not hold it", () => {
     const raw = markSecrets({
-      values: { service: { containerPort: 8080, secretEnv: { TOKEN: "t" } } },
-      secretKeys: new Set(["service"]),
+      values: { services: { web: { containerPort: 8080, secretEnv: { TOKEN: "t" } } } },
+      secretKeys: new Set(["services"]),
     });
-    const service = raw.service as { containerPort: number; secretEnv: { TOKEN: unknown } };
+    const service = (raw.services as Record<string, unknown>).web as {
+      containerPort: number;
+      secretEnv: { TOKEN: unknown };
+    };
     assert.equal(service.containerPort, 8080);
     assert.ok(service.secretEnv.TOKEN instanceof Secret);
   });
@@ -446,7 +449,9 @@ describe("secrets in config", () => {
 describe("secrets that cannot travel", () => {
   it("a multi-line secret env value is refused at validation, without showing it", () => {
     const raw = base();
-    raw.service.secretEnv = { TLS_KEY: new Secret("-----BEGIN KEY-----\nabc\n-----END KEY-----") };
+    raw.services.web.secretEnv = {
+      TLS_KEY: new Secret("-----BEGIN KEY-----\nabc\n-----END KEY-----"),
+    };
     raw.registry.password = new Secret("token\n");
     const issues = issuesOf(raw);
     assert.deepEqual(issues, [
@@ -455,7 +460,7 @@ describe("secrets that cannot travel", () => {
         message: "contains a line break, CR or NUL; a registry password or token is one line",
       },
       {
-        path: "slipway:service.secretEnv.TLS_KEY",
+        path: "slipway:services.web.secretEnv.TLS_KEY",
         message:
           "contains a line break, CR or NUL; an env file holds one line per variable: encode it (e.g. base64) and decode it in the app",
       },
@@ -529,10 +534,10 @@ describe("held-out inputs", () => {
 
   it("refuses a healthPath with a space at validation, with its config path", () => {
     const raw = base();
-    raw.service.healthPath = "/health check";
+    raw.services.web.healthPath = "/health check";
     assert.deepEqual(issuesOf(raw), [
       {
-        path: "slipway:service.healthPath",
+        path: "slipway:services.web.healthPath",
         message:
           '"/health check" has a space or control character; a URL path has none (write a space as %20)',
       },
@@ -555,7 +560,7 @@ describe("held-out inputs", () => {
 
   it("takes a number or boolean that `pulumi config set --path` stored in env as its text", () => {
     const raw = base();
-    raw.service.env = { WORKERS: 4, DEBUG: false, RATIO: 0.5 };
+    raw.services.web.env = { WORKERS: 4, DEBUG: false, RATIO: 0.5 };
     raw.github.variables = { REPLICAS: 3 };
     const config = validateConfig("prod", raw);
     assert.deepEqual(config.services[0]?.env, { WORKERS: "4", DEBUG: "false", RATIO: "0.5" });

@@ -115,20 +115,22 @@ function config(overrides: { hosts?: unknown[]; batchSize?: number } = {}) {
         },
       },
     ],
-    service: {
-      image: "web",
-      containerPort: 8080,
-      routes: [{ host: "web.example.com", tls: true }, { path: "/api" }],
-      drainSeconds: 2,
-      healthPath: "/healthz",
-      healthTimeoutSeconds: 30,
-      env: { GREETING: "hello $(world)" },
-      secretEnv: {
-        API_KEY: new Secret(SECRET_ENV.API_KEY),
-        DB_PASSWORD: new Secret(SECRET_ENV.DB_PASSWORD),
+    services: {
+      web: {
+        image: "web",
+        containerPort: 8080,
+        routes: [{ host: "web.example.com", tls: true }, { path: "/api" }],
+        drainSeconds: 2,
+        healthPath: "/healthz",
+        healthTimeoutSeconds: 30,
+        env: { GREETING: "hello $(world)" },
+        secretEnv: {
+          API_KEY: new Secret(SECRET_ENV.API_KEY),
+          DB_PASSWORD: new Secret(SECRET_ENV.DB_PASSWORD),
+        },
+        batchSize: overrides.batchSize ?? 1,
+        keepReleases: 2,
       },
-      batchSize: overrides.batchSize ?? 1,
-      keepReleases: 2,
     },
   });
 }
@@ -138,6 +140,7 @@ function expectedDefinition(host: string): ServiceDefinition {
     host,
     stack: "dev",
     service: "web",
+    configPath: "slipway:services.web",
     stateRoot: "/var/lib/slipway",
     image: "web",
     ref: REF,

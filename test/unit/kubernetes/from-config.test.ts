@@ -29,7 +29,7 @@ function serviceSet(): Record<string, any> {
   const raw = base();
   delete raw.hosts;
   delete raw.edge;
-  delete raw.service;
+  delete raw.services;
   delete raw.github;
   delete raw.registry.username;
   delete raw.registry.password;
