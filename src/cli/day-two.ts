@@ -6,7 +6,9 @@
  * per host at once with each line marked by its host.
  */
 import type { HostConfig } from "../config/hosts";
-import type { AccessorySpec, ServiceSpec, SlipwayConfig } from "../config/schema";
+import type { AccessorySpec } from "../config/accessories";
+import type { SlipwayConfig } from "../config/schema";
+import type { ServiceSpec } from "../config/services";
 import { readSecretEnv } from "../config/secret-env";
 import { accessoryNames } from "../deploy";
 import type { Run } from "./context";

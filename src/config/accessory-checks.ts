@@ -4,7 +4,7 @@
  */
 import { DEFAULT_SSH_PORT } from "./hosts";
 import { asList, asMap, type Add, type RawMap } from "./raw";
-import { placement } from "./services";
+import { placement } from "./workload";
 
 /** No two volumes of one accessory mount at the same path (Docker refuses the container). */
 export function volumeChecks(name: string, entry: RawMap, add: Add): void {

@@ -18,3 +18,5 @@ export * from "./source";
 export * from "./supply";
 export * from "./validate";
 export * from "./services";
+export * from "./accessories";
+export * from "./workload";

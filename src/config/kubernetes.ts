@@ -2,7 +2,7 @@ import { z } from "zod";
 import { readableFileProblem } from "./machine-checks";
 import { plain, secret } from "./primitives";
 import { asList, asMap, has, type Add, type RawMap } from "./raw";
-import { WORKLOAD_NAME } from "./services";
+import { WORKLOAD_NAME } from "./workload";
 
 /** Where a stack's service runs: SSH hosts (`slipway:hosts`), or a Kubernetes cluster. */
 export const TARGETS = ["ssh", "kubernetes"] as const;

@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { z } from "zod";
 import { asMap, type RawMap } from "./raw";
 import { Secret } from "./secret";
-import { WORKLOAD_NAME, workloadNameRule } from "./services";
+import { WORKLOAD_NAME, workloadNameRule } from "./workload";
 
 /** The schema of the retired key: any value is an error (JSON Schema: `not: {}`). */
 export const retiredServiceSchema = z

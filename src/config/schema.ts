@@ -11,12 +11,8 @@ import { promotionSchema, type PromotionConfig } from "./promotion";
 import { registrySchema, type RegistryConfig } from "./registry";
 import { retiredServiceSchema } from "./retired-service";
 import { roleSchema, type Role } from "./role";
-import {
-  accessoriesSchema,
-  servicesSchema,
-  type AccessorySpec,
-  type ServiceSpec,
-} from "./services";
+import { accessoriesSchema, type AccessorySpec } from "./accessories";
+import { servicesSchema, type ServiceSpec } from "./services";
 import { scanSchema, verifySchema, type ScanConfig, type VerifyConfig } from "./supply";
 
 /**
@@ -26,7 +22,6 @@ import { scanSchema, verifySchema, type ScanConfig, type VerifyConfig } from "./
  */
 
 export { describe, expected, PATH_PLACEHOLDER } from "./primitives";
-export type { AccessorySpec, RouteConfig, ServiceSpec, WorkloadSpec } from "./services";
 
 /** One schema per `slipway:<key>`; a key not listed here is an error. */
 export const KEY_SCHEMAS = {

@@ -1,34 +1,16 @@
 /**
- * What runs on the hosts: services (routed by the edge, or workers without routes) and
- * accessories (stateful containers beside them, e.g. PostgreSQL), as config schemas. The
- * validated, normalised form (`ServiceSpec`, `AccessorySpec`) is what the rest reads.
+ * `slipway:services`: what runs on the hosts and is rolled out in order (routed by the edge,
+ * or workers without routes), as config schemas, and their validated form (`ServiceSpec`).
  */
 import { z } from "zod";
 import { healthPathProblem } from "./rules";
-import { expected, plain, plainScalar, port, ruled, secret } from "./primitives";
-import type { Secret } from "./secret";
+import { expected, plain, port, ruled } from "./primitives";
+import { argv, workload, workloadFields, workloadName, type WorkloadSpec } from "./workload";
 
 /** Host names a route may match: DNS names, `*.` wildcards, `localhost`, IPv4 addresses. */
 const ROUTE_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 /** A path prefix: `/api`, `/v1/admin`; no trailing slash, no wildcard, no query. */
 const ROUTE_PATH = /^(\/[A-Za-z0-9._~!$&'()+,;=:@%-]+)+$/;
-
-/**
- * Names of services, accessories and volumes: container names, network aliases, state
- * directories and DNS names on the stack's network.
- */
-export const WORKLOAD_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
-
-/** The rule of WORKLOAD_NAME in words, for the refusal of a `what` name (`service`, …). */
-export function workloadNameRule(what: string, example: string): string {
-  return `is not a valid ${what} name: use lowercase letters, digits and -, starting with a letter and not ending with - (e.g. ${example}); rename the key`;
-}
-
-/** A map key that names a workload (the record's key schema: zod reports it as the key's problem). */
-function workloadName(what: string, example: string) {
-  return plain.regex(WORKLOAD_NAME, workloadNameRule(what, example));
-}
-
 /** How the edge proxy reaches a service: by host name, path prefix, or both. */
 export const routeSchema = z.strictObject({
   host: plain
@@ -65,80 +47,10 @@ export function routeMatchKey(route: { readonly host?: string; readonly path?: s
 
 /** How long the previous release stays running without traffic, for an instant rollback. */
 export const ROLLBACK_WINDOW_SECONDS = 600;
-
-/** A command as an argument list (no shell): `["/api", "worker"]`. */
-const argv = z.array(plain.min(1, "must not be empty")).min(1, "needs at least one argument");
-
-/** Docker's memory sizes: `512m`, `1g`, `1.5g`. */
-const MEMORY_SIZE = /^(\d+(?:\.\d+)?)([bkmg])$/i;
-
-/** The smallest memory limit Docker accepts (`docker run --memory`: "Minimum memory limit allowed is 6MB"). */
-export const DOCKER_MIN_MEMORY_BYTES = 6 * 1024 * 1024;
-
-/** Bytes of a Docker memory size (`512m`), or undefined when it is not one. */
-export function memoryBytes(size: string): number | undefined {
-  const match = MEMORY_SIZE.exec(size);
-  if (match === null) {
-    return undefined;
-  }
-  const power = "bkmg".indexOf(match[2]!.toLowerCase());
-  return Math.floor(Number(match[1]) * 1024 ** power);
-}
-
-const memory = plain
-  .regex(MEMORY_SIZE, "is not a memory size: a number and a unit b, k, m or g, e.g. 512m or 1g")
-  .refine((value) => (memoryBytes(value) ?? 0) >= DOCKER_MIN_MEMORY_BYTES, {
-    error: (issue) =>
-      `${JSON.stringify(issue.input)} is below Docker's minimum memory limit of 6m; give at least 6m, e.g. 64m or 512m (or remove memory for no limit)`,
-  });
-const cpus = z.number({ error: expected("a number of CPUs") }).positive("must be more than 0");
-
 /** The default network of a stack's services and accessories on a host: `slipway-<stack>`. */
 export function stackNetwork(stack: string): string {
   return `slipway-${stack.toLowerCase().replace(/[^a-z0-9_.-]/g, "-")}`;
 }
-
-/** Fields every workload (service or accessory) has. */
-const workloadFields = {
-  hosts: z
-    .array(plain.min(1, "must not be empty"))
-    .min(1, "names no host")
-    .optional()
-    .describe("Host names it runs on; every host of the stack when absent (and no `role`)."),
-  role: plain
-    .min(1, "must not be empty")
-    .optional()
-    .describe(
-      "Runs on the hosts whose `roles` list this role (one that matches no host is an error).",
-    ),
-  command: argv.optional().describe("Replaces the image's CMD (arguments after its ENTRYPOINT)."),
-  env: z.record(z.string(), plainScalar).default({}).describe("Plain environment variables."),
-  secretEnv: z
-    .record(z.string(), secret)
-    .default({})
-    .describe("Secret environment variables (Pulumi secrets); written to a 0600 file on the host."),
-  secretEnvFiles: z
-    .record(z.string(), plain.min(1, "must not be empty"))
-    .default({})
-    .describe(
-      "Secret environment variables read from files on the machine that runs `pulumi up` (`~/` expanded; one trailing newline dropped), delivered like `secretEnv`.",
-    ),
-  memory: memory.optional().describe("Memory limit (`docker run --memory`), e.g. `512m`."),
-  cpus: cpus.optional().describe("CPU limit (`docker run --cpus`), e.g. `0.5`."),
-  healthCommand: argv
-    .optional()
-    .describe(
-      "A command run inside the container (`docker exec`, an argument list) that exits 0 when healthy: a worker's or an accessory's health. Without it: the image's `HEALTHCHECK`, else running.",
-    ),
-  healthTimeoutSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(3600)
-    .default(60)
-    .describe("How long it may take to become healthy."),
-};
-
 /** The longest a release command may run: one hour. */
 export const MAX_RELEASE_SECONDS = 3600;
 
@@ -233,82 +145,8 @@ export const servicesSchema = z.record(
   workloadName("service", "web or api-worker"),
   serviceEntrySchema,
 );
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/** A port an accessory publishes on the host: loopback unless `public` says otherwise. */
-export const accessoryPortSchema = z.strictObject({
-  containerPort: port.describe("Port the accessory listens on inside the container."),
-  hostPort: port.optional().describe("Host port; the container port when absent."),
-  bind: plain
-    .regex(IPV4, "is not an IPv4 address, e.g. 127.0.0.1")
-    .default("127.0.0.1")
-    .describe("Address on the host; loopback by default."),
-  public: z
-    .boolean()
-    .default(false)
-    .describe(
-      "Says that binding a non-loopback address is intended (reachable from other machines).",
-    ),
-});
-
-/** One entry of `slipway:accessories`: a stateful container beside the services. */
-export const accessorySchema = z.strictObject({
-  ...workloadFields,
-  image: plain
-    .min(1, "must not be empty")
-    .describe(
-      "An image of `slipway:images` (built or promoted like the others), or a pinned `repository@sha256:…` (e.g. the official `docker.io/library/postgres:17@sha256:…`; `docker buildx imagetools inspect postgres:17` prints the digest). A tag is an error. Required.",
-    ),
-  volumes: z
-    .record(
-      workloadName("volume", "pgdata"),
-      plain.regex(/^\/[^\s:]*$/, "is not an absolute path in the container (no spaces or :)"),
-    )
-    .default({})
-    .describe(
-      "Named volumes (`<network>-<name>-<volume>`) by volume name: the absolute path they mount at. They survive every release, rollback, restart and `pulumi destroy`.",
-    ),
-  ports: z
-    .array(accessoryPortSchema)
-    .default([])
-    .describe(
-      "Ports published on the host, on loopback unless `public` (services need none: they reach it by name).",
-    ),
-  deleteVolumesOnDestroy: z
-    .boolean()
-    .default(false)
-    .describe("`pulumi destroy` deletes its volumes too (off: the data stays on the hosts)."),
-});
-
-export const accessoriesSchema = z.record(
-  workloadName("accessory", "postgres or redis-cache"),
-  accessorySchema,
-);
-
 export type RouteConfig = z.output<typeof routeSchema>;
 export type ServiceEntry = z.output<typeof serviceEntrySchema>;
-export type AccessoryEntry = z.output<typeof accessorySchema>;
-export type AccessoryPort = z.output<typeof accessoryPortSchema>;
-
-/** Fields a service and an accessory share, validated and placed on hosts. */
-export interface WorkloadSpec {
-  readonly name: string;
-  /** A name of `slipway:images`, or (accessories) a pinned `repository@sha256:…`. */
-  readonly image: string;
-  /** Host names it runs on, in the order of `slipway:hosts`. */
-  readonly hosts: readonly string[];
-  readonly command: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly secretEnv: Readonly<Record<string, Secret>>;
-  /** Secret env vars whose values are in files on the deploying machine, by name. */
-  readonly secretEnvFiles: Readonly<Record<string, string>>;
-  readonly memory?: string;
-  readonly cpus?: number;
-  readonly healthCommand?: readonly string[];
-  readonly healthTimeoutSeconds: number;
-}
-
 /** A service as the program deploys it; `routes` empty: a worker. */
 export interface ServiceSpec extends WorkloadSpec {
   /** Where it is configured, for messages: `slipway:services.<name>`. */
@@ -324,48 +162,6 @@ export interface ServiceSpec extends WorkloadSpec {
   readonly replicas: number;
   /** The release command run once per new digest before any host switches, when set. */
   readonly release?: ReleaseCommandConfig;
-}
-
-export interface AccessorySpec extends WorkloadSpec {
-  readonly volumes: Readonly<Record<string, string>>;
-  readonly ports: readonly (AccessoryPort & { readonly hostPort: number })[];
-  readonly deleteVolumesOnDestroy: boolean;
-}
-
-/** Host names a workload runs on: its `hosts`, the hosts with its `role`, or every host. */
-export function placement(
-  entry: { readonly hosts?: readonly string[]; readonly role?: string },
-  hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
-): string[] {
-  if (entry.hosts !== undefined) {
-    return hosts.filter((host) => entry.hosts!.includes(host.name)).map((host) => host.name);
-  }
-  if (entry.role !== undefined) {
-    return hosts.filter((host) => host.roles.includes(entry.role!)).map((host) => host.name);
-  }
-  return hosts.map((host) => host.name);
-}
-
-/** The normalised fields every workload shares. */
-function workload(
-  name: string,
-  image: string,
-  entry: z.output<z.ZodObject<typeof workloadFields>>,
-  hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
-): WorkloadSpec {
-  return {
-    name,
-    image,
-    hosts: placement(entry, hosts),
-    command: entry.command ?? [],
-    env: entry.env,
-    secretEnv: entry.secretEnv,
-    secretEnvFiles: entry.secretEnvFiles,
-    ...(entry.memory === undefined ? {} : { memory: entry.memory }),
-    ...(entry.cpus === undefined ? {} : { cpus: entry.cpus }),
-    ...(entry.healthCommand === undefined ? {} : { healthCommand: entry.healthCommand }),
-    healthTimeoutSeconds: entry.healthTimeoutSeconds,
-  };
 }
 
 export function serviceSpec(
@@ -386,18 +182,5 @@ export function serviceSpec(
     rollbackWindowSeconds: entry.rollbackWindowSeconds,
     replicas: entry.replicas,
     ...(entry.release === undefined ? {} : { release: entry.release }),
-  };
-}
-
-export function accessorySpec(
-  name: string,
-  entry: AccessoryEntry,
-  hosts: readonly { readonly name: string; readonly roles: readonly string[] }[],
-): AccessorySpec {
-  return {
-    ...workload(name, entry.image, entry, hosts),
-    volumes: entry.volumes,
-    ports: entry.ports.map((p) => ({ ...p, hostPort: p.hostPort ?? p.containerPort })),
-    deleteVolumesOnDestroy: entry.deleteVolumesOnDestroy,
   };
 }

@@ -20,13 +20,8 @@ import {
   type ConfigKey,
   type SlipwayConfig,
 } from "./schema";
-import {
-  accessorySpec,
-  serviceSpec,
-  stackNetwork,
-  type AccessorySpec,
-  type ServiceSpec,
-} from "./services";
+import { accessorySpec, type AccessorySpec } from "./accessories";
+import { serviceSpec, stackNetwork, type ServiceSpec } from "./services";
 
 /** The config namespace of every Slipway key. */
 export const NAMESPACE = "slipway";
