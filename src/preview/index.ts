@@ -1,3 +1,4 @@
+export * from "./changes";
 export * from "./cli";
 export * from "./model";
 export * from "./render";

@@ -1,4 +1,4 @@
-import type { HostChange, ImageChange, ImageSide, PreviewSummary } from "./summary";
+import type { HostChange, ImageChange, ImageSide, PreviewSummary } from "./changes";
 
 /** GitHub refuses an issue or pull-request comment longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65536;

@@ -1,4 +1,13 @@
 import { DIGEST_PATTERN, splitTag } from "../reference";
+import { SOURCE_LABEL } from "../registry/repository";
+import type {
+  HostChange,
+  HostStatus,
+  ImageChange,
+  ImageSide,
+  ImageStatus,
+  PreviewSummary,
+} from "./changes";
 import {
   UNKNOWN,
   urnName,
@@ -9,7 +18,7 @@ import {
 } from "./model";
 
 /** Types the summary recognises; they come from the Slipway program and its providers. */
-export const TYPES = {
+const TYPES = {
   stack: "pulumi:pulumi:Stack",
   image: "docker-build:index:Image",
   imageBuild: "slipway:image:ImageBuild",
@@ -18,55 +27,7 @@ export const TYPES = {
   hostDeployment: "slipway:deploy:HostDeployment",
 } as const;
 
-export const REVISION_LABEL = "org.opencontainers.image.revision";
-export const SOURCE_LABEL = "org.opencontainers.image.source";
-
-/** One side of an image's change. `pending`: built by `pulumi up`, its digest unknown yet. */
-export interface ImageSide {
-  readonly digest?: string;
-  readonly pending?: boolean;
-  readonly revision?: string;
-  readonly repository?: string;
-}
-
-export const IMAGE_STATUSES = ["changed", "rebuilt", "added", "removed", "unchanged"] as const;
-export type ImageStatus = (typeof IMAGE_STATUSES)[number];
-
-export interface ImageChange {
-  readonly name: string;
-  readonly status: ImageStatus;
-  readonly old?: ImageSide;
-  readonly new?: ImageSide;
-}
-
-export const HOST_STATUSES = ["redeployed", "added", "removed"] as const;
-export type HostStatus = (typeof HOST_STATUSES)[number];
-
-export interface HostChange {
-  readonly name: string;
-  readonly address?: string;
-  readonly status: HostStatus;
-  /**
-   * The service definition (env, ports, health, proxy) changes on this host while the image
-   * it runs does not: a redeploy with no new digest.
-   */
-  readonly definitionOnly?: true;
-}
-
-export interface PreviewSummary {
-  readonly stack?: string;
-  /** Web address of the source repository, when the images or the config say it. */
-  readonly source?: string;
-  readonly images: readonly ImageChange[];
-  readonly hosts: readonly HostChange[];
-  readonly changeSummary: Readonly<Record<string, number>>;
-  readonly errors: number;
-  /**
-   * Images of a build stack that run a rollback pin instead of a build (`pin.pinnedAt` beside
-   * `build`), with the release it restores; absent when there is none.
-   */
-  readonly rollbackPins?: readonly { readonly image: string; readonly restores?: number }[];
-}
+const REVISION_LABEL = "org.opencontainers.image.revision";
 
 type Json = Record<string, unknown>;
 
@@ -94,7 +55,7 @@ const DIGEST_REF =
   /([a-z0-9][a-z0-9.-]*(?::[0-9]+)?(?:\/[a-z0-9._-]+)+)(?::[A-Za-z0-9_][A-Za-z0-9._-]*)?@(sha256:[a-f0-9]{64})/g;
 
 /** Every `repository@sha256:…` inside a value (strings, lists, maps, JSON text). */
-export function digestRefs(value: unknown): { repository: string; digest: string }[] {
+function digestRefs(value: unknown): { repository: string; digest: string }[] {
   if (typeof value === "string") {
     return [...value.matchAll(DIGEST_REF)].map((m) => ({ repository: m[1]!, digest: m[2]! }));
   }
