@@ -3,6 +3,7 @@ export * from "./client";
 export * from "./errors";
 export * from "./media-types";
 export * from "./platforms";
+export * from "./responses";
 export * from "./retention";
 export * from "./tags";
 export * from "./hub";
