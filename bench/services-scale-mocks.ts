@@ -47,6 +47,7 @@ async function evaluate(input: Input): Promise<Evaluation> {
   // What stacks/index imports; importing them declares nothing.
   for (const module of [
     "stacks/program",
+    "stacks/outputs",
     "infra/deploy",
     "infra/edge",
     "infra/github",

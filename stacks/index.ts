@@ -24,18 +24,15 @@ import { ReleaseRecord } from "../infra/ledger";
 import type { KubernetesOutput } from "../src/outputs/contract";
 import { missingTools } from "../src/supply";
 import {
-  afterLookups,
-  declareImages,
+  accessoryOutputs,
+  accessoryRefs,
   edgeImageRef,
   edgeOutput,
   hostOutputs,
-  moveTags,
   releaseOutput,
-  repositoryOutputs,
   serviceOutputs,
-  accessoryOutputs,
-  accessoryRefs,
-} from "./program";
+} from "./outputs";
+import { afterLookups, declareImages, moveTags, repositoryOutputs } from "./program";
 import { guardDigests, refuseRejectedBuilds } from "./safety";
 
 // The user's project (Pulumi's root directory), wherever this program is installed.

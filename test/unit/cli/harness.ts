@@ -21,7 +21,7 @@ import { configFromFile, stackFilePath } from "../../../src/cli/stack-config";
 import type { ConfigSource, HostConfig } from "../../../src/config";
 import { ledgerFile, parseLedger, readPins, releaseOf } from "../../../src/ledger";
 import type { ImageOutput } from "../../../src/outputs";
-import { releaseImages } from "../../../stacks/program";
+import { releaseImages } from "../../../stacks/outputs";
 import { RegistryClient } from "../../../src/registry";
 import { ROOT } from "../../helpers/stack-files";
 import { FakeRegistry } from "../registry/fake-registry";
