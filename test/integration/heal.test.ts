@@ -30,7 +30,7 @@ import {
   type AccessoryDefinition,
   type ServiceDefinition,
 } from "../../src/deploy";
-import { judgeHost } from "../../src/cli/commands/status";
+import { judgeHost } from "../../src/cli/probe-hosts";
 import { REPO_ROOT, run, runOk, sshExec, useServices } from "../helpers/services";
 import {
   buildAndPush,

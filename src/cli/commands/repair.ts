@@ -3,7 +3,7 @@ import { DriverError } from "../driver";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
 import { readStackFiles, updateFailure } from "../pinning";
-import { probeHosts, type StackProbe } from "./status";
+import { probeHosts, type StackProbe } from "../probe-hosts";
 
 /** The Pulumi project name (Pulumi.yaml `name`), part of every URN. */
 export const PROJECT = "slipway";

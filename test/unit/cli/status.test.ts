@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { knownHostsLine, sshArgs, SystemHostReader } from "../../../src/cli";
-import { judgeHost } from "../../../src/cli/commands/status";
+import { judgeHost } from "../../../src/cli/probe-hosts";
 import type { HostConfig } from "../../../src/config";
 import { hostProbeScript, parseProbe, PROBE_SECTION } from "../../../src/deploy";
 import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
