@@ -14,6 +14,7 @@ import { history } from "./commands/history";
 import { init } from "./commands/init";
 import { addOperationCommands } from "./operations-program";
 import { addReleaseCommands } from "./release-program";
+import { stackCommands } from "./stack-command";
 import { repair } from "./commands/repair";
 import { retention } from "./commands/retention";
 import { status } from "./commands/status";
@@ -50,6 +51,7 @@ export function buildProgram(deps: CliDeps, by: string, outcome: Outcome): Comma
     .option("--root <dir>", "project root (default: the nearest folder with Pulumi.yaml)");
 
   const run = (options: { json?: boolean }) => new Run(deps, options.json === true, by);
+  const onStack = stackCommands(program, deps, by, outcome);
 
   program
     .command("init")
@@ -116,17 +118,9 @@ exist unless --force.`,
       },
     );
 
-  addReleaseCommands(program, deps, by);
+  addReleaseCommands(program, deps, by, outcome);
 
-  program
-    .command("history")
-    .summary("the release ledger of a stack as a table")
-    .option("--stack <stack>", STACK_HELP, stackName)
-    .addOption(jsonOption())
-    .addHelpText("after", HELP_FOOTER)
-    .action(async (options: { stack?: string; json?: boolean }) => {
-      await history(run(options), await stackOf(deps, options.stack));
-    });
+  onStack("history", history).summary("the release ledger of a stack as a table");
 
   program
     .command("preview-summary")
@@ -171,8 +165,7 @@ comment size limit. Exit 2 on bad input or a file that cannot be read.`,
       },
     );
 
-  program
-    .command("status")
+  onStack("status", status)
     .summary("what each host runs versus what the stack pins (drift)")
     .description(
       `Looks at what each host really runs (over ssh, or directly for transport
@@ -182,29 +175,16 @@ to it, and a request through the edge; the release record on the host
 with what the stack pins (a build stack: what its last update deployed). A
 stopped, removed or different release is DRIFT. Exit 5 on drift, 6 when a host
 cannot be reached.`,
-    )
-    .option("--stack <stack>", STACK_HELP, stackName)
-    .addOption(jsonOption())
-    .addHelpText("after", HELP_FOOTER)
-    .action(async (options: { stack?: string; json?: boolean }) => {
-      outcome.code = await status(run(options), await stackOf(deps, options.stack));
-    });
+    );
 
-  program
-    .command("repair")
+  onStack("repair", repair)
     .summary("re-run the pinned release on the hosts that drifted from it")
     .description(
       `Runs the status check, then one pulumi up that replaces (re-runs) the release
 of every host that does not run what the stack pins — a release that was
 stopped or removed by hand, another digest, the edge routing elsewhere — and
 checks again. Hosts in sync are not touched; the ledger is not changed.`,
-    )
-    .option("--stack <stack>", STACK_HELP, stackName)
-    .addOption(jsonOption())
-    .addHelpText("after", HELP_FOOTER)
-    .action(async (options: { stack?: string; json?: boolean }) => {
-      outcome.code = await repair(run(options), await stackOf(deps, options.stack));
-    });
+    );
 
   program
     .command("retention")

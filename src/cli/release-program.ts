@@ -10,14 +10,15 @@ import { reject } from "./commands/reject";
 import { rollback } from "./commands/rollback";
 import { record, up } from "./commands/up";
 import { Run, type CliDeps } from "./context";
+import { stackCommands } from "./stack-command";
 import {
   collect,
-  HELP_FOOTER,
   jsonOption,
   STACK_HELP,
   stackName,
   stackOf,
   wholeNumber,
+  type Outcome,
 } from "./options";
 
 function digestOrPrefix(value: string): string {
@@ -27,8 +28,14 @@ function digestOrPrefix(value: string): string {
   return value;
 }
 
-export function addReleaseCommands(program: Command, deps: CliDeps, by: string): void {
+export function addReleaseCommands(
+  program: Command,
+  deps: CliDeps,
+  by: string,
+  outcome: Outcome,
+): void {
   const run = (options: { json?: boolean }) => new Run(deps, options.json === true, by);
+  const onStack = stackCommands(program, deps, by, outcome);
 
   program
     .command("promote")
@@ -172,34 +179,20 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
       },
     );
 
-  program
-    .command("up")
+  onStack("up", up)
     .summary("run the update of a stack as pinned and record the release")
     .description(
       "Runs the update of the stack as its files are now (after --no-up, or to\nretry a failed update) and records the release in the ledger.",
-    )
-    .option("--stack <stack>", STACK_HELP, stackName)
-    .addOption(jsonOption())
-    .addHelpText("after", HELP_FOOTER)
-    .action(async (options: { stack?: string; json?: boolean }) => {
-      await up(run(options), await stackOf(deps, options.stack));
-    });
+    );
 
-  program
-    .command("record")
+  onStack("record", record)
     .summary("record the release of an update made with pulumi up (CI, quick start)")
     .description(
       `Records the release the stack's last update made in stacks/releases/<stack>.yaml,
 for updates not made through slipway (pulumi up, a CI job): once per update,
 and none for an update that deployed what the last release runs. Kind and
 source come from the pins (promote --no-up, then pulumi up: a promotion).`,
-    )
-    .option("--stack <stack>", STACK_HELP, stackName)
-    .addOption(jsonOption())
-    .addHelpText("after", HELP_FOOTER)
-    .action(async (options: { stack?: string; json?: boolean }) => {
-      await record(run(options), await stackOf(deps, options.stack));
-    });
+    );
 
   program
     .command("reject")
