@@ -2,11 +2,18 @@ import type { SlipwayConfig } from "../config/schema";
 import { buildCommit } from "../images/rollback-pin";
 import { readSource } from "../images/source";
 import { stampedPaths } from "../images/plan";
-import { removeRollbackPins, writeFileAtomic, type StackPin } from "../ledger";
+import { removeRollbackPins, type StackPin } from "../ledger";
 import type { Run } from "./context";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
-import { refusal, roleOf, stackSettings, upAndRecord, validatedConfig } from "./pinning";
+import {
+  refusal,
+  roleOf,
+  stackSettings,
+  upAndRecord,
+  validatedConfig,
+  writeStackFile,
+} from "./pinning";
 import type { StackFiles } from "./stack-config";
 
 /**
@@ -116,11 +123,7 @@ export async function endRollbackPins(
   let text: string;
   try {
     text = removeRollbackPins(files.text, names, files.display);
-    writeFileAtomic(files.file, text, {
-      expected: files.text,
-      display: files.display,
-      next: [run.by],
-    });
+    writeStackFile(run, files, text);
   } catch (error) {
     return refusal(error, { run, stack });
   }

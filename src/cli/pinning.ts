@@ -60,6 +60,15 @@ export function refusal(
   throw error;
 }
 
+/** Writes a stack file's new text atomically; refuses when the file changed since it was read. */
+export function writeStackFile(run: Run, files: StackFiles, text: string): void {
+  writeFileAtomic(files.file, text, {
+    expected: files.text,
+    display: files.display,
+    next: [run.by],
+  });
+}
+
 /** Reads a stack file and its ledger; refuses a missing file, a merge conflict, a bad ledger. */
 export function readStackFiles(run: Run, stack: string): StackFiles {
   const root = run.deps.root;
@@ -232,11 +241,7 @@ export async function pinAndUp(
       }),
       { root: run.deps.root },
     );
-    writeFileAtomic(files.file, text, {
-      expected: files.text,
-      display: files.display,
-      next: [run.by],
-    });
+    writeStackFile(run, files, text);
   } catch (error) {
     return refusal(error, { run, stack });
   }

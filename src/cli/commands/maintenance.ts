@@ -8,8 +8,8 @@ import type { Run } from "../context";
 import { failureOf, runOnHosts, serviceTarget, type HostJob } from "../day-two";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
-import { setMaintenance, writeFileAtomic } from "../../ledger";
-import { readStackFiles, refusal } from "../pinning";
+import { setMaintenance } from "../../ledger";
+import { readStackFiles, refusal, writeStackFile } from "../pinning";
 
 export interface MaintenanceRequest {
   readonly stack: string;
@@ -64,11 +64,7 @@ export async function maintenance(run: Run, request: MaintenanceRequest): Promis
     );
     if (text !== files.text) {
       try {
-        writeFileAtomic(files.file, text, {
-          expected: files.text,
-          display: files.display,
-          next: [run.by],
-        });
+        writeStackFile(run, files, text);
       } catch (error) {
         refusal(error);
       }
