@@ -101,14 +101,7 @@ export async function exec(run: Run, request: ExecRequest): Promise<number> {
   if (request.inRunning) {
     const script = (host: string) =>
       inRunningScript({ ...where, host }, request.command, request.interactive);
-    if (request.interactive) {
-      return onTerminal(run, hosts[0]!, script(hosts[0]!.name));
-    }
-    return runCommand(
-      run,
-      hosts.map((host) => ({ host, label: host.name, script: script(host.name) })),
-      masker,
-    );
+    return inRunning(run, hosts, script, request.interactive, masker);
   }
   const pinned = await pinnedLookup(run, request.stack, config, files.display)(service.image);
   if (pinned.ref === undefined) {
@@ -176,6 +169,27 @@ export async function exec(run: Run, request: ExecRequest): Promise<number> {
   return runCommand(run, jobs, masker);
 }
 
+/**
+ * Runs a command in running containers: `script` of each host, on this terminal on the first
+ * host when interactive, else on every host with its output labelled.
+ */
+function inRunning(
+  run: Run,
+  hosts: readonly HostJob["host"][],
+  script: (host: string) => string,
+  interactive: boolean,
+  masker: Masker,
+): Promise<number> {
+  if (interactive) {
+    return onTerminal(run, hosts[0]!, script(hosts[0]!.name));
+  }
+  return runCommand(
+    run,
+    hosts.map((host) => ({ host, label: host.name, script: script(host.name) })),
+    masker,
+  );
+}
+
 /** Runs a script with this terminal (a console); its status is the command's. */
 async function onTerminal(run: Run, host: HostJob["host"], script: string): Promise<number> {
   const end = await shellOf(run).stream(host, script, {
@@ -206,12 +220,5 @@ export async function accessoryExec(run: Run, request: AccessoryExecRequest): Pr
   usage(request.command, request.interactive, hosts.length);
   const script = (host: string) =>
     accessoryExecScript(host, request.stack, container, request.command, request.interactive);
-  if (request.interactive) {
-    return onTerminal(run, hosts[0]!, script(hosts[0]!.name));
-  }
-  return runCommand(
-    run,
-    hosts.map((host) => ({ host, label: host.name, script: script(host.name) })),
-    masker,
-  );
+  return inRunning(run, hosts, script, request.interactive, masker);
 }
