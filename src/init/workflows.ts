@@ -11,6 +11,22 @@ import { pinned } from "./actions";
 const PULUMI_ENV = `      PULUMI_ACCESS_TOKEN: \${{ secrets.PULUMI_ACCESS_TOKEN }}
       PULUMI_CONFIG_PASSPHRASE: \${{ secrets.PULUMI_CONFIG_PASSPHRASE }}`;
 
+/**
+ * The head of a job that deploys to a GitHub environment: one deploy of it at a time, never
+ * cancelled half-way, allowed to push the pins and the ledger back, with Pulumi's env.
+ */
+function deployJob(environment: string): string {
+  return `    environment: ${environment}
+    concurrency:
+      group: slipway-deploy-${environment}
+      cancel-in-progress: false
+    permissions:
+      contents: write
+    env:
+${PULUMI_ENV}
+    steps:`;
+}
+
 /** Checkout, Node, the locked dependencies (Slipway among them). */
 function setup(fetchAll: boolean): string {
   return `      - uses: ${pinned("checkout")}
@@ -136,15 +152,7 @@ jobs:
   up:
     name: slipway up dev
     runs-on: ubuntu-latest
-    environment: dev
-    concurrency:
-      group: slipway-deploy-dev
-      cancel-in-progress: false
-    permissions:
-      contents: write
-    env:
-${PULUMI_ENV}
-    steps:
+${deployJob("dev")}
 ${setup(true)}
       - uses: ${pinned("buildx")}
       # The supply chain of Pulumi.dev.yaml: oras attaches attestations, syft makes the SBOM,
@@ -191,15 +199,7 @@ jobs:
     name: \${{ inputs.action }} prod
     if: github.ref == 'refs/heads/main'
     runs-on: ubuntu-latest
-    environment: production
-    concurrency:
-      group: slipway-deploy-production
-      cancel-in-progress: false
-    permissions:
-      contents: write
-    env:
-${PULUMI_ENV}
-    steps:
+${deployJob("production")}
 ${setup(false)}
       # cosign verifies each digest before it runs (Pulumi.prod.yaml slipway:verify).
       - uses: ${pinned("cosign")}
