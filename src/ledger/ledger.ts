@@ -1,7 +1,8 @@
 import * as path from "node:path";
-import { isMap, isSeq, parseDocument, YAMLSeq } from "yaml";
+import { isMap, isSeq, parseDocument } from "yaml";
 import { formatPath } from "../config/errors";
 import { readIfExists } from "./atomic";
+import { blockList, mapDocument } from "./yaml-lists";
 import { assertNoConflictMarkers, LedgerError } from "./errors";
 import { ledgerSchema, type FailedRelease, type Ledger, type Release } from "./schema";
 
@@ -105,18 +106,12 @@ export function appendRelease(
 ): { readonly text: string; readonly release: Release } {
   const ledger = text === undefined ? { stack, releases: [] } : parseLedger(text, stack, display);
   const numbered = ordered({ id: ledger.releases.length + 1, ...release });
-  const document = parseDocument(text ?? `${ledgerHeader(stack)}stack: ${stack}\nreleases: []\n`);
-  if (!isMap(document.contents)) {
-    throw new LedgerError(`${display} is not a map with stack and releases`);
-  }
-  let releases = document.get("releases", true);
-  if (!isSeq(releases)) {
-    releases = new YAMLSeq();
-    document.set("releases", releases);
-  }
-  const seq = releases as YAMLSeq;
-  seq.flow = false;
-  seq.items.push(document.createNode(numbered));
+  const document = mapDocument(
+    text ?? `${ledgerHeader(stack)}stack: ${stack}\nreleases: []\n`,
+    display,
+    "stack and releases",
+  );
+  blockList(document, "releases").items.push(document.createNode(numbered));
   return { text: document.toString(YAML_OUTPUT), release: numbered };
 }
 
@@ -166,17 +161,12 @@ export function appendFailures(
 ): string {
   const ledger = text === undefined ? { stack, releases: [] } : parseLedger(text, stack, display);
   const known = new Set((ledger.failed ?? []).map((entry) => entry.digest));
-  const document = parseDocument(text ?? `${ledgerHeader(stack)}stack: ${stack}\nreleases: []\n`);
-  if (!isMap(document.contents)) {
-    throw new LedgerError(`${display} is not a map with stack and releases`);
-  }
-  let failed = document.get("failed", true);
-  if (!isSeq(failed)) {
-    failed = new YAMLSeq();
-    document.set("failed", failed);
-  }
-  const seq = failed as YAMLSeq;
-  seq.flow = false;
+  const document = mapDocument(
+    text ?? `${ledgerHeader(stack)}stack: ${stack}\nreleases: []\n`,
+    display,
+    "stack and releases",
+  );
+  const seq = blockList(document, "failed");
   for (const failure of failures.filter((entry) => !known.has(entry.digest))) {
     known.add(failure.digest);
     seq.items.push(

@@ -1,9 +1,10 @@
 import * as path from "node:path";
-import { isMap, isSeq, parseDocument, YAMLSeq } from "yaml";
+import { parseDocument } from "yaml";
 import { z } from "zod";
 import { formatPath } from "../config/errors";
 import { DIGEST_PATTERN, digestProblem } from "../reference";
 import { readIfExists } from "./atomic";
+import { blockList, mapDocument } from "./yaml-lists";
 import { assertNoConflictMarkers, LedgerError } from "./errors";
 import { LEDGER_DIR, YAML_OUTPUT } from "./ledger";
 
@@ -96,18 +97,8 @@ export function activeRejections(events: readonly RejectionEvent[]): Map<string,
 /** The file's text with one more event at the end; comments and the rest stay as they are. */
 export function appendRejectionEvent(text: string | undefined, event: RejectionEvent): string {
   parseRejections(text ?? "");
-  const document = parseDocument(text ?? `${HEADER}events: []\n`);
-  if (!isMap(document.contents)) {
-    throw new LedgerError(`${REJECTIONS_FILE} is not a map with events`);
-  }
-  let events = document.get("events", true);
-  if (!isSeq(events)) {
-    events = new YAMLSeq();
-    document.set("events", events);
-  }
-  const seq = events as YAMLSeq;
-  seq.flow = false;
-  seq.items.push(
+  const document = mapDocument(text ?? `${HEADER}events: []\n`, REJECTIONS_FILE, "events");
+  blockList(document, "events").items.push(
     document.createNode({
       action: event.action,
       digest: event.digest,
