@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ATTEST_SECRET_ENV } from "../../src/images";
+import { LOCAL_SCRIPT, secretEnvironment } from "../local-script";
 
 /** Inputs of an Attestation: what to run once per pushed digest. */
 export interface AttestationArgs {
@@ -28,25 +29,18 @@ export class Attestation extends pulumi.ComponentResource {
 
   constructor(name: string, args: AttestationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:image:Attestation", name, {}, opts);
-    const environment: Record<string, pulumi.Input<string>> = {};
-    if (args.registryAuth !== undefined) {
-      environment[ATTEST_SECRET_ENV.registryAuth] = pulumi.secret(args.registryAuth);
-    }
-    if (args.cosignKey !== undefined) {
-      environment[ATTEST_SECRET_ENV.cosignKey] = pulumi.secret(args.cosignKey);
-    }
-    if (args.cosignPassword !== undefined) {
-      environment[ATTEST_SECRET_ENV.cosignPassword] = pulumi.secret(args.cosignPassword);
-    }
+    const environment = secretEnvironment({
+      [ATTEST_SECRET_ENV.registryAuth]: args.registryAuth,
+      [ATTEST_SECRET_ENV.cosignKey]: args.cosignKey,
+      [ATTEST_SECRET_ENV.cosignPassword]: args.cosignPassword,
+    });
     const run = new command.local.Command(
       `${name}-attest`,
       {
+        ...LOCAL_SCRIPT,
         create: args.script,
-        interpreter: ["/bin/sh", "-c"],
         environment,
         triggers: [args.ref],
-        addPreviousOutputInEnv: false,
-        logging: "stdoutAndStderr",
       },
       { parent: this },
     );

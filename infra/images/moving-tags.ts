@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { MOVE_TAGS_AUTH_ENV } from "../../src/images";
+import { LOCAL_SCRIPT, secretEnvironment } from "../local-script";
 
 /** Inputs of MovingTags: which digest the moving tags of an image point at. */
 export interface MovingTagsArgs {
@@ -33,19 +34,14 @@ export class MovingTags extends pulumi.ComponentResource {
 
   constructor(name: string, args: MovingTagsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:image:MovingTags", name, {}, opts);
-    const environment: Record<string, pulumi.Input<string>> = {};
-    if (args.registryAuth !== undefined) {
-      environment[MOVE_TAGS_AUTH_ENV] = pulumi.secret(args.registryAuth);
-    }
+    const environment = secretEnvironment({ [MOVE_TAGS_AUTH_ENV]: args.registryAuth });
     new command.local.Command(
       `${name}-tags`,
       {
+        ...LOCAL_SCRIPT,
         create: args.script,
-        interpreter: ["/bin/sh", "-c"],
         environment,
         triggers: [args.ref, args.tags, args.healthy ?? []],
-        addPreviousOutputInEnv: false,
-        logging: "stdoutAndStderr",
       },
       { parent: this },
     );

@@ -12,6 +12,7 @@ import { managedFields } from "../../src/registry/repository";
 import { DOCKER_HUB_API_URL } from "../../src/registry/hub";
 import { SCRIPT_ON_STDIN } from "../../src/supply/script";
 import { DockerHubRepository } from "./resources";
+import { LOCAL_SCRIPT } from "../local-script";
 
 /** Inputs of a RegistryRepository. */
 export interface RegistryRepositoryArgs {
@@ -163,13 +164,11 @@ function checkRepository(
       // the whole script.
       create: SCRIPT_ON_STDIN,
       update: SCRIPT_ON_STDIN,
+      ...LOCAL_SCRIPT,
       stdin: script,
-      interpreter: ["/bin/sh", "-c"],
       environment,
       // A check skipped for an unreachable registry runs again once the pin is written anew.
       triggers: [args.server, path, insecure, digest, source, ...checkedOnTriggers(args.checkedOn)],
-      addPreviousOutputInEnv: false,
-      logging: "stdoutAndStderr",
     },
     { parent, retainOnDelete: true },
   );

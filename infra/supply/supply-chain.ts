@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { SCRIPT_ON_STDIN, SUPPLY_SECRET_ENV } from "../../src/supply";
+import { LOCAL_SCRIPT, secretEnvironment } from "../local-script";
 
 /** Inputs of a SupplyChain: the SBOM and scan scripts of one built digest. */
 export interface SupplyChainArgs {
@@ -49,22 +50,17 @@ export class SupplyChain extends pulumi.ComponentResource {
 
   constructor(name: string, args: SupplyChainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:supply:SupplyChain", name, {}, opts);
-    const environment: Record<string, pulumi.Input<string>> = {};
-    if (args.registryAuth !== undefined) {
-      environment[SUPPLY_SECRET_ENV.registryAuth] = pulumi.secret(args.registryAuth);
-    }
-    if (args.cosignKey !== undefined) {
-      environment[SUPPLY_SECRET_ENV.cosignKey] = pulumi.secret(args.cosignKey);
-      environment[SUPPLY_SECRET_ENV.cosignPassword] = pulumi.secret(args.cosignPassword ?? "");
-    }
+    const environment = secretEnvironment({
+      [SUPPLY_SECRET_ENV.registryAuth]: args.registryAuth,
+      ...(args.cosignKey === undefined
+        ? {}
+        : {
+            [SUPPLY_SECRET_ENV.cosignKey]: args.cosignKey,
+            [SUPPLY_SECRET_ENV.cosignPassword]: args.cosignPassword ?? "",
+          }),
+    });
     // The script goes over stdin: a failure prints the short command, not the whole script.
-    const common = {
-      interpreter: ["/bin/sh", "-c"],
-      create: SCRIPT_ON_STDIN,
-      environment,
-      addPreviousOutputInEnv: false,
-      logging: "stdoutAndStderr" as const,
-    };
+    const common = { ...LOCAL_SCRIPT, create: SCRIPT_ON_STDIN, environment };
     const shared = (args.platformCount ?? 1) <= 1;
     const sbom =
       args.sbomScript === undefined
