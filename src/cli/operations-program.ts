@@ -17,11 +17,10 @@ import {
   collect,
   HELP_FOOTER,
   jsonOption,
-  STACK_HELP,
-  stackName,
-  stackOf,
-  wholeNumber,
   type Outcome,
+  stackOf,
+  stackOption,
+  wholeNumber,
 } from "./options";
 
 const HOST_HELP = "only this host (repeatable); default: every host it runs on";
@@ -61,7 +60,7 @@ interface LogOptions {
 
 function logOptions(command: Command): Command {
   return command
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option("--host <name>", HOST_HELP, collect)
     .option("--since <when>", "only lines since a duration ago (10m, 2h, 1d) or a time", since)
     .option("--tail <n>", "the last N lines, or all (default: 100, all with --since)", tailValue)
@@ -128,7 +127,7 @@ on the service's first host (or --host); the container is removed afterwards.
 unless --interactive (a terminal). Exit 7 when the command exits non-zero.`,
     )
     .argument("[command...]", "the command and its arguments, after --")
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option("--service <name>", "the service (default: the stack's only one)")
     .option(
       "--host <name>",
@@ -181,7 +180,7 @@ unless --interactive (a terminal). Exit 7 when the command exits non-zero.`,
 accessories and edge are held (flock), and shows what their holder wrote:
 stack, host user, SSH client, pid, since, and the script it runs.`,
     )
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option("--host <name>", HOST_HELP, collect)
     .addOption(jsonOption())
     .addHelpText("after", HELP_FOOTER)
@@ -199,7 +198,7 @@ stack, host user, SSH client, pid, since, and the script it runs.`,
 KILL after 10 s) and says whose lock it was. A lock held by a deploy of another
 stack is refused without --force, naming its holder, before anything is ended.`,
     )
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option("--host <name>", HOST_HELP, collect)
     .option("--force", "also release locks held for another stack")
     .addOption(jsonOption())
@@ -224,7 +223,7 @@ repositories that no container on the host uses and the stack does not pin. The
 current release, a running container and what the stack pins are never removed.
 Each service's containers change under its deploy lock.`,
     )
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option("--host <name>", HOST_HELP, collect)
     .option("--dry-run", "only list what would be removed")
     .addOption(jsonOption())
@@ -247,7 +246,7 @@ Each service's containers change under its deploy lock.`,
 stack, digest, state, health, uptime, restarts), the edge's routes and the
 container each one dials now, and the accessories' volumes with their sizes.`,
     )
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option("--host <name>", HOST_HELP, collect)
     .addOption(jsonOption())
     .addHelpText("after", HELP_FOOTER)
@@ -281,7 +280,7 @@ container each one dials now, and the accessories' volumes with their sizes.`,
     .summary("run a command in an accessory's running container")
     .argument("<name>", "the accessory")
     .argument("[command...]", "the command and its arguments, after --")
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option("--host <name>", "run on this host (repeatable); default: its first host", collect)
     .option("-i, --interactive", "a terminal (TTY), on one host")
     .addHelpText(
@@ -307,7 +306,7 @@ container each one dials now, and the accessories' volumes with their sizes.`,
     .command("restart")
     .summary("stop and start an accessory's container, host by host, health-gated")
     .argument("<name>", "the accessory")
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option("--host <name>", HOST_HELP, collect)
     .addOption(jsonOption())
     .addHelpText("after", HELP_FOOTER)
@@ -330,7 +329,7 @@ serve the release again. Switched by files the routes read per request: no
 reload, no connection closed. slipway status shows it.`,
     )
     .addArgument(new Argument("<state>", "on or off").choices(["on", "off"]))
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option("--service <name>", "the service (default: the stack's only one)")
     .option("--host <name>", HOST_HELP, collect)
     .option("--message <text>", "the page's message")

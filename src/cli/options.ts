@@ -6,7 +6,7 @@ import { EXIT } from "./exit-codes";
 
 export const HELP_FOOTER = "\nExit codes: slipway --help";
 
-export const STACK_HELP = "the stack (default: the one `pulumi stack select` selected)";
+const STACK_HELP = "the stack (default: the one `pulumi stack select` selected)";
 
 /** Collects a repeatable option into a list. */
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -43,6 +43,11 @@ export async function stackOf(deps: CliDeps, given: string | undefined): Promise
     ]);
   }
   return selected;
+}
+
+/** `--stack <stack>`: the stack a command acts on (default: the selected one). */
+export function stackOption(): Option {
+  return new Option("--stack <stack>", STACK_HELP).argParser(stackName);
 }
 
 export function jsonOption(): Option {

@@ -3,11 +3,11 @@ import {
   collect,
   HELP_FOOTER,
   jsonOption,
-  STACK_HELP,
+  type Outcome,
   stackName,
   stackOf,
+  stackOption,
   wholeNumber,
-  type Outcome,
 } from "./options";
 import { previewSummaryCommand } from "../preview/cli";
 import { history } from "./commands/history";
@@ -203,7 +203,7 @@ none of its tags is kept. The registry must allow deletes; on a self-hosted
 registry run its garbage collector afterwards to free the space
 (scripts/registry-gc.sh for the local one).`,
     )
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .option(
       "--keep <n>",
       "how many of each per-build tag kind to keep (default: each repository's keepDevVersions)",

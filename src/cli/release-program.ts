@@ -14,11 +14,11 @@ import { stackCommands } from "./stack-command";
 import {
   collect,
   jsonOption,
-  STACK_HELP,
+  type Outcome,
   stackName,
   stackOf,
+  stackOption,
   wholeNumber,
-  type Outcome,
 } from "./options";
 
 function digestOrPrefix(value: string): string {
@@ -122,7 +122,7 @@ stack runs it until a commit changes the image (the next build release) or
 
 Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
     )
-    .option("--stack <stack>", STACK_HELP, stackName)
+    .addOption(stackOption())
     .addOption(
       new Option("--release <n>", "roll back to release #N of the ledger")
         .argParser(wholeNumber(1))

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { Run, type CliDeps } from "./context";
-import { HELP_FOOTER, jsonOption, STACK_HELP, stackName, stackOf, type Outcome } from "./options";
+import { HELP_FOOTER, jsonOption, type Outcome, stackOf, stackOption } from "./options";
 
 /** What such a command does with the Run and the stack; a number it returns is the exit code. */
 export type StackAction = (run: Run, stack: string) => Promise<number | void>;
@@ -20,7 +20,7 @@ export function stackCommands(
   return (name, act) =>
     program
       .command(name)
-      .option("--stack <stack>", STACK_HELP, stackName)
+      .addOption(stackOption())
       .addOption(jsonOption())
       .addHelpText("after", HELP_FOOTER)
       .action(async (options: { stack?: string; json?: boolean }) => {
