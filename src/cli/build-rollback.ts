@@ -78,7 +78,7 @@ export function pinnedAtOf(
 }
 
 /** The images whose rollback pin `--unpin` removes: those named, else every one. */
-export function rollbackPinsToEnd(
+function rollbackPinsToEnd(
   config: SlipwayConfig,
   pins: Readonly<Record<string, StackPin>>,
   only: readonly string[] | undefined,

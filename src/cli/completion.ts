@@ -11,7 +11,7 @@ export const SHELLS = ["bash", "zsh"] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** Each command path (`""`, `lock`, `lock status`) with the words that may follow it. */
-export function completionTable(program: Command): [string, string[]][] {
+function completionTable(program: Command): [string, string[]][] {
   const table: [string, string[]][] = [];
   const walk = (command: Command, path: string) => {
     const words = [

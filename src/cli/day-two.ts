@@ -18,7 +18,7 @@ import { SystemHostShell, type HostShell, type StreamEnd, type StreamOptions } f
 import { validatedConfig } from "./pinning";
 
 /** What a secret value is replaced with in output. */
-export const MASK = "[secret]";
+const MASK = "[secret]";
 
 /** The host shell of a run: the deps' one, else the system `ssh`. */
 export function shellOf(run: Run): HostShell {
@@ -115,7 +115,7 @@ function stackHosts(config: SlipwayConfig, given: readonly string[] | undefined)
 }
 
 /** The flags every day-two command takes: `--stack` and `--host` (repeatable). */
-export interface TargetFlags {
+interface TargetFlags {
   readonly stack: string;
   readonly hosts?: readonly string[];
 }
@@ -124,7 +124,7 @@ export interface TargetFlags {
  * Without `--host`: every host the service or accessory runs on, or only the first (`exec`
  * runs one command, not one per host).
  */
-export type WithoutHost = "every" | "first";
+type WithoutHost = "every" | "first";
 
 /** What a day-two command works on, resolved from its flags before any host is touched. */
 export interface Target {
@@ -134,11 +134,11 @@ export interface Target {
   readonly masker: Masker;
 }
 
-export interface ServiceTarget extends Target {
+interface ServiceTarget extends Target {
   readonly service: ServiceSpec;
 }
 
-export interface AccessoryTarget extends Target {
+interface AccessoryTarget extends Target {
   readonly accessory: AccessorySpec;
   /** Its container on every host (`<network>-<name>`). */
   readonly container: string;
@@ -209,7 +209,7 @@ export async function stackTarget(run: Run, command: string, flags: TargetFlags)
  * Every secret value of the stack: services' and accessories' secret env (files read now),
  * the registry password, the hosts' private keys. What hosts print is masked with these.
  */
-export function secretValues(config: SlipwayConfig): string[] {
+function secretValues(config: SlipwayConfig): string[] {
   const values = new Set<string>();
   for (const workload of [...config.services, ...config.accessories]) {
     let env: Record<string, string>;

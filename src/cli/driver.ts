@@ -1,7 +1,7 @@
 import type { ConfigSource } from "../config";
 
 /** Results a stack operation can have, as `pulumi stack history` reports them. */
-export type UpdateResult = "succeeded" | "failed" | "in-progress" | "not-started";
+type UpdateResult = "succeeded" | "failed" | "in-progress" | "not-started";
 
 /** The last update of a stack. */
 export interface UpdateInfo {
@@ -50,7 +50,7 @@ export interface StackState {
 }
 
 /** Why a driver call failed. */
-export type DriverErrorKind =
+type DriverErrorKind =
   /** The stack does not exist on the backend. */
   | "not-found"
   /** Another update holds the stack's lock (or an interrupted one left it behind). */

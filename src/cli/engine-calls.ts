@@ -55,7 +55,7 @@ export function engineCall(
     );
 }
 
-export interface CallOptions {
+interface CallOptions {
   readonly onOutput?: (text: string) => void;
   readonly signal?: AbortSignal;
 }

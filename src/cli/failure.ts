@@ -25,7 +25,7 @@ export type FailureKind =
   /** Anything else: the engine's error lines. */
   | "other";
 
-export interface EngineFailure {
+interface EngineFailure {
   readonly kind: FailureKind;
   /** The lines that state the cause, as the engine printed them (trimmed). */
   readonly cause: readonly string[];

@@ -10,7 +10,7 @@ import type { Run } from "./context";
 import type { DigestCheck } from "./registries";
 
 /** What the hosts answered: every host that runs the image, and those that lack it (why). */
-export interface Held {
+interface Held {
   readonly name: string;
   readonly ref: string;
   readonly hosts: readonly string[];

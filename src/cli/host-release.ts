@@ -11,7 +11,7 @@ import { shellQuote } from "./quote";
 export const RELEASE_ROOT = DEFAULT_STATE_ROOT;
 
 /** Files the SSH command reads; written by the reader, mode 0600, removed after. */
-export interface SshFiles {
+interface SshFiles {
   readonly identity: string;
   /** A known_hosts file holding the configured host key; none: accept a new host once. */
   readonly knownHosts?: string;
@@ -156,7 +156,7 @@ export class SystemHostReader implements HostReader {
 }
 
 /** The last non-blank line of a tool's output, for one-line messages. */
-export function lastLine(text: string): string {
+function lastLine(text: string): string {
   return text.trim().split("\n").pop() ?? "";
 }
 

@@ -42,7 +42,7 @@ const WHOLE_HISTORY = 1_000_000;
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** A checkpoint value as a plain value: `--show-secrets` secrets carry their plaintext as JSON. */
-export function checkpointValue(value: unknown): unknown {
+function checkpointValue(value: unknown): unknown {
   if (Array.isArray(value)) {
     return value.map(checkpointValue);
   }
@@ -57,7 +57,7 @@ export function checkpointValue(value: unknown): unknown {
 }
 
 /** Outputs and pending operations of an exported deployment (`pulumi stack export`). */
-export function stateOfDeployment(deployment: unknown): StackState {
+function stateOfDeployment(deployment: unknown): StackState {
   const body = ((deployment as { deployment?: unknown } | undefined)?.deployment ?? {}) as {
     resources?: { type?: string; outputs?: unknown }[];
     pending_operations?: { type?: string; resource?: { type?: string; urn?: string } }[];

@@ -15,7 +15,7 @@ import { buildProgram } from "./program";
 import { commandLine } from "./quote";
 
 /** The nearest folder from `start` upwards that holds `Pulumi.yaml`; `start` when none does. */
-export function findRoot(start: string): string {
+function findRoot(start: string): string {
   return findProjectRoot(start) ?? path.resolve(start);
 }
 
@@ -28,7 +28,7 @@ function optionValue(argv: readonly string[], name: string): string | undefined 
 }
 
 /** The real dependencies: Automation API, fetch, ssh, the clock. */
-export function defaultDeps(root: string): CliDeps {
+function defaultDeps(root: string): CliDeps {
   return {
     root,
     driver: new LocalStackDriver(root),
@@ -59,7 +59,7 @@ async function askAtTerminal(question: string): Promise<string> {
 }
 
 /** An error as the CLI reports it: exit code, message and next commands. */
-export function describeError(error: unknown): CliError {
+function describeError(error: unknown): CliError {
   if (error instanceof CliError) {
     return error;
   }

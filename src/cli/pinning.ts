@@ -19,10 +19,7 @@ import {
   setPins,
   writeFileAtomic,
   type PinUpdate,
-  type ReleaseImage,
-  type StackPin,
 } from "../ledger";
-import { digestRef } from "../reference";
 import { whileUpdating, type Run } from "./context";
 import { DriverError, type UpdateInfo } from "./driver";
 import { CliError } from "./errors";
@@ -104,7 +101,7 @@ export function readStackFiles(run: Run, stack: string): StackFiles {
 }
 
 /** A stack's config as the engine gives it, and the parts of it needed before validation. */
-export interface StackSettings {
+interface StackSettings {
   readonly source: ConfigSource;
   /** The raw values with secret leaves wrapped. */
   readonly raw: Readonly<Record<string, unknown>>;
@@ -185,32 +182,12 @@ export function defaultRepository(registry: RegistryConfig, name: string): strin
   return repositoryFor(registry, name);
 }
 
-/** What the ledger records of each pinned image, from the pins of a stack file's text. */
-export function releaseImagesFromPins(
-  pins: Readonly<Record<string, StackPin>>,
-  registry: RegistryConfig,
-): Record<string, ReleaseImage> {
-  const images: Record<string, ReleaseImage> = {};
-  for (const [name, pin] of Object.entries(pins)) {
-    if (pin.digest === undefined) {
-      continue;
-    }
-    images[name] = {
-      ref: digestRef(pin.repository ?? defaultRepository(registry, name), pin.digest),
-      digest: pin.digest,
-      ...(pin.tag === undefined ? {} : { tag: pin.tag }),
-      ...(pin.revision === undefined ? {} : { revision: pin.revision }),
-    };
-  }
-  return images;
-}
-
-export interface PinAndUpOptions {
+interface PinAndUpOptions {
   /** Pin only; the update runs later (`slipway up`, `pulumi up`, CI). */
   readonly noUp: boolean;
 }
 
-export interface PinAndUpResult {
+interface PinAndUpResult {
   /** The update and what was recorded; undefined with --no-up. */
   readonly up?: UpResult;
 }

@@ -114,7 +114,7 @@ export function judgeHost(
 }
 
 /** What one service runs on its hosts, judged against what the stack pins for its image. */
-export interface ServiceProbe {
+interface ServiceProbe {
   readonly service: ServiceSpec;
   /** The service, or one of its replicas (`<name>.<n>`): what runs on the hosts under that name. */
   readonly instance: string;

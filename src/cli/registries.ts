@@ -38,7 +38,7 @@ export interface DigestCheck {
  * `heldOnHosts` for one the registry could not be asked about and `whenUnreachable` vouched
  * for.
  */
-export type CheckResult = Record<
+type CheckResult = Record<
   string,
   { readonly platforms: readonly string[]; readonly heldOnHosts?: true }
 >;
@@ -48,7 +48,7 @@ export type CheckResult = Record<
  * not a refused login): another way to vouch for them. Returns the problems left (none: the
  * digests count as checked, `heldOnHosts`).
  */
-export type WhenUnreachable = (checks: readonly DigestCheck[]) => Promise<readonly string[]>;
+type WhenUnreachable = (checks: readonly DigestCheck[]) => Promise<readonly string[]>;
 
 /**
  * Checks every digest against its registry and reports every problem at once: a digest that

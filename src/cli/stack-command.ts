@@ -8,7 +8,7 @@ import { Run, type CliDeps } from "./context";
 import { HELP_FOOTER, jsonOption, type Outcome, stackOf, stackOption } from "./options";
 
 /** What such a command does with the Run and the stack; a number it returns is the exit code. */
-export type StackAction = (run: Run, stack: string) => Promise<number | void>;
+type StackAction = (run: Run, stack: string) => Promise<number | void>;
 
 /** `(name, act)` → the command `slipway <name> [--stack <stack>] [--json]` on `program`. */
 export function stackCommands(

@@ -12,7 +12,7 @@ import type { Run } from "./context";
 import { shortDigest } from "./table";
 
 /** What happened on one host for one service instance. */
-export interface WarmOutcome {
+interface WarmOutcome {
   readonly instance: string;
   readonly host: string;
   readonly switched: boolean;

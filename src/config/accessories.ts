@@ -9,7 +9,7 @@ import { workload, workloadFields, workloadName, type WorkloadSpec } from "./wor
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** A port an accessory publishes on the host: loopback unless `public` says otherwise. */
-export const accessoryPortSchema = z.strictObject({
+const accessoryPortSchema = z.strictObject({
   containerPort: port.describe("Port the accessory listens on inside the container."),
   hostPort: port.optional().describe("Host port; the container port when absent."),
   bind: plain
@@ -25,7 +25,7 @@ export const accessoryPortSchema = z.strictObject({
 });
 
 /** One entry of `slipway:accessories`: a stateful container beside the services. */
-export const accessorySchema = z.strictObject({
+const accessorySchema = z.strictObject({
   ...workloadFields,
   image: plain
     .min(1, "must not be empty")
@@ -58,8 +58,8 @@ export const accessoriesSchema = z.record(
   accessorySchema,
 );
 
-export type AccessoryEntry = z.output<typeof accessorySchema>;
-export type AccessoryPort = z.output<typeof accessoryPortSchema>;
+type AccessoryEntry = z.output<typeof accessorySchema>;
+type AccessoryPort = z.output<typeof accessoryPortSchema>;
 
 export interface AccessorySpec extends WorkloadSpec {
   readonly volumes: Readonly<Record<string, string>>;

@@ -6,7 +6,7 @@ import { DEFAULT_SSH_PORT } from "./hosts";
 import { imageOrPinProblem } from "./service-checks";
 
 /** Who issues the edge's certificates: ACME (public names; Caddy's own CA for local ones), or Caddy's internal CA for every name. */
-export const TLS_ISSUERS = ["acme", "internal"] as const;
+const TLS_ISSUERS = ["acme", "internal"] as const;
 export type TlsIssuer = (typeof TLS_ISSUERS)[number];
 
 /** Default name of a host's edge proxy: its container, network and state directory. */

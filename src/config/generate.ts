@@ -11,7 +11,7 @@ import { REFERENCE_PATH, referencePageText } from "./reference-page";
 import type { ConfigKey } from "./schema";
 import { NAMESPACE } from "./validate";
 
-export const PROJECT_FILE = "Pulumi.yaml";
+const PROJECT_FILE = "Pulumi.yaml";
 
 /**
  * Keys Pulumi.yaml declares. Pulumi's project file takes a type, a description and a default
@@ -42,7 +42,7 @@ export function projectConfig(): Record<string, unknown> {
 }
 
 /** Pulumi.yaml's text with its `config:` section generated, everything else as it was. */
-export function projectFileText(current: string): string {
+function projectFileText(current: string): string {
   const document = parseDocument(current);
   document.set("config", document.createNode(projectConfig()));
   if (isMap(document.contents)) {
@@ -66,7 +66,7 @@ export function generatedFiles(root: string): Record<string, string> {
 }
 
 /** Writes every generated file under `root`; returns the ones that changed. */
-export function writeGenerated(root: string): string[] {
+function writeGenerated(root: string): string[] {
   const changed: string[] = [];
   for (const [file, text] of Object.entries(generatedFiles(root))) {
     const target = path.join(root, file);

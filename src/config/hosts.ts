@@ -8,7 +8,7 @@ import { sshPublicKeyProblem } from "./rules";
 export const DEFAULT_SSH_PORT = 22;
 
 /** How a host is reached: over SSH, or this machine itself (no SSH). */
-export const TRANSPORTS = ["ssh", "local"] as const;
+const TRANSPORTS = ["ssh", "local"] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
 const hostKey = ruled(sshPublicKeyProblem);
@@ -24,7 +24,7 @@ const proxySchema = z.strictObject({
   hostKey: hostKey.optional().describe("The bastion's public key; pins its identity."),
 });
 
-export const hostSchema = z.strictObject({
+const hostSchema = z.strictObject({
   name: plain
     .regex(
       /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,

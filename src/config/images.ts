@@ -17,15 +17,14 @@ export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 /** Where BuildKit keeps its layer cache. */
-export const CACHE_MODES = ["registry", "gha", "none"] as const;
-export type CacheMode = (typeof CACHE_MODES)[number];
+const CACHE_MODES = ["registry", "gha", "none"] as const;
 
 /**
  * What an image build takes from git: labels and time of the commit being built (`commit`),
  * of the last commit that changed its context (`context`: an unchanged context keeps its
  * digest across commits), or nothing (`none`).
  */
-export const STAMPS = ["commit", "context", "none"] as const;
+const STAMPS = ["commit", "context", "none"] as const;
 export type Stamp = (typeof STAMPS)[number];
 
 export const imageName = plain.regex(
@@ -39,7 +38,7 @@ const platform = z.enum(PLATFORMS, {
 
 const relativePath = plain.min(1, "must not be empty");
 
-export const buildSchema = z.strictObject({
+const buildSchema = z.strictObject({
   context: relativePath.describe(
     "Build context: a folder inside the project, relative to its root. Required.",
   ),
@@ -108,7 +107,7 @@ export const buildSchema = z.strictObject({
     ),
 });
 
-export const pinSchema = z.strictObject({
+const pinSchema = z.strictObject({
   digest: plain
     .refine((value) => DIGEST_PATTERN.test(value), {
       error: (issue) => `${digestProblem(String(issue.input))}`,
@@ -154,7 +153,7 @@ export const pinSchema = z.strictObject({
     ),
 });
 
-export const imageSchema = z.strictObject({
+const imageSchema = z.strictObject({
   build: buildSchema
     .optional()
     .describe("How a build stack builds the image (refused in a promote stack)."),
@@ -166,7 +165,7 @@ export const imageSchema = z.strictObject({
 export const imagesSchema = z.record(z.string(), imageSchema);
 
 export type BuildConfig = z.output<typeof buildSchema>;
-export type PinConfig = z.output<typeof pinSchema> & { readonly digest: string };
+type PinConfig = z.output<typeof pinSchema> & { readonly digest: string };
 /** Where a pin's digest was checked instead of the registry (`pin.checkedOn`). */
 export type CheckedOn = NonNullable<PinConfig["checkedOn"]>;
 

@@ -5,7 +5,7 @@ import { asList, asMap, has, type Add, type RawMap } from "./raw";
 import { WORKLOAD_NAME } from "./workload";
 
 /** Where a stack's service runs: SSH hosts (`slipway:hosts`), or a Kubernetes cluster. */
-export const TARGETS = ["ssh", "kubernetes"] as const;
+const TARGETS = ["ssh", "kubernetes"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export const targetSchema = z
@@ -19,18 +19,18 @@ const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 const quantity = plain.regex(QUANTITY, "is not a Kubernetes quantity, e.g. 100m, 0.5, 64Mi, 1Gi");
 
 /** RFC 1123 label: namespaces, Service and Deployment names. */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const dnsLabel = plain.regex(
   DNS_LABEL,
   "is not a DNS label: at most 63 lowercase letters, digits and -, starting and ending with a letter or digit",
 );
 
 /** RFC 1123 subdomain: StorageClass names. */
-export const DNS_SUBDOMAIN =
+const DNS_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** RFC 1035 label: Service names (a letter first), which services and accessories get. */
-export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** `slipway:kubernetes`: the cluster of a `slipway:target: kubernetes` stack, and how the service runs there. */
 export const kubernetesSchema = z.strictObject({

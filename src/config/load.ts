@@ -32,7 +32,7 @@ export function projectRoot(start: string = process.cwd()): string {
 }
 
 /** Reads the running stack's `slipway:*` config from the engine and its stack file. */
-export function readConfigSource(root: string = projectRoot()): ConfigSource {
+function readConfigSource(root: string = projectRoot()): ConfigSource {
   const values: Record<string, unknown> = {};
   const secretKeys = new Set<string>();
   const foreignKeys: string[] = [];
@@ -83,6 +83,6 @@ export function loadConfig(
 }
 
 /** A ConfigError as the engine should print it: its message alone, no stack, no `issues` dump. */
-export function asRunError(error: ConfigError): pulumi.RunError {
+function asRunError(error: ConfigError): pulumi.RunError {
   return new pulumi.RunError(error.message);
 }

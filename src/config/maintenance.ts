@@ -10,7 +10,7 @@ import { plain } from "./primitives";
 import type { ServiceSpec } from "./services";
 
 /** One service in maintenance. */
-export const maintenanceEntrySchema = z.strictObject({
+const maintenanceEntrySchema = z.strictObject({
   message: plain
     .min(1, "must not be empty")
     .optional()

@@ -3,7 +3,7 @@ import { plain } from "./primitives";
 import { asMap, has, type Add, type RawMap } from "./raw";
 
 /** The longest soak a stack may ask for: 30 days. */
-export const MAX_SOAK_MINUTES = 43_200;
+const MAX_SOAK_MINUTES = 43_200;
 
 /**
  * `slipway:promotion`: where a promote stack's digests come from, and how long each must have

@@ -10,14 +10,13 @@ import { Secret } from "./secret";
  * the defaults.
  */
 
-export const VISIBILITIES = ["public", "private"] as const;
-export type Visibility = (typeof VISIBILITIES)[number];
+const VISIBILITIES = ["public", "private"] as const;
 
 /** Docker Hub's limit for a repository's short description. */
-export const MAX_DESCRIPTION_LENGTH = 100;
+const MAX_DESCRIPTION_LENGTH = 100;
 
 /** Per-build versions (of each tag kind) that retention keeps by default. */
-export const DEFAULT_KEEP_DEV_VERSIONS = 10;
+const DEFAULT_KEEP_DEV_VERSIONS = 10;
 
 const text = z.string({
   error: (issue) =>
@@ -28,7 +27,7 @@ const text = z.string({
         : "expected a string",
 });
 
-export const repositorySchema = z.strictObject({
+const repositorySchema = z.strictObject({
   visibility: z
     .enum(VISIBILITIES, {
       error: (issue) =>
@@ -55,7 +54,7 @@ export const repositorySchema = z.strictObject({
 
 export const repositoriesSchema = z.record(z.string(), repositorySchema).default({});
 
-export type RepositoryConfig = z.output<typeof repositorySchema>;
+type RepositoryConfig = z.output<typeof repositorySchema>;
 
 /** The settings of an image's repository: its own block, or the defaults. */
 export function repositoryConfigFor(
@@ -66,7 +65,7 @@ export function repositoryConfigFor(
 }
 
 /** An issue of a repository check; the path is below `slipway:<key>`. */
-export interface RepositoryIssue {
+interface RepositoryIssue {
   readonly key: string;
   readonly path: readonly PropertyKey[];
   readonly message: string;

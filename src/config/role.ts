@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 /** `build` stacks (dev, local) build images; `promote` stacks (prod) only pin digests. */
-export const ROLES = ["build", "promote"] as const;
+const ROLES = ["build", "promote"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const roleSchema = z

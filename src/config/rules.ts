@@ -4,7 +4,7 @@
  */
 
 /** Public key types OpenSSH accepts in known_hosts (`ssh -Q key`). */
-export const SSH_KEY_TYPES = [
+const SSH_KEY_TYPES = [
   "ssh-ed25519",
   "ssh-rsa",
   "ecdsa-sha2-nistp256",
@@ -43,7 +43,7 @@ export function sshPublicKeyProblem(text: string): string | undefined {
 }
 
 /** GitHub's limit on an environment name's length. */
-export const MAX_ENVIRONMENT_NAME = 255;
+const MAX_ENVIRONMENT_NAME = 255;
 
 /**
  * Why GitHub would refuse `name` as a deployment environment name, or undefined: 1 to 255
@@ -80,7 +80,7 @@ export function healthPathProblem(value: string): string | undefined {
  * Environment variables that the GitHub provider lets override a provider's `owner`; every
  * request would then go to that account while Slipway's messages name the configured one.
  */
-export const GITHUB_OWNER_VARIABLES = ["GITHUB_OWNER", "GITHUB_ORGANIZATION"] as const;
+const GITHUB_OWNER_VARIABLES = ["GITHUB_OWNER", "GITHUB_ORGANIZATION"] as const;
 
 /**
  * Why the process environment would redirect the GitHub provider away from `owner`: one

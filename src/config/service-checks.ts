@@ -13,7 +13,7 @@ import { routeMatchKey } from "./services";
 const LOOPBACK = /^127\./;
 
 /** Whether `ref` is `registry/repository@sha256:<hex>`. */
-export function isDigestReference(ref: string): boolean {
+function isDigestReference(ref: string): boolean {
   try {
     parseDigestReference(ref);
     return true;
@@ -45,7 +45,7 @@ export function imageOrPinProblem(
 }
 
 /** Env names, one-line secrets, and no variable in both env and secretEnv. */
-export function envChecks(key: string, at: readonly PropertyKey[], entry: RawMap, add: Add): void {
+function envChecks(key: string, at: readonly PropertyKey[], entry: RawMap, add: Add): void {
   const env = asMap(entry.env) ?? {};
   const secretEnv = asMap(entry.secretEnv) ?? {};
   for (const [field, map] of [
@@ -96,12 +96,7 @@ export function envChecks(key: string, at: readonly PropertyKey[], entry: RawMap
 }
 
 /** Routes of one service: TLS needs a host; no two routes match the same requests. */
-export function routeChecks(
-  key: string,
-  at: readonly PropertyKey[],
-  routes: unknown[],
-  add: Add,
-): void {
+function routeChecks(key: string, at: readonly PropertyKey[], routes: unknown[], add: Add): void {
   const seen = new Map<string, number>();
   routes.forEach((value, index) => {
     const route = asMap(value);

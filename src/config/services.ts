@@ -12,7 +12,7 @@ const ROUTE_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]
 /** A path prefix: `/api`, `/v1/admin`; no trailing slash, no wildcard, no query. */
 const ROUTE_PATH = /^(\/[A-Za-z0-9._~!$&'()+,;=:@%-]+)+$/;
 /** How the edge proxy reaches a service: by host name, path prefix, or both. */
-export const routeSchema = z.strictObject({
+const routeSchema = z.strictObject({
   host: plain
     .regex(ROUTE_HOST, "is not a host name: lowercase DNS labels (a-z, 0-9, -), optionally *.")
     .optional()
@@ -46,16 +46,16 @@ export function routeMatchKey(route: { readonly host?: string; readonly path?: s
 }
 
 /** How long the previous release stays running without traffic, for an instant rollback. */
-export const ROLLBACK_WINDOW_SECONDS = 600;
+const ROLLBACK_WINDOW_SECONDS = 600;
 /** The default network of a stack's services and accessories on a host: `slipway-<stack>`. */
 export function stackNetwork(stack: string): string {
   return `slipway-${stack.toLowerCase().replace(/[^a-z0-9_.-]/g, "-")}`;
 }
 /** The longest a release command may run: one hour. */
-export const MAX_RELEASE_SECONDS = 3600;
+const MAX_RELEASE_SECONDS = 3600;
 
 /** `release`: a one-off command of a new digest (a migration), before any host switches to it. */
-export const releaseCommandSchema = z.strictObject({
+const releaseCommandSchema = z.strictObject({
   command: argv.describe(
     "The command (an argument list, run as written: its first word replaces the image's ENTRYPOINT) in a one-off container of the new image, with the service's env, secret env and network, on the service's first host, after the image is there and before any host switches. Exit ≠ 0 stops the release. Required.",
   ),
@@ -126,7 +126,7 @@ const serviceFields = {
 };
 
 /** One entry of `slipway:services`. */
-export const serviceEntrySchema = z.strictObject({
+const serviceEntrySchema = z.strictObject({
   ...serviceFields,
   image: plain
     .min(1, "must not be empty")
@@ -146,7 +146,7 @@ export const servicesSchema = z.record(
   serviceEntrySchema,
 );
 export type RouteConfig = z.output<typeof routeSchema>;
-export type ServiceEntry = z.output<typeof serviceEntrySchema>;
+type ServiceEntry = z.output<typeof serviceEntrySchema>;
 /** A service as the program deploys it; `routes` empty: a worker. */
 export interface ServiceSpec extends WorkloadSpec {
   /** Where it is configured, for messages: `slipway:services.<name>`. */

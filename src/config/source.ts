@@ -20,7 +20,7 @@ export interface ConfigSource {
 type Path = readonly (string | number)[];
 
 /** Paths of every `secure:` leaf, by key without namespace, read from a stack file. */
-export function secureLeaves(stackFile: string): Map<string, Path[]> {
+function secureLeaves(stackFile: string): Map<string, Path[]> {
   const result = new Map<string, Path[]>();
   const document = parseDocument(stackFile);
   const config = document.get("config", true);

@@ -10,7 +10,7 @@ export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as co
 export type Severity = (typeof SEVERITIES)[number];
 
 /** Attestations a promote stack can require of every digest it pins. */
-export const REQUIREMENTS = ["provenance", "sbom", "scan"] as const;
+const REQUIREMENTS = ["provenance", "sbom", "scan"] as const;
 export type Requirement = (typeof REQUIREMENTS)[number];
 
 /** CVE-2024-1234, GHSA-xxxx-xxxx-xxxx, DSA-5555-1, … : what trivy reports as VulnerabilityID. */
@@ -40,7 +40,7 @@ function unquotedDate(value: unknown): unknown {
 }
 
 /** A public key cosign can verify with: PEM `PUBLIC KEY` that node can parse. */
-export function publicKeyProblem(text: string): string | undefined {
+function publicKeyProblem(text: string): string | undefined {
   if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(text)) {
     return "is not a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----, e.g. cosign.pub from cosign generate-key-pair)";
   }

@@ -53,7 +53,7 @@ export interface ValidateOptions {
  * The refusal of a project whose `slipway:version` (a range, in Pulumi.yaml) does not admit the
  * installed package; undefined when it does, or when either is unknown.
  */
-export function versionIssue(named: unknown, installed: string): ConfigIssue | undefined {
+function versionIssue(named: unknown, installed: string): ConfigIssue | undefined {
   if (
     typeof named !== "string" ||
     semver.validRange(named) === null ||
@@ -322,7 +322,7 @@ export function validatePromotion(
 }
 
 /** The default namespace of a stack: `slipway-<stack>`, cut to a DNS label. */
-export function kubeNamespaceOf(stack: string): string {
+function kubeNamespaceOf(stack: string): string {
   const label = `slipway-${stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63);
   return label.replace(/-+$/, "");
 }

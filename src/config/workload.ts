@@ -30,10 +30,10 @@ export const argv = z
 const MEMORY_SIZE = /^(\d+(?:\.\d+)?)([bkmg])$/i;
 
 /** The smallest memory limit Docker accepts (`docker run --memory`: "Minimum memory limit allowed is 6MB"). */
-export const DOCKER_MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+const DOCKER_MIN_MEMORY_BYTES = 6 * 1024 * 1024;
 
 /** Bytes of a Docker memory size (`512m`), or undefined when it is not one. */
-export function memoryBytes(size: string): number | undefined {
+function memoryBytes(size: string): number | undefined {
   const match = MEMORY_SIZE.exec(size);
   if (match === null) {
     return undefined;

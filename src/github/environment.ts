@@ -9,8 +9,7 @@ import {
 } from "../config";
 
 /** Which kind of ref a deployment policy matches. */
-export const POLICY_KINDS = ["branch", "tag"] as const;
-export type PolicyKind = (typeof POLICY_KINDS)[number];
+type PolicyKind = "branch" | "tag";
 
 /** One `RepositoryEnvironmentDeploymentPolicy`: a branch or tag name pattern. */
 export interface DeploymentPolicy {
@@ -19,7 +18,7 @@ export interface DeploymentPolicy {
 }
 
 /** What the environment's `deploymentBranchPolicy` and its policies should be. */
-export interface BranchRules {
+interface BranchRules {
   /** Absent: every branch and tag may deploy. */
   readonly deploymentBranchPolicy?: {
     readonly protectedBranches: boolean;

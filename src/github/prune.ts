@@ -26,7 +26,7 @@ export function policyKey(policy: DeploymentPolicy): string {
 }
 
 /** What the prune script needs, besides the token. */
-export interface PruneTarget {
+interface PruneTarget {
   /** REST API root, from `apiRoot`, ending in `/`. */
   readonly api: string;
   readonly owner: string;

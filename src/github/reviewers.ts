@@ -16,7 +16,7 @@ export interface ReviewerLookup {
 }
 
 /** Where the reviewers belong, for messages. */
-export interface ReviewerScope {
+interface ReviewerScope {
   readonly owner: string;
   readonly repository: string;
   readonly environment: string;
@@ -77,7 +77,7 @@ function statusOf(reason: string): number | undefined {
  * address; 401 and 403 the token; 404 on the user's or team's own URL an unknown name. A
  * 404 elsewhere (the provider reads the owner first) says which URL it was.
  */
-export function lookupFailure(
+function lookupFailure(
   kind: "user" | "team",
   name: string,
   error: unknown,

@@ -14,7 +14,7 @@ import { registryConfigPrelude } from "./registry-config";
  * SBOMs and the vulnerability scan are src/supply/'s.
  */
 
-export const IN_TOTO_MEDIA_TYPE = "application/vnd.in-toto+json";
+const IN_TOTO_MEDIA_TYPE = "application/vnd.in-toto+json";
 
 export interface ProvenanceInput {
   readonly plan: Pick<
@@ -35,7 +35,7 @@ function relative(root: string, file: string): string {
 }
 
 /** The SLSA v1 provenance predicate of one build. */
-export function provenancePredicate(input: ProvenanceInput): Record<string, unknown> {
+function provenancePredicate(input: ProvenanceInput): Record<string, unknown> {
   const { plan, source, root } = input;
   const request: Record<string, unknown> = {
     frontend: "dockerfile.v0",
@@ -89,7 +89,7 @@ export function provenanceStatement(ref: string, input: ProvenanceInput): Record
   };
 }
 
-export interface AttestScriptInput {
+interface AttestScriptInput {
   readonly ref: string;
   readonly provenance?: ProvenanceInput;
   readonly attestations: Pick<AttestationsConfig, "sign">;

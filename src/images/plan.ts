@@ -25,19 +25,15 @@ export function imageRepository(
 }
 
 /** Cache import and export settings in the shape of docker-build's `cacheFrom`/`cacheTo`. */
-export interface CachePlan {
+interface CachePlan {
   readonly cacheFrom: Record<string, unknown>[];
   readonly cacheTo: Record<string, unknown>[];
 }
 
 /** The default registry cache lives beside the image: `<repository>:buildcache`. */
-export const CACHE_TAG = "buildcache";
+const CACHE_TAG = "buildcache";
 
-export function cachePlan(
-  repository: string,
-  name: string,
-  cache: BuildConfig["cache"],
-): CachePlan {
+function cachePlan(repository: string, name: string, cache: BuildConfig["cache"]): CachePlan {
   switch (cache.mode) {
     case "registry": {
       const ref = cache.ref ?? `${repository}:${CACHE_TAG}`;
@@ -82,12 +78,12 @@ export interface BuildPlan {
 }
 
 /** Seconds since the epoch of the commit time, as `SOURCE_DATE_EPOCH` wants them. */
-export function sourceDateEpoch(commitTime: string): string {
+function sourceDateEpoch(commitTime: string): string {
   return String(Math.floor(Date.parse(commitTime) / 1000));
 }
 
 /** Whether an image's digest follows its own context (`stamp: context` or `none`), not HEAD. */
-export function stampedByContext(build: Pick<BuildConfig, "stamp">): boolean {
+function stampedByContext(build: Pick<BuildConfig, "stamp">): boolean {
   return build.stamp !== "commit";
 }
 

@@ -16,7 +16,7 @@ export function buildCommit(source: SourceInfo, build: Pick<BuildConfig, "stamp"
 }
 
 /** A rollback pin that a later commit ended. */
-export interface EndedPin {
+interface EndedPin {
   readonly image: string;
   readonly restores?: number;
   readonly pinnedAt: string;

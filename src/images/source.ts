@@ -26,7 +26,7 @@ function releaseVersion(tags: readonly string[]): string | undefined {
   return semver.rsort(versions)[0];
 }
 
-export interface ReadSourceOptions {
+interface ReadSourceOptions {
   /** Project root, a git checkout. */
   readonly root: string;
   /** Paths (relative to root) whose changes make a build dirty: the build contexts. */

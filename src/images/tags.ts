@@ -69,7 +69,7 @@ export function versionTags(version: string): string[] {
 }
 
 /** The version label: the release version, else `dev-<count>-g<sha>`, else `sha-<short>`. */
-export function imageVersion(source: SourceInfo): string {
+function imageVersion(source: SourceInfo): string {
   const short = shortSha(source.sha);
   if (source.version !== undefined) {
     return source.version;

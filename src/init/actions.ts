@@ -51,7 +51,7 @@ export const ACTIONS = {
   },
 } as const;
 
-export type ActionName = keyof typeof ACTIONS;
+type ActionName = keyof typeof ACTIONS;
 
 /** `owner/repo@<sha> # <version>`: what a workflow's `uses:` says. */
 export function pinned(name: ActionName): string {

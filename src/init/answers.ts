@@ -23,7 +23,7 @@ export const INIT_FLAGS = [
   "edge-image",
   "domain",
 ] as const;
-export type InitFlag = (typeof INIT_FLAGS)[number];
+type InitFlag = (typeof INIT_FLAGS)[number];
 
 /** A flag's value as given: a string, or absent. */
 export type InitInput = Partial<Record<InitFlag, string>>;
@@ -77,7 +77,7 @@ function portNumber(flag: InitFlag, value: string, fix: string): number {
   return Number(value);
 }
 
-export function parseRegistry(value: string): InitAnswers["registry"] {
+function parseRegistry(value: string): InitAnswers["registry"] {
   const slash = value.indexOf("/");
   const server = slash < 0 ? value : value.slice(0, slash);
   const namespace = slash < 0 ? "" : value.slice(slash + 1);
@@ -102,7 +102,7 @@ function sshPort(value: string, port: string): number {
   return Number(port);
 }
 
-export function parseHost(value: string): InitAnswers["host"] {
+function parseHost(value: string): InitAnswers["host"] {
   const match = /^([^@\s]+)@([^@\s:]+)(?::([^:\s]*))?$/.exec(value);
   if (match === null || !USER.test(match[1]!) || !DNS_NAME.test(match[2]!.toLowerCase())) {
     return refuse("host", value, `expected ${FLAG_HELP.host}`);
@@ -115,7 +115,7 @@ export function parseHost(value: string): InitAnswers["host"] {
 }
 
 /** The key file as the stack names it: `~/…` when under `home` (so CI's home works too). */
-export function parseSshKey(value: string, cwd: string, home: string = os.homedir()): string {
+function parseSshKey(value: string, cwd: string, home: string = os.homedir()): string {
   const file = path.resolve(cwd, expandHome(value, home));
   let isFile = false;
   try {
@@ -132,25 +132,25 @@ export function parseSshKey(value: string, cwd: string, home: string = os.homedi
     : file;
 }
 
-export function parsePort(value: string): number {
+function parsePort(value: string): number {
   return portNumber("port", value, "expected the port your container listens on");
 }
 
-export function parseHealth(value: string): string {
+function parseHealth(value: string): string {
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(value)) {
     refuse("health", value, `expected ${FLAG_HELP.health}`);
   }
   return value;
 }
 
-export function parseDomain(value: string): string {
+function parseDomain(value: string): string {
   if (!DNS_NAME.test(value)) {
     refuse("domain", value, `expected ${FLAG_HELP.domain.replace(" (optional)", "")}`);
   }
   return value;
 }
 
-export function parseEdgeImage(value: string): string {
+function parseEdgeImage(value: string): string {
   try {
     parseDigestReference(value);
     return value;

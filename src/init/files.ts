@@ -10,16 +10,16 @@ import type { FoundImage } from "./dockerfiles";
 import { devWorkflow, previewWorkflow, promoteWorkflow } from "./workflows";
 
 /** Where the installed package's JSON Schema is, for editors (yaml-language-server). */
-export const SCHEMA_LINE =
+const SCHEMA_LINE =
   "# yaml-language-server: $schema=node_modules/slipway/schema/slipway.schema.json";
 
 /** What a project's Pulumi.yaml `main` names: the program of the installed package. */
-export const PROGRAM_MAIN = "node_modules/slipway/stacks/main.js";
+const PROGRAM_MAIN = "node_modules/slipway/stacks/main.js";
 
 /** The lines init adds to .gitignore (those missing). */
-export const GITIGNORE_LINES = ["node_modules/", "cosign.key"] as const;
+const GITIGNORE_LINES = ["node_modules/", "cosign.key"] as const;
 
-export interface InitFile {
+interface InitFile {
   /** Relative to the project root, `/`-separated. */
   readonly path: string;
   readonly text: string;

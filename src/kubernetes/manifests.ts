@@ -8,11 +8,11 @@ import { parseDigestReference } from "../reference";
 import { commonLabels, selectorLabels, type KubeService } from "./model";
 
 /** The container port's name, used by probes, the Service and the Ingress. */
-export const PORT_NAME = "http";
+const PORT_NAME = "http";
 /** Port the Service listens on inside the cluster. */
-export const SERVICE_PORT = 80;
+const SERVICE_PORT = 80;
 /** Seconds between readiness probes: how fast a new pod joins the endpoints. */
-export const READINESS_PERIOD_SECONDS = 2;
+const READINESS_PERIOD_SECONDS = 2;
 
 /** Names of the Secrets a service's pods reference (the component adds the data). */
 export interface SecretNames {

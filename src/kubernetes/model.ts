@@ -3,7 +3,7 @@
  * value. The program maps the stack's service model onto it (`slipway:services` plus
  * `slipway:kubernetes`); the manifest builders read nothing else.
  */
-export interface KubeRoute {
+interface KubeRoute {
   /** Host name the route answers; absent: any host. */
   readonly host?: string;
   /** Path prefix; absent: every path. */

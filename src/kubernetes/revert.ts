@@ -17,14 +17,14 @@ import {
 } from "./rollout";
 import { labelSelector } from "./model";
 
-export interface RevertRequest {
+interface RevertRequest {
   readonly namespace: string;
   readonly name: string;
   /** The image of the release that did not become ready. */
   readonly image: string;
 }
 
-export interface RevertResult {
+interface RevertResult {
   /** Why the new pods were not ready (one line). */
   readonly cause: string;
   /** The revision restored; undefined when there was none (a first release). */
@@ -37,10 +37,7 @@ interface List<T> {
   readonly items: readonly T[];
 }
 
-export async function revertRollout(
-  client: KubeClient,
-  request: RevertRequest,
-): Promise<RevertResult> {
+async function revertRollout(client: KubeClient, request: RevertRequest): Promise<RevertResult> {
   const { namespace, name } = request;
   const selector = labelSelector({ name });
   const [pods, events, replicaSets] = await Promise.all([
@@ -79,7 +76,7 @@ export function revertMessage(
   return `${what}${back}. Cause: ${result.cause}`;
 }
 
-export function deploymentPath(namespace: string, name: string): string {
+function deploymentPath(namespace: string, name: string): string {
   return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
 }
 

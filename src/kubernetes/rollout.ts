@@ -26,7 +26,7 @@ export interface PodView {
   };
 }
 
-export interface ContainerStatusView {
+interface ContainerStatusView {
   readonly name: string;
   readonly image?: string;
   readonly imageID?: string;
@@ -70,7 +70,7 @@ export interface ReplicaSetView {
   };
 }
 
-export const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
+const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
 
 /** The pods that run `image` (the new release's), oldest problem first. */
 export function podsOfImage(pods: readonly PodView[], image: string): PodView[] {
@@ -187,7 +187,7 @@ export function imageIdDigest(imageID: string | undefined): string | undefined {
 }
 
 /** What one pod runs, against the digest the stack pins. */
-export interface PodImageStatus {
+interface PodImageStatus {
   readonly pod: string;
   readonly ready: boolean;
   /** The digest the runtime reports (`imageID`); undefined while the image is pulled. */

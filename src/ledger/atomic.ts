@@ -15,7 +15,7 @@ export function readIfExists(file: string): string | undefined {
   }
 }
 
-export interface AtomicWriteOptions {
+interface AtomicWriteOptions {
   /**
    * The text the file had when it was read (undefined: it did not exist). When the file now
    * differs, nothing is written and a ConflictError is thrown.

@@ -18,7 +18,7 @@ export function ledgerFile(stack: string): string {
 }
 
 /** The first lines of a new ledger file. */
-export function ledgerHeader(stack: string): string {
+function ledgerHeader(stack: string): string {
   return (
     `# Release ledger of stack ${stack}: one entry per successful update made by slipway\n` +
     `# (promote, rollback, up). Written by the CLI and reviewed in git; do not edit by hand.\n` +

@@ -5,7 +5,7 @@ import { isRejectionsFile } from "./rejections";
 import { readPins } from "./stack-file";
 
 /** Digests that retention must never delete, each with why (for the report). */
-export type ProtectedDigests = Map<string, string[]>;
+type ProtectedDigests = Map<string, string[]>;
 
 function add(map: ProtectedDigests, digest: string, reason: string): void {
   const reasons = map.get(digest) ?? [];

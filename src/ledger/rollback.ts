@@ -2,7 +2,7 @@ import { digestProblem } from "../reference";
 import { LedgerError } from "./errors";
 import type { Ledger, Release, ReleaseImage } from "./schema";
 
-export interface RollbackRequest {
+interface RollbackRequest {
   /** Go back to this release of the ledger (`--release 4`). */
   readonly release?: number;
   /**
@@ -147,7 +147,7 @@ export const DIGEST_PREFIX = /^(?:sha256:)?[0-9a-f]{4,64}$/;
  * itself or a prefix (`sha256:3f1b…`, `3f1b…`, at least 4 hex digits). Refuses a prefix that
  * several digests start with, naming them.
  */
-export function resolveDigest(ledger: Ledger, given: string, only?: readonly string[]): string {
+function resolveDigest(ledger: Ledger, given: string, only?: readonly string[]): string {
   const history = `slipway history --stack ${ledger.stack}`;
   if (!DIGEST_PREFIX.test(given)) {
     throw new LedgerError(

@@ -2,7 +2,7 @@ import type { Ledger, Release } from "./schema";
 import type { StackPin } from "./stack-file";
 
 /** How long one digest has run on the source stack, judged against the soak time. */
-export interface SoakState {
+interface SoakState {
   readonly image: string;
   readonly digest: string;
   /** When the source's first release in its current run of this digest finished. */

@@ -13,7 +13,7 @@ import { parsePreview } from "./model";
 import { GITHUB_COMMENT_LIMIT, renderSummary } from "./render";
 import { summarize } from "./summary";
 
-export const USAGE =
+const USAGE =
   "usage: preview-summary [--stack NAME] [--source-url URL] [--log-url URL] [--max-length N] [--json] <preview.json | ->";
 
 /** The preview's text; a file that cannot be read is named, with why. */

@@ -6,7 +6,7 @@
  */
 
 /** A resource's state on one side of a step. */
-export interface ResourceState {
+interface ResourceState {
   readonly type: string;
   readonly urn: string;
   readonly parent?: string;

@@ -3,7 +3,7 @@ import type { HostChange, ImageChange, ImageSide, PreviewSummary } from "./chang
 /** GitHub refuses an issue or pull-request comment longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65536;
 
-export interface RenderOptions {
+interface RenderOptions {
   /** Stack name for the title and the marker; defaults to the one in the preview's URNs. */
   readonly stack?: string;
   /** Web address of the repository, for commit links (e.g. `https://github.com/acme/web`). */
@@ -15,7 +15,7 @@ export interface RenderOptions {
 }
 
 /** The first line of every summary; the workflow finds its own comment by it. */
-export function summaryMarker(stack: string): string {
+function summaryMarker(stack: string): string {
   return `<!-- slipway-preview-summary stack=${stack} -->`;
 }
 
@@ -116,7 +116,7 @@ function countsLine(changeSummary: Readonly<Record<string, number>>): string | u
 }
 
 /** The summary as Markdown lines, before any truncation. */
-export function summaryLines(summary: PreviewSummary, options: RenderOptions = {}): string[] {
+function summaryLines(summary: PreviewSummary, options: RenderOptions = {}): string[] {
   const stack = options.stack ?? summary.stack ?? "stack";
   const link = commitLinks(options.sourceUrl ?? summary.source);
   const lines = [summaryMarker(stack), `### Slipway preview: ${code(stack)}`, ""];

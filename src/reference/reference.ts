@@ -81,7 +81,7 @@ export function digestProblem(digest: string): string | undefined {
 }
 
 /** Checks a repository (`registry/path`); returns the reason it is wrong, or undefined. */
-export function repositoryProblem(repository: string): string | undefined {
+function repositoryProblem(repository: string): string | undefined {
   const slash = repository.indexOf("/");
   if (slash <= 0) {
     return "a repository is registry/path, e.g. ghcr.io/acme/api";

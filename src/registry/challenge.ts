@@ -1,5 +1,5 @@
 /** One `WWW-Authenticate` challenge: `Bearer realm="…",service="…",scope="…"`. */
-export interface Challenge {
+interface Challenge {
   /** Lowercased: `bearer` or `basic`. */
   readonly scheme: string;
   readonly params: Readonly<Record<string, string>>;

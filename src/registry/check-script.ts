@@ -12,7 +12,7 @@ import {
 export const REPOSITORY_CHECK_AUTH_ENV = "SLIPWAY_REGISTRY_AUTH";
 
 /** What one repository check verifies. */
-export interface RepositoryCheckScriptInput {
+interface RepositoryCheckScriptInput {
   /** Registry host and optional port. */
   readonly server: string;
   /** Repository path below the server, e.g. `acme/web`. */

@@ -6,7 +6,7 @@ import { indexEntries, platformName, type IndexEntry } from "./platforms";
 import { nextPage, registryErrorText, type ImageDescription, type Manifest } from "./responses";
 
 /** A password the client only reads when it authenticates (a config `Secret` fits). */
-export interface RevealablePassword {
+interface RevealablePassword {
   reveal(): string;
 }
 

@@ -1,5 +1,5 @@
 /** Why a registry call failed; each kind has its own remedy. */
-export type RegistryErrorKind =
+type RegistryErrorKind =
   /** No answer: DNS, connection refused, TLS, timeout. */
   | "unreachable"
   /** 401/403 after authenticating, or the token service refused the credentials. */

@@ -9,7 +9,7 @@ import { RegistryError } from "./errors";
 /** GitHub's REST API origin; a test passes its own fake instead. */
 export const GITHUB_API_URL = "https://api.github.com";
 
-export interface GhcrPackagesOptions {
+interface GhcrPackagesOptions {
   readonly apiUrl: string;
   /** The package owner: the organisation or user in `ghcr.io/<owner>/<package>`. */
   readonly owner: string;
@@ -20,7 +20,7 @@ export interface GhcrPackagesOptions {
   readonly fetch?: typeof fetch;
 }
 
-export interface GhcrPackages {
+interface GhcrPackages {
   /** Deletes the version with this digest; a digest with no version is not an error. */
   deleteDigest(digest: string): Promise<void>;
 }

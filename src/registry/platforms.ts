@@ -1,7 +1,7 @@
 /** Platforms of an image as the registry describes them: `linux/amd64`, `linux/arm64`. */
 
 /** A `platform` object of an index entry, or the os/architecture fields of an image config. */
-export interface PlatformFields {
+interface PlatformFields {
   readonly os?: unknown;
   readonly architecture?: unknown;
   readonly variant?: unknown;

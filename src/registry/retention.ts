@@ -25,7 +25,7 @@ export interface DigestFacts {
   readonly missing?: boolean;
 }
 
-export interface RetentionInput {
+interface RetentionInput {
   readonly repository: string;
   readonly tags: readonly TaggedDigest[];
   readonly facts: ReadonlyMap<string, DigestFacts>;
@@ -35,13 +35,13 @@ export interface RetentionInput {
   readonly protectedDigests: ReadonlyMap<string, readonly string[]>;
 }
 
-export interface KeptTag {
+interface KeptTag {
   readonly tag: string;
   readonly digest: string;
   readonly reason: string;
 }
 
-export interface DeletedDigest {
+interface DeletedDigest {
   readonly digest: string;
   /** Every tag that points to it; deleting the manifest removes them all. */
   readonly tags: readonly string[];

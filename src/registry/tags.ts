@@ -24,7 +24,7 @@ export type TagKind =
   | "other";
 
 /** Kinds of which retention keeps only the newest N per repository. */
-export const ROTATED_KINDS = ["dev-build", "sha", "pr"] as const satisfies readonly TagKind[];
+const ROTATED_KINDS = ["dev-build", "sha", "pr"] as const satisfies readonly TagKind[];
 export type RotatedKind = (typeof ROTATED_KINDS)[number];
 
 /** `dev-<count>-g<short sha>`: one build of the default branch. */

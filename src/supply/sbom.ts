@@ -4,9 +4,9 @@ import { parseDigestReference } from "../reference";
 import { cosignSignFlags, inWork, orasFlags, platformDigest, prelude } from "./script";
 
 /** The SBOM format Slipway attaches: SPDX 2.3 JSON, as syft writes it. */
-export const SPDX_MEDIA_TYPE = "application/spdx+json";
+const SPDX_MEDIA_TYPE = "application/spdx+json";
 
-export interface SbomScriptInput {
+interface SbomScriptInput {
   /** `repository@sha256:…` of the image (an index or one manifest). */
   readonly ref: string;
   /** Platforms to describe, e.g. `linux/amd64`; each gets its own SBOM. */

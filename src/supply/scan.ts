@@ -6,9 +6,9 @@ import { blockingSeverities, ignoreFile } from "./policy";
 import { cosignSignFlags, inWork, orasFlags, platformDigest, prelude } from "./script";
 
 /** Media type of the scan result when it is attached unsigned (an OCI referrer). */
-export const SCAN_MEDIA_TYPE = "application/vnd.slipway.scan.v1+json";
+const SCAN_MEDIA_TYPE = "application/vnd.slipway.scan.v1+json";
 
-export interface ScanScriptInput {
+interface ScanScriptInput {
   /** Image name in `slipway:images`, for messages. */
   readonly image: string;
   /** `repository@sha256:…` of the image. */
@@ -25,7 +25,7 @@ function slug(platform: string): string {
 }
 
 /** trivy's flags for the scan policy and where its database comes from. */
-export function trivyFlags(scan: ScanConfig, insecure: boolean): ShellArg[] {
+function trivyFlags(scan: ScanConfig, insecure: boolean): ShellArg[] {
   return [
     "--quiet",
     "--scanners",

@@ -3,14 +3,14 @@ import * as path from "node:path";
 import type { SlipwayConfig } from "../config";
 
 /** A program a supply-chain setting needs on the machine that runs `pulumi up`. */
-export interface ToolNeed {
+interface ToolNeed {
   readonly tool: "syft" | "trivy" | "cosign" | "oras" | "jq";
   /** The setting that needs it, e.g. `slipway:attestations.sbom`. */
   readonly setting: string;
 }
 
 /** What the stack's supply-chain settings need installed. */
-export function neededTools(config: SlipwayConfig): readonly ToolNeed[] {
+function neededTools(config: SlipwayConfig): readonly ToolNeed[] {
   const needs: ToolNeed[] = [];
   const builds = config.images.some((image) => image.kind === "build");
   if (builds && config.attestations.sbom) {
@@ -46,7 +46,7 @@ const INSTALL: Record<ToolNeed["tool"], string> = {
 };
 
 /** Whether an executable of that name is on PATH. */
-export function onPath(tool: string, envPath: string = process.env.PATH ?? ""): boolean {
+function onPath(tool: string, envPath: string = process.env.PATH ?? ""): boolean {
   return envPath
     .split(path.delimiter)
     .filter((dir) => dir !== "")

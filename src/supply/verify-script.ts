@@ -4,13 +4,13 @@ import { parseDigestReference } from "../reference";
 import { INDEX_PLATFORMS_FILTER, inWork, prelude } from "./script";
 
 /** cosign's predicate type for each requirement (what `cosign attest --type` was given). */
-export const ATTESTATION_TYPES: Record<Requirement, string> = {
+const ATTESTATION_TYPES: Record<Requirement, string> = {
   provenance: "slsaprovenance1",
   sbom: "spdxjson",
   scan: "vuln",
 };
 
-export interface VerifyScriptInput {
+interface VerifyScriptInput {
   /** Image name, for messages. */
   readonly image: string;
   /** `repository@sha256:…` to verify. */

@@ -10,7 +10,7 @@ export interface VerifyTarget {
   readonly ref: string;
 }
 
-export interface VerifyResult {
+interface VerifyResult {
   readonly image: string;
   readonly ref: string;
   readonly ok: boolean;

@@ -29,7 +29,7 @@ function runningFor(now: number, startedAt: string): number {
 }
 
 /** `1.2 GiB`, `340 MiB`, `12 KiB`, `?`. */
-export function sizeText(kib: number | undefined): string {
+function sizeText(kib: number | undefined): string {
   if (kib === undefined) return "?";
   if (kib >= 1024 * 1024) return `${(kib / 1024 / 1024).toFixed(1)} GiB`;
   if (kib >= 1024) return `${(kib / 1024).toFixed(1)} MiB`;
@@ -37,7 +37,7 @@ export function sizeText(kib: number | undefined): string {
 }
 
 /** The text of one host's details. */
-export function detailsText(host: string, details: HostDetails): string {
+function detailsText(host: string, details: HostDetails): string {
   const containers = formatTable(
     ["CONTAINER", "ROLE", "OF", "STACK", "DIGEST", "STATE", "HEALTH", "UPTIME", "RESTARTS"],
     details.containers.map((c) => [

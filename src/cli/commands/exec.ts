@@ -23,7 +23,7 @@ import { EXIT } from "../exit-codes";
 import { pinnedLookup } from "../pinned";
 import { readStackFiles } from "../pinning";
 
-export interface ExecRequest {
+interface ExecRequest {
   readonly stack: string;
   readonly service?: string;
   /** Hosts to run on; none: the service's first host. */
@@ -205,7 +205,7 @@ async function onTerminal(run: Run, host: HostJob["host"], script: string): Prom
   return end.status === 0 ? EXIT.ok : EXIT.commandFailed;
 }
 
-export interface AccessoryExecRequest {
+interface AccessoryExecRequest {
   readonly stack: string;
   readonly accessory: string;
   readonly hosts?: readonly string[];

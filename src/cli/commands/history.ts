@@ -34,7 +34,7 @@ function byHost(running: Running): Map<string, Record<string, string>> {
  * The release each host runs: for each host, the newest release that has every digest the
  * host's services run. Returns release ids with the hosts on each.
  */
-export function markRunning(releases: readonly Release[], running: Running): Map<number, string[]> {
+function markRunning(releases: readonly Release[], running: Running): Map<number, string[]> {
   const marks = new Map<number, string[]>();
   for (const [host, digests] of byHost(running)) {
     const release = [...releases]

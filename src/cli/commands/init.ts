@@ -23,7 +23,7 @@ import type { CliDeps } from "../context";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
 
-export interface InitOptions {
+interface InitOptions {
   readonly input: InitInput;
   /** Never ask, even in a terminal. */
   readonly yes: boolean;

@@ -18,7 +18,7 @@ import { EXIT } from "../exit-codes";
 import { formatTable } from "../table";
 
 /** The locks of the stack on one host: each service instance, accessory, and the edge. */
-export function lockPlaces(config: SlipwayConfig, host: string, stateRoot: string): LockPlace[] {
+function lockPlaces(config: SlipwayConfig, host: string, stateRoot: string): LockPlace[] {
   const services = config.services.filter((service) => service.hosts.includes(host));
   const accessories = config.accessories.filter((accessory) => accessory.hosts.includes(host));
   return [
@@ -47,7 +47,7 @@ export function lockPlaces(config: SlipwayConfig, host: string, stateRoot: strin
 }
 
 /** One lock as `lock status` shows it. */
-export interface LockRow {
+interface LockRow {
   readonly host: string;
   readonly kind: LockLine["kind"];
   readonly name: string;

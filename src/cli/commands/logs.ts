@@ -9,7 +9,7 @@ function keepOf(grep: RegExp | undefined): { keep?: (line: string) => boolean } 
   return grep === undefined ? {} : { keep: (line) => grep.test(line) };
 }
 
-export interface LogsRequest extends LogsOptions {
+interface LogsRequest extends LogsOptions {
   readonly stack: string;
   readonly service?: string;
   readonly hosts?: readonly string[];
@@ -49,7 +49,7 @@ export async function logs(run: Run, request: LogsRequest): Promise<number> {
   return EXIT.ok;
 }
 
-export interface AccessoryLogsRequest extends LogsOptions {
+interface AccessoryLogsRequest extends LogsOptions {
   readonly stack: string;
   readonly accessory: string;
   readonly hosts?: readonly string[];

@@ -11,7 +11,7 @@ import { EXIT } from "../exit-codes";
 import { setMaintenance } from "../../ledger";
 import { readStackFiles, refusal, writeStackFile } from "../pinning";
 
-export interface MaintenanceRequest {
+interface MaintenanceRequest {
   readonly stack: string;
   readonly service?: string;
   readonly hosts?: readonly string[];

@@ -10,7 +10,7 @@ import { driverCall, refusal } from "../pinning";
 import type { StackFiles } from "../stack-config";
 
 /** Where a promotion comes from, and the target's `slipway:promotion` (if it has one). */
-export interface PromotionSource {
+interface PromotionSource {
   readonly from: string;
   readonly promotion?: PromotionConfig;
 }

@@ -23,7 +23,7 @@ import { failuresOf, refuseRejected } from "../release-safety";
 import { heldForAuto, promotionSource, soakGate } from "./promote-gate";
 import { verifyForPromotion } from "./promote-verify";
 
-export interface PromoteOptions {
+interface PromoteOptions {
   /** The source stack; with `auto`, slipway:promotion.from of the target when absent. */
   readonly from?: string;
   readonly to: string;
@@ -40,7 +40,7 @@ export interface PromoteOptions {
 }
 
 /** One promoted image, as printed and returned in --json. */
-export interface PromotedImage {
+interface PromotedImage {
   readonly ref: string;
   readonly digest: string;
   readonly tag?: string;
@@ -294,7 +294,7 @@ function failedDigests(
 }
 
 /** Why a source stack is not a healthy release, or undefined when it is. */
-export function sourceProblem(
+function sourceProblem(
   from: string,
   last: UpdateInfo,
   pending: readonly string[],

@@ -16,7 +16,7 @@ import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
 import { refusal } from "../pinning";
 
-export interface RejectOptions {
+interface RejectOptions {
   /** `sha256:<hex>`, or a prefix of it (at least 4 hex digits). */
   readonly digest: string;
   readonly reason: string;
@@ -28,7 +28,7 @@ export interface RejectOptions {
  * The one digest `given` names among `known` (digest → where it appears): the digest itself,
  * or a prefix only one of them starts with. A whole digest is taken even when unknown.
  */
-export function resolveKnownDigest(
+function resolveKnownDigest(
   given: string,
   known: ReadonlyMap<string, readonly string[]>,
   among: string,

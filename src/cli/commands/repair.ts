@@ -30,18 +30,13 @@ export function releaseUrn(
 }
 
 /** URN of the command that runs a host's edge (infra/edge EdgeProxy `<edge>-<host>`). */
-export function edgeUrn(
-  stack: string,
-  edge: string,
-  host: string,
-  transport: "ssh" | "local",
-): string {
+function edgeUrn(stack: string, edge: string, host: string, transport: "ssh" | "local"): string {
   const type = transport === "ssh" ? "command:remote:Command" : "command:local:Command";
   return `urn:pulumi:${stack}::${PROJECT}::slipway:edge:EdgeProxy$${type}::${edge}-${host}-edge`;
 }
 
 /** URN of the command that (re)starts an accessory on a host (infra/deploy HostAccessory). */
-export function accessoryUrn(
+function accessoryUrn(
   stack: string,
   accessory: string,
   host: string,

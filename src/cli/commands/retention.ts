@@ -23,7 +23,7 @@ import { refusal, validatedConfig } from "../pinning";
 import { clientFor } from "../registries";
 import { shortDigest } from "../table";
 
-export interface RetentionOptions {
+interface RetentionOptions {
   readonly stack: string;
   /** Overrides each repository's `keepDevVersions` when given. */
   readonly keep?: number;

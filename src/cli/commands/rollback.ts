@@ -17,7 +17,7 @@ import { checkDigests, type DigestCheck } from "../registries";
 import { refuseRejected } from "../release-safety";
 import { parseDigestReference } from "../../reference";
 
-export interface RollbackOptions {
+interface RollbackOptions {
   readonly stack: string;
   readonly release?: number;
   readonly to?: string;
