@@ -53,10 +53,8 @@ export class RegistryClient {
 
   /** The manifest `reference` (tag or digest) names, or undefined when there is none. */
   async manifest(path: string, reference: string): Promise<Manifest | undefined> {
-    const response = await this.request("GET", path, `/manifests/${reference}`, "pull", {
-      Accept: MANIFEST_ACCEPT,
-    });
-    if (response.status === 404) {
+    const response = await this.manifestResponse("GET", path, reference);
+    if (response === undefined) {
       return undefined;
     }
     await this.expect(response, [200], `GET manifest ${path}:${reference}`);
@@ -88,10 +86,8 @@ export class RegistryClient {
 
   /** The digest a tag points to, or undefined when the tag does not exist. */
   async resolve(path: string, tag: string): Promise<string | undefined> {
-    const response = await this.request("HEAD", path, `/manifests/${tag}`, "pull", {
-      Accept: MANIFEST_ACCEPT,
-    });
-    if (response.status === 404) {
+    const response = await this.manifestResponse("HEAD", path, tag);
+    if (response === undefined) {
       return undefined;
     }
     await this.expect(response, [200], `HEAD manifest ${path}:${tag}`);
@@ -104,10 +100,8 @@ export class RegistryClient {
 
   /** Whether the registry still holds a manifest with this digest. */
   async exists(path: string, digest: string): Promise<boolean> {
-    const response = await this.request("HEAD", path, `/manifests/${digest}`, "pull", {
-      Accept: MANIFEST_ACCEPT,
-    });
-    if (response.status === 404) {
+    const response = await this.manifestResponse("HEAD", path, digest);
+    if (response === undefined) {
       return false;
     }
     await this.expect(response, [200], `HEAD manifest ${path}@${digest}`);
@@ -233,6 +227,18 @@ export class RegistryClient {
       );
     }
     await this.expect(response, [200, 202], `DELETE ${path}@${digest}`);
+  }
+
+  /** The registry's answer to a manifest request; undefined when it has no such manifest. */
+  private async manifestResponse(
+    method: "GET" | "HEAD",
+    path: string,
+    reference: string,
+  ): Promise<Response | undefined> {
+    const response = await this.request(method, path, `/manifests/${reference}`, "pull", {
+      Accept: MANIFEST_ACCEPT,
+    });
+    return response.status === 404 ? undefined : response;
   }
 
   private async imageConfig(
