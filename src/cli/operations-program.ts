@@ -12,16 +12,8 @@ import { logs } from "./commands/logs";
 import { maintenance } from "./commands/maintenance";
 import { prune } from "./commands/prune";
 import { completionScript, SHELLS, type Shell } from "./completion";
-import { Run, type CliDeps } from "./context";
-import {
-  collect,
-  HELP_FOOTER,
-  jsonOption,
-  type Outcome,
-  stackOf,
-  stackOption,
-  wholeNumber,
-} from "./options";
+import type { CommandSet } from "./stack-command";
+import { collect, HELP_FOOTER, jsonOption, stackOf, stackOption, wholeNumber } from "./options";
 
 const HOST_HELP = "only this host (repeatable); default: every host it runs on";
 
@@ -82,14 +74,7 @@ function logRequest(options: LogOptions) {
 }
 
 /** Adds the day-two commands to `program`. */
-export function addOperationCommands(
-  program: Command,
-  deps: CliDeps,
-  by: string,
-  outcome: Outcome,
-): void {
-  const run = (options: { json?: boolean }) => new Run(deps, options.json === true, by);
-
+export function addOperationCommands({ program, deps, outcome, run }: CommandSet): void {
   logOptions(
     program
       .command("logs")

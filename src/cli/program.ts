@@ -14,12 +14,11 @@ import { history } from "./commands/history";
 import { init } from "./commands/init";
 import { addOperationCommands } from "./operations-program";
 import { addReleaseCommands } from "./release-program";
-import { stackCommands } from "./stack-command";
+import { commandSet } from "./stack-command";
 import { repair } from "./commands/repair";
 import { retention } from "./commands/retention";
 import { status } from "./commands/status";
 import type { CliDeps } from "./context";
-import { Run } from "./context";
 import { EXIT_CODES_HELP } from "./exit-codes";
 import { slipwayVersion } from "../version";
 
@@ -50,8 +49,8 @@ export function buildProgram(deps: CliDeps, by: string, outcome: Outcome): Comma
     .version(slipwayVersion(), "-V, --version", "print the version of slipway")
     .option("--root <dir>", "project root (default: the nearest folder with Pulumi.yaml)");
 
-  const run = (options: { json?: boolean }) => new Run(deps, options.json === true, by);
-  const onStack = stackCommands(program, deps, by, outcome);
+  const commands = commandSet(program, deps, by, outcome);
+  const { run, onStack } = commands;
 
   program
     .command("init")
@@ -118,7 +117,7 @@ exist unless --force.`,
       },
     );
 
-  addReleaseCommands(program, deps, by, outcome);
+  addReleaseCommands(commands);
 
   onStack("history", history).summary("the release ledger of a stack as a table");
 
@@ -233,6 +232,6 @@ registry run its garbage collector afterwards to free the space
       },
     );
 
-  addOperationCommands(program, deps, by, outcome);
+  addOperationCommands(commands);
   return program;
 }

@@ -3,23 +3,14 @@
  * which digests a stack runs, each ending in a stack update or a ledger entry. Registered on
  * the program by buildProgram; each action is a function of src/cli/commands.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { DIGEST_PREFIX } from "../ledger/rollback";
 import { promote } from "./commands/promote";
 import { reject } from "./commands/reject";
 import { rollback } from "./commands/rollback";
 import { record, up } from "./commands/up";
-import { Run, type CliDeps } from "./context";
-import { stackCommands } from "./stack-command";
-import {
-  collect,
-  jsonOption,
-  type Outcome,
-  stackName,
-  stackOf,
-  stackOption,
-  wholeNumber,
-} from "./options";
+import type { CommandSet } from "./stack-command";
+import { collect, jsonOption, stackName, stackOf, stackOption, wholeNumber } from "./options";
 
 function digestOrPrefix(value: string): string {
   if (!DIGEST_PREFIX.test(value)) {
@@ -28,15 +19,7 @@ function digestOrPrefix(value: string): string {
   return value;
 }
 
-export function addReleaseCommands(
-  program: Command,
-  deps: CliDeps,
-  by: string,
-  outcome: Outcome,
-): void {
-  const run = (options: { json?: boolean }) => new Run(deps, options.json === true, by);
-  const onStack = stackCommands(program, deps, by, outcome);
-
+export function addReleaseCommands({ program, deps, run, onStack }: CommandSet): void {
   program
     .command("promote")
     .summary("pin the digests a source stack runs into a target stack and update it")
