@@ -1,6 +1,6 @@
 /** `slipway:edge`: the Caddy edge of every host, its schema and its checks. */
 import { z } from "zod";
-import { DOCKER_NAME_PATTERN, plain, port } from "./primitives";
+import { DOCKER_NAME_PATTERN, oneOf, plain, port } from "./primitives";
 import { asMap, has, type Add, type RawMap } from "./raw";
 import { DEFAULT_SSH_PORT } from "./hosts";
 import { imageOrPinProblem } from "./service-checks";
@@ -36,10 +36,7 @@ export const edgeSchema = z.strictObject({
     .regex(IPV4, "is not an IPv4 address, e.g. 0.0.0.0 or 127.0.0.1")
     .default("0.0.0.0")
     .describe("Address the ports are published on: `0.0.0.0` (all interfaces) or `127.0.0.1`."),
-  tls: z
-    .enum(TLS_ISSUERS, {
-      error: (issue) => `${JSON.stringify(issue.input)} is not one of ${TLS_ISSUERS.join(", ")}`,
-    })
+  tls: oneOf(TLS_ISSUERS)
     .default("acme")
     .describe(
       "Certificate issuer for TLS routes: `acme` (public names; Caddy's own CA for `localhost` names) or `internal` (Caddy's CA for every name).",

@@ -1,6 +1,6 @@
 /** `slipway:hosts`: the machines services run on and how they are reached, schema and checks. */
 import { z } from "zod";
-import { PATH_PLACEHOLDER, plain, port, ruled, secret } from "./primitives";
+import { oneOf, PATH_PLACEHOLDER, plain, port, ruled, secret } from "./primitives";
 import { asList, asMap, has, type Add, type RawMap } from "./raw";
 import { sshPublicKeyProblem } from "./rules";
 
@@ -31,10 +31,7 @@ const hostSchema = z.strictObject({
       "is not a host name: lowercase letters, digits and inner dashes",
     )
     .describe("Short name, unique in the stack, used in resource names and messages. Required."),
-  transport: z
-    .enum(TRANSPORTS, {
-      error: (issue) => `${JSON.stringify(issue.input)} is not one of ${TRANSPORTS.join(", ")}`,
-    })
+  transport: oneOf(TRANSPORTS)
     .default("ssh")
     .describe("`ssh`: over SSH (default); `local`: this machine, no SSH."),
   address: plain

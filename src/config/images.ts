@@ -8,7 +8,7 @@ import {
   REPOSITORY_COMPONENT_PATTERN,
   TAG_PATTERN,
 } from "../reference";
-import { plain, plainText, secret } from "./primitives";
+import { oneOf, plain, plainText, secret } from "./primitives";
 import { asList, asMap, has, type Add, type RawIssue, type RawMap } from "./raw";
 import type { Role } from "./role";
 
@@ -32,9 +32,7 @@ export const imageName = plain.regex(
   "is not a valid repository name component: use lowercase letters and digits, with . _ or - between them",
 );
 
-const platform = z.enum(PLATFORMS, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not one of ${PLATFORMS.join(", ")}`,
-});
+const platform = oneOf(PLATFORMS);
 
 const relativePath = plain.min(1, "must not be empty");
 
@@ -97,10 +95,7 @@ const buildSchema = z.strictObject({
     .array(plain.regex(TAG_PATTERN, "is not a valid tag"))
     .default([])
     .describe("Extra static tags, besides the ones computed from git."),
-  stamp: z
-    .enum(STAMPS, {
-      error: (issue) => `${JSON.stringify(issue.input)} is not one of ${STAMPS.join(", ")}`,
-    })
+  stamp: oneOf(STAMPS)
     .default("commit")
     .describe(
       "`commit`: labels and timestamps from the commit (revision, created). `context`: from the last commit that changed the build context, so in a repository of several images a commit rebuilds only the images whose context it changed (the others keep their digest, and their services keep running). `none`: none of them (SOURCE_DATE_EPOCH 0), so the digest depends only on the context, e.g. the edge proxy. With `context` and `none` the per-build tags (`sha-…`, `dev-…`) name the last commit that changed the context too, so an image a commit did not touch gets no build, no push, no signature and no restart.",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { readableFileProblem } from "./machine-checks";
-import { plain, secret } from "./primitives";
+import { oneOf, plain, secret } from "./primitives";
 import { asList, asMap, has, type Add, type RawMap } from "./raw";
 import { WORKLOAD_NAME } from "./workload";
 
@@ -8,11 +8,7 @@ import { WORKLOAD_NAME } from "./workload";
 const TARGETS = ["ssh", "kubernetes"] as const;
 export type Target = (typeof TARGETS)[number];
 
-export const targetSchema = z
-  .enum(TARGETS, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not one of ${TARGETS.join(", ")}`,
-  })
-  .default("ssh");
+export const targetSchema = oneOf(TARGETS).default("ssh");
 
 /** A Kubernetes quantity: `100m`, `0.5`, `64Mi`, `1Gi`. */
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;

@@ -77,3 +77,10 @@ export const port = z
   .int("must be a whole number")
   .min(1, "must be a port between 1 and 65535")
   .max(65535, "must be a port between 1 and 65535");
+
+/** A closed set of strings; anything else is refused as `"x" is not one of a, b`. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not one of ${values.join(", ")}`,
+  });
+}

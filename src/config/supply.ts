@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import { z } from "zod";
 import { expandHome } from "./paths";
 import { has, type Add } from "./raw";
-import { plain, PATH_PLACEHOLDER } from "./primitives";
+import { oneOf, PATH_PLACEHOLDER, plain } from "./primitives";
 
 /** trivy's severities, lowest first: `failOn` blocks its own level and every one above it. */
 export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -148,12 +148,7 @@ export const verifySchema = z
       .optional()
       .describe("Keyless: the OIDC issuer of that identity."),
     require: z
-      .array(
-        z.enum(REQUIREMENTS, {
-          error: (issue) =>
-            `${JSON.stringify(issue.input)} is not one of ${REQUIREMENTS.join(", ")}`,
-        }),
-      )
+      .array(oneOf(REQUIREMENTS))
       .default([...REQUIREMENTS])
       .describe("Attestations each digest must carry, signed by the same key or identity."),
     maxScanAgeDays: z
