@@ -4,7 +4,7 @@
  */
 import { serviceNames, type HostService } from "./definition";
 import { containerStop } from "./commands";
-import { assign, command, v } from "./shell";
+import { assign, command, quote, v } from "./shell";
 
 /** What the scripts need on a host besides a POSIX sh. */
 export const REQUIRED_TOOLS = ["docker", "flock", "sha256sum", "mktemp", "awk", "od"] as const;
@@ -116,17 +116,35 @@ export function stateDir(def: HostService): string[] {
   ];
 }
 
+/** The longest a deploy waits for the host's supervisor to start a stopped container again. */
+export const SUPERVISOR_LOCK_WAIT_SECONDS = 30;
+
+/** The start of the owner line the supervisor writes while it holds a directory's lock. */
+export const SUPERVISOR_OWNER = "the supervisor of";
+
 /**
- * `flock -n` on `<state>/lock`; the holder writes who it is and since when to `lock.owner`, so
+ * `flock -n` on `<state>/lock` (fd 9), refused with `refusal` and the holder's owner line. The
+ * one holder waited for is the host's supervisor (./supervisor), which holds the lock for the
+ * second it takes to start a stopped container again.
+ */
+export function lockLines(refusal: string): string[] {
+  return [
+    'exec 9>>"$state"/lock',
+    "if ! flock -n 9; then",
+    `  case "$(cat "$state"/lock.owner 2>/dev/null)" in ${quote(`${SUPERVISOR_OWNER} `)}*) flock -w ${SUPERVISOR_LOCK_WAIT_SECONDS} 9 ;; *) false ;; esac ||`,
+    `    fail "${refusal}: $(cat "$state"/lock.owner 2>/dev/null || echo 'holder unknown'); try again when it ends"`,
+    "fi",
+  ];
+}
+
+/**
+ * The host lock (`lockLines`); the holder writes who it is and since when to `lock.owner`, so
  * a refused deploy names them. The lock is released when the holder's process ends, however
  * it ends, so a lock can only be "stale" while its holder still runs (a hung pull, say).
  */
 export function lock(): string[] {
   return [
-    'exec 9>>"$state"/lock',
-    "if ! flock -n 9; then",
-    `  fail "another deploy of $service holds the lock on this host: $(cat "$state"/lock.owner 2>/dev/null || echo 'holder unknown'); try again when it ends"`,
-    "fi",
+    ...lockLines("another deploy of $service holds the lock on this host"),
     "from=${SSH_CLIENT:-}",
     "from=${from%% *}",
     `printf 'stack %s, %s from %s (pid %s) since %s\\n' "$stack" "$(id -un)" "\${from:-this machine}" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state"/lock.owner`,

@@ -14,7 +14,8 @@
  *                                             no warm release; status `missing`: it is gone)
  *     upstream <what the edge routes the service to>
  *     maintenance <Retry-After seconds while maintenance is on; empty when off>
- *     edge <running or missing>
+ *     edge <running, missing or the holder's status; `<status> (its Caddy container <name>)` when
+ *                                             the holder runs and its Caddy does not>
  *     event <the supervisor's last event of the service: a restart>   (absent: none)
  *     edge_event <the supervisor's last event of the edge>   (absent: none)
  *     supervisor <running or stopped>   (the host's supervisor of the state root)
@@ -75,7 +76,15 @@ export function probeScript(def: ProbeDefinition): string {
     "fi",
     'printf \'upstream %s\\n\' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"',
     'printf \'maintenance %s\\n\' "$(cat "$edge"/maintenance/"$service"/retry-after 2>/dev/null)"',
-    `if seen=$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null); then printf 'edge %s\\n' "$seen"; else printf 'edge missing\\n'; fi`,
+    // The edge is its network holder and the Caddy in it (named in the edge's `caddy` file):
+    // either one down takes every route of the host down.
+    `if ! seen=$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null); then`,
+    "  seen=missing",
+    'elif caddy=$(cat "$edge"/caddy 2>/dev/null) && [ -n "$caddy" ] && [ "$seen" = running ]; then',
+    `  if ! proxy=$(${command(containerInspect("{{.State.Status}}", v("caddy")))} 2>/dev/null); then proxy=missing; fi`,
+    '  if [ "$proxy" != running ]; then seen="$proxy (its Caddy container $caddy)"; fi',
+    "fi",
+    "printf 'edge %s\\n' \"$seen\"",
     `if [ -s "$state"/${EVENTS_FILE} ]; then printf 'event %s\\n' "$(tail -n 1 "$state"/${EVENTS_FILE})"; fi`,
     `if [ -s "$edge"/${EVENTS_FILE} ]; then printf 'edge_event %s\\n' "$(tail -n 1 "$edge"/${EVENTS_FILE})"; fi`,
     // Its lock is held while it runs.

@@ -25,6 +25,7 @@
  * service, accessory or edge (`unsuperviseLines`); a removed script ends it too.
  */
 import { containerInspect } from "./commands";
+import { SUPERVISOR_OWNER } from "./prelude";
 import { assign, command, quote, v, type ShellArg } from "./shell";
 
 /** The supervisor's directory under the state root: script, lock, pid, log. */
@@ -99,6 +100,8 @@ export function supervisorScript(stateRoot: string): string {
     "    name=$2",
     '    exec 8>>"$1"/lock 2>/dev/null || exit 0',
     "    flock -n 8 || exit 0",
+    // Who holds the lock: a deploy that finds it held waits for the supervisor (./prelude).
+    `    printf '${SUPERVISOR_OWNER} %s (pid %s), starting %s again, since %s\\n' "$root" "$$" "$2" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$1"/lock.owner`,
     '    if [ "${1##*/}" != "$2" ] && ! cat "$1"/current "$1"/caddy 2>/dev/null | grep -qxF -- "$2"; then exit 0; fi',
     `    if [ "$(${command(containerInspect("{{.State.Status}}", v("name")))} 2>/dev/null)" != exited ]; then exit 0; fi`,
     `    if ! out=$(${command(containerStart(v("name")))} 2>&1); then`,
