@@ -166,7 +166,7 @@ async function release(
 ): Promise<Omit<Round, "loaded" | "keepAlive" | "fresh">> {
   const stack = await twin.stack("local");
   const marker = `release ${label} ${Date.now()}`;
-  fs.writeFileSync(path.join(twin.dir, "app", "www", "release.txt"), `${marker}\n`);
+  fs.writeFileSync(path.join(twin.dir, "examples", "app", "www", "release.txt"), `${marker}\n`);
   twin.git("add", "-A");
   twin.git("commit", "-q", "-m", `latency: ${marker}`);
 
@@ -291,7 +291,7 @@ async function floorRound(twin: Twin, round: number, loaded: boolean): Promise<F
 /** The floor of one release, measured directly (see the file comment). */
 async function floor(twin: Twin, label: string): Promise<Omit<Floor, "loaded">> {
   const marker = `floor ${label} ${Date.now()}`;
-  const context = path.join(twin.dir, "app");
+  const context = path.join(twin.dir, "examples", "app");
   fs.writeFileSync(path.join(context, "www", "release.txt"), `${marker}\n`);
   const repository = `127.0.0.1:5000/${NAMESPACE}-floor/web`;
   // A tag of its own: `docker run` of a tag an earlier run pulled would start that image.
