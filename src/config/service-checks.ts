@@ -233,7 +233,7 @@ export function workloadChecks(raw: RawMap, imageNames: readonly string[], add: 
       add(
         "services",
         [name, "worker"],
-        "is false, but the service has no routes, and a service without routes is a worker; add routes (e.g. routes: [{path: /}]), or remove worker",
+        "is false, but the service has no routes, and a service without routes is a worker; add routes (e.g. routes: [{}], which routes every request), or remove worker",
       );
     }
     if (routes.length > 0 && entry.worker !== true && has(entry, "healthCommand")) {

@@ -137,7 +137,7 @@ const rows: readonly {
     change: (raw) => (raw.services.worker.worker = false),
     path: "slipway:services.worker.worker",
     message:
-      "is false, but the service has no routes, and a service without routes is a worker; add routes (e.g. routes: [{path: /}]), or remove worker",
+      "is false, but the service has no routes, and a service without routes is a worker; add routes (e.g. routes: [{}], which routes every request), or remove worker",
   },
   {
     input: "an allow-list entry that has expired",
