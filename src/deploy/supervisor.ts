@@ -25,6 +25,7 @@
  * service, accessory or edge (`unsuperviseLines`); a removed script ends it too.
  */
 import { containerInspect } from "./commands";
+import { shellLines } from "./script-files";
 import { assign, command, quote, v, type ShellArg } from "./shell";
 
 /** The supervisor's directory under the state root: script, lock, pid, log. */
@@ -188,13 +189,7 @@ export function superviseLines(stateRoot: string): string[] {
 export function unsuperviseLines(stateRoot: string): string[] {
   return [
     assign("supervisor", supervisorDir(stateRoot)),
-    `if [ -d "$supervisor" ] && [ "$(ls -A "\${supervisor%/*}")" = ${SUPERVISOR_DIR} ]; then`,
-    '  rm -f "$supervisor"/supervisor.sh',
-    '  pid=$(cat "$supervisor"/pid 2>/dev/null || true)',
-    '  if [ -n "$pid" ] && ! flock -n "$supervisor"/lock true 2>/dev/null; then kill "$pid" >/dev/null 2>&1 || true; fi',
-    `  flock -w ${SUPERVISOR_TICK_SECONDS * 5} "$supervisor"/lock true 2>/dev/null || true`,
-    '  rm -rf "$supervisor"',
-    `  say ${quote(`stopped the supervisor of ${stateRoot}: nothing is left to supervise`)}`,
-    "fi",
+    assign("supervisor_root", stateRoot),
+    ...shellLines("unsupervise"),
   ];
 }

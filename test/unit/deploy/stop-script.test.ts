@@ -24,7 +24,7 @@ describe("deploy/stop-script: the text", () => {
       at('rm -f "$edge"/routes/"$service"'),
       at('if [ -f "$edge"/config.head ] && edge_render && ! edge_apply; then'),
       at('rm -f "$edge"/upstreams/"$service"'),
-      at("containers=$(docker ps --all --quiet --filter label=slipway.service=web)"),
+      at('containers=$(docker ps --all --quiet --filter label=slipway.service="$service")'),
       at('docker stop "$id" >/dev/null 2>&1 || true'),
       at('docker rm --force "$id" >/dev/null'),
       at('rm -rf "$state"'),
@@ -34,12 +34,12 @@ describe("deploy/stop-script: the text", () => {
       [...order].sort((a, b) => a - b),
     );
     at(
-      'if [ ! -d "$state" ] && [ -z "$(docker ps --all --quiet --filter label=slipway.service=web)" ]; then',
+      'if [ ! -d "$state" ] && [ -z "$(docker ps --all --quiet --filter label=slipway.service="$service")" ]; then',
     );
     // The stack's network, once nothing is attached to it; never the edge's.
     assert.equal(
       all.filter((line) => line.includes("docker network rm")).join("\n"),
-      "if docker network rm slipway-dev >/dev/null 2>&1; then",
+      'if [ -n "$network" ] && docker network rm "$network" >/dev/null 2>&1; then',
     );
   });
 

@@ -103,13 +103,14 @@ describe("deploy/supervisor: the host's supervisor", () => {
     const remove = unsuperviseLines(ROOT);
     assert.deepEqual(remove, [
       "supervisor=/var/lib/slipway/_supervisor",
+      "supervisor_root=/var/lib/slipway",
       'if [ -d "$supervisor" ] && [ "$(ls -A "${supervisor%/*}")" = _supervisor ]; then',
       '  rm -f "$supervisor"/supervisor.sh',
       '  pid=$(cat "$supervisor"/pid 2>/dev/null || true)',
       '  if [ -n "$pid" ] && ! flock -n "$supervisor"/lock true 2>/dev/null; then kill "$pid" >/dev/null 2>&1 || true; fi',
       '  flock -w 10 "$supervisor"/lock true 2>/dev/null || true',
       '  rm -rf "$supervisor"',
-      "  say 'stopped the supervisor of /var/lib/slipway: nothing is left to supervise'",
+      '  say "stopped the supervisor of $supervisor_root: nothing is left to supervise"',
       "fi",
     ]);
     const def = typicalDefinition();

@@ -1,0 +1,13 @@
+# shellcheck shell=sh
+# `flock -n` on `<state>/lock`; the holder writes who it is and since when to `lock.owner`, so
+# a refused deploy names them. The lock is released when the holder's process ends, however
+# it ends, so a lock can only be "stale" while its holder still runs (a hung pull, say).
+# Header: state, service, stack.
+# shellcheck disable=SC2154
+exec 9>>"$state"/lock
+if ! flock -n 9; then
+  fail "another deploy of $service holds the lock on this host: $(cat "$state"/lock.owner 2>/dev/null || echo 'holder unknown'); try again when it ends"
+fi
+from=${SSH_CLIENT:-}
+from=${from%% *}
+printf 'stack %s, %s from %s (pid %s) since %s\n' "$stack" "$(id -un)" "${from:-this machine}" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state"/lock.owner
