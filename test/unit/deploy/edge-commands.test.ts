@@ -22,12 +22,12 @@ import {
   configParts,
   edgeNames,
   httpsSuffix,
-  renderConfig,
   routeFileText,
   routeLines,
   type RouteLine,
 } from "../../../src/edge";
 import { CADDY, fakeDocker, REF_EDGE, reloadCall, sh, tempDir } from "./fixtures";
+import { expectedConfig } from "../edge/render";
 
 const NAMES = edgeNames("slipway-edge", "/var/lib/slipway");
 const SPEC: EdgeSpec = { image: REF_EDGE, bind: "127.0.0.1", httpPort: 18080, httpsPort: 18443 };
@@ -255,19 +255,19 @@ describe("deploy/edge-commands: the edge functions under sh", () => {
     assert.deepEqual(none, { code: 0, stdout: "", stderr: "" });
   });
 
-  it("renders caddy.json.next: valid JSON, equal to the config renderConfig builds", async () => {
+  it("renders caddy.json.next: valid JSON, every service's routes in place, most specific first", async () => {
     fs.writeFileSync(path.join(dir, "routes", "web"), routeFileText(web));
     fs.writeFileSync(path.join(dir, "routes", "api"), routeFileText(api));
     const result = await sh(withFunctions(dir, "edge_render"));
     assert.equal(result.code, 0, result.stderr);
     const rendered = fs.readFileSync(path.join(dir, "caddy.json.next"), "utf8");
-    const expected = renderConfig(
+    const expected = expectedConfig(
       configParts({ tls: "internal" }),
       [apiHostHttp, webLoopback, webRedirect, apiPath, webAny].map((l) => l.json),
       [apiHostHttps, webHttps].map((l) => l.json),
       ":18443",
     );
-    assert.deepEqual(JSON.parse(rendered), JSON.parse(expected));
+    assert.deepEqual(JSON.parse(rendered), expected);
     assert.ok(
       rendered.includes('"Location":["https://{http.request.host}:18443{http.request.uri}"]'),
     );
@@ -281,7 +281,7 @@ describe("deploy/edge-commands: the edge functions under sh", () => {
     const rendered = fs.readFileSync(path.join(dir, "caddy.json.next"), "utf8");
     assert.deepEqual(
       JSON.parse(rendered),
-      JSON.parse(renderConfig(configParts({ tls: "internal" }), [], [], "")),
+      expectedConfig(configParts({ tls: "internal" }), [], [], ""),
     );
   });
 
