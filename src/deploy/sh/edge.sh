@@ -11,7 +11,7 @@
 #   through the admin API when it differs from `caddy.json`, then makes it `caddy.json`
 #   (what a restarted edge starts with); on a refusal `caddy.json` and the running config
 #   stay as they were.
-# shellcheck disable=SC2154,SC2034 # set by the header; edge_error is read by the scripts
+# shellcheck disable=SC2154,SC2034 # variables and functions of the other parts of the script
 edge_lock() {
   exec 8>>"$edge"/lock
   if ! flock -w 120 8; then

@@ -3,7 +3,7 @@
 # a refused deploy names them. The lock is released when the holder's process ends, however
 # it ends, so a lock can only be "stale" while its holder still runs (a hung pull, say).
 # Header: state, service, stack.
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154,SC2034 # variables and functions of the other parts of the script
 exec 9>>"$state"/lock
 if ! flock -n 9; then
   fail "another deploy of $service holds the lock on this host: $(cat "$state"/lock.owner 2>/dev/null || echo 'holder unknown'); try again when it ends"

@@ -10,7 +10,7 @@
 # `warm` or serves again. Its output goes to `retire.log`; a failure also to `retire.failed`,
 # which the next deploy reports. HUP is ignored (the header), so an SSH session ending does
 # not cut the drain short.
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154,SC2034 # variables and functions of the other parts of the script
 retire() {
   retiree=$1
   drain=$2

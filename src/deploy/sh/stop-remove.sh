@@ -2,7 +2,7 @@
 # The stop itself (stop-script.ts): takes the service's routes out of the edge first (no new
 # requests), then stops and removes its releases and its state directory; the stack's
 # network goes once no container is attached to it (Docker refuses while one is).
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154,SC2034 # variables and functions of the other parts of the script
 if [ -f "$edge"/routes/"$service" ] || [ -f "$edge"/upstreams/"$service" ]; then
   edge_lock
   rm -f "$edge"/routes/"$service"

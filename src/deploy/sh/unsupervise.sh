@@ -3,7 +3,7 @@
 # directory: the removal of the root's last service, accessory or edge.
 # Header: supervisor (`<root>/_supervisor`, supervisor.ts SUPERVISOR_DIR), supervisor_root (the
 # root, for the message). It waits up to 5 ticks (SUPERVISOR_TICK_SECONDS) for the loop to end.
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154,SC2034 # variables and functions of the other parts of the script
 if [ -d "$supervisor" ] && [ "$(ls -A "${supervisor%/*}")" = _supervisor ]; then
   rm -f "$supervisor"/supervisor.sh
   pid=$(cat "$supervisor"/pid 2>/dev/null || true)
