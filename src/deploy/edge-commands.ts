@@ -28,18 +28,6 @@ export function edgePortsLabel(spec: EdgeSpec): string {
   return `${spec.bind}:${spec.httpPort} ${spec.bind}:${spec.httpsPort}`;
 }
 
-/** `<running> <label>` of a container, for a label of the edge. */
-export function edgeInspect(container: ShellArg, label: string): ShellArg[] {
-  return [
-    "docker",
-    "container",
-    "inspect",
-    "--format",
-    `{{.State.Running}} {{index .Config.Labels ${JSON.stringify(label)}}}`,
-    container,
-  ];
-}
-
 /**
  * The edge's network holder, named after the edge: it owns the edge's network namespace,
  * its place on the edge network and the published ports, and does nothing else (busybox
