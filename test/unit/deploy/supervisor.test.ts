@@ -21,14 +21,16 @@ describe("deploy/supervisor: the host's supervisor", () => {
   it("lives in <root>/_supervisor, one per root, keeping its lock across a new text", () => {
     assert.equal(supervisorDir(ROOT), "/var/lib/slipway/_supervisor");
     assert.equal(supervisorDir("/srv/slipway/"), "/srv/slipway/_supervisor");
-    assert.deepEqual(lines(text).slice(0, 12), [
+    assert.deepEqual(lines(text).slice(0, 14), [
       "#!/bin/sh",
       "# Slipway supervisor of the containers recorded under /var/lib/slipway (src/deploy/supervisor.ts).",
       "set -u",
       "umask 022",
       "trap '' HUP PIPE",
       "root=/var/lib/slipway",
-      'dir="$root"/_supervisor',
+      "dir=/var/lib/slipway/_supervisor",
+      "tick=2",
+      "events_kept=20",
       'self="$dir"/supervisor.sh',
       'exec 9>>"$dir"/lock',
       "flock -n 9 || exit 0",
@@ -41,7 +43,7 @@ describe("deploy/supervisor: the host's supervisor", () => {
       ),
     );
     assert.ok(lines(text).includes('while [ -f "$self" ]; do'));
-    assert.ok(lines(text).includes("sleep 2"));
+    assert.ok(lines(text).includes('sleep "$tick"'));
   });
 
   it("starts a container again only under its directory's deploy lock, if the record still names it", () => {
