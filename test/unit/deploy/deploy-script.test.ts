@@ -9,8 +9,11 @@ import {
   containerSpecHash,
   DefinitionError,
   deployScript,
+  edgeRemoveScript,
+  edgeScript,
   entryPrefix,
   memoryKib,
+  probeScript,
   quote,
   releaseCommandScript,
   releaseRun,
@@ -323,6 +326,24 @@ describe("deploy/deploy-script: the script for a typical host", () => {
         path.join(temp.dir, "accessory-remove.sh"),
         accessoryRemoveScript({ ...ACCESSORY, volumes: ["data"], deleteVolumes: true }),
       );
+      const edge = {
+        host: "web-1",
+        stack: "dev",
+        name: "slipway-edge",
+        image: `ghcr.io/acme/edge@sha256:${"cd".repeat(32)}`,
+        bind: "127.0.0.1",
+        httpPort: 80,
+        httpsPort: 443,
+        tls: "acme" as const,
+        stateRoot: "/var/lib/slipway",
+      };
+      fs.writeFileSync(path.join(temp.dir, "edge.sh"), edgeScript(edge));
+      fs.writeFileSync(path.join(temp.dir, "edge-remove.sh"), edgeRemoveScript(edge));
+      fs.writeFileSync(path.join(temp.dir, "probe.sh"), probeScript(def));
+      fs.writeFileSync(
+        path.join(temp.dir, "worker.sh"),
+        deployScript(typicalDefinition({ routes: [], memory: "512m", rollbackWindowSeconds: 60 })),
+      );
       execFileSync("shellcheck", [
         "-s",
         "sh",
@@ -334,6 +355,17 @@ describe("deploy/deploy-script: the script for a typical host", () => {
           "release-command.sh",
           "warm-switch.sh",
         ].map((f) => path.join(temp.dir, f)),
+      ]);
+      // A header may set a value the variant does not read (a worker has no routes, the
+      // edge removal never reads edge_apply's error): SC2034 is left out for these.
+      execFileSync("shellcheck", [
+        "-s",
+        "sh",
+        "-e",
+        "SC2034",
+        ...["edge.sh", "edge-remove.sh", "probe.sh", "worker.sh"].map((f) =>
+          path.join(temp.dir, f),
+        ),
       ]);
     } finally {
       temp.remove();
