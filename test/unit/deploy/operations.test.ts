@@ -256,9 +256,11 @@ describe("details (src/deploy/details-script)", () => {
       edgeDir: "/var/lib/slipway/_edge/slipway-edge",
       volumes: [{ accessory: "postgres", volume: "slipway-prod-postgres-data" }],
     });
-    assert.equal(
-      script.split("\n").at(-2),
-      `size=$(du -sk "$(docker volume inspect --format '{{.Mountpoint}}' slipway-prod-postgres-data 2>/dev/null)" 2>/dev/null | cut -f1); printf 'volume\\t%s\\t%s\\t%s\\n' postgres slipway-prod-postgres-data "\${size:-?}"`,
+    assert.equal(script.split("\n").at(-2), "volume_size postgres slipway-prod-postgres-data");
+    assert.ok(
+      script.includes(
+        `\n  size=$(du -sk "$(docker volume inspect --format '{{.Mountpoint}}' "$2" 2>/dev/null)" 2>/dev/null | cut -f1); printf 'volume\\t%s\\t%s\\t%s\\n' "$1" "$2" "\${size:-?}"\n`,
+      ),
     );
   });
 });
