@@ -99,9 +99,9 @@ export function stateDir(def: HostService): string[] {
   return [assign("state_root", def.stateRoot), ...shellLines("state-dir")];
 }
 
-/** The service's deploy lock, `<state>/lock` (sh/lock.sh). */
+/** The service's deploy lock, `<state>/lock`, taken at once (sh/lock.sh `service_lock`). */
 export function lock(): string[] {
-  return [...shellLines("lock")];
+  return [...shellLines("lock"), "service_lock"];
 }
 
 /** After the lock: waits for the background stop of a previous release (sh/await-retire.sh). */
