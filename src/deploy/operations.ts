@@ -19,7 +19,7 @@ import {
 } from "./container-lines";
 import { serviceNames, type HostService, type ServiceDefinition } from "./definition";
 import { payloadReader, redactFunction } from "./payload";
-import { scriptHeader, type HeaderMode } from "./prelude";
+import { lockLines, scriptHeader, type HeaderMode } from "./prelude";
 import { command, ShellExpr, v, type ShellArg } from "./shell";
 
 /** The stderr line a day-two script's `fail` writes: the CLI turns it into its message. */
@@ -369,10 +369,7 @@ export function accessoryRestartScript(def: AccessoryRestart): string {
     'if [ "$owner" != "$stack" ]; then',
     '  fail "container $container on this host belongs to stack $owner, not $stack"',
     "fi",
-    'exec 9>>"$state"/lock',
-    "if ! flock -n 9; then",
-    `  fail "a deploy of accessory $service holds its lock on this host: $(cat "$state"/lock.owner 2>/dev/null || echo 'holder unknown'); try again when it ends"`,
-    "fi",
+    ...lockLines("a deploy of accessory $service holds its lock on this host"),
     `printf 'stack %s, %s (restart, pid %s) since %s\\n' "$stack" "$(id -un)" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state"/lock.owner`,
     ...containerHealthProbe("container", def.healthCommand),
     ...waitHealthyFunction("container", def.healthTimeoutSeconds, 1),

@@ -14,7 +14,8 @@
  *                                             no warm release; status `missing`: it is gone)
  *     upstream <what the edge routes the service to>
  *     maintenance <Retry-After seconds while maintenance is on; empty when off>
- *     edge <running or missing>
+ *     edge <running, missing or the holder's status; `<status> (its Caddy container <name>)` when
+ *                                             the holder runs and its Caddy does not>
  *     event <the supervisor's last event of the service: a restart>   (absent: none)
  *     edge_event <the supervisor's last event of the edge>   (absent: none)
  *     supervisor <running or stopped>   (the host's supervisor of the state root)

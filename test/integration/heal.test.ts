@@ -336,7 +336,7 @@ describe("hosts heal themselves: the supervisor brings back what the records nam
     }
   });
 
-  it("a killed supervisor: status says DRIFT and names it; the next deploy (what repair runs) starts it again", async () => {
+  it("a killed supervisor: status says DRIFT and names it, and a killed Caddy then as the edge; repair's edge script starts both again", async () => {
     const pid = readOnHost(`${supervisorDir(ROOT)}/pid`).trim();
     await runOk("kill", ["-9", pid]);
     const killed = performance.now();
@@ -351,10 +351,27 @@ describe("hosts heal themselves: the supervisor brings back what the records nam
       drift.error,
       "the host's supervisor is not running: a container that stops stays down",
     );
+    // With nothing to bring it back, a killed Caddy is named as the edge (its holder runs on);
+    // the edge script, which `slipway repair` runs for a down edge, starts a Caddy again.
+    const proxy = caddy();
+    await runOk("docker", ["kill", proxy]);
+    const down = await judged();
+    assert.equal(down.probe.edge, `exited (its Caddy container ${proxy})`);
+    assert.equal(
+      down.host.error,
+      `the edge is exited (its Caddy container ${proxy}): no request reaches the service; ` +
+        "the host's supervisor is not running: a container that stops stays down",
+    );
+    const edgeAgain = await runScript(edgeScript(edge()));
+    assert.equal(edgeAgain.code, 0, output(edgeAgain));
+    assert.notEqual(caddy(), proxy);
+    assert.ok(await served(), "the routes answer through the new Caddy");
+    // Like every script on the root, it started the supervisor again; the deploy finds it.
+    assert.match(edgeAgain.stdout, new RegExp(`started the supervisor of ${ROOT}:`));
+    assert.ok(await supervisorRuns());
     const again = await runScript(deployScript(web()), payloadFor({}));
     assert.equal(again.code, 0, output(again));
-    assert.match(again.stdout, new RegExp(`started the supervisor of ${ROOT}:`));
-    assert.ok(await supervisorRuns());
+    assert.doesNotMatch(again.stdout, /started the supervisor/);
     assert.equal((await judged()).host.state, "in-sync");
   });
 

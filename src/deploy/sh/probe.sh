@@ -21,7 +21,15 @@ if [ -n "$warm" ]; then
 fi
 printf 'upstream %s\n' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"
 printf 'maintenance %s\n' "$(cat "$edge"/maintenance/"$service"/retry-after 2>/dev/null)"
-if seen=$(docker container inspect --format '{{.State.Status}}' "$edge_container" 2>/dev/null); then printf 'edge %s\n' "$seen"; else printf 'edge missing\n'; fi
+# The edge is its network holder and the Caddy in it (named in the edge's `caddy` file):
+# either one down takes every route of the host down.
+if ! seen=$(docker container inspect --format '{{.State.Status}}' "$edge_container" 2>/dev/null); then
+  seen=missing
+elif caddy=$(cat "$edge"/caddy 2>/dev/null) && [ -n "$caddy" ] && [ "$seen" = running ]; then
+  if ! proxy=$(docker container inspect --format '{{.State.Status}}' "$caddy" 2>/dev/null); then proxy=missing; fi
+  if [ "$proxy" != running ]; then seen="$proxy (its Caddy container $caddy)"; fi
+fi
+printf 'edge %s\n' "$seen"
 if [ -s "$state"/events ]; then printf 'event %s\n' "$(tail -n 1 "$state"/events)"; fi
 if [ -s "$edge"/events ]; then printf 'edge_event %s\n' "$(tail -n 1 "$edge"/events)"; fi
 # Its lock is held while it runs.

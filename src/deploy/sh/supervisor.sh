@@ -36,6 +36,8 @@ revive() {
     name=$2
     exec 8>>"$1"/lock 2>/dev/null || exit 0
     flock -n 8 || exit 0
+    # Who holds the lock: a deploy that finds it held waits for the supervisor (lock.sh).
+    printf 'the supervisor of %s (pid %s), starting %s again, since %s\n' "$root" "$$" "$2" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$1"/lock.owner
     if [ "${1##*/}" != "$2" ] && ! cat "$1"/current "$1"/caddy 2>/dev/null | grep -qxF -- "$2"; then exit 0; fi
     if [ "$(docker container inspect --format '{{.State.Status}}' "$name" 2>/dev/null)" != exited ]; then exit 0; fi
     if ! out=$(docker start "$name" 2>&1); then

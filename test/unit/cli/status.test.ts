@@ -291,6 +291,16 @@ describe("status: judging one host from its probe", () => {
       judge(healthy(digest(1), [], { edge: "exited", health: "fail no answer" })).error,
       "the edge is exited: no request reaches the service",
     );
+    // Its holder runs and the Caddy in it does not: the edge again, with the container named.
+    assert.equal(
+      judge(
+        healthy(digest(1), [], {
+          edge: "exited (its Caddy container slipway-edge-caddy-1a2b)",
+          health: "fail no answer",
+        }),
+      ).error,
+      "the edge is exited (its Caddy container slipway-edge-caddy-1a2b): no request reaches the service",
+    );
   });
 
   it("drift: a release container Docker reports unhealthy, though it answers through the edge", () => {

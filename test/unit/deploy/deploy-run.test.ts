@@ -176,8 +176,9 @@ describe("deploy/deploy-script: run against a fake docker", function () {
     const def = definition();
     assert.equal((await deploy(def)).code, 0);
     const name = read(path.join(state, "current")).trim();
-    // The edge's holder runs too.
+    // The edge's holder runs too, and the Caddy in it.
     fs.writeFileSync(path.join(temp.dir, "fake", "docker.log.ran.slipway-edge"), "");
+    fs.writeFileSync(path.join(temp.dir, "fake", `docker.log.ran.${CADDY}`), "");
     const docker = fakeDocker(path.join(temp.dir, "fake"), ANSWERS);
     const result = await sh(probeScript(def), {
       env: { ...docker.env, FAKE_DIGEST: `sha256:${"ab".repeat(32)}` },
@@ -201,6 +202,18 @@ describe("deploy/deploy-script: run against a fake docker", function () {
       // The fake docker's deploys start no supervisor (SLIPWAY_SUPERVISOR=off).
       supervisor: "stopped",
     });
+  });
+
+  it("names the edge's Caddy when the holder runs and Caddy does not", async () => {
+    const def = definition();
+    assert.equal((await deploy(def)).code, 0);
+    fs.writeFileSync(path.join(temp.dir, "fake", "docker.log.ran.slipway-edge"), "");
+    const docker = fakeDocker(path.join(temp.dir, "fake"), ANSWERS);
+    const gone = await sh(probeScript(def), { env: docker.env });
+    assert.equal(parseProbe(gone.stdout).edge, `missing (its Caddy container ${CADDY})`);
+    fs.writeFileSync(path.join(temp.dir, "fake", `docker.log.ran.${CADDY}`), "");
+    const back = await sh(probeScript(def), { env: docker.env });
+    assert.equal(parseProbe(back.stdout).edge, "running");
   });
 
   it("shows the probe a previous release still draining, and nothing once it stopped", async () => {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   deployScript,
+  lockLines,
   edgeRemoveScript,
   stopScript,
   superviseLines,
@@ -235,6 +236,76 @@ describe("deploy/supervisor: the host's supervisor", () => {
         );
         assert.deepEqual(result, { code: 0, stdout: "", stderr: "" });
         assert.equal(fs.existsSync(supervisorDir(temp.dir)), false);
+      } finally {
+        temp.remove();
+      }
+    });
+  });
+  describe("the deploy lock it shares with a deploy", () => {
+    /** A deploy's lock lines over `state`, as a deploy runs them. */
+    const takeLock = (state: string) =>
+      sh(
+        [
+          `state=${state}`,
+          "fail() { printf '%s\\n' \"$*\" >&2; exit 1; }",
+          ...lockLines("another deploy of web holds the lock on this host"),
+          "echo locked",
+        ].join("\n"),
+      );
+
+    it("waits for the supervisor while it starts a container again", async () => {
+      const temp = tempDir();
+      try {
+        const state = path.join(temp.dir, "web");
+        fs.mkdirSync(state);
+        // The supervisor's revive: the lock, its owner line, about a second of `docker start`.
+        const revive = supervisorScript(state)
+          .split("\n")
+          .find((line) => line.includes("lock.owner"))!;
+        const holder = spawn(
+          "sh",
+          [
+            "-c",
+            `root=/r; set -- ${state} web-1; exec 8>>"$1"/lock; flock -n 8; ${revive.trim()}; sleep 1.5`,
+          ],
+          { stdio: "ignore" },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const owner = fs.readFileSync(path.join(state, "lock.owner"), "utf8");
+        assert.match(
+          owner,
+          /^the supervisor of \/r \(pid \d+\), starting web-1 again, since \S+Z\n$/,
+        );
+        const started = Date.now();
+        const result = await takeLock(state);
+        assert.equal(result.stdout, "locked\n", result.stderr);
+        assert.ok(Date.now() - started >= 800, "it waited for the supervisor's restart");
+        holder.kill();
+      } finally {
+        temp.remove();
+      }
+    });
+
+    it("refuses at once when a deploy holds it, naming that deploy", async () => {
+      const temp = tempDir();
+      try {
+        const state = path.join(temp.dir, "web");
+        fs.mkdirSync(state);
+        const owner = "stack dev, ci from 10.0.0.5 (pid 7) since 2026-12-01T09:00:00Z";
+        fs.writeFileSync(path.join(state, "lock.owner"), `${owner}\n`);
+        const holder = spawn("flock", [path.join(state, "lock"), "sleep", "5"], {
+          stdio: "ignore",
+        });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const started = Date.now();
+        const result = await takeLock(state);
+        holder.kill();
+        assert.equal(result.code, 1);
+        assert.equal(
+          result.stderr,
+          `another deploy of web holds the lock on this host: ${owner}; try again when it ends\n`,
+        );
+        assert.ok(Date.now() - started < 1000, "no wait");
       } finally {
         temp.remove();
       }
