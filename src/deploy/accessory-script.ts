@@ -13,16 +13,7 @@
 import { createHash } from "node:crypto";
 import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
 import { parseDigestReference } from "../reference";
-import {
-  envArgs,
-  containerInspect,
-  containerRemove,
-  containerRename,
-  containerStop,
-  limits,
-  networkEnsureLines,
-  quietly,
-} from "./commands";
+import { envArgs, limits, networkEnsureLines } from "./commands";
 import {
   containerHealthProbe,
   imageLines,
@@ -34,7 +25,8 @@ import {
 } from "./container-lines";
 import { payloadReader, redactFunction } from "./payload";
 import { lock, scriptHeader, toolsCheck } from "./prelude";
-import { command, quote, ShellExpr, v, type ShellArg } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, command, ShellExpr, v, type ShellArg } from "./shell";
 import { superviseLines, unsuperviseLines } from "./supervisor";
 
 /** Seconds an accessory gets to shut down cleanly (a database flushes). */
@@ -219,136 +211,60 @@ export function accessoryRun(def: AccessoryDefinition, names: AccessoryNames): S
   ];
 }
 
-function volumeLines(def: AccessoryDefinition, names: AccessoryNames): string[] {
-  return Object.keys(def.volumes)
-    .sort()
-    .flatMap((volume) => {
-      const name = names.volumes[volume]!;
-      return [
-        `if ! docker volume inspect ${name} >/dev/null 2>&1; then`,
-        `  if ! out=$(${command([
-          "docker",
-          "volume",
-          "create",
-          "--label",
-          `slipway.stack=${def.stack}`,
-          "--label",
-          `slipway.accessory=${def.name}`,
-          name,
-        ])} 2>&1); then`,
-        `    fail "cannot create volume ${name}: $(last_line "$out")"`,
-        "  fi",
-        `  say "created volume ${name}"`,
-        "fi",
-      ];
-    });
-}
-
-function healthLines(def: AccessoryDefinition): string[] {
-  return [
-    ...containerHealthProbe("container", def.healthCommand),
-    ...waitHealthyFunction("container", def.healthTimeoutSeconds, 1),
-  ];
+/** The header both accessory scripts start with. */
+function accessoryHeader(
+  title: string,
+  def: Pick<AccessoryRemoval, "host" | "stack" | "name">,
+  names: AccessoryNames,
+): string[] {
+  return scriptHeader(title, def.host, [
+    ["stack", def.stack],
+    ["service", def.name],
+    ["container", names.container],
+    ["previous", names.previous],
+    ["state", names.stateDir],
+  ]);
 }
 
 /** The deploy script of one accessory on one host. Pure: the same definition, the same text. */
 export function accessoryScript(def: AccessoryDefinition): string {
   check(def);
   const names = accessoryNames(def);
-  // docker prints an empty line for a missing container: only its exit status tells.
-  const status = (container: ShellArg) => `$(status_of ${command([container])})`;
-  const sections: string[][] = [
-    scriptHeader(
+  const sections: (readonly string[])[] = [
+    accessoryHeader(
       `Slipway accessory ${def.name} on host ${def.host} (stack ${def.stack}): ${def.ref}`,
-      def.host,
-      [
-        ["stack", def.stack],
-        ["service", def.name],
-        ["container", names.container],
-        ["previous", names.previous],
-        ["state", names.stateDir],
-      ],
+      def,
+      names,
     ),
-    ["docker_config="],
+    [
+      "docker_config=",
+      assign("state_root", def.stateRoot),
+      assign("spec_hash", accessorySpecHash(def)),
+      assign("health_timeout", def.healthTimeoutSeconds),
+      assign("stop_seconds", ACCESSORY_STOP_SECONDS),
+      assign("volumes", Object.values(names.volumes).sort().join(" ")),
+      `accessory_run() { ${command(accessoryRun(def, names))}; }`,
+    ],
     redactFunction(),
     toolsCheck(),
-    [
-      'if ! (umask 022 && mkdir -p "$state") 2>/dev/null; then',
-      `  fail "cannot create $state: the deploy user $(id -un) needs write access to ${def.stateRoot}"`,
-      "fi",
-      'tmp=$(mktemp -d "$state"/tmp.XXXXXX)',
-    ],
+    shellLines("accessory-dir"),
     superviseLines(def.stateRoot),
     payloadReader(),
     ['docker_config="$tmp"/docker'],
     lock(),
-    [
-      `owner=$(${command(containerInspect('{{index .Config.Labels "slipway.stack"}}', v("container")))} 2>/dev/null || true)`,
-      'if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then',
-      `  fail "container $container on this host belongs to stack $owner; rename this accessory or remove it there first"`,
-      "fi",
-    ],
+    shellLines("accessory-owner"),
     cpuLimitLines(def.cpus, `slipway:accessories.${def.name}.cpus`),
     networkEnsureLines(def.network, def.stack),
     loginLines(def),
     imageLines(def, def.ref, `accessory ${def.name}`),
+    shellLines("accessory-spec"),
     [
-      'if [ ! -s "$state"/salt ]; then',
-      "  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > \"$state\"/salt.tmp",
-      '  mv -f "$state"/salt.tmp "$state"/salt',
-      "fi",
-      `spec=$({ printf '%s\\n' ${accessorySpecHash(def)}; cat "$state"/salt "$tmp"/secret.env; } | sha256sum | cut -c1-16)`,
-      'if [ -z "$spec" ]; then fail "cannot compute the accessory spec label (sha256sum failed)"; fi',
-      `running_spec=$(${command(containerInspect('{{index .Config.Labels "slipway.spec"}}', v("container")))} 2>/dev/null || true)`,
+      ...containerHealthProbe("container", def.healthCommand),
+      ...waitHealthyFunction("container", def.healthTimeoutSeconds, 1),
     ],
-    healthLines(def),
-    [
-      statusOfFunction(),
-      ...showLogsFunction(),
-      'if [ "$running_spec" = "$spec" ]; then',
-      `  if [ "${status(v("container"))}" = running ]; then`,
-      '    say "accessory $service is up to date as $container; left running"',
-      "    exit 0",
-      "  fi",
-      '  say "starting accessory $service ($container) again"',
-      '  docker start "$container" >/dev/null',
-      "  if ! wait_healthy; then",
-      '    show_logs "$container"',
-      `    fail "accessory $service did not become healthy within ${def.healthTimeoutSeconds} s after a start: $(printf '%s' "$answer" | redact | tr '\\n' ' ' | cut -c1-300)"`,
-      "  fi",
-      '  say "accessory $service is healthy"',
-      "  exit 0",
-      "fi",
-    ],
-    volumeLines(def, names),
-    [
-      // A changed definition: the old container steps aside (stopped, same volumes free).
-      quietly(containerRemove(v("previous"))),
-      `if [ "${status(v("container"))}" != missing ]; then`,
-      '  say "stopping $container for its new definition"',
-      `  ${quietly(containerStop(v("container"), ACCESSORY_STOP_SECONDS))}`,
-      `  if ! out=$(${command(containerRename(v("container"), v("previous")))} 2>&1); then`,
-      '    fail "cannot set $container aside as $previous: $(last_line "$out")"',
-      "  fi",
-      "fi",
-      'say "starting accessory $service as $container"',
-      `if ! out=$(${command(accessoryRun(def, names))} 2>&1) || ! wait_healthy; then`,
-      '  if [ -z "${answer:-}" ]; then answer=$(last_line "$out" | redact); fi',
-      `  if [ "${status(v("container"))}" != missing ]; then show_logs "$container"; fi`,
-      `  ${quietly(containerRemove(v("container")))}`,
-      `  if [ "${status(v("previous"))}" != missing ]; then`,
-      `    ${command(containerRename(v("previous"), v("container")))}`,
-      '    docker start "$container" >/dev/null 2>&1 || true',
-      '    kept="its previous definition runs again"',
-      "  else",
-      '    kept="nothing ran before"',
-      "  fi",
-      `  fail "accessory $service did not start healthy within ${def.healthTimeoutSeconds} s, removed it, $kept: $(printf '%s' "$answer" | redact | tr '\\n' ' ' | cut -c1-300)"`,
-      "fi",
-      `${quietly(containerRemove(v("previous")))}`,
-      'rm -f "$tmp"/secret.env',
-      'say "accessory $service is healthy as $container"',
-    ],
+    [statusOfFunction(), ...showLogsFunction(), ...shellLines("accessory-current")],
+    shellLines("accessory-volumes"),
+    shellLines("accessory-start"),
   ];
   return `${sections.map((section) => section.join("\n")).join("\n\n")}\n`;
 }
@@ -361,43 +277,18 @@ export function accessoryRemoveScript(def: AccessoryRemoval): string {
   const names = accessoryNames(def);
   const volumes = Object.values(names.volumes).sort();
   return `${[
-    scriptHeader(`Slipway removal of accessory ${def.name} on host ${def.host}`, def.host, [
-      ["stack", def.stack],
-      ["service", def.name],
-      ["container", names.container],
-      ["previous", names.previous],
-      ["state", names.stateDir],
-    ]),
-    toolsCheck(),
-    ['mkdir -p "$state"'],
-    lock(),
+    accessoryHeader(`Slipway removal of accessory ${def.name} on host ${def.host}`, def, names),
     [
-      `owner=$(${command(containerInspect('{{index .Config.Labels "slipway.stack"}}', v("container")))} 2>/dev/null || true)`,
-      'if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then',
-      '  say "$container on this host belongs to stack $owner; left as it is"',
-      "  exit 0",
-      "fi",
-      `${quietly(containerStop(v("container"), ACCESSORY_STOP_SECONDS))}`,
-      `${quietly(containerRemove(v("container")))}`,
-      `${quietly(containerRemove(v("previous")))}`,
-      ...(def.deleteVolumes && volumes.length > 0
-        ? [
-            `docker volume rm ${volumes.join(" ")} >/dev/null 2>&1 || true`,
-            `say ${quote(`removed accessory ${def.name} and its volumes ${volumes.join(", ")}`)}`,
-          ]
-        : [
-            `say ${quote(
-              volumes.length === 0
-                ? `removed accessory ${def.name}`
-                : `removed accessory ${def.name}; its volumes stay: ${volumes.join(", ")}`,
-            )}`,
-          ]),
-      // The stack's network goes with its last container (refused while one is attached).
-      `docker network rm ${def.network} >/dev/null 2>&1 || true`,
-      'rm -rf "$state"',
-      // The accessories' directory goes with the last accessory of the host.
-      'rmdir "$(dirname "$state")" 2>/dev/null || true',
+      assign("stop_seconds", ACCESSORY_STOP_SECONDS),
+      assign("network", def.network),
+      assign("volumes", volumes.join(" ")),
+      assign("volume_list", volumes.join(", ")),
+      assign("delete_volumes", def.deleteVolumes ? 1 : 0),
     ],
+    toolsCheck(),
+    shellLines("accessory-remove-dir"),
+    lock(),
+    shellLines("accessory-remove"),
     unsuperviseLines(def.stateRoot),
   ]
     .map((section) => section.join("\n"))

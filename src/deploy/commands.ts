@@ -31,10 +31,6 @@ export function networkInspect(network: string): ShellArg[] {
   return ["docker", "network", "inspect", network];
 }
 
-export function networkCreate(network: string): ShellArg[] {
-  return ["docker", "network", "create", "--label", "slipway.role=edge", network];
-}
-
 export function containerInspect(format: string, container: ShellArg): ShellArg[] {
   return ["docker", "container", "inspect", "--format", format, container];
 }
@@ -113,16 +109,6 @@ export function releaseCommandRun(def: ServiceDefinition, args: readonly string[
     def.ref,
     ...rest,
   ];
-}
-
-/** `docker wait <container>`: blocks until it exits, then prints its exit code. */
-export function containerWait(container: ShellArg): ShellArg[] {
-  return ["docker", "wait", container];
-}
-
-/** `docker logs --tail <lines> <container>`. */
-export function containerLogs(container: ShellArg, lines: number): ShellArg[] {
-  return ["docker", "logs", "--tail", lines, container];
 }
 
 /**
@@ -208,11 +194,6 @@ export function releaseList(
     "--format",
     "{{.Names}}",
   ];
-}
-
-/** Every container of the service. */
-export function serviceContainers(service: string): ShellArg[] {
-  return ["docker", "ps", "--all", "--quiet", "--filter", `label=slipway.service=${service}`];
 }
 
 /** `docker rm --force <container>`. */

@@ -8,9 +8,9 @@
  *     upstream <instance> <container:port>          (what each route dials now)
  *     volume <accessory> <volume> <size in KiB, or ?>
  */
-import { containerInspect } from "./commands";
 import { operationHeader } from "./operations";
-import { command, quote, v } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, command } from "./shell";
 
 /** The Go template of one `container` line. */
 export const CONTAINER_FORMAT =
@@ -29,28 +29,15 @@ export interface DetailsDefinition {
   readonly volumes: readonly { readonly accessory: string; readonly volume: string }[];
 }
 
-/** The details script of one host. */
+/** The details script of one host (sh/details.sh). */
 export function detailsScript(def: DetailsDefinition): string {
   const lines = [
     ...operationHeader(`Slipway details of host ${def.host}`, def.host, [
       ["edge", def.edgeDir ?? ""],
     ]),
-    "printf 'now\\t%s\\n' \"$(date +%s)\"",
-    `for id in $(${command(["docker", "ps", "--all", "--quiet", "--filter", "label=slipway.role"])}); do`,
-    `  ${command(containerInspect(CONTAINER_FORMAT, v("id")))} 2>/dev/null`,
-    "done",
-    'if [ -n "$edge" ]; then',
-    '  for f in "$edge"/routes/*; do',
-    '    if [ -f "$f" ]; then awk -v who="${f##*/}" \'{ printf "route\\t%s\\t%s\\t%s\\n", who, $3, $2 }\' "$f"; fi',
-    "  done",
-    '  for f in "$edge"/upstreams/*; do',
-    '    if [ -f "$f" ]; then printf \'upstream\\t%s\\t%s\\n\' "${f##*/}" "$(cat "$f")"; fi',
-    "  done",
-    "fi",
-    ...def.volumes.map(
-      ({ accessory, volume }) =>
-        `size=$(du -sk "$(docker volume inspect --format '{{.Mountpoint}}' ${quote(volume)} 2>/dev/null)" 2>/dev/null | cut -f1); printf 'volume\\t%s\\t%s\\t%s\\n' ${quote(accessory)} ${quote(volume)} "\${size:-?}"`,
-    ),
+    assign("container_format", CONTAINER_FORMAT),
+    ...shellLines("details"),
+    ...def.volumes.map(({ accessory, volume }) => command(["volume_size", accessory, volume])),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -12,7 +12,8 @@ import {
   type EdgeNames,
 } from "../edge";
 import { PROBE_TIMEOUT_SECONDS } from "./definition";
-import { command, quote, ShellExpr, v, type ShellArg } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, command, ShellExpr, type ShellArg } from "./shell";
 
 /** What the edge is made of: the Caddy image, and the ports its network holder publishes. */
 export interface EdgeSpec {
@@ -25,18 +26,6 @@ export interface EdgeSpec {
 /** The `slipway.edge.ports` label of the holder: `<bind>:<http> <bind>:<https>`. */
 export function edgePortsLabel(spec: EdgeSpec): string {
   return `${spec.bind}:${spec.httpPort} ${spec.bind}:${spec.httpsPort}`;
-}
-
-/** `<running> <label>` of a container, for a label of the edge. */
-export function edgeInspect(container: ShellArg, label: string): ShellArg[] {
-  return [
-    "docker",
-    "container",
-    "inspect",
-    "--format",
-    `{{.State.Running}} {{index .Config.Labels ${JSON.stringify(label)}}}`,
-    container,
-  ];
 }
 
 /**
@@ -211,51 +200,14 @@ export function edgeLocalUrl(path: string): string {
 }
 
 /**
- * Shell functions over `$edge` (the edge's state directory):
- * - `edge_lock`: the edge lock (fd 8), waited for; config changes of several stacks queue.
- * - `edge_routes SERVER`: every service's route lines for SERVER, most specific first.
- * - `edge_render`: `caddy.json.next` from the skeleton parts and all route files.
- * - `edge_apply`: loads `caddy.json.next` into the current Caddy (its name in `caddy`)
- *   through the admin API when it differs from
- *   `caddy.json`, then makes it `caddy.json` (what a restarted edge starts with); on a
- *   refusal `caddy.json` and the running config stay as they were.
+ * The shell functions over `$edge` that the edge, deploy and stop scripts share (`edge_lock`,
+ * `edge_routes`, `edge_render`, `edge_apply`: sh/edge.sh), after the edge's name and its
+ * `edge_reload` (the admin-API load of `caddy.json.next`).
  */
 export function edgeFunctions(names: EdgeNames): string[] {
   return [
-    "edge_lock() {",
-    '  exec 8>>"$edge"/lock',
-    "  if ! flock -w 120 8; then",
-    `    fail "the edge ${names.container} stayed locked for 120 s by: $(cat "$edge"/lock.owner 2>/dev/null || echo 'holder unknown')"`,
-    "  fi",
-    `  printf 'stack %s (pid %s) since %s\\n' "$stack" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$edge"/lock.owner`,
-    "}",
-    "edge_routes() {",
-    '  for f in "$edge"/routes/*; do if [ -f "$f" ]; then cat "$f"; fi; done |',
-    "    awk -v server=\"$1\" '$3 == server' | sort | cut -d' ' -f4- | sed 's/$/,/'",
-    "}",
-    "edge_render() {",
-    '  suffix=$(cat "$edge"/https_suffix 2>/dev/null || true)',
-    "  {",
-    '    cat "$edge"/config.head',
-    "    edge_routes http",
-    '    cat "$edge"/config.mid',
-    "    edge_routes https",
-    '    cat "$edge"/config.tail',
-    '  } | sed "s/__SLIPWAY_HTTPS_SUFFIX__/$suffix/g" > "$edge"/caddy.json.next',
-    "}",
-    "edge_apply() {",
-    '  if cmp -s "$edge"/caddy.json.next "$edge"/caddy.json; then',
-    '    rm -f "$edge"/caddy.json.next',
-    "    return 0",
-    "  fi",
-    '  caddy=$(cat "$edge"/caddy 2>/dev/null || true)',
-    `  if ! out=$(${command(edgeReload(v("caddy"), "caddy.json.next"))} 2>&1); then`,
-    '    rm -f "$edge"/caddy.json.next',
-    `    edge_error="$(last_line "$out" | cut -c1-300)"`,
-    "    return 1",
-    "  fi",
-    '  mv -f "$edge"/caddy.json.next "$edge"/caddy.json',
-    `  say ${quote(`loaded the new routes into ${names.container}`)}`,
-    "}",
+    assign("edge_container", names.container),
+    `edge_reload() { ${command(edgeReload(ShellExpr.positional(1), "caddy.json.next"))}; }`,
+    ...shellLines("edge"),
   ];
 }

@@ -6,7 +6,8 @@
  * (`flock -n`), and releasing a held lock means ending the processes that hold it open.
  */
 import { operationHeader } from "./operations";
-import { quote } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, quote } from "./shell";
 
 /** The marker of one lock's line in the status script's output. */
 export const LOCK_MARK = "slipway-lock";
@@ -28,31 +29,9 @@ export interface LockPlace {
 /** Seconds the holders of a released lock get to end after TERM, before KILL. */
 export const RELEASE_WAIT_SECONDS = 10;
 
-/**
- * `lock_line KIND NAME DIR`: `slipway-lock<TAB>kind<TAB>name<TAB>state<TAB>owner<TAB>command`,
- * state `none` (no lock file: never deployed), `free` or `held`; the owner line as its holder
- * wrote it; for a held lock the title line of the script that holds it.
- */
+/** `lock_line KIND NAME DIR`: one lock's line (sh/lock-line.sh), after its marker. */
 function lockLineFunction(): string[] {
-  return [
-    "lock_line() {",
-    '  owner=$(head -n 1 "$3"/lock.owner 2>/dev/null | tr "\\t" " ")',
-    "  what=",
-    '  if [ ! -e "$3"/lock ]; then',
-    "    st=none",
-    '  elif flock -n "$3"/lock true 2>/dev/null; then',
-    "    st=free",
-    "  else",
-    "    st=held",
-    "    pid=$(printf '%s' \"$owner\" | sed -n 's/.*pid \\([0-9][0-9]*\\).*/\\1/p')",
-    '    if [ -n "$pid" ] && [ -r /proc/"$pid"/cmdline ]; then',
-    "      file=$(tr '\\000' '\\n' < /proc/\"$pid\"/cmdline | sed -n 2p)",
-    "      what=$(sed -n '2s/^# //p' \"$file\" 2>/dev/null | tr '\\t' ' ')",
-    "    fi",
-    "  fi",
-    `  printf '${LOCK_MARK}\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$1" "$2" "$st" "$owner" "$what"`,
-    "}",
-  ];
+  return [assign("lock_mark", LOCK_MARK), ...shellLines("lock-line")];
 }
 
 function placeCall(fn: string, place: LockPlace): string {
@@ -140,38 +119,9 @@ export function lockReleaseScript(
       ["force", force ? "1" : "0"],
     ]),
     ...lockLineFunction(),
-    // holders FILE: the processes that have FILE open (the lock's holders).
-    "holders() {",
-    "  for p in /proc/[0-9]*; do",
-    '    for fd in "$p"/fd/*; do',
-    '      if [ "$(readlink "$fd" 2>/dev/null)" = "$1" ]; then printf \'%s \' "${p#/proc/}"; break; fi',
-    "    done",
-    "  done",
-    "}",
-    "check_one() {",
-    '  lock_line "$1" "$2" "$3"',
-    '  if [ "$st" != held ]; then return 0; fi',
-    "  holder=${owner#stack }",
-    "  holder=${holder%%,*}",
-    "  holder=${holder%% *}",
-    '  if [ "$holder" != "$stack" ] && [ "$force" != 1 ]; then',
-    `    fail "the $1 lock of $2 is held by another stack: $owner; pass --force to end its holder"`,
-    "  fi",
-    "}",
-    "release_one() {",
-    '  if flock -n "$3"/lock true 2>/dev/null || [ ! -e "$3"/lock ]; then return 0; fi',
-    '  pids=$(holders "$3"/lock)',
-    '  if [ -z "$pids" ]; then fail "the $1 lock of $2 is held, but no process visible to $(id -un) holds it"; fi',
-    "  kill -TERM $pids 2>/dev/null",
-    "  waited=0",
-    `  while ! flock -n "$3"/lock true 2>/dev/null && [ "$waited" -lt ${RELEASE_WAIT_SECONDS * 5} ]; do`,
-    "    sleep 0.2 2>/dev/null || sleep 1",
-    "    waited=$((waited + 1))",
-    "  done",
-    '  if ! flock -n "$3"/lock true 2>/dev/null; then kill -KILL $pids 2>/dev/null; sleep 1; fi',
-    '  if ! flock -n "$3"/lock true 2>/dev/null; then fail "the $1 lock of $2 is still held after ending $pids"; fi',
-    `  printf '${RELEASED_MARK}\\t%s\\t%s\\t%s\\n' "$1" "$2" "$pids"`,
-    "}",
+    assign("release_wait", RELEASE_WAIT_SECONDS),
+    assign("released_mark", RELEASED_MARK),
+    ...shellLines("lock-release"),
     ...places.map((place) => placeCall("check_one", place)),
     ...places.map((place) => placeCall("release_one", place)),
   ];

@@ -6,7 +6,8 @@
  */
 import { edgeNames } from "../edge/names";
 import { operationHeader } from "./operations";
-import { quote } from "./shell";
+import { shellLines } from "./script-files";
+import { assign } from "./shell";
 
 /** What `slipway maintenance on` shows when no `--message` is given. */
 export const DEFAULT_MAINTENANCE_MESSAGE =
@@ -62,11 +63,6 @@ export interface MaintenanceDefinition {
  */
 export function maintenanceScript(def: MaintenanceDefinition): string {
   const edge = edgeNames(def.edge, def.stateRoot).stateDir;
-  const write = (file: string, text: string) => [
-    `if ! printf '%s' ${quote(text)} > "$dir"/${file}.tmp || ! chmod 644 "$dir"/${file}.tmp || ! mv -f "$dir"/${file}.tmp "$dir"/${file}; then`,
-    `  fail "cannot write $dir/${file} as $(id -un)"`,
-    "fi",
-  ];
   const lines = [
     ...operationHeader(
       `Slipway maintenance ${def.mode.kind} for ${def.service} on host ${def.host} (stack ${def.stack})`,
@@ -78,28 +74,15 @@ export function maintenanceScript(def: MaintenanceDefinition): string {
         ["dir", `${edge}/maintenance/${def.service}`],
       ],
     ),
+    assign("mark", MAINTENANCE_MARK),
     ...(def.mode.kind === "on"
       ? [
-          'if [ ! -d "$edge" ]; then',
-          '  fail "no edge on this host ($edge is missing): $service is not routed here"',
-          "fi",
-          'if ! (umask 022 && mkdir -p "$dir") 2>/dev/null; then',
-          '  fail "cannot create $dir as $(id -un)"',
-          "fi",
-          // The page first: the switch (retry-after) only ever points at a complete page.
-          ...write("page.html", maintenancePage(def.mode.message)),
-          ...write("retry-after", `${def.mode.retryAfter}\n`),
-          `printf '${MAINTENANCE_MARK} on\\n'`,
+          assign("page_html", maintenancePage(def.mode.message)),
+          assign("retry_after", `${def.mode.retryAfter}\n`),
+          ...shellLines("maintenance-on"),
         ]
-      : [
-          'rm -f "$dir"/retry-after',
-          'rm -f "$dir"/page.html',
-          'rmdir "$dir" 2>/dev/null || true',
-          `printf '${MAINTENANCE_MARK} off\\n'`,
-        ]),
-    `if ! grep -qF ${quote(`maintenance/${def.service}/retry-after`)} "$edge"/routes/"$service" 2>/dev/null; then`,
-    `  printf '${MAINTENANCE_MARK} stale\\n'`,
-    "fi",
+      : shellLines("maintenance-off")),
+    ...shellLines("maintenance-stale"),
   ];
   return `${lines.join("\n")}\n`;
 }

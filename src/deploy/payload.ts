@@ -16,7 +16,8 @@
  * value encoded (e.g. base64 in `TLS_KEY_B64`) and decode it in the service.
  */
 import { ENV_NAME_PATTERN } from "../config/primitives";
-import { command, v } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, command, v } from "./shell";
 
 export const PAYLOAD_HEADER = "slipway-payload-v1";
 export const PAYLOAD_END = "slipway-payload-end";
@@ -104,47 +105,20 @@ export function renderPayload(secrets: PayloadSecrets): string {
 }
 
 /**
- * Shell lines that read the payload from stdin. Expects the script's `fail` function and a
- * private directory in `$tmp` (mode 0700, removed on exit). Leaves:
- * - `$registry_password`: the password (never exported, never echoed; only `printf` pipes it);
- * - `"$tmp"/secret.env`: the env lines, mode 0600, for `docker run --env-file`;
- * - `"$tmp"/secret.values`: every non-empty secret value, one a line, for `redact`.
+ * The lines that read the payload from stdin (sh/payload-read.sh), after its first and last
+ * lines as values: what they leave is described there.
  */
 export function payloadReader(): string[] {
-  const tmp = (file: string) => `"$tmp"/${file}`;
   return [
-    "payload_header=",
-    "registry_password=",
-    "IFS= read -r payload_header || true",
-    `if [ "$payload_header" != ${PAYLOAD_HEADER} ]; then`,
-    `  fail "expected Slipway's payload on stdin (${PAYLOAD_HEADER}); run this script through Pulumi, or pipe the payload in"`,
-    "fi",
-    "IFS= read -r registry_password || true",
-    `if ! cat > ${tmp("payload")} 2>/dev/null; then`,
-    '  fail "cannot write under $state (disk full?); nothing was changed"',
-    "fi",
-    `if [ "$(tail -n 1 ${tmp("payload")})" != ${PAYLOAD_END} ]; then`,
-    `  fail "the payload on stdin was cut short (no ${PAYLOAD_END} line); nothing was changed"`,
-    "fi",
-    `sed '$d' ${tmp("payload")} > ${tmp("secret.env")}`,
-    `rm -f ${tmp("payload")}`,
-    `sed -n 's/^[^=]*=\\(..*\\)$/\\1/p' ${tmp("secret.env")} > ${tmp("secret.values")}`,
-    'if [ -n "$registry_password" ]; then',
-    `  printf '%s\\n' "$registry_password" >> ${tmp("secret.values")}`,
-    "fi",
+    assign("payload_start", PAYLOAD_HEADER),
+    assign("payload_end", PAYLOAD_END),
+    ...shellLines("payload-read"),
   ];
 }
 
-/**
- * `redact`: copies stdin to stdout without the lines that contain a secret value. Output that
- * comes from the service (its health answer, its logs) passes through it before it is shown.
- */
+/** `redact`: stdin to stdout without the lines that hold a secret value (sh/redact.sh). */
 export function redactFunction(): string[] {
-  return [
-    "redact() {",
-    `  if [ -s "$tmp"/secret.values ]; then grep -v -F -f "$tmp"/secret.values || true; else cat; fi`,
-    "}",
-  ];
+  return [...shellLines("redact")];
 }
 
 /**

@@ -3,11 +3,8 @@
  * directory, the tools check and the host lock.
  */
 import { serviceNames, type HostService } from "./definition";
-import { containerStop } from "./commands";
-import { assign, command, quote, v } from "./shell";
-
-/** What the scripts need on a host besides a POSIX sh. */
-export const REQUIRED_TOOLS = ["docker", "flock", "sha256sum", "mktemp", "awk", "od"] as const;
+import { shellLines } from "./script-files";
+import { assign } from "./shell";
 
 /**
  * `set -eu`, a private umask, and HUP/PIPE ignored: when the SSH connection drops, the script
@@ -92,149 +89,42 @@ export function scriptHeader(
   ];
 }
 
-/** Fails early, naming what is missing, when the host cannot run the script. */
+/** Fails early, naming what is missing, when the host cannot run the script (sh/tools-check.sh). */
 export function toolsCheck(): string[] {
-  return [
-    `for tool in ${REQUIRED_TOOLS.join(" ")}; do`,
-    '  command -v "$tool" >/dev/null 2>&1 ||',
-    `    fail "$tool is not installed; Slipway needs ${REQUIRED_TOOLS.join(", ")} on the host"`,
-    "done",
-    "if ! out=$(docker version --format '{{.Server.Version}}' 2>&1); then",
-    '  fail "cannot reach the Docker engine as $(id -un): $(last_line "$out")"',
-    "fi",
-  ];
+  return [...shellLines("tools-check")];
 }
 
 /** Creates the state directory (readable, for `status`) and the private temp directory. */
 export function stateDir(def: HostService): string[] {
-  return [
-    'if ! (umask 022 && mkdir -p "$state") 2>/dev/null; then',
-    `  fail "cannot create $state: the deploy user $(id -un) needs write access to ${def.stateRoot}` +
-      ` (e.g. install -d -o $(id -un) ${def.stateRoot})"`,
-    "fi",
-    'tmp=$(mktemp -d "$state"/tmp.XXXXXX)',
-  ];
+  return [assign("state_root", def.stateRoot), ...shellLines("state-dir")];
 }
 
-/** The longest a deploy waits for the host's supervisor to start a stopped container again. */
-export const SUPERVISOR_LOCK_WAIT_SECONDS = 30;
-
-/** The start of the owner line the supervisor writes while it holds a directory's lock. */
-export const SUPERVISOR_OWNER = "the supervisor of";
-
 /**
- * `flock -n` on `<state>/lock` (fd 9), refused with `refusal` and the holder's owner line. The
- * one holder waited for is the host's supervisor (./supervisor), which holds the lock for the
- * second it takes to start a stopped container again.
+ * `take_lock <refusal>`: `flock -n` on `<state>/lock` (fd 9), refused with `refusal` and the
+ * holder's owner line; the one holder waited for is the host's supervisor, which holds the
+ * lock for the second it takes to start a stopped container again (sh/lock.sh). `refusal` is
+ * a fixed text that may name the script's variables (`$service`).
  */
 export function lockLines(refusal: string): string[] {
-  return [
-    'exec 9>>"$state"/lock',
-    "if ! flock -n 9; then",
-    `  case "$(cat "$state"/lock.owner 2>/dev/null)" in ${quote(`${SUPERVISOR_OWNER} `)}*) flock -w ${SUPERVISOR_LOCK_WAIT_SECONDS} 9 ;; *) false ;; esac ||`,
-    `    fail "${refusal}: $(cat "$state"/lock.owner 2>/dev/null || echo 'holder unknown'); try again when it ends"`,
-    "fi",
-  ];
+  return [...shellLines("lock"), `take_lock "${refusal}"`];
 }
 
-/**
- * The host lock (`lockLines`); the holder writes who it is and since when to `lock.owner`, so
- * a refused deploy names them. The lock is released when the holder's process ends, however
- * it ends, so a lock can only be "stale" while its holder still runs (a hung pull, say).
- */
+/** The service's deploy lock, `<state>/lock`, taken at once (sh/lock.sh `service_lock`). */
 export function lock(): string[] {
-  return [
-    ...lockLines("another deploy of $service holds the lock on this host"),
-    "from=${SSH_CLIENT:-}",
-    "from=${from%% *}",
-    `printf 'stack %s, %s from %s (pid %s) since %s\\n' "$stack" "$(id -un)" "\${from:-this machine}" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state"/lock.owner`,
-  ];
+  return [...shellLines("lock"), "service_lock"];
 }
 
-/** The longest a deploy or a stop waits for the previous release's background stop. */
-export const RETIRE_WAIT_SECONDS = 660;
-
-/**
- * After the lock: waits for the background stop of a previous release (see `retireFunction`)
- * to end, so nothing else touches the service's containers meanwhile, and says how the last
- * one ended when it failed. A retire takes at most the drain (≤ 600 s) and `docker stop`.
- */
+/** After the lock: waits for the background stop of a previous release (sh/await-retire.sh). */
 export function awaitRetire(): string[] {
-  return [
-    'exec 7>>"$state"/retire.lock',
-    `if ! flock -w ${RETIRE_WAIT_SECONDS} 7; then`,
-    `  fail "the previous release of $service is still being stopped after ${RETIRE_WAIT_SECONDS} s: $(cat "$state"/retire.owner 2>/dev/null || echo 'holder unknown'); see $state/retire.log"`,
-    "fi",
-    "exec 7>&-",
-    'if [ -s "$state"/retire.failed ]; then',
-    `  retire_failed=$(head -c 300 "$state"/retire.failed | tr -d '\\n')`,
-    '  say "the last background stop failed: $retire_failed"',
-    '  rm -f "$state"/retire.failed',
-    "fi",
-  ];
+  return [...shellLines("await-retire")];
 }
 
-/**
- * `retire <container> <drain seconds> <warm seconds>`: stops a replaced release in the
- * background, after the drain (requests the edge sent it before the switch finish), so the
- * command returns as soon as the new release serves, as a Kubernetes rollout ends while old
- * pods terminate. The background process holds `retire.lock` (not the host lock) during the
- * drain; the next deploy or stop waits for it (`awaitRetire`). With warm seconds (the
- * rollback window) it then lets go of the lock and keeps the container running without
- * traffic that long, so `slipway rollback` can switch the edge back to it at once
- * (`warmSwitchScript`); at the end it stops it unless it is no longer the warm release named
- * in `warm` or serves again. Its output goes to `retire.log`; a failure also to
- * `retire.failed`, which the next deploy reports. HUP is ignored (the header), so an SSH
- * session ending does not cut the drain short.
- */
+/** `retire <container> <drain seconds> <warm seconds>` (sh/retire.sh). */
 export function retireFunction(): string[] {
-  return [
-    "retire() {",
-    "  retiree=$1",
-    "  drain=$2",
-    "  warm_for=$3",
-    '  exec 7>>"$state"/retire.lock',
-    "  flock 7",
-    // A background group runs in a subshell: closing the host lock there keeps it here.
-    "  {",
-    "    exec 9>&-",
-    '    sleep "$drain"',
-    '    if [ "$warm_for" -gt 0 ]; then',
-    "      exec 7>&-",
-    `      printf '%s %s stays running without traffic for %s s (rollback window)\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree" "$warm_for"`,
-    '      sleep "$warm_for"',
-    '      exec 6>>"$state"/warm.lock',
-    "      flock 6",
-    '      if [ "$(cut -d " " -f 1 "$state"/warm 2>/dev/null)" != "$retiree" ] || [ "$(cat "$state"/current 2>/dev/null)" = "$retiree" ]; then',
-    `        printf '%s the rollback window of %s ended; it is no longer the warm release, left as it is\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree"`,
-    "        exit 0",
-    "      fi",
-    '      rm -f "$state"/warm',
-    "    fi",
-    `    if out=$(${command(containerStop(v("retiree")))} 2>&1); then`,
-    `      printf '%s stopped %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree"`,
-    "    else",
-    `      printf '%s could not stop %s: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$retiree" "$(last_line "$out")" | tee "$state"/retire.failed`,
-    "    fi",
-    '  } </dev/null >"$state"/retire.log 2>&1 &',
-    `  printf 'stopping %s after a %s s drain and a %s s rollback window, since %s (pid %s)\\n' "$retiree" "$drain" "$warm_for" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$!" > "$state"/retire.owner`,
-    "  exec 7>&-",
-    "}",
-  ];
+  return [...shellLines("retire")];
 }
 
-/**
- * `$state/warm` names the replaced release kept running for the rollback window and when the
- * window ends: `<container> <epoch seconds>`. `keep_warm <container> <drain> <window>` writes
- * it (atomically); `warm_name` is what it names now (empty: none).
- */
+/** `keep_warm` and `warm_name`, over `$state/warm` (sh/warm.sh). */
 export function warmFunctions(): string[] {
-  return [
-    "keep_warm() {",
-    `  printf '%s %s\\n' "$1" "$(( $(date +%s) + $2 + $3 ))" > "$state"/warm.tmp`,
-    '  chmod 644 "$state"/warm.tmp',
-    '  mv -f "$state"/warm.tmp "$state"/warm',
-    "}",
-    'warm_name=$(cut -d " " -f 1 "$state"/warm 2>/dev/null || true)',
-  ];
+  return [...shellLines("warm")];
 }

@@ -23,12 +23,13 @@
  *
  * Reads only; takes no lock. Pure: the same definition gives the same text.
  */
-import { containerInspect, releaseList } from "./commands";
 import { checkHostService, serviceNames, type ServiceDefinition } from "./definition";
 import { verifyHost, verifyRoute } from "./deploy-script";
+import { containerInspect } from "./commands";
 import { edgeGet, edgeLocalUrl } from "./edge-commands";
 import { parseReleaseRecord, type ReleaseRecord } from "./record";
-import { assign, command, quote, v } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, command, quote } from "./shell";
 import { EVENTS_FILE, supervisorDir } from "./supervisor";
 
 /** What the probe needs to know of the service: where it lives and how it is checked. */
@@ -37,6 +38,7 @@ export type ProbeDefinition = Pick<
   "host" | "stack" | "service" | "stateRoot" | "edge" | "containerPort" | "healthPath" | "routes"
 >;
 
+/** The probe script of `def`: its header of values, then sh/probe.sh and the health check. */
 export function probeScript(def: ProbeDefinition): string {
   checkHostService(def);
   const names = serviceNames(def);
@@ -48,55 +50,14 @@ export function probeScript(def: ProbeDefinition): string {
     assign("state", names.stateDir),
     assign("edge", names.edge.stateDir),
     assign("service", def.service),
-    'if [ -f "$state"/release.json ]; then printf \'record %s\\n\' "$(tr -d \'\\n\' < "$state"/release.json)"; fi',
-    'printf \'owner %s\\n\' "$(cat "$state"/owner 2>/dev/null)"',
-    'current=$(cat "$state"/current 2>/dev/null)',
-    "printf 'current %s\\n' \"$current\"",
-    // docker prints an empty line for a missing container: only its exit status tells.
-    `if [ -n "$current" ] && seen=$(${command(
-      containerInspect(
-        '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
-        v("current"),
-      ),
-    )} 2>/dev/null); then`,
-    "  printf 'container %s\\n' \"$seen\"",
-    "else",
-    "  printf 'container missing\\n'",
-    "fi",
-    `printf 'others %s\\n' "$(${command(releaseList(def, { running: true }))} 2>/dev/null | grep -vxF -- "$current" | tr '\\n' ' ' | sed 's/ $//')"`,
-    'warm=$(cat "$state"/warm 2>/dev/null || true)',
-    'if [ -n "$warm" ]; then',
-    "  warm_name=${warm%% *}",
-    `  if seen=$(${command(
-      containerInspect(
-        '{{.State.Status}} {{index .Config.Labels "slipway.digest"}}',
-        v("warm_name"),
-      ),
-    )} 2>/dev/null); then printf 'warm %s %s\\n' "$warm" "$seen"; else printf 'warm %s missing\\n' "$warm"; fi`,
-    "fi",
-    'printf \'upstream %s\\n\' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"',
-    'printf \'maintenance %s\\n\' "$(cat "$edge"/maintenance/"$service"/retry-after 2>/dev/null)"',
-    // The edge is its network holder and the Caddy in it (named in the edge's `caddy` file):
-    // either one down takes every route of the host down.
-    `if ! seen=$(${command(containerInspect("{{.State.Status}}", names.edge.container))} 2>/dev/null); then`,
-    "  seen=missing",
-    'elif caddy=$(cat "$edge"/caddy 2>/dev/null) && [ -n "$caddy" ] && [ "$seen" = running ]; then',
-    `  if ! proxy=$(${command(containerInspect("{{.State.Status}}", v("caddy")))} 2>/dev/null); then proxy=missing; fi`,
-    '  if [ "$proxy" != running ]; then seen="$proxy (its Caddy container $caddy)"; fi',
-    "fi",
-    "printf 'edge %s\\n' \"$seen\"",
-    `if [ -s "$state"/${EVENTS_FILE} ]; then printf 'event %s\\n' "$(tail -n 1 "$state"/${EVENTS_FILE})"; fi`,
-    `if [ -s "$edge"/${EVENTS_FILE} ]; then printf 'edge_event %s\\n' "$(tail -n 1 "$edge"/${EVENTS_FILE})"; fi`,
-    // Its lock is held while it runs.
-    `if [ -e ${quote(`${supervisorDir(def.stateRoot)}/lock`)} ] && ! flock -n ${quote(`${supervisorDir(def.stateRoot)}/lock`)} true 2>/dev/null; then printf 'supervisor running\\n'; else printf 'supervisor stopped\\n'; fi`,
+    assign("edge_container", names.edge.container),
+    assign("supervisor", supervisorDir(def.stateRoot)),
+    ...shellLines("probe"),
     ...(route === undefined || def.routes.length === 0
-      ? ["printf 'health skipped no route covers the health path\\n'"]
+      ? shellLines("probe-no-health")
       : [
-          `if answer=$(${command(edgeGet(names.edge, edgeLocalUrl(def.healthPath), verifyHost(def as ServiceDefinition, route)))} 2>&1); then`,
-          "  printf 'health ok %s\\n' \"$(printf '%s' \"$answer\" | tr '\\n' ' ' | cut -c1-200)\"",
-          "else",
-          "  printf 'health fail %s\\n' \"$(printf '%s' \"$answer\" | tr '\\n' ' ' | cut -c1-200)\"",
-          "fi",
+          `probe_health() { ${command(edgeGet(names.edge, edgeLocalUrl(def.healthPath), verifyHost(def as ServiceDefinition, route)))}; }`,
+          ...shellLines("probe-health"),
         ]),
   ];
   return `${lines.join("\n")}\n`;

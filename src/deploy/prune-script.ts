@@ -5,10 +5,9 @@
  * and the stack does not pin. Each service's containers change under its deploy lock
  * (./prelude `lock`); a running container and the current release are never touched.
  */
-import { containerRemove, releaseList } from "./commands";
 import { operationHeader } from "./operations";
-import { lock } from "./prelude";
-import { assign, command, quote, v } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, command } from "./shell";
 
 /** The marker of one pruned (or, dry run, prunable) thing in the script's output. */
 export const PRUNE_MARK = "slipway-prune";
@@ -39,65 +38,7 @@ export interface PruneLine {
   readonly action: string;
 }
 
-function pruneServiceLines(def: PruneDefinition): string[] {
-  return def.services.flatMap(({ service, dir, keepReleases }) => [
-    assign("service", service),
-    assign("state", dir),
-    'if [ -d "$state" ]; then',
-    ...lock().map((line) => `  ${line}`),
-    '  current=$(cat "$state"/current 2>/dev/null || true)',
-    `  ${command(releaseList({ service }))} > "$tmp"/containers`,
-    "  kept=0",
-    "  while IFS= read -r old; do",
-    '    if [ "$old" = "$current" ]; then continue; fi',
-    `    if [ "$kept" -lt ${keepReleases} ] || [ "$(docker inspect --format '{{.State.Status}}' "$old" 2>/dev/null)" = running ]; then`,
-    "      kept=$((kept + 1))",
-    "      continue",
-    "    fi",
-    '    if [ "$dry" = 1 ]; then',
-    "      act='would remove'",
-    `    elif out=$(${command(containerRemove(v("old")))} 2>&1); then`,
-    "      act=removed",
-    "    else",
-    '      act="kept: $(last_line "$out")"',
-    "    fi",
-    `    printf '${PRUNE_MARK}\\tcontainer\\t%s\\t%s\\n' "$old" "$act"`,
-    '  done < "$tmp"/containers',
-    "  exec 9>&-",
-    "fi",
-  ]);
-}
-
-function pruneImageLines(def: PruneDefinition): string[] {
-  if (def.repositories.length === 0) return [];
-  return [
-    // The image ID of every container on the host (any stack, any state): a container may
-    // name its image by digest, by tag or by ID, so images are compared by ID.
-    "ids=$(docker ps --all --quiet --no-trunc)",
-    `if [ -n "$ids" ]; then docker inspect --format '{{.Image}}' $ids 2>/dev/null || true; fi | sort -u > "$tmp"/used`,
-    `printf '%s\\n' ${def.pinned.map(quote).join(" ")} > "$tmp"/pinned`,
-    // Every image with its ID, filtered here: a reference filter does not list images pulled
-    // by digest under the containerd image store, and without --digests their {{.Digest}} is
-    // empty there.
-    `docker image ls --digests --no-trunc --format '{{.Repository}}@{{.Digest}} {{.ID}}' | grep '@sha256:' | sort -u > "$tmp"/all`,
-    `for repository in ${def.repositories.map(quote).join(" ")}; do`,
-    `  awk -v r="$repository@" 'index($0, r) == 1' "$tmp"/all`,
-    'done > "$tmp"/images',
-    "while read -r ref id; do",
-    '  if grep -qxF "${ref#*@}" "$tmp"/pinned || grep -qxF "$id" "$tmp"/used; then continue; fi',
-    '  if [ "$dry" = 1 ]; then',
-    "    act='would remove'",
-    '  elif out=$(docker image rm "$ref" 2>&1); then',
-    "    act=removed",
-    "  else",
-    '    act="kept: $(last_line "$out")"',
-    "  fi",
-    `  printf '${PRUNE_MARK}\\timage\\t%s\\t%s\\n' "$ref" "$act"`,
-    'done < "$tmp"/images',
-  ];
-}
-
-/** The prune script of one host (see the file's comment). Pure. */
+/** The prune script of one host (see the file's comment; sh/prune.sh). Pure. */
 export function pruneScript(def: PruneDefinition): string {
   const lines = [
     ...operationHeader(
@@ -108,9 +49,15 @@ export function pruneScript(def: PruneDefinition): string {
         ["dry", def.dryRun ? "1" : "0"],
       ],
     ),
-    'if ! tmp=$(mktemp -d 2>/dev/null); then fail "cannot create a temporary directory"; fi',
-    ...pruneServiceLines(def),
-    ...pruneImageLines(def),
+    assign("mark", PRUNE_MARK),
+    assign("repositories", def.repositories.join("\n")),
+    assign("pinned", def.pinned.join("\n")),
+    ...shellLines("lock"),
+    ...shellLines("prune"),
+    ...def.services.map(({ service, dir, keepReleases }) =>
+      command(["prune_service", service, dir, keepReleases]),
+    ),
+    ...(def.repositories.length === 0 ? [] : ["prune_images"]),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -12,19 +12,13 @@
  */
 import type { ReleaseCommandConfig } from "../config";
 import { parseDigestReference } from "../reference";
-import {
-  containerLogs,
-  containerRemove,
-  containerWait,
-  networkEnsureLines,
-  quietly,
-  releaseCommandRun,
-} from "./commands";
+import { networkEnsureLines, releaseCommandRun } from "./commands";
 import { checkDefinition, serviceNames, type ServiceDefinition } from "./definition";
 import { imageLines, loginLines } from "./container-lines";
 import { payloadReader, redactFunction } from "./payload";
 import { lock, scriptHeader, stateDir, toolsCheck } from "./prelude";
-import { assign, command, quote, v } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, command, quote } from "./shell";
 
 /** Log lines of a release command shown when it fails. */
 export const RELEASE_LOG_LINES = 20;
@@ -44,17 +38,6 @@ export interface ReleaseCommandRequest {
   readonly ranIn?: number;
 }
 
-/** The failure and its last lines, on stderr: what the update's error shows. */
-function failWithLogs(message: string): string[] {
-  return [
-    'if [ -n "$logs" ]; then',
-    `  printf '%s\\n' "last ${RELEASE_LOG_LINES} lines of the release command:" >&2`,
-    `  printf '%s\\n' "$logs" | sed 's/^/  | /' >&2`,
-    "fi",
-    `fail ${message}`,
-  ];
-}
-
 /** The whole release command script. Pure: the same request gives the same text. */
 export function releaseCommandScript(request: ReleaseCommandRequest): string {
   const { def, release, ranIn } = request;
@@ -62,7 +45,6 @@ export function releaseCommandScript(request: ReleaseCommandRequest): string {
   const { digest } = parseDigestReference(def.ref);
   const hex = digest.slice("sha256:".length);
   const title = `Slipway release command of ${def.service} on host ${def.host} (stack ${def.stack}): ${def.ref}`;
-  const shown = command(release.command);
   const header = scriptHeader(title, def.host, [
     ["stack", def.stack],
     ["service", def.service],
@@ -74,64 +56,32 @@ export function releaseCommandScript(request: ReleaseCommandRequest): string {
       `say ${quote(`release command of ${def.service}: ${digest} is in release #${ranIn} of stack ${def.stack}, which ran it then; not run again`)}`,
     ].join("\n")}\n`;
   }
-  const nothing = "nothing switched on any host";
   const sections: string[][] = [
     header,
-    [assign("digest", digest), assign("run", `${def.service}-release-${hex.slice(0, 12)}`)],
+    [
+      assign("digest", digest),
+      assign("run", `${def.service}-release-${hex.slice(0, 12)}`),
+      assign("ref", def.ref),
+      assign("release_marker", `${RELEASE_MARKERS}/${hex}`),
+      assign("shown", command(release.command)),
+      assign("timeout_seconds", release.timeoutSeconds),
+      assign("log_lines", RELEASE_LOG_LINES),
+    ],
     ["docker_config="],
     redactFunction(),
     toolsCheck(),
-    [
-      "command -v timeout >/dev/null 2>&1 ||",
-      '  fail "timeout is not installed; a release command needs it on the host (coreutils)"',
-    ],
+    [...shellLines("release-command-check")],
     stateDir(def),
     payloadReader(),
     ['docker_config="$tmp"/docker'],
     lock(),
-    [
-      `marker="$state"/${RELEASE_MARKERS}/${hex}`,
-      'if [ -s "$marker" ]; then',
-      `  say "the release command of $digest succeeded on this host before ($(cat "$marker")); not run again"`,
-      "  exit 0",
-      "fi",
-    ],
+    [...shellLines("release-command-marker")],
     loginLines(def),
     imageLines(def, def.ref, "release"),
     networkEnsureLines(def.network, def.stack),
     [
-      quietly(containerRemove(v("run"))),
-      `say ${quote(`running the release command of ${def.service}: ${shown}`)}`,
-      "started=$(date +%s)",
-      `if ! out=$(${command(releaseCommandRun(def, release.command))} 2>&1); then`,
-      `  ${quietly(containerRemove(v("run")))}`,
-      `  fail "cannot start the release command: $(last_line "$out" | redact); ${nothing}"`,
-      "fi",
-      "waited=0",
-      `code=$(timeout ${release.timeoutSeconds} ${command(containerWait(v("run")))} 2>&1) || waited=$?`,
-      "elapsed=$(( $(date +%s) - started ))",
-      `logs=$(${command(containerLogs(v("run"), RELEASE_LOG_LINES))} 2>&1 | redact || true)`,
-      quietly(containerRemove(v("run"))),
-      'if [ "$waited" = 124 ]; then',
-      ...failWithLogs(
-        `"the release command of $digest did not finish within ${release.timeoutSeconds} s (timeoutSeconds) and was removed; ${nothing}"`,
-      ).map((line) => `  ${line}`),
-      "fi",
-      'if [ "$waited" != 0 ]; then',
-      ...failWithLogs(
-        `"cannot wait for the release command: $(last_line "$code" | redact); ${nothing}"`,
-      ).map((line) => `  ${line}`),
-      "fi",
-      'if [ "$code" != 0 ]; then',
-      ...failWithLogs(
-        `"the release command of $digest exited with code $code after $elapsed s; ${nothing}"`,
-      ).map((line) => `  ${line}`),
-      "fi",
-      `if ! (umask 022 && mkdir -p "$state"/${RELEASE_MARKERS} && printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${quote(def.ref)} > "$marker".tmp && mv -f "$marker".tmp "$marker"); then`,
-      `  fail "the release command of $digest succeeded, but cannot record it under $state (disk full?)"`,
-      "fi",
-      'last=$(last_line "$logs")',
-      'say "the release command of $digest succeeded in $elapsed s${last:+; its last line: $last}"',
+      `release_command_run() { ${command(releaseCommandRun(def, release.command))}; }`,
+      ...shellLines("release-command-run"),
     ],
   ];
   return `${sections

@@ -24,9 +24,8 @@
  * `slipway repair` starts the supervisor. The removal scripts stop it with the root's last
  * service, accessory or edge (`unsuperviseLines`); a removed script ends it too.
  */
-import { containerInspect } from "./commands";
-import { SUPERVISOR_OWNER } from "./prelude";
-import { assign, command, quote, v, type ShellArg } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, quote } from "./shell";
 
 /** The supervisor's directory under the state root: script, lock, pid, log. */
 export const SUPERVISOR_DIR = "_supervisor";
@@ -44,20 +43,6 @@ export function supervisorDir(stateRoot: string): string {
   return `${stateRoot.replace(/\/+$/, "")}/${SUPERVISOR_DIR}`;
 }
 
-/** `docker start <container>`. */
-export function containerStart(container: ShellArg): ShellArg[] {
-  return ["docker", "start", container];
-}
-
-/** `docker restart <container>`. */
-export function containerRestart(container: ShellArg): ShellArg[] {
-  return ["docker", "restart", container];
-}
-
-/** Name, status, restart count, exit code and end of the last run of each container. */
-const SEEN_FORMAT =
-  "{{.Name}} {{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{.State.FinishedAt}}";
-
 /** The supervisor of the containers recorded under `stateRoot`: the text of its script. */
 export function supervisorScript(stateRoot: string): string {
   const lines = [
@@ -67,86 +52,10 @@ export function supervisorScript(stateRoot: string): string {
     "umask 022",
     "trap '' HUP PIPE",
     assign("root", stateRoot),
-    `dir="$root"/${SUPERVISOR_DIR}`,
-    'self="$dir"/supervisor.sh',
-    // One supervisor per root; an exec'd newer text keeps fd 9, so it keeps the lock.
-    'exec 9>>"$dir"/lock',
-    "flock -n 9 || exit 0",
-    'printf \'%s\\n\' "$$" > "$dir"/pid',
-    'version=$(cksum < "$self")',
-    "counts=",
-    // event DIR TEXT: one line in DIR's events (the last ones kept) and in the log.
-    "event() {",
-    '  line="$(date -u +%Y-%m-%dT%H:%M:%SZ) $2"',
-    "  printf '%s\\n' \"$line\"",
-    `  { tail -n ${SUPERVISOR_EVENTS_KEPT - 1} "$1"/${EVENTS_FILE} 2>/dev/null; printf '%s\\n' "$line"; } > "$1"/${EVENTS_FILE}.tmp &&`,
-    `    mv -f "$1"/${EVENTS_FILE}.tmp "$1"/${EVENTS_FILE}`,
-    "}",
-    // wanted: `<dir> <container>` for each container the records say should run.
-    "wanted() {",
-    '  for f in "$root"/*/current; do',
-    '    if [ -s "$f" ]; then printf \'%s %s\\n\' "${f%/current}" "$(cat "$f")"; fi',
-    "  done",
-    '  for d in "$root"/_accessories/* "$root"/_edge/*; do',
-    '    if [ -d "$d" ]; then printf \'%s %s\\n\' "$d" "${d##*/}"; fi',
-    "  done",
-    '  for f in "$root"/_edge/*/caddy; do',
-    '    if [ -s "$f" ]; then printf \'%s %s\\n\' "${f%/caddy}" "$(cat "$f")"; fi',
-    "  done",
-    "}",
-    // revive DIR NAME CODE FINISHED: under DIR's deploy lock, if the record still names it.
-    "revive() {",
-    "  (",
-    "    name=$2",
-    '    exec 8>>"$1"/lock 2>/dev/null || exit 0',
-    "    flock -n 8 || exit 0",
-    // Who holds the lock: a deploy that finds it held waits for the supervisor (./prelude).
-    `    printf '${SUPERVISOR_OWNER} %s (pid %s), starting %s again, since %s\\n' "$root" "$$" "$2" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$1"/lock.owner`,
-    '    if [ "${1##*/}" != "$2" ] && ! cat "$1"/current "$1"/caddy 2>/dev/null | grep -qxF -- "$2"; then exit 0; fi',
-    `    if [ "$(${command(containerInspect("{{.State.Status}}", v("name")))} 2>/dev/null)" != exited ]; then exit 0; fi`,
-    `    if ! out=$(${command(containerStart(v("name")))} 2>&1); then`,
-    '      event "$1" "$2 exited with code $3 at $4; the supervisor could not start it again: $(printf \'%s\\n\' "$out" | tail -n 1)"',
-    "      exit 0",
-    "    fi",
-    '    event "$1" "$2 exited with code $3 at $4; the supervisor started it again"',
-    // The edge's holder: its Caddy ran in the namespace that ended with it.
-    '    caddy=$(cat "$1"/caddy 2>/dev/null || true)',
-    '    if [ "${1##*/}" = "$2" ] && [ -n "$caddy" ]; then',
-    `      ${command(containerRestart(v("caddy")))} >/dev/null 2>&1 || true`,
-    '      event "$1" "$caddy restarted in the network of $2"',
-    "    fi",
-    "  )",
-    "}",
-    'while [ -f "$self" ]; do',
-    '  if [ "$(cksum < "$self" 2>/dev/null)" != "$version" ]; then exec sh "$self"; fi',
-    "  list=$(wanted)",
-    "  seen=",
-    '  if [ -n "$list" ]; then',
-    // Container names are single words: the list splits into arguments as it should.
-    "    # shellcheck disable=SC2046",
-    `    seen=$(${command(["docker", "container", "inspect", "--format", SEEN_FORMAT])} $(printf '%s\\n' "$list" | cut -d ' ' -f 2) 2>/dev/null)`,
-    "  fi",
-    "  was=$counts",
-    "  counts=",
-    "  while read -r d name; do",
-    '    [ -n "$name" ] || continue',
-    "    got=$(printf '%s\\n' \"$seen\" | awk -v n=\"/$name\" '$1 == n { print $2, $3, $4, $5 }')",
-    '    [ -n "$got" ] || continue',
-    "    status=${got%% *}; rest=${got#* }; restarts=${rest%% *}; rest=${rest#* }; code=${rest%% *}; finished=${rest#* }",
-    // One `<name> <restart count>` line each, to tell a restart by Docker's policy next time.
-    '    counts="$counts$name $restarts',
-    '"',
-    "    before=$(printf '%s' \"$was\" | awk -v n=\"$name\" '$1 == n { print $2 }')",
-    '    if [ -n "$before" ] && [ "$restarts" -gt "$before" ]; then',
-    // Running again, Docker reports exit code 0: only the time of the exit is known.
-    '      event "$d" "$name exited at $finished; the restart policy of Docker started it again"',
-    "    fi",
-    '    if [ "$status" = exited ]; then revive "$d" "$name" "$code" "$finished"; fi',
-    "  done <<EOF",
-    "$list",
-    "EOF",
-    `  sleep ${SUPERVISOR_TICK_SECONDS}`,
-    "done",
+    assign("dir", supervisorDir(stateRoot)),
+    assign("tick", SUPERVISOR_TICK_SECONDS),
+    assign("events_kept", SUPERVISOR_EVENTS_KEPT),
+    ...shellLines("supervisor"),
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -191,13 +100,7 @@ export function superviseLines(stateRoot: string): string[] {
 export function unsuperviseLines(stateRoot: string): string[] {
   return [
     assign("supervisor", supervisorDir(stateRoot)),
-    `if [ -d "$supervisor" ] && [ "$(ls -A "\${supervisor%/*}")" = ${SUPERVISOR_DIR} ]; then`,
-    '  rm -f "$supervisor"/supervisor.sh',
-    '  pid=$(cat "$supervisor"/pid 2>/dev/null || true)',
-    '  if [ -n "$pid" ] && ! flock -n "$supervisor"/lock true 2>/dev/null; then kill "$pid" >/dev/null 2>&1 || true; fi',
-    `  flock -w ${SUPERVISOR_TICK_SECONDS * 5} "$supervisor"/lock true 2>/dev/null || true`,
-    '  rm -rf "$supervisor"',
-    `  say ${quote(`stopped the supervisor of ${stateRoot}: nothing is left to supervise`)}`,
-    "fi",
+    assign("supervisor_root", stateRoot),
+    ...shellLines("unsupervise"),
   ];
 }

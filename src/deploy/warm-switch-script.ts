@@ -19,11 +19,12 @@ import {
   serviceNames,
   type ServiceDefinition,
 } from "./definition";
-import { containerInspect, healthUrl } from "./commands";
+import { healthUrl } from "./commands";
 import { edgeGet } from "./edge-commands";
 import { header, retireFunction, warmFunctions } from "./prelude";
 import { commitRecordLines, releaseJsonLines } from "./record";
-import { assign, command, quote, v } from "./shell";
+import { shellLines } from "./script-files";
+import { assign, command } from "./shell";
 
 /** What the switch needs of the service, and the digest it rolls back to. */
 export type WarmSwitchDefinition = Pick<
@@ -54,55 +55,25 @@ export function warmSwitchScript(def: WarmSwitchDefinition): string {
     throw new Error(`${def.service} has no routes: a worker has no traffic to switch`);
   }
   const names = serviceNames(def);
-  const upstream = '"$edge"/upstreams/"$service"';
   const lines = [
     ...header(
       `Slipway instant rollback of ${def.service} on host ${def.host} to ${def.digest}`,
       def,
     ),
     assign("digest", def.digest),
-    `fallback() { printf 'fallback %s\\n' "$*"; exit 0; }`,
-    'if [ ! -f "$state"/current ]; then fallback "no release of $service on this host"; fi',
-    'exec 9>>"$state"/lock',
-    'if ! flock -n 9; then fallback "a deploy of $service is running on this host"; fi',
-    // The background stop of a warm release takes this lock to check that it is still warm.
-    'exec 6>>"$state"/warm.lock',
-    "flock 6",
+    assign("record_history", RECORD_HISTORY),
+    assign("container_port", def.containerPort),
+    assign("drain_seconds", def.drainSeconds),
+    assign("rollback_window", def.rollbackWindowSeconds),
+    `warm_health() { ${command(edgeGet(names.edge, healthUrl(def)))}; }`,
+    ...shellLines("warm-switch"),
     ...warmFunctions(),
-    "name=$warm_name",
-    'if [ -z "$name" ]; then fallback "no warm release (its rollback window ended, or is 0)"; fi',
-    `if ! seen=$(${command(
-      containerInspect('{{.State.Status}} {{index .Config.Labels "slipway.digest"}}', v("name")),
-    )} 2>/dev/null); then fallback "the warm container $name is gone"; fi`,
-    'if [ "${seen%% *}" != running ]; then fallback "the warm container $name is ${seen%% *}"; fi',
-    'if [ "${seen#* }" != "$digest" ]; then fallback "the warm release $name runs ${seen#* }, not $digest"; fi',
-    `if ! answer=$(${command(edgeGet(names.edge, healthUrl(def)))} 2>&1); then`,
-    `  fallback "the warm container $name is unhealthy: $(printf '%s' "$answer" | tr '\\n' ' ' | cut -c1-200)"`,
-    "fi",
-    `line=$(grep -F ${quote(`"digest":"${def.digest}"`)} "$state"/releases 2>/dev/null | head -n 1 || true)`,
-    'if [ -z "$line" ]; then fallback "the host\'s release record has no entry for $digest"; fi',
-    'current=$(cat "$state"/current)',
-    'tmp=$(mktemp -d "$state"/tmp.XXXXXX)',
-    // The record as a deploy of that release writes it: its entry first, switched now.
-    "{",
-    `  printf '%s"deployedAt":"%s"}\\n' "\${line%\\"deployedAt\\"*}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"`,
-    `  head -n ${RECORD_HISTORY} "$state"/releases`,
-    '} > "$tmp"/releases',
+    ...shellLines("warm-switch-check"),
     ...releaseJsonLines(def),
-    'printf \'%s\\n\' "$name" > "$tmp"/current',
-    'printf \'%s\\n\' "$stack" > "$tmp"/owner',
-    `printf '%s\\n' "$name:${def.containerPort}" > "$tmp"/upstream`,
-    'chmod 644 "$tmp"/releases "$tmp"/release.json "$tmp"/current "$tmp"/owner "$tmp"/upstream',
-    // The switch: one rename; the edge reads the file afresh for every request.
-    `mv -f "$tmp"/upstream ${upstream}`,
+    ...shellLines("warm-switch-commit"),
     ...commitRecordLines(),
-    // The release it replaced stays warm in turn (a roll forward is as quick), then stops.
     ...retireFunction(),
-    `keep_warm "$current" ${def.drainSeconds} ${def.rollbackWindowSeconds}`,
-    // Let go of warm.lock before the background stop starts: it must not inherit it.
-    "exec 6>&-",
-    `retire "$current" ${def.drainSeconds} ${def.rollbackWindowSeconds}`,
-    "printf 'switched %s\\n' \"$name\"",
+    ...shellLines("warm-switch-retire"),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -5,8 +5,9 @@
  *   manages the edge and written to the host as `config.head`, `config.mid`, `config.tail`;
  * - the routes, one file per service (`routes/<service>`), owned by the service's deploy.
  *
- * The host renders `head + http routes + mid + https routes + tail` (see ./render) and loads
- * it through the admin API only when a route or the skeleton changed. A release never
+ * The host renders `head + http routes + mid + https routes + tail` (`edge_render` in
+ * src/deploy/sh/edge.sh, the one renderer; the unit tests run it) and loads it through the
+ * admin API only when a route or the skeleton changed. A release never
  * changes either: every route dials `{file.<upstreams>/<service>}`, a placeholder Caddy
  * reads per request, so switching a release is an atomic rename of that one file — no
  * config reload, so no client connection (keep-alive included) is ever closed by a release.
@@ -90,20 +91,6 @@ export function configParts(skeleton: EdgeSkeleton): ConfigParts {
   const [head, rest] = text.split(`${JSON.stringify(HTTP_ROUTES)},`) as [string, string];
   const [mid, tail] = rest.split(`${JSON.stringify(HTTPS_ROUTES)},`) as [string, string];
   return { head, mid, tail };
-}
-
-/** A complete config from the parts and route JSON texts, as the host renders it. */
-export function renderConfig(
-  parts: ConfigParts,
-  http: readonly string[],
-  https: readonly string[],
-  httpsSuffix: string,
-): string {
-  const list = (routes: readonly string[]) => routes.map((route) => `${route},`).join("");
-  return `${parts.head}${list(http)}${parts.mid}${list(https)}${parts.tail}`.replaceAll(
-    HTTPS_SUFFIX_TOKEN,
-    httpsSuffix,
-  );
 }
 
 /** `:<port>` for a non-standard HTTPS port, as redirect locations need it. */

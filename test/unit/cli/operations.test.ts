@@ -399,7 +399,7 @@ describe("slipway day-two commands", () => {
         `web-1  image      ${image}  would remove\n` +
         "2 would be removed; run without --dry-run to remove them\n",
     );
-    const registry = /for repository in ([^/\s]+)\//.exec(shell.runs[0]!.script)![1]!;
+    const registry = /\nrepositories='?([^/\s']+)\//.exec(shell.runs[0]!.script)![1]!;
     assert.deepEqual(
       shell.runs.map(({ host, script }) => ({ host, script })),
       [

@@ -17,7 +17,7 @@ import {
   renderPayload,
   type ServiceDefinition,
 } from "../../../src/deploy";
-import { configParts, renderConfig, routeFileText, routeLines } from "../../../src/edge";
+import { configParts, routeFileText, routeLines } from "../../../src/edge";
 import {
   CADDY,
   DIGEST_WEB,
@@ -27,6 +27,7 @@ import {
   tempDir,
   typicalDefinition,
 } from "./fixtures";
+import { expectedConfig } from "../edge/render";
 
 const DIGEST_2 = `sha256:${"12".repeat(32)}`;
 const PAYLOAD = renderPayload({
@@ -155,7 +156,7 @@ describe("deploy/deploy-script: run against a fake docker", function () {
     assert.equal(read(path.join(edge, "upstreams", "web")), `${name}:8080\n`);
     assert.deepEqual(
       JSON.parse(read(path.join(edge, "caddy.json"))),
-      JSON.parse(renderConfig(parts, [lines[0]!.json, lines[1]!.json], [lines[2]!.json], ":18443")),
+      expectedConfig(parts, [lines[0]!.json, lines[1]!.json], [lines[2]!.json], ":18443"),
     );
     const record = parseReleaseRecord(read(path.join(state, "release.json")));
     assert.equal(record.stack, "dev");

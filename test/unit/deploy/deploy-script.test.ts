@@ -9,8 +9,11 @@ import {
   containerSpecHash,
   DefinitionError,
   deployScript,
+  edgeRemoveScript,
+  edgeScript,
   entryPrefix,
   memoryKib,
+  probeScript,
   quote,
   releaseCommandScript,
   releaseRun,
@@ -103,8 +106,9 @@ describe("deploy/deploy-script: the script for a typical host", () => {
     );
     indexOfLine(
       script,
-      `fail "another deploy of $service holds the lock on this host: $(cat "$state"/lock.owner 2>/dev/null || echo 'holder unknown'); try again when it ends"`,
+      `fail "$1: $(cat "$state"/lock.owner 2>/dev/null || echo 'holder unknown'); try again when it ends"`,
     );
+    indexOfLine(script, 'take_lock "another deploy of $service holds the lock on this host"');
     indexOfLine(
       script,
       `printf 'stack %s, %s from %s (pid %s) since %s\\n' "$stack" "$(id -un)" "\${from:-this machine}" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state"/lock.owner`,
@@ -123,23 +127,22 @@ describe("deploy/deploy-script: the script for a typical host", () => {
     indexOfLine(script, 'owner=$(cat "$state"/owner 2>/dev/null || true)');
     indexOfLine(
       script,
-      `owner=$(docker ps --all --filter label=slipway.service=web --format '{{.Label "slipway.stack"}}' 2>/dev/null | grep -v '^$' | head -n 1 || true)`,
+      `owner=$(docker ps --all --filter label=slipway.service="$service" --format '{{.Label "slipway.stack"}}' 2>/dev/null | grep -v '^$' | head -n 1 || true)`,
     );
     indexOfLine(
       script,
-      `fail "service $service on this host belongs to stack $owner; deploy it from that stack, destroy it there first, or give this stack's service another name (slipway:service.name)"`,
+      `fail "service $service on this host belongs to stack $owner; deploy it from that stack, destroy it there first, or give this stack's service another name ($rename_hint)"`,
     );
+    indexOfLine(script, "rename_hint=slipway:service.name");
   });
 
   it("names where a service of slipway:services is configured in the fixes it gives", () => {
     const services = deployScript(typicalDefinition({ configPath: "slipway:services.web" }));
-    indexOfLine(
-      services,
-      `fail "service $service on this host belongs to stack $owner; deploy it from that stack, destroy it there first, or give this stack's service another name (rename the key slipway:services.web)"`,
-    );
+    indexOfLine(services, "rename_hint='rename the key slipway:services.web'");
+    indexOfLine(services, "config_path=slipway:services.web");
     assert.match(
       services,
-      /give this service another host or path in slipway:services\.web\.routes' /,
+      /give this service another host or path in %s\.routes' .* "\$config_path"$/m,
     );
     assert.doesNotMatch(services, /slipway:service\./);
   });
@@ -147,12 +150,13 @@ describe("deploy/deploy-script: the script for a typical host", () => {
   it("needs the host's edge running, and says which stack starts it", () => {
     indexOfLine(
       script,
-      "edge_running=$(docker container inspect --format '{{.State.Running}}' slipway-edge 2>/dev/null || true)",
+      `edge_running=$(docker container inspect --format '{{.State.Running}}' "$edge_container" 2>/dev/null || true)`,
     );
     indexOfLine(
       script,
-      "fail 'the edge proxy slipway-edge is not running on this host; deploy the stack that manages it (the one with slipway:edge.image) first, or set slipway:edge.image in this stack'",
+      `fail "the edge proxy $edge_container is not running on this host; deploy the stack that manages it (the one with slipway:edge.image) first, or set slipway:edge.image in this stack"`,
     );
+    indexOfLine(script, "edge_container=slipway-edge");
   });
 
   it("logs in with the password on stdin, only when the pull needs it", () => {
@@ -176,14 +180,17 @@ describe("deploy/deploy-script: the script for a typical host", () => {
   it("runs the release on the edge network by digest, publishing no port", () => {
     indexOfLine(
       script,
-      `if ! out=$(docker run --detach --name "$name" --init --restart unless-stopped --network slipway-edge --network name=slipway-dev,alias=web --label slipway.service=web --label slipway.stack=dev --label slipway.role=app --label slipway.image=web --label slipway.ref=${REF_WEB} --label slipway.digest=${DIGEST_WEB} --label slipway.revision=${REVISION} --env 'GREETING=hello world' --env LOG_LEVEL=debug --env-file "$tmp"/secret.env ${REF_WEB} 2>&1); then`,
+      `release_run() { docker run --detach --name "$name" --init --restart unless-stopped --network slipway-edge --network name=slipway-dev,alias=web --label slipway.service=web --label slipway.stack=dev --label slipway.role=app --label slipway.image=web --label slipway.ref=${REF_WEB} --label slipway.digest=${DIGEST_WEB} --label slipway.revision=${REVISION} --env 'GREETING=hello world' --env LOG_LEVEL=debug --env-file "$tmp"/secret.env ${REF_WEB}; }`,
     );
+    indexOfLine(script, "if ! out=$(release_run 2>&1); then");
     assert.equal(lines(script).filter((line) => line.includes("docker run")).length, 1);
     assert.ok(!script.includes("--publish"), "a release publishes no port; the edge owns them");
-    indexOfLine(script, `name=web-abababababab-"$suffix"`);
+    indexOfLine(script, "release_prefix=web-abababababab-");
+    indexOfLine(script, 'name="$release_prefix$suffix"');
+    indexOfLine(script, `spec_hash=${containerSpecHash(def)}`);
     indexOfLine(
       script,
-      `suffix=$({ printf '%s\\n' ${containerSpecHash(def)}; cat "$state"/salt "$tmp"/secret.env; } | sha256sum | cut -c1-8)`,
+      `suffix=$({ printf '%s\\n' "$spec_hash"; cat "$state"/salt "$tmp"/secret.env; } | sha256sum | cut -c1-8)`,
     );
   });
 
@@ -195,16 +202,20 @@ describe("deploy/deploy-script: the script for a typical host", () => {
     indexOfLine(script, "deadline=$(( $(date +%s) + 60 ))");
     indexOfLine(
       script,
-      `fail "release $digest did not become healthy within 60 s, removed it, $kept; last health response: $answer"`,
+      `fail "release $digest did not become healthy within $health_timeout s, removed it, $kept; last health response: $answer"`,
     );
+    indexOfLine(script, "health_timeout=60");
   });
 
   it("prepares routes, upstream and record in its private directory before switching", () => {
     const routes = routeFileText(routeLines("web", def.routes));
-    assert.ok(
-      script.includes(`\nif ! printf '%s' ${quote(routes)} > "$tmp"/routes 2>/dev/null; then\n`),
+    assert.ok(script.includes(`\nroutes_text=${quote(routes)}\n`));
+    indexOfLine(script, `if ! printf '%s' "$routes_text" > "$tmp"/routes 2>/dev/null; then`);
+    indexOfLine(script, "container_port=8080");
+    indexOfLine(
+      script,
+      `if ! printf '%s\\n' "$name:$container_port" > "$tmp"/upstream 2>/dev/null; then`,
     );
-    indexOfLine(script, `if ! printf '%s\\n' "$name:8080" > "$tmp"/upstream 2>/dev/null; then`);
     indexOfLine(script, `entry=${quote(entryPrefix(def))}`);
     indexOfLine(
       script,
@@ -236,15 +247,16 @@ describe("deploy/deploy-script: the script for a typical host", () => {
     indexOfLine(script, 'mv -f "$tmp"/upstream "$edge"/upstreams/"$service"');
     indexOfLine(
       script,
-      `if answer=$(docker exec slipway-edge /bin/busybox timeout 3 /bin/busybox wget -q -O - --header 'Host: 'web.example.com http://127.0.0.1:80/healthz 2>&1); then return 0; fi`,
+      `verify_get() { docker exec slipway-edge /bin/busybox timeout 3 /bin/busybox wget -q -O - --header 'Host: 'web.example.com http://127.0.0.1:80/healthz; }`,
     );
+    indexOfLine(script, "if answer=$(verify_get 2>&1); then return 0; fi");
     indexOfLine(
       script,
       'if [ -f "$tmp"/upstream.old ]; then mv -f "$tmp"/upstream.old "$edge"/upstreams/"$service"; else rm -f "$edge"/upstreams/"$service"; fi',
     );
     indexOfLine(
       script,
-      `fail "release $digest is healthy but requests through slipway-edge fail; switched back; last response: $answer"`,
+      `fail "release $digest is healthy but requests through $edge_container fail; switched back; last response: $answer"`,
     );
   });
 
@@ -255,14 +267,14 @@ describe("deploy/deploy-script: the script for a typical host", () => {
       'if [ -n "$owner" ] && [ "$owner" != "$stack" ]; then',
       'if [ "$edge_running" != true ]; then',
       `if docker image inspect ${REF_WEB} >/dev/null 2>&1; then`,
-      `name=web-abababababab-"$suffix"`,
+      'name="$release_prefix$suffix"',
       "if ! wait_healthy; then",
       `entry=${quote(entryPrefix(def))}`,
       'mv -f "$tmp"/routes "$edge"/routes/"$service"',
       'mv -f "$tmp"/upstream "$edge"/upstreams/"$service"',
       "if ! verify_edge; then",
       'mv -f "$tmp"/release.json "$state"/release.json',
-      'retire "$current" 1 "$warm_for"',
+      'retire "$current" "$drain_seconds" "$warm_for"',
       'done < "$tmp"/containers',
     ].map((line) => indexOfLine(script, line));
     assert.deepEqual(
@@ -274,9 +286,10 @@ describe("deploy/deploy-script: the script for a typical host", () => {
   it("keeps keepReleases stopped releases and removes older ones", () => {
     indexOfLine(
       script,
-      "docker ps --all --filter label=slipway.service=web --filter label=slipway.role=app --format '{{.Names}}' > \"$tmp\"/containers",
+      `docker ps --all --filter label=slipway.service="$service" --filter label=slipway.role=app --format '{{.Names}}' > "$tmp"/containers`,
     );
-    indexOfLine(script, 'if [ "$kept" -lt 3 ]; then');
+    indexOfLine(script, "keep_releases=3");
+    indexOfLine(script, 'if [ "$kept" -lt "$keep_releases" ]; then');
   });
 
   it("holds no secret value: those only travel in the payload", () => {
@@ -319,6 +332,24 @@ describe("deploy/deploy-script: the script for a typical host", () => {
         path.join(temp.dir, "accessory-remove.sh"),
         accessoryRemoveScript({ ...ACCESSORY, volumes: ["data"], deleteVolumes: true }),
       );
+      const edge = {
+        host: "web-1",
+        stack: "dev",
+        name: "slipway-edge",
+        image: `ghcr.io/acme/edge@sha256:${"cd".repeat(32)}`,
+        bind: "127.0.0.1",
+        httpPort: 80,
+        httpsPort: 443,
+        tls: "acme" as const,
+        stateRoot: "/var/lib/slipway",
+      };
+      fs.writeFileSync(path.join(temp.dir, "edge.sh"), edgeScript(edge));
+      fs.writeFileSync(path.join(temp.dir, "edge-remove.sh"), edgeRemoveScript(edge));
+      fs.writeFileSync(path.join(temp.dir, "probe.sh"), probeScript(def));
+      fs.writeFileSync(
+        path.join(temp.dir, "worker.sh"),
+        deployScript(typicalDefinition({ routes: [], memory: "512m", rollbackWindowSeconds: 60 })),
+      );
       execFileSync("shellcheck", [
         "-s",
         "sh",
@@ -330,6 +361,17 @@ describe("deploy/deploy-script: the script for a typical host", () => {
           "release-command.sh",
           "warm-switch.sh",
         ].map((f) => path.join(temp.dir, f)),
+      ]);
+      // A header may set a value the variant does not read (a worker has no routes, the
+      // edge removal never reads edge_apply's error): SC2034 is left out for these.
+      execFileSync("shellcheck", [
+        "-s",
+        "sh",
+        "-e",
+        "SC2034",
+        ...["edge.sh", "edge-remove.sh", "probe.sh", "worker.sh"].map((f) =>
+          path.join(temp.dir, f),
+        ),
       ]);
     } finally {
       temp.remove();
@@ -359,8 +401,10 @@ describe("deploy/deploy-script: variations", () => {
 
   it("stops the previous release in the background after drainSeconds, holding retire.lock, not the host lock", () => {
     const five = deployScript(typicalDefinition({ drainSeconds: 5 }));
-    indexOfLine(five, 'retire "$current" 5 "$warm_for"');
-    indexOfLine(five, "warm_for=0");
+    indexOfLine(five, "drain_seconds=5");
+    indexOfLine(five, 'retire "$current" "$drain_seconds" "$warm_for"');
+    indexOfLine(five, "rollback_window=0");
+    indexOfLine(five, "warm_for=$rollback_window");
     const body = lines(five);
     const start = body.indexOf("retire() {");
     const group = body.slice(
@@ -397,7 +441,7 @@ describe("deploy/deploy-script: variations", () => {
     ]);
     indexOfLine(five, '} </dev/null >"$state"/retire.log 2>&1 &');
     const none = deployScript(typicalDefinition({ drainSeconds: 0 }));
-    indexOfLine(none, 'retire "$current" 0 "$warm_for"');
+    indexOfLine(none, "drain_seconds=0");
   });
 
   it("reads Docker's memory sizes in KiB (units of 1024)", () => {
@@ -413,19 +457,24 @@ describe("deploy/deploy-script: variations", () => {
 
   it("keeps the previous release warm for rollbackWindowSeconds, unless the host's available memory is below the memory limit", () => {
     const warm = deployScript(typicalDefinition({ rollbackWindowSeconds: 600 }));
-    indexOfLine(warm, "warm_for=600");
-    indexOfLine(warm, 'keep_warm "$current" 1 "$warm_for"');
-    assert.ok(!warm.includes("MemAvailable"), "no memory limit: no memory check");
+    indexOfLine(warm, "rollback_window=600");
+    indexOfLine(warm, 'keep_warm "$current" "$drain_seconds" "$warm_for"');
+    // No memory limit: no memory check.
+    indexOfLine(warm, "memory_kib=''");
     const limited = lines(
       deployScript(typicalDefinition({ rollbackWindowSeconds: 600, memory: "1.5g" })),
     );
-    const at = limited.indexOf("warm_for=600");
-    assert.deepEqual(limited.slice(at, at + 6), [
-      "warm_for=600",
+    assert.ok(limited.includes("memory_kib=1572864"));
+    assert.ok(limited.includes("memory=1.5g"));
+    const at = limited.indexOf("warm_for=$rollback_window");
+    assert.deepEqual(limited.slice(at, at + 8), [
+      "warm_for=$rollback_window",
+      'if [ "$warm_for" -gt 0 ] && [ -n "$memory_kib" ]; then',
       `avail_kb=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo 2>/dev/null || true)`,
-      'if [ -n "$avail_kb" ] && [ "$avail_kb" -lt 1572864 ]; then',
+      'if [ -n "$avail_kb" ] && [ "$avail_kb" -lt "$memory_kib" ]; then',
       "warm_for=0",
-      'say "not keeping $current running for the rollback window: this host has $((avail_kb / 1024)) MiB of memory available, less than the memory limit of $service (1.5g)"',
+      'say "not keeping $current running for the rollback window: this host has $((avail_kb / 1024)) MiB of memory available, less than the memory limit of $service ($memory)"',
+      "fi",
       "fi",
     ]);
   });
@@ -467,7 +516,7 @@ describe("deploy/deploy-script: variations", () => {
     assert.equal(verifyRoute(typicalDefinition({ routes: [routes[0]!] })), undefined);
     indexOfLine(
       deployScript(typicalDefinition({ routes: [{ tls: false }] })),
-      `if answer=$(docker exec slipway-edge /bin/busybox timeout 3 /bin/busybox wget -q -O - --header 'Host: 'web.slipway.invalid http://127.0.0.1:80/healthz 2>&1); then return 0; fi`,
+      `verify_get() { docker exec slipway-edge /bin/busybox timeout 3 /bin/busybox wget -q -O - --header 'Host: 'web.slipway.invalid http://127.0.0.1:80/healthz; }`,
     );
     const unverified = deployScript(typicalDefinition({ routes: [routes[0]!] }));
     indexOfLine(
@@ -480,7 +529,7 @@ describe("deploy/deploy-script: variations", () => {
     const def = typicalDefinition({ env: { ...HOSTILE }, secretEnvNames: [] });
     const run = command(releaseRun(def, serviceNames(def)));
     const script = deployScript(def);
-    assert.ok(script.includes(`if ! out=$(${run} 2>&1); then`));
+    assert.ok(script.includes(`\nrelease_run() { ${run}; }\n`));
     assert.ok(run.includes(`--env 'QUOTES=it'\\''s "quoted"'`));
     assert.ok(
       run.includes(

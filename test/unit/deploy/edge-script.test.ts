@@ -7,8 +7,9 @@ import {
   holderCreate,
   type EdgeDefinition,
 } from "../../../src/deploy";
-import { configParts, edgeNames, renderConfig, routeFileText, routeLines } from "../../../src/edge";
+import { configParts, edgeNames, routeFileText, routeLines } from "../../../src/edge";
 import { DIGEST_EDGE, fakeDocker, REF_EDGE, reloadCall, sh, tempDir } from "./fixtures";
+import { expectedConfig } from "../edge/render";
 
 const PORTS = "127.0.0.1:18080 127.0.0.1:18443";
 const HOLDER_FORMAT = '{{.State.Running}} {{index .Config.Labels "slipway.edge.ports"}}';
@@ -194,7 +195,7 @@ describe("deploy/edge-script: run against a fake docker", () => {
       parts,
     );
     assert.equal(read("https_suffix"), ":18443");
-    assert.deepEqual(JSON.parse(read("caddy.json")), JSON.parse(renderConfig(parts, [], [], "")));
+    assert.deepEqual(JSON.parse(read("caddy.json")), expectedConfig(parts, [], [], ""));
     assert.equal(read("owner"), "local\n");
     assert.deepEqual(fs.readdirSync(dir).sort(), [
       "caddy",
@@ -257,7 +258,7 @@ describe("deploy/edge-script: run against a fake docker", () => {
     assert.deepEqual(docker.calls().slice(-1), [reloadCall(OLD_CADDY)]);
     assert.deepEqual(
       JSON.parse(read("caddy.json")),
-      JSON.parse(renderConfig(configParts(def), [web[0]!.json], [web[1]!.json], ":18443")),
+      expectedConfig(configParts(def), [web[0]!.json], [web[1]!.json], ":18443"),
     );
     assert.equal(read("caddy"), `${OLD_CADDY}\n`);
   });

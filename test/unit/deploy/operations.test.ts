@@ -256,9 +256,11 @@ describe("details (src/deploy/details-script)", () => {
       edgeDir: "/var/lib/slipway/_edge/slipway-edge",
       volumes: [{ accessory: "postgres", volume: "slipway-prod-postgres-data" }],
     });
-    assert.equal(
-      script.split("\n").at(-2),
-      `size=$(du -sk "$(docker volume inspect --format '{{.Mountpoint}}' slipway-prod-postgres-data 2>/dev/null)" 2>/dev/null | cut -f1); printf 'volume\\t%s\\t%s\\t%s\\n' postgres slipway-prod-postgres-data "\${size:-?}"`,
+    assert.equal(script.split("\n").at(-2), "volume_size postgres slipway-prod-postgres-data");
+    assert.ok(
+      script.includes(
+        `\n  size=$(du -sk "$(docker volume inspect --format '{{.Mountpoint}}' "$2" 2>/dev/null)" 2>/dev/null | cut -f1); printf 'volume\\t%s\\t%s\\t%s\\n' "$1" "$2" "\${size:-?}"\n`,
+      ),
     );
   });
 });
@@ -280,9 +282,10 @@ describe("maintenance (src/deploy/maintenance)", () => {
     const text = on.join("\n");
     const page = text.indexOf(`> "$dir"/page.html.tmp`);
     const retry = text.indexOf(
-      `if ! printf '%s' '120\n' > "$dir"/retry-after.tmp || ! chmod 644 "$dir"/retry-after.tmp || ! mv -f "$dir"/retry-after.tmp "$dir"/retry-after; then`,
+      `if ! printf '%s' "$retry_after" > "$dir"/retry-after.tmp || ! chmod 644 "$dir"/retry-after.tmp || ! mv -f "$dir"/retry-after.tmp "$dir"/retry-after; then`,
     );
     assert.ok(page > 0 && retry > page);
+    assert.ok(on.includes("retry_after='120"));
     assert.ok(on.includes("dir=/var/lib/slipway/_edge/slipway-edge/maintenance/web"));
     assert.ok(on.join("\n").includes("<p>Back at &lt;10:00&gt; &amp; soon</p></body>"));
     assert.deepEqual(
@@ -293,9 +296,9 @@ describe("maintenance (src/deploy/maintenance)", () => {
         'rm -f "$dir"/retry-after',
         'rm -f "$dir"/page.html',
         'rmdir "$dir" 2>/dev/null || true',
-        "printf 'maintenance off\\n'",
-        'if ! grep -qF maintenance/web/retry-after "$edge"/routes/"$service" 2>/dev/null; then',
-        "  printf 'maintenance stale\\n'",
+        "printf '%s off\\n' \"$mark\"",
+        'if ! grep -qF "maintenance/$service/retry-after" "$edge"/routes/"$service" 2>/dev/null; then',
+        "  printf '%s stale\\n' \"$mark\"",
         "fi",
         "",
       ],

@@ -79,6 +79,11 @@ const SAY_VARIABLE_BOUNDS: Record<string, number> = {
   owner: 100, // a stack name, read with head -c 100 from <state>/owner
   edge_error: 300, // the last line of Caddy's answer, cut to 300 characters
   retire_failed: 300, // the last background stop's failure, read with head -c 300
+  edge_container: 255, // the edge's container name, from config (the header)
+  network: 255, // the stack's network name, from config (the header)
+  supervisor_root: 1024, // the state root, a config path (the header)
+  memory: 20, // a config memory size such as 512m (the header)
+  drain_seconds: 10, // a number of seconds (the header)
 };
 
 interface Masked {

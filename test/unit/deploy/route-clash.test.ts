@@ -64,6 +64,8 @@ describe("deploy/deploy-script: route_clash under sh", () => {
         `state='${root}/web'`,
         `edge='${edge}'`,
         `tmp='${tmp}'`,
+        // The header's value the refusal names (where the service's routes are configured).
+        script.split("\n").find((line) => line.startsWith("config_path="))!,
         ...functions,
         "clash=$(route_clash)",
         'printf "[%s]" "$clash"',

@@ -207,7 +207,7 @@ describe("infra/deploy: several services and accessories under mocks", function 
     );
     assert.ok(!stdin("api-h1-release").includes("a later replica"));
     assert.ok(stdin("worker-h2-release").includes("--network name=slipway-dev,alias=worker "));
-    assert.ok(stdin("worker-h2-release").includes(" worker 2>&1); then"), "the worker's command");
+    assert.ok(stdin("worker-h2-release").includes(" worker; }\n"), "the worker's command");
   });
 
   it("runs the accessory script with its secrets on stdin only, triggered by its definition", () => {

@@ -22,14 +22,16 @@ describe("deploy/supervisor: the host's supervisor", () => {
   it("lives in <root>/_supervisor, one per root, keeping its lock across a new text", () => {
     assert.equal(supervisorDir(ROOT), "/var/lib/slipway/_supervisor");
     assert.equal(supervisorDir("/srv/slipway/"), "/srv/slipway/_supervisor");
-    assert.deepEqual(lines(text).slice(0, 12), [
+    assert.deepEqual(lines(text).slice(0, 14), [
       "#!/bin/sh",
       "# Slipway supervisor of the containers recorded under /var/lib/slipway (src/deploy/supervisor.ts).",
       "set -u",
       "umask 022",
       "trap '' HUP PIPE",
       "root=/var/lib/slipway",
-      'dir="$root"/_supervisor',
+      "dir=/var/lib/slipway/_supervisor",
+      "tick=2",
+      "events_kept=20",
       'self="$dir"/supervisor.sh',
       'exec 9>>"$dir"/lock',
       "flock -n 9 || exit 0",
@@ -42,7 +44,7 @@ describe("deploy/supervisor: the host's supervisor", () => {
       ),
     );
     assert.ok(lines(text).includes('while [ -f "$self" ]; do'));
-    assert.ok(lines(text).includes("sleep 2"));
+    assert.ok(lines(text).includes('sleep "$tick"'));
   });
 
   it("starts a container again only under its directory's deploy lock, if the record still names it", () => {
@@ -104,13 +106,14 @@ describe("deploy/supervisor: the host's supervisor", () => {
     const remove = unsuperviseLines(ROOT);
     assert.deepEqual(remove, [
       "supervisor=/var/lib/slipway/_supervisor",
+      "supervisor_root=/var/lib/slipway",
       'if [ -d "$supervisor" ] && [ "$(ls -A "${supervisor%/*}")" = _supervisor ]; then',
       '  rm -f "$supervisor"/supervisor.sh',
       '  pid=$(cat "$supervisor"/pid 2>/dev/null || true)',
       '  if [ -n "$pid" ] && ! flock -n "$supervisor"/lock true 2>/dev/null; then kill "$pid" >/dev/null 2>&1 || true; fi',
       '  flock -w 10 "$supervisor"/lock true 2>/dev/null || true',
       '  rm -rf "$supervisor"',
-      "  say 'stopped the supervisor of /var/lib/slipway: nothing is left to supervise'",
+      '  say "stopped the supervisor of $supervisor_root: nothing is left to supervise"',
       "fi",
     ]);
     const def = typicalDefinition();

@@ -9,11 +9,11 @@ import {
   maintenanceHandler,
   matchKey,
   proxyHandler,
-  renderConfig,
   routeFileText,
   routeLines,
   upstreamMountPath,
 } from "../../../src/edge";
+import { renderOnHost } from "./render";
 
 /** What every route of `web` ends in: its upstream file, read per request. */
 const WEB_PROXY = {
@@ -235,12 +235,11 @@ describe("edge/caddy: the skeleton", () => {
     assert.equal(configParts({ tls: "acme" }).tail, tail('{"module":"acme"}'));
   });
 
-  it("renders a whole config: routes in place, the HTTPS port in redirect locations", () => {
+  it("renders a whole config on the host: routes in place, the HTTPS port in redirect locations", () => {
     const [loopback, redirect, https] = routeLines("web", [{ host: "web.example.com", tls: true }]);
-    const text = renderConfig(
+    const text = renderOnHost(
       configParts({ tls: "internal" }),
-      [loopback!.json, redirect!.json],
-      [https!.json],
+      { web: routeFileText([loopback!, redirect!, https!]) },
       httpsSuffix(18443),
     );
     const config = JSON.parse(text) as {
@@ -268,7 +267,7 @@ describe("edge/caddy: the skeleton", () => {
     assert.deepEqual(JSON.parse(NO_ROUTE), NO_ROUTE_OBJECT);
     assert.ok(!text.includes(HTTPS_SUFFIX_TOKEN));
     assert.equal(
-      renderConfig(configParts({ tls: "internal" }), [], [], ""),
+      renderOnHost(configParts({ tls: "internal" }), {}, ""),
       `${HEAD}${MID}${tail('{"module":"internal"}')}`,
     );
   });

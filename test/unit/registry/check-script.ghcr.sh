@@ -9,18 +9,15 @@ base=https://ghcr.io/v2/acme/web
 accept='application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
 who='the credentials of bot'
 fail() { printf 'slipway: %s\n' "$1" >&2; exit 1; }
-# send METHOD URL ACCEPT HEADERS: the status in $code, headers and body in $work
 send() {
   : >"$work/body"
   if [ "$1" = HEAD ]; then head=--head; else head=""; fi
   code="$(curl -sS -L --max-time 30 ${head:+--head} -o "$work/body" -D "$work/headers" -w '%{http_code}' -H "Accept: $3" -H @"$4" "$2" 2>"$work/error")" ||
     fail "cannot reach registry $server ($scheme): $(sed 's/^curl: ([0-9]*) //' "$work/error")"
 }
-# param NAME: a parameter of the registry's WWW-Authenticate challenge
 param() {
   printf '%s\n' "$challenge" | sed -n "s/.*[[:space:],]$1=\"\([^\"]*\)\".*/\1/p"
 }
-# authenticate: answers the challenge of the last 401 (a bearer token, or basic auth)
 authenticate() {
   challenge="$(tr -d '\r' <"$work/headers" | sed -n 's/^[Ww][Ww][Ww]-[Aa][Uu][Tt][Hh][Ee][Nn][Tt][Ii][Cc][Aa][Tt][Ee]:[[:space:]]*//p' | tail -n 1)"
   case "$challenge" in
@@ -49,7 +46,6 @@ authenticate() {
     *) fail "$server requires credentials for $repo; set slipway:registry.username and password" ;;
   esac
 }
-# request METHOD SUFFIX ACCEPT: send to the repository, authenticating once on a 401
 request() {
   send "$1" "$base$2" "$3" "$work/auth"
   if [ "$code" = 401 ] && [ ! -s "$work/auth" ]; then
@@ -57,7 +53,6 @@ request() {
     send "$1" "$base$2" "$3" "$work/auth"
   fi
 }
-# expect WHAT STATUS...: fails unless the last status is one of STATUS
 expect() {
   what="$1"
   shift
@@ -70,7 +65,6 @@ expect() {
     *) fail "$server answered $what with $code$detail" ;;
   esac
 }
-# manifest DIGEST: the manifest into $work/manifest.json, its media type in $type; 1 when absent
 manifest() {
   request GET "/manifests/$1" "$accept"
   [ "$code" != 404 ] || return 1
@@ -93,13 +87,20 @@ fi
 request GET '/tags/list?n=1000' application/json
 [ "$code" = 404 ] || expect "GET tags of $repo" 200
 digest=sha256:c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3
+missing='ghcr.io/acme/web has no manifest sha256:c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3; push the image (pulumi up on the build stack) before this check'
 request HEAD "/manifests/$digest" "$accept"
-[ "$code" != 404 ] || fail 'ghcr.io/acme/web has no manifest sha256:c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3; push the image (pulumi up on the build stack) before this check'
+[ "$code" != 404 ] || fail "$missing"
 expect "HEAD manifest $repo@$digest" 200
+oci_index=application/vnd.oci.image.index.v1+json
+docker_list=application/vnd.docker.distribution.manifest.list.v2+json
+label_key=org.opencontainers.image.source
+want=https://github.com/acme/web
+label_before='ghcr.io/acme/web@sha256:c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3 has org.opencontainers.image.source '
+label_after=', but the stack'\''s source is https://github.com/Acme/Web.git; GHCR links the package to the repository this label names: set slipway:source, or remove a LABEL that overrides it in the Dockerfile'
 echo '{}' >"$work/config.json"
 if manifest "$digest"; then
   case "$type" in
-    application/vnd.oci.image.index.v1+json | application/vnd.docker.distribution.manifest.list.v2+json)
+    "$oci_index" | "$docker_list")
       child="$(jq -r '[.manifests[]? | select((.digest | type) == "string") | select((.annotations["vnd.docker.reference.type"] // "") != "attestation-manifest") | select((.platform.os | type) == "string" and (.platform.architecture | type) == "string") | select(.platform.os != "unknown" and .platform.architecture != "unknown")] | first | .digest // empty' "$work/manifest.json")"
       if [ -z "$child" ] || ! manifest "$child"; then echo "{}" >"$work/manifest.json"; fi ;;
   esac
@@ -113,6 +114,6 @@ if manifest "$digest"; then
     fi
   fi
 fi
-label="$(jq -r --arg key org.opencontainers.image.source --arg want https://github.com/acme/web '(.config.Labels // {})[$key] as $l | if ($l | type) != "string" then "unset" elif ($l | sub("/+$"; "") | sub("\\.git$"; "") | ascii_downcase) == $want then "same" else ($l | tojson) end' "$work/config.json")"
-[ "$label" = same ] || fail 'ghcr.io/acme/web@sha256:c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3 has org.opencontainers.image.source '"$label"', but the stack'\''s source is https://github.com/Acme/Web.git; GHCR links the package to the repository this label names: set slipway:source, or remove a LABEL that overrides it in the Dockerfile'
+label="$(jq -r --arg key "$label_key" --arg want "$want" '(.config.Labels // {})[$key] as $l | if ($l | type) != "string" then "unset" elif ($l | sub("/+$"; "") | sub("\\.git$"; "") | ascii_downcase) == $want then "same" else ($l | tojson) end' "$work/config.json")"
+[ "$label" = same ] || fail "$label_before$label$label_after"
 echo 'slipway: ghcr.io/acme/web answers, holds sha256:c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3, and its org.opencontainers.image.source names https://github.com/Acme/Web.git'

@@ -50,8 +50,9 @@ describe("repositoryCheckScript", () => {
       "request GET '/tags/list?n=1000' application/json",
       '[ "$code" = 404 ] || expect "GET tags of $repo" 200',
       `digest=${DIGEST}`,
+      `missing='127.0.0.1:5000/slipway/web has no manifest ${DIGEST}; push the image (pulumi up on the build stack) before this check'`,
       'request HEAD "/manifests/$digest" "$accept"',
-      `[ "$code" != 404 ] || fail '127.0.0.1:5000/slipway/web has no manifest ${DIGEST}; push the image (pulumi up on the build stack) before this check'`,
+      '[ "$code" != 404 ] || fail "$missing"',
       'expect "HEAD manifest $repo@$digest" 200',
       `echo 'slipway: 127.0.0.1:5000/slipway/web answers and holds ${DIGEST}'`,
       "",
@@ -105,7 +106,7 @@ describe("repositoryCheckScript", () => {
       digest: DIGEST,
       source: "https://github.com/o'neil/web",
     });
-    assert.ok(script.includes("--arg want 'https://github.com/o'\\''neil/web' "));
+    assert.ok(script.includes("\nwant='https://github.com/o'\\''neil/web'\n"));
     assert.ok(script.includes("but the stack'\\''s source is https://github.com/o'\\''neil/web;"));
   });
 });
