@@ -18,3 +18,4 @@ export * from "./source";
 export * from "./supply";
 export * from "./validate";
 export * from "./services";
+export * from "./rollout";
