@@ -18,6 +18,8 @@ import {
   EDGE_HTTP_PORT,
   EDGE_HTTPS_PORT,
   maintenanceMountDir,
+  splitMountPath,
+  splitStatsPath,
   upstreamMountPath,
 } from "./names";
 
@@ -149,6 +151,41 @@ export function proxyHandler(
   };
 }
 
+/** How a service with a `rollout` is split at the edge (see ./split). */
+export interface SplitOptions {
+  /** A client stays on one side (a cookie with its bucket). */
+  readonly sticky: boolean;
+}
+
+/**
+ * The handlers every route of a service with a `rollout` ends in: Slipway's `slipway_split`
+ * (scripts/engine/caddy/split), which per request reads the service's split file, chooses
+ * a side by weight and counts its answer, then `reverse_proxy` dialling that side — or,
+ * with no split file, exactly the upstreams of `proxyHandler`, read per request as there.
+ */
+export function splitProxyHandlers(
+  service: string,
+  instances: readonly string[],
+  split: SplitOptions,
+): Record<string, unknown>[] {
+  const { upstreams, ...rest } = proxyHandler(service, instances) as {
+    upstreams: { dial: string }[];
+  } & Record<string, unknown>;
+  return [
+    {
+      handler: "slipway_split",
+      service,
+      split_file: splitMountPath(service),
+      stats_file: splitStatsPath(service),
+      ...(split.sticky ? { sticky: true } : {}),
+    },
+    {
+      ...rest,
+      dynamic_upstreams: { source: "slipway_split", fallback: upstreams.map((u) => u.dial) },
+    },
+  ];
+}
+
 /**
  * The check every client route of `service` starts with: while the file
  * `maintenance/<service>/retry-after` exists in the edge's state directory, the route answers
@@ -222,13 +259,20 @@ function line(route: RouteConfig, sub: number, server: EdgeServer, value: unknow
   };
 }
 
-/** The route lines of a service: HTTP (or a redirect to HTTPS), and HTTPS for TLS routes. */
+/**
+ * The route lines of a service: HTTP (or a redirect to HTTPS), and HTTPS for TLS routes;
+ * with `split` (a service with a `rollout`), through the split handler.
+ */
 export function routeLines(
   service: string,
   routes: readonly RouteConfig[],
   instances: readonly string[] = [service],
+  split?: SplitOptions,
 ): RouteLine[] {
-  const proxy = proxyHandler(service, instances);
+  const proxy =
+    split === undefined
+      ? [proxyHandler(service, instances)]
+      : splitProxyHandlers(service, instances, split);
   const maintenance = maintenanceHandler(service);
   const lines: RouteLine[] = [];
   for (const route of routes) {
@@ -240,7 +284,7 @@ export function routeLines(
       lines.push(
         line(route, 0, "http", {
           match: [{ ...match, remote_ip: { ranges: LOOPBACK } }],
-          handle: [proxy],
+          handle: proxy,
           terminal: true,
         }),
       );
@@ -261,12 +305,12 @@ export function routeLines(
       );
     } else {
       lines.push(
-        line(route, 1, "http", { ...matchList, handle: [maintenance, proxy], terminal: true }),
+        line(route, 1, "http", { ...matchList, handle: [maintenance, ...proxy], terminal: true }),
       );
     }
     if (route.tls) {
       lines.push(
-        line(route, 1, "https", { ...matchList, handle: [maintenance, proxy], terminal: true }),
+        line(route, 1, "https", { ...matchList, handle: [maintenance, ...proxy], terminal: true }),
       );
     }
   }

@@ -32,7 +32,7 @@ const VarUpstream = "slipway_split.upstream"
 type Handler struct {
 	// Service is the service's name (for the stats and the cookie name).
 	Service string `json:"service"`
-	// SplitFile is the split file's path, e.g. /etc/slipway/upstreams/web.split.
+	// SplitFile is the split file's path, e.g. /etc/slipway/split/web.
 	SplitFile string `json:"split_file"`
 	// StatsFile is where the counters are written (atomically, at most every second when
 	// they changed); empty: not written.

@@ -393,3 +393,36 @@ func TestStatusRecorderSkipsInformational(t *testing.T) {
 		t.Errorf("status %d, written %v", recorder.status, under.written)
 	}
 }
+
+// The stats file as the writer writes it, for fixed counters: testdata/stats.json, which
+// the TypeScript reader's unit test (test/unit/edge/split.test.ts) parses too.
+// UPDATE_GOLDEN=1 go test ./split/ rewrites it.
+func TestStatsFileGolden(t *testing.T) {
+	started := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+	stats := NewStats("web", started)
+	table, _ := Parse([]byte("web-new:8080 10\nweb-old-1:8080,web-old-2:8080 90\n"))
+	for i := range 112 {
+		status := http.StatusOK
+		if i < 23 {
+			status = http.StatusBadGateway
+		}
+		stats.Record("web-new:8080", status, time.Duration(i)*time.Millisecond)
+	}
+	for i := range 1000 {
+		stats.Record("web-old-1:8080,web-old-2:8080", http.StatusOK, time.Duration(i%40)*time.Millisecond)
+	}
+	path := filepath.Join(t.TempDir(), "web.json")
+	if err := WriteFile(path, stats.Snapshot(started.Add(70*time.Second), table, nil)); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	if os.Getenv("UPDATE_GOLDEN") != "" {
+		if err := os.WriteFile("testdata/stats.json", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile("testdata/stats.json")
+	if err != nil || string(got) != string(want) {
+		t.Fatalf("stats file:\n%s\nwant (testdata/stats.json, %v):\n%s", got, err, want)
+	}
+}

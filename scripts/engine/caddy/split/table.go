@@ -4,7 +4,7 @@
 // (no client connection, keep-alive included, is closed), and it counts each side's
 // requests, 5xx answers and latency for the canary analysis.
 //
-// The split file (`<upstreams>/<service>.split`) has one line per side:
+// The split file (`split/<service>` in the edge's state directory) has one line per side:
 //
 //	<upstream> <weight>
 //
