@@ -38,9 +38,15 @@ func (f *File) Current() *Table {
 		if !errors.Is(err, fs.ErrNotExist) {
 			f.logger.Error("reading the split file", zap.String("file", f.path), zap.Error(err))
 		}
-		f.mu.Lock()
-		f.info, f.table, f.lastErr = nil, nil, nil
-		f.mu.Unlock()
+		// No file, no split: forget the last one (the lock only when there is one to forget).
+		f.mu.RLock()
+		had := f.info != nil || f.table != nil || f.lastErr != nil
+		f.mu.RUnlock()
+		if had {
+			f.mu.Lock()
+			f.info, f.table, f.lastErr = nil, nil, nil
+			f.mu.Unlock()
+		}
 		return nil
 	}
 	f.mu.RLock()
