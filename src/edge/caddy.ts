@@ -12,6 +12,7 @@
  * config reload, so no client connection (keep-alive included) is ever closed by a release.
  */
 import { routeMatchKey, type RouteConfig } from "../config/services";
+import type { RolloutConfig } from "../config/rollout";
 import type { TlsIssuer } from "../config/edge";
 import {
   EDGE_ADMIN_ADDRESS,
@@ -312,6 +313,47 @@ export function routeLines(
       lines.push(
         line(route, 1, "https", { ...matchList, handle: [maintenance, ...proxy], terminal: true }),
       );
+    }
+  }
+  return lines;
+}
+
+/** Where a blue/green service's preview release answers: a host of its own, or a header. */
+export type PreviewRoute = NonNullable<RolloutConfig["preview"]>;
+
+/**
+ * The route lines of a blue/green service's preview release, beside its own lines: with
+ * `preview.host`, that host (HTTP, and HTTPS when a route of the service has TLS); with
+ * `preview.header`, each of the service's routes when the request carries the header, sorted
+ * before the route's own lines. They dial the preview's upstream files (`instances`, the
+ * first being `previewInstance(service)`), read per request: the switch is a rename.
+ */
+export function previewRouteLines(
+  service: string,
+  routes: readonly RouteConfig[],
+  preview: PreviewRoute,
+  instances: readonly string[],
+): RouteLine[] {
+  // No maintenance check: whoever previews a release reaches it during maintenance too.
+  const handle = [proxyHandler(service, instances)];
+  if (preview.host !== undefined) {
+    const route: RouteConfig = { host: preview.host, tls: routes.some((r) => r.tls) };
+    const value = { match: [matcher(route)], handle, terminal: true };
+    return [line(route, 1, "http", value), ...(route.tls ? [line(route, 1, "https", value)] : [])];
+  }
+  if (preview.header === undefined) {
+    return [];
+  }
+  const header = { [preview.header.name]: [preview.header.value] };
+  const lines: RouteLine[] = [];
+  for (const route of routes) {
+    const value = { match: [{ ...matcher(route), header }], handle, terminal: true };
+    // Over HTTP only where the route serves HTTP (no redirect to HTTPS).
+    if (!(route.tls && (route.redirect ?? true))) {
+      lines.push(line(route, 0, "http", value));
+    }
+    if (route.tls) {
+      lines.push(line(route, 0, "https", value));
     }
   }
   return lines;

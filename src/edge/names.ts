@@ -65,3 +65,11 @@ export const EDGE_SPLIT_STATS_DIR = `${EDGE_ADMIN_DIR}/split`;
 export function splitStatsPath(service: string): string {
   return path.posix.join(EDGE_SPLIT_STATS_DIR, `${service}.json`);
 }
+
+/**
+ * The upstream file of a blue/green service's preview release (`upstreams/<service>.preview`;
+ * a replica's: `<service>.preview.<n>`), read per request by its preview routes.
+ */
+export function previewInstance(service: string): string {
+  return `${service}.preview`;
+}

@@ -5,6 +5,8 @@ import {
   canarySplit,
   judgeStep,
   parseSplitStats,
+  previewInstance,
+  previewRouteLines,
   percentile,
   proxyHandler,
   renderSplit,
@@ -252,5 +254,86 @@ describe("edge: routes of a service with a rollout", () => {
         ["subroute", "slipway_split", "reverse_proxy"],
       ],
     );
+  });
+});
+
+describe("edge: the preview routes of a blue/green service", () => {
+  const PREVIEW_PROXY = {
+    handler: "reverse_proxy",
+    upstreams: [{ dial: "{file./etc/slipway/upstreams/web.preview}" }],
+    load_balancing: { try_duration: "250ms", try_interval: "50ms" },
+  };
+
+  it("a preview host: its own lines, HTTPS too when a route of the service has TLS", () => {
+    const routes = [{ host: "web.example.com", tls: true }];
+    const value = JSON.stringify({
+      match: [{ host: ["preview.example.com"] }],
+      handle: [PREVIEW_PROXY],
+      terminal: true,
+    });
+    assert.equal(previewInstance("web"), "web.preview");
+    assert.deepEqual(
+      previewRouteLines("web", routes, { host: "preview.example.com" }, [previewInstance("web")]),
+      [
+        { sortKey: "299991", matchKey: "preview.example.com|", server: "http", json: value },
+        { sortKey: "299991", matchKey: "preview.example.com|", server: "https", json: value },
+      ],
+    );
+    assert.deepEqual(
+      previewRouteLines("web", [{ tls: false }], { host: "preview.example.com" }, [
+        "web.preview",
+      ]).map((l) => l.server),
+      ["http"],
+    );
+  });
+
+  it("a preview header: each route with the header, before the route's own lines", () => {
+    const routes = [
+      { host: "web.example.com", tls: true },
+      { path: "/api", tls: false },
+    ];
+    const lines = previewRouteLines(
+      "web",
+      routes,
+      { header: { name: "X-Slipway-Preview", value: "t0ken" } },
+      ["web.preview", "web.preview.1"],
+    );
+    const proxy = {
+      ...PREVIEW_PROXY,
+      upstreams: [
+        { dial: "{file./etc/slipway/upstreams/web.preview}" },
+        { dial: "{file./etc/slipway/upstreams/web.preview.1}" },
+      ],
+    };
+    assert.deepEqual(lines, [
+      {
+        sortKey: "299990",
+        matchKey: "web.example.com|",
+        server: "https",
+        json: JSON.stringify({
+          match: [{ host: ["web.example.com"], header: { "X-Slipway-Preview": ["t0ken"] } }],
+          handle: [proxy],
+          terminal: true,
+        }),
+      },
+      {
+        sortKey: "499950",
+        matchKey: "-|/api",
+        server: "http",
+        json: JSON.stringify({
+          match: [{ path: ["/api", "/api/*"], header: { "X-Slipway-Preview": ["t0ken"] } }],
+          handle: [proxy],
+          terminal: true,
+        }),
+      },
+    ]);
+    // Sorted before the routes' own lines.
+    const own = routeLines("web", routes);
+    for (const preview of lines) {
+      const first = own.find(
+        (l) => l.matchKey === preview.matchKey && l.server === preview.server,
+      )!;
+      assert.ok(preview.sortKey <= first.sortKey, `${preview.sortKey} after ${first.sortKey}`);
+    }
   });
 });
