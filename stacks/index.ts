@@ -10,7 +10,7 @@ import type * as KubernetesTarget from "../infra/kubernetes";
 import { deploymentEnvironment } from "../infra/github";
 import type { Attestation } from "../infra/images";
 import { declareSupplyChain } from "../infra/supply";
-import { loadConfig, projectRoot } from "../src/config";
+import { loadConfig, projectRoot, undrivenRollouts } from "../src/config";
 import { endedPinMessage, holdRollbackPins, readSource, stampedPaths } from "../src/images";
 import {
   activeRejections,
@@ -70,6 +70,12 @@ guardDigests(config, rejections, recorded);
 const missing = missingTools(config);
 if (missing.length > 0) {
   throw new pulumi.RunError(`stack ${config.stack} cannot run:\n  ${missing.join("\n  ")}`);
+}
+
+// A canary or blue/green rollout is not driven by the host deploy yet: refused, not ignored.
+const undriven = undrivenRollouts(config.services);
+if (undriven.length > 0) {
+  throw new pulumi.RunError(`stack ${config.stack} cannot run:\n  ${undriven.join("\n  ")}`);
 }
 
 // The GitHub deployment environment, when the stack has a slipway:github section. Its

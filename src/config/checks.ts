@@ -7,6 +7,7 @@ import { asList, asMap, type Add, type RawIssue, type RawMap } from "./raw";
 import { registryChecks } from "./registry";
 import { repositoryChecks } from "./registry-repositories";
 import type { Role } from "./role";
+import { rolloutChecks } from "./rollout";
 import { workloadChecks } from "./service-checks";
 import { verifyChecks } from "./supply";
 
@@ -26,6 +27,7 @@ export function crossChecks(raw: RawMap, role: Role): RawIssue[] {
   servicesRequiredCheck(raw, hostNames, add);
   edgePortChecks(asMap(raw.edge), asList(raw.hosts), add);
   workloadChecks(raw, imageNames, add);
+  rolloutChecks(raw, add);
   edgeChecks(asMap(raw.edge), imageNames, add);
   const github = asMap(raw.github);
   if (github !== undefined) {

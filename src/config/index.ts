@@ -20,3 +20,4 @@ export * from "./validate";
 export * from "./services";
 export * from "./accessories";
 export * from "./workload";
+export * from "./rollout";

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { healthPathProblem } from "./rules";
 import { expected, plain, port, ruled } from "./primitives";
+import { rolloutSchema, type RolloutConfig } from "./rollout";
 import { argv, workload, workloadFields, workloadName, type WorkloadSpec } from "./workload";
 
 /** Host names a route may match: DNS names, `*.` wildcards, `localhost`, IPv4 addresses. */
@@ -123,6 +124,11 @@ const serviceFields = {
     .describe(
       "A release command (e.g. a database migration), run once per new digest on this stack; not on a rollback nor for a digest a release of the stack already ran. See docs/release-safety.md.",
     ),
+  rollout: rolloutSchema
+    .optional()
+    .describe(
+      "How a new release takes over (SSH hosts): canary (a share of requests per step, judged from the edge's counters) or blueGreen (a preview route, then a switch); unset: all at once after the health check. See docs/deploys.md#progressive-delivery.",
+    ),
 };
 
 /** One entry of `slipway:services`. */
@@ -162,6 +168,8 @@ export interface ServiceSpec extends WorkloadSpec {
   readonly replicas: number;
   /** The release command run once per new digest before any host switches, when set. */
   readonly release?: ReleaseCommandConfig;
+  /** How a new release takes over (canary, blue/green); unset: all at once. */
+  readonly rollout?: RolloutConfig;
 }
 
 export function serviceSpec(
@@ -182,5 +190,6 @@ export function serviceSpec(
     rollbackWindowSeconds: entry.rollbackWindowSeconds,
     replicas: entry.replicas,
     ...(entry.release === undefined ? {} : { release: entry.release }),
+    ...(entry.rollout === undefined ? {} : { rollout: entry.rollout }),
   };
 }

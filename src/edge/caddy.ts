@@ -13,12 +13,15 @@
  * config reload, so no client connection (keep-alive included) is ever closed by a release.
  */
 import { routeMatchKey, type RouteConfig } from "../config/services";
+import type { RolloutConfig } from "../config/rollout";
 import type { TlsIssuer } from "../config/edge";
 import {
   EDGE_ADMIN_ADDRESS,
   EDGE_HTTP_PORT,
   EDGE_HTTPS_PORT,
   maintenanceMountDir,
+  splitMountPath,
+  splitStatsPath,
   upstreamMountPath,
 } from "./names";
 
@@ -136,6 +139,41 @@ export function proxyHandler(
   };
 }
 
+/** How a service with a `rollout` is split at the edge (see ./split). */
+export interface SplitOptions {
+  /** A client stays on one side (a cookie with its bucket). */
+  readonly sticky: boolean;
+}
+
+/**
+ * The handlers every route of a service with a `rollout` ends in: Slipway's `slipway_split`
+ * (scripts/engine/caddy/split), which per request reads the service's split file, chooses
+ * a side by weight and counts its answer, then `reverse_proxy` dialling that side — or,
+ * with no split file, exactly the upstreams of `proxyHandler`, read per request as there.
+ */
+export function splitProxyHandlers(
+  service: string,
+  instances: readonly string[],
+  split: SplitOptions,
+): Record<string, unknown>[] {
+  const { upstreams, ...rest } = proxyHandler(service, instances) as {
+    upstreams: { dial: string }[];
+  } & Record<string, unknown>;
+  return [
+    {
+      handler: "slipway_split",
+      service,
+      split_file: splitMountPath(service),
+      stats_file: splitStatsPath(service),
+      ...(split.sticky ? { sticky: true } : {}),
+    },
+    {
+      ...rest,
+      dynamic_upstreams: { source: "slipway_split", fallback: upstreams.map((u) => u.dial) },
+    },
+  ];
+}
+
 /**
  * The check every client route of `service` starts with: while the file
  * `maintenance/<service>/retry-after` exists in the edge's state directory, the route answers
@@ -209,13 +247,20 @@ function line(route: RouteConfig, sub: number, server: EdgeServer, value: unknow
   };
 }
 
-/** The route lines of a service: HTTP (or a redirect to HTTPS), and HTTPS for TLS routes. */
+/**
+ * The route lines of a service: HTTP (or a redirect to HTTPS), and HTTPS for TLS routes;
+ * with `split` (a service with a `rollout`), through the split handler.
+ */
 export function routeLines(
   service: string,
   routes: readonly RouteConfig[],
   instances: readonly string[] = [service],
+  split?: SplitOptions,
 ): RouteLine[] {
-  const proxy = proxyHandler(service, instances);
+  const proxy =
+    split === undefined
+      ? [proxyHandler(service, instances)]
+      : splitProxyHandlers(service, instances, split);
   const maintenance = maintenanceHandler(service);
   const lines: RouteLine[] = [];
   for (const route of routes) {
@@ -227,7 +272,7 @@ export function routeLines(
       lines.push(
         line(route, 0, "http", {
           match: [{ ...match, remote_ip: { ranges: LOOPBACK } }],
-          handle: [proxy],
+          handle: proxy,
           terminal: true,
         }),
       );
@@ -248,13 +293,54 @@ export function routeLines(
       );
     } else {
       lines.push(
-        line(route, 1, "http", { ...matchList, handle: [maintenance, proxy], terminal: true }),
+        line(route, 1, "http", { ...matchList, handle: [maintenance, ...proxy], terminal: true }),
       );
     }
     if (route.tls) {
       lines.push(
-        line(route, 1, "https", { ...matchList, handle: [maintenance, proxy], terminal: true }),
+        line(route, 1, "https", { ...matchList, handle: [maintenance, ...proxy], terminal: true }),
       );
+    }
+  }
+  return lines;
+}
+
+/** Where a blue/green service's preview release answers: a host of its own, or a header. */
+export type PreviewRoute = NonNullable<RolloutConfig["preview"]>;
+
+/**
+ * The route lines of a blue/green service's preview release, beside its own lines: with
+ * `preview.host`, that host (HTTP, and HTTPS when a route of the service has TLS); with
+ * `preview.header`, each of the service's routes when the request carries the header, sorted
+ * before the route's own lines. They dial the preview's upstream files (`instances`, the
+ * first being `previewInstance(service)`), read per request: the switch is a rename.
+ */
+export function previewRouteLines(
+  service: string,
+  routes: readonly RouteConfig[],
+  preview: PreviewRoute,
+  instances: readonly string[],
+): RouteLine[] {
+  // No maintenance check: whoever previews a release reaches it during maintenance too.
+  const handle = [proxyHandler(service, instances)];
+  if (preview.host !== undefined) {
+    const route: RouteConfig = { host: preview.host, tls: routes.some((r) => r.tls) };
+    const value = { match: [matcher(route)], handle, terminal: true };
+    return [line(route, 1, "http", value), ...(route.tls ? [line(route, 1, "https", value)] : [])];
+  }
+  if (preview.header === undefined) {
+    return [];
+  }
+  const header = { [preview.header.name]: [preview.header.value] };
+  const lines: RouteLine[] = [];
+  for (const route of routes) {
+    const value = { match: [{ ...matcher(route), header }], handle, terminal: true };
+    // Over HTTP only where the route serves HTTP (no redirect to HTTPS).
+    if (!(route.tls && (route.redirect ?? true))) {
+      lines.push(line(route, 0, "http", value));
+    }
+    if (route.tls) {
+      lines.push(line(route, 0, "https", value));
     }
   }
   return lines;

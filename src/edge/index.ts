@@ -1,2 +1,4 @@
 export * from "./caddy";
 export * from "./names";
+export * from "./canary";
+export * from "./split";

@@ -48,3 +48,28 @@ export function upstreamMountPath(service: string): string {
 export function maintenanceMountDir(service: string): string {
   return path.posix.join(EDGE_MOUNT, "maintenance", service);
 }
+
+/**
+ * A service's split file inside the edge container (`split/<service>` in the edge's state
+ * directory): one `<upstream> <weight>` line per side, read per request by the
+ * `slipway_split` handler (scripts/engine/caddy/split). Absent: no split.
+ */
+export function splitMountPath(service: string): string {
+  return path.posix.join(EDGE_MOUNT, "split", service);
+}
+
+/** Where the edge's Caddy writes the split counters: a tmpfs inside its container. */
+export const EDGE_SPLIT_STATS_DIR = `${EDGE_ADMIN_DIR}/split`;
+
+/** A service's split counters inside the edge's Caddy container (`docker exec … cat`). */
+export function splitStatsPath(service: string): string {
+  return path.posix.join(EDGE_SPLIT_STATS_DIR, `${service}.json`);
+}
+
+/**
+ * The upstream file of a blue/green service's preview release (`upstreams/<service>.preview`;
+ * a replica's: `<service>.preview.<n>`), read per request by its preview routes.
+ */
+export function previewInstance(service: string): string {
+  return `${service}.preview`;
+}

@@ -43,7 +43,7 @@ describe("unknown keys: did you mean", () => {
         message:
           "unknown key; the keys here are hosts, role, command, env, secretEnv, secretEnvFiles, memory, cpus, " +
           "healthCommand, healthTimeoutSeconds, containerPort, healthPath, drainSeconds, batchSize, keepReleases, " +
-          "rollbackWindowSeconds, replicas, release, image, routes, worker (docs/configuration.md)",
+          "rollbackWindowSeconds, replicas, release, rollout, image, routes, worker (docs/configuration.md)",
       },
       {
         path: "slipway:edge.certificate",
