@@ -17,6 +17,7 @@
  * closed when the switch is done (`closeEarlySessions`), and when the CLI exits.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import { parse } from "yaml";
 import { stackFilePath } from "../config/project";
@@ -24,10 +25,15 @@ import { commandWord, optionValue, projectRoot } from "./argv";
 import { sshArgs, writeSshFiles, type ProcessResult, type SshTarget } from "./ssh";
 
 /**
- * The session's remote command: read the script from stdin to its end, then run it with
- * `/bin/sh` (an empty script, when the session goes unused, exits 0 at once).
+ * The session's remote command: read the script from stdin up to the line `end` (a comment:
+ * `#slipway-end-<random>`), then run it with `/bin/sh`. It does not wait for stdin's end: the
+ * CLI writes the script at once, but Node closes the pipe only when its event loop next runs,
+ * and the rollback then loads the Automation API synchronously (a second or more). A session
+ * closed unused gets an empty script and exits 0 at once.
  */
-export const REMOTE_READER = 'exec /bin/sh -c "$(cat)"';
+export function remoteReader(end: string): string {
+  return `exec /bin/sh -c "$(sed '/^${end}$/q')"`;
+}
 
 /** The commands that open sessions: a rollback that switches hosts (not --no-up, --unpin). */
 export function opensSessions(argv: readonly string[]): boolean {
@@ -128,12 +134,14 @@ class EarlySession {
   readonly #child: ChildProcess;
   readonly #result: Promise<ProcessResult>;
   readonly #remove: () => void;
+  /** The line that ends the script on stdin. */
+  readonly #end = `#slipway-end-${randomBytes(8).toString("hex")}`;
 
   constructor(target: SshTarget) {
     this.key = connectionKey(target);
     const { files, remove } = writeSshFiles(target);
     this.#remove = remove;
-    const child = spawn("ssh", sshArgs(target, files, REMOTE_READER), {
+    const child = spawn("ssh", sshArgs(target, files, remoteReader(this.#end)), {
       stdio: ["pipe", "pipe", "pipe"],
     });
     this.#child = child;
@@ -158,7 +166,7 @@ class EarlySession {
   /** Sends `script` and waits for the host to run it. */
   run(script: string): Promise<ProcessResult> {
     this.taken = true;
-    this.#child.stdin!.end(script);
+    this.#child.stdin!.end(`${script.replace(/\n?$/, "\n")}${this.#end}\n`);
     return this.#result;
   }
 

@@ -15,9 +15,12 @@ import {
   hostHints,
   openEarlySessions,
   opensSessions,
-  REMOTE_READER,
+  remoteReader,
 } from "../../../src/cli/early-sessions";
 import { SystemHostReader } from "../../../src/cli/host-release";
+
+/** The remote command as the fake ssh logs it, its random end line made fixed. */
+const REMOTE_READER = remoteReader("#slipway-end-X");
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPh1Y2tvZmZ0aGlzaXNhdGVzdGtleXRoYXRpc2Zha2U";
 
@@ -150,7 +153,11 @@ describe("cli/early-sessions: SSH sessions opened as a rollback starts", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const starts = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "");
+    const starts = () =>
+      (fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "").replace(
+        /#slipway-end-[0-9a-f]{16}/g,
+        "#slipway-end-X",
+      );
 
     it("starts ssh at once, and the first script for the host goes down that session", async () => {
       openEarlySessions(["rollback", "--stack", "prod"], dir);
@@ -169,6 +176,20 @@ describe("cli/early-sessions: SSH sessions opened as a rollback starts", () => {
         starts(),
         `deploy@203.0.113.10 ${REMOTE_READER}\ndeploy@203.0.113.10 echo again\n`,
       );
+    });
+
+    it("runs the script while the CLI's event loop is busy: it does not wait for stdin to close", async () => {
+      openEarlySessions(["rollback", "--stack", "prod"], dir);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ran = path.join(dir, "ran");
+      const result = new SystemHostReader().run(host, `date +%s%N > ${ran}\necho done\n`);
+      // What the rollback does next: load the Automation API, synchronously.
+      const busyUntil = Date.now() + 1500;
+      while (Date.now() < busyUntil && !fs.existsSync(ran)) {
+        // busy
+      }
+      assert.ok(fs.existsSync(ran), "the host ran the script while the event loop was blocked");
+      assert.deepEqual(await result, { kind: "ran", stdout: "done\n" });
     });
 
     it("is not used for a host the validated config reaches another way, and a failing script is reported as today", async () => {
