@@ -9,10 +9,15 @@
  * with the real engine, registry and host over SSH, local-prod (a promote stack, default
  * rollback window): `pulumi up` of local at r1 and `slipway promote` to local-prod, then r2
  * the same way (r1 is now warm on the host). Then:
+ * ROUNDS rounds (default 2) of:
  * 1. under a keep-alive load (8 sockets) and a fresh-connection load (2 loops) at once,
- *    every answer checked: `slipway rollback --stack local-prod` (back to r1);
+ *    every answer checked: `slipway rollback --stack local-prod` (back to r1; later rounds
+ *    `--to` r1's digest);
  * 2. quiet (no load): `slipway rollback --stack local-prod --to <r2's digest>` (r2 was kept
- *    warm by the first rollback).
+ *    warm by the rollback before).
+ * With BASELINE=<checkout>/bin/slipway.js each round runs the same pair with that CLI first.
+ * The CLI runs with bench/spawn-probe.js preloaded, which says when node ran, the CLI's main
+ * module loaded, its first `ssh` started (the early session) and the switch script was sent.
  * A poller asks the edge for /cgi-bin/version (the release id) every 10 ms on a fresh
  * connection; switch = from spawning the command to its first answer from the earlier release.
  * Prints a Markdown table and writes bench/results/rollback-latency-<time>.json.
@@ -28,6 +33,13 @@ import { retiresSettled } from "../test/integration/deploy-fixture";
 
 const HTTP_PORT = 28480;
 const HTTPS_PORT = 28843;
+/** Rounds of (a rollback under load, a roll forward quiet): ROUNDS in the environment, else 2. */
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+/**
+ * BASELINE: another checkout's `bin/slipway.js` (built: its dist/ current), run in the same
+ * twin before this tree's CLI in each round, side by side (e.g. the commit this branch left).
+ */
+const BASELINE = process.env.BASELINE;
 
 interface Rollback {
   readonly name: string;
@@ -35,13 +47,34 @@ interface Rollback {
   readonly switched: number;
   /** Seconds the whole command took. */
   readonly command: number;
-  /** Seconds from spawning the command to its first `ssh` (the warm switch's), when it ran one. */
-  readonly firstSsh?: number;
+  /**
+   * Seconds from spawning the command to: node running (the probe preloaded), the CLI's main
+   * module loaded, its first `ssh` started (the early session), the switch script sent.
+   */
+  readonly phases: Partial<Record<Phase, number>>;
   readonly code: number;
   /** The command's progress lines about the instant switch. */
   readonly warm: string[];
   readonly keepAlive?: LoadCount;
   readonly fresh?: LoadCount;
+}
+
+const PHASES = {
+  node: "preload",
+  loaded: "main loaded",
+  ssh: "spawn ssh",
+  script: "script to ssh",
+} as const;
+type Phase = keyof typeof PHASES;
+
+/** When each phase began (the probe's first line of it), from `startedAt` (ms, wall clock). */
+function phasesOf(stderr: string, startedAt: number): Partial<Record<Phase, number>> {
+  return Object.fromEntries(
+    Object.entries(PHASES).flatMap(([phase, line]) => {
+      const at = new RegExp(`^slipway-bench: ${line} at (\\d+)$`, "m").exec(stderr);
+      return at === null ? [] : [[phase, seconds(Number(at[1]) - startedAt)]];
+    }),
+  );
 }
 
 function seconds(ms: number): number {
@@ -55,6 +88,7 @@ async function timedRollback(
   args: string[],
   want: string,
   loaded: boolean,
+  cli: string = path.join(twin.dir, "bin", "slipway.js"),
 ): Promise<Rollback> {
   const keepAlive = loaded
     ? load(HTTP_PORT, twin.promoteHost, "/cgi-bin/version", true, 8)
@@ -84,7 +118,7 @@ async function timedRollback(
   })();
   const startedAt = Date.now();
   const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    const child = spawn("node", [path.join(twin.dir, "bin", "slipway.js"), ...args], {
+    const child = spawn("node", [cli, ...args], {
       cwd: twin.dir,
       env: {
         ...process.env,
@@ -106,12 +140,11 @@ async function timedRollback(
   if (result.code !== 0) {
     console.error(result.stderr);
   }
-  const ssh = /^slipway-bench: spawn ssh at (\d+)$/m.exec(result.stderr);
   return {
     name,
     switched: seconds(switched ?? NaN),
     command: seconds(command),
-    ...(ssh === null ? {} : { firstSsh: seconds(Number(ssh[1]) - startedAt) }),
+    phases: phasesOf(result.stderr, startedAt),
     code: result.code,
     warm: result.stderr
       .split("\n")
@@ -152,30 +185,43 @@ async function main(): Promise<void> {
       const images = up.outputs.images!.value as Record<string, { digest: string }>;
       return images.web!.digest;
     };
-    await release("r1");
+    const r1 = await release("r1");
     const r2 = await release("r2");
     await retiresSettled();
     console.log("released r1 and r2 on local-prod");
-    rollbacks.push(
-      await timedRollback(
-        twin,
-        "rollback to r1, under keep-alive and fresh-connection load",
-        ["rollback", "--stack", "local-prod"],
-        "r1",
-        true,
-      ),
-    );
-    console.log(JSON.stringify(rollbacks[0]));
-    rollbacks.push(
-      await timedRollback(
-        twin,
-        "rollback to r2 (--to its digest), quiet",
-        ["rollback", "--stack", "local-prod", "--to", r2],
-        "r2",
-        false,
-      ),
-    );
-    console.log(JSON.stringify(rollbacks[1]));
+    // Each round: back to r1 under load, then forward to r2 quiet (each kept the other warm);
+    // with BASELINE, the same pair with that CLI first.
+    const clis = [
+      ...(BASELINE === undefined ? [] : [{ label: "baseline: ", cli: BASELINE }]),
+      { label: "", cli: path.join(twin.dir, "bin", "slipway.js") },
+    ];
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      for (const { label, cli } of clis) {
+        const first = round === 1 && cli === clis[0]!.cli;
+        rollbacks.push(
+          await timedRollback(
+            twin,
+            `${label}round ${round}: rollback to r1${first ? "" : " (--to its digest)"}, under keep-alive and fresh-connection load`,
+            ["rollback", "--stack", "local-prod", ...(first ? [] : ["--to", r1])],
+            "r1",
+            true,
+            cli,
+          ),
+        );
+        console.log(JSON.stringify(rollbacks[rollbacks.length - 1]));
+        rollbacks.push(
+          await timedRollback(
+            twin,
+            `${label}round ${round}: rollback to r2 (--to its digest), quiet`,
+            ["rollback", "--stack", "local-prod", "--to", r2],
+            "r2",
+            false,
+            cli,
+          ),
+        );
+        console.log(JSON.stringify(rollbacks[rollbacks.length - 1]));
+      }
+    }
   } finally {
     twin.shell("pulumi destroy --stack local-prod --yes --non-interactive");
     twin.shell("pulumi destroy --stack local --yes --non-interactive");
@@ -186,11 +232,11 @@ async function main(): Promise<void> {
   const table = [
     `Instant rollback (${os.cpus().length} cores, load average ${load1.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end):`,
     "",
-    "| rollback | command start → first answer from the earlier release (s) | command start → its first `ssh` (s) | whole command (s) | failed keep-alive | failed fresh |",
+    "| rollback | command start → first answer from the earlier release (s) | → node runs / main loaded / first `ssh` / switch script sent (s) | whole command (s) | failed keep-alive | failed fresh |",
     "|---|---|---|---|---|---|",
     ...rollbacks.map(
       (r) =>
-        `| ${r.name}${r.code === 0 ? "" : " (FAILED)"} | **${r.switched.toFixed(2)}** | ${r.firstSsh?.toFixed(2) ?? "–"} | ${r.command.toFixed(1)} | ${failed(r.keepAlive)} | ${failed(r.fresh)} |`,
+        `| ${r.name}${r.code === 0 ? "" : " (FAILED)"} | **${r.switched.toFixed(2)}** | ${(Object.keys(PHASES) as Phase[]).map((phase) => r.phases[phase]?.toFixed(2) ?? "–").join(" / ")} | ${r.command.toFixed(1)} | ${failed(r.keepAlive)} | ${failed(r.fresh)} |`,
     ),
     "",
     ...rollbacks.map((r) => `${r.name}: ${r.warm.join(" / ") || "no instant switch line"}`),

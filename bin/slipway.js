@@ -14,4 +14,10 @@ if (built === undefined) {
   );
   process.exit(2);
 }
+// A rollback opens its hosts' SSH sessions first: they connect while the CLI loads
+// (src/cli/early-sessions.ts; they load nothing else).
+require(path.join(path.dirname(built), "early-sessions.js")).openEarlySessions(
+  process.argv.slice(2),
+  process.cwd(),
+);
 require(built).run();

@@ -87,14 +87,34 @@ export class LocalStackDriver implements StackDriver {
   readonly #stacks = new Map<string, Promise<Stack>>();
   #automation: Automation | undefined;
   #workspace: Promise<LocalWorkspace> | undefined;
+  readonly #configs = new Map<string, { text: string; source: Promise<ConfigSource> }>();
 
   constructor(root: string) {
     this.#root = root;
   }
 
-  async config(stack: string): Promise<ConfigSource> {
-    const file = stackFilePath(this.#root, stack);
-    const text = fs.readFileSync(file, "utf8");
+  /**
+   * The config of a stack, read once per command while its file stays the same (a rollback
+   * reads it twice before it switches hosts, and through the engine each read is a `pulumi`
+   * call); a failed read is not kept.
+   */
+  config(stack: string): Promise<ConfigSource> {
+    const text = fs.readFileSync(stackFilePath(this.#root, stack), "utf8");
+    const kept = this.#configs.get(stack);
+    if (kept !== undefined && kept.text === text) {
+      return kept.source;
+    }
+    const source = this.#readConfig(stack, text);
+    this.#configs.set(stack, { text, source });
+    source.catch(() => {
+      if (this.#configs.get(stack)?.source === source) {
+        this.#configs.delete(stack);
+      }
+    });
+    return source;
+  }
+
+  async #readConfig(stack: string, text: string): Promise<ConfigSource> {
     if (!needsEngine(text)) {
       // Nothing to decrypt: the file is all the engine would read.
       return configFromFile(this.#root, text);

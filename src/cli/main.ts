@@ -1,31 +1,19 @@
 import * as os from "node:os";
-import * as path from "node:path";
 import { CommanderError } from "commander";
+import { config as zodConfig } from "zod";
 import { ConfigError } from "../config/errors";
 import { LedgerError } from "../ledger";
 import { GITHUB_API_URL, RegistryError } from "../registry";
 import { defaultRegistry, updating, type CliDeps } from "./context";
 import { DriverError } from "./driver";
-import { findProjectRoot } from "../config/project";
+import { projectRoot } from "./argv";
+import { closeEarlySessions } from "./early-sessions";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
 import { RELEASE_ROOT, SystemHostReader } from "./host-release";
 import { LocalStackDriver } from "./local-driver";
 import { buildProgram } from "./program";
 import { commandLine } from "./quote";
-
-/** The nearest folder from `start` upwards that holds `Pulumi.yaml`; `start` when none does. */
-function findRoot(start: string): string {
-  return findProjectRoot(start) ?? path.resolve(start);
-}
-
-function optionValue(argv: readonly string[], name: string): string | undefined {
-  const index = argv.indexOf(name);
-  if (index >= 0) {
-    return argv[index + 1];
-  }
-  return argv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
-}
 
 /** The real dependencies: Automation API, fetch, ssh, the clock. */
 function defaultDeps(root: string): CliDeps {
@@ -95,7 +83,7 @@ export async function main(
   argv: readonly string[],
   overrides: Partial<CliDeps> = {},
 ): Promise<number> {
-  const root = overrides.root ?? findRoot(optionValue(argv, "--root") ?? process.cwd());
+  const root = overrides.root ?? projectRoot(argv, process.cwd());
   const base = { ...defaultDeps(root), ...overrides, root };
   let printed = false;
   const deps: CliDeps = {
@@ -132,6 +120,10 @@ export async function main(
 
 /** The `slipway` executable: real dependencies, Ctrl-C cancels a running update. */
 export function run(): void {
+  // A command parses each schema once or twice: zod's compiled fast path (a `new Function`
+  // per object schema, built at its first parse) costs more than it saves there (48 ms of a
+  // 56 ms config validation in a CPU profile of `slipway rollback`).
+  zodConfig({ jitless: true });
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted || !updating()) {
@@ -143,10 +135,12 @@ export function run(): void {
   process.on("SIGINT", onInterrupt);
   main(process.argv.slice(2), { signal: controller.signal }).then(
     (code) => {
+      closeEarlySessions();
       process.off("SIGINT", onInterrupt);
       process.exitCode = code;
     },
     (error: unknown) => {
+      closeEarlySessions();
       process.stderr.write(`slipway: ${String(error)}\n`);
       process.exitCode = EXIT.internal;
     },

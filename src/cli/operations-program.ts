@@ -4,13 +4,6 @@
  * by buildProgram; each action is a function of src/cli/commands.
  */
 import { Argument, Command, InvalidArgumentError } from "commander";
-import { accessoryExec, accessoryLogs, accessoryRestart } from "./commands/accessory";
-import { details } from "./commands/details";
-import { exec } from "./commands/exec";
-import { lockRelease, lockStatus } from "./commands/lock";
-import { logs } from "./commands/logs";
-import { maintenance } from "./commands/maintenance";
-import { prune } from "./commands/prune";
 import { completionScript, SHELLS, type Shell } from "./completion";
 import type { CommandSet } from "./stack-command";
 import { collect, HELP_FOOTER, jsonOption, stackOf, stackOption, wholeNumber } from "./options";
@@ -93,7 +86,9 @@ than one host or replica each line starts with [host] or [host instance].`,
       `\nExamples:\n  slipway logs --stack prod --service api --since 10m --grep ERROR\n  slipway logs --stack prod -f\n${HELP_FOOTER}`,
     )
     .action(async (options: LogOptions & { service?: string; previous?: boolean }) => {
-      outcome.code = await logs(run({}), {
+      outcome.code = await (
+        await import("./commands/logs")
+      ).logs(run({}), {
         stack: await stackOf(deps, options.stack),
         ...(options.service === undefined ? {} : { service: options.service }),
         previous: options.previous === true,
@@ -141,7 +136,9 @@ unless --interactive (a terminal). Exit 7 when the command exits non-zero.`,
           entrypoint?: string;
         },
       ) => {
-        outcome.code = await exec(run({}), {
+        outcome.code = await (
+          await import("./commands/exec")
+        ).exec(run({}), {
           stack: await stackOf(deps, options.stack),
           ...(options.service === undefined ? {} : { service: options.service }),
           ...(options.host === undefined ? {} : { hosts: options.host }),
@@ -170,7 +167,9 @@ stack, host user, SSH client, pid, since, and the script it runs.`,
     .addOption(jsonOption())
     .addHelpText("after", HELP_FOOTER)
     .action(async (options: { stack?: string; host?: string[]; json?: boolean }) => {
-      outcome.code = await lockStatus(run(options), {
+      outcome.code = await (
+        await import("./commands/lock")
+      ).lockStatus(run(options), {
         stack: await stackOf(deps, options.stack),
         ...(options.host === undefined ? {} : { hosts: options.host }),
       });
@@ -190,7 +189,9 @@ stack is refused without --force, naming its holder, before anything is ended.`,
     .addHelpText("after", HELP_FOOTER)
     .action(
       async (options: { stack?: string; host?: string[]; force?: boolean; json?: boolean }) => {
-        outcome.code = await lockRelease(run(options), {
+        outcome.code = await (
+          await import("./commands/lock")
+        ).lockRelease(run(options), {
           stack: await stackOf(deps, options.stack),
           ...(options.host === undefined ? {} : { hosts: options.host }),
           force: options.force === true,
@@ -215,7 +216,9 @@ Each service's containers change under its deploy lock.`,
     .addHelpText("after", `\nExample:\n  slipway prune --stack prod --dry-run\n${HELP_FOOTER}`)
     .action(
       async (options: { stack?: string; host?: string[]; dryRun?: boolean; json?: boolean }) => {
-        outcome.code = await prune(run(options), {
+        outcome.code = await (
+          await import("./commands/prune")
+        ).prune(run(options), {
           stack: await stackOf(deps, options.stack),
           ...(options.host === undefined ? {} : { hosts: options.host }),
           dryRun: options.dryRun === true,
@@ -236,7 +239,9 @@ container each one dials now, and the accessories' volumes with their sizes.`,
     .addOption(jsonOption())
     .addHelpText("after", HELP_FOOTER)
     .action(async (options: { stack?: string; host?: string[]; json?: boolean }) => {
-      outcome.code = await details(run(options), {
+      outcome.code = await (
+        await import("./commands/details")
+      ).details(run(options), {
         stack: await stackOf(deps, options.stack),
         ...(options.host === undefined ? {} : { hosts: options.host }),
       });
@@ -254,7 +259,9 @@ container each one dials now, and the accessories' volumes with their sizes.`,
   )
     .addHelpText("after", HELP_FOOTER)
     .action(async (name: string, options: LogOptions) => {
-      outcome.code = await accessoryLogs(run({}), {
+      outcome.code = await (
+        await import("./commands/accessory")
+      ).accessoryLogs(run({}), {
         stack: await stackOf(deps, options.stack),
         accessory: name,
         ...logRequest(options),
@@ -278,7 +285,9 @@ container each one dials now, and the accessories' volumes with their sizes.`,
         command: string[],
         options: { stack?: string; host?: string[]; interactive?: boolean },
       ) => {
-        outcome.code = await accessoryExec(run({}), {
+        outcome.code = await (
+          await import("./commands/accessory")
+        ).accessoryExec(run({}), {
           stack: await stackOf(deps, options.stack),
           accessory: name,
           ...(options.host === undefined ? {} : { hosts: options.host }),
@@ -296,7 +305,9 @@ container each one dials now, and the accessories' volumes with their sizes.`,
     .addOption(jsonOption())
     .addHelpText("after", HELP_FOOTER)
     .action(async (name: string, options: { stack?: string; host?: string[]; json?: boolean }) => {
-      outcome.code = await accessoryRestart(run(options), {
+      outcome.code = await (
+        await import("./commands/accessory")
+      ).accessoryRestart(run(options), {
         stack: await stackOf(deps, options.stack),
         accessory: name,
         ...(options.host === undefined ? {} : { hosts: options.host }),
@@ -336,7 +347,9 @@ reload, no connection closed. slipway status shows it.`,
           json?: boolean;
         },
       ) => {
-        outcome.code = await maintenance(run(options), {
+        outcome.code = await (
+          await import("./commands/maintenance")
+        ).maintenance(run(options), {
           stack: await stackOf(deps, options.stack),
           ...(options.service === undefined ? {} : { service: options.service }),
           ...(options.host === undefined ? {} : { hosts: options.host }),

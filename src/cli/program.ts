@@ -9,15 +9,9 @@ import {
   stackOption,
   wholeNumber,
 } from "./options";
-import { previewSummaryCommand } from "../preview/cli";
-import { history } from "./commands/history";
-import { init } from "./commands/init";
 import { addOperationCommands } from "./operations-program";
 import { addReleaseCommands } from "./release-program";
 import { commandSet } from "./stack-command";
-import { repair } from "./commands/repair";
-import { retention } from "./commands/retention";
-import { status } from "./commands/status";
 import type { CliDeps } from "./context";
 import { EXIT_CODES_HELP } from "./exit-codes";
 import { slipwayVersion } from "../version";
@@ -100,7 +94,9 @@ exist unless --force.`,
         force?: boolean;
         dryRun?: boolean;
       }) => {
-        await init(deps, {
+        await (
+          await import("./commands/init")
+        ).init(deps, {
           input: {
             ...(options.registry === undefined ? {} : { registry: options.registry }),
             ...(options.host === undefined ? {} : { host: options.host }),
@@ -119,7 +115,9 @@ exist unless --force.`,
 
   addReleaseCommands(commands);
 
-  onStack("history", history).summary("the release ledger of a stack as a table");
+  onStack("history", async (run, stack) =>
+    (await import("./commands/history")).history(run, stack),
+  ).summary("the release ledger of a stack as a table");
 
   program
     .command("preview-summary")
@@ -139,7 +137,7 @@ comment size limit. Exit 2 on bad input or a file that cannot be read.`,
     .option("--json", "print the summary as one JSON document instead of Markdown")
     .addHelpText("after", HELP_FOOTER)
     .action(
-      (
+      async (
         preview: string,
         options: {
           stack?: string;
@@ -157,14 +155,14 @@ comment size limit. Exit 2 on bad input or a file that cannot be read.`,
           ...(options.maxLength === undefined ? [] : ["--max-length", options.maxLength]),
           preview,
         ];
-        const result = previewSummaryCommand(argv);
+        const result = (await import("../preview/cli")).previewSummaryCommand(argv);
         deps.stdout(result.stdout);
         deps.stderr(result.stderr);
         outcome.code = result.code;
       },
     );
 
-  onStack("status", status)
+  onStack("status", async (run, stack) => (await import("./commands/status")).status(run, stack))
     .summary("what each host runs versus what the stack pins (drift)")
     .description(
       `Looks at what each host really runs (over ssh, or directly for transport
@@ -176,7 +174,7 @@ stopped, removed or different release is DRIFT. Exit 5 on drift, 6 when a host
 cannot be reached.`,
     );
 
-  onStack("repair", repair)
+  onStack("repair", async (run, stack) => (await import("./commands/repair")).repair(run, stack))
     .summary("re-run the pinned release on the hosts that drifted from it")
     .description(
       `Runs the status check, then one pulumi up that replaces (re-runs) the release
@@ -223,7 +221,9 @@ registry run its garbage collector afterwards to free the space
         image?: string[];
         json?: boolean;
       }) => {
-        await retention(run(options), {
+        await (
+          await import("./commands/retention")
+        ).retention(run(options), {
           stack: await stackOf(deps, options.stack),
           ...(options.keep === undefined ? {} : { keep: options.keep }),
           dryRun: options.dryRun === true,

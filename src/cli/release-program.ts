@@ -5,10 +5,6 @@
  */
 import { InvalidArgumentError, Option } from "commander";
 import { DIGEST_PREFIX } from "../ledger/rollback";
-import { promote } from "./commands/promote";
-import { reject } from "./commands/reject";
-import { rollback } from "./commands/rollback";
-import { record, up } from "./commands/up";
 import type { CommandSet } from "./stack-command";
 import { collect, jsonOption, stackName, stackOf, stackOption, wholeNumber } from "./options";
 
@@ -72,7 +68,9 @@ finds nothing eligible, or a hold, exits 0 saying why.`,
         auto?: boolean;
         json?: boolean;
       }) => {
-        await promote(run(options), {
+        await (
+          await import("./commands/promote")
+        ).promote(run(options), {
           ...(options.from === undefined ? {} : { from: options.from }),
           auto: options.auto === true,
           to: options.to,
@@ -149,7 +147,9 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
         up: boolean;
         json?: boolean;
       }) => {
-        await rollback(run(options), {
+        await (
+          await import("./commands/rollback")
+        ).rollback(run(options), {
           ...(options.unpin === true ? { unpin: true } : {}),
           ...(options.service === undefined ? {} : { services: options.service }),
           stack: await stackOf(deps, options.stack),
@@ -162,13 +162,13 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
       },
     );
 
-  onStack("up", up)
+  onStack("up", async (run, stack) => (await import("./commands/up")).up(run, stack))
     .summary("run the update of a stack as pinned and record the release")
     .description(
       "Runs the update of the stack as its files are now (after --no-up, or to\nretry a failed update) and records the release in the ledger.",
     );
 
-  onStack("record", record)
+  onStack("record", async (run, stack) => (await import("./commands/up")).record(run, stack))
     .summary("record the release of an update made with pulumi up (CI, quick start)")
     .description(
       `Records the release the stack's last update made in stacks/releases/<stack>.yaml,
@@ -200,7 +200,11 @@ naming the candidates.`,
       "after",
       `\nExamples:\n  slipway reject 3f1b --reason "corrupts uploads (#412)"\n  slipway reject 3f1b --undo --reason "fixed by migration 0042"\n\nExit codes: slipway --help`,
     )
-    .action((digest: string, options: { reason: string; undo?: boolean; json?: boolean }) => {
-      reject(run(options), { digest, reason: options.reason, undo: options.undo === true });
+    .action(async (digest: string, options: { reason: string; undo?: boolean; json?: boolean }) => {
+      (await import("./commands/reject")).reject(run(options), {
+        digest,
+        reason: options.reason,
+        undo: options.undo === true,
+      });
     });
 }

@@ -23,9 +23,7 @@ export interface StackFiles {
 }
 
 /** `Pulumi.<stack>.yaml` under the project root. */
-export function stackFilePath(root: string, stack: string): string {
-  return path.join(root, `Pulumi.${stack}.yaml`);
-}
+export { stackFilePath } from "../config/project";
 
 /** Whether a stack file's config needs the engine to read: secrets, or ESC environments. */
 export function needsEngine(stackFile: string): boolean {

@@ -16,6 +16,11 @@ export function findProjectRoot(start: string): string | undefined {
   }
 }
 
+/** `Pulumi.<stack>.yaml` under the project root. */
+export function stackFilePath(root: string, stack: string): string {
+  return path.join(root, `Pulumi.${stack}.yaml`);
+}
+
 /**
  * A config value as the engine hands it over: structured values come as JSON text,
  * scalars stay text.

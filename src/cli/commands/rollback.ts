@@ -12,6 +12,7 @@ import {
 } from "../pinning";
 import { endRollbackPins, pinnedAtOf, runningDigests } from "../build-rollback";
 import { heldOnHosts } from "../held-on-hosts";
+import { closeEarlySessions } from "../early-sessions";
 import { switchToWarm } from "../warm-rollback";
 import { checkDigests, type DigestCheck } from "../registries";
 import { refuseRejected } from "../release-safety";
@@ -160,6 +161,8 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
     run.deps.driver.prepare?.();
   }
   const warm = await switching;
+  // The sessions opened for the switch as the command started that it did not use.
+  closeEarlySessions();
   const earlier = files.ledger.releases
     .filter((entry) => entry.id < release.id)
     .map((entry) => entry.id);

@@ -8,4 +8,5 @@ keep_warm() {
   chmod 644 "$state"/warm.tmp
   mv -f "$state"/warm.tmp "$state"/warm
 }
-warm_name=$(cut -d " " -f 1 "$state"/warm 2>/dev/null || true)
+warm_name=
+if [ -f "$state"/warm ]; then read -r warm_name _ < "$state"/warm || true; fi
