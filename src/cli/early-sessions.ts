@@ -26,13 +26,14 @@ import { sshArgs, writeSshFiles, type ProcessResult, type SshTarget } from "./ss
 
 /**
  * The session's remote command: read the script from stdin up to the line `end` (a comment:
- * `#slipway-end-<random>`), then run it with `/bin/sh`. It does not wait for stdin's end: the
+ * `#slipway-end-<random>`), then run it with `/bin/sh` (by `eval`, so the script's text never
+ * becomes a process argument the host's `ps` would show). It does not wait for stdin's end: the
  * CLI writes the script at once, but Node closes the pipe only when its event loop next runs,
  * and the rollback then loads the Automation API synchronously (a second or more). A session
  * closed unused gets an empty script and exits 0 at once.
  */
 export function remoteReader(end: string): string {
-  return `exec /bin/sh -c "$(sed '/^${end}$/q')"`;
+  return `exec /bin/sh -c 'eval "$(sed "/^${end}\\$/q")"'`;
 }
 
 /** The commands that open sessions: a rollback that switches hosts (not --no-up, --unpin). */

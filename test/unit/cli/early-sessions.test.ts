@@ -165,10 +165,14 @@ describe("cli/early-sessions: SSH sessions opened as a rollback starts", () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(starts(), `deploy@203.0.113.10 ${REMOTE_READER}\n`);
       const reader = new SystemHostReader();
-      assert.deepEqual(await reader.run(host, "echo switched web-1-release\n"), {
-        kind: "ran",
-        stdout: "switched web-1-release\n",
-      });
+      // The session's script is read from stdin: its text is never an argument of a process
+      // on the host (`ps` would show it), only the reader is.
+      const first = await reader.run(host, 'ps -o args= -p "$$"\necho switched web-1-release\n');
+      assert.equal(first.kind, "ran");
+      assert.equal(
+        first.kind === "ran" && first.stdout.replace(/#slipway-end-[0-9a-f]{16}/, "#slipway-end-X"),
+        '/bin/sh -c eval "$(sed "/^#slipway-end-X\\$/q")"\nswitched web-1-release\n',
+      );
       assert.equal(starts(), `deploy@203.0.113.10 ${REMOTE_READER}\n`);
       // The session is used once; the next script connects anew.
       assert.deepEqual(await reader.run(host, "echo again"), { kind: "ran", stdout: "again\n" });
