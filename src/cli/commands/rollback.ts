@@ -166,17 +166,22 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
   const earlier = files.ledger.releases
     .filter((entry) => entry.id < release.id)
     .map((entry) => entry.id);
-  const checked = await checkDigests(
-    run,
-    Object.entries(images).map(([name, image]) => ({ name, ref: image.ref })),
-    [settings.registry],
-    [
-      `slipway history --stack ${stack}  # pick a release whose digests still exist`,
-      earlier.length > 0
-        ? `slipway rollback --stack ${stack} --to <digest of release #${earlier[earlier.length - 1]!} or earlier>`
-        : `slipway promote --from <build stack> --to ${stack}  # rebuild and promote instead`,
-    ],
-    (unanswered) => heldEverywhere(run, stack, unanswered),
+  const checked = await afterSwitches(
+    stack,
+    release.id,
+    warm,
+    checkDigests(
+      run,
+      Object.entries(images).map(([name, image]) => ({ name, ref: image.ref })),
+      [settings.registry],
+      [
+        `slipway history --stack ${stack}  # pick a release whose digests still exist`,
+        earlier.length > 0
+          ? `slipway rollback --stack ${stack} --to <digest of release #${earlier[earlier.length - 1]!} or earlier>`
+          : `slipway promote --from <build stack> --to ${stack}  # rebuild and promote instead`,
+      ],
+      (unanswered) => heldEverywhere(run, stack, unanswered),
+    ),
   );
 
   const updates: Record<string, PinUpdate> = {};
@@ -219,4 +224,32 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
     ...(warm.length === 0 ? {} : { warm }),
     ...(up?.record.release === undefined ? {} : { release: up.record.release }),
   });
+}
+
+/**
+ * The registry check of a rollback whose hosts may already have switched to their warm
+ * release: when it refuses, its "nothing was changed" is not true of those hosts, so the
+ * refusal names them and the way back to the pinned release.
+ */
+async function afterSwitches<T>(
+  stack: string,
+  release: number,
+  warm: readonly { readonly instance: string; readonly host: string; readonly switched: boolean }[],
+  check: Promise<T>,
+): Promise<T> {
+  try {
+    return await check;
+  } catch (error) {
+    const switched = warm.filter((outcome) => outcome.switched);
+    if (!(error instanceof CliError) || switched.length === 0) {
+      throw error;
+    }
+    const hosts = switched.map((outcome) => `${outcome.instance} on ${outcome.host}`).join(", ");
+    throw new CliError(
+      error.code,
+      `${error.message.replace("; nothing was changed:", ":")}\n` +
+        `The stack file was not changed, but ${hosts} already serve${switched.length === 1 ? "s" : ""} release #${release} (switched to the warm release); the update did not run.`,
+      [`slipway repair --stack ${stack}  # back to the pinned release`, ...error.next],
+    );
+  }
 }

@@ -119,6 +119,33 @@ describe("slipway rollback and history", () => {
     assert.equal(json.recorded, true);
   });
 
+  it("names the hosts that already switched when the registry then refuses the rollback", async () => {
+    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`      ${NO_WINDOW}`, ""));
+    p.hosts.answers["web-1"] = { kind: "ran", stdout: "switched web-2-release\n" };
+    p.hosts.answers["web-2"] = {
+      kind: "ran",
+      stdout: "fallback the warm container web-2-release is gone\n",
+    };
+    await fetch(`http://${p.registry.server}/v2/acme/web/manifests/${d[2]!}`, {
+      method: "DELETE",
+      headers: { Authorization: "Bearer token-for:repository:acme/web:delete" },
+    });
+    const before = p.read("Pulumi.prod.yaml");
+    const result = await slipway(p, ["rollback", "--stack", "prod"]);
+    assert.equal(result.code, 3);
+    assert.deepEqual(result.stderr.split("\n").slice(3), [
+      `slipway: refused:`,
+      `  web: ${p.registry.server}/acme/web@${d[2]!} is not in the registry (never pushed, or deleted)`,
+      "The stack file was not changed, but web on web-1 already serves release #2 (switched to the warm release); the update did not run.",
+      "next:",
+      "  slipway repair --stack prod  # back to the pinned release",
+      "  slipway history --stack prod  # pick a release whose digests still exist",
+      "  slipway rollback --stack prod --to <digest of release #1 or earlier>",
+      "",
+    ]);
+    assert.equal(p.read("Pulumi.prod.yaml"), before);
+  });
+
   it("switches nothing with --no-up (nothing is deployed; a window of 0: the tests above)", async () => {
     p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`      ${NO_WINDOW}`, ""));
     assert.equal((await slipway(p, ["rollback", "--stack", "prod", "--no-up"])).code, 0);
