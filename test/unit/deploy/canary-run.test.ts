@@ -7,7 +7,13 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { deployScript, renderPayload, type ServiceDefinition } from "../../../src/deploy";
+import {
+  deployScript,
+  parseProbe,
+  probeScript,
+  renderPayload,
+  type ServiceDefinition,
+} from "../../../src/deploy";
 import { canarySplit, configParts } from "../../../src/edge";
 import {
   CADDY,
@@ -204,6 +210,19 @@ describe("deploy/canary: a canary deploy run against a fake docker", function ()
       `slipway: host web-1: the canary of web needs the edge's Caddy to judge its steps, but ${CADDY} has no slipway-split-judge (it is not Slipway's edge image): build the edge image from examples/edge (Caddy with Slipway's split module) and set slipway:edge.image to it, or remove slipway:service.rollout; nothing was changed`,
     );
     assert.ok(!second.calls.some((call) => call[0] === "run" || call[0] === "pull"));
+  });
+
+  it("shows the status probe the split in force while a canary walks", async () => {
+    const def = definition();
+    const fake = docker();
+    const probe = async () => parseProbe((await sh(probeScript(def), { env: fake.env })).stdout);
+    assert.equal((await probe()).split, undefined);
+    fs.mkdirSync(path.join(edge, "split"));
+    fs.writeFileSync(
+      path.join(edge, "split", "web"),
+      "web-new:8080 10\nweb-1:8080,web-2:8080 90\n",
+    );
+    assert.equal((await probe()).split, "web-new:8080 10, web-1:8080,web-2:8080 90");
   });
 
   it("a release that served here before (a rollback to a kept release) switches without a canary", async () => {
