@@ -210,6 +210,11 @@ describe("canary: the deploy walks the steps on the real edge under load", funct
       assert.ok(Math.abs(share - weight) <= 5, `${share}% to the new release at ${weight}%`);
       for (const part of parts) {
         assert.ok(part.seen > 50, `only ${part.seen} answers of a load in the step`);
+        const own = (100 * part.b) / part.seen;
+        assert.ok(
+          Math.abs(own - weight) <= 5,
+          `${own}% of one load to the new release at ${weight}%`,
+        );
       }
     }
     // After the walk: B alone.
