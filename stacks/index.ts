@@ -72,7 +72,7 @@ if (missing.length > 0) {
   throw new pulumi.RunError(`stack ${config.stack} cannot run:\n  ${missing.join("\n  ")}`);
 }
 
-// A canary or blue/green rollout is not driven by the host deploy yet: refused, not ignored.
+// A rollout the host deploy does not drive yet (blue/green, a canary of replicas): refused, not ignored.
 const undriven = undrivenRollouts(config.services);
 if (undriven.length > 0) {
   throw new pulumi.RunError(`stack ${config.stack} cannot run:\n  ${undriven.join("\n  ")}`);

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Transport } from "../../src/config";
-import type { RouteConfig } from "../../src/config";
+import type { RolloutConfig, RouteConfig } from "../../src/config";
 import {
   BOOTSTRAP_COMMAND,
   bootstrapStdin,
@@ -109,6 +109,8 @@ export interface HostDeploymentArgs extends HostConnectionArgs {
   configPath?: string;
   /** The replicas the routes list (the first replica's deployment); `[]`: installs no routes. */
   routeInstances?: string[];
+  /** How a new release takes over (`rollout`): a canary walks its steps in the deploy script. */
+  rollout?: RolloutConfig;
 }
 
 /**
@@ -251,6 +253,7 @@ export function hostDefinition(args: HostDeploymentArgs): HostDefinition {
       ...(args.alias === undefined ? {} : { alias: args.alias }),
       ...(args.routeInstances === undefined ? {} : { routeInstances: args.routeInstances }),
       ...(args.configPath === undefined ? {} : { configPath: args.configPath }),
+      ...(args.rollout === undefined ? {} : { rollout: args.rollout }),
     }));
 
   const payload = pulumi.secret(

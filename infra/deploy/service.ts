@@ -92,6 +92,7 @@ export function deployService(
     ...(service.cpus === undefined ? {} : { cpus: service.cpus }),
     ...(service.healthCommand === undefined ? {} : { healthCommand: [...service.healthCommand] }),
     ...registryArgs(config),
+    ...(service.rollout === undefined ? {} : { rollout: service.rollout }),
     // One replica: exactly the definition a single service always had.
     ...(service.replicas === 1
       ? {}

@@ -93,6 +93,11 @@ export function judgeHost(
     ...(probe.maintenance === undefined
       ? []
       : [`maintenance on: its routes answer 503 (Retry-After ${probe.maintenance})`]),
+    ...(probe.split === undefined
+      ? []
+      : [
+          `canary in progress: the edge splits ${probe.split} (<release> <weight>); the deploy walking it holds the service's lock`,
+        ]),
     ...(warm === undefined
       ? []
       : [`warm for rollback: ${shortDigest(warm.digest)} (${warm.container}) until ${warm.until}`]),

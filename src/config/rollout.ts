@@ -259,19 +259,39 @@ export function rolloutChecks(raw: RawMap, add: Add): void {
 }
 
 /**
- * The services whose `rollout` the host deploy does not drive yet, one refusal each. The edge's
- * traffic split (scripts/engine/caddy/split) and the step's analysis (src/edge/canary) exist;
- * the deploy does not walk the steps. A stack with a rollout is refused before any resource
- * (stacks/index.ts) rather than given a release that switches every request at once.
+ * The services whose `rollout` the host deploy does not drive yet, one refusal each: a
+ * blue/green (the preview route lines exist, the deploy does not start a preview release), and
+ * a canary of a service with replicas (the deploy walks the steps for one release container per
+ * host). A stack with one is refused before any resource (stacks/index.ts) rather than given a
+ * release that switches every request at once.
  */
 export function undrivenRollouts(
-  services: readonly { readonly name: string; readonly rollout?: RolloutConfig }[],
+  services: readonly {
+    readonly name: string;
+    readonly replicas: number;
+    readonly rollout?: RolloutConfig;
+  }[],
 ): string[] {
-  return services.flatMap((service) =>
-    service.rollout === undefined
-      ? []
-      : [
-          `slipway:services.${service.name}.rollout: is a ${service.rollout.strategy}, which the host deploy does not drive yet (the edge's traffic split and the step analysis are built, the stepped release is not): remove rollout; until then a release switches every request at once after its health check`,
-        ],
-  );
+  return services.flatMap((service) => {
+    const at = `slipway:services.${service.name}`;
+    if (service.rollout === undefined) {
+      return [];
+    }
+    switch (service.rollout.strategy) {
+      case "canary":
+        return service.replicas === 1
+          ? []
+          : [
+              `${at}.rollout: is a canary of a service with ${service.replicas} replicas, which the host deploy does not walk yet (it walks one release container per host): set ${at}.replicas to 1 (a host runs one container of the service), or remove rollout`,
+            ];
+      case "blueGreen":
+        return [
+          `${at}.rollout: is a blueGreen, which the host deploy does not drive yet (the preview route is built, the preview release and the switch are not): remove rollout, or use strategy: canary; until then a release switches every request at once after its health check`,
+        ];
+      default: {
+        const never: never = service.rollout.strategy;
+        throw new Error(`unknown rollout strategy ${JSON.stringify(never)}`);
+      }
+    }
+  });
 }

@@ -127,7 +127,7 @@ const serviceFields = {
   rollout: rolloutSchema
     .optional()
     .describe(
-      "How a new release takes over (SSH hosts): canary (a share of requests per step, judged from the edge's counters) or blueGreen (a preview route, then a switch); unset: all at once after the health check. Not driven by the host deploy yet: a stack with it is refused before any resource (docs/deploys.md#progressive-delivery).",
+      "How a new release takes over (SSH hosts): canary (a share of requests per step, judged from the edge's counters; the deploy walks the steps) or blueGreen (a preview route, then a switch; not driven yet: refused before any resource, as a canary of a service with replicas is); unset: all at once after the health check (docs/deploys.md#progressive-delivery).",
     ),
 };
 

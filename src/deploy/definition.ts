@@ -3,7 +3,7 @@
  * definition holds no secret value: only the names of the secret env vars.
  */
 import { createHash } from "node:crypto";
-import type { RouteConfig } from "../config";
+import type { RolloutConfig, RouteConfig } from "../config";
 import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
 import { edgeNames, type EdgeNames } from "../edge";
 import { parseDigestReference } from "../reference";
@@ -88,6 +88,11 @@ export interface ServiceDefinition extends HostService {
    * Absent: `[service]`.
    */
   readonly routeInstances?: readonly string[];
+  /**
+   * How a new release takes over (`slipway:services.<name>.rollout`); absent: every request at
+   * once after the health check. A canary walks its steps in the deploy (./canary-script).
+   */
+  readonly rollout?: RolloutConfig;
 }
 
 /** The instance name of replica `n` (1-based) of `service`: `service` itself, then `service.n`. */
@@ -194,6 +199,19 @@ export function checkDefinition(def: ServiceDefinition): void {
   if (def.memory !== undefined && !/^\d+(\.\d+)?[bkmg]$/i.test(def.memory)) {
     problems.push(`memory ${JSON.stringify(def.memory)}: a size such as 512m or 1g`);
   }
+  if (def.rollout?.strategy === "canary") {
+    if (def.routes.length === 0) {
+      problems.push("rollout: a canary needs routes (a worker gets no requests to split)");
+    }
+    if (routeInstancesOf(def).length !== 1) {
+      problems.push("rollout: a canary walks one release container per host, not replicas");
+    }
+    if ((def.rollout.steps ?? []).length === 0) {
+      problems.push("rollout: a canary needs steps");
+    }
+  } else if (def.rollout !== undefined) {
+    problems.push(`rollout: the deploy does not drive a ${def.rollout.strategy}`);
+  }
   if (def.cpus !== undefined && !(def.cpus > 0)) {
     problems.push(`cpus: ${def.cpus} is not more than 0`);
   }
@@ -284,6 +302,8 @@ export function renderDefinition(def: ServiceDefinition): string {
     healthCommand: def.healthCommand ?? null,
     alias: aliasOf(def),
     routeInstances: routeInstancesOf(def),
+    // Only when set: the hash of a service without a rollout stays what it was.
+    ...(def.rollout === undefined ? {} : { rollout: def.rollout }),
   });
 }
 

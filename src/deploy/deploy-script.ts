@@ -8,8 +8,10 @@
  * container on the edge network (reused when an earlier run started it, restarted when it
  * is a kept release, else created) → health by name from inside the edge, until the timeout
  * → the new route lines, upstream and record prepared in a private directory → routes
- * loaded into the edge when they changed (admin API; refused: nothing switched) → the
- * switch: one rename of the service's upstream file, which the edge reads per request (no
+ * loaded into the edge when they changed (admin API; refused: nothing switched) → with a
+ * canary rollout, the steps (./canary-script: each a rename of the service's split file, a
+ * pause, the edge's own judgement; a failed step sends every request back and removes the new
+ * release, failing the deploy with the figures) → the switch: one rename of the service's upstream file, which the edge reads per request (no
  * reload, no connection closed) → verify through the edge → the record renamed into place →
  * the previous release (kept for rollback) drains and stops in the background, holding
  * `retire.lock`, which the next deploy or stop waits for → keep `keepReleases`.
@@ -38,6 +40,7 @@ import {
 } from "./definition";
 import { edgeFunctions, edgeGet, edgeLocalUrl } from "./edge-commands";
 import { payloadReader, redactFunction } from "./payload";
+import { canaryCheckLines, canaryLines, canaryOf } from "./canary-script";
 import {
   containerHealthProbe,
   cpuLimitLines,
@@ -156,6 +159,9 @@ export function deployScript(def: ServiceDefinition): string {
   // A later replica switches its own upstream only; the first replica installs the routes.
   const instances = routeInstancesOf(def);
   const installsRoutes = routed && instances.length > 0;
+  // A canary's routes go through the edge's split handler (no split file: as without it).
+  const canary = canaryOf(def);
+  const split = canary === undefined ? undefined : { sticky: canary.sticky ?? false };
   const title =
     `Slipway deploy of ${def.service} to host ${def.host} (stack ${def.stack}): ${def.ref}` +
     (def.revision === undefined ? "" : ` (revision ${def.revision})`);
@@ -174,6 +180,7 @@ export function deployScript(def: ServiceDefinition): string {
     cpuLimitLines(def.cpus, `${configPathOf(def)}.cpus`),
     routed ? edgeFunctions(names.edge) : [],
     routed ? shellLines("deploy-edge-check") : [],
+    canaryCheckLines(def),
     installsRoutes ? shellLines("deploy-clash") : [],
     loginLines(def),
     imageLines(def, def.ref, "release"),
@@ -183,7 +190,10 @@ export function deployScript(def: ServiceDefinition): string {
     warmFunctions(),
     installsRoutes
       ? [
-          assign("routes_text", routeFileText(routeLines(def.service, def.routes, instances))),
+          assign(
+            "routes_text",
+            routeFileText(routeLines(def.service, def.routes, instances, split)),
+          ),
           ...shellLines("deploy-routes-write"),
         ]
       : [],
@@ -202,6 +212,7 @@ export function deployScript(def: ServiceDefinition): string {
       : routed
         ? shellLines("deploy-routes-kept")
         : [],
+    canaryLines(def),
     [
       ...(routed ? shellLines("deploy-switch") : []),
       'if [ "$mode" = new ]; then',

@@ -3,12 +3,14 @@
  * them), and the shell functions both the edge script and the deploy script use to render
  * the edge's config and load it through the admin API.
  */
+import type { CanaryAnalysis } from "../config";
 import {
   EDGE_ADMIN_ADDRESS,
   EDGE_ADMIN_DIR,
   EDGE_HTTP_PORT,
   EDGE_HTTPS_PORT,
   EDGE_MOUNT,
+  splitStatsPath,
   type EdgeNames,
 } from "../edge";
 import { PROBE_TIMEOUT_SECONDS } from "./definition";
@@ -192,6 +194,62 @@ export function edgeGet(names: EdgeNames, url: ShellArg, host?: string): ShellAr
     ...(host === undefined ? [] : ["--header", ShellExpr.join(["Host: ", host])]),
     url,
   ];
+}
+
+/**
+ * The split counters of `service` (the stats file the `slipway_split` module writes in the
+ * edge's Caddy container `caddy`) on stdout: a step's start, kept on the host.
+ */
+export function splitStatsRead(caddy: ShellArg, service: string): ShellArg[] {
+  return ["docker", "exec", caddy, "/bin/busybox", "cat", splitStatsPath(service)];
+}
+
+/** The judge's subcommand of the edge's Caddy (scripts/engine/caddy/canary). */
+export const SPLIT_JUDGE = "slipway-split-judge";
+
+/**
+ * The judgement of a canary step, run by the edge's own Caddy (`caddy slipway-split-judge`,
+ * scripts/engine/caddy/canary, the one implementation of the rule): side `side` of the
+ * service's counters now against the step's start on stdin (`splitStatsRead`'s output),
+ * against `analysis`. Exit 0 passed, 1 failed (the verdict on stdout either way), 2 cannot
+ * judge (why on stderr).
+ */
+export function splitJudge(
+  caddy: ShellArg,
+  service: string,
+  analysis: CanaryAnalysis,
+  side: ShellArg,
+  label: ShellArg,
+): ShellArg[] {
+  return [
+    "docker",
+    "exec",
+    "--interactive",
+    caddy,
+    "caddy",
+    SPLIT_JUDGE,
+    "--start",
+    "-",
+    "--end",
+    splitStatsPath(service),
+    "--side",
+    side,
+    "--label",
+    label,
+    "--max-error-rate",
+    analysis.maxErrorRate,
+    "--min-requests",
+    analysis.minRequests,
+    ...(analysis.maxP95Ms === undefined ? [] : ["--max-p95-ms", analysis.maxP95Ms]),
+  ];
+}
+
+/**
+ * The judge without arguments: it exits 2 (cannot judge) when the edge's Caddy has the
+ * subcommand; a Caddy without it exits 1 (`unknown command`).
+ */
+export function splitJudgeProbe(caddy: ShellArg): ShellArg[] {
+  return ["docker", "exec", caddy, "caddy", SPLIT_JUDGE];
 }
 
 /** `http://127.0.0.1:80<path>`: the edge's own HTTP listener, as seen from inside it. */

@@ -20,3 +20,4 @@ export * from "./maintenance";
 export * from "./prune-script";
 export * from "./warm-switch-script";
 export * from "./supervisor";
+export * from "./canary-script";

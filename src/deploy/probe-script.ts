@@ -14,6 +14,7 @@
  *                                             no warm release; status `missing`: it is gone)
  *     upstream <what the edge routes the service to>
  *     maintenance <Retry-After seconds while maintenance is on; empty when off>
+ *     split <a canary's split file in force, lines joined by ", "; no line without one>
  *     edge <running, missing or the holder's status; `<status> (its Caddy container <name>)` when
  *                                             the holder runs and its Caddy does not>
  *     event <the supervisor's last event of the service: a restart>   (absent: none)
@@ -87,6 +88,8 @@ export interface ProbeResult {
   readonly upstream?: string;
   /** Retry-After seconds while the service's routes answer the maintenance page. */
   readonly maintenance?: string;
+  /** A canary in progress: the edge's split file, `<release> <weight>` lines joined by `, `. */
+  readonly split?: string;
   readonly edge: string;
   readonly health: { readonly kind: "ok" | "fail" | "skipped"; readonly answer: string };
   /** The supervisor's last event of the service (`<time> <what>`): a restart. */
@@ -139,6 +142,7 @@ export function parseProbe(text: string): ProbeResult {
   const current = optional("current");
   const upstream = optional("upstream");
   const maintenance = optional("maintenance");
+  const split = optional("split");
   const event = optional("event");
   const edgeEvent = optional("edge_event");
   const supervisor = optional("supervisor");
@@ -161,6 +165,7 @@ export function parseProbe(text: string): ProbeResult {
     ...(warm === undefined ? {} : { warm }),
     ...(upstream === undefined ? {} : { upstream }),
     ...(maintenance === undefined ? {} : { maintenance }),
+    ...(split === undefined ? {} : { split }),
     edge: values.get("edge") ?? "missing",
     health: {
       kind: ["ok", "fail", "skipped"].includes(kind) ? kind : "fail",

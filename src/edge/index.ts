@@ -1,4 +1,3 @@
 export * from "./caddy";
 export * from "./names";
-export * from "./canary";
 export * from "./split";

@@ -61,6 +61,12 @@ export function splitMountPath(service: string): string {
 /** Where the edge's Caddy writes the split counters: a tmpfs inside its container. */
 export const EDGE_SPLIT_STATS_DIR = `${EDGE_ADMIN_DIR}/split`;
 
+/**
+ * How often the module writes changed counters (its `WriteInterval`): a snapshot read this
+ * long (and a margin) after a moment counts every request answered before it.
+ */
+export const SPLIT_STATS_INTERVAL_SECONDS = 1;
+
 /** A service's split counters inside the edge's Caddy container (`docker exec … cat`). */
 export function splitStatsPath(service: string): string {
   return path.posix.join(EDGE_SPLIT_STATS_DIR, `${service}.json`);

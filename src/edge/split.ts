@@ -58,7 +58,12 @@ export function renderSplit(sides: readonly SplitSide[]): string {
   if (sides.every((side) => side.weight === 0)) {
     throw new Error("split: every weight is 0");
   }
-  return sides.map((side) => `${sideKey(side.dials)} ${side.weight}\n`).join("");
+  return splitText(sides.map((side) => [sideKey(side.dials), side.weight]));
+}
+
+/** The lines of a split file: `<upstream> <weight>` each. The one writer of the format. */
+function splitText(lines: readonly (readonly [string, number])[]): string {
+  return lines.map(([upstream, weight]) => `${upstream} ${weight}\n`).join("");
 }
 
 /** A canary step's split: `weight`% to the new release (first), the rest to the old one. */
@@ -70,6 +75,29 @@ export function canarySplit(
   return renderSplit([
     { dials: next, weight },
     { dials: previous, weight: 100 - weight },
+  ]);
+}
+
+/**
+ * Stand-ins for the two sides of a canary step's split file, which the host's deploy script
+ * replaces with the releases' dial addresses (`sed`, sh/deploy-canary.sh): the new release's
+ * container is named on the host (its name hashes a host-local salt), the old one is what the
+ * service's upstream file says there.
+ */
+export const CANARY_NEXT = "@next";
+export const CANARY_PREVIOUS = "@previous";
+
+/**
+ * A canary step's split file (`canarySplit`) with the stand-ins for its sides: what the deploy
+ * script writes at the step of `weight`% once the host put the dial addresses in.
+ */
+export function canarySplitTemplate(weight: number): string {
+  if (!Number.isInteger(weight) || weight < 1 || weight > 99) {
+    throw new Error(`split: a canary step's weight ${weight} is not a whole number from 1 to 99`);
+  }
+  return splitText([
+    [CANARY_NEXT, weight],
+    [CANARY_PREVIOUS, 100 - weight],
   ]);
 }
 

@@ -559,3 +559,39 @@ describe("the program for the local stack with web in maintenance (slipway:maint
     );
   });
 });
+
+describe("the program for the local stack with a canary on web (slipway:services.web.rollout)", function () {
+  this.timeout(20_000);
+  let recorded: Recorded[];
+  let restoreHome: () => void;
+
+  before(async () => {
+    restoreHome = fakeHome();
+    const config = engineConfig("local");
+    const services = JSON.parse(config["slipway:services"]!) as Record<string, any>;
+    services.web.rollout = { strategy: "canary", steps: [{ weight: 10, pause: 30 }], sticky: true };
+    ({ recorded } = await runProgram("local", {
+      ...config,
+      "slipway:services": JSON.stringify(services),
+    }));
+  });
+  after(() => restoreHome());
+
+  const stdinOf = (name: string): string => {
+    const stdin = secrecy(one(recorded, name).inputs.stdin);
+    assert.ok("secret" in stdin, `${name}: stdin carries the payload, so it is secret`);
+    return String(stdin.secret);
+  };
+
+  it("is not refused: web's one deploy command walks the canary, judged by the edge's Caddy", () => {
+    const script = stdinOf("web-local-release");
+    assert.ok(
+      script.includes("    1) weight=10; pause=30; split_text='@next 10\n@previous 90\n' ;;"),
+      "the step in the header",
+    );
+    assert.ok(script.includes("caddy slipway-split-judge --start - "), "the edge's judge");
+    assert.ok(script.includes('"sticky":true'), "the routes through the sticky split");
+    const api = stdinOf("api-local-release");
+    assert.ok(!api.includes("canary_step"), "only web walks a canary");
+  });
+});

@@ -7,6 +7,9 @@
 old_upstream=$(cat "$edge"/upstreams/"$service" 2>/dev/null || true)
 if [ -f "$edge"/upstreams/"$service" ]; then ln -f "$edge"/upstreams/"$service" "$tmp"/upstream.old; fi
 mv -f "$tmp"/upstream "$edge"/upstreams/"$service"
+# A canary's split (deploy-canary.sh) goes once the upstream file names the new release: a
+# request reads one or the other, and both name a release that serves.
+rm -f "$edge"/split/"$service"
 if [ "$old_upstream" != "$name:$container_port" ]; then
   say "switched $edge_container to $name for $service"
 fi

@@ -21,6 +21,8 @@ if [ -n "$warm" ]; then
 fi
 printf 'upstream %s\n' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"
 printf 'maintenance %s\n' "$(cat "$edge"/maintenance/"$service"/retry-after 2>/dev/null)"
+# A canary in progress: the split file the edge reads per request, its lines joined by ", ".
+if [ -s "$edge"/split/"$service" ]; then printf 'split %s\n' "$(sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/, /g' "$edge"/split/"$service")"; fi
 # The edge is its network holder and the Caddy in it (named in the edge's `caddy` file):
 # either one down takes every route of the host down.
 if ! seen=$(docker container inspect --format '{{.State.Status}}' "$edge_container" 2>/dev/null); then

@@ -23,6 +23,8 @@ export interface Probed {
   /** `<container> <epoch seconds> <status> <digest>`; left out: no warm line. */
   readonly warm?: string;
   readonly upstream?: string;
+  /** A canary's split file, its lines joined by ", "; left out: no split line. */
+  readonly split?: string;
   readonly edge?: string;
   readonly health?: string;
   /** The supervisor's last event of the service; left out: no event line. */
@@ -43,6 +45,7 @@ export function probeText(fields: Probed): string {
     `others ${fields.others ?? ""}`,
     ...(fields.warm === undefined ? [] : [`warm ${fields.warm}`]),
     `upstream ${fields.upstream ?? ""}`,
+    ...(fields.split === undefined ? [] : [`split ${fields.split}`]),
     `edge ${fields.edge ?? "missing"}`,
     ...(fields.event === undefined ? [] : [`event ${fields.event}`]),
     ...(fields.edgeEvent === undefined ? [] : [`edge_event ${fields.edgeEvent}`]),

@@ -182,6 +182,24 @@ describe("slipway status", () => {
     );
   });
 
+  it("shows a canary in progress as a note: the split the edge reads", async () => {
+    p.hosts.answers["web-1"] = ran(
+      healthy(digest(1), [D7], {
+        others: "web-8-release",
+        split: "web-8-release:8080 10, web-1-release:8080 90",
+      }),
+    );
+    p.hosts.answers["web-2"] = ran(healthy(digest(1), [D7]));
+    const result = await slipway(p, ["status", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout.split("\n")[4],
+      `web      web-1  in sync  ${digest(1).slice(0, 19)}  1111111   2025-02-15T10:01:00Z  ${D7.slice(0, 19)}  ` +
+        "canary in progress: the edge splits web-8-release:8080 10, web-1-release:8080 90 (<release> <weight>); the deploy walking it holds the service's lock; " +
+        "also running: web-8-release (a previous release stops drainSeconds after the switch; if it stays, see retire.log in the service's state directory)",
+    );
+  });
+
   it("probes each host with the probe script of the stack's service and edge", async () => {
     await slipway(p, ["status", "--stack", "prod"]);
     const script = (host: string) =>

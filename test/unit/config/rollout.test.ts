@@ -204,12 +204,18 @@ describe("config: rollout (canary, blue/green)", () => {
     ]);
   });
 
-  it("is refused before any resource while the host deploy does not walk the steps", () => {
+  it("is driven for a canary of one replica; refused before any resource for replicas and blueGreen", () => {
     const raw = stack();
     raw.services.web.rollout = CANARY;
-    const config = validateConfig("dev", raw);
-    assert.deepEqual(undrivenRollouts(config.services), [
-      "slipway:services.web.rollout: is a canary, which the host deploy does not drive yet (the edge's traffic split and the step analysis are built, the stepped release is not): remove rollout; until then a release switches every request at once after its health check",
+    assert.deepEqual(undrivenRollouts(validateConfig("dev", raw).services), []);
+    raw.services.web.replicas = 3;
+    assert.deepEqual(undrivenRollouts(validateConfig("dev", raw).services), [
+      "slipway:services.web.rollout: is a canary of a service with 3 replicas, which the host deploy does not walk yet (it walks one release container per host): set slipway:services.web.replicas to 1 (a host runs one container of the service), or remove rollout",
+    ]);
+    delete raw.services.web.replicas;
+    raw.services.web.rollout = { strategy: "blueGreen", preview: { host: "preview.example.com" } };
+    assert.deepEqual(undrivenRollouts(validateConfig("dev", raw).services), [
+      "slipway:services.web.rollout: is a blueGreen, which the host deploy does not drive yet (the preview route is built, the preview release and the switch are not): remove rollout, or use strategy: canary; until then a release switches every request at once after its health check",
     ]);
     assert.deepEqual(undrivenRollouts(validateConfig("dev", stack()).services), []);
   });

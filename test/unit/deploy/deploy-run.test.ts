@@ -20,6 +20,7 @@ import {
 import { configParts, routeFileText, routeLines } from "../../../src/edge";
 import {
   CADDY,
+  DEPLOY_ANSWERS as ANSWERS,
   DIGEST_WEB,
   fakeDocker,
   reloadCall,
@@ -34,41 +35,6 @@ const PAYLOAD = renderPayload({
   registryPassword: "registry-pw",
   secretEnv: { API_KEY: "api-key", DB_PASSWORD: "db-pw" },
 });
-
-/**
- * docker as a deploy meets it on a host whose edge runs: release containers run once started
- * (`run`, until `rm`), are healthy, and answer through the edge unless `$FAKE_VERIFY_FAILS`.
- */
-const ANSWERS = [
-  'case "$1 $2" in',
-  '  "container inspect")',
-  '    case "$4" in',
-  "      '{{.State.Running}}') echo true ;;",
-  `      '{{.State.Status}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo running; else exit 1; fi ;;`,
-  "      '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}') echo 'running 0 0' ;;",
-  `      '{{.State.Status}} {{index .Config.Labels "slipway.digest"}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo "running \${FAKE_WARM_DIGEST:-}"; else exit 1; fi ;;`,
-  `      '{{.State.Status}} {{index .Config.Labels "slipway.digest"}} {{index .Config.Labels "slipway.stack"}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}') if [ -f "$FAKE_DOCKER_LOG.ran.$5" ]; then echo "running \${FAKE_DIGEST:-} dev none"; else exit 1; fi ;;`,
-  "      *) exit 1 ;;",
-  "    esac ;;",
-  '  "run --detach") touch "$FAKE_DOCKER_LOG.ran.$4" ;;',
-  '  "rm --force") rm -f "$FAKE_DOCKER_LOG.ran.$3" ;;',
-  '  "stop "*) rm -f "$FAKE_DOCKER_LOG.ran.$2" ;;',
-  // `docker ps --filter status=running …`: the service's containers this fake runs.
-  '  "ps --filter")',
-  "    svc=$(printf '%s\\n' \"$@\" | sed -n 's/^label=slipway.service=//p')",
-  '    for f in "$FAKE_DOCKER_LOG".ran.*; do n=${f##*.ran.}; case $n in "$svc"-*) echo "$n" ;; esac; done ;;',
-  '  "exec slipway-edge")',
-  '    case "$*" in',
-  "      *--header*)",
-  '        if [ "${FAKE_VERIFY_FAILS:-}" = silent ]; then exit 1; fi',
-  '        if [ -n "${FAKE_VERIFY_FAILS:-}" ]; then echo "wget: server returned error: HTTP/1.1 502 Bad Gateway" >&2; exit 1; fi',
-  "        echo ok ;;",
-  "      *)",
-  `        if [ -n "\${FAKE_HEALTH_FAILS:-}" ]; then echo "wget: can't connect to remote host: Connection refused" >&2; exit 1; fi`,
-  "        echo ok ;;",
-  "    esac ;;",
-  "esac",
-].join("\n");
 
 describe("deploy/deploy-script: run against a fake docker", function () {
   this.timeout(20_000);

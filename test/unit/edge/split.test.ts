@@ -3,11 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   canarySplit,
-  judgeStep,
+  canarySplitTemplate,
   parseSplitStats,
   previewInstance,
   previewRouteLines,
-  percentile,
   proxyHandler,
   renderSplit,
   routeLines,
@@ -15,8 +14,6 @@ import {
   splitMountPath,
   splitProxyHandlers,
   splitStatsPath,
-  stepFigures,
-  type SplitStats,
 } from "../../../src/edge";
 
 /** What the module's writer writes for fixed counters (its Go test compares the same file). */
@@ -25,29 +22,6 @@ const GOLDEN = path.join(__dirname, "../../../scripts/engine/caddy/split/testdat
 const BOUNDS = [
   1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000,
 ];
-
-function stats(since: string, sides: SplitStats["sides"]): SplitStats {
-  return {
-    service: "web",
-    since,
-    time: since,
-    split: [],
-    splitError: "",
-    latencyBoundsMs: BOUNDS,
-    sides,
-  };
-}
-
-/** Latency counts with `count` requests in bucket `index`. */
-function latency(...pairs: [number, number][]): number[] {
-  const counts = new Array<number>(BOUNDS.length + 1).fill(0);
-  for (const [index, count] of pairs) {
-    counts[index] = count;
-  }
-  return counts;
-}
-
-const ANALYSIS = { maxErrorRate: 1, minRequests: 20 };
 
 describe("edge: the split file and its counters", () => {
   it("renders one `<upstream> <weight>` line per side, the new release first", () => {
@@ -60,6 +34,16 @@ describe("edge: the split file and its counters", () => {
       "web-new:8080 0\nweb-old:8080 100\n",
     );
     assert.equal(sideKey(["web-old-1:8080", "web-old-2:8080"]), "web-old-1:8080,web-old-2:8080");
+  });
+
+  it("renders a canary step with stand-ins for the sides, which the host fills in", () => {
+    assert.equal(canarySplitTemplate(10), "@next 10\n@previous 90\n");
+    assert.equal(canarySplitTemplate(99), "@next 99\n@previous 1\n");
+    for (const weight of [0, 100, 10.5]) {
+      assert.throws(() => canarySplitTemplate(weight), {
+        message: `split: a canary step's weight ${weight} is not a whole number from 1 to 99`,
+      });
+    }
   });
 
   it("refuses what the module would refuse", () => {
@@ -93,11 +77,8 @@ describe("edge: the split file and its counters", () => {
       { upstream: "web-old-1:8080,web-old-2:8080", weight: 90 },
     ]);
     assert.deepEqual(golden.latencyBoundsMs, BOUNDS);
-    const figures = stepFigures(undefined, golden, "web-new:8080");
-    assert.deepEqual(
-      { ...figures, p95Ms: Math.round(figures.p95Ms!) },
-      { requests: 112, errors: 23, errorRate: (100 * 23) / 112, p95Ms: 127 },
-    );
+    assert.deepEqual(golden.sides["web-new:8080"]!.requests, 112);
+    assert.deepEqual(golden.sides["web-new:8080"]!.errors, 23);
     assert.throws(
       () => parseSplitStats(JSON.stringify({ ...golden, sides: { a: { requests: 1 } } })),
       {
@@ -111,89 +92,6 @@ describe("edge: the split file and its counters", () => {
         ),
       { message: "split stats: sides.a.latency has 1 buckets, not 21" },
     );
-  });
-
-  it("takes a step's figures as end minus start, or the end's after a restart", () => {
-    const start = stats("t0", { new: { requests: 100, errors: 2, latency: latency([3, 100]) } });
-    const end = stats("t0", {
-      new: { requests: 212, errors: 25, latency: latency([3, 190], [9, 22]) },
-    });
-    assert.deepEqual(stepFigures(start, end, "new"), {
-      requests: 112,
-      errors: 23,
-      errorRate: (100 * 23) / 112,
-      // rank 107 of 112: 90 in (5, 10], then 17 of the 22 in (100, 150].
-      p95Ms: 100 + (50 * 17) / 22,
-    });
-    const restarted = stats("t1", { new: { requests: 12, errors: 0, latency: latency([0, 12]) } });
-    assert.deepEqual(stepFigures(start, restarted, "new"), {
-      requests: 12,
-      errors: 0,
-      errorRate: 0,
-      p95Ms: (1 * 12) / 12,
-    });
-    assert.deepEqual(stepFigures(start, end, "other"), {
-      requests: 0,
-      errors: 0,
-      errorRate: 0,
-      p95Ms: undefined,
-    });
-  });
-
-  it("interpolates a percentile inside its bucket; past the last bound it is Infinity", () => {
-    assert.equal(percentile(latency([0, 100]), BOUNDS, 95), 0.95);
-    assert.equal(percentile(latency([0, 94], [BOUNDS.length, 6]), BOUNDS, 95), Infinity);
-    assert.equal(percentile(latency(), BOUNDS, 95), undefined);
-  });
-
-  it("words the verdict as the update reports it", () => {
-    const figures = (requests: number, errors: number, p95Ms?: number) => ({
-      requests,
-      errors,
-      errorRate: (100 * errors) / requests,
-      p95Ms,
-    });
-    const cases: [Parameters<typeof judgeStep>, boolean, string][] = [
-      [
-        [10, figures(112, 23, 40), ANALYSIS],
-        false,
-        "canary 10%: 23 of 112 requests failed (20.5% > 1%)",
-      ],
-      [
-        [10, figures(12, 0, 40), ANALYSIS],
-        false,
-        "canary 10%: 12 requests reached the new release, fewer than minRequests 20: too few to judge",
-      ],
-      [
-        [50, figures(400, 2, 412.4), { ...ANALYSIS, maxP95Ms: 300 }],
-        false,
-        "canary 50%: p95 412 ms over 400 requests (> 300 ms)",
-      ],
-      [
-        [50, figures(400, 2, Infinity), { ...ANALYSIS, maxP95Ms: 300 }],
-        false,
-        "canary 50%: p95 over 10000 ms over 400 requests (> 300 ms)",
-      ],
-      [
-        [10, figures(112, 1, 40.2), { ...ANALYSIS, maxP95Ms: 300 }],
-        true,
-        "canary 10%: 1 of 112 requests failed (0.9% ≤ 1%), p95 40 ms ≤ 300 ms",
-      ],
-      // Exactly at the threshold passes: 1 of 100 is 1%.
-      [
-        [10, figures(100, 1, 5), ANALYSIS],
-        true,
-        "canary 10%: 1 of 100 requests failed (1% ≤ 1%), p95 5 ms",
-      ],
-      [
-        [10, figures(100, 0, 5), { ...ANALYSIS, maxErrorRate: 0 }],
-        true,
-        "canary 10%: 0 of 100 requests failed (0% ≤ 0%), p95 5 ms",
-      ],
-    ];
-    for (const [args, pass, message] of cases) {
-      assert.deepEqual(judgeStep(...args), { pass, message });
-    }
   });
 });
 

@@ -401,7 +401,8 @@ func TestStatusRecorderSkipsInformational(t *testing.T) {
 }
 
 // The stats file as the writer writes it, for fixed counters: testdata/stats.json, which
-// the TypeScript reader's unit test (test/unit/edge/split.test.ts) parses too.
+// the judge's test (../canary) and the TypeScript reader's (test/unit/edge/split.test.ts)
+// read too.
 // UPDATE_GOLDEN=1 go test ./split/ rewrites it.
 func TestStatsFileGolden(t *testing.T) {
 	started := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
