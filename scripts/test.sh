@@ -125,6 +125,7 @@ wants unit && run_mocha unit .mocharc.unit.json
 wants engine && run_go "engine (command provider stand-in)" scripts/engine/command
 wants engine && run_go "engine (demo API)" examples/api
 wants engine && run_go "engine (edge traffic split module)" scripts/engine/caddy/split
+wants engine && run_go "engine (canary judge)" scripts/engine/caddy/canary
 wants integration && run_mocha integration .mocharc.integration.json
 wants e2e && run_mocha e2e .mocharc.e2e.json
 if wants e2e; then
