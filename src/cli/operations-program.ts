@@ -64,7 +64,6 @@ function logOptions(command: Command): Command {
 function logRequest(options: LogOptions) {
   const tail = options.tail ?? (options.since === undefined ? 100 : "all");
   return {
-    ...(options.host === undefined ? {} : { hosts: options.host }),
     ...(options.since === undefined ? {} : { since: options.since }),
     ...(tail === "all" ? {} : { tail }),
     follow: options.follow === true,
@@ -75,6 +74,11 @@ function logRequest(options: LogOptions) {
 
 /** Adds the day-two commands to `program`. */
 export function addOperationCommands({ program, deps, outcome, run }: CommandSet): void {
+  /** What every day-two command acts on: the stack (--stack), on its hosts or --host ones. */
+  const target = async (options: { stack?: string; host?: string[] }) => ({
+    stack: await stackOf(deps, options.stack),
+    ...(options.host === undefined ? {} : { hosts: options.host }),
+  });
   logOptions(
     program
       .command("logs")
@@ -94,7 +98,7 @@ than one host or replica each line starts with [host] or [host instance].`,
     )
     .action(async (options: LogOptions & { service?: string; previous?: boolean }) => {
       outcome.code = await logs(run({}), {
-        stack: await stackOf(deps, options.stack),
+        ...(await target(options)),
         ...(options.service === undefined ? {} : { service: options.service }),
         previous: options.previous === true,
         ...logRequest(options),
@@ -142,9 +146,8 @@ unless --interactive (a terminal). Exit 7 when the command exits non-zero.`,
         },
       ) => {
         outcome.code = await exec(run({}), {
-          stack: await stackOf(deps, options.stack),
+          ...(await target(options)),
           ...(options.service === undefined ? {} : { service: options.service }),
-          ...(options.host === undefined ? {} : { hosts: options.host }),
           command,
           interactive: options.interactive === true,
           inRunning: options.inRunning === true,
@@ -170,10 +173,7 @@ stack, host user, SSH client, pid, since, and the script it runs.`,
     .addOption(jsonOption())
     .addHelpText("after", HELP_FOOTER)
     .action(async (options: { stack?: string; host?: string[]; json?: boolean }) => {
-      outcome.code = await lockStatus(run(options), {
-        stack: await stackOf(deps, options.stack),
-        ...(options.host === undefined ? {} : { hosts: options.host }),
-      });
+      outcome.code = await lockStatus(run(options), await target(options));
     });
   lock
     .command("release")
@@ -191,8 +191,7 @@ stack is refused without --force, naming its holder, before anything is ended.`,
     .action(
       async (options: { stack?: string; host?: string[]; force?: boolean; json?: boolean }) => {
         outcome.code = await lockRelease(run(options), {
-          stack: await stackOf(deps, options.stack),
-          ...(options.host === undefined ? {} : { hosts: options.host }),
+          ...(await target(options)),
           force: options.force === true,
         });
       },
@@ -216,8 +215,7 @@ Each service's containers change under its deploy lock.`,
     .action(
       async (options: { stack?: string; host?: string[]; dryRun?: boolean; json?: boolean }) => {
         outcome.code = await prune(run(options), {
-          stack: await stackOf(deps, options.stack),
-          ...(options.host === undefined ? {} : { hosts: options.host }),
+          ...(await target(options)),
           dryRun: options.dryRun === true,
         });
       },
@@ -236,10 +234,7 @@ container each one dials now, and the accessories' volumes with their sizes.`,
     .addOption(jsonOption())
     .addHelpText("after", HELP_FOOTER)
     .action(async (options: { stack?: string; host?: string[]; json?: boolean }) => {
-      outcome.code = await details(run(options), {
-        stack: await stackOf(deps, options.stack),
-        ...(options.host === undefined ? {} : { hosts: options.host }),
-      });
+      outcome.code = await details(run(options), await target(options));
     });
 
   const accessory = program
@@ -255,7 +250,7 @@ container each one dials now, and the accessories' volumes with their sizes.`,
     .addHelpText("after", HELP_FOOTER)
     .action(async (name: string, options: LogOptions) => {
       outcome.code = await accessoryLogs(run({}), {
-        stack: await stackOf(deps, options.stack),
+        ...(await target(options)),
         accessory: name,
         ...logRequest(options),
       });
@@ -279,9 +274,9 @@ container each one dials now, and the accessories' volumes with their sizes.`,
         options: { stack?: string; host?: string[]; interactive?: boolean },
       ) => {
         outcome.code = await accessoryExec(run({}), {
-          stack: await stackOf(deps, options.stack),
+          ...(await target(options)),
           accessory: name,
-          ...(options.host === undefined ? {} : { hosts: options.host }),
+
           command,
           interactive: options.interactive === true,
         });
@@ -297,9 +292,8 @@ container each one dials now, and the accessories' volumes with their sizes.`,
     .addHelpText("after", HELP_FOOTER)
     .action(async (name: string, options: { stack?: string; host?: string[]; json?: boolean }) => {
       outcome.code = await accessoryRestart(run(options), {
-        stack: await stackOf(deps, options.stack),
+        ...(await target(options)),
         accessory: name,
-        ...(options.host === undefined ? {} : { hosts: options.host }),
       });
     });
 
@@ -337,9 +331,8 @@ reload, no connection closed. slipway status shows it.`,
         },
       ) => {
         outcome.code = await maintenance(run(options), {
-          stack: await stackOf(deps, options.stack),
+          ...(await target(options)),
           ...(options.service === undefined ? {} : { service: options.service }),
-          ...(options.host === undefined ? {} : { hosts: options.host }),
           on: state === "on",
           ...(options.message === undefined ? {} : { message: options.message }),
           ...(options.retryAfter === undefined ? {} : { retryAfter: options.retryAfter }),

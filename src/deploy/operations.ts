@@ -10,7 +10,7 @@
  *
  * Secret values never appear in this text: `exec` reads them from stdin (./payload).
  */
-import { containerInspect, containerRemove, containerStop, quietly } from "./commands";
+import { containerRemove, envArgs, quietly } from "./commands";
 import {
   containerHealthProbe,
   imageLines,
@@ -19,8 +19,9 @@ import {
 } from "./container-lines";
 import { serviceNames, type HostService, type ServiceDefinition } from "./definition";
 import { payloadReader, redactFunction } from "./payload";
-import { lockLines, scriptHeader, type HeaderMode } from "./prelude";
-import { command, ShellExpr, v, type ShellArg } from "./shell";
+import { scriptHeader, type HeaderMode } from "./prelude";
+import { shellLines } from "./script-files";
+import { assign, command, v, type ShellArg } from "./shell";
 
 /** The stderr line a day-two script's `fail` writes: the CLI turns it into its message. */
 export const FAIL_MARK = "slipway-fail";
@@ -50,6 +51,41 @@ export function operationHeader(
   return scriptHeader(title, host, vars, OPERATION_HEADER);
 }
 
+/**
+ * The header of a day-two script that acts on containers, and the functions they share
+ * (sh/operation.sh): `current_release`, `previous_release`, `need_container`, `exit_marked`.
+ */
+function containerOperation(
+  title: string,
+  host: string,
+  vars: readonly (readonly [string, string])[],
+): string[] {
+  return [
+    ...operationHeader(title, host, vars),
+    assign("exit_mark", EXIT_MARK),
+    ...shellLines("operation"),
+  ];
+}
+
+/** `need_container <container> <what>`: refuses a container that is not on this host. */
+function needContainer(variable: string, what: string): string {
+  return command(["need_container", v(variable), what]);
+}
+
+/** The start of an accessory's day-two script: its container, `$target`, is on this host. */
+function accessoryOperation(
+  title: string,
+  def: { readonly host: string; readonly stack: string; readonly container: string },
+): string[] {
+  return [
+    ...containerOperation(title, def.host, [
+      ["stack", def.stack],
+      ["target", def.container],
+    ]),
+    needContainer("target", "accessory container"),
+  ];
+}
+
 /** What `docker logs` shows. */
 export interface LogsOptions {
   /** `--since`: a duration (`10m`) or a time (`2026-12-07T08:00:00Z`). */
@@ -75,45 +111,6 @@ export function logsCommand(container: ShellArg, options: LogsOptions): ShellArg
   ];
 }
 
-/** `current=<the release container the service's state names>`, refused when there is none. */
-function currentLines(): string[] {
-  return [
-    'current=$(cat "$state"/current 2>/dev/null || true)',
-    'if [ -z "$current" ]; then',
-    '  fail "no release of $service on this host ($state/current is missing)"',
-    "fi",
-  ];
-}
-
-/** `target`: the newest release container of the service that is not the current one. */
-function previousLines(def: Pick<HostService, "service">): string[] {
-  return [
-    `target=$(${command([
-      "docker",
-      "ps",
-      "--all",
-      "--filter",
-      `label=slipway.service=${def.service}`,
-      "--filter",
-      "label=slipway.role=app",
-      "--format",
-      "{{.Names}}",
-    ])} 2>/dev/null | grep -vxF -- "$current" | head -n 1)`,
-    'if [ -z "$target" ]; then',
-    '  fail "no previous release container of $service is left on this host"',
-    "fi",
-  ];
-}
-
-/** Refuses a container that does not exist, naming it. */
-function existsLines(variable: string, what: string): string[] {
-  return [
-    `if ! ${command(containerInspect("{{.State.Status}}", v(variable)))} >/dev/null 2>&1; then`,
-    `  fail "${what} $${variable} is not on this host"`,
-    "fi",
-  ];
-}
-
 /** The variables of a service's day-two script. */
 function serviceVars(def: HostService): [string, string][] {
   return [
@@ -133,14 +130,14 @@ export function serviceLogsScript(
   options: LogsOptions & { readonly previous?: boolean },
 ): string {
   const lines = [
-    ...operationHeader(
+    ...containerOperation(
       `Slipway logs of ${def.service} on host ${def.host} (stack ${def.stack})`,
       def.host,
       serviceVars(def),
     ),
-    ...currentLines(),
-    ...(options.previous === true ? previousLines(def) : ['target="$current"']),
-    ...existsLines("target", "release container"),
+    "current_release",
+    options.previous === true ? "previous_release" : 'target="$current"',
+    needContainer("target", "release container"),
     `exec ${command(logsCommand(v("target"), options))} 2>&1`,
   ];
   return `${lines.join("\n")}\n`;
@@ -154,30 +151,21 @@ export function accessoryLogsScript(
   options: LogsOptions,
 ): string {
   const lines = [
-    ...operationHeader(`Slipway logs of accessory ${container} on host ${host}`, host, [
-      ["stack", stack],
-      ["target", container],
-    ]),
-    ...existsLines("target", "accessory container"),
+    ...accessoryOperation(`Slipway logs of accessory ${container} on host ${host}`, {
+      host,
+      stack,
+      container,
+    }),
     `exec ${command(logsCommand(v("target"), options))} 2>&1`,
   ];
   return `${lines.join("\n")}\n`;
 }
 
 /** A one-off container of a service's release: what `slipway exec` runs. */
-export interface OneOffDefinition extends Pick<
-  ServiceDefinition,
-  | "host"
-  | "stack"
-  | "service"
-  | "stateRoot"
-  | "edge"
-  | "ref"
-  | "env"
-  | "secretEnvNames"
-  | "registryLogin"
-  | "network"
-> {
+export interface OneOffDefinition
+  extends
+    HostService,
+    Pick<ServiceDefinition, "ref" | "env" | "secretEnvNames" | "registryLogin" | "network"> {
   /** The command and its arguments. */
   readonly command: readonly string[];
   /** Keep stdin open and allocate a TTY (a console). */
@@ -192,9 +180,6 @@ export interface OneOffDefinition extends Pick<
  * name); labelled so that nothing counts it as a release (`slipway.role=exec`).
  */
 export function oneOffCreate(def: OneOffDefinition): ShellArg[] {
-  const env = Object.entries(def.env)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([key, value]) => ["--env", `${key}=${value}`]);
   return [
     "docker",
     "create",
@@ -211,10 +196,7 @@ export function oneOffCreate(def: OneOffDefinition): ShellArg[] {
     "slipway.role=exec",
     "--label",
     `slipway.exec.of=${def.service}`,
-    ...env,
-    ...(def.secretEnvNames.length === 0
-      ? []
-      : ["--env-file", ShellExpr.join([v("tmp"), "/secret.env"])]),
+    ...envArgs(def),
     ...(def.entrypoint === undefined ? [] : ["--entrypoint", def.entrypoint]),
     def.ref,
     ...def.command,
@@ -235,9 +217,6 @@ export function execCommand(
   return ["docker", "exec", ...(interactive ? ["--interactive", "--tty"] : []), container, ...args];
 }
 
-/** The exit status of the last command, as the marker line, then as the script's own. */
-const EXIT_LINES = ["status=$?", `printf '${EXIT_MARK} %s\\n' "$status" >&2`, 'exit "$status"'];
-
 /**
  * `slipway exec` on one host, reading the payload (./payload) on stdin: the image present or
  * pulled, the one-off container created with the secret env file, which is deleted before
@@ -246,31 +225,19 @@ const EXIT_LINES = ["status=$?", `printf '${EXIT_MARK} %s\\n' "$status" >&2`, 'e
  */
 export function oneOffScript(def: OneOffDefinition): string {
   const lines = [
-    ...operationHeader(
+    ...containerOperation(
       `Slipway exec in a one-off container of ${def.service} on host ${def.host} (stack ${def.stack})`,
       def.host,
-      serviceVars(def),
+      [...serviceVars(def), ["interactive", def.interactive ? "1" : ""]],
     ),
-    "docker_config=",
     ...redactFunction(),
-    'if [ ! -d "$state" ]; then',
-    '  fail "$service was never deployed to this host ($state is missing)"',
-    "fi",
-    'if ! tmp=$(mktemp -d "$state"/exec.XXXXXX 2>/dev/null); then',
-    '  fail "cannot write under $state as $(id -un)"',
-    "fi",
+    `one_off_create() { ${command(oneOffCreate(def))}; }`,
+    ...shellLines("one-off"),
+    "one_off_prepare",
     ...payloadReader(),
-    'docker_config="$tmp"/docker',
     ...loginLines(def),
     ...imageLines(def, def.ref, "release"),
-    `name=${command([`${def.service}-exec-`])}$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \\n')`,
-    `if ! out=$(${command(oneOffCreate(def))} 2>&1); then`,
-    '  fail "cannot create the one-off container: $(last_line "$out" | redact)"',
-    "fi",
-    'rm -f "$tmp"/secret.env "$tmp"/secret.values',
-    ...(def.interactive
-      ? ["printf 'slipway-created %s\\n' \"$name\""]
-      : [command(attachCommand(v("name"), false)), ...EXIT_LINES]),
+    "one_off_run",
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -292,6 +259,17 @@ export function oneOffAttachScript(
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * The command inside the running container `$<variable>`; not interactive: its exit status
+ * as the marker line, then as the script's own (a TTY carries its own).
+ */
+function execLines(variable: string, args: readonly string[], interactive: boolean): string[] {
+  return [
+    command(execCommand(v(variable), args, interactive)),
+    ...(interactive ? [] : ['exit_marked "$?"']),
+  ];
+}
+
 /** `slipway exec --in-running`: the command inside the service's current release container. */
 export function inRunningScript(
   def: HostService,
@@ -299,15 +277,14 @@ export function inRunningScript(
   interactive: boolean,
 ): string {
   const lines = [
-    ...operationHeader(
+    ...containerOperation(
       `Slipway exec in the running release of ${def.service} on host ${def.host} (stack ${def.stack})`,
       def.host,
       serviceVars(def),
     ),
-    ...currentLines(),
-    ...existsLines("current", "release container"),
-    command(execCommand(v("current"), args, interactive)),
-    ...(interactive ? [] : EXIT_LINES),
+    "current_release",
+    needContainer("current", "release container"),
+    ...execLines("current", args, interactive),
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -321,13 +298,12 @@ export function accessoryExecScript(
   interactive: boolean,
 ): string {
   const lines = [
-    ...operationHeader(`Slipway exec in accessory ${container} on host ${host}`, host, [
-      ["stack", stack],
-      ["target", container],
-    ]),
-    ...existsLines("target", "accessory container"),
-    command(execCommand(v("target"), args, interactive)),
-    ...(interactive ? [] : EXIT_LINES),
+    ...accessoryOperation(`Slipway exec in accessory ${container} on host ${host}`, {
+      host,
+      stack,
+      container,
+    }),
+    ...execLines("target", args, interactive),
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -354,7 +330,7 @@ export interface AccessoryRestart {
  */
 export function accessoryRestartScript(def: AccessoryRestart): string {
   const lines = [
-    ...operationHeader(
+    ...containerOperation(
       `Slipway restart of accessory ${def.name} on host ${def.host} (stack ${def.stack})`,
       def.host,
       [
@@ -364,23 +340,12 @@ export function accessoryRestartScript(def: AccessoryRestart): string {
         ["state", def.stateDir],
       ],
     ),
-    ...existsLines("container", "accessory container"),
-    `owner=$(${command(containerInspect('{{index .Config.Labels "slipway.stack"}}', v("container")))} 2>/dev/null)`,
-    'if [ "$owner" != "$stack" ]; then',
-    '  fail "container $container on this host belongs to stack $owner, not $stack"',
-    "fi",
-    ...lockLines("a deploy of accessory $service holds its lock on this host"),
-    `printf 'stack %s, %s (restart, pid %s) since %s\\n' "$stack" "$(id -un)" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state"/lock.owner`,
+    assign("stop_seconds", def.stopSeconds),
+    assign("health_timeout", def.healthTimeoutSeconds),
+    ...shellLines("lock"),
     ...containerHealthProbe("container", def.healthCommand),
     ...waitHealthyFunction("container", def.healthTimeoutSeconds, 1),
-    "started_at=$(date +%s)",
-    `if ! out=$(${command(containerStop(v("container"), def.stopSeconds))} 2>&1) || ! out=$(docker start "$container" 2>&1); then`,
-    '  fail "cannot restart $container: $(last_line "$out")"',
-    "fi",
-    "if ! wait_healthy; then",
-    `  fail "$container did not become healthy within ${def.healthTimeoutSeconds} s after the restart: $(printf '%s' "$answer" | tr '\\n' ' ' | cut -c1-200)"`,
-    "fi",
-    "printf 'restarted %s\\n' \"$(( $(date +%s) - started_at ))\"",
+    ...shellLines("accessory-restart"),
   ];
   return `${lines.join("\n")}\n`;
 }

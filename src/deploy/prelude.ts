@@ -99,16 +99,6 @@ export function stateDir(def: HostService): string[] {
   return [assign("state_root", def.stateRoot), ...shellLines("state-dir")];
 }
 
-/**
- * `take_lock <refusal>`: `flock -n` on `<state>/lock` (fd 9), refused with `refusal` and the
- * holder's owner line; the one holder waited for is the host's supervisor, which holds the
- * lock for the second it takes to start a stopped container again (sh/lock.sh). `refusal` is
- * a fixed text that may name the script's variables (`$service`).
- */
-export function lockLines(refusal: string): string[] {
-  return [...shellLines("lock"), `take_lock "${refusal}"`];
-}
-
 /** The service's deploy lock, `<state>/lock`, taken at once (sh/lock.sh `service_lock`). */
 export function lock(): string[] {
   return [...shellLines("lock"), "service_lock"];

@@ -24,6 +24,7 @@ import {
   v,
   type OneOffDefinition,
 } from "../../../src/deploy";
+import { shellLines } from "../../../src/deploy/script-files";
 
 const WEB = {
   host: "web-1",
@@ -71,14 +72,11 @@ describe("day-two scripts (src/deploy/operations)", () => {
           "service=web",
           "state=/var/lib/slipway/web",
         ]),
-        'current=$(cat "$state"/current 2>/dev/null || true)',
-        'if [ -z "$current" ]; then',
-        '  fail "no release of $service on this host ($state/current is missing)"',
-        "fi",
+        "exit_mark=slipway-exit",
+        ...shellLines("operation"),
+        "current_release",
         'target="$current"',
-        "if ! docker container inspect --format '{{.State.Status}}' \"$target\" >/dev/null 2>&1; then",
-        '  fail "release container $target is not on this host"',
-        "fi",
+        "need_container \"$target\" 'release container'",
         'exec docker logs --tail 20 "$target" 2>&1',
         "",
       ].join("\n"),
@@ -87,13 +85,14 @@ describe("day-two scripts (src/deploy/operations)", () => {
 
   it("logs --previous: the newest release container that is not the current one", () => {
     const lines = serviceLogsScript(WEB, { previous: true }).split("\n");
+    assert.ok(lines.includes("previous_release"));
     assert.ok(
       lines.includes(
-        "target=$(docker ps --all --filter label=slipway.service=web --filter label=slipway.role=app --format '{{.Names}}' 2>/dev/null | grep -vxF -- \"$current\" | head -n 1)",
+        '  target=$(docker ps --all --filter label=slipway.service="$service" --filter label=slipway.role=app --format \'{{.Names}}\' 2>/dev/null | grep -vxF -- "$current" | head -n 1)',
       ),
     );
     assert.ok(
-      lines.includes('  fail "no previous release container of $service is left on this host"'),
+      lines.includes('    fail "no previous release container of $service is left on this host"'),
     );
   });
 
@@ -136,13 +135,9 @@ describe("day-two scripts (src/deploy/operations)", () => {
       'docker exec --interactive --tty "$current" rails c',
     );
     const plain = inRunningScript(WEB, ["env"], false).split("\n");
-    assert.deepEqual(plain.slice(-5), [
-      'docker exec "$current" env',
-      "status=$?",
-      "printf 'slipway-exit %s\\n' \"$status\" >&2",
-      'exit "$status"',
-      "",
-    ]);
+    assert.deepEqual(plain.slice(-3), ['docker exec "$current" env', 'exit_marked "$?"', ""]);
+    assert.ok(plain.includes('  printf \'%s %s\\n\' "$exit_mark" "$1" >&2'));
+    assert.ok(plain.includes("exit_mark=slipway-exit"));
     const tty = accessoryExecScript("web-1", "prod", "slipway-prod-postgres", ["psql"], true);
     assert.equal(
       tty.split("\n").slice(-2).join("\n"),
