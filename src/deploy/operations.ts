@@ -72,18 +72,26 @@ function needContainer(variable: string, what: string): string {
   return command(["need_container", v(variable), what]);
 }
 
-/** The start of an accessory's day-two script: its container, `$target`, is on this host. */
-function accessoryOperation(
-  title: string,
-  def: { readonly host: string; readonly stack: string; readonly container: string },
-): string[] {
-  return [
-    ...containerOperation(title, def.host, [
-      ["stack", def.stack],
-      ["target", def.container],
+/**
+ * An accessory's day-two script (`what`: `logs of`, `exec in`): its container, `$target`, is
+ * on this host, then `body`.
+ */
+function accessoryScript(
+  what: string,
+  host: string,
+  stack: string,
+  container: string,
+  body: readonly string[],
+): string {
+  const lines = [
+    ...containerOperation(`Slipway ${what} accessory ${container} on host ${host}`, host, [
+      ["stack", stack],
+      ["target", container],
     ]),
     needContainer("target", "accessory container"),
+    ...body,
   ];
+  return `${lines.join("\n")}\n`;
 }
 
 /** What `docker logs` shows. */
@@ -150,15 +158,9 @@ export function accessoryLogsScript(
   container: string,
   options: LogsOptions,
 ): string {
-  const lines = [
-    ...accessoryOperation(`Slipway logs of accessory ${container} on host ${host}`, {
-      host,
-      stack,
-      container,
-    }),
+  return accessoryScript("logs of", host, stack, container, [
     `exec ${command(logsCommand(v("target"), options))} 2>&1`,
-  ];
-  return `${lines.join("\n")}\n`;
+  ]);
 }
 
 /** A one-off container of a service's release: what `slipway exec` runs. */
@@ -297,15 +299,7 @@ export function accessoryExecScript(
   args: readonly string[],
   interactive: boolean,
 ): string {
-  const lines = [
-    ...accessoryOperation(`Slipway exec in accessory ${container} on host ${host}`, {
-      host,
-      stack,
-      container,
-    }),
-    ...execLines("target", args, interactive),
-  ];
-  return `${lines.join("\n")}\n`;
+  return accessoryScript("exec in", host, stack, container, execLines("target", args, interactive));
 }
 
 /** What an accessory restart needs: where its lock is and how its health is judged. */

@@ -2,8 +2,6 @@ package remote
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -18,14 +16,7 @@ import (
 type Logging string
 
 // Values lists the allowed Logging values.
-func (Logging) Values() []infer.EnumValue[Logging] {
-	return []infer.EnumValue[Logging]{
-		{Name: "Stdout", Value: "stdout", Description: "Capture stdout in logs but not stderr"},
-		{Name: "Stderr", Value: "stderr", Description: "Capture stderr in logs but not stdout"},
-		{Name: "StdoutAndStderr", Value: "stdoutAndStderr", Description: "Capture stdout and stderr in logs"},
-		{Name: "None", Value: "none", Description: "Capture no logs"},
-	}
-}
+func (Logging) Values() []infer.EnumValue[Logging] { return run.LoggingValues[Logging]() }
 
 // CommandInputs are the inputs of command:remote:Command.
 type CommandInputs struct {
@@ -60,7 +51,7 @@ func (c *Command) Annotate(a infer.Annotator) {
 // Create runs the create command.
 func (*Command) Create(ctx context.Context, req infer.CreateRequest[CommandInputs]) (infer.CreateResponse[CommandOutputs], error) {
 	state := CommandOutputs{CommandInputs: req.Inputs}
-	id := req.Name + randomSuffix()
+	id := run.ResourceID(req.Name)
 	if req.DryRun {
 		return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
 	}
@@ -144,11 +135,7 @@ func execute(ctx context.Context, command string, in CommandInputs, prev *Comman
 	if in.Stdin != nil && *in.Stdin != "" {
 		session.Stdin = strings.NewReader(*in.Stdin)
 	}
-	mode := ""
-	if in.Logging != nil {
-		mode = string(*in.Logging)
-	}
-	capture := run.NewCapture(ctx, run.Mode(mode))
+	capture := run.NewCapture(ctx, run.ModeOf(in.Logging))
 	session.Stdout, session.Stderr = capture.Stdout(), capture.Stderr()
 	err = session.Run(command)
 	capture.Finish()
@@ -163,10 +150,4 @@ func setenvAdvice(name string) string {
 	return fmt.Sprintf("Unable to set '%s'. This only works if your SSH server is configured to accept "+
 		"these variables via AcceptEnv. Alternatively, if a Bash-like shell runs the command on the remote "+
 		"host, you could prefix the command itself with the variables in the form 'VAR=value command'", name)
-}
-
-func randomSuffix() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

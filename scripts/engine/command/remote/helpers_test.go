@@ -212,7 +212,7 @@ func requireSSHD(t *testing.T) localSSHD {
 }
 
 func (s localSSHD) connection() Connection {
-	return Connection{Host: s.host, Port: &s.port, PrivateKey: &s.privateKey, DialErrorLimit: ptr(0)}
+	return Connection{ConnectionBase: ConnectionBase{Host: s.host, Port: &s.port, PrivateKey: &s.privateKey, DialErrorLimit: ptr(0)}}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -364,7 +364,7 @@ func (s *testServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 
 func (s *testServer) connection(key string) Connection {
 	host, _, _ := net.SplitHostPort(s.addr)
-	return Connection{Host: host, Port: ptr(s.port), PrivateKey: &key, DialErrorLimit: ptr(0)}
+	return Connection{ConnectionBase: ConnectionBase{Host: host, Port: ptr(s.port), PrivateKey: &key, DialErrorLimit: ptr(0)}}
 }
 
 func (s *testServer) received() (env, commands []string, authTries int) {

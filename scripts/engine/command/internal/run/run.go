@@ -5,12 +5,15 @@ package run
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
 )
 
 // Output environment variables handed to update and delete commands.
@@ -23,6 +26,32 @@ const (
 // ("stdout", "stderr", "stdoutAndStderr", "none"; unset is both); both are
 // always captured.
 type Mode string
+
+// LoggingValues are the modes as the schema's enum values of T, the Logging type of the
+// local and remote packages (each package's schema has its own enum type, as upstream).
+func LoggingValues[T ~string]() []infer.EnumValue[T] {
+	return []infer.EnumValue[T]{
+		{Name: "Stdout", Value: T("stdout"), Description: "Capture stdout in logs but not stderr"},
+		{Name: "Stderr", Value: T("stderr"), Description: "Capture stderr in logs but not stdout"},
+		{Name: "StdoutAndStderr", Value: T("stdoutAndStderr"), Description: "Capture stdout and stderr in logs"},
+		{Name: "None", Value: T("none"), Description: "Capture no logs"},
+	}
+}
+
+// ModeOf is the mode an optional Logging input asks for (unset: both streams).
+func ModeOf[T ~string](logging *T) Mode {
+	if logging == nil {
+		return ""
+	}
+	return Mode(*logging)
+}
+
+// ResourceID is the ID of a new command resource: its name and a random suffix, as upstream.
+func ResourceID(name string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return name + hex.EncodeToString(b)
+}
 
 func (m Mode) logs(stream string) bool {
 	switch m {
