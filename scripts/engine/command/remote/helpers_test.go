@@ -94,25 +94,23 @@ func captureLogs(t *testing.T) *logCapture {
 
 // status returns the status messages (InfoStatus) logged so far.
 func (c *logCapture) status() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, r := range c.records {
-		if r.status {
-			out = append(out, r.msg)
-		}
-	}
-	return out
+	return c.messages(true, func(r logRecord) string { return r.msg })
 }
 
 // diagnostics returns "LEVEL msg" for each non-status message.
 func (c *logCapture) diagnostics() []string {
+	return c.messages(false, func(r logRecord) string { return r.level.String() + " " + r.msg })
+}
+
+// messages returns the records logged so far that are status messages (status) or not, as
+// show writes them.
+func (c *logCapture) messages(status bool, show func(logRecord) string) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []string
 	for _, r := range c.records {
-		if !r.status {
-			out = append(out, r.level.String()+" "+r.msg)
+		if r.status == status {
+			out = append(out, show(r))
 		}
 	}
 	return out
