@@ -76,39 +76,23 @@ func (c *Command) Annotate(a infer.Annotator) {
 // Create runs the create command.
 func (*Command) Create(ctx context.Context, req infer.CreateRequest[CommandInputs]) (infer.CreateResponse[CommandOutputs], error) {
 	state := CommandOutputs{CommandInputs: req.Inputs}
-	id := run.ResourceID(req.Name)
-	if req.DryRun {
-		return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
-	}
-	if cmd := deref(req.Inputs.Create); cmd != "" {
+	return run.Create(req.Name, req.DryRun, state, deref(req.Inputs.Create), func(cmd string) (CommandOutputs, error) {
 		out, err := execute(ctx, cmd, req.Inputs.BaseInputs, nil)
-		if err != nil {
-			return infer.CreateResponse[CommandOutputs]{}, err
-		}
 		state.BaseOutputs = out
-	}
-	return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
+		return state, err
+	})
 }
 
 // Update runs update, or create again when update is unset.
 func (*Command) Update(ctx context.Context, req infer.UpdateRequest[CommandInputs, CommandOutputs]) (infer.UpdateResponse[CommandOutputs], error) {
 	state := CommandOutputs{CommandInputs: req.Inputs, BaseOutputs: req.State.BaseOutputs}
-	if req.DryRun {
-		return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
-	}
-	cmd := deref(req.Inputs.Update)
-	if cmd == "" {
-		cmd = deref(req.Inputs.Create)
-	}
-	if cmd != "" {
+	return run.Update(req.DryRun, state, deref(req.Inputs.Update), deref(req.Inputs.Create), func(cmd string) (CommandOutputs, error) {
 		prev := req.State.BaseOutputs
 		out, err := execute(ctx, cmd, req.Inputs.BaseInputs, &prev)
-		if err != nil {
-			return infer.UpdateResponse[CommandOutputs]{Output: state}, err
-		}
-		state.BaseOutputs = out
-	}
-	return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
+		next := state
+		next.BaseOutputs = out
+		return next, err
+	})
 }
 
 // Delete runs the delete command.

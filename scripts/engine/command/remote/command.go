@@ -51,36 +51,23 @@ func (c *Command) Annotate(a infer.Annotator) {
 // Create runs the create command.
 func (*Command) Create(ctx context.Context, req infer.CreateRequest[CommandInputs]) (infer.CreateResponse[CommandOutputs], error) {
 	state := CommandOutputs{CommandInputs: req.Inputs}
-	id := run.ResourceID(req.Name)
-	if req.DryRun {
-		return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
-	}
-	if cmd := str(req.Inputs.Create, ""); cmd != "" {
-		stdout, stderr, err := execute(ctx, cmd, req.Inputs, nil)
-		if err != nil {
-			return infer.CreateResponse[CommandOutputs]{}, err
-		}
-		state.Stdout, state.Stderr = stdout, stderr
-	}
-	return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
+	return run.Create(req.Name, req.DryRun, state, str(req.Inputs.Create, ""), func(cmd string) (CommandOutputs, error) {
+		var err error
+		state.Stdout, state.Stderr, err = execute(ctx, cmd, req.Inputs, nil)
+		return state, err
+	})
 }
 
 // Update runs update, or create again when update is unset.
 func (*Command) Update(ctx context.Context, req infer.UpdateRequest[CommandInputs, CommandOutputs]) (infer.UpdateResponse[CommandOutputs], error) {
 	state := CommandOutputs{CommandInputs: req.Inputs, Stdout: req.State.Stdout, Stderr: req.State.Stderr}
-	if req.DryRun {
-		return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
-	}
-	cmd := str(req.Inputs.Update, str(req.Inputs.Create, ""))
-	if cmd != "" {
+	return run.Update(req.DryRun, state, str(req.Inputs.Update, ""), str(req.Inputs.Create, ""), func(cmd string) (CommandOutputs, error) {
 		prev := req.State
-		stdout, stderr, err := execute(ctx, cmd, req.Inputs, &prev)
-		if err != nil {
-			return infer.UpdateResponse[CommandOutputs]{Output: state}, err
-		}
-		state.Stdout, state.Stderr = stdout, stderr
-	}
-	return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
+		next := state
+		var err error
+		next.Stdout, next.Stderr, err = execute(ctx, cmd, req.Inputs, &prev)
+		return next, err
+	})
 }
 
 // Delete runs the delete command.

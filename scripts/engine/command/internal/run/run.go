@@ -46,6 +46,38 @@ func ModeOf[T ~string](logging *T) Mode {
 	return Mode(*logging)
 }
 
+// Create is a command resource's create (local or remote), as upstream: a new ID, and the
+// state after create runs (in a preview, or without a create command, nothing runs). exec
+// runs a command and returns the state with its outputs.
+func Create[S any](name string, dryRun bool, state S, create string, exec func(string) (S, error)) (infer.CreateResponse[S], error) {
+	id := ResourceID(name)
+	if dryRun || create == "" {
+		return infer.CreateResponse[S]{ID: id, Output: state}, nil
+	}
+	out, err := exec(create)
+	if err != nil {
+		return infer.CreateResponse[S]{}, err
+	}
+	return infer.CreateResponse[S]{ID: id, Output: out}, nil
+}
+
+// Update is a command resource's update: update runs, or create again when update is unset;
+// on failure the state keeps the previous outputs.
+func Update[S any](dryRun bool, state S, update, create string, exec func(string) (S, error)) (infer.UpdateResponse[S], error) {
+	cmd := update
+	if cmd == "" {
+		cmd = create
+	}
+	if dryRun || cmd == "" {
+		return infer.UpdateResponse[S]{Output: state}, nil
+	}
+	out, err := exec(cmd)
+	if err != nil {
+		return infer.UpdateResponse[S]{Output: state}, err
+	}
+	return infer.UpdateResponse[S]{Output: out}, nil
+}
+
 // ResourceID is the ID of a new command resource: its name and a random suffix, as upstream.
 func ResourceID(name string) string {
 	b := make([]byte, 4)
