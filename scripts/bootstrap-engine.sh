@@ -39,10 +39,15 @@
 # $SLIPWAY_HOME/bin always takes priority.
 #
 # Usage: scripts/bootstrap-engine.sh [--force] [--only PIECE[,PIECE...]]
-#                                    [--from-source] [--check]
+#                                    [--skip PIECE[,PIECE...]] [--from-source] [--check]
 #   --force        rebuild the selected pieces even if they are up to date
 #   --only         pieces: pulumi, language-nodejs, command, docker-build, buildkit, caddy,
 #                  syft, trivy, kubernetes, coredns, kubernetes-provider
+#                  or `cluster`: the local cluster's pieces (kubernetes, coredns,
+#                  kubernetes-provider), which only scripts/cluster.sh and the
+#                  Kubernetes target need
+#   --skip         leave these pieces (or `cluster`) out; scripts/test.sh builds the
+#                  cluster's pieces in the background while the other tests run
 #   --from-source  ignore a pulumi already on PATH and build everything
 #   --check        only report what is present/missing; build nothing
 #
@@ -94,11 +99,14 @@ K8S_PROVIDER_COMMIT="v4.0.0-20260115033456-f47bc2d6f199"
 K8S_PROVIDER_VERSION="v4.24.1"
 
 ALL_PIECES="pulumi language-nodejs command docker-build buildkit caddy syft trivy kubernetes coredns kubernetes-provider"
+# What only the Kubernetes target's end-to-end tests and scripts/cluster.sh need.
+CLUSTER_PIECES="kubernetes coredns kubernetes-provider"
 
 FORCE=0
 CHECK_ONLY=0
 FROM_SOURCE=0
 ONLY=""
+SKIP=""
 
 log() { printf '[engine] %s\n' "$*"; }
 warn() { printf '[engine] WARNING: %s\n' "$*" >&2; }
@@ -113,20 +121,31 @@ while [[ $# -gt 0 ]]; do
     --from-source) FROM_SOURCE=1 ;;
     --only) shift; ONLY="${1:-}" ;;
     --only=*) ONLY="${1#--only=}" ;;
+    --skip) shift; SKIP="${1:-}" ;;
+    --skip=*) SKIP="${1#--skip=}" ;;
     -h|--help) usage; exit 0 ;;
     *) err "unknown argument: $1"; usage >&2; exit 2 ;;
   esac
   shift
 done
 
+# pieces LIST: a comma-separated list of pieces, `cluster` standing for CLUSTER_PIECES.
+pieces() {
+  local list=" ${1//,/ } "
+  printf '%s' "${list/ cluster / $CLUSTER_PIECES }"
+}
 PIECES="$ALL_PIECES"
 if [[ -n "$ONLY" ]]; then
-  PIECES="${ONLY//,/ }"
+  PIECES="$(pieces "$ONLY")"
   for p in $PIECES; do
-    [[ " $ALL_PIECES " == *" $p "* ]] || { err "unknown piece '$p' (known: $ALL_PIECES)"; exit 2; }
+    [[ " $ALL_PIECES " == *" $p "* ]] || { err "unknown piece '$p' (known: $ALL_PIECES, or cluster)"; exit 2; }
   done
 fi
-selected() { [[ " $PIECES " == *" $1 "* ]]; }
+SKIP="$(pieces "$SKIP")"
+for p in $SKIP; do
+  [[ " $ALL_PIECES " == *" $p "* ]] || { err "unknown piece '$p' (known: $ALL_PIECES, or cluster)"; exit 2; }
+done
+selected() { [[ " $PIECES " == *" $1 "* && " $SKIP " != *" $1 "* ]]; }
 
 mkdir -p "$BIN" "$STAMPS" "$LOGS" "$SLIPWAY_HOME/pulumi-home" "$SLIPWAY_HOME/backend"
 

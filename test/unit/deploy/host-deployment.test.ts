@@ -287,7 +287,7 @@ describe("infra/deploy: HostDeployment under mocks", function () {
     before(() => {
       home = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-keys-"));
     });
-    after(() => fs.rmSync(home, { recursive: true, force: true }));
+    after(() => fs.rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
 
     it("reads a privateKeyFile (with ~/ expanded) as a secret, and names the path when it cannot", async () => {
       const { expandHome, privateKeyOf } = await import("../../../infra/deploy");

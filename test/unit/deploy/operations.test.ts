@@ -156,7 +156,9 @@ describe("host locks (src/deploy/host-locks)", () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "slipway-locks-"));
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() =>
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
+  );
 
   it("status: none, free with the last holder's line, as the script prints them", () => {
     fs.mkdirSync(path.join(dir, "web"));
@@ -334,7 +336,7 @@ describe("maintenance (src/deploy/maintenance)", () => {
         "maintenance off\nmaintenance stale\n",
       );
     } finally {
-      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     }
   });
 });

@@ -81,7 +81,9 @@ describe("prune (src/deploy/prune-script)", () => {
       dryRun: false,
     };
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() =>
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
+  );
 
   it("removes stopped releases beyond keepReleases and images nothing uses or pins", () => {
     assert.deepEqual(parsePruneLines(run(pruneScript(def))), [
