@@ -2,10 +2,12 @@
  * What every script Slipway runs on the machine of `pulumi up` (a `command.local.Command`:
  * attestations, SBOM and scan, verification, moving tags, repository checks) shares.
  */
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { SCRIPT_ON_STDIN } from "../src/supply/script";
 
 /** Run by `sh -c`, without the previous output in its environment, both streams logged. */
-export const LOCAL_SCRIPT = {
+const LOCAL_SCRIPT = {
   interpreter: ["/bin/sh", "-c"],
   addPreviousOutputInEnv: false,
   logging: "stdoutAndStderr" as const,
@@ -22,4 +24,40 @@ export function secretEnvironment(
     }
   }
   return environment;
+}
+
+/** How a local script runs: its text, its secrets, and what runs it again. */
+export interface LocalScriptArgs {
+  /** The script. */
+  script: pulumi.Input<string>;
+  /**
+   * Over stdin (`create` is SCRIPT_ON_STDIN, also `update` with `"create and update"`): a
+   * failure prints the short command, not the whole script. Absent: the script is `create`.
+   */
+  onStdin?: "create" | "create and update";
+  /** The script's environment (`secretEnvironment`). */
+  environment: Record<string, pulumi.Input<string>>;
+  /** A change to any runs the script again. */
+  triggers: pulumi.Input<unknown>[];
+}
+
+/** A `command.local.Command` that runs a Slipway script on the machine of `pulumi up`. */
+export function localScript(
+  name: string,
+  args: LocalScriptArgs,
+  opts: pulumi.CustomResourceOptions,
+): command.local.Command {
+  const text =
+    args.onStdin === undefined
+      ? { create: args.script }
+      : {
+          create: SCRIPT_ON_STDIN,
+          ...(args.onStdin === "create and update" ? { update: SCRIPT_ON_STDIN } : {}),
+          stdin: args.script,
+        };
+  return new command.local.Command(
+    name,
+    { ...LOCAL_SCRIPT, ...text, environment: args.environment, triggers: args.triggers },
+    opts,
+  );
 }

@@ -220,12 +220,13 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
       { ...children, dependsOn: [prune] },
     );
 
+    /** What every child below belongs to: the repository's environment. */
+    const scope = { repository: args.repository, environment: environment.environment };
     for (const policy of rules.policies) {
       new github.RepositoryEnvironmentDeploymentPolicy(
         childNames.policy(name, policy),
         {
-          repository: args.repository,
-          environment: environment.environment,
+          ...scope,
           ...(policy.kind === "branch"
             ? { branchPattern: policy.pattern }
             : { tagPattern: policy.pattern }),
@@ -239,12 +240,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
     for (const [secretName, value] of Object.entries(secrets)) {
       new github.ActionsEnvironmentSecret(
         childNames.secret(name, secretName),
-        {
-          repository: args.repository,
-          environment: environment.environment,
-          secretName,
-          value: pulumi.secret(value),
-        },
+        { ...scope, secretName, value: pulumi.secret(value) },
         children,
       );
     }
@@ -252,12 +248,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
     for (const [variableName, value] of Object.entries(variables)) {
       new github.ActionsEnvironmentVariable(
         childNames.variable(name, variableName),
-        {
-          repository: args.repository,
-          environment: environment.environment,
-          variableName,
-          value,
-        },
+        { ...scope, variableName, value },
         children,
       );
     }

@@ -1,7 +1,6 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ATTEST_SECRET_ENV } from "../../src/images";
-import { LOCAL_SCRIPT, secretEnvironment } from "../local-script";
+import { localScript, secretEnvironment } from "../local-script";
 
 /** Inputs of an Attestation: what to run once per pushed digest. */
 export interface AttestationArgs {
@@ -34,14 +33,9 @@ export class Attestation extends pulumi.ComponentResource {
       [ATTEST_SECRET_ENV.cosignKey]: args.cosignKey,
       [ATTEST_SECRET_ENV.cosignPassword]: args.cosignPassword,
     });
-    const run = new command.local.Command(
+    const run = localScript(
       `${name}-attest`,
-      {
-        ...LOCAL_SCRIPT,
-        create: args.script,
-        environment,
-        triggers: [args.ref],
-      },
+      { script: args.script, environment, triggers: [args.ref] },
       { parent: this },
     );
     this.ref = pulumi.output(args.ref);

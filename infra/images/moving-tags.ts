@@ -1,7 +1,6 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { MOVE_TAGS_AUTH_ENV } from "../../src/images";
-import { LOCAL_SCRIPT, secretEnvironment } from "../local-script";
+import { localScript, secretEnvironment } from "../local-script";
 
 /** Inputs of MovingTags: which digest the moving tags of an image point at. */
 export interface MovingTagsArgs {
@@ -35,14 +34,9 @@ export class MovingTags extends pulumi.ComponentResource {
   constructor(name: string, args: MovingTagsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:image:MovingTags", name, {}, opts);
     const environment = secretEnvironment({ [MOVE_TAGS_AUTH_ENV]: args.registryAuth });
-    new command.local.Command(
+    localScript(
       `${name}-tags`,
-      {
-        ...LOCAL_SCRIPT,
-        create: args.script,
-        environment,
-        triggers: [args.ref, args.tags, args.healthy ?? []],
-      },
+      { script: args.script, environment, triggers: [args.ref, args.tags, args.healthy ?? []] },
       { parent: this },
     );
     this.ref = pulumi.output(args.ref);

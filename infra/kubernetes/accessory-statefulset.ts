@@ -10,7 +10,7 @@ import {
   type KubeService,
 } from "../../src/kubernetes";
 import { childOptions } from "../deploy/host-deployment";
-import { envSecret as declareEnvSecret } from "./env-secret";
+import { envSecret as declareEnvSecret, specWith } from "./env-secret";
 
 export interface AccessoryStatefulSetArgs {
   /** The accessory as the manifests take it, except its image (known after the build). */
@@ -75,17 +75,7 @@ export class AccessoryStatefulSet extends pulumi.ComponentResource {
       name,
       {
         metadata: metadata(named),
-        spec: pulumi
-          .all([args.image, envSecret?.metadata.name, args.pullSecret])
-          .apply(([image, env, pull]) =>
-            statefulSetSpec(
-              { ...accessory, image },
-              {
-                ...(env === undefined ? {} : { env }),
-                ...(pull === undefined ? {} : { pull }),
-              },
-            ),
-          ),
+        spec: specWith(accessory, args.image, envSecret, args.pullSecret, statefulSetSpec),
       },
       {
         ...inNamespace,

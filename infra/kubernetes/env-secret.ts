@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { commonLabels } from "../../src/kubernetes";
+import { commonLabels, type SecretNames } from "../../src/kubernetes";
 
 /**
  * The Secret of a workload's secret env (`<name>-env`), or undefined when it has none.
@@ -35,4 +35,26 @@ export function envSecret(
     },
     opts,
   );
+}
+
+/**
+ * A workload's spec once what its pods name is known: the image, the env Secret's generated
+ * name (when it has one) and the pull Secret (when the cluster has one); `build` makes it
+ * (deploymentSpec, statefulSetSpec).
+ */
+export function specWith<W, S>(
+  workload: W,
+  image: pulumi.Input<string>,
+  env: k8s.core.v1.Secret | undefined,
+  pullSecret: pulumi.Input<string> | undefined,
+  build: (workload: W & { image: string }, secrets: SecretNames) => S,
+): pulumi.Output<S> {
+  return pulumi
+    .all([image, env?.metadata.name, pullSecret])
+    .apply(([image, env, pull]) =>
+      build(
+        { ...workload, image },
+        { ...(env === undefined ? {} : { env }), ...(pull === undefined ? {} : { pull }) },
+      ),
+    );
 }

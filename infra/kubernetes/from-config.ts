@@ -11,9 +11,24 @@ import { AccessoryStatefulSet } from "./accessory-statefulset";
 import { Cluster } from "./cluster";
 import { ServiceDeployment } from "./service-deployment";
 
-/** Names of a workload's secret env: `secretEnv` and `secretEnvFiles`. */
-function secretEnvNames(workload: AccessorySpec | ServiceSpec): string[] {
-  return [...Object.keys(workload.secretEnv), ...Object.keys(workload.secretEnvFiles)];
+type KubeSettings = NonNullable<SlipwayConfig["kubernetes"]>;
+
+/**
+ * What a service's and an accessory's manifests take alike from its config: name, namespace,
+ * command, env, the names of its secret env (`secretEnv` and `secretEnvFiles`), its health
+ * command and timeout, and its resources over the cluster's defaults.
+ */
+function workloadOf(kube: KubeSettings, workload: AccessorySpec | ServiceSpec) {
+  return {
+    name: workload.name,
+    namespace: kube.namespace,
+    command: workload.command,
+    env: workload.env,
+    secretEnvNames: [...Object.keys(workload.secretEnv), ...Object.keys(workload.secretEnvFiles)],
+    ...(workload.healthCommand === undefined ? {} : { healthCommand: workload.healthCommand }),
+    healthTimeoutSeconds: workload.healthTimeoutSeconds,
+    ...workloadResources(workload, kube),
+  };
 }
 
 /**
@@ -24,33 +39,22 @@ function secretEnvNames(workload: AccessorySpec | ServiceSpec): string[] {
  * `cpus` over the cluster's defaults.
  */
 export function kubeServiceOf(
-  config: SlipwayConfig,
+  kube: KubeSettings,
   service: ServiceSpec,
-): Omit<KubeService, "image"> | undefined {
-  const kube = config.kubernetes;
-  if (kube === undefined) {
-    return undefined;
-  }
+): Omit<KubeService, "image"> {
   const routed = service.routes.length > 0;
   return {
-    name: service.name,
-    namespace: kube.namespace,
+    ...workloadOf(kube, service),
     containerPort: service.containerPort,
-    command: service.command,
     routes: service.routes.map((route) => ({
       ...(route.host === undefined ? {} : { host: route.host }),
       ...(route.path === undefined ? {} : { path: route.path }),
       tls: route.tls,
     })),
     healthPath: service.healthPath,
-    ...(service.healthCommand === undefined ? {} : { healthCommand: service.healthCommand }),
-    healthTimeoutSeconds: service.healthTimeoutSeconds,
     drainSeconds: service.drainSeconds,
-    env: service.env,
-    secretEnvNames: secretEnvNames(service),
     replicas: service.replicas > 1 ? service.replicas : kube.replicas,
     keepReleases: service.keepReleases,
-    ...workloadResources(service, kube),
     ...(kube.nodePort === undefined || !routed ? {} : { nodePort: kube.nodePort }),
     ...(kube.ingressClassName === undefined || !routed
       ? {}
@@ -60,27 +64,31 @@ export function kubeServiceOf(
 
 /** The manifests' input of one accessory, everything but the image. */
 export function kubeAccessoryOf(
-  config: SlipwayConfig,
+  kube: KubeSettings,
   accessory: AccessorySpec,
-): Omit<KubeAccessory, "image"> | undefined {
-  const kube = config.kubernetes;
-  if (kube === undefined) {
-    return undefined;
-  }
+): Omit<KubeAccessory, "image"> {
   return {
-    name: accessory.name,
-    namespace: kube.namespace,
-    command: accessory.command,
-    env: accessory.env,
-    secretEnvNames: secretEnvNames(accessory),
+    ...workloadOf(kube, accessory),
     ports: accessory.ports.map((port) => port.containerPort),
     volumes: accessory.volumes,
     volumeSize: kube.volumeSize,
     ...(kube.storageClassName === undefined ? {} : { storageClassName: kube.storageClassName }),
-    ...(accessory.healthCommand === undefined ? {} : { healthCommand: accessory.healthCommand }),
-    healthTimeoutSeconds: accessory.healthTimeoutSeconds,
-    ...workloadResources(accessory, kube),
   };
+}
+
+/**
+ * The `secretEnv` input of a workload's component: its secret values (`secretEnv` and the
+ * files of `secretEnvFiles`, read by secretEnvOf; `where` is its config path, for messages);
+ * none when `names` is empty.
+ */
+function secretEnvInput(
+  spec: AccessorySpec | ServiceSpec,
+  names: readonly string[],
+  where: string,
+): { secretEnv?: ReturnType<typeof secretEnvOf> } {
+  return names.length === 0
+    ? {}
+    : { secretEnv: secretEnvOf(spec.secretEnv, spec.secretEnvFiles, where) };
 }
 
 /** What a Kubernetes stack declared: its cluster, and each workload by name. */
@@ -144,22 +152,14 @@ export function deployToKubernetes(
 
   const accessories: Record<string, AccessoryStatefulSet> = {};
   for (const spec of config.accessories) {
-    const accessory = kubeAccessoryOf(config, spec)!;
+    const accessory = kubeAccessoryOf(kube, spec);
     accessories[spec.name] = new AccessoryStatefulSet(
       spec.name,
       {
         accessory,
         image: refs.accessories[spec.name]!,
         deleteVolumesOnDestroy: spec.deleteVolumesOnDestroy,
-        ...(accessory.secretEnvNames.length === 0
-          ? {}
-          : {
-              secretEnv: secretEnvOf(
-                spec.secretEnv,
-                spec.secretEnvFiles,
-                `slipway:accessories.${spec.name}`,
-              ),
-            }),
+        ...secretEnvInput(spec, accessory.secretEnvNames, `slipway:accessories.${spec.name}`),
         ...pull,
       },
       on(cluster.ready),
@@ -169,7 +169,7 @@ export function deployToKubernetes(
   const services: Record<string, ServiceDeployment> = {};
   let previous: pulumi.Resource[] = [...cluster.ready, ...Object.values(accessories)];
   for (const spec of config.services) {
-    const service = kubeServiceOf(config, spec)!;
+    const service = kubeServiceOf(kube, spec);
     const deployment = new ServiceDeployment(
       spec.name,
       {
@@ -177,15 +177,7 @@ export function deployToKubernetes(
         image: refs.services[spec.name]!,
         ...(kubeconfig === undefined ? {} : { kubeconfig: pulumi.secret(kubeconfig) }),
         ...(kube.context === undefined ? {} : { context: kube.context }),
-        ...(service.secretEnvNames.length === 0
-          ? {}
-          : {
-              secretEnv: secretEnvOf(
-                spec.secretEnv,
-                spec.secretEnvFiles,
-                `slipway:services.${spec.name}`,
-              ),
-            }),
+        ...secretEnvInput(spec, service.secretEnvNames, `slipway:services.${spec.name}`),
         ...pull,
       },
       on(previous),

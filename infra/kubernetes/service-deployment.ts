@@ -10,7 +10,7 @@ import {
 } from "../../src/kubernetes";
 import { ambientEndpoint, endpointOf } from "../../src/kubernetes/kubeconfig";
 import { after, childOptions } from "../deploy/host-deployment";
-import { envSecret as declareEnvSecret } from "./env-secret";
+import { envSecret as declareEnvSecret, specWith } from "./env-secret";
 import { RolloutGuard } from "./rollout-guard";
 
 export interface ServiceDeploymentArgs {
@@ -68,17 +68,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
           // Slipway's revert patches the template; the next apply takes the fields back.
           annotations: { "pulumi.com/patchForce": "true" },
         },
-        spec: pulumi
-          .all([args.image, envSecret?.metadata.name, args.pullSecret])
-          .apply(([image, env, pull]) =>
-            deploymentSpec(
-              { ...service, image },
-              {
-                ...(env === undefined ? {} : { env }),
-                ...(pull === undefined ? {} : { pull }),
-              },
-            ),
-          ),
+        spec: specWith(service, args.image, envSecret, args.pullSecret, deploymentSpec),
       },
       {
         ...inNamespace,

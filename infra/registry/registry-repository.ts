@@ -10,9 +10,8 @@ import {
 } from "../../src/registry/check-script";
 import { managedFields } from "../../src/registry/repository";
 import { DOCKER_HUB_API_URL } from "../../src/registry/hub";
-import { SCRIPT_ON_STDIN } from "../../src/supply/script";
 import { DockerHubRepository } from "./resources";
-import { LOCAL_SCRIPT } from "../local-script";
+import { localScript } from "../local-script";
 
 /** Inputs of a RegistryRepository. */
 export interface RegistryRepositoryArgs {
@@ -157,15 +156,11 @@ function checkRepository(
         .apply(([user, password]) => Buffer.from(`${user}:${password}`).toString("base64")),
     );
   }
-  return new command.local.Command(
+  return localScript(
     name,
     {
-      // The script goes over stdin: a failure prints the short command and the reason, not
-      // the whole script.
-      create: SCRIPT_ON_STDIN,
-      update: SCRIPT_ON_STDIN,
-      ...LOCAL_SCRIPT,
-      stdin: script,
+      script,
+      onStdin: "create and update",
       environment,
       // A check skipped for an unreachable registry runs again once the pin is written anew.
       triggers: [args.server, path, insecure, digest, source, ...checkedOnTriggers(args.checkedOn)],

@@ -1,7 +1,6 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { SCRIPT_ON_STDIN, SUPPLY_SECRET_ENV } from "../../src/supply";
-import { LOCAL_SCRIPT, secretEnvironment } from "../local-script";
+import { SUPPLY_SECRET_ENV } from "../../src/supply";
+import { localScript, secretEnvironment } from "../local-script";
 
 /** Inputs of a SupplyChain: the SBOM and scan scripts of one built digest. */
 export interface SupplyChainArgs {
@@ -59,32 +58,34 @@ export class SupplyChain extends pulumi.ComponentResource {
             [SUPPLY_SECRET_ENV.cosignPassword]: args.cosignPassword ?? "",
           }),
     });
-    // The script goes over stdin: a failure prints the short command, not the whole script.
-    const common = { ...LOCAL_SCRIPT, create: SCRIPT_ON_STDIN, environment };
+    const step = (
+      suffix: string,
+      script: pulumi.Input<string>,
+      triggers: pulumi.Input<unknown>[],
+      opts: pulumi.CustomResourceOptions = {},
+    ) =>
+      localScript(
+        `${name}-${suffix}`,
+        { script, onStdin: "create", environment, triggers },
+        { parent: this, ...opts },
+      );
     const shared = (args.platformCount ?? 1) <= 1;
     const sbom =
       args.sbomScript === undefined
         ? undefined
-        : new command.local.Command(
-            `${name}-sbom`,
-            {
-              ...common,
-              stdin: shared ? afterAttestation(args.sbomScript, args.attested) : args.sbomScript,
-              triggers: [args.ref],
-            },
-            { parent: this },
+        : step(
+            "sbom",
+            shared ? afterAttestation(args.sbomScript, args.attested) : args.sbomScript,
+            [args.ref],
           );
     const scan =
       args.scanScript === undefined
         ? undefined
-        : new command.local.Command(
-            `${name}-scan`,
-            {
-              ...common,
-              stdin: afterAttestation(args.scanScript, args.attested),
-              triggers: [args.ref, args.scanPolicy ?? ""],
-            },
-            { parent: this, ...(sbom !== undefined && shared ? { dependsOn: [sbom] } : {}) },
+        : step(
+            "scan",
+            afterAttestation(args.scanScript, args.attested),
+            [args.ref, args.scanPolicy ?? ""],
+            sbom !== undefined && shared ? { dependsOn: [sbom] } : {},
           );
     this.ref = pulumi.output(args.ref);
     this.sbom = sbom?.stdout ?? pulumi.output("");

@@ -1,9 +1,8 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { CheckedOn } from "../../src/config/images";
 import { checkedOnTriggers } from "../../src/registry/check-script";
-import { SCRIPT_ON_STDIN, SUPPLY_SECRET_ENV } from "../../src/supply";
-import { LOCAL_SCRIPT, secretEnvironment } from "../local-script";
+import { SUPPLY_SECRET_ENV } from "../../src/supply";
+import { localScript, secretEnvironment } from "../local-script";
 
 /** Inputs of a Verification: one pinned digest and the script that checks it. */
 export interface VerificationArgs {
@@ -32,13 +31,11 @@ export class Verification extends pulumi.ComponentResource {
   constructor(name: string, args: VerificationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("slipway:supply:Verification", name, {}, opts);
     const environment = secretEnvironment({ [SUPPLY_SECRET_ENV.registryAuth]: args.registryAuth });
-    const run = new command.local.Command(
+    const run = localScript(
       `${name}-verify`,
       {
-        // The script goes over stdin: a refusal prints the short command, not the whole script.
-        create: SCRIPT_ON_STDIN,
-        ...LOCAL_SCRIPT,
-        stdin: args.script,
+        script: args.script,
+        onStdin: "create",
         environment,
         triggers: [args.ref, args.policy, ...checkedOnTriggers(args.checkedOn)],
       },

@@ -57,7 +57,6 @@ function logOptions(command: Command): Command {
 function logRequest(options: LogOptions) {
   const tail = options.tail ?? (options.since === undefined ? 100 : "all");
   return {
-    ...(options.host === undefined ? {} : { hosts: options.host }),
     ...(options.since === undefined ? {} : { since: options.since }),
     ...(tail === "all" ? {} : { tail }),
     follow: options.follow === true,
@@ -68,6 +67,11 @@ function logRequest(options: LogOptions) {
 
 /** Adds the day-two commands to `program`. */
 export function addOperationCommands({ program, deps, outcome, run }: CommandSet): void {
+  /** What every day-two command acts on: the stack (--stack), on its hosts or --host ones. */
+  const target = async (options: { stack?: string; host?: string[] }) => ({
+    stack: await stackOf(deps, options.stack),
+    ...(options.host === undefined ? {} : { hosts: options.host }),
+  });
   logOptions(
     program
       .command("logs")
@@ -89,7 +93,7 @@ than one host or replica each line starts with [host] or [host instance].`,
       outcome.code = await (
         await import("./commands/logs")
       ).logs(run({}), {
-        stack: await stackOf(deps, options.stack),
+        ...(await target(options)),
         ...(options.service === undefined ? {} : { service: options.service }),
         previous: options.previous === true,
         ...logRequest(options),
@@ -139,9 +143,8 @@ unless --interactive (a terminal). Exit 7 when the command exits non-zero.`,
         outcome.code = await (
           await import("./commands/exec")
         ).exec(run({}), {
-          stack: await stackOf(deps, options.stack),
+          ...(await target(options)),
           ...(options.service === undefined ? {} : { service: options.service }),
-          ...(options.host === undefined ? {} : { hosts: options.host }),
           command,
           interactive: options.interactive === true,
           inRunning: options.inRunning === true,
@@ -170,8 +173,7 @@ stack, host user, SSH client, pid, since, and the script it runs.`,
       outcome.code = await (
         await import("./commands/lock")
       ).lockStatus(run(options), {
-        stack: await stackOf(deps, options.stack),
-        ...(options.host === undefined ? {} : { hosts: options.host }),
+        ...(await target(options)),
       });
     });
   lock
@@ -192,8 +194,7 @@ stack is refused without --force, naming its holder, before anything is ended.`,
         outcome.code = await (
           await import("./commands/lock")
         ).lockRelease(run(options), {
-          stack: await stackOf(deps, options.stack),
-          ...(options.host === undefined ? {} : { hosts: options.host }),
+          ...(await target(options)),
           force: options.force === true,
         });
       },
@@ -219,8 +220,7 @@ Each service's containers change under its deploy lock.`,
         outcome.code = await (
           await import("./commands/prune")
         ).prune(run(options), {
-          stack: await stackOf(deps, options.stack),
-          ...(options.host === undefined ? {} : { hosts: options.host }),
+          ...(await target(options)),
           dryRun: options.dryRun === true,
         });
       },
@@ -242,8 +242,7 @@ container each one dials now, and the accessories' volumes with their sizes.`,
       outcome.code = await (
         await import("./commands/details")
       ).details(run(options), {
-        stack: await stackOf(deps, options.stack),
-        ...(options.host === undefined ? {} : { hosts: options.host }),
+        ...(await target(options)),
       });
     });
 
@@ -262,7 +261,7 @@ container each one dials now, and the accessories' volumes with their sizes.`,
       outcome.code = await (
         await import("./commands/accessory")
       ).accessoryLogs(run({}), {
-        stack: await stackOf(deps, options.stack),
+        ...(await target(options)),
         accessory: name,
         ...logRequest(options),
       });
@@ -288,9 +287,8 @@ container each one dials now, and the accessories' volumes with their sizes.`,
         outcome.code = await (
           await import("./commands/accessory")
         ).accessoryExec(run({}), {
-          stack: await stackOf(deps, options.stack),
+          ...(await target(options)),
           accessory: name,
-          ...(options.host === undefined ? {} : { hosts: options.host }),
           command,
           interactive: options.interactive === true,
         });
@@ -308,9 +306,8 @@ container each one dials now, and the accessories' volumes with their sizes.`,
       outcome.code = await (
         await import("./commands/accessory")
       ).accessoryRestart(run(options), {
-        stack: await stackOf(deps, options.stack),
+        ...(await target(options)),
         accessory: name,
-        ...(options.host === undefined ? {} : { hosts: options.host }),
       });
     });
 
@@ -350,9 +347,8 @@ reload, no connection closed. slipway status shows it.`,
         outcome.code = await (
           await import("./commands/maintenance")
         ).maintenance(run(options), {
-          stack: await stackOf(deps, options.stack),
+          ...(await target(options)),
           ...(options.service === undefined ? {} : { service: options.service }),
-          ...(options.host === undefined ? {} : { hosts: options.host }),
           on: state === "on",
           ...(options.message === undefined ? {} : { message: options.message }),
           ...(options.retryAfter === undefined ? {} : { retryAfter: options.retryAfter }),

@@ -234,46 +234,46 @@ export function scanChecks(
   });
 }
 
+/**
+ * The key file at `section.key` of the raw settings (`~` expanded), checked by `problem`
+ * (a text that follows the file's name, or undefined when the key is right); an unreadable
+ * file is refused with the setup script that makes the local stacks' key pair.
+ */
+function keyFileCheck(
+  raw: Record<string, unknown>,
+  add: Add,
+  section: "verify" | "attestations",
+  key: string,
+  problem: (text: string) => string | undefined,
+): void {
+  const value = (raw[section] as Record<string, unknown> | undefined)?.[key];
+  if (typeof value !== "string" || value === "") {
+    return;
+  }
+  const file = expandHome(value);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    add(
+      section,
+      [key],
+      `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); scripts/supply-setup.sh makes the local stacks' key pair`,
+    );
+    return;
+  }
+  const found = problem(text);
+  if (found !== undefined) {
+    add(section, [key], `${file} ${found}`);
+  }
+}
+
 /** Key files named by the supply-chain settings exist and hold the right kind of key. */
 export function supplyFileChecks(raw: Record<string, unknown>, add: Add): void {
-  const verify = raw.verify as Record<string, unknown> | undefined;
-  if (typeof verify?.publicKeyFile === "string" && verify.publicKeyFile !== "") {
-    const file = expandHome(verify.publicKeyFile);
-    let text: string | undefined;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch (error) {
-      add(
-        "verify",
-        ["publicKeyFile"],
-        `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); scripts/supply-setup.sh makes the local stacks' key pair`,
-      );
-    }
-    const problem = text === undefined ? undefined : publicKeyProblem(text);
-    if (problem !== undefined) {
-      add("verify", ["publicKeyFile"], `${file} ${problem}`);
-    }
-  }
-  const attestations = raw.attestations as Record<string, unknown> | undefined;
-  if (typeof attestations?.cosignKeyFile === "string" && attestations.cosignKeyFile !== "") {
-    const file = expandHome(attestations.cosignKeyFile);
-    let text = "";
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch (error) {
-      add(
-        "attestations",
-        ["cosignKeyFile"],
-        `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); scripts/supply-setup.sh makes the local stacks' key pair`,
-      );
-      return;
-    }
-    if (!text.includes("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----")) {
-      add(
-        "attestations",
-        ["cosignKeyFile"],
-        `${file} is not a cosign private key (-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----, from cosign generate-key-pair)`,
-      );
-    }
-  }
+  keyFileCheck(raw, add, "verify", "publicKeyFile", publicKeyProblem);
+  keyFileCheck(raw, add, "attestations", "cosignKeyFile", (text) =>
+    text.includes("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----")
+      ? undefined
+      : "is not a cosign private key (-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----, from cosign generate-key-pair)",
+  );
 }

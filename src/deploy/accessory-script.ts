@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
 import { parseDigestReference } from "../reference";
-import { envArgs, limits, networkEnsureLines } from "./commands";
+import { envArgs, limits, networkEnsureLines, releaseLabels } from "./commands";
 import {
   containerHealthProbe,
   imageLines,
@@ -177,15 +177,6 @@ export function accessoryDefinitionHash(def: AccessoryDefinition): string {
 
 /** `docker run` of the accessory container (`$spec` is the label the script computed). */
 export function accessoryRun(def: AccessoryDefinition, names: AccessoryNames): ShellArg[] {
-  const { digest } = parseDigestReference(def.ref);
-  const labels = [
-    `slipway.accessory=${def.name}`,
-    `slipway.stack=${def.stack}`,
-    "slipway.role=accessory",
-    `slipway.image=${def.image}`,
-    `slipway.ref=${def.ref}`,
-    `slipway.digest=${digest}`,
-  ];
   return [
     "docker",
     "run",
@@ -196,7 +187,7 @@ export function accessoryRun(def: AccessoryDefinition, names: AccessoryNames): S
     "unless-stopped",
     "--network",
     `name=${def.network},alias=${def.name}`,
-    ...labels.flatMap((label) => ["--label", label]),
+    ...releaseLabels(`slipway.accessory=${def.name}`, "accessory", def),
     "--label",
     ShellExpr.join(["slipway.spec=", v("spec")]),
     ...sorted(def.volumes).flatMap(([volume, path]) => [

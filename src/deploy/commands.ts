@@ -40,16 +40,6 @@ export function containerInspect(format: string, container: ShellArg): ShellArg[
  * reaches it by name there); it publishes no port.
  */
 export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellArg[] {
-  const { digest } = parseDigestReference(def.ref);
-  const labels = [
-    `slipway.service=${def.service}`,
-    `slipway.stack=${def.stack}`,
-    "slipway.role=app",
-    `slipway.image=${def.image}`,
-    `slipway.ref=${def.ref}`,
-    `slipway.digest=${digest}`,
-    ...(def.revision === undefined ? [] : [`slipway.revision=${def.revision}`]),
-  ];
   return [
     "docker",
     "run",
@@ -65,11 +55,32 @@ export function releaseRun(def: ServiceDefinition, names: ServiceNames): ShellAr
     "--network",
     `name=${def.network},alias=${aliasOf(def)}`,
     ...limits(def),
-    ...labels.flatMap((label) => ["--label", label]),
+    ...releaseLabels(`slipway.service=${def.service}`, "app", def),
+    ...(def.revision === undefined ? [] : ["--label", `slipway.revision=${def.revision}`]),
     ...envArgs(def),
     def.ref,
     ...def.command,
   ];
+}
+
+/**
+ * The `--label`s of a container that runs a release reference: whose it is (`owner`:
+ * `slipway.service=web`, `slipway.accessory=postgres`), its stack and role, and the image it
+ * runs (its name in `slipway:images`, the reference, the digest).
+ */
+export function releaseLabels(
+  owner: string,
+  role: string,
+  def: { readonly stack: string; readonly image: string; readonly ref: string },
+): ShellArg[] {
+  return [
+    owner,
+    `slipway.stack=${def.stack}`,
+    `slipway.role=${role}`,
+    `slipway.image=${def.image}`,
+    `slipway.ref=${def.ref}`,
+    `slipway.digest=${parseDigestReference(def.ref).digest}`,
+  ].flatMap((label) => ["--label", label]);
 }
 
 /**
@@ -178,37 +189,9 @@ export function healthUrl(def: Pick<ServiceDefinition, "containerPort" | "health
   return ShellExpr.join(["http://", v("name"), `:${def.containerPort}${def.healthPath}`]);
 }
 
-/** All release containers of the service, newest first (`running`: only those that run). */
-export function releaseList(
-  def: Pick<ServiceDefinition, "service">,
-  { running = false } = {},
-): ShellArg[] {
-  return [
-    "docker",
-    "ps",
-    ...(running ? ["--filter", "status=running"] : ["--all"]),
-    "--filter",
-    `label=slipway.service=${def.service}`,
-    "--filter",
-    "label=slipway.role=app",
-    "--format",
-    "{{.Names}}",
-  ];
-}
-
 /** `docker rm --force <container>`. */
 export function containerRemove(container: ShellArg): ShellArg[] {
   return ["docker", "rm", "--force", container];
-}
-
-/** `docker stop [--time <seconds>] <container>`. */
-export function containerStop(container: ShellArg, seconds?: number): ShellArg[] {
-  return ["docker", "stop", ...(seconds === undefined ? [] : ["--time", seconds]), container];
-}
-
-/** `docker rename <from> <to>`. */
-export function containerRename(from: ShellArg, to: ShellArg): ShellArg[] {
-  return ["docker", "rename", from, to];
 }
 
 /** A command whose output and failure do not matter (cleanup): `<cmd> >/dev/null 2>&1 || true`. */

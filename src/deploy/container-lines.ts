@@ -6,6 +6,7 @@
 import type { ServiceDefinition } from "./definition";
 import { containerInspect, execIn, imageInspect, pull, stateInspect, usesLogin } from "./commands";
 import { registryLoginCommand } from "./payload";
+import { shellLines } from "./script-files";
 import { command, quote, ShellExpr, v } from "./shell";
 
 /**
@@ -74,17 +75,9 @@ export function statusOfFunction(): string {
   return `status_of() { if seen=$(${command(containerInspect("{{.State.Status}}", ShellExpr.positional(1)))} 2>/dev/null); then printf '%s\\n' "$seen"; else echo missing; fi; }`;
 }
 
-/** `show_logs <container>`: its last 20 log lines (redacted) on stderr, for a failure. */
+/** `show_logs <container>`: its last 20 log lines (redacted) on stderr (sh/show-logs.sh). */
 export function showLogsFunction(): string[] {
-  return [
-    "show_logs() {",
-    '  logs=$(docker logs --tail 20 "$1" 2>&1 | redact || true)',
-    '  if [ -n "$logs" ]; then',
-    `    printf '%s\\n' "last 20 log lines of $1:" >&2`,
-    `    printf '%s\\n' "$logs" | sed 's/^/  | /' >&2`,
-    "  fi",
-    "}",
-  ];
+  return [...shellLines("show-logs")];
 }
 
 /**

@@ -12,7 +12,8 @@
 import { z } from "zod";
 import { parseDigestReference } from "../reference";
 import { RECORD_HISTORY, type ServiceDefinition } from "./definition";
-import { quote } from "./shell";
+import { shellLines } from "./script-files";
+import { assign } from "./shell";
 
 export interface ReleaseEntry {
   readonly image: string;
@@ -41,48 +42,37 @@ export function entryPrefix(def: ServiceDefinition): string {
   return json.slice(0, -1);
 }
 
+/** The values the record's shell parts read (sh/record-*.sh). */
+function recordVars(def: Pick<ServiceDefinition, "service" | "stack">): string[] {
+  return [
+    assign("record_service", def.service),
+    assign("record_stack", def.stack),
+    assign("record_history", RECORD_HISTORY),
+  ];
+}
+
 /**
  * Shell lines that prepare the new record in `"$tmp"` (`releases`, `release.json`, `current`,
  * `owner`) before the switch, so that nothing after the switch needs disk space: committing
- * is `commitRecordLines`, renames only.
+ * is `commitRecordLines`, renames only (sh/record-prepare.sh, sh/record-json.sh).
  */
 export function prepareRecordLines(def: ServiceDefinition): string[] {
   return [
-    `entry=${quote(entryPrefix(def))}`,
-    "deployed_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)",
-    "{",
-    `  printf '%s,"deployedAt":"%s"}\\n' "$entry" "$deployed_at"`,
-    `  if [ -f "$state"/releases ]; then head -n ${RECORD_HISTORY} "$state"/releases; fi`,
-    '} > "$tmp"/releases',
-    ...releaseJsonLines(def),
-    'printf \'%s\\n\' "$name" > "$tmp"/current',
-    `printf '%s\\n' ${quote(def.stack)} > "$tmp"/owner`,
-    'chmod 644 "$tmp"/releases "$tmp"/release.json "$tmp"/current "$tmp"/owner',
+    assign("entry", entryPrefix(def)),
+    ...recordVars(def),
+    ...shellLines("record-prepare"),
+    ...shellLines("record-json"),
   ];
 }
 
-/** `"$tmp"/release.json` from the entries in `"$tmp"/releases` (newest first: the current one). */
+/** `"$tmp"/release.json` from the entries in `"$tmp"/releases` (sh/record-json.sh). */
 export function releaseJsonLines(def: Pick<ServiceDefinition, "service" | "stack">): string[] {
-  const awk =
-    'NR == 1 { printf "%s,\\"previous\\":[", $0; next } ' +
-    `NR <= ${RECORD_HISTORY + 1} { printf "%s%s", (NR > 2 ? "," : ""), $0 } ` +
-    'END { print "]}" }';
-  return [
-    "{",
-    `  printf '{"service":"%s","stack":"%s","current":' ${quote(def.service)} ${quote(def.stack)}`,
-    `  awk ${quote(awk)} "$tmp"/releases`,
-    '} > "$tmp"/release.json',
-  ];
+  return [...recordVars(def), ...shellLines("record-json")];
 }
 
-/** Makes the prepared record the host's record: renames, which need no space. */
+/** Makes the prepared record the host's record: renames, which need no space (sh/record-commit.sh). */
 export function commitRecordLines(): string[] {
-  return [
-    'mv -f "$tmp"/releases "$state"/releases',
-    'mv -f "$tmp"/current "$state"/current',
-    'mv -f "$tmp"/owner "$state"/owner',
-    'mv -f "$tmp"/release.json "$state"/release.json',
-  ];
+  return [...shellLines("record-commit")];
 }
 
 const entrySchema = z.object({

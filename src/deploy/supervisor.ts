@@ -25,7 +25,7 @@
  * service, accessory or edge (`unsuperviseLines`); a removed script ends it too.
  */
 import { shellLines } from "./script-files";
-import { assign, quote } from "./shell";
+import { assign } from "./shell";
 
 /** The supervisor's directory under the state root: script, lock, pid, log. */
 export const SUPERVISOR_DIR = "_supervisor";
@@ -35,8 +35,6 @@ export const SUPERVISOR_TICK_SECONDS = 2;
 export const SUPERVISOR_EVENTS_KEPT = 20;
 /** The file, in a service's, accessory's or edge's directory, of the supervisor's events. */
 export const EVENTS_FILE = "events";
-/** The environment variable that keeps the scripts from starting a supervisor (`off`). */
-export const SUPERVISOR_SWITCH = "SLIPWAY_SUPERVISOR";
 
 /** `<root>/_supervisor`. */
 export function supervisorDir(stateRoot: string): string {
@@ -65,32 +63,23 @@ const TEXT_END = "SLIPWAY_SUPERVISOR_END";
 
 /**
  * Installs the supervisor of `stateRoot` (its text, as a here-document, when it changed) and
- * starts it unless one runs: in its own session, every inherited descriptor but the standard
- * ones closed (a deploy's lock must not live on in it). `SLIPWAY_SUPERVISOR=off` in the
- * environment skips both (a host where something else supervises the containers).
+ * starts it unless one runs (sh/supervise.sh). `SLIPWAY_SUPERVISOR=off` in the environment
+ * skips both (a host where something else supervises the containers).
  */
 export function superviseLines(stateRoot: string): string[] {
-  const dir = supervisorDir(stateRoot);
   const text = supervisorScript(stateRoot);
   return [
-    assign("supervisor", dir),
-    `if [ "\${${SUPERVISOR_SWITCH}:-}" = off ]; then`,
-    "  :",
-    `elif ! (umask 022 && mkdir -p "$supervisor" && cat > "$supervisor"/supervisor.sh.new) 2>/dev/null <<'${TEXT_END}'`,
+    ...rootVars(stateRoot),
+    ...shellLines("supervise"),
+    `supervise <<'${TEXT_END}'`,
     ...text.slice(0, -1).split("\n"),
     TEXT_END,
-    "then",
-    `  say ${quote(`cannot write the supervisor under ${dir}: a stopped container does not come back by itself`)}`,
-    'elif cmp -s "$supervisor"/supervisor.sh.new "$supervisor"/supervisor.sh; then',
-    '  rm -f "$supervisor"/supervisor.sh.new',
-    "else",
-    '  mv -f "$supervisor"/supervisor.sh.new "$supervisor"/supervisor.sh',
-    "fi",
-    `if [ -f "$supervisor"/supervisor.sh ] && [ "\${${SUPERVISOR_SWITCH}:-}" != off ] && flock -n "$supervisor"/lock true 2>/dev/null; then`,
-    '  (umask 022 && setsid sh "$supervisor"/supervisor.sh </dev/null >>"$supervisor"/log 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &)',
-    `  say ${quote(`started the supervisor of ${stateRoot}: it starts again a container that the records name when it stops`)}`,
-    "fi",
   ];
+}
+
+/** The supervisor's directory and its root, which sh/supervise.sh and sh/unsupervise.sh read. */
+function rootVars(stateRoot: string): string[] {
+  return [assign("supervisor", supervisorDir(stateRoot)), assign("supervisor_root", stateRoot)];
 }
 
 /**
@@ -98,9 +87,5 @@ export function superviseLines(stateRoot: string): string[] {
  * accessory and edge are gone), its script goes, the loop ends, and so does its directory.
  */
 export function unsuperviseLines(stateRoot: string): string[] {
-  return [
-    assign("supervisor", supervisorDir(stateRoot)),
-    assign("supervisor_root", stateRoot),
-    ...shellLines("unsupervise"),
-  ];
+  return [...rootVars(stateRoot), ...shellLines("unsupervise")];
 }

@@ -141,17 +141,20 @@ function repositoryOf(body: unknown, namespace: string, name: string): HubReposi
   };
 }
 
-/** The repository, or undefined when Docker Hub has none of that name. */
-export async function getHubRepository(
+/**
+ * `method` on the repository itself (`/v2/repositories/<namespace>/<name>/`): the answer, or
+ * undefined when Docker Hub has no repository of that name (404, which is no error here).
+ */
+async function sendToRepository(
   options: HubOptions,
   authorization: string,
+  method: "GET" | "DELETE",
   namespace: string,
   name: string,
-): Promise<HubRepository | undefined> {
-  const what = `GET repository ${namespace}/${name}`;
+): Promise<Response | undefined> {
   const response = await send(
     options,
-    "GET",
+    method,
     `/v2/repositories/${namespace}/${name}/`,
     undefined,
     authorization,
@@ -160,7 +163,21 @@ export async function getHubRepository(
     await response.body?.cancel();
     return undefined;
   }
-  await expect(response, [200], what, options);
+  return response;
+}
+
+/** The repository, or undefined when Docker Hub has none of that name. */
+export async function getHubRepository(
+  options: HubOptions,
+  authorization: string,
+  namespace: string,
+  name: string,
+): Promise<HubRepository | undefined> {
+  const response = await sendToRepository(options, authorization, "GET", namespace, name);
+  if (response === undefined) {
+    return undefined;
+  }
+  await expect(response, [200], `GET repository ${namespace}/${name}`, options);
   return repositoryOf(await response.json(), namespace, name);
 }
 
@@ -233,15 +250,8 @@ export async function deleteHubRepository(
   namespace: string,
   name: string,
 ): Promise<void> {
-  const response = await send(
-    options,
-    "DELETE",
-    `/v2/repositories/${namespace}/${name}/`,
-    undefined,
-    authorization,
-  );
-  if (response.status === 404) {
-    await response.body?.cancel();
+  const response = await sendToRepository(options, authorization, "DELETE", namespace, name);
+  if (response === undefined) {
     return;
   }
   await expect(response, [200, 202, 204], `delete repository ${namespace}/${name}`, options);

@@ -32,6 +32,20 @@ settle() {
   return "$rc"
 }
 
+# adopt WHAT PID STOP_TIMEOUT_S PROBE...: `up` of a daemon that did not answer PROBE while a
+# live instance (PID; none when empty) may run: settles it (settle) and prints the service's
+# line when that ends `up`. Returns 0 when it answers now ("already running (...)"), 2 when it
+# could not be stopped ("FAILED: ..."), 1 when there was none or it was stopped (start anew).
+adopt() {
+  [[ -n "$2" ]] || return 1
+  settle "$@"
+  case $? in
+    0) echo "already running ($SETTLED)"; return 0 ;;
+    2) echo "FAILED: $SETTLED"; return 2 ;;
+  esac
+  return 1
+}
+
 # started_note: the words `started (...)` begins with after a replacement.
 replaced_note() {
   [[ -z "$SETTLED" ]] || printf 'replaced: %s; ' "$SETTLED"

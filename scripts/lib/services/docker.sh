@@ -11,13 +11,8 @@ up_docker() {
     return 0
   fi
   pid="$(running_pid "$RUN_DIR/docker.pid" "$(tr -dc '0-9' </var/run/docker.pid 2>/dev/null)")"
-  if [[ -n "$pid" ]]; then
-    settle dockerd "$pid" 60 docker_ok
-    case $? in
-      0) echo "already running ($SETTLED)"; return 0 ;;
-      2) echo "FAILED: $SETTLED"; return 1 ;;
-    esac
-  fi
+  adopt dockerd "$pid" 60 docker_ok
+  case $? in 0) return 0 ;; 2) return 1 ;; esac
   have dockerd || { echo "FAILED: dockerd missing (run scripts/install-system.sh)"; return 1; }
   [[ -f /etc/docker/daemon.json ]] || warn "/etc/docker/daemon.json missing (run scripts/install-system.sh)"
   local pidfile="$RUN_DIR/docker.pid" log="$LOG_DIR/docker.log" t

@@ -37,13 +37,8 @@ up_registry() {
     return 0
   fi
   pid="$(running_pid "$RUN_DIR/registry.pid" "$(listener_pid tcp "${REGISTRY_ADDR##*:}")")"
-  if [[ -n "$pid" ]]; then
-    settle docker-registry "$pid" 15 registry_ok
-    case $? in
-      0) echo "already running ($SETTLED)"; return 0 ;;
-      2) echo "FAILED: $SETTLED"; return 1 ;;
-    esac
-  fi
+  adopt docker-registry "$pid" 15 registry_ok
+  case $? in 0) return 0 ;; 2) return 1 ;; esac
   if port_listening "${REGISTRY_ADDR##*:}"; then
     echo "FAILED: port ${REGISTRY_ADDR##*:} is in use by something that does not answer /v2/ with {}"
     return 1

@@ -69,12 +69,10 @@ up_sshd() {
     return 0
   fi
   pid="$(running_pid "$pidfile" "$(listener_pid tcp "$SSH_PORT")")"
+  adopt sshd "$pid" 10 ssh_probe
+  case $? in 0) return 0 ;; 2) return 1 ;; esac
   if [[ -n "$pid" ]]; then
-    settle sshd "$pid" 10 ssh_probe
-    case $? in
-      0) echo "already running ($SETTLED)"; return 0 ;;
-      2) echo "FAILED: $SETTLED"; return 1 ;;
-    esac
+    # It was stopped: its keys and config are ours to rewrite now.
     prepare_ssh || { echo "FAILED: could not generate keys/config in $SSH_DIR"; return 1; }
   fi
   if port_listening "$SSH_PORT"; then

@@ -82,6 +82,7 @@ const SAY_VARIABLE_BOUNDS: Record<string, number> = {
   edge_container: 255, // the edge's container name, from config (the header)
   network: 255, // the stack's network name, from config (the header)
   supervisor_root: 1024, // the state root, a config path (the header)
+  supervisor: 1036, // <state root>/_supervisor (the header)
   memory: 20, // a config memory size such as 512m (the header)
   drain_seconds: 10, // a number of seconds (the header)
 };

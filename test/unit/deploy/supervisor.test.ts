@@ -4,7 +4,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   deployScript,
-  lockLines,
   edgeRemoveScript,
   stopScript,
   superviseLines,
@@ -12,6 +11,7 @@ import {
   supervisorScript,
   unsuperviseLines,
 } from "../../../src/deploy";
+import { shellLines } from "../../../src/deploy/script-files";
 import { fakeDocker, lines, sh, tempDir, typicalDefinition } from "./fixtures";
 
 const ROOT = "/var/lib/slipway";
@@ -80,17 +80,18 @@ describe("deploy/supervisor: the host's supervisor", () => {
   it("is installed by a here-document and started in its own session with no inherited descriptor", () => {
     const install = superviseLines(ROOT);
     assert.equal(install[0], "supervisor=/var/lib/slipway/_supervisor");
-    assert.equal(
-      install[3],
-      `elif ! (umask 022 && mkdir -p "$supervisor" && cat > "$supervisor"/supervisor.sh.new) 2>/dev/null <<'SLIPWAY_SUPERVISOR_END'`,
-    );
-    assert.deepEqual(
-      install.slice(4, 4 + text.split("\n").length - 1),
-      text.split("\n").slice(0, -1),
-    );
     assert.ok(
       install.includes(
-        '  (umask 022 && setsid sh "$supervisor"/supervisor.sh </dev/null >>"$supervisor"/log 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &)',
+        `  elif ! (umask 022 && mkdir -p "$supervisor" && cat > "$supervisor"/supervisor.sh.new) 2>/dev/null; then`,
+      ),
+    );
+    const heredoc = install.indexOf("supervise <<'SLIPWAY_SUPERVISOR_END'");
+    assert.ok(heredoc > 0);
+    assert.deepEqual(install.slice(heredoc + 1, -1), text.split("\n").slice(0, -1));
+    assert.equal(install.at(-1), "SLIPWAY_SUPERVISOR_END");
+    assert.ok(
+      install.includes(
+        '    (umask 022 && setsid sh "$supervisor"/supervisor.sh </dev/null >>"$supervisor"/log 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &)',
       ),
     );
     const deploy = deployScript(typicalDefinition());
@@ -248,7 +249,8 @@ describe("deploy/supervisor: the host's supervisor", () => {
         [
           `state=${state}`,
           "fail() { printf '%s\\n' \"$*\" >&2; exit 1; }",
-          ...lockLines("another deploy of web holds the lock on this host"),
+          ...shellLines("lock"),
+          'take_lock "another deploy of web holds the lock on this host"',
           "echo locked",
         ].join("\n"),
       );

@@ -3,8 +3,6 @@ package local
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -28,14 +26,7 @@ import (
 type Logging string
 
 // Values lists the allowed Logging values.
-func (Logging) Values() []infer.EnumValue[Logging] {
-	return []infer.EnumValue[Logging]{
-		{Name: "Stdout", Value: "stdout", Description: "Capture stdout in logs but not stderr"},
-		{Name: "Stderr", Value: "stderr", Description: "Capture stderr in logs but not stdout"},
-		{Name: "StdoutAndStderr", Value: "stdoutAndStderr", Description: "Capture stdout and stderr in logs"},
-		{Name: "None", Value: "none", Description: "Capture no logs"},
-	}
-}
+func (Logging) Values() []infer.EnumValue[Logging] { return run.LoggingValues[Logging]() }
 
 // BaseInputs are the inputs shared by Command and run.
 type BaseInputs struct {
@@ -85,39 +76,23 @@ func (c *Command) Annotate(a infer.Annotator) {
 // Create runs the create command.
 func (*Command) Create(ctx context.Context, req infer.CreateRequest[CommandInputs]) (infer.CreateResponse[CommandOutputs], error) {
 	state := CommandOutputs{CommandInputs: req.Inputs}
-	id := req.Name + randomSuffix()
-	if req.DryRun {
-		return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
-	}
-	if cmd := deref(req.Inputs.Create); cmd != "" {
+	return run.Create(req.Name, req.DryRun, state, deref(req.Inputs.Create), func(cmd string) (CommandOutputs, error) {
 		out, err := execute(ctx, cmd, req.Inputs.BaseInputs, nil)
-		if err != nil {
-			return infer.CreateResponse[CommandOutputs]{}, err
-		}
 		state.BaseOutputs = out
-	}
-	return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
+		return state, err
+	})
 }
 
 // Update runs update, or create again when update is unset.
 func (*Command) Update(ctx context.Context, req infer.UpdateRequest[CommandInputs, CommandOutputs]) (infer.UpdateResponse[CommandOutputs], error) {
 	state := CommandOutputs{CommandInputs: req.Inputs, BaseOutputs: req.State.BaseOutputs}
-	if req.DryRun {
-		return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
-	}
-	cmd := deref(req.Inputs.Update)
-	if cmd == "" {
-		cmd = deref(req.Inputs.Create)
-	}
-	if cmd != "" {
+	return run.Update(req.DryRun, state, deref(req.Inputs.Update), deref(req.Inputs.Create), func(cmd string) (CommandOutputs, error) {
 		prev := req.State.BaseOutputs
 		out, err := execute(ctx, cmd, req.Inputs.BaseInputs, &prev)
-		if err != nil {
-			return infer.UpdateResponse[CommandOutputs]{Output: state}, err
-		}
-		state.BaseOutputs = out
-	}
-	return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
+		next := state
+		next.BaseOutputs = out
+		return next, err
+	})
 }
 
 // Delete runs the delete command.
@@ -200,7 +175,7 @@ func execute(ctx context.Context, command string, in BaseInputs, prev *BaseOutpu
 	if in.Stdin != nil && *in.Stdin != "" {
 		cmd.Stdin = strings.NewReader(*in.Stdin)
 	}
-	capture := run.NewCapture(ctx, run.Mode(derefLogging(in.Logging)))
+	capture := run.NewCapture(ctx, run.ModeOf(in.Logging))
 	cmd.Stdout, cmd.Stderr = capture.Stdout(), capture.Stderr()
 	err := cmd.Run()
 	capture.Finish()
@@ -286,22 +261,9 @@ func globAssets(dir string, patterns []string) (map[string]*asset.Asset, error) 
 	return found, nil
 }
 
-func randomSuffix() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 func deref(s *string) string {
 	if s == nil {
 		return ""
 	}
 	return *s
-}
-
-func derefLogging(l *Logging) string {
-	if l == nil {
-		return ""
-	}
-	return string(*l)
 }

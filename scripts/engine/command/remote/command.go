@@ -2,8 +2,6 @@ package remote
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -18,14 +16,7 @@ import (
 type Logging string
 
 // Values lists the allowed Logging values.
-func (Logging) Values() []infer.EnumValue[Logging] {
-	return []infer.EnumValue[Logging]{
-		{Name: "Stdout", Value: "stdout", Description: "Capture stdout in logs but not stderr"},
-		{Name: "Stderr", Value: "stderr", Description: "Capture stderr in logs but not stdout"},
-		{Name: "StdoutAndStderr", Value: "stdoutAndStderr", Description: "Capture stdout and stderr in logs"},
-		{Name: "None", Value: "none", Description: "Capture no logs"},
-	}
-}
+func (Logging) Values() []infer.EnumValue[Logging] { return run.LoggingValues[Logging]() }
 
 // CommandInputs are the inputs of command:remote:Command.
 type CommandInputs struct {
@@ -60,36 +51,23 @@ func (c *Command) Annotate(a infer.Annotator) {
 // Create runs the create command.
 func (*Command) Create(ctx context.Context, req infer.CreateRequest[CommandInputs]) (infer.CreateResponse[CommandOutputs], error) {
 	state := CommandOutputs{CommandInputs: req.Inputs}
-	id := req.Name + randomSuffix()
-	if req.DryRun {
-		return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
-	}
-	if cmd := str(req.Inputs.Create, ""); cmd != "" {
-		stdout, stderr, err := execute(ctx, cmd, req.Inputs, nil)
-		if err != nil {
-			return infer.CreateResponse[CommandOutputs]{}, err
-		}
-		state.Stdout, state.Stderr = stdout, stderr
-	}
-	return infer.CreateResponse[CommandOutputs]{ID: id, Output: state}, nil
+	return run.Create(req.Name, req.DryRun, state, str(req.Inputs.Create, ""), func(cmd string) (CommandOutputs, error) {
+		var err error
+		state.Stdout, state.Stderr, err = execute(ctx, cmd, req.Inputs, nil)
+		return state, err
+	})
 }
 
 // Update runs update, or create again when update is unset.
 func (*Command) Update(ctx context.Context, req infer.UpdateRequest[CommandInputs, CommandOutputs]) (infer.UpdateResponse[CommandOutputs], error) {
 	state := CommandOutputs{CommandInputs: req.Inputs, Stdout: req.State.Stdout, Stderr: req.State.Stderr}
-	if req.DryRun {
-		return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
-	}
-	cmd := str(req.Inputs.Update, str(req.Inputs.Create, ""))
-	if cmd != "" {
+	return run.Update(req.DryRun, state, str(req.Inputs.Update, ""), str(req.Inputs.Create, ""), func(cmd string) (CommandOutputs, error) {
 		prev := req.State
-		stdout, stderr, err := execute(ctx, cmd, req.Inputs, &prev)
-		if err != nil {
-			return infer.UpdateResponse[CommandOutputs]{Output: state}, err
-		}
-		state.Stdout, state.Stderr = stdout, stderr
-	}
-	return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
+		next := state
+		var err error
+		next.Stdout, next.Stderr, err = execute(ctx, cmd, req.Inputs, &prev)
+		return next, err
+	})
 }
 
 // Delete runs the delete command.
@@ -144,11 +122,7 @@ func execute(ctx context.Context, command string, in CommandInputs, prev *Comman
 	if in.Stdin != nil && *in.Stdin != "" {
 		session.Stdin = strings.NewReader(*in.Stdin)
 	}
-	mode := ""
-	if in.Logging != nil {
-		mode = string(*in.Logging)
-	}
-	capture := run.NewCapture(ctx, run.Mode(mode))
+	capture := run.NewCapture(ctx, run.ModeOf(in.Logging))
 	session.Stdout, session.Stderr = capture.Stdout(), capture.Stderr()
 	err = session.Run(command)
 	capture.Finish()
@@ -163,10 +137,4 @@ func setenvAdvice(name string) string {
 	return fmt.Sprintf("Unable to set '%s'. This only works if your SSH server is configured to accept "+
 		"these variables via AcceptEnv. Alternatively, if a Bash-like shell runs the command on the remote "+
 		"host, you could prefix the command itself with the variables in the form 'VAR=value command'", name)
-}
-
-func randomSuffix() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

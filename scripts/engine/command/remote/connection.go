@@ -17,21 +17,18 @@ import (
 
 // Connection describes how to reach the remote host.
 type Connection struct {
-	User               *string          `pulumi:"user,optional"`
-	Password           *string          `pulumi:"password,optional" provider:"secret"`
-	Host               string           `pulumi:"host"`
-	Port               *float64         `pulumi:"port,optional"`
-	PrivateKey         *string          `pulumi:"privateKey,optional" provider:"secret"`
-	PrivateKeyPassword *string          `pulumi:"privateKeyPassword,optional" provider:"secret"`
-	AgentSocketPath    *string          `pulumi:"agentSocketPath,optional"`
-	DialErrorLimit     *int             `pulumi:"dialErrorLimit,optional"`
-	PerDialTimeout     *int             `pulumi:"perDialTimeout,optional"`
-	HostKey            *string          `pulumi:"hostKey,optional"`
-	Proxy              *ProxyConnection `pulumi:"proxy,optional"`
+	ConnectionBase
+	Proxy *ProxyConnection `pulumi:"proxy,optional"`
 }
 
 // ProxyConnection describes a jump host.
 type ProxyConnection struct {
+	ConnectionBase
+}
+
+// ConnectionBase is what a connection and its proxy both say (as upstream's connectionBase);
+// the schema lists its fields in each of the two types.
+type ConnectionBase struct {
 	User               *string  `pulumi:"user,optional"`
 	Password           *string  `pulumi:"password,optional" provider:"secret"`
 	Host               string   `pulumi:"host"`
@@ -44,22 +41,22 @@ type ProxyConnection struct {
 	HostKey            *string  `pulumi:"hostKey,optional"`
 }
 
-// Annotate sets the documented defaults.
-func (c *Connection) Annotate(a infer.Annotator) {
-	a.Describe(&c, "Instructions for how to connect to a remote endpoint.")
+// Annotate sets the documented defaults (of both types).
+func (c *ConnectionBase) Annotate(a infer.Annotator) {
 	a.SetDefault(&c.User, "root")
 	a.SetDefault(&c.Port, 22.0)
 	a.SetDefault(&c.DialErrorLimit, defaultDialErrorLimit)
 	a.SetDefault(&c.PerDialTimeout, defaultPerDialTimeout)
 }
 
-// Annotate sets the documented defaults.
+// Annotate describes the type.
+func (c *Connection) Annotate(a infer.Annotator) {
+	a.Describe(&c, "Instructions for how to connect to a remote endpoint.")
+}
+
+// Annotate describes the type.
 func (c *ProxyConnection) Annotate(a infer.Annotator) {
 	a.Describe(&c, "Instructions for how to connect to a remote endpoint via a proxy.")
-	a.SetDefault(&c.User, "root")
-	a.SetDefault(&c.Port, 22.0)
-	a.SetDefault(&c.DialErrorLimit, defaultDialErrorLimit)
-	a.SetDefault(&c.PerDialTimeout, defaultPerDialTimeout)
 }
 
 const (
@@ -75,21 +72,13 @@ type endpoint struct {
 	port, dialLimit, perDial          int
 }
 
-func (c Connection) endpoint() endpoint {
+func (c ConnectionBase) endpoint() endpoint {
 	return endpoint{
 		user: str(c.User, "root"), host: c.Host, password: c.Password, privateKey: c.PrivateKey,
 		keyPassword: c.PrivateKeyPassword, agentSocket: c.AgentSocketPath, hostKey: c.HostKey,
 		port: num(c.Port, 22), dialLimit: integer(c.DialErrorLimit, defaultDialErrorLimit),
 		perDial: integer(c.PerDialTimeout, defaultPerDialTimeout),
 	}
-}
-
-func (c ProxyConnection) endpoint() endpoint {
-	return Connection{
-		User: c.User, Password: c.Password, Host: c.Host, Port: c.Port, PrivateKey: c.PrivateKey,
-		PrivateKeyPassword: c.PrivateKeyPassword, AgentSocketPath: c.AgentSocketPath,
-		DialErrorLimit: c.DialErrorLimit, PerDialTimeout: c.PerDialTimeout, HostKey: c.HostKey,
-	}.endpoint()
 }
 
 func (e endpoint) addr() string { return net.JoinHostPort(e.host, strconv.Itoa(e.port)) }

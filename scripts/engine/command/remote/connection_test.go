@@ -140,7 +140,7 @@ func TestDialClosedPort(t *testing.T) {
 	delays := recordSleeps(t, true)
 	_, key := newKey(t)
 	port := closedPort(t)
-	conn := Connection{Host: "127.0.0.1", Port: &port, PrivateKey: &key, DialErrorLimit: ptr(4)}
+	conn := Connection{ConnectionBase: ConnectionBase{Host: "127.0.0.1", Port: &port, PrivateKey: &key, DialErrorLimit: ptr(4)}}
 	start := time.Now()
 	_, err := conn.dial(context.Background())
 	elapsed := time.Since(start)
@@ -309,7 +309,7 @@ func TestBastionClosedWithTheClient(t *testing.T) {
 	bastion := startServer(t, bastionKey.PublicKey())
 	conn := sshd.connection()
 	bc := bastion.connection(bastionPEM)
-	conn.Proxy = &ProxyConnection{Host: bc.Host, Port: bc.Port, PrivateKey: bc.PrivateKey, DialErrorLimit: ptr(0)}
+	conn.Proxy = &ProxyConnection{ConnectionBase: ConnectionBase{Host: bc.Host, Port: bc.Port, PrivateKey: bc.PrivateKey, DialErrorLimit: ptr(0)}}
 	client, err := conn.dial(context.Background())
 	if err != nil {
 		t.Fatalf("dial through the bastion: %v", err)
@@ -332,7 +332,7 @@ func TestBastionRefusedNamesTheProxy(t *testing.T) {
 	sshd := requireSSHD(t)
 	port := closedPort(t)
 	conn := sshd.connection()
-	conn.Proxy = &ProxyConnection{Host: "127.0.0.1", Port: &port, PrivateKey: &sshd.privateKey, DialErrorLimit: ptr(1)}
+	conn.Proxy = &ProxyConnection{ConnectionBase: ConnectionBase{Host: "127.0.0.1", Port: &port, PrivateKey: &sshd.privateKey, DialErrorLimit: ptr(1)}}
 	_, err := conn.dial(context.Background())
 	want := fmt.Sprintf("proxy: after 1 failed attempts: dial tcp 127.0.0.1:%d: connect: connection refused", int(port))
 	if err == nil || err.Error() != want {

@@ -83,6 +83,17 @@ func pathArchive(t *testing.T, p string) types.AssetOrArchive {
 	return types.AssetOrArchive{Archive: a}
 }
 
+// copyTree copies source to dest and checks the remote tree under dest (tree) against want.
+func copyTree(t *testing.T, sshd localSSHD, source types.AssetOrArchive, dest string, want []string) {
+	t.Helper()
+	if _, err := create(t, CopyToRemoteInputs{Connection: sshd.connection(), Source: source, RemotePath: dest}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tree(t, dest); !reflect.DeepEqual(got, want) {
+		t.Errorf("remote tree %q, want %q", got, want)
+	}
+}
+
 func create(t *testing.T, in CopyToRemoteInputs) (infer.CreateResponse[CopyToRemoteOutputs], error) {
 	t.Helper()
 	return (&CopyToRemote{}).Create(context.Background(), infer.CreateRequest[CopyToRemoteInputs]{Name: "copy", Inputs: in})
@@ -113,13 +124,7 @@ func TestCopyFileIntoAnExistingDirectory(t *testing.T) {
 	sshd := requireSSHD(t)
 	src := filepath.Join(t.TempDir(), "f.txt")
 	writeFile(t, src, "F", 0o644)
-	dest := t.TempDir()
-	if _, err := create(t, CopyToRemoteInputs{Connection: sshd.connection(), Source: pathAsset(t, src), RemotePath: dest}); err != nil {
-		t.Fatal(err)
-	}
-	if got := tree(t, dest); !reflect.DeepEqual(got, []string{"f.txt=F"}) {
-		t.Errorf("remote tree %q", got)
-	}
+	copyTree(t, sshd, pathAsset(t, src), t.TempDir(), []string{"f.txt=F"})
 }
 
 func TestCopyDirectoryWithAndWithoutTrailingSlash(t *testing.T) {
@@ -142,12 +147,7 @@ func TestCopyDirectoryWithAndWithoutTrailingSlash(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := create(t, CopyToRemoteInputs{Connection: sshd.connection(), Source: pathArchive(t, tc.source), RemotePath: dest}); err != nil {
-				t.Fatal(err)
-			}
-			if got := tree(t, dest); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("remote tree %q, want %q", got, tc.want)
-			}
+			copyTree(t, sshd, pathArchive(t, tc.source), dest, tc.want)
 		})
 	}
 }
@@ -166,13 +166,7 @@ func TestCopyArchiveFileAsIs(t *testing.T) {
 	sshd := requireSSHD(t)
 	tgz := filepath.Join(t.TempDir(), "bundle.tgz")
 	writeFile(t, tgz, "\x1f\x8b not really unpacked", 0o644)
-	dest := t.TempDir()
-	if _, err := create(t, CopyToRemoteInputs{Connection: sshd.connection(), Source: pathArchive(t, tgz), RemotePath: dest}); err != nil {
-		t.Fatal(err)
-	}
-	if got := tree(t, dest); !reflect.DeepEqual(got, []string{"bundle.tgz=\x1f\x8b not really unpacked"}) {
-		t.Errorf("remote tree %q", got)
-	}
+	copyTree(t, sshd, pathArchive(t, tgz), t.TempDir(), []string{"bundle.tgz=\x1f\x8b not really unpacked"})
 }
 
 func TestCopyTextAsset(t *testing.T) {

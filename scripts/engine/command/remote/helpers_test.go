@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -10,7 +9,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -37,85 +35,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// ---- log capture: the provider logs through slog when no engine is attached.
-
-type logRecord struct {
-	level  slog.Level
-	status bool // InfoStatus and friends (ephemeral), not a diagnostic
-	msg    string
-}
-
-type logCapture struct {
-	mu      sync.Mutex
-	records []logRecord
-}
-
-func (c *logCapture) Enabled(context.Context, slog.Level) bool { return true }
-func (c *logCapture) Handle(_ context.Context, r slog.Record) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.records = append(c.records, logRecord{level: r.Level, msg: r.Message})
-	return nil
-}
-func (c *logCapture) WithAttrs(attrs []slog.Attr) slog.Handler {
-	for _, a := range attrs {
-		if a.Key == "kind" && a.Value.String() == "status" {
-			return statusHandler{c}
-		}
-	}
-	return c
-}
-func (c *logCapture) WithGroup(string) slog.Handler { return c }
-
-type statusHandler struct{ c *logCapture }
-
-func (h statusHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h statusHandler) Handle(_ context.Context, r slog.Record) error {
-	h.c.mu.Lock()
-	defer h.c.mu.Unlock()
-	h.c.records = append(h.c.records, logRecord{level: r.Level, status: true, msg: r.Message})
-	return nil
-}
-func (h statusHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h statusHandler) WithGroup(string) slog.Handler      { return h }
-
-// captureLogs routes the provider's logs into the returned capture for the
-// rest of the test. Tests that use it must not run in parallel.
-func captureLogs(t *testing.T) *logCapture {
-	t.Helper()
-	c := &logCapture{}
-	prev := slog.Default()
-	slog.SetDefault(slog.New(c))
-	t.Cleanup(func() { slog.SetDefault(prev) })
-	return c
-}
-
-// status returns the status messages (InfoStatus) logged so far.
-func (c *logCapture) status() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, r := range c.records {
-		if r.status {
-			out = append(out, r.msg)
-		}
-	}
-	return out
-}
-
-// diagnostics returns "LEVEL msg" for each non-status message.
-func (c *logCapture) diagnostics() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, r := range c.records {
-		if !r.status {
-			out = append(out, r.level.String()+" "+r.msg)
-		}
-	}
-	return out
 }
 
 // ---- keys
@@ -212,7 +131,7 @@ func requireSSHD(t *testing.T) localSSHD {
 }
 
 func (s localSSHD) connection() Connection {
-	return Connection{Host: s.host, Port: &s.port, PrivateKey: &s.privateKey, DialErrorLimit: ptr(0)}
+	return Connection{ConnectionBase: ConnectionBase{Host: s.host, Port: &s.port, PrivateKey: &s.privateKey, DialErrorLimit: ptr(0)}}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -364,7 +283,7 @@ func (s *testServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 
 func (s *testServer) connection(key string) Connection {
 	host, _, _ := net.SplitHostPort(s.addr)
-	return Connection{Host: host, Port: ptr(s.port), PrivateKey: &key, DialErrorLimit: ptr(0)}
+	return Connection{ConnectionBase: ConnectionBase{Host: host, Port: ptr(s.port), PrivateKey: &key, DialErrorLimit: ptr(0)}}
 }
 
 func (s *testServer) received() (env, commands []string, authTries int) {

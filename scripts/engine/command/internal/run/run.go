@@ -5,12 +5,15 @@ package run
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
 )
 
 // Output environment variables handed to update and delete commands.
@@ -23,6 +26,64 @@ const (
 // ("stdout", "stderr", "stdoutAndStderr", "none"; unset is both); both are
 // always captured.
 type Mode string
+
+// LoggingValues are the modes as the schema's enum values of T, the Logging type of the
+// local and remote packages (each package's schema has its own enum type, as upstream).
+func LoggingValues[T ~string]() []infer.EnumValue[T] {
+	return []infer.EnumValue[T]{
+		{Name: "Stdout", Value: T("stdout"), Description: "Capture stdout in logs but not stderr"},
+		{Name: "Stderr", Value: T("stderr"), Description: "Capture stderr in logs but not stdout"},
+		{Name: "StdoutAndStderr", Value: T("stdoutAndStderr"), Description: "Capture stdout and stderr in logs"},
+		{Name: "None", Value: T("none"), Description: "Capture no logs"},
+	}
+}
+
+// ModeOf is the mode an optional Logging input asks for (unset: both streams).
+func ModeOf[T ~string](logging *T) Mode {
+	if logging == nil {
+		return ""
+	}
+	return Mode(*logging)
+}
+
+// Create is a command resource's create (local or remote), as upstream: a new ID, and the
+// state after create runs (in a preview, or without a create command, nothing runs). exec
+// runs a command and returns the state with its outputs.
+func Create[S any](name string, dryRun bool, state S, create string, exec func(string) (S, error)) (infer.CreateResponse[S], error) {
+	id := ResourceID(name)
+	if dryRun || create == "" {
+		return infer.CreateResponse[S]{ID: id, Output: state}, nil
+	}
+	out, err := exec(create)
+	if err != nil {
+		return infer.CreateResponse[S]{}, err
+	}
+	return infer.CreateResponse[S]{ID: id, Output: out}, nil
+}
+
+// Update is a command resource's update: update runs, or create again when update is unset;
+// on failure the state keeps the previous outputs.
+func Update[S any](dryRun bool, state S, update, create string, exec func(string) (S, error)) (infer.UpdateResponse[S], error) {
+	cmd := update
+	if cmd == "" {
+		cmd = create
+	}
+	if dryRun || cmd == "" {
+		return infer.UpdateResponse[S]{Output: state}, nil
+	}
+	out, err := exec(cmd)
+	if err != nil {
+		return infer.UpdateResponse[S]{Output: state}, err
+	}
+	return infer.UpdateResponse[S]{Output: out}, nil
+}
+
+// ResourceID is the ID of a new command resource: its name and a random suffix, as upstream.
+func ResourceID(name string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return name + hex.EncodeToString(b)
+}
 
 func (m Mode) logs(stream string) bool {
 	switch m {
