@@ -30,7 +30,16 @@ export function shellLines(name: string): readonly string[] {
   if (cached !== undefined) {
     return cached;
   }
-  const text = fs.readFileSync(path.join(SCRIPT_DIR, `${name}.sh`), "utf8");
+  const file = path.join(SCRIPT_DIR, `${name}.sh`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(
+      `the host script ${file} is missing (${(error as NodeJS.ErrnoException).code ?? String(error)}): ` +
+        "build with `npm run build`, which copies src/deploy/sh/ beside the compiled module",
+    );
+  }
   const lines = text.replace(/\n$/, "").split("\n");
   const start = lines.findIndex((line) => !line.startsWith("#"));
   const body = lines.slice(start < 0 ? lines.length : start).filter((line) => !COMMENT.test(line));

@@ -34,6 +34,14 @@ describe("deploy/script-files: the host runtime's shell files", () => {
     }
   });
 
+  it("names a missing file and the build that copies them (a dist/ compiled without them)", () => {
+    assert.throws(() => shellLines("no-such-part"), {
+      message:
+        `the host script ${path.join(SCRIPT_DIR, "no-such-part.sh")} is missing (ENOENT): ` +
+        "build with `npm run build`, which copies src/deploy/sh/ beside the compiled module",
+    });
+  });
+
   it("reads a file once", () => {
     assert.equal(shellLines("lock"), shellLines("lock"));
   });
