@@ -7,29 +7,20 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  deployScript,
-  parseProbe,
-  probeScript,
-  renderPayload,
-  type ServiceDefinition,
-} from "../../../src/deploy";
+import { deployScript, parseProbe, probeScript, type ServiceDefinition } from "../../../src/deploy";
 import { canarySplit, configParts } from "../../../src/edge";
 import {
   CADDY,
   DEPLOY_ANSWERS,
   DIGEST_WEB,
+  DIGEST_2,
   fakeDocker,
+  PAYLOAD,
   sh,
   tempDir,
   typicalDefinition,
 } from "./fixtures";
 
-const DIGEST_2 = `sha256:${"12".repeat(32)}`;
-const PAYLOAD = renderPayload({
-  registryPassword: "registry-pw",
-  secretEnv: { API_KEY: "api-key", DB_PASSWORD: "db-pw" },
-});
 const START = '{"since":"t0","sides":{}}';
 
 /**

@@ -14,7 +14,6 @@ import {
   parseProbe,
   parseReleaseRecord,
   probeScript,
-  renderPayload,
   type ServiceDefinition,
 } from "../../../src/deploy";
 import { configParts, routeFileText, routeLines } from "../../../src/edge";
@@ -22,19 +21,15 @@ import {
   CADDY,
   DEPLOY_ANSWERS as ANSWERS,
   DIGEST_WEB,
+  DIGEST_2,
   fakeDocker,
+  PAYLOAD,
   reloadCall,
   sh,
   tempDir,
   typicalDefinition,
 } from "./fixtures";
 import { expectedConfig } from "../edge/render";
-
-const DIGEST_2 = `sha256:${"12".repeat(32)}`;
-const PAYLOAD = renderPayload({
-  registryPassword: "registry-pw",
-  secretEnv: { API_KEY: "api-key", DB_PASSWORD: "db-pw" },
-});
 
 describe("deploy/deploy-script: run against a fake docker", function () {
   this.timeout(20_000);

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { ServiceDefinition } from "../../../src/deploy";
+import { renderPayload, type ServiceDefinition } from "../../../src/deploy";
 
 export const DIGEST_WEB = `sha256:${"ab".repeat(32)}`;
 export const DIGEST_EDGE = `sha256:${"cd".repeat(32)}`;
@@ -204,3 +204,12 @@ export const DEPLOY_ANSWERS = [
   "    esac ;;",
   "esac",
 ].join("\n");
+
+/** A second release's digest, beside DIGEST_WEB. */
+export const DIGEST_2 = `sha256:${"12".repeat(32)}`;
+
+/** The secret payload of the deploy tests: a registry password and two secret env values. */
+export const PAYLOAD = renderPayload({
+  registryPassword: "registry-pw",
+  secretEnv: { API_KEY: "api-key", DB_PASSWORD: "db-pw" },
+});
