@@ -51,8 +51,9 @@ import {
 const ARCH = process.arch === "arm64" ? "arm64" : "amd64";
 const SERVICE = "it-canary";
 const HOST = "it-canary.localhost";
-const PORT = 29280;
-const EDGE = itEdge("", { name: "it-canary-edge", httpPort: PORT, httpsPort: 29643 });
+// Ports of its own: heal.test.ts uses 29280/29643 (a Caddy revived late must not collide).
+const PORT = 29380;
+const EDGE = itEdge("", { name: "it-canary-edge", httpPort: PORT, httpsPort: 29743 });
 const CANARY = {
   strategy: "canary" as const,
   steps: [

@@ -388,6 +388,8 @@ export function itEdge(image: string, overrides: Partial<EdgeDefinition> = {}): 
 /** Removes an edge of the tests: the removal script, then any container, network, volume left. */
 export async function removeEdge(def: EdgeDefinition): Promise<void> {
   await runDelete(edgeRemoveScript(def));
+  // Its records first, so the root's supervisor has nothing left to start again.
+  await run("rm", ["-rf", path.posix.join(def.stateRoot, "_edge", def.name)]);
   // The edge's containers: its own name, a replaced one, and Caddy containers beside it.
   const ids = await run("docker", [
     "ps",
@@ -400,7 +402,6 @@ export async function removeEdge(def: EdgeDefinition): Promise<void> {
   if (list.length > 0) await run("docker", ["rm", "--force", ...list]);
   await run("docker", ["network", "rm", def.name]);
   await run("docker", ["volume", "rm", "--force", `${def.name}-data`]);
-  await run("rm", ["-rf", path.posix.join(def.stateRoot, "_edge", def.name)]);
 }
 
 /** Removes a test's service: its stop script, then any container left with its label, its state. */
