@@ -16,6 +16,7 @@ import {
   parseLedger,
   readIfExists,
   readPins,
+  setLive,
   setPins,
   writeFileAtomic,
   type PinUpdate,
@@ -185,6 +186,8 @@ export function defaultRepository(registry: RegistryConfig, name: string): strin
 interface PinAndUpOptions {
   /** Pin only; the update runs later (`slipway up`, `pulumi up`, CI). */
   readonly noUp: boolean;
+  /** Blue/green services' `rollout.live` to set beside the pins, by service. */
+  readonly live?: Readonly<Record<string, string>>;
 }
 
 interface PinAndUpResult {
@@ -207,13 +210,18 @@ export async function pinAndUp(
   const stack = files.stack;
   let text: string;
   try {
-    text = setPins(files.text, updates, files.display);
-    const images = (parse(text) as { config?: Record<string, unknown> }).config?.["slipway:images"];
+    text = setLive(setPins(files.text, updates, files.display), options.live ?? {}, files.display);
+    const config = (parse(text) as { config?: Record<string, unknown> }).config;
+    const written = Object.keys(options.live ?? {}).length > 0;
     validateConfig(
       stack,
       markSecrets({
         ...settings.source,
-        values: { ...settings.source.values, images },
+        values: {
+          ...settings.source.values,
+          images: config?.["slipway:images"],
+          ...(written ? { services: config?.["slipway:services"] } : {}),
+        },
         stackFile: text,
       }),
       { root: run.deps.root },
@@ -226,6 +234,9 @@ export async function pinAndUp(
     run.progress(
       `pinned ${name} ${update.digest}${typeof update.tag === "string" ? ` (${update.tag})` : ""} in ${files.display}`,
     );
+  }
+  for (const [service, digest] of Object.entries(options.live ?? {})) {
+    run.progress(`set ${service}'s live release to ${digest} in ${files.display} (blue/green)`);
   }
   if (options.noUp) {
     return {};

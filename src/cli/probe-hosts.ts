@@ -21,6 +21,15 @@ import { probeAccessoryPods, probePods } from "./kube-status";
 import { instanceOnHost, instancesOf } from "./service-instances";
 import type { AccessoryStatus, EdgeStatus, HostStatus } from "./status-model";
 
+/** Whether the host holds the stack's digest, running, behind a blue/green's preview route. */
+function previewing(probe: ProbeResult, expected: string | undefined): boolean {
+  return (
+    expected !== undefined &&
+    probe.preview?.digest === expected &&
+    probe.preview.status === "running"
+  );
+}
+
 /**
  * Judges one host from what the probe saw: the container that runs, the edge's route and a
  * request through it, with the record only as a cross-check.
@@ -50,7 +59,7 @@ export function judgeHost(
     reasons.push(`release container ${probe.current ?? ""} is ${probe.container.status}`);
   } else {
     running = probe.container.digest;
-    if (expected !== undefined && running !== expected) {
+    if (expected !== undefined && running !== expected && !previewing(probe, expected)) {
       reasons.push(`runs ${shortDigest(running)}`);
     }
   }
@@ -98,6 +107,15 @@ export function judgeHost(
       : [
           `canary in progress: the edge splits ${probe.split} (<release> <weight>); the deploy walking it holds the service's lock`,
         ]),
+    ...(probe.preview === undefined
+      ? []
+      : previewing(probe, expected)
+        ? [
+            `blue/green: every user gets ${shortDigest(running ?? "")}; ${shortDigest(probe.preview.digest)} (${probe.preview.container}) answers only on the preview route; slipway switch --stack ${stack} moves every user to it`,
+          ]
+        : [
+            `preview release ${probe.preview.container} (${shortDigest(probe.preview.digest)}) is ${probe.preview.status}; the stack pins another digest: the next update removes it`,
+          ]),
     ...(warm === undefined
       ? []
       : [`warm for rollback: ${shortDigest(warm.digest)} (${warm.container}) until ${warm.until}`]),

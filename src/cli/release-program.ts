@@ -162,6 +162,52 @@ Refuses (exit 3, nothing changed) a digest that is no longer in the registry.`,
       },
     );
 
+  program
+    .command("switch")
+    .summary("move every user of a blue/green service to the release on its preview route")
+    .description(
+      `A blue/green service (rollout.strategy: blueGreen) runs a release of another
+digest than rollout.live beside the serving one, reachable only on its preview
+route. switch sets rollout.live in Pulumi.<stack>.yaml to the digest the stack
+runs for the service's image and runs the update: each host renames the
+service's upstream file to the running preview release (no new container, no
+reload, no connection closed); the previous release retires as after any release.
+
+  --abort      remove the preview release instead: the service's image is pinned
+               to the live digest again (a rollback to it), every user stays on it`,
+    )
+    .addOption(stackOption())
+    .option(
+      "--service <name>",
+      "only this blue/green service (repeatable); default: every one",
+      collect,
+    )
+    .option("--abort", "remove the preview release: pin the live digest again")
+    .option("--no-up", "write the stack file only; run the update later with slipway up")
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      `\nExamples:\n  slipway switch --stack prod --service web\n  slipway switch --stack prod --service web --abort\n\nExit codes: slipway --help`,
+    )
+    .action(
+      async (options: {
+        stack?: string;
+        service?: string[];
+        abort?: boolean;
+        up: boolean;
+        json?: boolean;
+      }) => {
+        await (
+          await import("./commands/switch")
+        ).switchServices(run(options), {
+          stack: await stackOf(deps, options.stack),
+          ...(options.service === undefined ? {} : { services: options.service }),
+          abort: options.abort === true,
+          noUp: !options.up,
+        });
+      },
+    );
+
   onStack("up", async (run, stack) => (await import("./commands/up")).up(run, stack))
     .summary("run the update of a stack as pinned and record the release")
     .description(

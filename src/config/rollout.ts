@@ -6,12 +6,14 @@
  *   for `pause` seconds per step; after each step the edge's own counters for the new
  *   release are judged against `analysis`; a failed step sends every request back to the
  *   old release and removes the new one;
- * - `blueGreen`: the new release answers only on a preview route (a host name, or a header)
- *   until a later stack update switches every request to it.
+ * - `blueGreen`: a release of another digest than `live` starts beside the serving one and
+ *   answers only on a preview route (a host name, or a header); `slipway switch` sets `live`
+ *   to it and runs the update, which moves every request to it at once (a rename).
  *
  * The schema checks each field; `rolloutChecks` the rules across fields, routes and target.
  */
 import { z } from "zod";
+import { DIGEST_PATTERN, digestProblem } from "../reference";
 import { expected, plain } from "./primitives";
 import { asList, asMap, has, type Add, type RawMap } from "./raw";
 
@@ -120,6 +122,14 @@ export const rolloutSchema = z.strictObject({
     .describe(
       "blueGreen: where the new release answers before the switch: host or header. Required for blueGreen.",
     ),
+  live: plain
+    .refine((value) => DIGEST_PATTERN.test(value), {
+      error: (issue) => `${digestProblem(String(issue.input))}`,
+    })
+    .optional()
+    .describe(
+      "blueGreen: the digest every user gets (`sha256:…`), written by `slipway switch` (and by `slipway rollback`). A release of another digest answers only on the preview route until then. Unset: the first release serves at once, every later one waits on the preview route.",
+    ),
 });
 
 export type RolloutConfig = z.output<typeof rolloutSchema>;
@@ -132,6 +142,7 @@ export function canaryAnalysis(rollout: RolloutConfig): CanaryAnalysis {
 }
 
 const CANARY_ONLY = ["steps", "analysis", "sticky"] as const;
+const BLUE_GREEN_ONLY = ["preview", "live"] as const;
 
 /** One service's rollout rules across fields, its routes and the stack's target. */
 function serviceRolloutChecks(
@@ -167,12 +178,14 @@ function serviceRolloutChecks(
     );
   }
   if (strategy === "canary") {
-    if (has(rollout, "preview")) {
-      add(
-        key,
-        [...here, "preview"],
-        "is a blueGreen setting; a canary shares the service's own routes: remove preview, or set strategy: blueGreen",
-      );
+    for (const field of BLUE_GREEN_ONLY) {
+      if (has(rollout, field)) {
+        add(
+          key,
+          [...here, field],
+          `is a blueGreen setting; a canary shares the service's own routes: remove ${field}, or set strategy: blueGreen`,
+        );
+      }
     }
     const steps = asList(rollout.steps);
     if (!has(rollout, "steps") || (Array.isArray(rollout.steps) && steps.length === 0)) {
@@ -259,11 +272,10 @@ export function rolloutChecks(raw: RawMap, add: Add): void {
 }
 
 /**
- * The services whose `rollout` the host deploy does not drive yet, one refusal each: a
- * blue/green (the preview route lines exist, the deploy does not start a preview release), and
- * a canary of a service with replicas (the deploy walks the steps for one release container per
- * host). A stack with one is refused before any resource (stacks/index.ts) rather than given a
- * release that switches every request at once.
+ * The services whose `rollout` the host deploy does not drive yet, one refusal each: a canary
+ * or a blue/green of a service with replicas (the deploy walks the steps, or keeps the preview,
+ * for one release container per host). A stack with one is refused before any resource
+ * (stacks/index.ts) rather than given a release that switches every request at once.
  */
 export function undrivenRollouts(
   services: readonly {
@@ -285,9 +297,11 @@ export function undrivenRollouts(
               `${at}.rollout: is a canary of a service with ${service.replicas} replicas, which the host deploy does not walk yet (it walks one release container per host): set ${at}.replicas to 1 (a host runs one container of the service), or remove rollout`,
             ];
       case "blueGreen":
-        return [
-          `${at}.rollout: is a blueGreen, which the host deploy does not drive yet (the preview route is built, the preview release and the switch are not): remove rollout, or use strategy: canary; until then a release switches every request at once after its health check`,
-        ];
+        return service.replicas === 1
+          ? []
+          : [
+              `${at}.rollout: is a blueGreen of a service with ${service.replicas} replicas, which the host deploy does not drive yet (it previews one release container per host): set ${at}.replicas to 1 (a host runs one container of the service), or remove rollout`,
+            ];
       default: {
         const never: never = service.rollout.strategy;
         throw new Error(`unknown rollout strategy ${JSON.stringify(never)}`);

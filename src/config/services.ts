@@ -127,7 +127,7 @@ const serviceFields = {
   rollout: rolloutSchema
     .optional()
     .describe(
-      "How a new release takes over (SSH hosts): canary (a share of requests per step, judged from the edge's counters; the deploy walks the steps) or blueGreen (a preview route, then a switch; not driven yet: refused before any resource, as a canary of a service with replicas is); unset: all at once after the health check (docs/deploys.md#progressive-delivery).",
+      "How a new release takes over (SSH hosts): canary (a share of requests per step, judged from the edge's counters; the deploy walks the steps) or blueGreen (a release of another digest than rollout.live answers only on a preview route until `slipway switch`; with replicas: refused before any resource, as a canary is); unset: all at once after the health check (docs/deploys.md#progressive-delivery).",
     ),
 };
 

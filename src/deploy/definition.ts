@@ -209,8 +209,16 @@ export function checkDefinition(def: ServiceDefinition): void {
     if ((def.rollout.steps ?? []).length === 0) {
       problems.push("rollout: a canary needs steps");
     }
-  } else if (def.rollout !== undefined) {
-    problems.push(`rollout: the deploy does not drive a ${def.rollout.strategy}`);
+  } else if (def.rollout?.strategy === "blueGreen") {
+    if (def.routes.length === 0) {
+      problems.push("rollout: a blueGreen needs routes (a worker gets no requests to preview)");
+    }
+    if (routeInstancesOf(def).length !== 1) {
+      problems.push("rollout: a blueGreen previews one release container per host, not replicas");
+    }
+    if (def.rollout.preview?.host === undefined && def.rollout.preview?.header === undefined) {
+      problems.push("rollout: a blueGreen needs a preview host or header");
+    }
   }
   if (def.cpus !== undefined && !(def.cpus > 0)) {
     problems.push(`cpus: ${def.cpus} is not more than 0`);

@@ -11,7 +11,9 @@
  * loaded into the edge when they changed (admin API; refused: nothing switched) → with a
  * canary rollout, the steps (./canary-script: each a rename of the service's split file, a
  * pause, the edge's own judgement; a failed step sends every request back and removes the new
- * release, failing the deploy with the figures) → the switch: one rename of the service's upstream file, which the edge reads per request (no
+ * release, failing the deploy with the figures) → with a blue/green rollout and another digest
+ * than `rollout.live` serving, the preview (./preview-script: the new release behind the
+ * preview route only; the deploy ends there) → the switch: one rename of the service's upstream file, which the edge reads per request (no
  * reload, no connection closed) → verify through the edge → the record renamed into place →
  * the previous release (kept for rollback) drains and stops in the background, holding
  * `retire.lock`, which the next deploy or stop waits for → keep `keepReleases`.
@@ -25,7 +27,7 @@
  * replica needs.
  */
 import type { RouteConfig } from "../config";
-import { routeFileText, routeLines } from "../edge";
+import { previewInstance, previewRouteLines, routeFileText, routeLines } from "../edge";
 import { parseDigestReference } from "../reference";
 import { networkEnsureLines, healthUrl, releaseRun } from "./commands";
 import {
@@ -41,6 +43,7 @@ import {
 import { edgeFunctions, edgeGet, edgeLocalUrl } from "./edge-commands";
 import { payloadReader, redactFunction } from "./payload";
 import { canaryCheckLines, canaryLines, canaryOf } from "./canary-script";
+import { blueGreenOf, previewEndLines, previewLines } from "./preview-script";
 import {
   containerHealthProbe,
   cpuLimitLines,
@@ -162,6 +165,14 @@ export function deployScript(def: ServiceDefinition): string {
   // A canary's routes go through the edge's split handler (no split file: as without it).
   const canary = canaryOf(def);
   const split = canary === undefined ? undefined : { sticky: canary.sticky ?? false };
+  // A blue/green's routes: the service's own, and its preview route's beside them.
+  const preview = blueGreenOf(def)?.preview;
+  const lines = [
+    ...routeLines(def.service, def.routes, instances, split),
+    ...(preview === undefined
+      ? []
+      : previewRouteLines(def.service, def.routes, preview, [previewInstance(def.service)])),
+  ];
   const title =
     `Slipway deploy of ${def.service} to host ${def.host} (stack ${def.stack}): ${def.ref}` +
     (def.revision === undefined ? "" : ` (revision ${def.revision})`);
@@ -189,13 +200,7 @@ export function deployScript(def: ServiceDefinition): string {
     retireFunction(),
     warmFunctions(),
     installsRoutes
-      ? [
-          assign(
-            "routes_text",
-            routeFileText(routeLines(def.service, def.routes, instances, split)),
-          ),
-          ...shellLines("deploy-routes-write"),
-        ]
+      ? [assign("routes_text", routeFileText(lines)), ...shellLines("deploy-routes-write")]
       : [],
     networkEnsureLines(def.network, def.stack),
     [`release_run() { ${command(releaseRun(def, names))}; }`, ...shellLines("deploy-start")],
@@ -213,6 +218,7 @@ export function deployScript(def: ServiceDefinition): string {
         ? shellLines("deploy-routes-kept")
         : [],
     canaryLines(def),
+    previewLines(def),
     [
       ...(routed ? shellLines("deploy-switch") : []),
       'if [ "$mode" = new ]; then',
@@ -220,6 +226,7 @@ export function deployScript(def: ServiceDefinition): string {
       "fi",
       ...shellLines("deploy-retire"),
     ],
+    previewEndLines(def),
     shellLines("deploy-prune"),
   ];
   return `${sections

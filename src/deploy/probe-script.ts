@@ -13,6 +13,8 @@
  *     warm <container> <epoch seconds the window ends> <status> <slipway.digest label>   (absent:
  *                                             no warm release; status `missing`: it is gone)
  *     upstream <what the edge routes the service to>
+ *     preview <container> <digest> <status>   (a blue/green's release on the preview route only;
+ *                                             absent: none; status `missing`: it is gone)
  *     maintenance <Retry-After seconds while maintenance is on; empty when off>
  *     split <a canary's split file in force, lines joined by ", "; no line without one>
  *     edge <running, missing or the holder's status; `<status> (its Caddy container <name>)` when
@@ -90,6 +92,12 @@ export interface ProbeResult {
   readonly maintenance?: string;
   /** A canary in progress: the edge's split file, `<release> <weight>` lines joined by `, `. */
   readonly split?: string;
+  /** A blue/green's release that answers only on the preview route. */
+  readonly preview?: {
+    readonly container: string;
+    readonly digest: string;
+    readonly status: string;
+  };
   readonly edge: string;
   readonly health: { readonly kind: "ok" | "fail" | "skipped"; readonly answer: string };
   /** The supervisor's last event of the service (`<time> <what>`): a restart. */
@@ -143,6 +151,9 @@ export function parseProbe(text: string): ProbeResult {
   const upstream = optional("upstream");
   const maintenance = optional("maintenance");
   const split = optional("split");
+  const [previewName = "", previewDigest = "", previewStatus = "missing"] = (
+    optional("preview") ?? ""
+  ).split(" ");
   const event = optional("event");
   const edgeEvent = optional("edge_event");
   const supervisor = optional("supervisor");
@@ -166,6 +177,9 @@ export function parseProbe(text: string): ProbeResult {
     ...(upstream === undefined ? {} : { upstream }),
     ...(maintenance === undefined ? {} : { maintenance }),
     ...(split === undefined ? {} : { split }),
+    ...(previewName === ""
+      ? {}
+      : { preview: { container: previewName, digest: previewDigest, status: previewStatus } }),
     edge: values.get("edge") ?? "missing",
     health: {
       kind: ["ok", "fail", "skipped"].includes(kind) ? kind : "fail",

@@ -266,3 +266,36 @@ export function setMaintenance(
   setScalar(entry, "retryAfter", setting.retryAfter);
   return document.toString(YAML_OUTPUT);
 }
+
+const SERVICES_KEY = `${NAMESPACE}:services`;
+
+/**
+ * The stack file's text with `slipway:services.<service>.rollout.live` set to each digest of
+ * `live` (a blue/green's digest every user gets: `slipway switch`, `slipway rollback`). The
+ * services must declare a rollout; everything else stays byte for byte.
+ */
+export function setLive(
+  text: string,
+  live: Readonly<Record<string, string>>,
+  display = "stack file",
+): string {
+  assertNoConflictMarkers(display, text);
+  const document = parseDocument(text);
+  const entries = Object.entries(live);
+  if (entries.length === 0) {
+    return document.toString(YAML_OUTPUT);
+  }
+  const config: unknown = document.get("config", true);
+  const services: unknown = isMap(config) ? config.get(SERVICES_KEY, true) : undefined;
+  for (const [service, digest] of entries) {
+    const entry: unknown = isMap(services) ? services.get(service, true) : undefined;
+    const rollout: unknown = isMap(entry) ? entry.get("rollout", true) : undefined;
+    if (!isMap(rollout)) {
+      throw new LedgerError(
+        `${display} declares no ${SERVICES_KEY}.${service}.rollout to set live in`,
+      );
+    }
+    setScalar(rollout, "live", digest);
+  }
+  return document.toString(YAML_OUTPUT);
+}

@@ -17,6 +17,7 @@ import { switchToWarm } from "../warm-rollback";
 import { checkDigests, type DigestCheck } from "../registries";
 import { refuseRejected } from "../release-safety";
 import { parseDigestReference } from "../../reference";
+import type { ServiceSpec } from "../../config/services";
 
 interface RollbackOptions {
   readonly stack: string;
@@ -92,6 +93,23 @@ async function heldEverywhere(
     }
   }
   return problems;
+}
+
+/** `rollout.live` of each blue/green service that runs one of `images`: that image's digest. */
+export function liveOf(
+  services: readonly ServiceSpec[],
+  images: Readonly<Record<string, { readonly digest: string }>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    services.flatMap((service) => {
+      const image = images[service.image];
+      return service.rollout?.strategy === "blueGreen" &&
+        image !== undefined &&
+        service.rollout.live !== image.digest
+        ? [[service.name, image.digest]]
+        : [];
+    }),
+  );
 }
 
 /**
@@ -198,7 +216,13 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
       ...(pinnedAt[name] === undefined ? {} : { pinnedAt: pinnedAt[name] }),
     };
   }
-  const { up } = await pinAndUp(run, files, settings, updates, { noUp: options.noUp });
+  // A blue/green service of a rolled-back image: every user gets the pinned release again,
+  // not only its preview route.
+  const live = liveOf(config.services, images);
+  const { up } = await pinAndUp(run, files, settings, updates, {
+    noUp: options.noUp,
+    ...(Object.keys(live).length === 0 ? {} : { live }),
+  });
   const lines = Object.entries(images).map(
     ([name, image]) =>
       `  ${name}: ${running[name]?.digest ?? "(none)"} -> ${image.digest}${image.tag === undefined ? "" : ` ${image.tag}`}`,

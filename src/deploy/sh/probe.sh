@@ -20,6 +20,11 @@ if [ -n "$warm" ]; then
   if seen=$(docker container inspect --format '{{.State.Status}} {{index .Config.Labels "slipway.digest"}}' "$warm_name" 2>/dev/null); then printf 'warm %s %s\n' "$warm" "$seen"; else printf 'warm %s missing\n' "$warm"; fi
 fi
 printf 'upstream %s\n' "$(cat "$edge"/upstreams/"$service" 2>/dev/null)"
+# A blue/green's release behind the preview route only (deploy-preview.sh).
+preview=$(cat "$state"/preview 2>/dev/null || true)
+if [ -n "$preview" ]; then
+  if seen=$(docker container inspect --format '{{.State.Status}}' "${preview%% *}" 2>/dev/null); then printf 'preview %s %s\n' "$preview" "$seen"; else printf 'preview %s missing\n' "$preview"; fi
+fi
 printf 'maintenance %s\n' "$(cat "$edge"/maintenance/"$service"/retry-after 2>/dev/null)"
 # A canary in progress: the split file the edge reads per request, its lines joined by ", ".
 if [ -s "$edge"/split/"$service" ]; then printf 'split %s\n' "$(sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/, /g' "$edge"/split/"$service")"; fi

@@ -9,7 +9,7 @@ if [ -f "$edge"/routes/"$service" ] || [ -f "$edge"/upstreams/"$service" ]; then
   if [ -f "$edge"/config.head ] && edge_render && ! edge_apply; then
     say "the edge did not take the config without $service ($edge_error); it drops the route at its next reload"
   fi
-  rm -f "$edge"/upstreams/"$service" "$edge"/split/"$service"
+  rm -f "$edge"/upstreams/"$service" "$edge"/upstreams/"$service".preview "$edge"/split/"$service"
   exec 8>&-
 fi
 containers=$(docker ps --all --quiet --filter label=slipway.service="$service")

@@ -170,6 +170,22 @@ describe("config: rollout (canary, blue/green)", () => {
       ],
     ],
     [
+      "a live digest that is not one, and a live digest on a canary",
+      (raw) => {
+        raw.services.web.rollout = {
+          strategy: "blueGreen",
+          preview: { host: "preview.example.com" },
+          live: "sha256:abc",
+        };
+        raw.services.jobs.routes = [{ host: "jobs.example.com" }];
+        raw.services.jobs.rollout = { ...CANARY, live: `sha256:${"a".repeat(64)}` };
+      },
+      [
+        "slipway:services.web.rollout.live: a sha256 digest has 64 hex digits after 'sha256:'; this has 3",
+        "slipway:services.jobs.rollout.live: is a blueGreen setting; a canary shares the service's own routes: remove live, or set strategy: blueGreen",
+      ],
+    ],
+    [
       "an unknown strategy",
       (raw) => {
         raw.services.web.rollout = { strategy: "rolling" };
@@ -204,7 +220,7 @@ describe("config: rollout (canary, blue/green)", () => {
     ]);
   });
 
-  it("is driven for a canary of one replica; refused before any resource for replicas and blueGreen", () => {
+  it("is driven for a canary or a blueGreen of one replica; refused before any resource for replicas", () => {
     const raw = stack();
     raw.services.web.rollout = CANARY;
     assert.deepEqual(undrivenRollouts(validateConfig("dev", raw).services), []);
@@ -212,11 +228,12 @@ describe("config: rollout (canary, blue/green)", () => {
     assert.deepEqual(undrivenRollouts(validateConfig("dev", raw).services), [
       "slipway:services.web.rollout: is a canary of a service with 3 replicas, which the host deploy does not walk yet (it walks one release container per host): set slipway:services.web.replicas to 1 (a host runs one container of the service), or remove rollout",
     ]);
-    delete raw.services.web.replicas;
     raw.services.web.rollout = { strategy: "blueGreen", preview: { host: "preview.example.com" } };
     assert.deepEqual(undrivenRollouts(validateConfig("dev", raw).services), [
-      "slipway:services.web.rollout: is a blueGreen, which the host deploy does not drive yet (the preview route is built, the preview release and the switch are not): remove rollout, or use strategy: canary; until then a release switches every request at once after its health check",
+      "slipway:services.web.rollout: is a blueGreen of a service with 3 replicas, which the host deploy does not drive yet (it previews one release container per host): set slipway:services.web.replicas to 1 (a host runs one container of the service), or remove rollout",
     ]);
+    delete raw.services.web.replicas;
+    assert.deepEqual(undrivenRollouts(validateConfig("dev", raw).services), []);
     assert.deepEqual(undrivenRollouts(validateConfig("dev", stack()).services), []);
   });
 });

@@ -163,9 +163,17 @@ describe("deploy/canary-script: the text of a canary deploy", () => {
     assert.throws(
       () =>
         deployScript(
-          canaryDefinition({ rollout: { strategy: "blueGreen", preview: { host: "p.example" } } }),
+          canaryDefinition({
+            routes: [],
+            routeInstances: ["web", "web.2"],
+            rollout: { strategy: "blueGreen", preview: {} },
+          }),
         ),
-      new DefinitionError(["rollout: the deploy does not drive a blueGreen"]),
+      new DefinitionError([
+        "rollout: a blueGreen needs routes (a worker gets no requests to preview)",
+        "rollout: a blueGreen previews one release container per host, not replicas",
+        "rollout: a blueGreen needs a preview host or header",
+      ]),
     );
   });
 });
