@@ -188,6 +188,8 @@ interface PinAndUpOptions {
   readonly noUp: boolean;
   /** Blue/green services' `rollout.live` to set beside the pins, by service. */
   readonly live?: Readonly<Record<string, string>>;
+  /** How long a locked stack is waited for (a rollback that stopped a canary's update). */
+  readonly lockWaitSeconds?: number;
 }
 
 interface PinAndUpResult {
@@ -241,7 +243,9 @@ export async function pinAndUp(
   if (options.noUp) {
     return {};
   }
-  return { up: await upAndRecord(run, { ...files, text }, roleOf(settings.raw)) };
+  return {
+    up: await upAndRecord(run, { ...files, text }, roleOf(settings.raw), options.lockWaitSeconds),
+  };
 }
 
 /** What `upAndRecord` came to: the update's facts and what the ledger got. */
@@ -255,27 +259,43 @@ export interface UpResult {
  * Runs the update of a stack whose files are as given, then records its release (once; none
  * for a no-op). A failure quotes its cause and says what to run next for the stack's role.
  */
-export async function upAndRecord(run: Run, files: StackFiles, role: StackRole): Promise<UpResult> {
+export async function upAndRecord(
+  run: Run,
+  files: StackFiles,
+  role: StackRole,
+  lockWaitSeconds = 0,
+): Promise<UpResult> {
   const stack = files.stack;
   run.progress(`running pulumi up on ${stack}…`);
   // The engine's output as it streamed: its diagnostics hold the cause of a failure.
   let streamed = "";
   let outcome;
-  try {
-    outcome = await whileUpdating(() =>
-      run.deps.driver.up(stack, {
-        onOutput: (chunk) => {
-          streamed += chunk;
-          run.deps.stderr(chunk);
-        },
-        ...(run.deps.signal === undefined ? {} : { signal: run.deps.signal }),
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof DriverError)) {
-      throw error;
+  const waitUntil = Date.now() + lockWaitSeconds * 1000;
+  for (;;) {
+    try {
+      outcome = await whileUpdating(() =>
+        run.deps.driver.up(stack, {
+          onOutput: (chunk) => {
+            streamed += chunk;
+            run.deps.stderr(chunk);
+          },
+          ...(run.deps.signal === undefined ? {} : { signal: run.deps.signal }),
+        }),
+      );
+      break;
+    } catch (error) {
+      if (!(error instanceof DriverError)) {
+        throw error;
+      }
+      // The update of a canary this rollback stopped ends within seconds of its host command.
+      if (error.kind === "locked" && Date.now() < waitUntil && run.deps.signal?.aborted !== true) {
+        run.progress(`${stack} is locked by another update; trying again in 2 s`);
+        streamed = "";
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        continue;
+      }
+      throw updateFailure(run, files, role, error, streamed);
     }
-    throw updateFailure(run, files, role, error, streamed);
   }
   // Backends that number updates say the version in the update's summary; a file backend
   // reports 0, and its version is the update's place in the history (which the driver read

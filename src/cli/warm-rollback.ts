@@ -18,6 +18,8 @@ interface WarmOutcome {
   readonly switched: boolean;
   /** The warm container it switched to, or why it could not. */
   readonly detail: string;
+  /** A canary was walking there and stopped for the rollback (its update then fails). */
+  readonly stoppedCanary?: true;
 }
 
 /**
@@ -37,7 +39,8 @@ export async function switchToWarm(
     if (
       digest === undefined ||
       service.routes.length === 0 ||
-      service.rollbackWindowSeconds === 0
+      // Without a window there is no warm release, but a canary walking is still stopped.
+      (service.rollbackWindowSeconds === 0 && service.rollout?.strategy !== "canary")
     ) {
       return [];
     }
@@ -56,16 +59,37 @@ export async function switchToWarm(
             ran.kind === "unreachable"
               ? { kind: "fallback" as const, reason: ran.message }
               : parseWarmSwitch(ran.stdout);
+          const stopped =
+            ran.kind !== "unreachable" && /^canary-stopped$/m.test(ran.stdout)
+              ? { stoppedCanary: true as const }
+              : {};
+          if (stopped.stoppedCanary === true) {
+            run.progress(
+              `${instance} on ${host.name}: stopped the canary walking there; every request went back to the release that served before it`,
+            );
+          }
           if (outcome.kind === "switched") {
             run.progress(
               `${instance} on ${host.name}: the edge serves ${shortDigest(digest)} again (warm release ${outcome.container})`,
             );
-            return { instance, host: host.name, switched: true, detail: outcome.container };
+            return {
+              instance,
+              host: host.name,
+              switched: true,
+              detail: outcome.container,
+              ...stopped,
+            };
           }
           run.progress(
             `${instance} on ${host.name}: no instant switch (${outcome.reason}); the update deploys ${shortDigest(digest)} the normal way`,
           );
-          return { instance, host: host.name, switched: false, detail: outcome.reason };
+          return {
+            instance,
+            host: host.name,
+            switched: false,
+            detail: outcome.reason,
+            ...stopped,
+          };
         }),
       );
   });

@@ -64,6 +64,8 @@ export function warmSwitchScript(def: WarmSwitchDefinition): string {
     assign("record_history", RECORD_HISTORY),
     assign("container_port", def.containerPort),
     assign("drain_seconds", def.drainSeconds),
+    // A canary walk stops within a second of the marker, then drains its new release.
+    assign("canary_abort_wait", def.drainSeconds + 15),
     assign("rollback_window", def.rollbackWindowSeconds),
     `warm_health() { ${command(edgeGet(names.edge, healthUrl(def)))}; }`,
     ...shellLines("warm-switch"),

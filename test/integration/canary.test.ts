@@ -241,7 +241,7 @@ describe("canary: the deploy walks the steps on the real edge under load", funct
     assert.equal(result.code, 1, output(result));
     const line = cause(result) ?? "";
     const match =
-      /^slipway: host local: canary 10%: (\d+) of (\d+) requests failed \(([\d.]+)% > 1%\); every request went back to release (sha256:[0-9a-f]{64}) \((it-canary-\S+:8080)\) at once, removed (it-canary-\S+)$/.exec(
+      /^slipway: host local: release sha256:[0-9a-f]{64} failed its canary: canary 10%: (\d+) of (\d+) requests failed \(([\d.]+)% > 1%\); every request went back to release (sha256:[0-9a-f]{64}) \((it-canary-\S+:8080)\) at once, removed (it-canary-\S+)$/.exec(
         line,
       );
     assert.ok(match !== null, line);

@@ -219,8 +219,10 @@ export async function rollback(run: Run, options: RollbackOptions): Promise<void
   // A blue/green service of a rolled-back image: every user gets the pinned release again,
   // not only its preview route.
   const live = liveOf(config.services, images);
+  const stopped = warm.some((outcome) => outcome.stoppedCanary);
   const { up } = await pinAndUp(run, files, settings, updates, {
     noUp: options.noUp,
+    ...(stopped ? { lockWaitSeconds: 60 } : {}),
     ...(Object.keys(live).length === 0 ? {} : { live }),
   });
   const lines = Object.entries(images).map(

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { engineFailure, nextSteps } from "../../../src/cli/failure";
+import { engineFailure, nextSteps, unhealthyDigests } from "../../../src/cli/failure";
 
 const LOCKED = `Updating (prod):
 error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.
@@ -98,6 +98,15 @@ describe("failure summaries", () => {
       },
     );
     assert.deepEqual(engineFailure("error: update failed\n"), { kind: "other", cause: [] });
+  });
+
+  it("count a failed canary as an unhealthy release, naming the new digest (promote refuses it)", () => {
+    const failed = `slipway: host web-1: release sha256:${"c".repeat(64)} failed its canary: canary 10%: 23 of 112 requests failed (20.5% > 1%); every request went back to release sha256:${"a".repeat(64)} (web-a:8080) at once, removed web-c`;
+    const result = engineFailure(`Updating (dev):\n${failed}\nerror: update failed\n`);
+    assert.deepEqual(result, { kind: "unhealthy", cause: [failed] });
+    assert.deepEqual(unhealthyDigests(result.cause), [
+      { digest: `sha256:${"c".repeat(64)}`, reason: failed.slice("slipway: ".length) },
+    ]);
   });
 
   it("give next steps that fit the failure and the stack's role", () => {

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { heldScript } from "../../../src/cli/held-on-hosts";
 import { warmSwitchScript } from "../../../src/deploy";
+import { DriverError } from "../../../src/cli";
 import { appendRelease, type NewRelease } from "../../../src/ledger";
 import { DEV, digest, PROD, project, slipway, type Project } from "./harness";
 
@@ -81,6 +82,23 @@ describe("slipway rollback and history", () => {
       digest: to,
     });
   }
+
+  it("stops a canary walking on a host, then waits for the stack lock its failing update holds", async () => {
+    p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`      ${NO_WINDOW}`, ""));
+    p.hosts.answers["web-1"] = { kind: "ran", stdout: "canary-stopped\nswitched web-2-release\n" };
+    p.hosts.answers["web-2"] = { kind: "ran", stdout: "fallback no warm release\n" };
+    p.driver.upError = new DriverError("locked", "the stack is currently locked by 1 lock(s)");
+    const result = await slipway(p, ["rollback", "--stack", "prod"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(
+      result.stderr.includes(
+        "web on web-1: stopped the canary walking there; every request went back to the release that served before it",
+      ),
+      result.stderr,
+    );
+    assert.ok(result.stderr.includes("prod is locked by another update; trying again in 2 s"));
+    assert.equal(p.driver.ups.length, 2, "refused once (locked), then the update ran");
+  });
 
   it("switches each host whose warm release is the one restored first, then pins and updates; a host that cannot says why", async () => {
     p.write("Pulumi.prod.yaml", p.read("Pulumi.prod.yaml").replace(`      ${NO_WINDOW}`, ""));

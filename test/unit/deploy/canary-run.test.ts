@@ -7,7 +7,13 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { deployScript, parseProbe, probeScript, type ServiceDefinition } from "../../../src/deploy";
+import {
+  deployScript,
+  parseProbe,
+  probeScript,
+  warmSwitchScript,
+  type ServiceDefinition,
+} from "../../../src/deploy";
 import { canarySplit, configParts } from "../../../src/edge";
 import {
   CADDY,
@@ -178,7 +184,7 @@ describe("deploy/canary: a canary deploy run against a fake docker", function ()
     assert.equal(second.code, 1);
     assert.equal(
       second.stderr.trim().split("\n").pop(),
-      `slipway: host web-1: canary 10%: 23 of 112 requests failed (20.5% > 1%); every request went back to release ${DIGEST_WEB} (${old}:8080) at once, removed ${next}`,
+      `slipway: host web-1: release ${DIGEST_2} failed its canary: canary 10%: 23 of 112 requests failed (20.5% > 1%); every request went back to release ${DIGEST_WEB} (${old}:8080) at once, removed ${next}`,
     );
     assert.equal(second.judged.split("\n\n").length - 1, 1, "judged once: the first step");
     assert.equal(read(path.join(edge, "upstreams", "web")), `${old}:8080\n`);
@@ -201,6 +207,40 @@ describe("deploy/canary: a canary deploy run against a fake docker", function ()
       `slipway: host web-1: the canary of web needs the edge's Caddy to judge its steps, but ${CADDY} has no slipway-split-judge (it is not Slipway's edge image): build the edge image from examples/edge (Caddy with Slipway's split module) and set slipway:edge.image to it, or remove slipway:service.rollout; nothing was changed`,
     );
     assert.ok(!second.calls.some((call) => call[0] === "run" || call[0] === "pull"));
+  });
+
+  it("a slipway rollback during the walk stops it within a second: every request back, the new release removed", async () => {
+    const first = await deploy(definition());
+    assert.equal(first.code, 0, first.stderr);
+    const old = read(path.join(state, "current")).trim();
+    const slow = { strategy: "canary" as const, steps: [{ weight: 10, pause: 30 }] };
+    const walking = deploy(definition({ ref: `ghcr.io/acme/web@${DIGEST_2}`, rollout: slow }));
+    const split = path.join(edge, "split", "web");
+    const deadline = Date.now() + 20_000;
+    while (!fs.existsSync(split) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(fs.existsSync(split), "the walk never started");
+    const started = Date.now();
+    const rollback = await sh(warmSwitchScript({ ...definition(), digest: DIGEST_WEB }), {
+      env: { ...docker().env, FAKE_EDGE: edge },
+    });
+    const seconds = (Date.now() - started) / 1000;
+    const second = await walking;
+    assert.equal(second.code, 1);
+    const next = second.calls.find((call) => call[0] === "run")![3]!;
+    assert.match(
+      second.stderr.trim().split("\n").pop()!,
+      new RegExp(
+        `^slipway: host web-1: canary 10%: stopped by slipway rollback to ${DIGEST_WEB} \\(\\S+\\); every request went back to release ${DIGEST_WEB} \\(${old}:8080\\) at once, removed ${next}$`,
+      ),
+    );
+    // The old release served throughout: the rollback finds it serving.
+    assert.equal(rollback.stdout.trim(), `canary-stopped\nswitched ${old}`);
+    assert.ok(seconds < 10, `the rollback waited ${seconds} s for a 30 s step`);
+    assert.equal(read(path.join(edge, "upstreams", "web")), `${old}:8080\n`);
+    assert.ok(!fs.existsSync(split) && !fs.existsSync(path.join(state, "canary-abort")));
+    assert.ok(second.calls.some((call) => call.join(" ") === `rm --force ${next}`));
   });
 
   it("shows the status probe the split in force while a canary walks", async () => {
