@@ -69,7 +69,9 @@ export function engineFailure(output: string): EngineFailure {
   if (host.length > 0) {
     const all = host.join("\n");
     const kind: FailureKind =
-      /did not become healthy|health check fails|requests through .* fail|failed its canary/.test(all)
+      /did not become healthy|health check fails|requests through .* fail|failed its canary/.test(
+        all,
+      )
         ? "unhealthy"
         : /cannot pull|docker login .* failed/.test(all)
           ? "pull"
@@ -122,7 +124,9 @@ export function unhealthyDigests(
     if (
       match !== null &&
       !found.has(match[2]!) &&
-      /did not become healthy|health check fails|requests through .* fail|failed its canary/.test(line)
+      /did not become healthy|health check fails|requests through .* fail|failed its canary/.test(
+        line,
+      )
     ) {
       found.set(match[2]!, match[1]!);
     }

@@ -24,7 +24,9 @@ describe("deploy/stop-script: the text", () => {
       at("edge_lock"),
       at('rm -f "$edge"/routes/"$service"'),
       at('if [ -f "$edge"/config.head ] && edge_render && ! edge_apply; then'),
-      at('rm -f "$edge"/upstreams/"$service" "$edge"/upstreams/"$service".preview "$edge"/split/"$service"'),
+      at(
+        'rm -f "$edge"/upstreams/"$service" "$edge"/upstreams/"$service".preview "$edge"/split/"$service"',
+      ),
       at('containers=$(docker ps --all --quiet --filter label=slipway.service="$service")'),
       at('docker stop "$id" >/dev/null 2>&1 || true'),
       at('docker rm --force "$id" >/dev/null'),
