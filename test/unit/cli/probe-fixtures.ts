@@ -25,6 +25,8 @@ export interface Probed {
   readonly upstream?: string;
   /** A canary's split file, its lines joined by ", "; left out: no split line. */
   readonly split?: string;
+  /** A blue/green's preview release: `<container> <digest> <status>`; left out: none. */
+  readonly preview?: string;
   readonly edge?: string;
   readonly health?: string;
   /** The supervisor's last event of the service; left out: no event line. */
@@ -46,6 +48,7 @@ export function probeText(fields: Probed): string {
     ...(fields.warm === undefined ? [] : [`warm ${fields.warm}`]),
     `upstream ${fields.upstream ?? ""}`,
     ...(fields.split === undefined ? [] : [`split ${fields.split}`]),
+    ...(fields.preview === undefined ? [] : [`preview ${fields.preview}`]),
     `edge ${fields.edge ?? "missing"}`,
     ...(fields.event === undefined ? [] : [`event ${fields.event}`]),
     ...(fields.edgeEvent === undefined ? [] : [`edge_event ${fields.edgeEvent}`]),

@@ -284,6 +284,27 @@ describe("status: judging one host from its probe", () => {
     });
   });
 
+  it("blue/green: in sync while the stack's digest runs behind the preview route and users get the live one", () => {
+    const blueGreen = (preview: string) =>
+      judgeHost(
+        "web-1",
+        parseProbe(probeText(healthy(D7, [], { preview }))),
+        digest(1),
+        "prod",
+        "web-7-release:8080",
+      );
+    const host = blueGreen(`web-1-preview ${digest(1)} running`);
+    assert.equal(host.state, "in-sync", host.error);
+    assert.equal(
+      host.note,
+      `blue/green: every user gets ${D7.slice(0, 19)}; ${digest(1).slice(0, 19)} (web-1-preview) answers only on the preview route; slipway switch --stack prod moves every user to it`,
+    );
+    // The preview release gone: the host does not run what the stack pins.
+    const gone = blueGreen(`web-1-preview ${digest(1)} missing`);
+    assert.equal(gone.state, "drift");
+    assert.match(gone.error ?? "", new RegExp(`^runs ${D7.slice(0, 19)}`));
+  });
+
   it("drift: another release runs than the stack pins, and than the record says", () => {
     assert.deepEqual(judge(healthy(digest(1), [], { container: `running ${D7} prod` })), {
       host: "web-1",
