@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readPins, setMaintenance, setPins } from "../../../src/ledger";
+import { readPins, setLive, setMaintenance, setPins } from "../../../src/ledger";
 import { ROOT } from "../../helpers/stack-files";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -135,5 +135,39 @@ describe("stack file maintenance", () => {
     assert.equal(setMaintenance(ON, "api", undefined), PROD);
     assert.equal(setMaintenance(PROD, "web", undefined), PROD);
     assert.equal(setMaintenance(ON, "web", undefined), ON);
+  });
+});
+
+describe("stack file: a blue/green's live digest", () => {
+  const BLUE_GREEN = `config:
+  slipway:services:
+    web:
+      routes: [{host: web.example.com}]
+      # Users get live; another digest answers on the preview host.
+      rollout: {strategy: blueGreen, preview: {host: preview.example.com}}
+    api:
+      rollout:
+        strategy: blueGreen # the api's
+        preview:
+          header: {name: X-Preview, value: "1"}
+        live: sha256:${"0".repeat(64)}
+`;
+
+  it("sets rollout.live in place, every other byte as it was", () => {
+    assert.equal(
+      setLive(BLUE_GREEN, { web: DIGEST, api: DIGEST }),
+      BLUE_GREEN.replace(
+        "preview: {host: preview.example.com}}",
+        `preview: {host: preview.example.com}, live: ${DIGEST}}`,
+      ).replace(`live: sha256:${"0".repeat(64)}`, `live: ${DIGEST}`),
+    );
+  });
+
+  it("refuses a service without a rollout, naming the key", () => {
+    assert.throws(
+      () =>
+        setLive("config:\n  slipway:services:\n    web: {}\n", { web: DIGEST }, "Pulumi.prod.yaml"),
+      /Pulumi\.prod\.yaml declares no slipway:services\.web\.rollout to set live in/,
+    );
   });
 });
