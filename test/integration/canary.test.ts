@@ -209,12 +209,15 @@ describe("canary: the deploy walks the steps on the real edge under load", funct
         `(a) canary ${weight}%: ${toB} of ${all} answers from the new release (${share.toFixed(1)}%; keep-alive ${parts[0]!.b}/${parts[0]!.seen}, fresh ${parts[1]!.b}/${parts[1]!.seen}); edge: ${verdict.text.replace(/^.*?: canary/, "canary")}`,
       );
       assert.ok(Math.abs(share - weight) <= 5, `${share}% to the new release at ${weight}%`);
+      // Each load on its own too, within 5 points or 4 standard deviations of its sample (a
+      // fresh load of ~700 answers at 50% spreads ±1.9 points: 55% was seen once in CI).
       for (const part of parts) {
         assert.ok(part.seen > 50, `only ${part.seen} answers of a load in the step`);
         const own = (100 * part.b) / part.seen;
+        const spread = 400 * Math.sqrt(((weight / 100) * (1 - weight / 100)) / part.seen);
         assert.ok(
-          Math.abs(own - weight) <= 5,
-          `${own}% of one load to the new release at ${weight}%`,
+          Math.abs(own - weight) <= Math.max(5, spread),
+          `${own}% of one load (${part.seen} answers) to the new release at ${weight}%`,
         );
       }
     }
