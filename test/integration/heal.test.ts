@@ -200,6 +200,11 @@ describe("hosts heal themselves: the supervisor brings back what the records nam
       "examples/accessories/postgres",
       {},
     );
+    // A run that failed half-way may have left the root, its containers and its supervisor.
+    await removeAll();
+    await sshExec(
+      `if [ -s ${ROOT}/_supervisor/pid ]; then kill "$(cat ${ROOT}/_supervisor/pid)" 2>/dev/null || true; fi; rm -rf ${ROOT}`,
+    );
     const made = await runScript(edgeScript(edge()));
     assert.equal(made.code, 0, output(made));
     // The first script on the root starts its supervisor; the next ones find it running.
@@ -217,9 +222,12 @@ describe("hosts heal themselves: the supervisor brings back what the records nam
   after(async function () {
     if (figures.length > 0) console.log(`\n    ${figures.join("\n    ")}`);
     if (releases === undefined) return;
-    await removeAll();
-    await run("docker", ["volume", "rm", `${EDGE}-data`]);
-    await sshExec(`rm -rf ${ROOT}`);
+    try {
+      await removeAll();
+      await run("docker", ["volume", "rm", `${EDGE}-data`]);
+    } finally {
+      await sshExec(`rm -rf ${ROOT}`);
+    }
   });
 
   it("the deploy, edge and accessory scripts leave one supervisor running, in its own session", async () => {
