@@ -107,8 +107,7 @@ export async function switchServices(run: Run, options: SwitchOptions): Promise<
   const live = Object.fromEntries(moves.map((move) => [move.service, move.to]));
   const { up } = await pinAndUp(run, files, settings, {}, { noUp: options.noUp, live });
   const lines = moves.map(
-    (move) =>
-      `  ${move.service}: ${move.from === undefined ? "(the first release)" : move.from} -> ${move.to}`,
+    (move) => `  ${move.service}: ${move.from ?? "(the release serving until now)"} -> ${move.to}`,
   );
   run.result(
     up === undefined
