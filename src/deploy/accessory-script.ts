@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
+import type { ContainerLimits } from "../config/workload";
 import { parseDigestReference } from "../reference";
 import { envArgs, limits, networkEnsureLines, releaseLabels } from "./commands";
 import {
@@ -39,7 +40,7 @@ export interface AccessoryPortDefinition {
 }
 
 /** One accessory on one host, as plain data; no secret values, only their names. */
-export interface AccessoryDefinition {
+export interface AccessoryDefinition extends ContainerLimits {
   readonly host: string;
   readonly stack: string;
   /** The accessory's name: its alias on the stack network. */
@@ -57,9 +58,6 @@ export interface AccessoryDefinition {
   /** Volume name (without the prefix) → mount path. */
   readonly volumes: Readonly<Record<string, string>>;
   readonly ports: readonly AccessoryPortDefinition[];
-  readonly memory?: string;
-  readonly cpus?: number;
-  readonly healthCommand?: readonly string[];
   readonly healthTimeoutSeconds: number;
   readonly registryLogin?: { readonly server: string; readonly username: string };
 }

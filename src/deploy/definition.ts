@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { RolloutConfig, RouteConfig } from "../config";
 import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
+import type { ContainerLimits } from "../config/workload";
 import { edgeNames, type EdgeNames } from "../edge";
 import { parseDigestReference } from "../reference";
 
@@ -32,7 +33,7 @@ export interface HostService {
 }
 
 /** One release of a service on a host. */
-export interface ServiceDefinition extends HostService {
+export interface ServiceDefinition extends HostService, ContainerLimits {
   /** Name of the image in `slipway:images`. */
   readonly image: string;
   /** `repository@sha256:…` of the release. */
@@ -66,12 +67,6 @@ export interface ServiceDefinition extends HostService {
   readonly network: string;
   /** Replaces the image's CMD; empty: the image's own. */
   readonly command: readonly string[];
-  /** Memory limit (`512m`), when set. */
-  readonly memory?: string;
-  /** CPU limit, when set. */
-  readonly cpus?: number;
-  /** A command run in the container (`docker exec`) that exits 0 when healthy (workers). */
-  readonly healthCommand?: readonly string[];
   /**
    * Replicas: the service's name on the stack network (every replica answers to it) when
    * this definition is one replica (`service` is then `<name>.<n>`); absent: `service`.
