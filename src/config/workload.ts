@@ -91,6 +91,16 @@ export const workloadFields = {
     .describe("How long it may take to become healthy."),
 };
 
+/** What a container runs besides its image, as plain data: no secret value, only the names. */
+export interface ContainerProcess {
+  /** Arguments replacing the image's CMD; empty: the image's own. */
+  readonly command: readonly string[];
+  /** Plain environment variables. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Names of the secret environment variables; their values travel apart (stdin, a Secret). */
+  readonly secretEnvNames: readonly string[];
+}
+
 /** A container's limits and health command, where they are set: services and accessories alike. */
 export interface ContainerLimits {
   /** Memory limit (`512m`), when set. */

@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
-import type { ContainerLimits } from "../config/workload";
+import type { ContainerLimits, ContainerProcess } from "../config/workload";
 import { parseDigestReference } from "../reference";
 import { envArgs, limits, networkEnsureLines, releaseLabels } from "./commands";
 import {
@@ -40,7 +40,7 @@ export interface AccessoryPortDefinition {
 }
 
 /** One accessory on one host, as plain data; no secret values, only their names. */
-export interface AccessoryDefinition extends ContainerLimits {
+export interface AccessoryDefinition extends ContainerProcess, ContainerLimits {
   readonly host: string;
   readonly stack: string;
   /** The accessory's name: its alias on the stack network. */
@@ -52,9 +52,6 @@ export interface AccessoryDefinition extends ContainerLimits {
   readonly image: string;
   /** `repository@sha256:…` it runs. */
   readonly ref: string;
-  readonly command: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly secretEnvNames: readonly string[];
   /** Volume name (without the prefix) → mount path. */
   readonly volumes: Readonly<Record<string, string>>;
   readonly ports: readonly AccessoryPortDefinition[];

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { RolloutConfig, RouteConfig } from "../config";
 import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
-import type { ContainerLimits } from "../config/workload";
+import type { ContainerLimits, ContainerProcess } from "../config/workload";
 import { edgeNames, type EdgeNames } from "../edge";
 import { parseDigestReference } from "../reference";
 
@@ -33,7 +33,7 @@ export interface HostService {
 }
 
 /** One release of a service on a host. */
-export interface ServiceDefinition extends HostService, ContainerLimits {
+export interface ServiceDefinition extends HostService, ContainerProcess, ContainerLimits {
   /** Name of the image in `slipway:images`. */
   readonly image: string;
   /** `repository@sha256:…` of the release. */
@@ -57,16 +57,10 @@ export interface ServiceDefinition extends HostService, ContainerLimits {
    * `slipway rollback` switches the edge back to it at once (warm); 0: stopped after the drain.
    */
   readonly rollbackWindowSeconds: number;
-  /** Plain environment variables. */
-  readonly env: Readonly<Record<string, string>>;
-  /** Names of the secret environment variables (values come over stdin). */
-  readonly secretEnvNames: readonly string[];
   /** Registry to log in to before a pull, when credentials are configured. */
   readonly registryLogin?: { readonly server: string; readonly username: string };
   /** The stack's own network on the host, where services and accessories reach each other by name. */
   readonly network: string;
-  /** Replaces the image's CMD; empty: the image's own. */
-  readonly command: readonly string[];
   /**
    * Replicas: the service's name on the stack network (every replica answers to it) when
    * this definition is one replica (`service` is then `<name>.<n>`); absent: `service`.
