@@ -18,6 +18,11 @@ interface HostOptions {
   host?: string[];
 }
 
+/** `--stack` and `--host`: the stack, and which of its hosts (`hostHelp` names the default). */
+function onHosts(command: Command, hostHelp = HOST_HELP): Command {
+  return command.addOption(stackOption()).option("--host <name>", hostHelp, collect);
+}
+
 /** The options of a day-two command on one service of the stack. */
 interface ServiceOptions extends HostOptions {
   service?: string;
@@ -37,11 +42,6 @@ interface Target {
   readonly hosts?: readonly string[];
   /** `--service`, on the commands that have it; absent: the stack's only one. */
   readonly service?: string;
-}
-
-/** `--stack` and `--host`: the stack, and which of its hosts (`hostHelp` names the default). */
-function onHosts(command: Command, hostHelp = HOST_HELP): Command {
-  return command.addOption(stackOption()).option("--host <name>", hostHelp, collect);
 }
 
 function tailValue(value: string): number | "all" {
