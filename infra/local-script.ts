@@ -26,6 +26,16 @@ export function secretEnvironment(
   return environment;
 }
 
+/** The secrets of a script that reads the registry and signs with cosign (attestations, SBOM, scan). */
+export interface SigningSecretsArgs {
+  /** Registry `user:password` in base64 (docker config `auth`); a secret. */
+  registryAuth?: pulumi.Input<string>;
+  /** cosign private key (PEM); a secret. */
+  cosignKey?: pulumi.Input<string>;
+  /** cosign key password; a secret. */
+  cosignPassword?: pulumi.Input<string>;
+}
+
 /** How a local script runs: its text, its secrets, and what runs it again. */
 export interface LocalScriptArgs {
   /** The script. */

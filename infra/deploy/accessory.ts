@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { containerLimits } from "../../src/config";
 import {
   accessoryDefinitionHash,
   accessoryRemoveScript,
@@ -103,9 +104,7 @@ export class HostAccessory extends pulumi.ComponentResource {
         secretEnvNames: values.secretEnvNames,
         volumes: values.volumes,
         ports: values.ports,
-        ...(values.memory === undefined ? {} : { memory: values.memory }),
-        ...(values.cpus === undefined ? {} : { cpus: values.cpus }),
-        ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
+        ...containerLimits(values),
         healthTimeoutSeconds: values.healthTimeoutSeconds,
         ...(values.server !== undefined && values.username !== undefined && values.hasPassword
           ? { registryLogin: { server: values.server, username: values.username } }

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Transport } from "../../src/config";
-import type { RolloutConfig, RouteConfig } from "../../src/config";
+import { containerLimits, type RolloutConfig, type RouteConfig } from "../../src/config";
 import {
   BOOTSTRAP_COMMAND,
   bootstrapStdin,
@@ -247,9 +247,7 @@ export function hostDefinition(args: HostDeploymentArgs): HostDefinition {
       ...(values.registryLogin === undefined ? {} : { registryLogin: values.registryLogin }),
       network: values.network,
       command: values.command,
-      ...(values.memory === undefined ? {} : { memory: values.memory }),
-      ...(values.cpus === undefined ? {} : { cpus: values.cpus }),
-      ...(values.healthCommand === undefined ? {} : { healthCommand: values.healthCommand }),
+      ...containerLimits(values),
       ...(args.alias === undefined ? {} : { alias: args.alias }),
       ...(args.routeInstances === undefined ? {} : { routeInstances: args.routeInstances }),
       ...(args.configPath === undefined ? {} : { configPath: args.configPath }),

@@ -1,19 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ATTEST_SECRET_ENV } from "../../src/images";
-import { localScript, secretEnvironment } from "../local-script";
+import { localScript, secretEnvironment, type SigningSecretsArgs } from "../local-script";
 
 /** Inputs of an Attestation: what to run once per pushed digest. */
-export interface AttestationArgs {
+export interface AttestationArgs extends SigningSecretsArgs {
   /** `repository@sha256:…` the attestations are about; a new digest runs the script again. */
   ref: pulumi.Input<string>;
   /** The script from `attestScript` (for that ref); it holds no secret. */
   script: pulumi.Input<string>;
-  /** Registry `user:password` in base64, as docker config's `auth`; a secret. */
-  registryAuth?: pulumi.Input<string>;
-  /** cosign private key (PEM); a secret. */
-  cosignKey?: pulumi.Input<string>;
-  /** cosign key password; a secret. */
-  cosignPassword?: pulumi.Input<string>;
 }
 
 /**

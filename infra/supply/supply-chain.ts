@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SUPPLY_SECRET_ENV } from "../../src/supply";
-import { localScript, secretEnvironment } from "../local-script";
+import { localScript, secretEnvironment, type SigningSecretsArgs } from "../local-script";
 
 /** Inputs of a SupplyChain: the SBOM and scan scripts of one built digest. */
-export interface SupplyChainArgs {
+export interface SupplyChainArgs extends SigningSecretsArgs {
   /** `repository@sha256:…` of the built image; a new digest runs both scripts again. */
   ref: pulumi.Input<string>;
   /** The script from `sbomScript` for that ref; absent: no SBOM. */
@@ -12,12 +12,6 @@ export interface SupplyChainArgs {
   scanScript?: pulumi.Input<string>;
   /** `policyKey` of slipway:scan: a changed allow-list or failOn scans the digest again. */
   scanPolicy?: pulumi.Input<string>;
-  /** Registry `user:password` in base64 (docker config `auth`); a secret. */
-  registryAuth?: pulumi.Input<string>;
-  /** cosign private key (PEM), to attest SBOM and scan; a secret. */
-  cosignKey?: pulumi.Input<string>;
-  /** cosign key password; a secret (empty for a key made without one). */
-  cosignPassword?: pulumi.Input<string>;
   /**
    * What the image's Attestation printed; only waited for, never used. The commands that
    * write where the Attestation writes (the image index's cosign attestations and referrers:
@@ -51,6 +45,7 @@ export class SupplyChain extends pulumi.ComponentResource {
     super("slipway:supply:SupplyChain", name, {}, opts);
     const environment = secretEnvironment({
       [SUPPLY_SECRET_ENV.registryAuth]: args.registryAuth,
+      // With a key, its password is always set: "" for a key made without one.
       ...(args.cosignKey === undefined
         ? {}
         : {

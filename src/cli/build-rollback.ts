@@ -6,14 +6,8 @@ import { removeRollbackPins, type StackPin } from "../ledger";
 import type { Run } from "./context";
 import { CliError } from "./errors";
 import { EXIT } from "./exit-codes";
-import {
-  refusal,
-  roleOf,
-  stackSettings,
-  upAndRecord,
-  validatedConfig,
-  writeStackFile,
-} from "./pinning";
+import { refusal, roleOf, stackSettings, validatedConfig, writeStackFile } from "./pinning";
+import { upAndRecord } from "./update";
 import type { StackFiles } from "./stack-config";
 
 /**

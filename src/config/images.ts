@@ -2,13 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import {
-  DIGEST_PATTERN,
-  digestProblem,
-  REPOSITORY_COMPONENT_PATTERN,
-  TAG_PATTERN,
-} from "../reference";
-import { oneOf, plain, plainText, secret } from "./primitives";
+import { REPOSITORY_COMPONENT_PATTERN, TAG_PATTERN } from "../reference";
+import { digestString, oneOf, plain, plainText, secret } from "./primitives";
 import { asList, asMap, has, type Add, type RawIssue, type RawMap } from "./raw";
 import type { Role } from "./role";
 
@@ -103,10 +98,7 @@ const buildSchema = z.strictObject({
 });
 
 const pinSchema = z.strictObject({
-  digest: plain
-    .refine((value) => DIGEST_PATTERN.test(value), {
-      error: (issue) => `${digestProblem(String(issue.input))}`,
-    })
+  digest: digestString
     .optional()
     .describe(
       "`sha256:<64 hex>`, the digest a build stack produced (written by `slipway promote`). Required in a promote stack: a tag can move.",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DIGEST_PATTERN, digestProblem } from "../reference";
 import { Secret } from "./secret";
 
 /** Value types and messages shared by every config schema (src/config/schema.ts, supply.ts). */
@@ -42,6 +43,11 @@ export function expected(what: string) {
 }
 
 export const plain = plainText("this field", "store it as plain config");
+
+/** A digest the stack file names (`sha256:<64 hex>`); a refusal says what is wrong with it. */
+export const digestString = plain.refine((value) => DIGEST_PATTERN.test(value), {
+  error: (issue) => `${digestProblem(String(issue.input))}`,
+});
 
 export function describe(value: unknown): string {
   if (value === null) {

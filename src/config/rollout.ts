@@ -13,8 +13,7 @@
  * The schema checks each field; `rolloutChecks` the rules across fields, routes and target.
  */
 import { z } from "zod";
-import { DIGEST_PATTERN, digestProblem } from "../reference";
-import { expected, plain } from "./primitives";
+import { digestString, expected, plain } from "./primitives";
 import { asList, asMap, has, type Add, type RawMap } from "./raw";
 
 export const ROLLOUT_STRATEGIES = ["canary", "blueGreen"] as const;
@@ -122,10 +121,7 @@ export const rolloutSchema = z.strictObject({
     .describe(
       "blueGreen: where the new release answers before the switch: host or header. Required for blueGreen.",
     ),
-  live: plain
-    .refine((value) => DIGEST_PATTERN.test(value), {
-      error: (issue) => `${digestProblem(String(issue.input))}`,
-    })
+  live: digestString
     .optional()
     .describe(
       "blueGreen: the digest every user gets (`sha256:…`), written by `slipway switch` (and by `slipway rollback`). A release of another digest answers only on the preview route until then. Unset: the first release serves at once, every later one waits on the preview route.",

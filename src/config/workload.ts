@@ -91,8 +91,41 @@ export const workloadFields = {
     .describe("How long it may take to become healthy."),
 };
 
+/** What a container runs besides its image, as plain data: no secret value, only the names. */
+export interface ContainerProcess {
+  /** Arguments replacing the image's CMD; empty: the image's own. */
+  readonly command: readonly string[];
+  /** Plain environment variables. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Names of the secret environment variables; their values travel apart (stdin, a Secret). */
+  readonly secretEnvNames: readonly string[];
+}
+
+/** A container's limits and health command, where they are set: services and accessories alike. */
+export interface ContainerLimits {
+  /** Memory limit (`512m`), when set. */
+  readonly memory?: string;
+  /** CPU limit, when set. */
+  readonly cpus?: number;
+  /** A command run in the container that exits 0 when healthy, when set. */
+  readonly healthCommand?: readonly string[];
+}
+
+/** The limits and health command of `from` that are set; one that is not is left out. */
+export function containerLimits(from: {
+  readonly memory?: string | undefined;
+  readonly cpus?: number | undefined;
+  readonly healthCommand?: readonly string[] | undefined;
+}): ContainerLimits {
+  return {
+    ...(from.memory === undefined ? {} : { memory: from.memory }),
+    ...(from.cpus === undefined ? {} : { cpus: from.cpus }),
+    ...(from.healthCommand === undefined ? {} : { healthCommand: from.healthCommand }),
+  };
+}
+
 /** Fields a service and an accessory share, validated and placed on hosts. */
-export interface WorkloadSpec {
+export interface WorkloadSpec extends ContainerLimits {
   readonly name: string;
   /** A name of `slipway:images`, or (accessories) a pinned `repository@sha256:…`. */
   readonly image: string;
@@ -103,9 +136,6 @@ export interface WorkloadSpec {
   readonly secretEnv: Readonly<Record<string, Secret>>;
   /** Secret env vars whose values are in files on the deploying machine, by name. */
   readonly secretEnvFiles: Readonly<Record<string, string>>;
-  readonly memory?: string;
-  readonly cpus?: number;
-  readonly healthCommand?: readonly string[];
   readonly healthTimeoutSeconds: number;
 }
 
@@ -138,9 +168,7 @@ export function workload(
     env: entry.env,
     secretEnv: entry.secretEnv,
     secretEnvFiles: entry.secretEnvFiles,
-    ...(entry.memory === undefined ? {} : { memory: entry.memory }),
-    ...(entry.cpus === undefined ? {} : { cpus: entry.cpus }),
-    ...(entry.healthCommand === undefined ? {} : { healthCommand: entry.healthCommand }),
+    ...containerLimits(entry),
     healthTimeoutSeconds: entry.healthTimeoutSeconds,
   };
 }

@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
+import type { ContainerLimits, ContainerProcess } from "../config/workload";
 import { parseDigestReference } from "../reference";
 import { envArgs, limits, networkEnsureLines, releaseLabels } from "./commands";
 import {
@@ -39,7 +40,7 @@ export interface AccessoryPortDefinition {
 }
 
 /** One accessory on one host, as plain data; no secret values, only their names. */
-export interface AccessoryDefinition {
+export interface AccessoryDefinition extends ContainerProcess, ContainerLimits {
   readonly host: string;
   readonly stack: string;
   /** The accessory's name: its alias on the stack network. */
@@ -51,15 +52,9 @@ export interface AccessoryDefinition {
   readonly image: string;
   /** `repository@sha256:…` it runs. */
   readonly ref: string;
-  readonly command: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly secretEnvNames: readonly string[];
   /** Volume name (without the prefix) → mount path. */
   readonly volumes: Readonly<Record<string, string>>;
   readonly ports: readonly AccessoryPortDefinition[];
-  readonly memory?: string;
-  readonly cpus?: number;
-  readonly healthCommand?: readonly string[];
   readonly healthTimeoutSeconds: number;
   readonly registryLogin?: { readonly server: string; readonly username: string };
 }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { RolloutConfig, RouteConfig } from "../config";
 import { DOCKER_NAME_PATTERN, ENV_NAME_PATTERN } from "../config/primitives";
+import type { ContainerLimits, ContainerProcess } from "../config/workload";
 import { edgeNames, type EdgeNames } from "../edge";
 import { parseDigestReference } from "../reference";
 
@@ -32,7 +33,7 @@ export interface HostService {
 }
 
 /** One release of a service on a host. */
-export interface ServiceDefinition extends HostService {
+export interface ServiceDefinition extends HostService, ContainerProcess, ContainerLimits {
   /** Name of the image in `slipway:images`. */
   readonly image: string;
   /** `repository@sha256:…` of the release. */
@@ -56,22 +57,10 @@ export interface ServiceDefinition extends HostService {
    * `slipway rollback` switches the edge back to it at once (warm); 0: stopped after the drain.
    */
   readonly rollbackWindowSeconds: number;
-  /** Plain environment variables. */
-  readonly env: Readonly<Record<string, string>>;
-  /** Names of the secret environment variables (values come over stdin). */
-  readonly secretEnvNames: readonly string[];
   /** Registry to log in to before a pull, when credentials are configured. */
   readonly registryLogin?: { readonly server: string; readonly username: string };
   /** The stack's own network on the host, where services and accessories reach each other by name. */
   readonly network: string;
-  /** Replaces the image's CMD; empty: the image's own. */
-  readonly command: readonly string[];
-  /** Memory limit (`512m`), when set. */
-  readonly memory?: string;
-  /** CPU limit, when set. */
-  readonly cpus?: number;
-  /** A command run in the container (`docker exec`) that exits 0 when healthy (workers). */
-  readonly healthCommand?: readonly string[];
   /**
    * Replicas: the service's name on the stack network (every replica answers to it) when
    * this definition is one replica (`service` is then `<name>.<n>`); absent: `service`.

@@ -3,6 +3,8 @@
  * value. The program maps the stack's service model onto it (`slipway:services` plus
  * `slipway:kubernetes`); the manifest builders read nothing else.
  */
+import type { ContainerProcess } from "../config/workload";
+
 interface KubeRoute {
   /** Host name the route answers; absent: any host. */
   readonly host?: string;
@@ -12,7 +14,7 @@ interface KubeRoute {
   readonly tls: boolean;
 }
 
-export interface KubeService {
+export interface KubeService extends ContainerProcess {
   /** DNS-1123 label: the Deployment, Service, Ingress and PodDisruptionBudget name. */
   readonly name: string;
   /** Namespace everything is declared in. */
@@ -21,8 +23,6 @@ export interface KubeService {
   readonly image: string;
   /** Port the application listens on inside the container. */
   readonly containerPort: number;
-  /** Arguments replacing the image's CMD; empty: the image's own. */
-  readonly command: readonly string[];
   /** Empty: a worker (no Service, no Ingress; health by `healthCommand`, else none). */
   readonly routes: readonly KubeRoute[];
   /** HTTP path answering 2xx when a routed release is ready (readiness, liveness, startup). */
@@ -33,10 +33,6 @@ export interface KubeService {
   readonly healthTimeoutSeconds: number;
   /** Seconds a terminating pod keeps serving (preStop sleep) while it leaves the endpoints. */
   readonly drainSeconds: number;
-  /** Plain environment variables. */
-  readonly env: Readonly<Record<string, string>>;
-  /** Names of the secret environment variables; their values go only into a Secret. */
-  readonly secretEnvNames: readonly string[];
   readonly replicas: number;
   /** Old ReplicaSets kept for `kubectl rollout undo` and Slipway's automatic revert. */
   readonly keepReleases: number;
@@ -54,16 +50,12 @@ export interface KubeService {
  * An accessory on the cluster: a StatefulSet of one pod behind a headless Service under its
  * name (so `postgres:5432` resolves to the pod), a PersistentVolumeClaim per named volume.
  */
-export interface KubeAccessory {
+export interface KubeAccessory extends ContainerProcess {
   /** DNS-1035 label: the StatefulSet and headless Service name, the host name services use. */
   readonly name: string;
   readonly namespace: string;
   /** `repository@sha256:…`. */
   readonly image: string;
-  /** Arguments replacing the image's CMD; empty: the image's own. */
-  readonly command: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly secretEnvNames: readonly string[];
   /** Ports it listens on (the headless Service's ports; services need none to resolve it). */
   readonly ports: readonly number[];
   /** Named volumes: mount path by volume name; each a PersistentVolumeClaim `<name>-<volume>`. */

@@ -81,12 +81,8 @@ export interface ReleaseOutput {
 }
 
 /** One entry of the `ledger` output: a recorded release, or the one this update makes. */
-export interface LedgerOutputEntry {
+export interface LedgerOutputEntry extends ReleaseOutput {
   readonly id: number;
-  readonly kind: ReleaseKind;
-  readonly source?: string;
-  readonly restores?: number;
-  readonly images: Readonly<Record<string, ReleaseImage>>;
   /** When it was recorded; absent for the release this update makes (recorded after it). */
   readonly at?: string;
   /** The stack version that deployed it; absent until it is recorded. */

@@ -2,7 +2,8 @@ import type { Run } from "../context";
 import { DriverError } from "../driver";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
-import { readStackFiles, updateFailure } from "../pinning";
+import { readStackFiles } from "../pinning";
+import { updateFailure } from "../update";
 import { probeHosts, type StackProbe } from "../probe-hosts";
 
 /** The Pulumi project name (Pulumi.yaml `name`), part of every URN. */

@@ -1,7 +1,8 @@
 import type { Run } from "../context";
 import { CliError } from "../errors";
 import { EXIT } from "../exit-codes";
-import { driverCall, readStackFiles, upAndRecord, validatedConfig } from "../pinning";
+import { driverCall, readStackFiles, validatedConfig } from "../pinning";
+import { upAndRecord } from "../update";
 import { recordUpdate } from "../record";
 
 /**

@@ -190,12 +190,9 @@ func copyText(c *sftp.Client, text, dest string) error {
 	if st != nil && st.IsDir() {
 		return fmt.Errorf("remote path %s is a directory; when using a text asset, remotePath must be a file path", dest)
 	}
-	if err := mkdirParents(c, dest); err != nil {
-		return err
-	}
-	f, err := c.Create(dest)
+	f, err := createFile(c, dest)
 	if err != nil {
-		return fmt.Errorf("failed to create remote file %s: %w", dest, err)
+		return err
 	}
 	defer f.Close()
 	if _, err := f.Write([]byte(text)); err != nil {
@@ -215,22 +212,18 @@ func sftpCopy(c *sftp.Client, src, dest string) error {
 	if err != nil {
 		return err
 	}
-	st, err := remoteStat(c, dest)
-	if err != nil {
-		return err
-	}
 	if !info.IsDir() {
+		st, err := remoteStat(c, dest)
+		if err != nil {
+			return err
+		}
 		if st != nil && st.IsDir() {
 			dest = path.Join(dest, filepath.Base(src))
 		}
 		return copyFile(c, src, dest)
 	}
-	if st == nil {
-		if err := c.MkdirAll(dest); err != nil {
-			return fmt.Errorf("failed to create remote directory %s: %w", dest, err)
-		}
-	} else if !st.IsDir() {
-		return fmt.Errorf("remote path %s exists but is not a directory", dest)
+	if err := ensureDir(c, dest); err != nil {
+		return err
 	}
 	if !strings.HasSuffix(src, "/") {
 		dest = path.Join(dest, filepath.Base(src))
@@ -249,18 +242,27 @@ func mkdirParents(c *sftp.Client, dest string) error {
 	return nil
 }
 
+// createFile creates (or truncates) the remote file dest, and its missing parent directories.
+func createFile(c *sftp.Client, dest string) (*sftp.File, error) {
+	if err := mkdirParents(c, dest); err != nil {
+		return nil, err
+	}
+	f, err := c.Create(dest)
+	if err != nil {
+		return nil, fmt.Errorf("failed to create remote file %s: %w", dest, err)
+	}
+	return f, nil
+}
+
 func copyFile(c *sftp.Client, src, dest string) error {
 	local, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer local.Close()
-	if err := mkdirParents(c, dest); err != nil {
-		return err
-	}
-	remote, err := c.Create(dest)
+	remote, err := createFile(c, dest)
 	if err != nil {
-		return fmt.Errorf("failed to create remote file %s: %w", dest, err)
+		return err
 	}
 	defer remote.Close()
 	if _, err := remote.ReadFrom(local); err != nil {
@@ -279,17 +281,23 @@ func copyDir(c *sftp.Client, src, dest string) error {
 		if !d.IsDir() {
 			return copyFile(c, filepath.Join(src, rel), target)
 		}
-		st, err := remoteStat(c, target)
-		if err != nil {
-			return err
-		}
-		if st == nil {
-			if err := c.MkdirAll(target); err != nil {
-				return fmt.Errorf("failed to create remote directory %s: %w", target, err)
-			}
-		} else if !st.IsDir() {
-			return fmt.Errorf("remote path %s exists but is not a directory", target)
-		}
-		return nil
+		return ensureDir(c, target)
 	})
+}
+
+// ensureDir makes the remote directory dest (with its parents) when it is missing and
+// refuses a file that stands in its place.
+func ensureDir(c *sftp.Client, dest string) error {
+	st, err := remoteStat(c, dest)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		if err := c.MkdirAll(dest); err != nil {
+			return fmt.Errorf("failed to create remote directory %s: %w", dest, err)
+		}
+	} else if !st.IsDir() {
+		return fmt.Errorf("remote path %s exists but is not a directory", dest)
+	}
+	return nil
 }

@@ -120,11 +120,23 @@ func TestCopyFileCreatesMissingParentsAndDropsTheMode(t *testing.T) {
 	}
 }
 
+// One file lands in an existing directory under its own name, as a path asset or as a path
+// archive; an archive that is a file (a .tgz) is copied as it is, not unpacked.
 func TestCopyFileIntoAnExistingDirectory(t *testing.T) {
 	sshd := requireSSHD(t)
-	src := filepath.Join(t.TempDir(), "f.txt")
-	writeFile(t, src, "F", 0o644)
-	copyTree(t, sshd, pathAsset(t, src), t.TempDir(), []string{"f.txt=F"})
+	for _, tc := range []struct {
+		name, file, content string
+		source              func(*testing.T, string) types.AssetOrArchive
+	}{
+		{"path asset", "f.txt", "F", pathAsset},
+		{"archive file as is", "bundle.tgz", "\x1f\x8b not really unpacked", pathArchive},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := filepath.Join(t.TempDir(), tc.file)
+			writeFile(t, src, tc.content, 0o644)
+			copyTree(t, sshd, tc.source(t, src), t.TempDir(), []string{tc.file + "=" + tc.content})
+		})
+	}
 }
 
 func TestCopyDirectoryWithAndWithoutTrailingSlash(t *testing.T) {
@@ -160,13 +172,6 @@ func TestCopyDirectoryOntoAFileFails(t *testing.T) {
 	if err == nil || err.Error() != "remote path "+dest+" exists but is not a directory" {
 		t.Fatalf("error = %v", err)
 	}
-}
-
-func TestCopyArchiveFileAsIs(t *testing.T) {
-	sshd := requireSSHD(t)
-	tgz := filepath.Join(t.TempDir(), "bundle.tgz")
-	writeFile(t, tgz, "\x1f\x8b not really unpacked", 0o644)
-	copyTree(t, sshd, pathArchive(t, tgz), t.TempDir(), []string{"bundle.tgz=\x1f\x8b not really unpacked"})
 }
 
 func TestCopyTextAsset(t *testing.T) {
