@@ -37,8 +37,10 @@ import { timings } from "../helpers/timings";
 import { engineEnv } from "../helpers/twin";
 import { buildAndPush } from "../integration/deploy-fixture";
 
-const HTTP_PORT = 38080;
-const HTTPS_PORT = 38443;
+// Below the kernel's ephemeral range (32768–60999): a client socket of another test had taken
+// 38443 as its local port once, and the edge's holder could not bind it.
+const HTTP_PORT = 27080;
+const HTTPS_PORT = 27443;
 const NAMESPACE = "slipway-adopt";
 const EDGE = "adopt-edge";
 /** The repository's folder: init names the image (and the services) after it. */
