@@ -14,10 +14,11 @@ import {
   warmSwitchScript,
   type ServiceDefinition,
 } from "../../../src/deploy";
-import { canarySplit, configParts } from "../../../src/edge";
+import { canarySplit } from "../../../src/edge";
 import {
   CADDY,
   DEPLOY_ANSWERS,
+  edgeRoot,
   DIGEST_WEB,
   DIGEST_2,
   fakeDocker,
@@ -75,15 +76,7 @@ describe("deploy/canary: a canary deploy run against a fake docker", function ()
 
   beforeEach(() => {
     temp = tempDir();
-    root = path.join(temp.dir, "root");
-    edge = path.join(root, "_edge", "slipway-edge");
-    state = path.join(root, "web");
-    const parts = configParts({ tls: "internal" });
-    fs.mkdirSync(path.join(edge, "routes"), { recursive: true });
-    fs.mkdirSync(path.join(edge, "upstreams"));
-    fs.writeFileSync(path.join(edge, "config.head"), parts.head);
-    fs.writeFileSync(path.join(edge, "config.mid"), parts.mid);
-    fs.writeFileSync(path.join(edge, "config.tail"), parts.tail);
+    ({ root, edge, state } = edgeRoot(temp.dir));
     fs.writeFileSync(path.join(edge, "caddy"), `${CADDY}\n`);
   });
   afterEach(() => temp.remove());

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { configParts } from "../../../src/edge";
 import { renderPayload, type ServiceDefinition } from "../../../src/deploy";
 
 export const DIGEST_WEB = `sha256:${"ab".repeat(32)}`;
@@ -108,6 +109,23 @@ export function tempDir(): { dir: string; remove: () => void } {
     dir,
     remove: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
   };
+}
+
+/**
+ * A host's state root under `dir` for the deploy scripts run under sh: `root`, the edge
+ * `slipway-edge`'s directory with its routes, upstreams and config parts (as the edge script
+ * leaves them), and the service web's state directory (`state`, not made).
+ */
+export function edgeRoot(dir: string): { root: string; edge: string; state: string } {
+  const root = path.join(dir, "root");
+  const edge = path.join(root, "_edge", "slipway-edge");
+  const parts = configParts({ tls: "internal" });
+  fs.mkdirSync(path.join(edge, "routes"), { recursive: true });
+  fs.mkdirSync(path.join(edge, "upstreams"));
+  fs.writeFileSync(path.join(edge, "config.head"), parts.head);
+  fs.writeFileSync(path.join(edge, "config.mid"), parts.mid);
+  fs.writeFileSync(path.join(edge, "config.tail"), parts.tail);
+  return { root, edge, state: path.join(root, "web") };
 }
 
 /**

@@ -10,9 +10,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { deployScript, parseProbe, probeScript, type ServiceDefinition } from "../../../src/deploy";
-import { configParts } from "../../../src/edge";
 import {
   DEPLOY_ANSWERS,
+  edgeRoot,
   DIGEST_WEB,
   DIGEST_2,
   fakeDocker,
@@ -47,15 +47,7 @@ describe("deploy/preview: a blue/green deploy run against a fake docker", functi
 
   beforeEach(() => {
     temp = tempDir();
-    root = path.join(temp.dir, "root");
-    edge = path.join(root, "_edge", "slipway-edge");
-    state = path.join(root, "web");
-    const parts = configParts({ tls: "internal" });
-    fs.mkdirSync(path.join(edge, "routes"), { recursive: true });
-    fs.mkdirSync(path.join(edge, "upstreams"));
-    fs.writeFileSync(path.join(edge, "config.head"), parts.head);
-    fs.writeFileSync(path.join(edge, "config.mid"), parts.mid);
-    fs.writeFileSync(path.join(edge, "config.tail"), parts.tail);
+    ({ root, edge, state } = edgeRoot(temp.dir));
   });
   afterEach(() => temp.remove());
 
