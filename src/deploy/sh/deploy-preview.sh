@@ -8,17 +8,20 @@
 # was. Otherwise (the live digest, or nothing serving yet) the switch follows.
 # Header: live_digest, preview_instance, preview_where, container_port.
 # shellcheck disable=SC2154,SC2034 # variables and functions of the other parts of the script
+# preview_to ADDRESS: the preview route's upstream file names ADDRESS, by a rename (also
+# deploy-preview-end.sh); fails, changing nothing, when the new file cannot be written.
+preview_to() {
+  { printf '%s\n' "$1" > "$tmp"/preview-upstream && chmod 644 "$tmp"/preview-upstream; } 2>/dev/null &&
+    mv -f "$tmp"/preview-upstream "$edge"/upstreams/"$preview_instance"
+}
 serving=
 if [ -s "$edge"/upstreams/"$service" ]; then serving=$(head -n 1 "$edge"/upstreams/"$service"); fi
 if [ "$digest" != "$live_digest" ] && [ -n "$serving" ] && [ "$serving" != "$name:$container_port" ]; then
-  if ! { printf '%s\n' "$name:$container_port" > "$tmp"/preview-upstream &&
-    chmod 644 "$tmp"/preview-upstream &&
-    printf '%s %s\n' "$name" "$digest" > "$tmp"/preview; } 2>/dev/null; then
+  earlier=$(cut -d ' ' -f 1 "$state"/preview 2>/dev/null || true)
+  if ! printf '%s %s\n' "$name" "$digest" 2>/dev/null > "$tmp"/preview || ! preview_to "$name:$container_port"; then
     docker rm --force "$name" >/dev/null 2>&1 || true
     fail "cannot write the preview route's upstream under $state (disk full?); removed $name, every user stays on ${current_digest:-$serving}"
   fi
-  earlier=$(cut -d ' ' -f 1 "$state"/preview 2>/dev/null || true)
-  mv -f "$tmp"/preview-upstream "$edge"/upstreams/"$preview_instance"
   mv -f "$tmp"/preview "$state"/preview
   if [ -n "$earlier" ] && [ "$earlier" != "$name" ] && [ "$earlier" != "$current" ]; then
     docker rm --force "$earlier" >/dev/null 2>&1 || true
