@@ -59,37 +59,27 @@ export async function switchToWarm(
             ran.kind === "unreachable"
               ? { kind: "fallback" as const, reason: ran.message }
               : parseWarmSwitch(ran.stdout);
-          const stopped =
-            ran.kind !== "unreachable" && /^canary-stopped$/m.test(ran.stdout)
-              ? { stoppedCanary: true as const }
-              : {};
-          if (stopped.stoppedCanary === true) {
+          const stopped = ran.kind !== "unreachable" && /^canary-stopped$/m.test(ran.stdout);
+          if (stopped) {
             run.progress(
               `${instance} on ${host.name}: stopped the canary walking there; every request went back to the release that served before it`,
             );
           }
+          const base = {
+            instance,
+            host: host.name,
+            ...(stopped ? { stoppedCanary: true as const } : {}),
+          };
           if (outcome.kind === "switched") {
             run.progress(
               `${instance} on ${host.name}: the edge serves ${shortDigest(digest)} again (warm release ${outcome.container})`,
             );
-            return {
-              instance,
-              host: host.name,
-              switched: true,
-              detail: outcome.container,
-              ...stopped,
-            };
+            return { ...base, switched: true, detail: outcome.container };
           }
           run.progress(
             `${instance} on ${host.name}: no instant switch (${outcome.reason}); the update deploys ${shortDigest(digest)} the normal way`,
           );
-          return {
-            instance,
-            host: host.name,
-            switched: false,
-            detail: outcome.reason,
-            ...stopped,
-          };
+          return { ...base, switched: false, detail: outcome.reason };
         }),
       );
   });
